@@ -1,0 +1,1 @@
+"""Provider adapters: each platform's native events, turned into one canonical event model."""

@@ -1,0 +1,33 @@
+"""Errors raised by provider adapters, classified so the server knows how to react."""
+
+from __future__ import annotations
+
+
+class ProviderError(Exception):
+    """Root of every provider failure; ``code`` is stable and may reach clients."""
+
+    code = "provider_error"
+
+
+class ProviderNotReady(ProviderError):
+    """The platform is unreachable for now; retry with capped back-off."""
+
+    code = "provider_not_ready"
+
+
+class ProviderAuthFailed(ProviderError):
+    """The platform refused our credentials; stop and surface it to the admin."""
+
+    code = "provider_auth_failed"
+
+
+class ProviderConfigError(ProviderError):
+    """The adapter's settings are wrong; permanent until an admin fixes them."""
+
+    code = "provider_config_error"
+
+
+class SignatureInvalid(ProviderError):
+    """A pushed request did not carry a valid signature."""
+
+    code = "signature_invalid"

@@ -1,0 +1,153 @@
+"""The canonical event model every provider adapter produces.
+
+Events are frozen pydantic models in one discriminated union on ``kind``. Every event
+carries the tenant, the provider, the provider's own event id (the de-duplication key),
+the conversation and an aware timestamp.
+
+Example::
+
+    >>> from providers.models import parse_event
+    >>> event = parse_event({
+    ...     "kind": "message", "tenant_id": "acme", "provider": "simulator",
+    ...     "provider_event_id": "e-1", "conversation_id": "c-1",
+    ...     "occurred_at": "2026-11-21T10:00:00Z", "speaker": "customer",
+    ...     "text": "My router keeps dropping the connection",
+    ... })
+    >>> event.kind, event.speaker
+    ('message', 'customer')
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+
+Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+
+
+class Speaker(StrEnum):
+    """Who said a line of the conversation."""
+
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    BOT = "bot"
+    SYSTEM = "system"
+
+
+class MediaType(StrEnum):
+    """The channel a conversation (or one participant's leg of it) runs on."""
+
+    VOICE = "voice"
+    CHAT = "chat"
+    EMAIL = "email"
+    MESSAGE = "message"
+
+
+class EventBase(BaseModel):
+    """Fields every canonical event carries."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tenant_id: Identifier
+    provider: Identifier
+    provider_event_id: Identifier
+    conversation_id: Identifier
+    occurred_at: AwareDatetime
+    queue: Identifier | None = None
+
+
+class ConversationStarted(EventBase):
+    """A conversation reached the contact center."""
+
+    kind: Literal["conversation.started"] = "conversation.started"
+    media: MediaType = MediaType.CHAT
+
+
+class Message(EventBase):
+    """A typed line: chat, web messaging, SMS or email body."""
+
+    kind: Literal["message"] = "message"
+    speaker: Speaker
+    text: Text
+
+
+class ParticipantHeld(EventBase):
+    """A participant was put on hold."""
+
+    kind: Literal["participant.held"] = "participant.held"
+    media: MediaType
+    participant_id: Identifier | None = None
+
+
+class ParticipantResumed(EventBase):
+    """A held participant was taken off hold."""
+
+    kind: Literal["participant.resumed"] = "participant.resumed"
+    media: MediaType
+    participant_id: Identifier | None = None
+
+
+class AgentAssigned(EventBase):
+    """An agent was connected to the conversation from a queue."""
+
+    kind: Literal["agent.assigned"] = "agent.assigned"
+    agent_id: Identifier
+    queue: Identifier
+
+
+class Transcript(EventBase):
+    """A line of speech recognised on a voice conversation."""
+
+    kind: Literal["transcript"] = "transcript"
+    speaker: Speaker
+    text: Text
+    is_final: bool = True
+
+
+class ConversationEnded(EventBase):
+    """The conversation is over; nothing more will arrive for it."""
+
+    kind: Literal["conversation.ended"] = "conversation.ended"
+
+
+Event = Annotated[
+    ConversationStarted
+    | Message
+    | ParticipantHeld
+    | ParticipantResumed
+    | AgentAssigned
+    | Transcript
+    | ConversationEnded,
+    Field(discriminator="kind"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+EVENT_KINDS: tuple[str, ...] = (
+    "conversation.started",
+    "message",
+    "participant.held",
+    "participant.resumed",
+    "agent.assigned",
+    "transcript",
+    "conversation.ended",
+)
+
+
+def parse_event(data: Any) -> Event:
+    """Validate one canonical event from JSON-shaped data."""
+    return EVENT_ADAPTER.validate_python(data)
+
+
+def is_utterance(event: Event) -> bool:
+    """Whether the event adds a line to the conversation's transcript."""
+    if isinstance(event, Message):
+        return True
+    return isinstance(event, Transcript) and event.is_final
+
+
+def event_json_schema() -> dict[str, Any]:
+    """The JSON schema of one canonical event, as published in docs/."""
+    return EVENT_ADAPTER.json_schema()

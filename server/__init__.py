@@ -1,0 +1,1 @@
+"""The cuecard server: ingest, assist pipeline, realtime widget endpoint, REST API and storage."""

@@ -1,0 +1,65 @@
+"""Settings, built once from the environment and passed explicitly everywhere else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_LENGTH = 32
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///cuecard.db"
+
+
+class Settings(BaseSettings):
+    """Every knob of the server. Environment variables use the ``CUECARD_`` prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="CUECARD_", extra="ignore", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    public_url: str | None = Field(
+        default=None, description="URL the widget is reached at; defaults to http://host:port."
+    )
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        validation_alias=AliasChoices("CUECARD_DATABASE_URL", "DATABASE_URL"),
+    )
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("CUECARD_REDIS_URL", "REDIS_URL")
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs agent session tokens; at least 32 characters."
+    )
+    demo: bool = False
+    token_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_batch_events: int = Field(default=500, ge=1)
+    dedup_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    transcript_max_lines: int = Field(default=200, ge=10)
+    suggestions_per_event: int = Field(default=3, ge=1, le=20)
+    widget_dist: Path | None = Field(
+        default=None, description="Built widget assets; defaults to widget/dist in the package."
+    )
+    log_level: str = "INFO"
+
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
+        return value
+
+    @model_validator(mode="after")
+    def _secret_required_outside_demo(self) -> Settings:
+        if self.secret_key is None and not self.demo:
+            raise ValueError(
+                "CUECARD_SECRET_KEY is required outside the demo "
+                "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @property
+    def base_url(self) -> str:
+        """Where browsers reach this server."""
+        return self.public_url or f"http://{self.host}:{self.port}"

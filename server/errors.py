@@ -1,0 +1,90 @@
+"""The server's error tree; one middleware shapes every one of them into JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class CuecardError(Exception):
+    """Root of every error the server reports to a client.
+
+    ``code`` is a stable string clients may branch on; ``field`` names the offending input
+    where there is one; ``status`` is the HTTP status used when it reaches the REST API.
+    """
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON body (REST) or ``error`` event payload (Socket.IO)."""
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        return body
+
+
+class InvalidInput(CuecardError):
+    """The request's body or one of its fields failed validation."""
+
+    code = "invalid_input"
+    status = 422
+
+
+class MalformedBody(CuecardError):
+    """The body is not parseable JSON."""
+
+    code = "malformed_body"
+    status = 400
+
+
+class BodyTooLarge(CuecardError):
+    """The body exceeds the configured limit."""
+
+    code = "body_too_large"
+    status = 413
+
+
+class Unauthenticated(CuecardError):
+    """No credentials, or credentials that do not verify."""
+
+    code = "unauthenticated"
+    status = 401
+
+
+class TokenExpired(Unauthenticated):
+    """The session token verified but has expired."""
+
+    code = "token_expired"
+
+
+class Forbidden(CuecardError):
+    """Authenticated, but not allowed to touch this resource."""
+
+    code = "forbidden"
+    status = 403
+
+
+class NotFound(CuecardError):
+    """No such resource for this tenant."""
+
+    code = "not_found"
+    status = 404
+
+
+class Conflict(CuecardError):
+    """The resource already exists."""
+
+    code = "conflict"
+    status = 409
+
+
+class Unavailable(CuecardError):
+    """A backing service (database, Redis) is unreachable."""
+
+    code = "unavailable"
+    status = 503

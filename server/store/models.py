@@ -1,0 +1,104 @@
+"""Pydantic records that cross the storage boundary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from providers.models import MediaType
+
+Slug = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", min_length=1, max_length=63)
+]
+ConversationStatus = Literal["open", "held", "ended"]
+FeedbackAction = Literal["used", "dismissed"]
+
+
+class Record(BaseModel):
+    """Base of stored records: immutable snapshots of a row."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+
+class Tenant(Record):
+    """A customer organisation; every other record belongs to exactly one."""
+
+    id: Slug
+    name: str
+    allowed_origins: tuple[str, ...] = ()
+    created_at: datetime
+
+
+class ApiKey(Record):
+    """A tenant's API key as stored: only a lookup prefix and a hash, never the key."""
+
+    id: str
+    tenant_id: str
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class KnowledgeBase(Record):
+    """A named collection of documents owned by one tenant."""
+
+    id: str
+    tenant_id: str
+    name: str
+    is_default: bool = False
+    created_at: datetime
+
+
+class DocumentIn(BaseModel):
+    """A document as supplied by an import or the API; idempotent by ``external_id``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    body: Annotated[str, StringConstraints(min_length=1, max_length=2_000_000)]
+    url: AnyHttpUrl | None = None
+    tags: tuple[str, ...] = ()
+    updated_at: AwareDatetime | None = None
+
+
+class Document(Record):
+    """A stored knowledge-base document."""
+
+    id: str
+    kb_id: str
+    tenant_id: str
+    external_id: str
+    title: str
+    body: str
+    url: str | None = None
+    tags: tuple[str, ...] = ()
+    updated_at: datetime
+
+
+class ConversationRecord(Record):
+    """The durable summary of a conversation (the live transcript lives in state)."""
+
+    tenant_id: str
+    conversation_id: str
+    provider: str
+    queue: str | None = None
+    media: MediaType | None = None
+    agent_id: str | None = None
+    status: ConversationStatus = "open"
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    updated_at: datetime
+
+
+class Feedback(Record):
+    """An agent's verdict on one suggestion."""
+
+    tenant_id: str
+    conversation_id: str
+    suggestion_id: str
+    agent_id: str
+    action: FeedbackAction
+    created_at: datetime = Field(description="When the agent gave it.")
