@@ -1,0 +1,139 @@
+"""The async engine and the one place where SQLAlchemy and driver errors become ours."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from server.errors import Conflict, Unavailable
+
+logger = logging.getLogger(__name__)
+
+ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+CONNECT_TIMEOUT_SECONDS = 10
+_WRITE = "cuecard_write"
+_UNREACHABLE = (OperationalError, InterfaceError, OSError, TimeoutError)
+
+
+def normalise_url(url: str) -> URL:
+    """Parse a database URL and point it at the async driver for its backend.
+
+    >>> normalise_url("postgresql://db/cuecard").drivername
+    'postgresql+asyncpg'
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as err:
+        raise ValueError(f"not a database URL: {url!r}") from err
+    backend = parsed.get_backend_name()
+    if backend == "postgres":
+        backend = "postgresql"
+    if backend not in ASYNC_DRIVERS:
+        raise ValueError(f"unsupported database {backend!r}; use sqlite or postgresql")
+    return parsed.set(drivername=ASYNC_DRIVERS[backend])
+
+
+def build_engine(url: str) -> AsyncEngine:
+    """Create the engine for ``url``; nothing connects until the first query."""
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return create_async_engine(
+            parsed, pool_pre_ping=True, connect_args={"timeout": CONNECT_TIMEOUT_SECONDS}
+        )
+    options: dict[str, Any] = {}
+    if parsed.database in (None, "", ":memory:"):
+        # An in-memory database lives in one connection; share it or every query sees nothing.
+        options["poolclass"] = StaticPool
+    engine = create_async_engine(parsed, **options)
+    _make_sqlite_transactional(engine)
+    return engine
+
+
+def _make_sqlite_transactional(engine: AsyncEngine) -> None:
+    """Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
+
+    The sqlite3 module only opens a transaction before DML, so migrations (DDL) and
+    read-then-write sequences would run unprotected. Writers take the write lock up front
+    (``BEGIN IMMEDIATE``) so concurrent writers queue on the busy timeout instead of failing.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.cursor().execute("PRAGMA foreign_keys = ON")
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: Connection) -> None:
+        writes = connection.get_execution_options().get(_WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+class Database:
+    """Hands out connections and translates lower-level errors on the way out."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self, *, conflict: str | None = None) -> AsyncIterator[AsyncConnection]:
+        """A connection inside a write transaction, committed when the block exits cleanly.
+
+        ``conflict`` is the message of the :class:`Conflict` raised if a uniqueness
+        constraint rejects the write.
+        """
+        async with self._translated(conflict), self.engine.connect() as conn:
+            await conn.execution_options(**{_WRITE: True})
+            async with conn.begin():
+                yield conn
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads; nothing it does is committed."""
+        async with self._translated(None), self.engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _translated(self, conflict: str | None) -> AsyncIterator[None]:
+        try:
+            yield
+        except IntegrityError as err:
+            raise Conflict(conflict or "conflicts with an existing record") from err
+        except DBAPIError as err:
+            if err.connection_invalidated or isinstance(err, _UNREACHABLE):
+                raise self.unavailable(err) from err
+            raise
+        except _UNREACHABLE as err:
+            raise self.unavailable(err) from err
+
+    def insert(self, table: Table) -> sqlite.Insert | postgresql.Insert:
+        """An INSERT that supports ``ON CONFLICT`` on this backend."""
+        if self.backend == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    def unavailable(self, err: BaseException) -> Unavailable:
+        """The error reported when the database cannot be reached; logs the cause once."""
+        cause = getattr(err, "orig", None) or err
+        where = self.engine.url.render_as_string(hide_password=True)
+        logger.warning("database %s unreachable: %s: %s", where, type(cause).__name__, cause)
+        return Unavailable(f"the {self.backend} database is unreachable ({type(cause).__name__})")

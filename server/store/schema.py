@@ -1,0 +1,162 @@
+"""The database schema as SQLAlchemy Core tables; migrations create it, repositories query it."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names, so later migrations can refer to them on every backend.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def new_id() -> str:
+    """A short random id for a new row."""
+    return secrets.token_hex(8)
+
+
+def utcnow() -> datetime:
+    """The current time, aware and in UTC, as every stored timestamp is."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC and always read back aware, even from SQLite."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Refuse naive datetimes: their meaning depends on the writer's clock."""
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError("naive datetimes are not stored; attach a timezone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """SQLite drops the offset; values were written in UTC, so reattach it."""
+        if value is None:
+            return None
+        stored = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        if stored.tzinfo is None:
+            return stored.replace(tzinfo=UTC)
+        return stored.astimezone(UTC)
+
+
+def _tenant_fk() -> Column[str]:
+    return Column(
+        "tenant_id", String(63), ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", String(63), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("allowed_origins", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _tenant_fk(),
+    Column("prefix", String(16), nullable=False, unique=True),
+    Column("key_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Index("ix_api_keys_tenant_id", "tenant_id"),
+)
+
+knowledge_bases = Table(
+    "knowledge_bases",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _tenant_fk(),
+    Column("name", String(200), nullable=False),
+    Column("is_default", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("tenant_id", "name"),
+)
+# At most one default knowledge base per tenant, enforced by the database too.
+Index(
+    "uq_knowledge_bases_default",
+    knowledge_bases.c.tenant_id,
+    unique=True,
+    sqlite_where=knowledge_bases.c.is_default,
+    postgresql_where=knowledge_bases.c.is_default,
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column(
+        "kb_id", String(32), ForeignKey("knowledge_bases.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("tenant_id", String(63), nullable=False),
+    Column("external_id", String(300), nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("url", String(2048), nullable=True),
+    Column("tags", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("kb_id", "external_id"),
+    Index("ix_documents_tenant_id_kb_id", "tenant_id", "kb_id"),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("tenant_id", String(63), nullable=False),
+    Column("conversation_id", String(200), nullable=False),
+    Column("provider", String(200), nullable=False),
+    Column("queue", String(200), nullable=True),
+    Column("media", String(16), nullable=True),
+    Column("agent_id", String(200), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("started_at", UTCDateTime, nullable=True),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "conversation_id"),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("tenant_id", String(63), nullable=False),
+    Column("conversation_id", String(200), nullable=False),
+    Column("suggestion_id", String(200), nullable=False),
+    Column("agent_id", String(200), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_feedback_tenant_id_conversation_id", "tenant_id", "conversation_id"),
+)
