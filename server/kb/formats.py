@@ -1,0 +1,170 @@
+"""Turn the text of one knowledge-base file into a title and a readable body, per format."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_SPACES = re.compile(r"[ \t\f\v\r\xa0]+")
+
+# Elements whose text is never shown to a reader of the page.
+_HIDDEN_TAGS = frozenset({"script", "style", "template", "noscript", "svg", "head"})
+# Elements that start a new line when the page is read as text.
+_BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt",
+        "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+        "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table",
+        "tr", "ul",
+    }
+)  # fmt: skip
+_CELL_TAGS = frozenset({"td", "th"})
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedText:
+    """A file's title and body; either may be empty when the file has none."""
+
+    title: str
+    body: str
+
+
+def first_line(text: str) -> str:
+    """The first non-blank line of ``text``, stripped; empty if there is none."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def tidy_lines(lines: list[str]) -> str:
+    """Join lines, collapsing runs of blank lines and trimming the ends."""
+    text = "\n".join(line.rstrip() for line in lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def parse_markdown(text: str) -> ParsedText:
+    """Title from the first ``# `` heading (else the first line); body without heading markers."""
+    lines = text.splitlines()
+    title_index = _first_h1(lines)
+    if title_index is None:
+        return ParsedText(title=_drop_heading_marker(first_line(text)), body=_md_body(lines))
+    title = _drop_heading_marker(lines[title_index])
+    return ParsedText(title=title, body=_md_body(lines[:title_index] + lines[title_index + 1 :]))
+
+
+def _first_h1(lines: list[str]) -> int | None:
+    in_fence = False
+    for index, line in enumerate(lines):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence and (match := _ATX_HEADING.match(line)) and match[1] == "#":
+            return index
+    return None
+
+
+def _md_body(lines: list[str]) -> str:
+    # Heading markers are noise for readers and search, but the heading text is kept; lines
+    # inside code fences are left alone because a "#" there is a comment, not a heading.
+    out: list[str] = []
+    in_fence = False
+    for line in lines:
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        out.append(line if in_fence else _drop_heading_marker(line))
+    return tidy_lines(out)
+
+
+def _drop_heading_marker(line: str) -> str:
+    match = _ATX_HEADING.match(line)
+    return match[2].strip() if match else line
+
+
+def parse_plain_text(text: str) -> ParsedText:
+    """Title from the first non-blank line; the body is everything after it."""
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if line.strip():
+            return ParsedText(title=line.strip(), body=tidy_lines(lines[index + 1 :]))
+    return ParsedText(title="", body="")
+
+
+def parse_html(text: str) -> ParsedText:
+    """Title from ``<title>`` (else the first ``<h1>``); body is the visible text only."""
+    extractor = _VisibleText()
+    extractor.feed(text)
+    extractor.close()
+    body = extractor.body()
+    title = extractor.title or extractor.h1 or first_line(body)
+    return ParsedText(title=title, body=body)
+
+
+class _VisibleText(HTMLParser):
+    """Collects the text a browser would render, plus the page title and first heading."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._chunks: list[str] = []
+        self._hidden_depth = 0
+        self._capture: str | None = None
+        self._captured: list[str] = []
+        self.title = ""
+        self.h1 = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Track hidden regions, headings and line breaks as elements open."""
+        if tag == "body":
+            # An unclosed <head> ends where <body> begins.
+            self._hidden_depth = 0
+        if tag in _HIDDEN_TAGS:
+            self._hidden_depth += 1
+        if (tag == "title" and not self.title) or (tag == "h1" and not self.h1):
+            self._capture, self._captured = tag, []
+        self._break(tag, opening=True)
+
+    def handle_endtag(self, tag: str) -> None:
+        """Close hidden regions and captured headings."""
+        if tag in _HIDDEN_TAGS and self._hidden_depth:
+            self._hidden_depth -= 1
+        if tag == self._capture:
+            self._finish_capture(tag)
+        self._break(tag, opening=False)
+
+    def handle_data(self, data: str) -> None:
+        """Keep text outside hidden regions; the title is captured even inside <head>."""
+        if self._capture is not None:
+            self._captured.append(data)
+        if not self._hidden_depth:
+            self._chunks.append(data)
+
+    def _finish_capture(self, tag: str) -> None:
+        text = _SPACES.sub(" ", "".join(self._captured)).strip()
+        if tag == "title":
+            self.title = text
+        else:
+            self.h1 = text
+        self._capture = None
+
+    def _break(self, tag: str, *, opening: bool) -> None:
+        if self._hidden_depth:
+            return
+        if tag in _BLOCK_TAGS:
+            self._chunks.append("\n- " if opening and tag == "li" else "\n")
+        elif tag in _CELL_TAGS and not opening:
+            self._chunks.append(" | ")
+
+    def body(self) -> str:
+        """The collected visible text, one line per block, spaces collapsed."""
+        raw = "".join(self._chunks).split("\n")
+        lines = (_SPACES.sub(" ", line).strip().rstrip(" |") for line in raw)
+        return "\n".join(line for line in lines if line and line != "-")
+
+
+PARSERS: dict[str, Callable[[str], ParsedText]] = {
+    ".md": parse_markdown,
+    ".markdown": parse_markdown,
+    ".txt": parse_plain_text,
+    ".html": parse_html,
+    ".htm": parse_html,
+}
