@@ -1,0 +1,71 @@
+"""The widget page's security headers: a strict CSP whose frame-ancestors is per tenant."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+
+_LOGGER = logging.getLogger(__name__)
+
+FrameAncestors = Callable[[str], Awaitable[Sequence[str]]]
+"""Returns the origins allowed to frame the widget for a tenant id; empty when unknown."""
+
+TENANT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+# One CSP host-source with an explicit http(s) scheme, e.g. https://*.my.salesforce.com:443.
+# Anything else (spaces, ';', quotes, paths) could change the policy's meaning, so it is dropped.
+_ORIGIN = re.compile(r"https?://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:(\d{1,5}|\*))?", re.IGNORECASE)
+
+BASE_POLICY = (
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "connect-src 'self' ws: wss:",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+)
+
+STATIC_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def valid_tenant_id(value: str | None) -> str | None:
+    """The tenant id if it is a well-formed slug, else None."""
+    if value is not None and TENANT_ID.fullmatch(value):
+        return value
+    return None
+
+
+def frame_ancestors_directive(origins: Iterable[str]) -> str:
+    """``frame-ancestors`` for these origins; ``'none'`` when no usable origin remains."""
+    usable = [origin.rstrip("/") for origin in origins if _ORIGIN.fullmatch(origin.rstrip("/"))]
+    if not usable:
+        return "frame-ancestors 'none'"
+    return "frame-ancestors " + " ".join(dict.fromkeys(usable))
+
+
+def content_security_policy(origins: Iterable[str]) -> str:
+    """The full policy for a widget response."""
+    return "; ".join((*BASE_POLICY, frame_ancestors_directive(origins)))
+
+
+async def tenant_origins(lookup: FrameAncestors, tenant: str | None) -> Sequence[str]:
+    """The tenant's desktop origins, or none for a missing or malformed tenant id.
+
+    A failing lookup fails closed: the page then cannot be framed anywhere.
+    """
+    tenant_id = valid_tenant_id(tenant)
+    if tenant_id is None:
+        return ()
+    try:
+        origins = await lookup(tenant_id)
+    except Exception:
+        _LOGGER.warning("frame-ancestors lookup failed for tenant %s", tenant_id, exc_info=True)
+        return ()
+    dropped = [origin for origin in origins if not _ORIGIN.fullmatch(origin.rstrip("/"))]
+    if dropped:
+        _LOGGER.debug("tenant %s: ignored %d malformed desktop origins", tenant_id, len(dropped))
+    return origins

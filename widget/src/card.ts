@@ -1,0 +1,82 @@
+// One suggestion card: title, snippet, source link, and Copy / Used / Dismiss buttons.
+
+import { copyText } from "./clipboard";
+import { element, safeHttpUrl } from "./dom";
+import type { Suggestion } from "./protocol";
+
+export interface CardActions {
+  used(suggestion: Suggestion): void;
+  dismiss(suggestion: Suggestion): void;
+}
+
+const FEEDBACK_RESET_MS = 2_000;
+
+// Gives each card's title a unique id for aria-labelledby, even if two lists show one suggestion.
+let nextCardNumber = 0;
+
+/** Builds the card's DOM; every piece of server text goes in through textContent. */
+export function renderCard(suggestion: Suggestion, actions: CardActions): HTMLElement {
+  nextCardNumber += 1;
+  const titleId = `card-title-${nextCardNumber}`;
+  const card = element("article", {
+    className: `card card--${suggestion.kind}`,
+    attrs: { "data-testid": "suggestion-card", "data-suggestion-id": suggestion.id, "aria-labelledby": titleId },
+  });
+  card.append(
+    element("h3", { className: "card__title", text: suggestion.title, attrs: { id: titleId, "data-testid": "card-title" } }),
+    element("p", { className: "card__snippet", text: suggestion.snippet }),
+  );
+  const link = sourceLink(suggestion);
+  if (link !== null) {
+    card.append(link);
+  }
+  card.append(buttonRow(suggestion, actions));
+  return card;
+}
+
+function sourceLink(suggestion: Suggestion): HTMLAnchorElement | null {
+  const href = safeHttpUrl(suggestion.source?.url);
+  if (href === null) {
+    return null;
+  }
+  return element("a", {
+    className: "card__source",
+    text: "Open source",
+    attrs: { href, target: "_blank", rel: "noopener noreferrer", "aria-label": `Open source: ${suggestion.title} (new tab)` },
+  });
+}
+
+function buttonRow(suggestion: Suggestion, actions: CardActions): HTMLElement {
+  const copy = button("Copy", `Copy: ${suggestion.title}`, "copy");
+  copy.addEventListener("click", () => {
+    void copyText(suggestion.snippet).then((ok) => flash(copy, ok ? "Copied" : "Copy failed"));
+  });
+  const used = button("Used", `Mark as used: ${suggestion.title}`, "used");
+  used.setAttribute("aria-pressed", "false");
+  used.addEventListener("click", () => {
+    if (used.getAttribute("aria-pressed") === "true") {
+      return;
+    }
+    used.setAttribute("aria-pressed", "true");
+    actions.used(suggestion);
+  });
+  const dismiss = button("Dismiss", `Dismiss: ${suggestion.title}`, "dismiss");
+  dismiss.addEventListener("click", () => actions.dismiss(suggestion));
+  return element("div", { className: "card__actions" }, [copy, used, dismiss]);
+}
+
+function button(label: string, accessibleName: string, action: string): HTMLButtonElement {
+  return element("button", {
+    className: `card__button card__button--${action}`,
+    text: label,
+    attrs: { type: "button", "aria-label": accessibleName, "data-action": action },
+  });
+}
+
+function flash(target: HTMLButtonElement, label: string): void {
+  const original = "Copy";
+  target.textContent = label;
+  window.setTimeout(() => {
+    target.textContent = original;
+  }, FEEDBACK_RESET_MS);
+}

@@ -1,0 +1,171 @@
+// The socket's lifecycle: connect, report link status, (re-)join the current conversation,
+// follow `assigned`, and pass the current conversation's events on.
+
+import { io, type Socket } from "socket.io-client";
+
+import type {
+  Ack,
+  ClientToServerEvents,
+  FeedbackAction,
+  ServerToClientEvents,
+  Snapshot,
+  StatusEvent,
+  Suggestion,
+  SuggestionsEvent,
+  TranscriptEvent,
+} from "./protocol";
+
+type AgentSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export type LinkStatus =
+  | { state: "connecting" }
+  | { state: "connected" }
+  | { state: "reconnecting" }
+  | { state: "disconnected" }
+  | { state: "refused"; code: string; message: string };
+
+/** What the connection tells the rest of the widget. */
+export interface ConnectionListener {
+  linkChanged(status: LinkStatus): void;
+  conversationChanged(conversationId: string): void;
+  snapshot(snapshot: Snapshot): void;
+  transcript(event: TranscriptEvent): void;
+  suggestions(event: SuggestionsEvent): void;
+  conversationStatus(event: StatusEvent): void;
+  notice(message: string): void;
+}
+
+export interface ConnectionOptions {
+  origin: string;
+  token: string;
+  /** A conversation named in the URL; when absent the widget follows `assigned`. */
+  pinnedConversationId: string | null;
+}
+
+const ACK_TIMEOUT_MS = 10_000;
+
+/** Raised by `search` when the server refuses the query or does not answer. */
+export class RequestFailed extends Error {}
+
+export class AgentConnection {
+  private readonly socket: AgentSocket;
+  private conversationId: string | null;
+
+  constructor(
+    private readonly options: ConnectionOptions,
+    private readonly listener: ConnectionListener,
+  ) {
+    this.conversationId = options.pinnedConversationId;
+    this.socket = io(`${options.origin}/agent`, { auth: { token: options.token } });
+    this.watchLink();
+    this.watchConversationEvents();
+  }
+
+  get currentConversationId(): string | null {
+    return this.conversationId;
+  }
+
+  /** Runs a knowledge-base search; resolves to the ranked results. */
+  async search(query: string): Promise<Suggestion[]> {
+    const payload: { query: string; conversation_id?: string } = { query };
+    if (this.conversationId !== null) {
+      payload.conversation_id = this.conversationId;
+    }
+    let reply: Ack<{ results: Suggestion[] }>;
+    try {
+      reply = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("search", payload);
+    } catch {
+      throw new RequestFailed("Search timed out — try again");
+    }
+    if (!reply.ok) {
+      throw new RequestFailed(reply.error.message);
+    }
+    return reply.results;
+  }
+
+  /** Tells the server the agent used or dismissed a suggestion; failures become a notice. */
+  feedback(suggestionId: string, action: FeedbackAction): void {
+    const conversationId = this.conversationId;
+    if (conversationId === null) {
+      return;
+    }
+    const payload = { conversation_id: conversationId, suggestion_id: suggestionId, action };
+    this.socket.timeout(ACK_TIMEOUT_MS).emit("feedback", payload, (err, reply) => {
+      if (err) {
+        this.listener.notice("Feedback was not delivered");
+      } else if (!reply.ok) {
+        this.listener.notice(reply.error.message);
+      }
+    });
+  }
+
+  private watchLink(): void {
+    this.listener.linkChanged({ state: "connecting" });
+    this.socket.on("connect", () => {
+      this.listener.linkChanged({ state: "connected" });
+      this.joinCurrent();
+    });
+    this.socket.on("disconnect", () => {
+      // `active` stays true while socket.io's own reconnection is going to try again.
+      this.listener.linkChanged({ state: this.socket.active ? "reconnecting" : "disconnected" });
+    });
+    this.socket.on("connect_error", (err: Error & { data?: unknown }) => {
+      if (this.socket.active) {
+        this.listener.linkChanged({ state: "reconnecting" });
+      } else {
+        this.listener.linkChanged({ state: "refused", ...refusalReason(err) });
+      }
+    });
+  }
+
+  private watchConversationEvents(): void {
+    const isCurrent = (event: { conversation_id: string }): boolean =>
+      event.conversation_id === this.conversationId;
+    this.socket.on("snapshot", (s) => isCurrent(s) && this.listener.snapshot(s));
+    this.socket.on("transcript", (e) => isCurrent(e) && this.listener.transcript(e));
+    this.socket.on("suggestions", (e) => isCurrent(e) && this.listener.suggestions(e));
+    this.socket.on("status", (e) => isCurrent(e) && this.listener.conversationStatus(e));
+    this.socket.on("error", (e) => this.listener.notice(e.message || e.code));
+    this.socket.on("assigned", (event) => this.follow(event.conversation_id));
+  }
+
+  private follow(conversationId: string): void {
+    if (this.options.pinnedConversationId !== null || conversationId === this.conversationId) {
+      return;
+    }
+    const previous = this.conversationId;
+    this.conversationId = conversationId;
+    this.listener.conversationChanged(conversationId);
+    if (previous !== null && this.socket.connected) {
+      this.socket.emit("leave", { conversation_id: previous }, () => undefined);
+    }
+    this.joinCurrent();
+  }
+
+  private joinCurrent(): void {
+    const conversationId = this.conversationId;
+    if (conversationId === null || !this.socket.connected) {
+      return;
+    }
+    this.socket.timeout(ACK_TIMEOUT_MS).emit("join", { conversation_id: conversationId }, (err, reply) => {
+      if (err) {
+        this.listener.notice("Joining the conversation timed out");
+      } else if (!reply.ok) {
+        this.listener.notice(reply.error.message);
+      }
+    });
+  }
+}
+
+const REFUSAL_MESSAGES: Record<string, string> = {
+  token_expired: "Session expired — reopen the widget",
+  unauthenticated: "Not signed in — reopen the widget",
+};
+
+/** Turns a refused connection's `connect_error` into a code and a message for the agent. */
+export function refusalReason(err: Error & { data?: unknown }): { code: string; message: string } {
+  const data = typeof err.data === "object" && err.data !== null ? err.data : {};
+  const code = "code" in data && typeof data.code === "string" ? data.code : "refused";
+  const detail = "message" in data && typeof data.message === "string" ? data.message : err.message;
+  return { code, message: REFUSAL_MESSAGES[code] ?? `Connection refused: ${detail}` };
+}

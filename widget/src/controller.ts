@@ -1,0 +1,107 @@
+// Applies what the connection reports to the conversation state and the views.
+
+import { CardList } from "./card-list";
+import type { ConnectionListener, LinkStatus } from "./connection";
+import {
+  addLine,
+  addSuggestionSet,
+  applySnapshot,
+  dismissCard,
+  emptyConversation,
+  type ConversationState,
+} from "./conversation";
+import type {
+  FeedbackAction,
+  Snapshot,
+  StatusEvent,
+  Suggestion,
+  SuggestionsEvent,
+  TranscriptEvent,
+} from "./protocol";
+import type { StatusView } from "./status-view";
+import type { TranscriptView } from "./transcript-view";
+
+export type SendFeedback = (suggestion: Suggestion, action: FeedbackAction) => void;
+
+export class WidgetController implements ConnectionListener {
+  private state: ConversationState | null = null;
+  private readonly cards: CardList;
+
+  constructor(
+    private readonly status: StatusView,
+    private readonly transcriptView: TranscriptView,
+    cardContainer: HTMLElement,
+    cardsEmpty: HTMLElement,
+    private readonly sendFeedback: SendFeedback,
+  ) {
+    this.cards = new CardList(cardContainer, cardsEmpty, {
+      used: (s) => this.sendFeedback(s, "used"),
+      dismiss: (s) => this.dismiss(s),
+    });
+    this.status.showConversation(null, true);
+  }
+
+  linkChanged(status: LinkStatus): void {
+    this.status.showLink(status);
+  }
+
+  conversationChanged(conversationId: string): void {
+    this.state = emptyConversation(conversationId);
+    this.renderAll();
+  }
+
+  snapshot(snapshot: Snapshot): void {
+    const state = this.stateFor(snapshot.conversation_id);
+    applySnapshot(state, snapshot);
+    this.renderAll();
+  }
+
+  transcript(event: TranscriptEvent): void {
+    const state = this.stateFor(event.conversation_id);
+    if (addLine(state, event.line)) {
+      this.transcriptView.insert(event.line, state.lines);
+    }
+  }
+
+  suggestions(event: SuggestionsEvent): void {
+    const state = this.stateFor(event.conversation_id);
+    addSuggestionSet(state, event.items);
+    this.cards.show(state.cards);
+  }
+
+  conversationStatus(event: StatusEvent): void {
+    const state = this.stateFor(event.conversation_id);
+    state.status = event.status;
+    state.queue = event.queue;
+    this.status.showConversation(state.status, false);
+  }
+
+  notice(message: string): void {
+    this.status.notice(message);
+  }
+
+  private dismiss(suggestion: Suggestion): void {
+    if (this.state === null) {
+      return;
+    }
+    const index = this.cards.indexOf(suggestion.id);
+    this.sendFeedback(suggestion, "dismissed");
+    dismissCard(this.state, suggestion);
+    this.cards.show(this.state.cards);
+    this.cards.focusNear(index);
+  }
+
+  private stateFor(conversationId: string): ConversationState {
+    if (this.state === null || this.state.conversationId !== conversationId) {
+      this.state = emptyConversation(conversationId);
+    }
+    return this.state;
+  }
+
+  private renderAll(): void {
+    const state = this.state;
+    this.transcriptView.show(state?.lines ?? []);
+    this.cards.show(state?.cards ?? []);
+    this.status.showConversation(state?.status ?? null, state === null);
+  }
+}

@@ -1,0 +1,48 @@
+// Reads the launch parameters the agent desktop puts in the widget URL.
+//
+//   /widget/?tenant=acme&conversation=c-123#token=<jwt>
+//
+// The token travels in the fragment so it never reaches a server or an access log; it is
+// removed from the visible URL as soon as it has been read. Genesys Cloud interaction widgets
+// pass the conversation as `gcConversationId`, accepted here as an alias.
+
+export interface LaunchParams {
+  tenant: string | null;
+  conversationId: string | null;
+  token: string | null;
+}
+
+const CONVERSATION_KEYS = ["conversation", "gcConversationId"] as const;
+
+function nonEmpty(value: string | null): string | null {
+  const trimmed = value?.trim() ?? "";
+  return trimmed === "" ? null : trimmed;
+}
+
+/** Parses the query and fragment of a widget URL. */
+export function parseLaunchParams(url: URL): LaunchParams {
+  const query = url.searchParams;
+  const fragment = new URLSearchParams(url.hash.replace(/^#/, ""));
+  let conversationId: string | null = null;
+  for (const key of CONVERSATION_KEYS) {
+    conversationId ??= nonEmpty(query.get(key));
+  }
+  return {
+    tenant: nonEmpty(query.get("tenant")),
+    conversationId,
+    token: nonEmpty(fragment.get("token")),
+  };
+}
+
+/** Drops `token` from the fragment of the address bar, keeping everything else. */
+export function scrubTokenFromLocation(): void {
+  const url = new URL(window.location.href);
+  const fragment = new URLSearchParams(url.hash.replace(/^#/, ""));
+  if (!fragment.has("token")) {
+    return;
+  }
+  fragment.delete("token");
+  const rest = fragment.toString();
+  url.hash = rest === "" ? "" : `#${rest}`;
+  window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
+}

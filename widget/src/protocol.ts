@@ -1,0 +1,88 @@
+// The wire shapes of docs/socketio.md, as the widget sees them.
+
+export type Speaker = "customer" | "agent" | "bot" | "system";
+export type ConversationStatus = "open" | "held" | "ended";
+export type FeedbackAction = "used" | "dismissed";
+
+export interface Line {
+  seq: number;
+  event_id: string;
+  speaker: Speaker;
+  text: string;
+  occurred_at: string;
+}
+
+export interface Suggestion {
+  id: string;
+  kind: "article" | "answer" | "action";
+  title: string;
+  snippet: string;
+  source: { document_id: string; url: string | null };
+  score: number;
+  trigger_event_id: string;
+}
+
+export interface Snapshot {
+  conversation_id: string;
+  status: ConversationStatus;
+  queue: string | null;
+  agent_id: string | null;
+  media: string | null;
+  transcript: Line[];
+  suggestions: Suggestion[];
+}
+
+export interface TranscriptEvent {
+  conversation_id: string;
+  line: Line;
+}
+
+export interface SuggestionsEvent {
+  conversation_id: string;
+  trigger_event_id: string;
+  items: Suggestion[];
+}
+
+export interface StatusEvent {
+  conversation_id: string;
+  status: ConversationStatus;
+  queue: string | null;
+  agent_id: string | null;
+}
+
+export interface AssignedEvent {
+  conversation_id: string;
+  queue: string;
+}
+
+export interface ErrorPayload {
+  code: string;
+  message: string;
+  field?: string;
+}
+
+export type Ack<T extends object = object> =
+  | ({ ok: true } & T)
+  | { ok: false; error: ErrorPayload };
+
+export interface ServerToClientEvents {
+  snapshot: (snapshot: Snapshot) => void;
+  transcript: (event: TranscriptEvent) => void;
+  suggestions: (event: SuggestionsEvent) => void;
+  status: (event: StatusEvent) => void;
+  assigned: (event: AssignedEvent) => void;
+  error: (error: ErrorPayload) => void;
+}
+
+export interface ClientToServerEvents {
+  join: (payload: { conversation_id: string }, ack: (reply: Ack) => void) => void;
+  leave: (payload: { conversation_id: string }, ack: (reply: Ack) => void) => void;
+  search: (
+    payload: { query: string; conversation_id?: string },
+    ack: (reply: Ack<{ results: Suggestion[] }>) => void,
+  ) => void;
+  feedback: (
+    payload: { conversation_id: string; suggestion_id: string; action: FeedbackAction },
+    ack: (reply: Ack) => void,
+  ) => void;
+}
