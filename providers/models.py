@@ -20,7 +20,7 @@ Example::
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
@@ -141,8 +141,8 @@ def parse_event(data: Any) -> Event:
     return EVENT_ADAPTER.validate_python(data)
 
 
-def is_utterance(event: Event) -> bool:
-    """Whether the event adds a line to the conversation's transcript."""
+def is_utterance(event: Event) -> TypeGuard[Message | Transcript]:
+    """Whether the event adds a line to the conversation's transcript (partials do not)."""
     if isinstance(event, Message):
         return True
     return isinstance(event, Transcript) and event.is_final

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 
 class CuecardError(Exception):
     """Root of every error the server reports to a client.
@@ -88,3 +90,12 @@ class Unavailable(CuecardError):
 
     code = "unavailable"
     status = 503
+
+
+def invalid_input(err: ValidationError, *, prefix: str = "") -> InvalidInput:
+    """An InvalidInput naming the first field pydantic rejected, e.g. ``events[2].text``."""
+    first = err.errors()[0]
+    path = prefix
+    for part in first["loc"]:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return InvalidInput(first["msg"], field=path or None)

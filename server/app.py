@@ -1,0 +1,59 @@
+"""The application factory: the one place where the server's parts are wired together."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+import widget
+from providers.base import PullAdapter
+from server.auth.tokens import TokenService
+from server.config import Settings
+from server.contexts import assistant_ctx, listeners_ctx, realtime_ctx, state_ctx, store_ctx
+from server.ingest.routes import routes as ingest_routes
+from server.keys import LISTENERS, METRICS, SETTINGS, SOCKETS, STORE, TOKENS
+from server.metrics import Metrics
+from server.middlewares import api_key_middleware, errors_middleware
+from server.realtime.server import create_socket_server
+from server.routes import routes as ops_routes
+from widget.app import create_widget_app
+from widget.csp import FrameAncestors
+
+
+def create_app(settings: Settings, *, listeners: Sequence[PullAdapter] = ()) -> web.Application:
+    """A fully wired cuecard server for ``settings``; resources open when it starts.
+
+    ``listeners`` are pull adapters (platform sockets, the simulator) whose events feed the
+    pipeline while the server runs.
+    """
+    if settings.secret_key is None:
+        raise ValueError("settings.secret_key must be set before creating the app")
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[errors_middleware, api_key_middleware],
+    )
+    app[SETTINGS] = settings
+    app[METRICS] = Metrics()
+    app[TOKENS] = TokenService(settings.secret_key, settings.token_ttl_seconds)
+    app[SOCKETS] = create_socket_server(settings)
+    app[SOCKETS].attach(app, socketio_path="socket.io")
+    app[LISTENERS] = tuple(listeners)
+    app.cleanup_ctx.extend([store_ctx, state_ctx, assistant_ctx, realtime_ctx, listeners_ctx])
+    app.add_routes(ops_routes)
+    app.add_routes(ingest_routes)
+    app.add_subapp("/widget/", create_widget_app(_widget_dist(settings), _frame_ancestors(app)))
+    return app
+
+
+def _widget_dist(settings: Settings) -> Path:
+    return settings.widget_dist or Path(widget.__file__).parent / "dist"
+
+
+def _frame_ancestors(app: web.Application) -> FrameAncestors:
+    async def origins_for(tenant_id: str) -> Sequence[str]:
+        tenant = await app[STORE].tenants.get(tenant_id)
+        return tenant.allowed_origins if tenant else ()
+
+    return origins_for

@@ -1,0 +1,1 @@
+"""The assist step: from the live conversation to ranked knowledge-base suggestions."""

@@ -1,0 +1,1 @@
+"""Authentication: agent session tokens (Socket.IO, widget) and tenant API keys (REST)."""

@@ -1,0 +1,75 @@
+"""Agent session tokens: short-lived JWTs bound to one tenant and one agent."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from joserfc import jwt
+from joserfc.errors import ExpiredTokenError, JoseError
+from joserfc.jwk import OctKey
+from pydantic import SecretStr
+
+from server.errors import TokenExpired, Unauthenticated
+
+ISSUER = "cuecard"
+AUDIENCE = "cuecard-agent"
+ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentIdentity:
+    """Who a verified session token speaks for."""
+
+    tenant_id: str
+    agent_id: str
+    expires_at: int
+
+
+class TokenService:
+    """Mints and verifies agent session tokens with the server's signing key."""
+
+    def __init__(self, secret: SecretStr, ttl_seconds: int) -> None:
+        self._key = OctKey.import_key(secret.get_secret_value())
+        self._ttl = ttl_seconds
+        self._claims = jwt.JWTClaimsRegistry(
+            iss={"essential": True, "value": ISSUER},
+            aud={"essential": True, "value": AUDIENCE},
+            exp={"essential": True},
+            sub={"essential": True},
+            tid={"essential": True},
+        )
+
+    def mint(self, tenant_id: str, agent_id: str, *, ttl_seconds: int | None = None) -> str:
+        """A signed token for ``agent_id`` of ``tenant_id``, valid for the configured TTL."""
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": agent_id,
+            "tid": tenant_id,
+            "iat": now,
+            "exp": now + (ttl_seconds or self._ttl),
+        }
+        return jwt.encode({"alg": ALGORITHM}, claims, self._key)
+
+    def verify(self, token: object) -> AgentIdentity:
+        """The identity a token carries; raises Unauthenticated or TokenExpired."""
+        if not isinstance(token, str) or not token:
+            raise Unauthenticated("a session token is required")
+        try:
+            decoded = jwt.decode(token, self._key, algorithms=[ALGORITHM])
+            self._claims.validate(decoded.claims)
+        except ExpiredTokenError as err:
+            raise TokenExpired("the session token has expired") from err
+        except (JoseError, ValueError) as err:
+            raise Unauthenticated("the session token is not valid") from err
+        claims = decoded.claims
+        return AgentIdentity(
+            tenant_id=str(claims["tid"]), agent_id=str(claims["sub"]), expires_at=int(claims["exp"])
+        )
+
+    def verify_not_expired(self, identity: AgentIdentity) -> None:
+        """Raise TokenExpired once the identity's token has expired."""
+        if identity.expires_at <= time.time():
+            raise TokenExpired("the session token has expired")

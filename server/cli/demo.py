@@ -1,0 +1,73 @@
+"""``cuecard demo``: the server on embedded defaults, a demo knowledge base, a live simulation."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from pathlib import Path
+
+import click
+from pydantic import SecretStr
+
+from providers.simulator.adapter import SimulatorAdapter
+from providers.simulator.config import SimulatorSettings
+from server.app import create_app
+from server.auth.tokens import TokenService
+from server.cli.common import load_settings, open_store, run
+from server.config import Settings
+from server.kb.loader import load_folder
+from server.logs import configure_logging
+from server.runner import serve
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+DEMO_TENANT = "demo"
+DEMO_AGENT = "demo-agent"
+DEMO_HELP_CENTRE = "https://help.example.com/articles/"
+# The printed widget URL should last a working day of demoing.
+DEMO_TOKEN_SECONDS = 12 * 3600
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8080, show_default=True, help="Port to listen on.")
+@click.option("--speed", default=1.0, show_default=True, help="Replay speed (2 = twice as fast).")
+@click.option("--once", is_flag=True, help="Play each scripted conversation once, then idle.")
+def demo(host: str, port: int, speed: float, once: bool) -> None:
+    """Run the server with a demo tenant, knowledge base and simulated conversations."""
+    workdir = Path(tempfile.mkdtemp(prefix="cuecard-demo-"))
+    settings = load_settings(
+        demo=True,
+        host=host,
+        port=port,
+        secret_key=SecretStr(secrets.token_urlsafe(48)),
+        database_url=f"sqlite+aiosqlite:///{workdir / 'demo.db'}",
+    )
+    configure_logging(settings.log_level)
+    run(_seed(settings))
+    simulator = SimulatorAdapter(
+        SimulatorSettings(
+            tenant_id=DEMO_TENANT,
+            scripts=tuple(sorted((DEMO_DIR / "conversations").glob("*.json"))),
+            agent_id=DEMO_AGENT,
+            speed=speed,
+            loop=not once,
+        )
+    )
+    app = create_app(settings, listeners=[simulator])
+    run(serve(app, settings, on_ready=lambda base_url: _announce(settings, base_url)))
+
+
+async def _seed(settings: Settings) -> None:
+    async with open_store(settings.database_url) as store:
+        await store.tenants.create(DEMO_TENANT, "Demo Telecom & Retail", [settings.base_url])
+        kb = await store.knowledge_bases.create(DEMO_TENANT, "Help centre", is_default=True)
+        documents = load_folder(DEMO_DIR / "kb", base_url=DEMO_HELP_CENTRE)
+        await store.documents.upsert_many(kb, documents)
+
+
+def _announce(settings: Settings, base_url: str) -> None:
+    assert settings.secret_key is not None
+    tokens = TokenService(settings.secret_key, settings.token_ttl_seconds)
+    token = tokens.mint(DEMO_TENANT, DEMO_AGENT, ttl_seconds=DEMO_TOKEN_SECONDS)
+    click.echo(f"cuecard demo running on {base_url} (Ctrl+C to stop)")
+    click.echo(f"Widget URL: {base_url}/widget/?tenant={DEMO_TENANT}#token={token}", nl=True)

@@ -1,0 +1,111 @@
+"""cleanup_ctx generators: each opens one resource at start-up and closes it at shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from server.assist.engine import LexicalAssistant
+from server.ingest.listeners import run_listener
+from server.ingest.pipeline import Pipeline
+from server.ingest.records import StoreRecorder
+from server.keys import (
+    ASSISTANT,
+    LISTENERS,
+    METRICS,
+    PIPELINE,
+    SETTINGS,
+    SOCKETS,
+    STATE,
+    STORE,
+    TOKENS,
+)
+from server.realtime.namespace import AgentNamespace
+from server.realtime.rooms import Broadcaster
+from server.state.base import StateStore
+from server.state.memory import MemoryState
+from server.state.redis import RedisState
+from server.store.database import Store
+
+log = logging.getLogger(__name__)
+
+
+async def store_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The database, migrated to the newest schema."""
+    store = await Store.connect(app[SETTINGS].database_url)
+    await store.migrate()
+    app[STORE] = store
+    yield
+    await store.aclose()
+
+
+async def state_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Shared live state: Redis when configured, memory otherwise."""
+    settings = app[SETTINGS]
+    options = {
+        "dedup_ttl_seconds": settings.dedup_ttl_seconds,
+        "max_lines": settings.transcript_max_lines,
+    }
+    state: StateStore
+    if settings.redis_url:
+        state = RedisState.from_url(settings.redis_url, **options)
+        await state.ping()
+        log.info("live state in Redis")
+    else:
+        state = MemoryState(**options)
+        log.info("live state in memory (single process)")
+    app[STATE] = state
+    yield
+    await state.aclose()
+
+
+async def assistant_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The knowledge engine, with every knowledge base indexed."""
+    store = app[STORE]
+    assistant = LexicalAssistant()
+    for kb in await store.knowledge_bases.all():
+        await assistant.load(kb, await store.documents.list(kb.tenant_id, kb.id))
+    app[ASSISTANT] = assistant
+    yield
+
+
+async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The pipeline and the widget namespace, wired to the resources above."""
+    sio = app[SOCKETS]
+    app[PIPELINE] = Pipeline(
+        state=app[STATE],
+        assistant=app[ASSISTANT],
+        broadcaster=Broadcaster(sio),
+        recorder=StoreRecorder(app[STORE]),
+        metrics=app[METRICS],
+        suggestions_per_event=app[SETTINGS].suggestions_per_event,
+    )
+    sio.register_namespace(
+        AgentNamespace(
+            tokens=app[TOKENS],
+            state=app[STATE],
+            assistant=app[ASSISTANT],
+            feedback=app[STORE].feedback,
+            metrics=app[METRICS],
+        )
+    )
+    yield
+    await sio.shutdown()
+
+
+async def listeners_ctx(app: web.Application) -> AsyncIterator[None]:
+    """One task per pull adapter, feeding the pipeline; cancelled at shutdown."""
+    tasks = [
+        asyncio.create_task(run_listener(adapter, app[PIPELINE]), name=f"listener-{adapter.name}")
+        for adapter in app[LISTENERS]
+    ]
+    yield
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,1 @@
+"""Ingest: canonical events in, through de-duplication and the assist step, out to widgets."""

@@ -1,0 +1,158 @@
+"""The assist pipeline: validate → de-duplicate → update state → assist → emit."""
+
+from __future__ import annotations
+
+import logging
+import time
+from enum import StrEnum
+from typing import Protocol
+
+from providers.models import (
+    AgentAssigned,
+    ConversationEnded,
+    ConversationStarted,
+    Event,
+    Message,
+    ParticipantHeld,
+    ParticipantResumed,
+    Speaker,
+    Transcript,
+    is_utterance,
+)
+from server.assist.base import Assistant, AssistRequest
+from server.metrics import Metrics
+from server.realtime.rooms import Broadcaster
+from server.state.base import StateStore, event_key
+from server.state.models import Assignment, ConversationMeta, LineIn, MetaChanges
+
+log = logging.getLogger(__name__)
+
+# The assist step reads this many recent lines; the engine decides which of them matter.
+CONTEXT_LINES = 12
+
+
+class Outcome(StrEnum):
+    """What happened to one accepted event."""
+
+    PROCESSED = "processed"
+    DUPLICATE = "duplicate"
+
+
+class ConversationRecorder(Protocol):
+    """Durable conversation records (the storage layer)."""
+
+    async def record(self, event: Event, meta: ConversationMeta) -> None: ...
+
+
+class Pipeline:
+    """Processes each platform event exactly once, however often it is delivered."""
+
+    def __init__(
+        self,
+        *,
+        state: StateStore,
+        assistant: Assistant,
+        broadcaster: Broadcaster,
+        recorder: ConversationRecorder,
+        metrics: Metrics,
+        suggestions_per_event: int = 3,
+    ) -> None:
+        self._state = state
+        self._assistant = assistant
+        self._broadcaster = broadcaster
+        self._recorder = recorder
+        self._metrics = metrics
+        self._limit = suggestions_per_event
+
+    async def process(self, event: Event) -> Outcome:
+        """Run one event through the pipeline unless another delivery already did."""
+        key = event_key(event.tenant_id, event.provider, event.provider_event_id)
+        if not await self._state.claim_event(key):
+            self._metrics.duplicates_dropped.labels(event.provider).inc()
+            log.debug("duplicate %s/%s dropped", event.provider, event.provider_event_id)
+            return Outcome.DUPLICATE
+        started = time.perf_counter()
+        try:
+            await self._apply(event)
+        except BaseException:
+            # Give the event back so the platform's retry can process it.
+            await self._state.release_event(key)
+            raise
+        await self._state.complete_event(key)
+        self._metrics.pipeline_latency.observe(time.perf_counter() - started)
+        self._metrics.events_ingested.labels(event.provider, event.kind).inc()
+        return Outcome.PROCESSED
+
+    async def _apply(self, event: Event) -> None:
+        changes = meta_changes(event)
+        if changes is not None:
+            await self._change_status(event, changes)
+        if is_utterance(event):
+            await self._add_line(event)
+
+    async def _change_status(self, event: Event, changes: MetaChanges) -> None:
+        meta = await self._state.update_meta(event.tenant_id, event.conversation_id, changes)
+        await self._recorder.record(event, meta)
+        await self._broadcaster.status(event.tenant_id, meta)
+        if isinstance(event, AgentAssigned):
+            assignment = Assignment(conversation_id=event.conversation_id, queue=event.queue)
+            await self._state.assign(event.tenant_id, event.agent_id, assignment)
+            await self._broadcaster.assigned(event.tenant_id, event.agent_id, assignment)
+
+    async def _add_line(self, event: Message | Transcript) -> None:
+        line = LineIn(
+            event_id=event.provider_event_id,
+            speaker=event.speaker,
+            text=event.text,
+            occurred_at=event.occurred_at,
+        )
+        numbered = await self._state.append_line(event.tenant_id, event.conversation_id, line)
+        await self._broadcaster.transcript(event.tenant_id, event.conversation_id, numbered)
+        if line.speaker is Speaker.CUSTOMER:
+            await self._assist(event)
+
+    async def _assist(self, event: Event) -> None:
+        try:
+            lines = await self._state.recent_lines(
+                event.tenant_id, event.conversation_id, CONTEXT_LINES
+            )
+            meta = await self._state.update_meta(
+                event.tenant_id, event.conversation_id, MetaChanges()
+            )
+            request = AssistRequest(
+                tenant_id=event.tenant_id,
+                conversation_id=event.conversation_id,
+                queue=event.queue or meta.queue,
+                lines=lines,
+                trigger_event_id=event.provider_event_id,
+                limit=self._limit,
+            )
+            items = await self._assistant.suggest(request)
+        except Exception:
+            # A failed suggestion must not fail the event: the transcript line stands.
+            self._metrics.assist_failures.inc()
+            log.exception("assist failed for conversation %s", event.conversation_id)
+            return
+        if not items:
+            return
+        await self._state.set_suggestions(event.tenant_id, event.conversation_id, items)
+        await self._broadcaster.suggestions(
+            event.tenant_id, event.conversation_id, event.provider_event_id, items
+        )
+        self._metrics.suggestions_emitted.inc(len(items))
+
+
+def meta_changes(event: Event) -> MetaChanges | None:
+    """How an event changes the conversation's status, or None if it does not."""
+    match event:
+        case ConversationStarted():
+            return MetaChanges(status="open", media=event.media, queue=event.queue)
+        case AgentAssigned():
+            return MetaChanges(agent_id=event.agent_id, queue=event.queue)
+        case ParticipantHeld():
+            return MetaChanges(status="held")
+        case ParticipantResumed():
+            return MetaChanges(status="open")
+        case ConversationEnded():
+            return MetaChanges(status="ended")
+    return None

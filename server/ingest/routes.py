@@ -1,0 +1,78 @@
+"""POST /api/v1/events: the door for platforms without an adapter, and for load tests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from providers.models import Event, parse_event
+from server.errors import BodyTooLarge, Forbidden, InvalidInput, MalformedBody, invalid_input
+from server.keys import METRICS, PIPELINE, SETTINGS
+from server.middlewares import request_tenant
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/api/v1/events")
+async def ingest_events(request: web.Request) -> web.Response:
+    """Accept one canonical event or a batch; all are validated before any is processed."""
+    try:
+        raw, prefix = _event_list(await _json_body(request))
+        events = _validate(
+            raw, prefix, request_tenant(request), request.app[SETTINGS].max_batch_events
+        )
+    except (InvalidInput, MalformedBody, Forbidden, BodyTooLarge) as err:
+        request.app[METRICS].events_rejected.labels(err.code).inc()
+        raise
+    pipeline = request.app[PIPELINE]
+    results = []
+    for event in events:
+        outcome = await pipeline.process(event)
+        results.append({"provider_event_id": event.provider_event_id, "status": outcome.value})
+    accepted = sum(1 for result in results if result["status"] == "processed")
+    return web.json_response(
+        {"accepted": accepted, "duplicates": len(results) - accepted, "results": results}
+    )
+
+
+async def _json_body(request: web.Request) -> Any:
+    body = await request.read()
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise MalformedBody(f"the body is not valid JSON: {err}") from err
+
+
+def _event_list(body: Any) -> tuple[list[Any], str]:
+    """The events in a body: a single event object, ``{"events": [...]}`` or a bare list."""
+    if isinstance(body, list):
+        return body, "events"
+    if isinstance(body, dict) and "events" in body:
+        if not isinstance(body["events"], list) or set(body) != {"events"}:
+            raise InvalidInput('expected {"events": [event, ...]}', field="events")
+        return body["events"], "events"
+    if isinstance(body, dict):
+        return [body], ""
+    raise InvalidInput("expected an event object or a list of events", field="body")
+
+
+def _validate(raw: list[Any], prefix: str, tenant_id: str, max_events: int) -> list[Event]:
+    if not raw:
+        raise InvalidInput("no events given", field=prefix or "body")
+    if len(raw) > max_events:
+        raise BodyTooLarge(f"at most {max_events} events per request", field="events")
+    events = []
+    for index, item in enumerate(raw):
+        where = f"{prefix}[{index}]" if prefix else ""
+        try:
+            event = parse_event(item)
+        except ValidationError as err:
+            raise invalid_input(err, prefix=where) from err
+        if event.tenant_id != tenant_id:
+            field = f"{where}.tenant_id" if where else "tenant_id"
+            raise Forbidden("the API key does not belong to this tenant", field=field)
+        events.append(event)
+    return events

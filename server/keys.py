@@ -1,0 +1,29 @@
+"""Every typed key the aiohttp application stores state under."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import socketio
+from aiohttp import web
+
+from providers.base import PullAdapter
+from server.assist.base import Assistant
+from server.auth.tokens import TokenService
+from server.config import Settings
+from server.ingest.pipeline import Pipeline
+from server.metrics import Metrics
+from server.state.base import StateStore
+from server.store.database import Store
+
+SETTINGS = web.AppKey("settings", Settings)
+METRICS = web.AppKey("metrics", Metrics)
+TOKENS = web.AppKey("tokens", TokenService)
+STORE = web.AppKey("store", Store)
+STATE = web.AppKey("state", StateStore)
+ASSISTANT = web.AppKey("assistant", Assistant)
+PIPELINE = web.AppKey("pipeline", Pipeline)
+SOCKETS = web.AppKey("sockets", socketio.AsyncServer)
+LISTENERS: web.AppKey[Sequence[PullAdapter]] = web.AppKey("listeners")
+# The tenant an API request was authenticated for, set by the API-key middleware.
+REQUEST_TENANT = "cuecard.tenant_id"

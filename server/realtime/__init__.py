@@ -1,0 +1,1 @@
+"""The widget's realtime endpoint: python-socketio on aiohttp, namespace /agent."""

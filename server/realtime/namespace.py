@@ -1,0 +1,144 @@
+"""The ``/agent`` namespace: authenticated widgets join conversations of their own tenant."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+import socketio
+
+from server.assist.base import Assistant, SearchRequest
+from server.auth.tokens import AgentIdentity, TokenService
+from server.errors import CuecardError, Forbidden
+from server.metrics import Metrics
+from server.realtime.payloads import (
+    FeedbackPayload,
+    JoinPayload,
+    LeavePayload,
+    SearchPayload,
+    parse_payload,
+)
+from server.realtime.rooms import NAMESPACE, agent_room, conversation_room
+from server.state.base import StateStore
+from server.store.models import FeedbackAction
+
+log = logging.getLogger(__name__)
+Ack = dict[str, Any]
+
+
+class FeedbackLog(Protocol):
+    """Where agents' verdicts on suggestions are kept."""
+
+    async def record(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        suggestion_id: str,
+        agent_id: str,
+        action: FeedbackAction,
+    ) -> object: ...
+
+
+class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+    """Handlers for widget connections; every handler acts within the token's tenant."""
+
+    def __init__(
+        self,
+        *,
+        tokens: TokenService,
+        state: StateStore,
+        assistant: Assistant,
+        feedback: FeedbackLog,
+        metrics: Metrics,
+    ) -> None:
+        super().__init__(NAMESPACE)
+        self._tokens = tokens
+        self._state = state
+        self._assistant = assistant
+        self._feedback = feedback
+        self._metrics = metrics
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        try:
+            identity = self._tokens.verify(token)
+        except CuecardError as err:
+            log.info("widget connection refused: %s", err.code)
+            raise socketio.exceptions.ConnectionRefusedError(err.message, err.to_dict()) from err
+        await self.save_session(sid, {"identity": identity})
+        await self.enter_room(sid, agent_room(identity.tenant_id, identity.agent_id))
+        self._metrics.connected_widgets.inc()
+        log.debug("widget %s connected for agent %s", sid, identity.agent_id)
+        assignment = await self._state.assignment(identity.tenant_id, identity.agent_id)
+        if assignment is not None:
+            await self.emit("assigned", assignment.model_dump(), to=sid)
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self._metrics.connected_widgets.dec()
+
+    async def on_join(self, sid: str, data: Any = None) -> Ack:
+        return await self._handle(sid, self._join, data)
+
+    async def on_leave(self, sid: str, data: Any = None) -> Ack:
+        return await self._handle(sid, self._leave, data)
+
+    async def on_search(self, sid: str, data: Any = None) -> Ack:
+        return await self._handle(sid, self._search, data)
+
+    async def on_feedback(self, sid: str, data: Any = None) -> Ack:
+        return await self._handle(sid, self._give_feedback, data)
+
+    async def _handle(self, sid: str, handler: Any, data: Any) -> Ack:
+        try:
+            identity = await self._identity(sid)
+            result: Ack = await handler(sid, identity, data)
+        except CuecardError as err:
+            await self.emit("error", err.to_dict(), to=sid)
+            return {"ok": False, "error": err.to_dict()}
+        return {"ok": True, **result}
+
+    async def _identity(self, sid: str) -> AgentIdentity:
+        session = await self.get_session(sid)
+        identity: AgentIdentity = session["identity"]
+        # Tokens are checked again on every event, so a long-lived socket outlives no token.
+        self._tokens.verify_not_expired(identity)
+        return identity
+
+    async def _join(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
+        payload = parse_payload(JoinPayload, data)
+        room = conversation_room(identity.tenant_id, payload.conversation_id)
+        # Enter the room before reading the snapshot: a line emitted in between is then
+        # both in the snapshot and live, and the widget de-duplicates it by seq.
+        await self.enter_room(sid, room)
+        snapshot = await self._state.snapshot(identity.tenant_id, payload.conversation_id)
+        await self.emit("snapshot", snapshot.model_dump(mode="json"), to=sid)
+        return {}
+
+    async def _leave(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
+        payload = parse_payload(LeavePayload, data)
+        await self.leave_room(sid, conversation_room(identity.tenant_id, payload.conversation_id))
+        return {}
+
+    async def _search(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
+        payload = parse_payload(SearchPayload, data)
+        queue = None
+        if payload.conversation_id is not None:
+            snapshot_meta = await self._state.snapshot(identity.tenant_id, payload.conversation_id)
+            queue = snapshot_meta.queue
+        request = SearchRequest(tenant_id=identity.tenant_id, query=payload.query, queue=queue)
+        results = await self._assistant.search(request)
+        return {"results": [item.model_dump(mode="json") for item in results]}
+
+    async def _give_feedback(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
+        payload = parse_payload(FeedbackPayload, data)
+        room = conversation_room(identity.tenant_id, payload.conversation_id)
+        if room not in self.rooms(sid):
+            raise Forbidden("join the conversation before giving feedback", field="conversation_id")
+        await self._feedback.record(
+            identity.tenant_id,
+            payload.conversation_id,
+            payload.suggestion_id,
+            identity.agent_id,
+            payload.action,
+        )
+        return {}

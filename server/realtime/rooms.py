@@ -1,0 +1,65 @@
+"""Room names and the write side of the realtime endpoint used by the pipeline."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from server.assist.models import Suggestion
+from server.state.models import Assignment, ConversationMeta, Line
+
+NAMESPACE = "/agent"
+
+
+def conversation_room(tenant_id: str, conversation_id: str) -> str:
+    """Widgets showing one conversation of one tenant."""
+    return f"conv:{tenant_id}:{conversation_id}"
+
+
+def agent_room(tenant_id: str, agent_id: str) -> str:
+    """Every widget of one agent of one tenant."""
+    return f"agent:{tenant_id}:{agent_id}"
+
+
+class SocketEmitter(Protocol):
+    """The one method of python-socketio's AsyncServer the broadcaster needs."""
+
+    async def emit(
+        self, event: str, data: Any = None, *, to: str | None = None, namespace: str | None = None
+    ) -> None: ...
+
+
+class Broadcaster:
+    """Pushes pipeline results to rooms; with Redis the manager fans out to every node."""
+
+    def __init__(self, sio: SocketEmitter) -> None:
+        self._sio = sio
+
+    async def transcript(self, tenant_id: str, conversation_id: str, line: Line) -> None:
+        """A new transcript line."""
+        payload = {"conversation_id": conversation_id, "line": line.model_dump(mode="json")}
+        await self._emit("transcript", payload, conversation_room(tenant_id, conversation_id))
+
+    async def suggestions(
+        self, tenant_id: str, conversation_id: str, trigger_event_id: str, items: list[Suggestion]
+    ) -> None:
+        """A new set of suggestions, ranked best first."""
+        payload = {
+            "conversation_id": conversation_id,
+            "trigger_event_id": trigger_event_id,
+            "items": [item.model_dump(mode="json") for item in items],
+        }
+        await self._emit("suggestions", payload, conversation_room(tenant_id, conversation_id))
+
+    async def status(self, tenant_id: str, meta: ConversationMeta) -> None:
+        """The conversation's status changed."""
+        payload = meta.model_dump(
+            mode="json", include={"conversation_id", "status", "queue", "agent_id"}
+        )
+        await self._emit("status", payload, conversation_room(tenant_id, meta.conversation_id))
+
+    async def assigned(self, tenant_id: str, agent_id: str, assignment: Assignment) -> None:
+        """The agent was connected to a conversation."""
+        await self._emit("assigned", assignment.model_dump(), agent_room(tenant_id, agent_id))
+
+    async def _emit(self, event: str, payload: dict[str, Any], room: str) -> None:
+        await self._sio.emit(event, payload, to=room, namespace=NAMESPACE)

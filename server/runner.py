@@ -1,0 +1,38 @@
+"""Runs the aiohttp application until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable
+
+from aiohttp import web
+
+from server.config import Settings
+from server.logs import PathOnlyAccessLogger
+
+
+async def serve(
+    app: web.Application, settings: Settings, *, on_ready: Callable[[str], None] | None = None
+) -> None:
+    """Serve ``app`` on the configured host and port; ``on_ready`` gets the base URL."""
+    runner = web.AppRunner(app, access_log_class=PathOnlyAccessLogger, handle_signals=False)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        if on_ready is not None:
+            on_ready(settings.base_url)
+        await _until_stopped()
+    finally:
+        await runner.cleanup()
+
+
+async def _until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

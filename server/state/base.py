@@ -1,0 +1,68 @@
+"""The contract both state backends (memory, Redis) implement."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from server.assist.models import Suggestion
+from server.state.models import (
+    Assignment,
+    ConversationMeta,
+    Line,
+    LineIn,
+    MetaChanges,
+    Snapshot,
+)
+
+# How long an event may stay "in processing" before another delivery may take it over:
+# long enough for the pipeline, short enough that a crashed node does not lose the event.
+CLAIM_SECONDS = 30
+
+
+class StateStore(Protocol):
+    """Shared live state. Every method is scoped by tenant; nothing crosses tenants."""
+
+    async def claim_event(self, key: str) -> bool:
+        """Take an event for processing; False if it is done or being processed elsewhere."""
+
+    async def complete_event(self, key: str) -> None:
+        """Mark a claimed event done, so later deliveries are recognised as duplicates."""
+
+    async def release_event(self, key: str) -> None:
+        """Give a claimed event back after a failure, so a retry can process it."""
+
+    async def append_line(self, tenant_id: str, conversation_id: str, line: LineIn) -> Line:
+        """Number a transcript line and keep it (the newest lines up to the cap)."""
+
+    async def update_meta(
+        self, tenant_id: str, conversation_id: str, changes: MetaChanges
+    ) -> ConversationMeta:
+        """Apply ``changes`` to the conversation's status and return the result."""
+
+    async def recent_lines(self, tenant_id: str, conversation_id: str, limit: int) -> list[Line]:
+        """The newest ``limit`` lines, oldest first."""
+
+    async def set_suggestions(
+        self, tenant_id: str, conversation_id: str, items: list[Suggestion]
+    ) -> None:
+        """Remember the latest suggestions for late-joining widgets."""
+
+    async def snapshot(self, tenant_id: str, conversation_id: str) -> Snapshot:
+        """The conversation as a joining widget should see it (empty if unknown)."""
+
+    async def assign(self, tenant_id: str, agent_id: str, assignment: Assignment) -> None:
+        """Remember the agent's newest conversation, for widgets that open later."""
+
+    async def assignment(self, tenant_id: str, agent_id: str) -> Assignment | None:
+        """The agent's newest conversation, if any."""
+
+    async def ping(self) -> None:
+        """Raise server.errors.Unavailable if the backend is unreachable."""
+
+    async def aclose(self) -> None:
+        """Release connections."""
+
+
+def event_key(tenant_id: str, provider: str, provider_event_id: str) -> str:
+    """The de-duplication key of one platform event."""
+    return f"{tenant_id}\x1f{provider}\x1f{provider_event_id}"

@@ -1,0 +1,125 @@
+"""In-process state for a single server: no Redis needed."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+
+from server.assist.models import Suggestion
+from server.state.base import CLAIM_SECONDS
+from server.state.models import (
+    Assignment,
+    ConversationMeta,
+    Line,
+    LineIn,
+    MetaChanges,
+    Snapshot,
+)
+
+MAX_CONVERSATIONS = 50_000
+
+
+@dataclass
+class _Conversation:
+    meta: ConversationMeta
+    lines: deque[Line]
+    next_seq: int = 1
+    suggestions: list[Suggestion] = field(default_factory=list)
+
+
+class MemoryState:
+    """State in dictionaries; bounded so a long-running demo cannot grow without limit."""
+
+    def __init__(self, *, dedup_ttl_seconds: int, max_lines: int) -> None:
+        self._dedup_ttl = dedup_ttl_seconds
+        self._max_lines = max_lines
+        self._events: OrderedDict[str, tuple[bool, float]] = OrderedDict()
+        self._conversations: OrderedDict[tuple[str, str], _Conversation] = OrderedDict()
+        self._assignments: dict[tuple[str, str], Assignment] = {}
+
+    async def claim_event(self, key: str) -> bool:
+        self._forget_expired_events()
+        held = self._events.get(key)
+        if held is not None and held[1] > time.monotonic():
+            return False
+        self._events[key] = (False, time.monotonic() + CLAIM_SECONDS)
+        return True
+
+    async def complete_event(self, key: str) -> None:
+        self._events[key] = (True, time.monotonic() + self._dedup_ttl)
+        self._events.move_to_end(key)
+
+    async def release_event(self, key: str) -> None:
+        self._events.pop(key, None)
+
+    async def append_line(self, tenant_id: str, conversation_id: str, line: LineIn) -> Line:
+        conversation = self._conversation(tenant_id, conversation_id)
+        numbered = Line(seq=conversation.next_seq, **line.model_dump())
+        conversation.next_seq += 1
+        conversation.lines.append(numbered)
+        return numbered
+
+    async def update_meta(
+        self, tenant_id: str, conversation_id: str, changes: MetaChanges
+    ) -> ConversationMeta:
+        conversation = self._conversation(tenant_id, conversation_id)
+        update = changes.model_dump(exclude_none=True)
+        conversation.meta = conversation.meta.model_copy(update=update)
+        return conversation.meta
+
+    async def recent_lines(self, tenant_id: str, conversation_id: str, limit: int) -> list[Line]:
+        conversation = self._conversations.get((tenant_id, conversation_id))
+        return list(conversation.lines)[-limit:] if conversation else []
+
+    async def set_suggestions(
+        self, tenant_id: str, conversation_id: str, items: list[Suggestion]
+    ) -> None:
+        self._conversation(tenant_id, conversation_id).suggestions = list(items)
+
+    async def snapshot(self, tenant_id: str, conversation_id: str) -> Snapshot:
+        conversation = self._conversations.get((tenant_id, conversation_id))
+        if conversation is None:
+            return Snapshot(conversation_id=conversation_id)
+        return Snapshot(
+            **conversation.meta.model_dump(),
+            transcript=list(conversation.lines),
+            suggestions=conversation.suggestions,
+        )
+
+    async def assign(self, tenant_id: str, agent_id: str, assignment: Assignment) -> None:
+        self._assignments[(tenant_id, agent_id)] = assignment
+
+    async def assignment(self, tenant_id: str, agent_id: str) -> Assignment | None:
+        return self._assignments.get((tenant_id, agent_id))
+
+    async def ping(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        self._events.clear()
+        self._conversations.clear()
+
+    def _conversation(self, tenant_id: str, conversation_id: str) -> _Conversation:
+        key = (tenant_id, conversation_id)
+        conversation = self._conversations.get(key)
+        if conversation is None:
+            conversation = _Conversation(
+                meta=ConversationMeta(conversation_id=conversation_id),
+                lines=deque(maxlen=self._max_lines),
+            )
+            self._conversations[key] = conversation
+            if len(self._conversations) > MAX_CONVERSATIONS:
+                self._conversations.popitem(last=False)
+        self._conversations.move_to_end(key)
+        return conversation
+
+    def _forget_expired_events(self) -> None:
+        # Completions move to the end with the longest expiry, so expired entries collect
+        # at the front and pruning stops at the first live one.
+        now = time.monotonic()
+        while self._events:
+            _, (_, expires) = next(iter(self._events.items()))
+            if expires > now:
+                break
+            self._events.popitem(last=False)

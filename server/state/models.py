@@ -1,0 +1,71 @@
+"""Live conversation state as the widget sees it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from providers.models import MediaType, Speaker
+from server.assist.models import Suggestion
+from server.store.models import ConversationStatus
+
+
+class LineIn(BaseModel):
+    """A transcript line before the state store numbers it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    speaker: Speaker
+    text: str
+    occurred_at: datetime
+
+
+class Line(LineIn):
+    """A numbered transcript line; ``seq`` increases by one per line in a conversation."""
+
+    seq: int
+
+
+class ConversationMeta(BaseModel):
+    """Status fields of a live conversation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    conversation_id: str
+    status: ConversationStatus = "open"
+    queue: str | None = None
+    agent_id: str | None = None
+    media: MediaType | None = None
+
+
+class MetaChanges(BaseModel):
+    """Fields an event changes in a conversation's status; None leaves a field as it is."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: ConversationStatus | None = None
+    queue: str | None = None
+    agent_id: str | None = None
+    media: MediaType | None = None
+
+    def fields(self) -> dict[str | bytes, str | bytes]:
+        """The fields to write, as strings."""
+        return {name: str(value) for name, value in self.model_dump(exclude_none=True).items()}
+
+
+class Assignment(BaseModel):
+    """The conversation an agent was most recently connected to."""
+
+    model_config = ConfigDict(frozen=True)
+
+    conversation_id: str
+    queue: str
+
+
+class Snapshot(ConversationMeta):
+    """Everything a widget needs to show a conversation it has just joined."""
+
+    transcript: list[Line] = []
+    suggestions: list[Suggestion] = []

@@ -1,0 +1,138 @@
+"""State in Redis, shared by every server node."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import TypeAdapter
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from server.assist.models import Suggestion
+from server.errors import Unavailable
+from server.state.base import CLAIM_SECONDS
+from server.state.models import (
+    Assignment,
+    ConversationMeta,
+    Line,
+    LineIn,
+    MetaChanges,
+    Snapshot,
+)
+
+PREFIX = "cuecard"
+# Live conversation state outlives the conversation by a day, then Redis forgets it.
+CONVERSATION_TTL_SECONDS = 24 * 3600
+
+# Numbering and appending in one script keeps the list in seq order across nodes.
+_APPEND_LINE = """
+local seq = redis.call('INCR', KEYS[1])
+local line = cjson.decode(ARGV[1])
+line['seq'] = seq
+local encoded = cjson.encode(line)
+redis.call('RPUSH', KEYS[2], encoded)
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return encoded
+"""
+
+_SUGGESTIONS = TypeAdapter(list[Suggestion])
+
+
+def _key(kind: str, tenant_id: str, name: str) -> str:
+    # Tenant ids are slugs without colons, so the key is unambiguous.
+    return f"{PREFIX}:{kind}:{tenant_id}:{name}"
+
+
+class RedisState:
+    """State in Redis: SET NX claims for de-duplication, a list and a hash per conversation."""
+
+    def __init__(self, redis: Redis, *, dedup_ttl_seconds: int, max_lines: int) -> None:
+        self._redis = redis
+        self._dedup_ttl = dedup_ttl_seconds
+        self._max_lines = max_lines
+        self._append = redis.register_script(_APPEND_LINE)
+
+    @classmethod
+    def from_url(cls, url: str, *, dedup_ttl_seconds: int, max_lines: int) -> RedisState:
+        """A state store on the Redis server at ``url``."""
+        redis = Redis.from_url(url, decode_responses=True)
+        return cls(redis, dedup_ttl_seconds=dedup_ttl_seconds, max_lines=max_lines)
+
+    async def claim_event(self, key: str) -> bool:
+        claimed = await self._call(
+            self._redis.set(f"{PREFIX}:event:{key}", "processing", nx=True, ex=CLAIM_SECONDS)
+        )
+        return bool(claimed)
+
+    async def complete_event(self, key: str) -> None:
+        await self._call(self._redis.set(f"{PREFIX}:event:{key}", "done", ex=self._dedup_ttl))
+
+    async def release_event(self, key: str) -> None:
+        await self._call(self._redis.delete(f"{PREFIX}:event:{key}"))
+
+    async def append_line(self, tenant_id: str, conversation_id: str, line: LineIn) -> Line:
+        keys = [_key("seq", tenant_id, conversation_id), _key("lines", tenant_id, conversation_id)]
+        args: list[str | int] = [line.model_dump_json(), self._max_lines, CONVERSATION_TTL_SECONDS]
+        encoded = await self._call(self._append(keys=keys, args=args))
+        return Line.model_validate_json(encoded)
+
+    async def update_meta(
+        self, tenant_id: str, conversation_id: str, changes: MetaChanges
+    ) -> ConversationMeta:
+        key = _key("meta", tenant_id, conversation_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if fields := changes.fields():
+                pipe.hset(key, mapping=dict(fields.items()))
+            pipe.expire(key, CONVERSATION_TTL_SECONDS)
+            pipe.hgetall(key)
+            results = await self._call(pipe.execute())
+        return ConversationMeta(conversation_id=conversation_id, **results[-1])
+
+    async def recent_lines(self, tenant_id: str, conversation_id: str, limit: int) -> list[Line]:
+        key = _key("lines", tenant_id, conversation_id)
+        raw = await self._call(self._redis.lrange(key, -limit, -1))
+        return [Line.model_validate_json(item) for item in raw]
+
+    async def set_suggestions(
+        self, tenant_id: str, conversation_id: str, items: list[Suggestion]
+    ) -> None:
+        key = _key("suggestions", tenant_id, conversation_id)
+        payload = _SUGGESTIONS.dump_json(items).decode()
+        await self._call(self._redis.set(key, payload, ex=CONVERSATION_TTL_SECONDS))
+
+    async def snapshot(self, tenant_id: str, conversation_id: str) -> Snapshot:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(_key("meta", tenant_id, conversation_id))
+            pipe.lrange(_key("lines", tenant_id, conversation_id), 0, -1)
+            pipe.get(_key("suggestions", tenant_id, conversation_id))
+            meta, lines, suggestions = await self._call(pipe.execute())
+        return Snapshot(
+            conversation_id=conversation_id,
+            **meta,
+            transcript=[Line.model_validate_json(item) for item in lines],
+            suggestions=_SUGGESTIONS.validate_json(suggestions) if suggestions else [],
+        )
+
+    async def assign(self, tenant_id: str, agent_id: str, assignment: Assignment) -> None:
+        key = _key("assignment", tenant_id, agent_id)
+        payload = assignment.model_dump_json()
+        await self._call(self._redis.set(key, payload, ex=CONVERSATION_TTL_SECONDS))
+
+    async def assignment(self, tenant_id: str, agent_id: str) -> Assignment | None:
+        raw = await self._call(self._redis.get(_key("assignment", tenant_id, agent_id)))
+        return Assignment.model_validate_json(raw) if raw else None
+
+    async def ping(self) -> None:
+        await self._call(self._redis.ping())
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
+
+    async def _call(self, awaitable: Any) -> Any:
+        # redis-py's return types are untyped unions; errors are translated here, once.
+        try:
+            return await awaitable
+        except RedisError as err:
+            raise Unavailable("Redis is unreachable") from err
