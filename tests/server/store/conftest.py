@@ -1,0 +1,37 @@
+"""Store fixtures: a migrated store on each backend, and a tenant in it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from server.store import Store, Tenant
+
+# Fixtures are imported rather than listed in pytest_plugins, which only the root conftest may use.
+from tests.fixtures.postgres import database_url, postgres_cluster, postgres_url
+
+__all__ = ["database_url", "postgres_cluster", "postgres_url"]
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    """A store on an empty, migrated database; closed after the test."""
+    store = await Store.connect(database_url)
+    try:
+        await store.migrate()
+        yield store
+    finally:
+        await store.aclose()
+
+
+@pytest.fixture
+async def acme(store: Store) -> Tenant:
+    """A tenant."""
+    return await store.tenants.create("acme", "Acme Corp")
+
+
+@pytest.fixture
+async def globex(store: Store) -> Tenant:
+    """Another tenant, to check that tenants never see each other's records."""
+    return await store.tenants.create("globex", "Globex")
