@@ -8,10 +8,8 @@ import pytest
 
 from server.store import Store, Tenant
 
-# Fixtures are imported rather than listed in pytest_plugins, which only the root conftest may use.
-from tests.fixtures.postgres import database_url, postgres_cluster, postgres_url
-
-__all__ = ["database_url", "postgres_cluster", "postgres_url"]
+# ``database_url`` and the PostgreSQL cluster come from the ``tests.fixtures.postgres`` plugin,
+# which the root conftest enables.
 
 
 @pytest.fixture
