@@ -26,4 +26,4 @@ PIPELINE = web.AppKey("pipeline", Pipeline)
 SOCKETS = web.AppKey("sockets", socketio.AsyncServer)
 LISTENERS: web.AppKey[Sequence[PullAdapter]] = web.AppKey("listeners")
 # The tenant an API request was authenticated for, set by the API-key middleware.
-REQUEST_TENANT = "cuecard.tenant_id"
+REQUEST_TENANT = web.RequestKey("tenant_id", str)
