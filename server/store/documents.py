@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.store.engine import Database
 from server.store.models import Document, DocumentIn, KnowledgeBase
@@ -24,7 +23,6 @@ from server.store.schema import documents, new_id, utcnow
 _doc = documents.c
 _NATURAL_KEY = ["kb_id", "external_id"]
 _CONTENT = ("title", "body", "url", "tags", "updated_at")
-_LOOKUP_CHUNK = 500
 
 
 def _row(kb: KnowledgeBase, doc: DocumentIn) -> dict[str, Any]:
@@ -74,8 +72,10 @@ class DocumentRepository:
         return Document.model_validate(stored), created
 
     async def upsert_many(self, kb: KnowledgeBase, docs: Iterable[DocumentIn]) -> int:
-        """Upsert a batch in one transaction (the last of repeated ids wins); returns how
-        many documents were new."""
+        """Upsert a batch in one transaction; returns how many distinct documents it wrote.
+
+        When an ``external_id`` repeats within the batch, its last document wins.
+        """
         rows = {doc.external_id: _row(kb, doc) for doc in docs}
         if not rows:
             return 0
@@ -85,9 +85,8 @@ class DocumentRepository:
             set_={name: statement.excluded[name] for name in _CONTENT},
         )
         async with self._db.transaction() as conn:
-            existing = await self._existing_ids(conn, kb, builtins.list(rows))
             await conn.execute(statement, builtins.list(rows.values()))
-        return len(rows.keys() - existing)
+        return len(rows)
 
     async def get(self, tenant_id: str, kb_id: str, external_id: str) -> Document | None:
         """One of the tenant's documents, by knowledge base and external id."""
@@ -119,16 +118,3 @@ class DocumentRepository:
         statement = select(func.count()).select_from(documents).where(*_in_kb(tenant_id, kb_id))
         async with self._db.reading() as conn:
             return int(await conn.scalar(statement) or 0)
-
-    @staticmethod
-    async def _existing_ids(
-        conn: AsyncConnection, kb: KnowledgeBase, external_ids: builtins.list[str]
-    ) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(external_ids), _LOOKUP_CHUNK):
-            chunk = external_ids[start : start + _LOOKUP_CHUNK]
-            statement = select(_doc.external_id).where(
-                *_in_kb(kb.tenant_id, kb.id), _doc.external_id.in_(chunk)
-            )
-            found.update((await conn.scalars(statement)).all())
-        return found
