@@ -1,0 +1,75 @@
+"""The explicit list of provider adapters cuecard can run.
+
+Adding a platform means one folder under ``providers/`` and one line in :data:`ADAPTERS`;
+the contract test in ``tests/providers/test_contract.py`` then checks it like the others.
+
+Example::
+
+    >>> spec = get_spec("simulator")
+    >>> settings = spec.parse_settings({"tenant_id": "demo", "scripts": ["chat.json"]})
+    >>> adapter = spec.create(settings)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+from pydantic import ValidationError
+
+from providers.base import Adapter, ProviderSettings
+from providers.errors import ProviderConfigError
+from providers.simulator import SimulatorAdapter, SimulatorSettings
+
+AdapterKind = Literal["pull", "push"]
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterSpec:
+    """What the server needs to know to configure and run one adapter."""
+
+    name: str
+    adapter_cls: type[Adapter]
+    settings_cls: type[ProviderSettings]
+    kind: AdapterKind
+
+    def parse_settings(self, data: Mapping[str, Any]) -> ProviderSettings:
+        """Validate this adapter's settings section; errors become ``ProviderConfigError``."""
+        try:
+            return self.settings_cls.model_validate(data)
+        except ValidationError as err:
+            problems = "; ".join(
+                f"{'.'.join(map(str, error['loc'])) or 'settings'}: {error['msg']}"
+                for error in err.errors()
+            )
+            raise ProviderConfigError(f"{self.name} settings: {problems}") from err
+
+    def create(self, settings: ProviderSettings) -> Adapter:
+        """Build the adapter from settings of its own settings class."""
+        if not isinstance(settings, self.settings_cls):
+            raise ProviderConfigError(
+                f"{self.name} needs {self.settings_cls.__name__}, not {type(settings).__name__}"
+            )
+        # Each adapter's constructor takes its own settings class, checked just above.
+        factory = cast(Callable[[ProviderSettings], Adapter], self.adapter_cls)
+        return factory(settings)
+
+
+ADAPTERS: dict[str, AdapterSpec] = {
+    "simulator": AdapterSpec(
+        name="simulator",
+        adapter_cls=SimulatorAdapter,
+        settings_cls=SimulatorSettings,
+        kind="pull",
+    ),
+}
+
+
+def get_spec(name: str) -> AdapterSpec:
+    """The registered adapter called ``name``; unknown names are a configuration error."""
+    try:
+        return ADAPTERS[name]
+    except KeyError:
+        known = ", ".join(sorted(ADAPTERS))
+        raise ProviderConfigError(f"unknown provider {name!r} (known: {known})") from None
