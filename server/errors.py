@@ -92,10 +92,22 @@ class Unavailable(CuecardError):
     status = 503
 
 
-def invalid_input(err: ValidationError, *, prefix: str = "") -> InvalidInput:
-    """An InvalidInput naming the first field pydantic rejected, e.g. ``events[2].text``."""
+_TAG_ERRORS = {"union_tag_invalid", "union_tag_not_found"}
+
+
+def invalid_input(err: ValidationError, *, prefix: str = "", tagged: bool = False) -> InvalidInput:
+    """An InvalidInput naming the first field pydantic rejected, e.g. ``events[2].text``.
+
+    ``tagged`` says the model is a discriminated union: pydantic then puts the tag first in
+    each location (``message.text``), which is not a field the client sent.
+    """
     first = err.errors()[0]
+    loc = list(first["loc"])
+    if first["type"] in _TAG_ERRORS:
+        loc.append(str(first.get("ctx", {}).get("discriminator", "")).strip("'"))
+    elif tagged and loc:
+        loc = loc[1:]
     path = prefix
-    for part in first["loc"]:
+    for part in loc:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     return InvalidInput(first["msg"], field=path or None)

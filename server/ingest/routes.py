@@ -56,6 +56,8 @@ def _event_list(body: Any) -> tuple[list[Any], str]:
         return body["events"], "events"
     if isinstance(body, dict):
         return [body], ""
+    if body is None or isinstance(body, str | int | float | bool):
+        raise InvalidInput("expected an event object or a list of events", field="body")
     raise InvalidInput("expected an event object or a list of events", field="body")
 
 
@@ -70,7 +72,7 @@ def _validate(raw: list[Any], prefix: str, tenant_id: str, max_events: int) -> l
         try:
             event = parse_event(item)
         except ValidationError as err:
-            raise invalid_input(err, prefix=where) from err
+            raise invalid_input(err, prefix=where, tagged=True) from err
         if event.tenant_id != tenant_id:
             field = f"{where}.tenant_id" if where else "tenant_id"
             raise Forbidden("the API key does not belong to this tenant", field=field)

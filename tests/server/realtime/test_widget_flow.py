@@ -25,7 +25,9 @@ async def test_customer_message_reaches_the_widget_with_suggestions(
     snapshot = await widget.next("snapshot")
     assert snapshot["transcript"] == []
 
-    await post(client, api_keys["acme"], customer_says("e1", "my router keeps dropping, lights orange"))
+    await post(
+        client, api_keys["acme"], customer_says("e1", "my router keeps dropping, lights orange")
+    )
 
     line = await widget.next("transcript")
     assert line["conversation_id"] == "conv-1"
@@ -35,7 +37,10 @@ async def test_customer_message_reaches_the_widget_with_suggestions(
     assert suggestions["trigger_event_id"] == "e1"
     top = suggestions["items"][0]
     assert top["title"] == "Resetting your home router"
-    assert top["source"] == {"document_id": "router-reset", "url": "https://acme.example/kb/router-reset"}
+    assert top["source"] == {
+        "document_id": "router-reset",
+        "url": "https://acme.example/kb/router-reset",
+    }
     assert top["kind"] == "article"
     assert top["snippet"]
 
@@ -43,11 +48,17 @@ async def test_customer_message_reaches_the_widget_with_suggestions(
 async def test_late_widget_gets_transcript_and_latest_suggestions(
     client: TestClient[Any, Any], api_keys: dict[str, str], connect_widget: Any
 ) -> None:
-    await post(client, api_keys["acme"], {"events": [
-        customer_says("e1", "hi there"),
-        event("message", "e2", speaker="agent", text="Hello, how can I help?"),
-        customer_says("e3", "I returned my order and still no refund"),
-    ]})
+    await post(
+        client,
+        api_keys["acme"],
+        {
+            "events": [
+                customer_says("e1", "hi there"),
+                event("message", "e2", speaker="agent", text="Hello, how can I help?"),
+                customer_says("e3", "I returned my order and still no refund"),
+            ]
+        },
+    )
 
     widget = await connect_widget()
     await widget.call("join", {"conversation_id": "conv-1"})
@@ -62,7 +73,9 @@ async def test_agent_assignment_reaches_widgets_opened_before_and_after(
     client: TestClient[Any, Any], api_keys: dict[str, str], connect_widget: Any
 ) -> None:
     early = await connect_widget(agent="agent-7")
-    await post(client, api_keys["acme"], event("agent.assigned", "a1", agent_id="agent-7", queue="billing"))
+    await post(
+        client, api_keys["acme"], event("agent.assigned", "a1", agent_id="agent-7", queue="billing")
+    )
 
     assert await early.next("assigned") == {"conversation_id": "conv-1", "queue": "billing"}
     late = await connect_widget(agent="agent-7")
@@ -98,18 +111,26 @@ async def test_status_changes_are_pushed(
     await widget.call("join", {"conversation_id": "conv-1"})
     await widget.next("snapshot")
 
-    await post(client, api_keys["acme"], {"events": [
-        event("conversation.started", "s1", media="voice", queue="support"),
-        event("participant.held", "h1", media="voice"),
-        event("participant.resumed", "r1", media="voice"),
-        event("conversation.ended", "x1"),
-    ]})
+    await post(
+        client,
+        api_keys["acme"],
+        {
+            "events": [
+                event("conversation.started", "s1", media="voice", queue="support"),
+                event("participant.held", "h1", media="voice"),
+                event("participant.resumed", "r1", media="voice"),
+                event("conversation.ended", "x1"),
+            ]
+        },
+    )
 
     statuses = [(await widget.next("status"))["status"] for _ in range(4)]
     assert statuses == ["open", "held", "open", "ended"]
 
 
-async def test_search_returns_ranked_articles(connect_widget: Any, client: TestClient[Any, Any]) -> None:
+async def test_search_returns_ranked_articles(
+    connect_widget: Any, client: TestClient[Any, Any]
+) -> None:
     widget = await connect_widget()
 
     ack = await widget.call("search", {"query": "data not working abroad"})
@@ -132,4 +153,6 @@ async def test_feedback_is_recorded_for_a_joined_conversation(
     from server.keys import STORE
 
     recorded = await client.app[STORE].feedback.list("acme", "conv-1")
-    assert [(f.suggestion_id, f.action, f.agent_id) for f in recorded] == [("s-1", "used", "agent-1")]
+    assert [(f.suggestion_id, f.action, f.agent_id) for f in recorded] == [
+        ("s-1", "used", "agent-1")
+    ]

@@ -1,0 +1,117 @@
+"""Bad ingest input gets a clear 4xx naming the field, and changes nothing."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from server.keys import METRICS, STATE
+from tests.fixtures.app import customer_says, event
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+async def assert_nothing_stored(client: TestClient[Any, Any]) -> None:
+    snapshot = await client.app[STATE].snapshot("acme", "conv-1")
+    assert snapshot.transcript == []
+    assert snapshot.suggestions == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "status"),
+    [
+        ({**customer_says("e1", "hi"), "speaker": "robot"}, "speaker", 422),
+        ({**customer_says("e1", "hi"), "occurred_at": "2026-11-21T10:00:00"}, "occurred_at", 422),
+        ({**customer_says("e1", "")}, "text", 422),
+        ({**customer_says("e1", "hi"), "kind": "telepathy"}, "kind", 422),
+        ({**customer_says("e1", "hi"), "surprise": 1}, "surprise", 422),
+        (
+            {"events": [customer_says("e1", "fine"), {**customer_says("e2", "x"), "text": 5}]},
+            "events[1].text",
+            422,
+        ),
+        ({"events": []}, "events", 422),
+        ({"events": "nope"}, "events", 422),
+        ("just a string", "body", 422),
+    ],
+)
+async def test_invalid_events_name_the_field_and_store_nothing(
+    client: TestClient[Any, Any], api_keys: dict[str, str], body: Any, field: str, status: int
+) -> None:
+    response = await client.post("/api/v1/events", json=body, headers=auth(api_keys["acme"]))
+
+    assert response.status == status
+    error = await response.json()
+    assert error["code"] == "invalid_input"
+    assert error["field"].endswith(field)
+    await assert_nothing_stored(client)
+
+
+async def test_a_bad_event_in_a_batch_rejects_the_whole_batch(
+    client: TestClient[Any, Any], api_keys: dict[str, str]
+) -> None:
+    batch = {
+        "events": [customer_says("e1", "router broken"), event("agent.assigned", "e2", queue="q")]
+    }
+
+    response = await client.post("/api/v1/events", json=batch, headers=auth(api_keys["acme"]))
+    assert response.status == 422
+    assert (await response.json())["field"] == "events[1].agent_id"
+    await assert_nothing_stored(client)
+
+    # The valid event was not swallowed by de-duplication: resending it alone works.
+    retry = await client.post(
+        "/api/v1/events", json=batch["events"][0], headers=auth(api_keys["acme"])
+    )
+    assert (await retry.json())["accepted"] == 1
+
+
+async def test_malformed_json_is_a_400(
+    client: TestClient[Any, Any], api_keys: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/api/v1/events", data=b'{"kind": "message",', headers=auth(api_keys["acme"])
+    )
+    assert response.status == 400
+    assert (await response.json())["code"] == "malformed_body"
+
+
+async def test_oversized_body_is_a_413(
+    client: TestClient[Any, Any], api_keys: dict[str, str]
+) -> None:
+    huge = customer_says("e1", "x" * 19_000)
+    body = {"events": [{**huge, "provider_event_id": f"e{i}"} for i in range(60)]}
+
+    response = await client.post(
+        "/api/v1/events", data=io.BytesIO(json.dumps(body).encode()), headers=auth(api_keys["acme"])
+    )
+
+    assert response.status == 413
+    assert (await response.json())["code"] == "body_too_large"
+    await assert_nothing_stored(client)
+
+
+async def test_too_many_events_is_a_413(
+    client: TestClient[Any, Any], api_keys: dict[str, str]
+) -> None:
+    body = {"events": [customer_says(f"e{i}", "hi") for i in range(501)]}
+
+    response = await client.post("/api/v1/events", json=body, headers=auth(api_keys["acme"]))
+
+    assert response.status == 413
+    assert (await response.json())["field"] == "events"
+
+
+async def test_rejections_are_counted(
+    client: TestClient[Any, Any], api_keys: dict[str, str]
+) -> None:
+    await client.post("/api/v1/events", data=b"nope", headers=auth(api_keys["acme"]))
+
+    rejected = client.app[METRICS].events_rejected.labels("malformed_body")._value.get()
+    assert rejected == 1
