@@ -38,7 +38,7 @@ export class WidgetController implements ConnectionListener {
       used: (s) => this.sendFeedback(s, "used"),
       dismiss: (s) => this.dismiss(s),
     });
-    this.status.showConversation(null, true);
+    this.status.showConversation(null, null);
   }
 
   linkChanged(status: LinkStatus): void {
@@ -73,7 +73,7 @@ export class WidgetController implements ConnectionListener {
     const state = this.stateFor(event.conversation_id);
     state.status = event.status;
     state.queue = event.queue;
-    this.status.showConversation(state.status, false);
+    this.status.showConversation(state.conversationId, state.status);
   }
 
   notice(message: string): void {
@@ -102,6 +102,6 @@ export class WidgetController implements ConnectionListener {
     const state = this.state;
     this.transcriptView.show(state?.lines ?? []);
     this.cards.show(state?.cards ?? []);
-    this.status.showConversation(state?.status ?? null, state === null);
+    this.status.showConversation(state?.conversationId ?? null, state?.status ?? null);
   }
 }

@@ -5,19 +5,21 @@ import { WidgetController } from "./controller";
 import { required } from "./dom";
 import { parseLaunchParams, scrubTokenFromLocation } from "./params";
 import { SearchPanel } from "./search";
+import { resolveToken } from "./session-token";
 import { StatusView } from "./status-view";
 import { TranscriptView } from "./transcript-view";
 
 function start(): void {
   const params = parseLaunchParams(new URL(window.location.href));
   scrubTokenFromLocation();
+  const token = resolveToken(params.token, params.tenant);
 
   const status = new StatusView(
     required("connection-status", HTMLElement),
     required("conversation-status", HTMLElement),
     required("notice", HTMLElement),
   );
-  if (params.token === null) {
+  if (token === null) {
     status.showLink({
       state: "refused",
       code: "unauthenticated",
@@ -42,7 +44,7 @@ function start(): void {
     controller.conversationChanged(params.conversationId);
   }
   connection = new AgentConnection(
-    { origin: window.location.origin, token: params.token, pinnedConversationId: params.conversationId },
+    { origin: window.location.origin, token, pinnedConversationId: params.conversationId },
     controller,
   );
 

@@ -46,7 +46,9 @@ export class StatusView {
   }
 
   /** Shows held / ended; nothing while the conversation is open or unknown. */
-  showConversation(status: ConversationStatus | null, waiting: boolean): void {
+  showConversation(conversationId: string | null, status: ConversationStatus | null): void {
+    const waiting = conversationId === null;
+    this.conversation.dataset["conversationId"] = conversationId ?? "";
     const label = waiting ? "Waiting for a conversation…" : status ? CONVERSATION_LABELS[status] : "";
     this.conversation.textContent = label;
     this.conversation.hidden = label === "";
