@@ -16,11 +16,12 @@ from sqlalchemy.exc import (
     IntegrityError,
     InterfaceError,
     OperationalError,
+    StatementError,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from server.errors import Conflict, Unavailable
+from server.errors import Conflict, InvalidInput, Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,10 @@ class Database:
         except DBAPIError as err:
             if err.connection_invalidated or isinstance(err, _UNREACHABLE):
                 raise self.unavailable(err) from err
+            raise
+        except StatementError as err:
+            if isinstance(err.orig, ValueError):  # a value our column types refuse to store
+                raise InvalidInput(str(err.orig)) from err
             raise
         except _UNREACHABLE as err:
             raise self.unavailable(err) from err

@@ -72,6 +72,15 @@ async def test_an_unknown_status_is_invalid(store: Store, acme: Tenant) -> None:
     assert await store.conversations.get(acme.id, "c-1") is None
 
 
+async def test_naive_timestamps_are_refused(store: Store, acme: Tenant) -> None:
+    with pytest.raises(InvalidInput, match="naive"):
+        await store.conversations.upsert(
+            acme.id, "c-1", provider="simulator", started_at=datetime(2026, 11, 21, 10, 0)
+        )
+
+    assert await store.conversations.get(acme.id, "c-1") is None
+
+
 async def test_feedback_is_listed_per_conversation_and_tenant(
     store: Store, acme: Tenant, globex: Tenant
 ) -> None:
