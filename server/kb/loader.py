@@ -41,8 +41,10 @@ def load_folder(
 ) -> list[DocumentIn]:
     """Read every supported file under ``folder``; show a progress bar on stderr if asked."""
     paths = list_files(folder)
-    bar = tqdm(paths, desc="Loading articles", unit="file", file=sys.stderr, disable=not progress)
-    return list(_documents(folder, bar, base_url))
+    with tqdm(
+        paths, desc="Loading articles", unit="file", file=sys.stderr, disable=not progress
+    ) as bar:
+        return list(_documents(folder, bar, base_url))
 
 
 def iter_documents(folder: Path, *, base_url: str | None = None) -> Iterator[DocumentIn]:
