@@ -89,6 +89,7 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._down = False
 
     @property
     def backend(self) -> str:
@@ -117,6 +118,7 @@ class Database:
     async def _translated(self, conflict: str | None) -> AsyncIterator[None]:
         try:
             yield
+            self._reachable()
         except IntegrityError as err:
             raise Conflict(conflict or "conflicts with an existing record") from err
         except DBAPIError as err:
@@ -130,6 +132,11 @@ class Database:
         except _UNREACHABLE as err:
             raise self.unavailable(err) from err
 
+    def _reachable(self) -> None:
+        if self._down:
+            self._down = False
+            logger.info("database reachable again")
+
     def insert(self, table: Table) -> sqlite.Insert | postgresql.Insert:
         """An INSERT that supports ``ON CONFLICT`` on this backend."""
         if self.backend == "postgresql":
@@ -137,8 +144,10 @@ class Database:
         return sqlite.insert(table)
 
     def unavailable(self, err: BaseException) -> Unavailable:
-        """The error reported when the database cannot be reached; logs the cause once."""
+        """The error reported when the database cannot be reached; logged once per outage."""
         cause = getattr(err, "orig", None) or err
-        where = self.engine.url.render_as_string(hide_password=True)
-        logger.warning("database %s unreachable: %s: %s", where, type(cause).__name__, cause)
+        if not self._down:
+            self._down = True
+            where = self.engine.url.render_as_string(hide_password=True)
+            logger.warning("database %s unreachable: %s: %s", where, type(cause).__name__, cause)
         return Unavailable(f"the {self.backend} database is unreachable ({type(cause).__name__})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 
 import pytest
@@ -99,3 +100,17 @@ async def test_an_in_memory_database_keeps_its_data_between_queries() -> None:
         assert await store.tenants.get("acme") is not None
     finally:
         await store.aclose()
+
+
+async def test_an_outage_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    store = await Store.connect(f"postgresql://cuecard:s3cret@127.0.0.1:{_closed_port()}/cuecard")
+    try:
+        with caplog.at_level(logging.WARNING, logger="server.store"):
+            for _ in range(3):
+                with pytest.raises(Unavailable):
+                    await store.ping()
+    finally:
+        await store.aclose()
+
+    assert len(caplog.records) == 1
+    assert "s3cret" not in caplog.text
