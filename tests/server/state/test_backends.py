@@ -1,0 +1,131 @@
+"""Both state backends (memory, Redis) keep the same promises."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from providers.models import MediaType, Speaker
+from server.assist.models import Source, Suggestion
+from server.errors import Unavailable
+from server.state.base import StateStore
+from server.state.memory import MemoryState
+from server.state.models import Assignment, LineIn, MetaChanges
+from server.state.redis import RedisState
+from tests.fixtures.redis import empty_redis
+
+OPTIONS = {"dedup_ttl_seconds": 3600, "max_lines": 5}
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def state(request: pytest.FixtureRequest) -> AsyncIterator[StateStore]:
+    backend: StateStore
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_server")
+        await empty_redis(url)
+        backend = RedisState.from_url(url, **OPTIONS)
+    else:
+        backend = MemoryState(**OPTIONS)
+    yield backend
+    await backend.aclose()
+
+
+def line(event_id: str) -> LineIn:
+    return LineIn(
+        event_id=event_id, speaker=Speaker.CUSTOMER, text="hello", occurred_at=datetime.now(UTC)
+    )
+
+
+def suggestion(suggestion_id: str) -> Suggestion:
+    return Suggestion(
+        id=suggestion_id,
+        kind="article",
+        title="Title",
+        snippet="Snippet",
+        source=Source(document_id="doc", url=None),
+        score=1.5,
+        trigger_event_id="e1",
+    )
+
+
+async def test_an_event_is_claimed_once(state: StateStore) -> None:
+    assert await state.claim_event("acme/e1") is True
+    assert await state.claim_event("acme/e1") is False
+    await state.complete_event("acme/e1")
+    assert await state.claim_event("acme/e1") is False
+
+
+async def test_concurrent_deliveries_yield_one_claim(state: StateStore) -> None:
+    claims = await asyncio.gather(*(state.claim_event("acme/e9") for _ in range(20)))
+    assert claims.count(True) == 1
+
+
+async def test_a_released_event_can_be_retried(state: StateStore) -> None:
+    assert await state.claim_event("acme/e1")
+    await state.release_event("acme/e1")
+    assert await state.claim_event("acme/e1") is True
+
+
+async def test_lines_are_numbered_and_the_newest_kept(state: StateStore) -> None:
+    numbered = [await state.append_line("acme", "c1", line(f"e{i}")) for i in range(7)]
+
+    assert [n.seq for n in numbered] == [1, 2, 3, 4, 5, 6, 7]
+    assert [n.event_id for n in await state.recent_lines("acme", "c1", 3)] == ["e4", "e5", "e6"]
+    assert [n.seq for n in (await state.snapshot("acme", "c1")).transcript] == [3, 4, 5, 6, 7]
+
+
+async def test_status_changes_merge(state: StateStore) -> None:
+    await state.update_meta("acme", "c1", MetaChanges(status="open", media=MediaType.VOICE))
+    await state.update_meta("acme", "c1", MetaChanges(agent_id="a1", queue="billing"))
+    meta = await state.update_meta("acme", "c1", MetaChanges(status="held"))
+
+    assert (meta.status, meta.media, meta.agent_id, meta.queue) == (
+        "held",
+        "voice",
+        "a1",
+        "billing",
+    )
+
+
+async def test_snapshot_carries_the_latest_suggestions(state: StateStore) -> None:
+    await state.set_suggestions("acme", "c1", [suggestion("s1")])
+    await state.set_suggestions("acme", "c1", [suggestion("s2"), suggestion("s3")])
+
+    snapshot = await state.snapshot("acme", "c1")
+
+    assert [s.id for s in snapshot.suggestions] == ["s2", "s3"]
+    assert snapshot.suggestions[0] == suggestion("s2")
+
+
+async def test_unknown_conversation_has_an_empty_snapshot(state: StateStore) -> None:
+    snapshot = await state.snapshot("acme", "never")
+    assert (snapshot.status, snapshot.transcript, snapshot.suggestions) == ("open", [], [])
+
+
+async def test_tenants_do_not_share_conversations(state: StateStore) -> None:
+    await state.append_line("acme", "c1", line("e1"))
+    await state.update_meta("acme", "c1", MetaChanges(queue="billing"))
+    await state.assign("acme", "agent", Assignment(conversation_id="c1", queue="billing"))
+
+    other = await state.snapshot("globex", "c1")
+    assert (other.transcript, other.queue) == ([], None)
+    assert await state.assignment("globex", "agent") is None
+    assert (await state.append_line("globex", "c1", line("g1"))).seq == 1
+
+
+async def test_assignment_is_the_newest(state: StateStore) -> None:
+    await state.assign("acme", "agent", Assignment(conversation_id="c1", queue="q1"))
+    await state.assign("acme", "agent", Assignment(conversation_id="c2", queue="q2"))
+    assert await state.assignment("acme", "agent") == Assignment(conversation_id="c2", queue="q2")
+
+
+async def test_unreachable_redis_is_reported_as_unavailable() -> None:
+    state = RedisState.from_url("redis://127.0.0.1:1/0", **OPTIONS)
+    with pytest.raises(Unavailable):
+        await state.ping()
+    with pytest.raises(Unavailable):
+        await state.claim_event("acme/e1")
+    await state.aclose()
