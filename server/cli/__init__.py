@@ -6,6 +6,7 @@ import click
 
 from server.cli.demo import demo
 from server.cli.knowledge import kb
+from server.cli.schema import schema
 from server.cli.serve import serve
 from server.cli.tenants import tenant, token
 
@@ -25,6 +26,7 @@ cli.add_command(demo)
 cli.add_command(token)
 cli.add_command(tenant)
 cli.add_command(kb)
+cli.add_command(schema)
 
 
 def main() -> None:

@@ -1,0 +1,51 @@
+# The two commands a new user needs are `make demo` and `make test`; both work on a fresh
+# machine (Debian/Ubuntu with Python 3.11+): they install what is missing, then run.
+
+VENV   ?= .venv
+PYTHON ?= python3
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+WIDGET  = widget/dist/widget.js
+
+.PHONY: demo test install widget lint typecheck bench clean
+
+## Run the demo: server on embedded defaults, demo knowledge base, simulated conversations.
+demo: install widget
+	$(BIN)/cuecard demo
+
+## Run the whole suite: lint, types, widget unit tests, then pytest (Redis, PostgreSQL, Chromium).
+test: install widget
+	scripts/install-system-deps test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	cd widget && npm run --silent typecheck && npm test
+	$(BIN)/pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	scripts/install-system-deps base
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-* && touch $@
+
+widget: $(WIDGET)
+
+$(WIDGET): widget/package.json widget/package-lock.json widget/build.mjs widget/index.html \
+           widget/widget.css $(wildcard widget/src/*.ts)
+	cd widget && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+## Load benchmark (see docs/benchmarks.md).
+bench: install
+	$(BIN)/python benchmarks/load.py
+
+clean:
+	rm -rf $(VENV) widget/node_modules widget/dist .pytest_cache .mypy_cache .ruff_cache
