@@ -47,7 +47,7 @@ def test_serve_refuses_to_start_without_a_strong_key(tmp_path: Path) -> None:
     assert "CUECARD_SECRET_KEY is required" in missing.output
     assert weak.exit_code != 0
     assert "secret_key: Value error, must be at least 32 characters" in weak.output
-    assert "short" not in weak.output.replace("short", "", 0) or "'short'" not in weak.output
+    assert "short" not in weak.output  # the rejected secret itself is never echoed
 
 
 def test_tenant_create_prints_the_key_once_and_kb_import_loads_documents(
