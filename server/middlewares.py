@@ -40,6 +40,13 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
             {"code": err.reason.lower().replace(" ", "_"), "message": err.reason},
             status=err.status,
         )
+    except Exception:
+        if not request.path.startswith(API_PREFIX):
+            raise
+        log.exception("unhandled error in %s %s", request.method, request.path)
+        return web.json_response(
+            {"code": "internal_error", "message": "internal error; retrying is safe"}, status=500
+        )
 
 
 @web.middleware

@@ -32,7 +32,10 @@ class StateStore(Protocol):
         """Give a claimed event back after a failure, so a retry can process it."""
 
     async def append_line(self, tenant_id: str, conversation_id: str, line: LineIn) -> Line:
-        """Number a transcript line and keep it (the newest lines up to the cap)."""
+        """Number a transcript line and keep it (the newest lines up to the cap).
+
+        Appending a line for an event id already appended returns the first line unchanged.
+        """
 
     async def update_meta(
         self, tenant_id: str, conversation_id: str, changes: MetaChanges

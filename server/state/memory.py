@@ -26,6 +26,7 @@ class _Conversation:
     lines: deque[Line]
     next_seq: int = 1
     suggestions: list[Suggestion] = field(default_factory=list)
+    by_event: dict[str, Line] = field(default_factory=dict)
 
 
 class MemoryState:
@@ -55,9 +56,14 @@ class MemoryState:
 
     async def append_line(self, tenant_id: str, conversation_id: str, line: LineIn) -> Line:
         conversation = self._conversation(tenant_id, conversation_id)
+        if line.event_id in conversation.by_event:
+            return conversation.by_event[line.event_id]
         numbered = Line(seq=conversation.next_seq, **line.model_dump())
         conversation.next_seq += 1
         conversation.lines.append(numbered)
+        conversation.by_event[line.event_id] = numbered
+        if len(conversation.by_event) > 2 * self._max_lines:
+            del conversation.by_event[next(iter(conversation.by_event))]
         return numbered
 
     async def update_meta(

@@ -24,16 +24,23 @@ PREFIX = "cuecard"
 # Live conversation state outlives the conversation by a day, then Redis forgets it.
 CONVERSATION_TTL_SECONDS = 24 * 3600
 
-# Numbering and appending in one script keeps the list in seq order across nodes.
+# Numbering and appending in one script keeps the list in seq order across nodes. A line
+# already appended for the same event comes back unchanged, so a retried event keeps its seq.
 _APPEND_LINE = """
+local existing = redis.call('HGET', KEYS[3], ARGV[4])
+if existing then
+  return existing
+end
 local seq = redis.call('INCR', KEYS[1])
 local line = cjson.decode(ARGV[1])
 line['seq'] = seq
 local encoded = cjson.encode(line)
 redis.call('RPUSH', KEYS[2], encoded)
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[4], encoded)
+for _, key in ipairs(KEYS) do
+  redis.call('EXPIRE', key, ARGV[3])
+end
 return encoded
 """
 
@@ -73,8 +80,17 @@ class RedisState:
         await self._call(self._redis.delete(f"{PREFIX}:event:{key}"))
 
     async def append_line(self, tenant_id: str, conversation_id: str, line: LineIn) -> Line:
-        keys = [_key("seq", tenant_id, conversation_id), _key("lines", tenant_id, conversation_id)]
-        args: list[str | int] = [line.model_dump_json(), self._max_lines, CONVERSATION_TTL_SECONDS]
+        keys = [
+            _key("seq", tenant_id, conversation_id),
+            _key("lines", tenant_id, conversation_id),
+            _key("line-by-event", tenant_id, conversation_id),
+        ]
+        args: list[str | int] = [
+            line.model_dump_json(),
+            self._max_lines,
+            CONVERSATION_TTL_SECONDS,
+            line.event_id,
+        ]
         encoded = await self._call(self._append(keys=keys, args=args))
         return Line.model_validate_json(encoded)
 

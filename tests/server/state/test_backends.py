@@ -77,6 +77,15 @@ async def test_lines_are_numbered_and_the_newest_kept(state: StateStore) -> None
     assert [n.seq for n in (await state.snapshot("acme", "c1")).transcript] == [3, 4, 5, 6, 7]
 
 
+async def test_a_retried_line_keeps_its_number(state: StateStore) -> None:
+    first = await state.append_line("acme", "c1", line("e1"))
+    await state.append_line("acme", "c1", line("e2"))
+    again = await state.append_line("acme", "c1", line("e1"))
+
+    assert again == first
+    assert [n.event_id for n in (await state.snapshot("acme", "c1")).transcript] == ["e1", "e2"]
+
+
 async def test_status_changes_merge(state: StateStore) -> None:
     await state.update_meta("acme", "c1", MetaChanges(status="open", media=MediaType.VOICE))
     await state.update_meta("acme", "c1", MetaChanges(agent_id="a1", queue="billing"))

@@ -1,0 +1,67 @@
+"""A failure mid-pipeline loses nothing: the retry is processed and the agent sees one line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from server.errors import Unavailable
+from server.keys import STATE
+from tests.fixtures.app import customer_says
+
+
+async def test_event_failing_mid_pipeline_is_processed_by_the_retry(
+    client: TestClient[Any, Any],
+    api_keys: dict[str, str],
+    connect_widget: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    widget = await connect_widget()
+    await widget.call("join", {"conversation_id": "conv-1"})
+    await widget.next("snapshot")
+    state = client.app[STATE]
+    real_set_suggestions = state.set_suggestions
+    failures = [Unavailable("Redis is unreachable")]
+
+    async def flaky_set_suggestions(*args: Any) -> None:
+        if failures:
+            raise failures.pop()
+        await real_set_suggestions(*args)
+
+    monkeypatch.setattr(state, "set_suggestions", flaky_set_suggestions)
+    headers = {"Authorization": f"Bearer {api_keys['acme']}"}
+    message = customer_says("e1", "my router keeps dropping")
+
+    failed = await client.post("/api/v1/events", json=message, headers=headers)
+    retried = await client.post("/api/v1/events", json=message, headers=headers)
+
+    assert failed.status == 503
+    assert (await failed.json())["code"] == "unavailable"
+    assert (await retried.json())["results"][0]["status"] == "processed"
+    first, second = (
+        (await widget.next("transcript"))["line"],
+        (await widget.next("transcript"))["line"],
+    )
+    assert first == second  # the widget drops a repeated seq: one line on screen
+    assert (await widget.next("suggestions"))["trigger_event_id"] == "e1"
+    snapshot = await state.snapshot("acme", "conv-1")
+    assert [line.event_id for line in snapshot.transcript] == ["e1"]
+
+
+async def test_unexpected_errors_are_json_500s(
+    client: TestClient[Any, Any], api_keys: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(client.app[STATE], "claim_event", broken)
+    response = await client.post(
+        "/api/v1/events",
+        json=customer_says("e1", "hi"),
+        headers={"Authorization": f"Bearer {api_keys['acme']}"},
+    )
+
+    assert response.status == 500
+    assert (await response.json())["code"] == "internal_error"
