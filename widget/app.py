@@ -23,9 +23,9 @@ INDEX = "index.html"
 # Build output is flat: a plain file name, no directories, no dot files.
 _ASSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+")
 _CONTENT_TYPES = {
-    ".js": "text/javascript",
-    ".css": "text/css",
-    ".html": "text/html",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
     ".json": "application/json",
     ".map": "application/json",
     ".svg": "image/svg+xml",

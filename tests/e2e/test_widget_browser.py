@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -280,5 +284,74 @@ def test_a_bad_token_is_refused_with_a_reason(browser: Browser, widget_url: str)
         expect(status).to_have_attribute("data-state", "refused", timeout=15_000)
         expect(status).to_have_attribute("data-code", "unauthenticated")
         expect(status).to_contain_text("reopen the widget")
+    finally:
+        context.close()
+
+
+class DesktopPage(BaseHTTPRequestHandler):
+    """Serves one page that embeds the widget, as an agent desktop on another origin would."""
+
+    html = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(self.html)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def foreign_desktop(widget_url: str) -> Iterator[str]:
+    """A real loopback server on another port: an origin the demo tenant does not allow.
+
+    It must be a real local server: Chromium's local-network-access checks would block a
+    page from an intercepted, non-local origin framing 127.0.0.1 before CSP is even read.
+    """
+    src = html.escape(widget_url, quote=True)
+    handler = type("Desk", (DesktopPage,), {"html": f'<iframe src="{src}"></iframe>'.encode()})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/desk.html"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_the_tenants_desktop_origin_may_frame_the_widget(browser: Browser, widget_url: str) -> None:
+    # The demo tenant allows the demo server's own origin.
+    origin = re.match(r"https?://[^/]+", widget_url)
+    assert origin is not None
+    desk_url = f"{origin.group(0)}/desk.html"
+    page_html = f'<iframe src="{html.escape(widget_url, quote=True)}"></iframe>'
+    context = browser.new_context()
+    try:
+        desk = context.new_page()
+        desk.route(desk_url, lambda route: route.fulfill(body=page_html, content_type="text/html"))
+        desk.goto(desk_url)
+        status = desk.frame_locator("iframe").get_by_test_id("connection-status")
+        expect(status).to_have_text("Connected", timeout=15_000)
+    finally:
+        context.close()
+
+
+def test_another_origin_may_not_frame_the_widget(browser: Browser, widget_url: str) -> None:
+    context = browser.new_context()
+    try:
+        desk = context.new_page()
+        with foreign_desktop(widget_url) as desk_url:
+            desk.goto(desk_url)
+            # Chromium swaps a frame refused by frame-ancestors for its own error page.
+            deadline = time.monotonic() + 10
+            while not any(frame.url.startswith("chrome-error://") for frame in desk.frames):
+                assert time.monotonic() < deadline, [frame.url for frame in desk.frames]
+                desk.wait_for_timeout(100)
+            status = desk.frame_locator("iframe").get_by_test_id("connection-status")
+            expect(status).to_have_count(0)
     finally:
         context.close()
