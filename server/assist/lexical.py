@@ -13,6 +13,12 @@ from server.store.models import Document
 
 _STEMMER = Stemmer.Stemmer("english")
 _PARAGRAPH = re.compile(r"\n\s*\n")
+# Markdown that reads as noise on a card: emphasis, inline code, list and heading markers, links.
+_MARKDOWN = (
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"(\*\*|__|\*|`)"), ""),
+    (re.compile(r"^\s*(#+|[-*+]|\d+\.)\s+", re.MULTILINE), ""),
+)
 SNIPPET_CHARS = 280
 
 
@@ -67,11 +73,19 @@ def best_passage(document: Document, terms: set[str]) -> str:
     if not paragraphs:
         return ""
     scored = [(len(terms.intersection(tokenize([p])[0])), -n, p) for n, p in enumerate(paragraphs)]
-    return _trim(max(scored)[2])
+    return snippet(max(scored)[2])
 
 
-def _trim(text: str) -> str:
-    text = " ".join(text.split()).lstrip("#").strip()
+def plain_text(markdown: str) -> str:
+    """The text of a Markdown passage without its markup, on one line."""
+    for pattern, replacement in _MARKDOWN:
+        markdown = pattern.sub(replacement, markdown)
+    return " ".join(markdown.split())
+
+
+def snippet(text: str) -> str:
+    """A passage as a one-line, plain-text card snippet of at most SNIPPET_CHARS."""
+    text = plain_text(text)
     if len(text) <= SNIPPET_CHARS:
         return text
     cut = text.rfind(" ", 0, SNIPPET_CHARS)
