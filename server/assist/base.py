@@ -20,6 +20,19 @@ from server.state.models import Line
 from server.store.models import Document, KnowledgeBase
 
 
+class Route(BaseModel):
+    """Where a conversation's assistance comes from, resolved from its (provider, queue).
+
+    ``None`` fields fall back to the tenant's defaults.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kb_id: str | None = None
+    system_prompt: str | None = None
+    llm_integration_id: str | None = None
+
+
 class AssistRequest(BaseModel):
     """The live conversation, as far as the assist step needs it."""
 
@@ -27,7 +40,9 @@ class AssistRequest(BaseModel):
 
     tenant_id: str
     conversation_id: str
+    provider: str | None = None
     queue: str | None = None
+    route: Route = Route()
     lines: list[Line]
     trigger_event_id: str
     limit: int = 3
@@ -41,6 +56,7 @@ class SearchRequest(BaseModel):
     tenant_id: str
     query: str
     queue: str | None = None
+    route: Route = Route()
     limit: int = 5
 
 
@@ -49,6 +65,14 @@ class Assistant(Protocol):
 
     async def load(self, kb: KnowledgeBase, documents: Sequence[Document]) -> None:
         """(Re)build the index of one knowledge base from its documents."""
+
+    async def update(
+        self, kb: KnowledgeBase, upserted: Sequence[Document], deleted: Sequence[str]
+    ) -> None:
+        """Apply changed documents (and deleted external ids) to a loaded index."""
+
+    async def drop(self, kb_id: str) -> None:
+        """Forget a deleted knowledge base."""
 
     async def suggest(self, request: AssistRequest) -> list[Suggestion]:
         """Suggestions for the conversation's latest turn; empty when nothing fits."""

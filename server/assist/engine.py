@@ -30,21 +30,37 @@ class LexicalAssistant:
         if kb.is_default or kb.tenant_id not in self._default_kb:
             self._default_kb[kb.tenant_id] = kb.id
 
+    async def update(
+        self, kb: KnowledgeBase, upserted: Sequence[Document], deleted: Sequence[str]
+    ) -> None:
+        current = self._indexes.get(kb.id)
+        documents = {doc.external_id: doc for doc in (current.documents if current else ())}
+        documents.update((doc.external_id, doc) for doc in upserted)
+        for external_id in deleted:
+            documents.pop(external_id, None)
+        await self.load(kb, list(documents.values()))
+
+    async def drop(self, kb_id: str) -> None:
+        self._indexes.pop(kb_id, None)
+        for tenant_id, default in list(self._default_kb.items()):
+            if default == kb_id:
+                del self._default_kb[tenant_id]
+
     async def suggest(self, request: AssistRequest) -> list[Suggestion]:
         query = conversation_query(request)
         if not query:
             return []
-        hits = self._search(request.tenant_id, query, request.limit)
+        hits = self._search(request.tenant_id, request.route.kb_id, query, request.limit)
         return [
             to_suggestion(hit, request.conversation_id, request.trigger_event_id) for hit in hits
         ]
 
     async def search(self, request: SearchRequest) -> list[Suggestion]:
-        hits = self._search(request.tenant_id, request.query, request.limit)
+        hits = self._search(request.tenant_id, request.route.kb_id, request.query, request.limit)
         return [to_suggestion(hit, request.tenant_id, "search") for hit in hits]
 
-    def _search(self, tenant_id: str, query: str, limit: int) -> list[Hit]:
-        kb_id = self._default_kb.get(tenant_id)
+    def _search(self, tenant_id: str, kb_id: str | None, query: str, limit: int) -> list[Hit]:
+        kb_id = kb_id or self._default_kb.get(tenant_id)
         index = self._indexes.get(kb_id) if kb_id else None
         return index.search(query, limit) if index else []
 

@@ -52,6 +52,11 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self._documents)
 
+    @property
+    def documents(self) -> list[Document]:
+        """The indexed documents."""
+        return list(self._documents)
+
     def search(self, query: str, limit: int) -> list[Hit]:
         """The best ``limit`` documents with a positive score."""
         query_tokens = tokenize([query])
