@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from server.cli.common import open_store
 from server.store import Store, Tenant
 
 # ``database_url`` and the PostgreSQL cluster come from the ``tests.fixtures.postgres`` plugin,
@@ -15,12 +16,8 @@ from server.store import Store, Tenant
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[Store]:
     """A store on an empty, migrated database; closed after the test."""
-    store = await Store.connect(database_url)
-    try:
-        await store.migrate()
+    async with open_store(database_url) as store:
         yield store
-    finally:
-        await store.aclose()
 
 
 @pytest.fixture
