@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import socketio
+from aiohttp import web
+from engineio.async_drivers.aiohttp import WebSocket as EngineioWebSocket
 
 from server.config import Settings
 
@@ -11,15 +15,40 @@ MAX_MESSAGE_BYTES = 64 * 1024
 REDIS_CHANNEL = "cuecard-socketio"
 
 
+class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
+    """engineio's aiohttp WebSocket, declining the permessage-deflate extension.
+
+    Browsers always offer permessage-deflate and aiohttp accepts it by default; every socket
+    then keeps its own zlib state, which made an idle widget cost ~140 KiB of server memory
+    instead of ~30 KiB (docs/benchmarks.md). Widget messages are small JSON, so compression
+    saves little bandwidth. python-engineio (4.15) has no option for this; once a release adds
+    one (a ``websocket_compression``-style server option), use it and drop this class.
+    """
+
+    async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
+        request = environ["aiohttp.request"]
+        self._sock = web.WebSocketResponse(
+            max_msg_size=self.server.max_http_buffer_size, compress=False
+        )
+        await self._sock.prepare(request)
+        self.environ = environ
+        await self.handler(self)
+        return self._sock
+
+
 def create_socket_server(settings: Settings) -> socketio.AsyncServer:
     """An AsyncServer for aiohttp; its manager fans emits out through Redis if configured."""
     manager = None
     if settings.redis_url:
         manager = socketio.AsyncRedisManager(settings.redis_url, channel=REDIS_CHANNEL)
-    return socketio.AsyncServer(
+    sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
         max_http_buffer_size=MAX_MESSAGE_BYTES,
         logger=False,
         engineio_logger=False,
     )
+    # engineio looks its WebSocket class up in the driver table of each server; a copy keeps
+    # the change to this server rather than every aiohttp engineio server in the process.
+    sio.eio._async = {**sio.eio._async, "websocket": UncompressedWebSocket}
+    return sio

@@ -1,0 +1,234 @@
+"""Widget clients in worker processes: connect, join, timestamp every ``suggestions`` event.
+
+Arrival times are ``time.monotonic()`` readings. On Linux that is CLOCK_MONOTONIC, one clock
+for every process on the machine, so they compare directly with the poster's send times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import resource
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+import aiohttp
+import psutil  # type: ignore[import-untyped]  # no types-psutil in the dev extras
+import socketio
+from pydantic import SecretStr
+
+from server.auth.tokens import TokenService
+
+NAMESPACE = "/agent"
+CONNECT_TIMEOUT_SECONDS = 60
+# aiohttp's client offers permessage-deflate with these window bits, as browsers do.
+BROWSER_COMPRESS_BITS = 15
+
+
+@dataclass(frozen=True)
+class WorkerPlan:
+    """What one worker process connects: widgets ``first``..``first + count - 1``."""
+
+    base_url: str
+    secret_key: str
+    tenant_id: str
+    first: int
+    count: int
+    widgets_per_conversation: int
+    concurrency: int
+    compress: bool
+
+
+@dataclass
+class ConnectStats:
+    """How one worker's connection phase went."""
+
+    connected: int = 0
+    failed: int = 0
+    compressed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Arrivals:
+    """When ``suggestions`` for each trigger event reached this worker's widgets (one time
+    per widget), and how many ``suggestions`` events arrived in all."""
+
+    seen: dict[str, list[float]] = field(default_factory=dict)
+    received: int = 0
+
+    def record(self, payload: Any) -> None:
+        """Note one ``suggestions`` event."""
+        now = time.monotonic()
+        self.received += 1
+        trigger = payload.get("trigger_event_id") if isinstance(payload, dict) else None
+        if isinstance(trigger, str):
+            self.seen.setdefault(trigger, []).append(now)
+
+
+def conversation_of(widget: int, widgets_per_conversation: int) -> str:
+    """The conversation widget number ``widget`` joins."""
+    return f"conv-{widget // widgets_per_conversation}"
+
+
+def raise_fd_limit(wanted: int) -> int:
+    """Raise this process's soft open-file limit towards ``wanted``; return the new limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if target > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        return target
+    return soft
+
+
+async def _open_widget(
+    plan: WorkerPlan, widget: int, token: str, session: aiohttp.ClientSession, sink: Arrivals
+) -> socketio.AsyncClient:
+    options = {"compress": BROWSER_COMPRESS_BITS} if plan.compress else {}
+    client = socketio.AsyncClient(
+        reconnection=False, http_session=session, websocket_extra_options=options
+    )
+    client.on("suggestions", sink.record, namespace=NAMESPACE)
+    await client.connect(
+        plan.base_url,
+        namespaces=[NAMESPACE],
+        auth={"token": token},
+        transports=["websocket"],
+        wait_timeout=CONNECT_TIMEOUT_SECONDS,
+    )
+    conversation = conversation_of(widget, plan.widgets_per_conversation)
+    ack = await client.call(
+        "join", {"conversation_id": conversation}, namespace=NAMESPACE, timeout=60
+    )
+    if not (isinstance(ack, dict) and ack.get("ok")):
+        await client.disconnect()
+        raise RuntimeError(f"join refused: {ack!r}")
+    return client
+
+
+def _negotiated_compression(client: socketio.AsyncClient) -> bool:
+    """Whether the server accepted permessage-deflate on this client's WebSocket."""
+    ws = getattr(client.eio, "ws", None)
+    return bool(getattr(ws, "compress", 0))
+
+
+async def _connect_all(
+    plan: WorkerPlan, session: aiohttp.ClientSession, sink: Arrivals
+) -> tuple[list[socketio.AsyncClient], ConnectStats]:
+    tokens = TokenService(SecretStr(plan.secret_key), ttl_seconds=6 * 3600)
+    gate = asyncio.Semaphore(plan.concurrency)
+    stats = ConnectStats()
+    clients: list[socketio.AsyncClient] = []
+
+    async def connect(widget: int) -> None:
+        async with gate:
+            token = tokens.mint(plan.tenant_id, f"agent-{widget}")
+            try:
+                client = await _open_widget(plan, widget, token, session, sink)
+            except Exception as err:
+                stats.failed += 1
+                if len(stats.errors) < 5:
+                    stats.errors.append(f"{type(err).__name__}: {err}")
+                return
+            clients.append(client)
+            stats.connected += 1
+            stats.compressed += _negotiated_compression(client)
+
+    widgets = range(plan.first, plan.first + plan.count)
+    await asyncio.gather(*(connect(widget) for widget in widgets))
+    return clients, stats
+
+
+async def _disconnect_all(clients: list[socketio.AsyncClient]) -> None:
+    await asyncio.wait_for(
+        asyncio.gather(*(client.disconnect() for client in clients), return_exceptions=True),
+        timeout=30,
+    )
+
+
+async def _serve_plan(plan: WorkerPlan, pipe: Connection) -> None:
+    loop = asyncio.get_running_loop()
+    sink = Arrivals()
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        clients, stats = await _connect_all(plan, session, sink)
+        pipe.send(stats)
+        # The parent says "report" once the traffic has drained, then "close".
+        while (command := await loop.run_in_executor(None, pipe.recv)) != "close":
+            if command == "report":
+                pipe.send(sink)
+        with contextlib.suppress(TimeoutError):
+            await _disconnect_all(clients)
+    pipe.send("closed")
+
+
+def worker_main(plan: WorkerPlan, pipe: Connection) -> None:
+    """Entry point of one widget worker process."""
+    raise_fd_limit(plan.count + 256)
+    asyncio.run(_serve_plan(plan, pipe))
+
+
+class WidgetFleet:
+    """The parent's handle on the widget worker processes."""
+
+    def __init__(self, plans: list[WorkerPlan]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._pipes: list[Connection] = []
+        self._processes: list[BaseProcess] = []
+        for plan in plans:
+            parent_end, child_end = context.Pipe()
+            process = context.Process(target=worker_main, args=(plan, child_end), daemon=True)
+            self._pipes.append(parent_end)
+            self._processes.append(process)
+
+    def start(self) -> None:
+        """Start every worker; each begins connecting its widgets at once."""
+        for process in self._processes:
+            process.start()
+
+    async def _ask_all(self, command: str | None) -> list[Any]:
+        loop = asyncio.get_running_loop()
+        if command is not None:
+            for pipe in self._pipes:
+                pipe.send(command)
+        return list(
+            await asyncio.gather(*(loop.run_in_executor(None, p.recv) for p in self._pipes))
+        )
+
+    async def connected(self) -> list[ConnectStats]:
+        """Wait until every worker has finished connecting; its stats."""
+        return await self._ask_all(None)
+
+    async def arrivals(self) -> list[Arrivals]:
+        """What every worker has received so far."""
+        return await self._ask_all("report")
+
+    async def close(self) -> None:
+        """Disconnect every widget and wait for the workers to exit."""
+        await self._ask_all("close")
+        for process in self._processes:
+            process.join(timeout=10)
+
+    def cpu_seconds(self) -> list[float]:
+        """CPU time used so far by each worker process."""
+        seconds = []
+        for process in self._processes:
+            assert process.pid is not None
+            times = psutil.Process(process.pid).cpu_times()
+            seconds.append(float(times.user + times.system))
+        return seconds
+
+
+def split_widgets(total: int, processes: int) -> list[tuple[int, int]]:
+    """(first, count) per process, as even as possible."""
+    share, extra = divmod(total, processes)
+    ranges, first = [], 0
+    for index in range(processes):
+        count = share + (1 if index < extra else 0)
+        ranges.append((first, count))
+        first += count
+    return ranges
