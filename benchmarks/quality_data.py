@@ -130,5 +130,13 @@ def _resolve(dotted: str) -> type[Any]:
 
 def build_engine() -> Assistant:
     """A fresh instance of the server's default knowledge engine."""
-    engine: Assistant = default_engine_class()()
+    engine_class = default_engine_class()
+    try:
+        engine: Assistant = engine_class()
+    except TypeError as err:
+        # The server builds it with arguments now; mirror them here rather than guess.
+        raise RuntimeError(
+            f"{engine_class.__name__} needs constructor arguments; update build_engine() in "
+            "benchmarks/quality_data.py to pass what server/contexts.py passes"
+        ) from err
     return engine
