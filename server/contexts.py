@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from server.assist.engine import LexicalAssistant
+from server.assist.debounce import DEBOUNCE_SECONDS
+from server.assist.engine import HybridAssistant
 from server.ingest.listeners import run_listener
 from server.ingest.pipeline import Pipeline
 from server.ingest.records import StoreRecorder
@@ -66,7 +67,7 @@ async def state_ctx(app: web.Application) -> AsyncIterator[None]:
 async def assistant_ctx(app: web.Application) -> AsyncIterator[None]:
     """The knowledge engine, with every knowledge base indexed."""
     store = app[STORE]
-    assistant = LexicalAssistant()
+    assistant = HybridAssistant(debounce_seconds=DEBOUNCE_SECONDS)
     for kb in await store.knowledge_bases.all():
         await assistant.load(kb, await store.documents.list(kb.tenant_id, kb.id))
     app[ASSISTANT] = assistant

@@ -74,6 +74,9 @@ class Assistant(Protocol):
     async def drop(self, kb_id: str) -> None:
         """Forget a deleted knowledge base."""
 
+    async def set_dense(self, tenant_id: str, enabled: bool) -> None:
+        """Switch dense (embedding) retrieval on or off for a tenant; off ranks by BM25 only."""
+
     async def suggest(self, request: AssistRequest) -> list[Suggestion]:
         """Suggestions for the conversation's latest turn; empty when nothing fits."""
 

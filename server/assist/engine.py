@@ -1,86 +1,153 @@
-"""The first knowledge engine: BM25 over the tenant's default knowledge base."""
+"""The knowledge engine: hybrid (BM25 + WordLlama) retrieval per knowledge base, fused by RRF."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Sequence
+import logging
+from collections.abc import Collection, Sequence
 
-from providers.models import Speaker
 from server.assist.base import AssistRequest, SearchRequest
-from server.assist.lexical import Hit, LexicalIndex
+from server.assist.debounce import Coalescer
+from server.assist.dense import Encoder, WordLlamaEncoder
+from server.assist.index import Hit, KnowledgeIndex
+from server.assist.memory import SuggestionMemory
 from server.assist.models import Source, Suggestion
+from server.assist.query import Query, conversation_query, typed_query
+from server.assist.snippets import quote
 from server.store.models import Document, KnowledgeBase
 
-# The customer's last few turns say what the conversation is about; older ones drift.
-QUERY_TURNS = 3
+log = logging.getLogger(__name__)
 
 
-class LexicalAssistant:
-    """Keeps one BM25 index per knowledge base and answers from the tenant's default one."""
+class HybridAssistant:
+    """Keeps one hybrid index per knowledge base and ranks suggestions from the right one.
 
-    def __init__(self) -> None:
-        self._indexes: dict[str, LexicalIndex] = {}
+    Example::
+
+        assistant = HybridAssistant()
+        await assistant.load(kb, documents)
+        await assistant.set_dense("acme", enabled=False)  # this tenant: BM25 only
+        cards = await assistant.suggest(request)
+
+    A request may only reach a knowledge base of its own tenant; without a routed one it uses
+    the tenant's default. Index builds and searches run in worker threads.
+
+    ``debounce_seconds`` coalesces bursts of one conversation's lines into one retrieval (the
+    server passes ``debounce.DEBOUNCE_SECONDS``); 0, the default for offline use such as
+    benchmarks replaying transcripts, answers every call.
+    """
+
+    def __init__(
+        self,
+        *,
+        encoder: Encoder | None = None,
+        debounce_seconds: float = 0.0,
+        memory: SuggestionMemory | None = None,
+    ) -> None:
+        self._encoder = encoder if encoder is not None else WordLlamaEncoder()
+        self._indexes: dict[str, KnowledgeIndex] = {}
+        self._owner: dict[str, str] = {}
         self._default_kb: dict[str, str] = {}
+        self._dense_off: set[str] = set()
+        self._memory = memory if memory is not None else SuggestionMemory()
+        self._coalescer = Coalescer(debounce_seconds)
+        self._building: dict[str, asyncio.Lock] = {}
 
     async def load(self, kb: KnowledgeBase, documents: Sequence[Document]) -> None:
-        # Indexing is CPU-bound; a thread keeps the event loop answering widgets meanwhile.
-        index = await asyncio.to_thread(LexicalIndex, documents)
-        self._indexes[kb.id] = index
-        if kb.is_default or kb.tenant_id not in self._default_kb:
-            self._default_kb[kb.tenant_id] = kb.id
+        async with self._lock(kb.id):
+            index = await asyncio.to_thread(KnowledgeIndex.build, documents, self._encoder)
+            self._install(kb, index)
 
     async def update(
         self, kb: KnowledgeBase, upserted: Sequence[Document], deleted: Sequence[str]
     ) -> None:
-        current = self._indexes.get(kb.id)
-        documents = {doc.external_id: doc for doc in (current.documents if current else ())}
-        documents.update((doc.external_id, doc) for doc in upserted)
-        for external_id in deleted:
-            documents.pop(external_id, None)
-        await self.load(kb, list(documents.values()))
+        # One build at a time per knowledge base, so concurrent updates do not undo each other.
+        async with self._lock(kb.id):
+            current = self._indexes.get(kb.id) or KnowledgeIndex([])
+            index = await asyncio.to_thread(current.updated, upserted, deleted, self._encoder)
+            self._install(kb, index)
 
     async def drop(self, kb_id: str) -> None:
         self._indexes.pop(kb_id, None)
-        for tenant_id, default in list(self._default_kb.items()):
-            if default == kb_id:
-                del self._default_kb[tenant_id]
+        self._building.pop(kb_id, None)
+        tenant_id = self._owner.pop(kb_id, None)
+        if tenant_id is not None and self._default_kb.get(tenant_id) == kb_id:
+            del self._default_kb[tenant_id]
+
+    async def set_dense(self, tenant_id: str, enabled: bool) -> None:
+        """Switch the dense leg on or off for a tenant; off means BM25 ranking only."""
+        if enabled:
+            self._dense_off.discard(tenant_id)
+        else:
+            self._dense_off.add(tenant_id)
 
     async def suggest(self, request: AssistRequest) -> list[Suggestion]:
-        query = conversation_query(request)
+        query = conversation_query(request.lines)
         if not query:
             return []
-        hits = self._search(request.tenant_id, request.route.kb_id, query, request.limit)
+        conversation = (request.tenant_id, request.conversation_id)
+        if not await self._coalescer.settle(conversation):
+            return []  # a later line of the same burst answers for this one
+        seen = self._memory.count(conversation)
+        hits = await self._rank(request.tenant_id, request.route.kb_id, query, request.limit + seen)
+        chosen = self._memory.select(conversation, [hit.document.id for hit in hits], request.limit)
+        stems = query.stems()
         return [
-            to_suggestion(hit, request.conversation_id, request.trigger_event_id) for hit in hits
+            to_suggestion(hits[i], stems, request.conversation_id, request.trigger_event_id)
+            for i in chosen
         ]
 
     async def search(self, request: SearchRequest) -> list[Suggestion]:
-        hits = self._search(request.tenant_id, request.route.kb_id, request.query, request.limit)
-        return [to_suggestion(hit, request.tenant_id, "search") for hit in hits]
+        query = typed_query(request.query)
+        hits = await self._rank(request.tenant_id, request.route.kb_id, query, request.limit)
+        stems = query.stems()
+        return [to_suggestion(hit, stems, request.tenant_id, "search") for hit in hits]
 
-    def _search(self, tenant_id: str, kb_id: str | None, query: str, limit: int) -> list[Hit]:
-        kb_id = kb_id or self._default_kb.get(tenant_id)
-        index = self._indexes.get(kb_id) if kb_id else None
-        return index.search(query, limit) if index else []
+    async def _rank(self, tenant_id: str, kb_id: str | None, query: Query, limit: int) -> list[Hit]:
+        index = self._route(tenant_id, kb_id)
+        if index is None or not query:
+            return []
+        encoder = None if tenant_id in self._dense_off else self._encoder
+        return await asyncio.to_thread(index.search, query, limit, encoder)
+
+    def _route(self, tenant_id: str, kb_id: str | None) -> KnowledgeIndex | None:
+        """The tenant's routed knowledge base, else its default; never another tenant's."""
+        if kb_id is None:
+            kb_id = self._default_kb.get(tenant_id)
+        elif self._owner.get(kb_id) != tenant_id:
+            log.warning("knowledge base %s refused for tenant %s: not its own", kb_id, tenant_id)
+            return None
+        return self._indexes.get(kb_id) if kb_id is not None else None
+
+    def _install(self, kb: KnowledgeBase, index: KnowledgeIndex) -> None:
+        self._indexes[kb.id] = index
+        self._owner[kb.id] = kb.tenant_id
+        if kb.is_default or kb.tenant_id not in self._default_kb:
+            self._default_kb[kb.tenant_id] = kb.id
+        log.debug("knowledge base %s indexed: %d passages", kb.id, len(index))
+
+    def _lock(self, kb_id: str) -> asyncio.Lock:
+        return self._building.setdefault(kb_id, asyncio.Lock())
 
 
-def conversation_query(request: AssistRequest) -> str:
-    """The customer's recent turns, oldest first, as one query."""
-    customer = [line.text for line in request.lines if line.speaker is Speaker.CUSTOMER]
-    return "\n".join(customer[-QUERY_TURNS:])
+def to_suggestion(
+    hit: Hit, stems: Collection[str], conversation_id: str, trigger_event_id: str
+) -> Suggestion:
+    """A card for a hit: its best passage, quoted with the query's words highlighted.
 
-
-def to_suggestion(hit: Hit, conversation_id: str, trigger_event_id: str) -> Suggestion:
-    """A suggestion card for a hit; its id is stable for the same trigger and document."""
+    The id is stable for the same conversation, trigger and document.
+    """
     digest = hashlib.sha256(
         f"{conversation_id}\x1f{trigger_event_id}\x1f{hit.document.id}".encode()
     ).hexdigest()
+    quoted = quote(hit.chunk.body, stems)
     return Suggestion(
         id=digest[:20],
         kind="article",
         title=hit.document.title,
-        snippet=hit.passage,
+        snippet=quoted.text,
+        highlights=list(quoted.highlights),
         source=Source(document_id=hit.document.external_id, url=hit.document.url),
         score=round(hit.score, 4),
         trigger_event_id=trigger_event_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 SuggestionKind = Literal["article", "answer", "action"]
 
@@ -27,6 +27,9 @@ class Suggestion(BaseModel):
     kind: SuggestionKind
     title: str
     snippet: str
+    # [start, end) character offsets into ``snippet`` of the words that matched the query, so
+    # the widget can show why the card was suggested. Empty when only the meaning matched.
+    highlights: list[tuple[int, int]] = Field(default_factory=list)
     source: Source
     score: float
     trigger_event_id: str

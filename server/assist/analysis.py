@@ -1,0 +1,60 @@
+"""Text analysis shared by indexing, queries and highlighting: words, stop words, stems."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import Stemmer
+
+# Two or more word characters, as bm25s tokenizes by default, so "wi-fi" gives "wi" and "fi".
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+_STEMMER = Stemmer.Stemmer("english")
+
+# Function words that carry no topic. Negations stay out of the list on purpose: "no refund"
+# and "not working" are what a customer is reporting, and bm25s' own list drops them.
+_STOPWORD_LIST = """
+    a about after again all also am an and any are as at be been before being both but by can
+    could did do does doing done for from had has have having he her here hers him his how i if
+    in into is it its itself just me more most my myself of on once only or other our ours out
+    over own same she should so some such than that the their theirs them then there these they
+    this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours yourself
+    """
+STOPWORDS = frozenset(_STOPWORD_LIST.split())
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A word of a text: its character span and its stem (lower-cased)."""
+
+    start: int
+    end: int
+    stem: str
+
+
+def stem(words: Iterable[str]) -> list[str]:
+    """Stems of lower-cased words (PyStemmer caches repeated words)."""
+    return list(_STEMMER.stemWords(list(words)))
+
+
+def terms(text: str) -> list[str]:
+    """The index terms of a text: stemmed words that are not stop words, in order."""
+    words = [word for word in _WORD.findall(text.lower()) if word not in STOPWORDS]
+    return stem(words)
+
+
+def terms_many(texts: list[str]) -> list[list[str]]:
+    """``terms`` for many texts, stemming each distinct word once (corpus-sized batches)."""
+    split = [[w for w in _WORD.findall(text.lower()) if w not in STOPWORDS] for text in texts]
+    distinct = sorted({word for words in split for word in words})
+    stems = dict(zip(distinct, stem(distinct), strict=True))
+    return [[stems[word] for word in words] for words in split]
+
+
+def words(text: str) -> list[Word]:
+    """Every non-stop word of ``text`` with its span, for highlighting matches in place."""
+    found = [m for m in _WORD.finditer(text) if m.group().lower() not in STOPWORDS]
+    stems = stem(m.group().lower() for m in found)
+    return [Word(m.start(), m.end(), s) for m, s in zip(found, stems, strict=True)]

@@ -1,0 +1,102 @@
+"""The dense leg: WordLlama sentence vectors and cosine search over normalised passages."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from server.assist.lexical import top_k
+
+log = logging.getLogger(__name__)
+
+Vectors = npt.NDArray[np.float32]
+DIMENSIONS = 256
+# Cosine below which a passage is not a dense match; without a floor the dense leg would return
+# neighbours for anything. On the demo knowledge base, requests about an article's problem score
+# about 0.35-0.75 against it and unrelated requests under 0.3; of 0.25/0.30/0.35/0.40, 0.30 gave
+# the best recall@1 and MRR@3 on benchmarks/quality.py (docs/knowledge-engine.md).
+DENSE_FLOOR = 0.30
+
+_model_lock = threading.Lock()
+_model: Any = None
+
+
+class Encoder(Protocol):
+    """Turns texts into unit-length vectors, one row per text."""
+
+    def embed(self, texts: list[str]) -> Vectors: ...
+
+
+class WordLlamaEncoder:
+    """WordLlama's bundled 256-d model; loaded once per process, on first use, from the wheel.
+
+    Call ``embed`` off the event loop: the first call loads the model (about a second).
+    """
+
+    def embed(self, texts: list[str]) -> Vectors:
+        """Normalised embeddings; an empty list gives a 0 x 256 array."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        vectors = np.asarray(shared_model().embed(texts, norm=True), dtype=np.float32)
+        # An all-padding text pools to zeros and normalises to NaN; it should match nothing.
+        return np.nan_to_num(vectors, nan=0.0)
+
+
+def shared_model() -> Any:
+    """The process-wide WordLlama model; threads that race here load it once."""
+    global _model
+    with _model_lock:
+        if _model is None:
+            _model = _load_wordllama()
+        return _model
+
+
+def _load_wordllama() -> Any:
+    # wordllama calls logging.basicConfig() at import, which would give the root logger a
+    # handler behind the server's back; keep the root logger as the server configured it.
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        import wordllama
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    # The wheel carries the weights and tokenizer under its own folder; never download.
+    model = wordllama.WordLlama.load(
+        cache_dir=Path(wordllama.__file__).parent, disable_download=True
+    )
+    log.info("dense model loaded (WordLlama, %d dimensions)", DIMENSIONS)
+    return model
+
+
+class DenseLeg:
+    """Passage vectors in one float32 matrix; a query is one matrix-vector product."""
+
+    def __init__(self, vectors: Vectors) -> None:
+        self._vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def __len__(self) -> int:
+        return int(self._vectors.shape[0])
+
+    @property
+    def vectors(self) -> Vectors:
+        """The passage vectors, row i for passage i."""
+        return self._vectors
+
+    def search(self, query: Vectors, k: int, floor: float = DENSE_FLOOR) -> list[tuple[int, float]]:
+        """The ``k`` passages most similar to the unit ``query`` vector, above ``floor``."""
+        if not len(self) or not np.any(query):
+            return []
+        return top_k(self._vectors @ query, k, floor=floor)
+
+
+def query_vector(vectors: Vectors, weights: list[float]) -> Vectors:
+    """The weighted mean of turn vectors, renormalised: one direction for the conversation."""
+    mixed = np.asarray(weights, dtype=np.float32) @ vectors
+    norm = float(np.linalg.norm(mixed))
+    return mixed / norm if norm > 0 else mixed

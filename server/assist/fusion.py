@@ -1,0 +1,37 @@
+"""Reciprocal rank fusion: combine rankings whose scores are not comparable.
+
+BM25 scores are unbounded and cosines live in [-1, 1]; RRF uses only each item's rank in each
+list, so neither leg needs calibrating against the other. An item ranked ``r`` (1-based) in a
+list of weight ``w`` earns ``w / (k + r)``; items missing from a list earn nothing from it.
+``k = 60`` is the constant of Cormack, Clarke and Büttcher (SIGIR 2009): it damps the gap between
+the first few ranks so that agreement between the legs outweighs a single first place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from typing import TypeVar
+
+K = TypeVar("K", bound=Hashable)
+RRF_K = 60
+
+
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[K]], weights: Sequence[float] | None = None, k: int = RRF_K
+) -> dict[K, float]:
+    """Fused score per item, over rankings given best first.
+
+    >>> reciprocal_rank_fusion([["a", "b"], ["b", "c"]], k=0)
+    {'a': 1.0, 'b': 1.5, 'c': 0.5}
+    """
+    weights = weights if weights is not None else [1.0] * len(rankings)
+    fused: dict[K, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank)
+    return fused
+
+
+def first_seen(items: Iterable[K]) -> list[K]:
+    """Items in order of first appearance, repeats dropped (a document's best passage wins)."""
+    return list(dict.fromkeys(items))

@@ -1,0 +1,171 @@
+"""One knowledge base's passages, indexed both ways; immutable, replaced whole on change.
+
+Building is CPU-bound and runs in a worker thread; readers keep using the previous index until
+the new one is swapped in, so a search never sees half an update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from server.assist.analysis import terms_many
+from server.assist.chunking import Chunk, chunk_document
+from server.assist.dense import DenseLeg, Encoder, Vectors, query_vector
+from server.assist.fusion import first_seen, reciprocal_rank_fusion
+from server.assist.lexical import LexicalLeg
+from server.assist.query import Query
+from server.store.models import Document
+
+# Passages each leg contributes to fusion. Far more than the cards shown, so that a document
+# ranked modestly by both legs can still beat one ranked first by a single leg.
+CANDIDATES = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A document with its passages, their terms and their vectors (row i for passage i)."""
+
+    document: Document
+    chunks: tuple[Chunk, ...]
+    terms: tuple[tuple[str, ...], ...]
+    vectors: Vectors
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A ranked document and the passage that matched it best."""
+
+    document: Document
+    chunk: Chunk
+    score: float
+
+
+class KnowledgeIndex:
+    """Hybrid search over one knowledge base's passages."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        entries = list(entries)
+        self._chunks = [chunk for entry in entries for chunk in entry.chunks]
+        self._lexical = LexicalLeg([t for entry in entries for t in entry.terms])
+        matrix = (
+            np.vstack([e.vectors for e in entries]) if entries else np.zeros((0, 0), np.float32)
+        )
+        self._dense = DenseLeg(matrix)
+        # Entries keep views into the one matrix rather than copies, so vectors are held once.
+        rows = np.cumsum([0] + [len(e.chunks) for e in entries])
+        self._entries = {
+            e.document.external_id: Entry(e.document, e.chunks, e.terms, matrix[a:b])
+            for e, a, b in zip(entries, rows[:-1], rows[1:], strict=True)
+        }
+
+    @classmethod
+    def build(cls, documents: Sequence[Document], encoder: Encoder) -> KnowledgeIndex:
+        """Index documents from scratch."""
+        return cls(make_entries(documents, encoder, {}))
+
+    def updated(
+        self, upserted: Sequence[Document], deleted: Sequence[str], encoder: Encoder
+    ) -> KnowledgeIndex:
+        """A new index with documents replaced, added and removed.
+
+        Unchanged documents keep their passages, terms and vectors; a changed document reuses
+        the vectors of its passages whose text did not change, so an edit re-embeds only what
+        was edited. BM25 is rebuilt from the stored terms: its statistics are corpus-wide.
+        """
+        changed = [doc for doc in upserted if not self._unchanged(doc)]
+        previous = {
+            d.external_id: self._entries[d.external_id]
+            for d in changed
+            if d.external_id in self._entries
+        }
+        entries = dict(self._entries)
+        entries.update(
+            (doc.external_id, self._refreshed(doc)) for doc in upserted if self._unchanged(doc)
+        )
+        entries.update(
+            (e.document.external_id, e) for e in make_entries(changed, encoder, previous)
+        )
+        for external_id in deleted:
+            entries.pop(external_id, None)
+        return KnowledgeIndex(entries.values())
+
+    @property
+    def documents(self) -> list[Document]:
+        """The indexed documents."""
+        return [entry.document for entry in self._entries.values()]
+
+    def __len__(self) -> int:
+        """The number of passages."""
+        return len(self._chunks)
+
+    def search(self, query: Query, limit: int, encoder: Encoder | None) -> list[Hit]:
+        """Up to ``limit`` documents, best first, each with its best passage.
+
+        Without an ``encoder`` (dense retrieval switched off) the ranking is BM25's alone.
+        """
+        if not query or not self._chunks:
+            return []
+        lexical = self._lexical.search(query.term_groups(), CANDIDATES)
+        rankings = [[i for i, _ in lexical]]
+        if encoder is not None and len(self._dense):
+            rankings.append(
+                [i for i, _ in self._dense.search(self.vector(query, encoder), CANDIDATES)]
+            )
+        return self._fuse(rankings, {i: s for i, s in lexical})[:limit]
+
+    def vector(self, query: Query, encoder: Encoder) -> Vectors:
+        """The query's direction in the dense space."""
+        vectors = encoder.embed([turn.text for turn in query.turns])
+        return query_vector(vectors, [turn.weight for turn in query.turns])
+
+    def _fuse(self, rankings: list[list[int]], lexical: dict[int, float]) -> list[Hit]:
+        # Documents are fused on the rank of their best passage in each leg; the passage shown
+        # is the one that fused best on its own.
+        by_document = [first_seen(self._chunks[i].document_id for i in r) for r in rankings]
+        documents = reciprocal_rank_fusion(by_document)
+        passages = reciprocal_rank_fusion(rankings)
+        best: dict[str, int] = {}
+        for i in sorted(passages, key=lambda i: (-passages[i], -lexical.get(i, 0.0))):
+            best.setdefault(self._chunks[i].document_id, i)
+        order = sorted(documents, key=lambda d: (-documents[d], -lexical.get(best[d], 0.0)))
+        return [Hit(self._entries[d].document, self._chunks[best[d]], documents[d]) for d in order]
+
+    def _unchanged(self, document: Document) -> bool:
+        entry = self._entries.get(document.external_id)
+        return entry is not None and (entry.document.title, entry.document.body) == (
+            document.title,
+            document.body,
+        )
+
+    def _refreshed(self, document: Document) -> Entry:
+        # Same text, new metadata (url, tags, timestamps): keep the work, show the new record.
+        entry = self._entries[document.external_id]
+        return Entry(document, entry.chunks, entry.terms, entry.vectors)
+
+
+def make_entries(
+    documents: Sequence[Document], encoder: Encoder, previous: dict[str, Entry]
+) -> list[Entry]:
+    """Chunk, analyse and embed documents, reusing vectors of passages seen in ``previous``."""
+    chunked = [(doc, tuple(chunk_document(doc))) for doc in documents]
+    texts = [chunk.text for _, chunks in chunked for chunk in chunks]
+    known = {
+        chunk.text: entry.vectors[row]
+        for entry in previous.values()
+        for row, chunk in enumerate(entry.chunks)
+    }
+    missing = first_seen(text for text in texts if text not in known)
+    known.update(zip(missing, encoder.embed(missing), strict=True))
+    analysed = iter(terms_many(texts))
+    return [
+        Entry(
+            doc,
+            chunks,
+            tuple(tuple(next(analysed)) for _ in chunks),
+            np.stack([known[chunk.text] for chunk in chunks]).astype(np.float32),
+        )
+        for doc, chunks in chunked
+    ]

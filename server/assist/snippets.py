@@ -1,0 +1,82 @@
+"""Card snippets: a passage as one line of plain text, its matching words marked by span."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from server.assist.analysis import words
+
+SNIPPET_CHARS = 280
+ELLIPSIS = "…"
+# Markdown that reads as noise on a card: emphasis, inline code, list and heading markers, links.
+_MARKDOWN = (
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"(\*\*|__|\*|`)"), ""),
+    (re.compile(r"^\s*(#+|[-*+•]|\d+[.)])\s+", re.MULTILINE), ""),
+)
+_SENTENCE_START = re.compile(r"(?:^|(?<=[.!?])\s+)(?=\S)")
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """Snippet text and the ``[start, end)`` character spans of the words that matched."""
+
+    text: str
+    highlights: tuple[Span, ...]
+
+
+def plain_text(markdown: str) -> str:
+    """The text of a Markdown passage without its markup, on one line."""
+    for pattern, replacement in _MARKDOWN:
+        markdown = pattern.sub(replacement, markdown)
+    return " ".join(markdown.split())
+
+
+def snippet(text: str) -> str:
+    """A passage as a one-line, plain-text card snippet of at most SNIPPET_CHARS."""
+    return _cut(plain_text(text), 0)
+
+
+def quote(passage: str, terms: Collection[str]) -> Snippet:
+    """The passage's best window for these query stems, with the matching words highlighted.
+
+    A long passage is quoted from the sentence whose window holds the most matching words, so
+    the card shows why it was suggested rather than the passage's first lines.
+    """
+    text = plain_text(passage)
+    matches = [word for word in words(text) if word.stem in terms]
+    start = _best_start(text, [word.start for word in matches]) if matches else 0
+    cut = _cut(text, start)
+    return Snippet(cut, highlights(cut, terms))
+
+
+def highlights(text: str, terms: Collection[str]) -> tuple[Span, ...]:
+    """Spans of the words of ``text`` whose stems are among the query's ``terms``."""
+    return tuple((word.start, word.end) for word in words(text) if word.stem in terms)
+
+
+def _best_start(text: str, positions: list[int]) -> int:
+    if len(text) <= SNIPPET_CHARS:
+        return 0
+    starts = [m.end() for m in _SENTENCE_START.finditer(text)] or [0]
+
+    def merit(start: int) -> tuple[int, int]:
+        inside = [p - start for p in positions if start <= p < start + SNIPPET_CHARS]
+        # Most matches first; then the window whose first match comes soonest, so the reason
+        # for the card is read first and not cut off at the end.
+        return len(inside), -min(inside, default=SNIPPET_CHARS)
+
+    return max(starts, key=merit)
+
+
+def _cut(text: str, start: int) -> str:
+    prefix = ELLIPSIS if start > 0 else ""
+    text = text[start:]
+    if len(text) <= SNIPPET_CHARS:
+        return prefix + text
+    cut = text.rfind(" ", 0, SNIPPET_CHARS)
+    return prefix + text[: cut if cut > 0 else SNIPPET_CHARS] + ELLIPSIS

@@ -1,0 +1,41 @@
+"""Snippets quote the passage where it matches and mark the matching words."""
+
+from __future__ import annotations
+
+from server.assist.analysis import terms
+from server.assist.snippets import ELLIPSIS, SNIPPET_CHARS, highlights, quote
+
+
+def marked(text: str, spans: tuple[tuple[int, int], ...]) -> list[str]:
+    return [text[start:end] for start, end in spans]
+
+
+def test_highlights_point_at_the_matching_words() -> None:
+    stems = set(terms("router dropping"))
+    text = "If the Router keeps dropping, restart the router."
+
+    assert marked(text, highlights(text, stems)) == ["Router", "dropping", "router"]
+
+
+def test_quote_strips_markdown_and_highlights() -> None:
+    quoted = quote("1. **Restart** the router\n2. Wait", set(terms("restart")))
+
+    assert quoted.text == "Restart the router Wait"
+    assert marked(quoted.text, quoted.highlights) == ["Restart"]
+
+
+def test_a_long_passage_is_quoted_where_it_matches() -> None:
+    filler = "Nothing relevant is said in this sentence at all. " * 10
+    passage = filler + "Refunds reach your card in five days. " + filler
+
+    quoted = quote(passage, set(terms("refund card")))
+
+    assert quoted.text.startswith(ELLIPSIS + "Refunds reach your card")
+    assert len(quoted.text) <= SNIPPET_CHARS + 2
+    assert marked(quoted.text, quoted.highlights) == ["Refunds", "card"]
+
+
+def test_no_matching_words_means_no_highlights() -> None:
+    quoted = quote("The hub restarts by itself.", set(terms("internet")))
+
+    assert quoted.highlights == ()
