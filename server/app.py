@@ -9,9 +9,21 @@ from aiohttp import web
 
 import widget
 from providers.base import PullAdapter
+from server.api.knowledge import routes as knowledge_routes
+from server.api.llm_integrations import routes as llm_routes
+from server.api.queue_mappings import routes as mapping_routes
+from server.api.tenant import routes as tenant_routes
 from server.auth.tokens import TokenService
 from server.config import Settings
-from server.contexts import assistant_ctx, listeners_ctx, realtime_ctx, state_ctx, store_ctx
+from server.contexts import (
+    assistant_ctx,
+    config_bus_ctx,
+    listeners_ctx,
+    queues_ctx,
+    realtime_ctx,
+    state_ctx,
+    store_ctx,
+)
 from server.ingest.routes import routes as ingest_routes
 from server.keys import LISTENERS, METRICS, SETTINGS, SOCKETS, STORE, TOKENS
 from server.metrics import Metrics
@@ -40,9 +52,21 @@ def create_app(settings: Settings, *, listeners: Sequence[PullAdapter] = ()) -> 
     app[SOCKETS] = create_socket_server(settings)
     app[SOCKETS].attach(app, socketio_path="socket.io")
     app[LISTENERS] = tuple(listeners)
-    app.cleanup_ctx.extend([store_ctx, state_ctx, assistant_ctx, realtime_ctx, listeners_ctx])
+    app.cleanup_ctx.extend(
+        [
+            store_ctx,
+            state_ctx,
+            config_bus_ctx,
+            assistant_ctx,
+            queues_ctx,
+            realtime_ctx,
+            listeners_ctx,
+        ]
+    )
     app.add_routes(ops_routes)
     app.add_routes(ingest_routes)
+    for api_routes in (knowledge_routes, mapping_routes, llm_routes, tenant_routes):
+        app.add_routes(api_routes)
     app.add_subapp("/widget/", create_widget_app(_widget_dist(settings), _frame_ancestors(app)))
     return app
 

@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from redis.asyncio import Redis
 
 from server.assist.debounce import DEBOUNCE_SECONDS
 from server.assist.engine import HybridAssistant
@@ -16,15 +17,23 @@ from server.ingest.pipeline import Pipeline
 from server.ingest.records import StoreRecorder
 from server.keys import (
     ASSISTANT,
+    CONFIG_BUS,
+    CONFIG_SYNC,
     LISTENERS,
     METRICS,
     PIPELINE,
+    ROUTES,
+    SECRETS,
     SETTINGS,
     SOCKETS,
     STATE,
     STORE,
     TOKENS,
 )
+from server.queues.bus import ConfigBus
+from server.queues.resolver import RouteResolver
+from server.queues.secrets import SecretBox
+from server.queues.sync import ConfigSync, apply_dense
 from server.realtime.namespace import AgentNamespace
 from server.realtime.rooms import Broadcaster
 from server.state.base import StateStore
@@ -74,6 +83,37 @@ async def assistant_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def config_bus_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The nodes' config channel, subscribed before the indexes load so no change is missed."""
+    redis_url = app[SETTINGS].redis_url
+    redis = Redis.from_url(redis_url) if redis_url else None
+    bus = ConfigBus(redis)
+    app[CONFIG_BUS] = bus
+    task = asyncio.create_task(bus.run(), name="config-bus")
+    await bus.wait_subscribed()
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    if redis is not None:
+        await redis.aclose()
+
+
+async def queues_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Queue routing and config sync; from here on, other nodes' changes are applied."""
+    secret_key = app[SETTINGS].secret_key
+    assert secret_key is not None  # create_app refuses to build without one
+    store, assistant = app[STORE], app[ASSISTANT]
+    app[SECRETS] = SecretBox(secret_key)
+    app[ROUTES] = RouteResolver(store)
+    sync = ConfigSync(store=store, assistant=assistant, resolver=app[ROUTES], bus=app[CONFIG_BUS])
+    app[CONFIG_SYNC] = sync
+    for tenant in await store.tenants.list():
+        await apply_dense(assistant, tenant.id, tenant.dense_retrieval)
+    app[CONFIG_BUS].deliver_to(sync.apply, sync.resync)
+    yield
+
+
 async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     """The pipeline and the widget namespace, wired to the resources above."""
     sio = app[SOCKETS]
@@ -84,6 +124,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
         recorder=StoreRecorder(app[STORE]),
         metrics=app[METRICS],
         suggestions_per_event=app[SETTINGS].suggestions_per_event,
+        routes=app[ROUTES],
     )
     sio.register_namespace(
         AgentNamespace(
@@ -91,6 +132,8 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
             state=app[STATE],
             assistant=app[ASSISTANT],
             feedback=app[STORE].feedback,
+            routes=app[ROUTES],
+            conversations=app[STORE].conversations,
             metrics=app[METRICS],
         )
     )

@@ -13,6 +13,10 @@ from server.auth.tokens import TokenService
 from server.config import Settings
 from server.ingest.pipeline import Pipeline
 from server.metrics import Metrics
+from server.queues.bus import ConfigBus
+from server.queues.resolver import RouteResolver
+from server.queues.secrets import SecretBox
+from server.queues.sync import ConfigSync
 from server.state.base import StateStore
 from server.store.database import Store
 
@@ -24,6 +28,10 @@ STATE = web.AppKey("state", StateStore)
 ASSISTANT = web.AppKey("assistant", Assistant)
 PIPELINE = web.AppKey("pipeline", Pipeline)
 SOCKETS = web.AppKey("sockets", socketio.AsyncServer)
+ROUTES = web.AppKey("routes", RouteResolver)
+CONFIG_BUS = web.AppKey("config_bus", ConfigBus)
+CONFIG_SYNC = web.AppKey("config_sync", ConfigSync)
+SECRETS = web.AppKey("secrets", SecretBox)
 LISTENERS: web.AppKey[Sequence[PullAdapter]] = web.AppKey("listeners")
 # The tenant an API request was authenticated for, set by the API-key middleware.
 REQUEST_TENANT = web.RequestKey("tenant_id", str)

@@ -19,8 +19,9 @@ from providers.models import (
     Transcript,
     is_utterance,
 )
-from server.assist.base import Assistant, AssistRequest
+from server.assist.base import Assistant, AssistRequest, Route
 from server.metrics import Metrics
+from server.queues.resolver import RouteSource
 from server.realtime.rooms import Broadcaster
 from server.state.base import StateStore, event_key
 from server.state.models import Assignment, ConversationMeta, LineIn, MetaChanges
@@ -56,6 +57,7 @@ class Pipeline:
         recorder: ConversationRecorder,
         metrics: Metrics,
         suggestions_per_event: int = 3,
+        routes: RouteSource | None = None,
     ) -> None:
         self._state = state
         self._assistant = assistant
@@ -63,6 +65,7 @@ class Pipeline:
         self._recorder = recorder
         self._metrics = metrics
         self._limit = suggestions_per_event
+        self._routes = routes
 
     async def process(self, event: Event) -> Outcome:
         """Run one event through the pipeline unless another delivery already did."""
@@ -119,10 +122,13 @@ class Pipeline:
             meta = await self._state.update_meta(
                 event.tenant_id, event.conversation_id, MetaChanges()
             )
+            queue = event.queue or meta.queue
             request = AssistRequest(
                 tenant_id=event.tenant_id,
                 conversation_id=event.conversation_id,
-                queue=event.queue or meta.queue,
+                provider=event.provider,
+                queue=queue,
+                route=await self._route(event.tenant_id, event.provider, queue),
                 lines=lines,
                 trigger_event_id=event.provider_event_id,
                 limit=self._limit,
@@ -140,6 +146,11 @@ class Pipeline:
             event.tenant_id, event.conversation_id, event.provider_event_id, items
         )
         self._metrics.suggestions_emitted.inc(len(items))
+
+    async def _route(self, tenant_id: str, provider: str, queue: str | None) -> Route:
+        if self._routes is None:
+            return Route()
+        return await self._routes.resolve(tenant_id, provider, queue)
 
 
 def meta_changes(event: Event) -> MetaChanges | None:

@@ -8,6 +8,8 @@ from server.store.models import (
     DocumentIn,
     Feedback,
     KnowledgeBase,
+    LlmIntegration,
+    QueueMapping,
     Tenant,
 )
 
@@ -18,6 +20,8 @@ __all__ = [
     "DocumentIn",
     "Feedback",
     "KnowledgeBase",
+    "LlmIntegration",
+    "QueueMapping",
     "Store",
     "Tenant",
 ]

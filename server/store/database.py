@@ -21,7 +21,9 @@ from server.store.conversations import ConversationRepository, FeedbackRepositor
 from server.store.documents import DocumentRepository
 from server.store.engine import Database, build_engine
 from server.store.knowledge_bases import KnowledgeBaseRepository
+from server.store.llm_integrations import LlmIntegrationRepository
 from server.store.migrations import upgrade_to_head
+from server.store.queue_mappings import QueueMappingRepository
 from server.store.tenants import TenantRepository
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,8 @@ class Store:
         self.documents = DocumentRepository(db)
         self.conversations = ConversationRepository(db)
         self.feedback = FeedbackRepository(db)
+        self.queue_mappings = QueueMappingRepository(db)
+        self.llm_integrations = LlmIntegrationRepository(db)
 
     @classmethod
     async def connect(cls, url: str) -> Store:

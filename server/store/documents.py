@@ -97,6 +97,22 @@ class DocumentRepository:
             row = (await conn.execute(statement)).first()
         return None if row is None else Document.model_validate(row)
 
+    async def get_many(
+        self, tenant_id: str, kb_id: str, external_ids: Iterable[str]
+    ) -> builtins.list[Document]:
+        """The tenant's documents with these external ids (absent ones are left out)."""
+        wanted = builtins.list(dict.fromkeys(external_ids))
+        if not wanted:
+            return []
+        statement = (
+            select(documents)
+            .where(*_in_kb(tenant_id, kb_id), _doc.external_id.in_(wanted))
+            .order_by(_doc.external_id)
+        )
+        async with self._db.reading() as conn:
+            rows = (await conn.execute(statement)).all()
+        return [Document.model_validate(row) for row in rows]
+
     async def list(self, tenant_id: str, kb_id: str) -> builtins.list[Document]:
         """The documents of one of the tenant's knowledge bases, by external id."""
         statement = select(documents).where(*_in_kb(tenant_id, kb_id)).order_by(_doc.external_id)

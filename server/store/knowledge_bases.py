@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.errors import NotFound
@@ -50,6 +50,43 @@ class KnowledgeBaseRepository:
             kb = await _fetch(conn, _kb.tenant_id == tenant_id, _kb.id == kb_id)
         assert kb is not None
         return kb
+
+    async def update(
+        self, tenant_id: str, kb_id: str, *, name: str | None = None, is_default: bool | None = None
+    ) -> KnowledgeBase:
+        """Rename a knowledge base and/or make it (or stop it being) the tenant's default.
+
+        :class:`NotFound` if the tenant has no such knowledge base, :class:`Conflict` if the
+        new name is taken.
+        """
+        mine = (_kb.tenant_id == tenant_id, _kb.id == kb_id)
+        conflict = f"tenant {tenant_id!r} already has a knowledge base named {name!r}"
+        async with self._db.transaction(conflict=conflict) as conn:
+            if await _fetch(conn, *mine) is None:
+                raise NotFound(f"no knowledge base {kb_id!r} for tenant {tenant_id!r}")
+            if is_default:
+                await _clear_default(conn, tenant_id)
+            changes: dict[str, object] = {}
+            if name is not None:
+                changes["name"] = name
+            if is_default is not None:
+                changes["is_default"] = is_default
+            if changes:
+                await conn.execute(knowledge_bases.update().where(*mine).values(changes))
+            kb = await _fetch(conn, *mine)
+        assert kb is not None
+        return kb
+
+    async def delete(self, tenant_id: str, kb_id: str) -> bool:
+        """Remove a knowledge base and its documents; ``False`` if the tenant had no such one.
+
+        :class:`Conflict` while a queue mapping still routes to it.
+        """
+        statement = delete(knowledge_bases).where(_kb.tenant_id == tenant_id, _kb.id == kb_id)
+        conflict = "a queue mapping still uses this knowledge base; change the mapping first"
+        async with self._db.transaction(conflict=conflict) as conn:
+            result = await conn.execute(statement)
+        return result.rowcount > 0
 
     async def get(self, tenant_id: str, kb_id: str) -> KnowledgeBase | None:
         """The tenant's knowledge base with this id; another tenant's is ``None``."""

@@ -29,6 +29,7 @@ class Tenant(Record):
     name: str
     allowed_origins: tuple[str, ...] = ()
     created_at: datetime
+    dense_retrieval: bool = True
 
 
 class ApiKey(Record):
@@ -102,3 +103,35 @@ class Feedback(Record):
     agent_id: str
     action: FeedbackAction
     created_at: datetime = Field(description="When the agent gave it.")
+
+
+class QueueMapping(Record):
+    """Which knowledge base, system prompt and LLM serve one (provider, queue) of a tenant.
+
+    ``"*"`` as provider or queue matches any; ``None`` fields fall back to the tenant's
+    defaults.
+    """
+
+    id: str
+    tenant_id: str
+    provider: str
+    queue: str
+    kb_id: str | None = None
+    system_prompt: str | None = None
+    llm_integration_id: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class LlmIntegration(Record):
+    """An OpenAI-compatible endpoint a tenant's answers may use; the key itself stays sealed."""
+
+    id: str
+    tenant_id: str
+    name: str
+    base_url: str
+    model: str
+    api_key_last4: str | None = None
+    has_api_key: bool = False
+    created_at: datetime
+    updated_at: datetime

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -81,6 +82,7 @@ tenants = Table(
     Column("name", String(200), nullable=False),
     Column("allowed_origins", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("dense_retrieval", Boolean, nullable=False, server_default=true()),
 )
 
 api_keys = Table(
@@ -159,4 +161,39 @@ feedback = Table(
     Column("action", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_feedback_tenant_id_conversation_id", "tenant_id", "conversation_id"),
+)
+
+llm_integrations = Table(
+    "llm_integrations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _tenant_fk(),
+    Column("name", String(200), nullable=False),
+    Column("base_url", String(2048), nullable=False),
+    Column("model", String(200), nullable=False),
+    # Fernet ciphertext; the plaintext key is never stored. The last four characters are kept
+    # apart so an admin can tell keys apart without anything being decrypted.
+    Column("api_key_encrypted", Text, nullable=True),
+    Column("api_key_last4", String(4), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("tenant_id", "name"),
+)
+
+# "*" in provider or queue is the wildcard row; ("*", "*") is the tenant's default route.
+# The knowledge base and integration keys have no ON DELETE action: deleting one that a
+# mapping still uses fails (a Conflict) instead of silently re-routing a queue.
+queue_mappings = Table(
+    "queue_mappings",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _tenant_fk(),
+    Column("provider", String(200), nullable=False),
+    Column("queue", String(200), nullable=False),
+    Column("kb_id", String(32), ForeignKey("knowledge_bases.id"), nullable=True),
+    Column("system_prompt", Text, nullable=True),
+    Column("llm_integration_id", String(32), ForeignKey("llm_integrations.id"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("tenant_id", "provider", "queue"),
 )

@@ -61,6 +61,20 @@ class TenantRepository:
             raise NotFound(f"no tenant {id!r}")
         return Tenant.model_validate(row)
 
+    async def set_dense_retrieval(self, id: str, enabled: bool) -> Tenant:
+        """Switch dense (embedding) retrieval on or off; :class:`NotFound` if no tenant."""
+        statement = (
+            tenants.update()
+            .where(tenants.c.id == id)
+            .values(dense_retrieval=enabled)
+            .returning(*tenants.c)
+        )
+        async with self._db.transaction() as conn:
+            row = (await conn.execute(statement)).first()
+        if row is None:
+            raise NotFound(f"no tenant {id!r}")
+        return Tenant.model_validate(row)
+
 
 async def require_tenant(conn: AsyncConnection, tenant_id: str) -> None:
     """Raise :class:`NotFound` unless the tenant exists (checked before writing its records)."""

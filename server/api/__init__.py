@@ -1,0 +1,1 @@
+"""The tenant admin REST API: knowledge bases, documents, queue mappings, LLM integrations."""

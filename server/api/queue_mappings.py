@@ -1,0 +1,91 @@
+"""/api/v1/queue-mappings: which knowledge base, prompt and LLM serve each (provider, queue)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from server.api.bodies import items_out, json_out, no_content, not_found, read_model
+from server.api.models import MatchedRow, QueueMappingIn, QueueMappingOut, ResolutionOut
+from server.errors import InvalidInput
+from server.keys import CONFIG_SYNC, ROUTES, STORE
+from server.middlewares import request_tenant
+
+routes = web.RouteTableDef()
+MAPPINGS = "/api/v1/queue-mappings"
+MAPPING = MAPPINGS + "/{provider}/{queue}"
+MAX_NAME = 200
+
+
+def _name(request: web.Request, part: str) -> str:
+    value = request.match_info[part].strip()
+    if not value or len(value) > MAX_NAME:
+        raise InvalidInput(f"must be 1 to {MAX_NAME} characters", field=part)
+    return value
+
+
+def _optional_name(request: web.Request, part: str) -> str | None:
+    value = request.query.get(part, "").strip()
+    if len(value) > MAX_NAME:
+        raise InvalidInput(f"must be at most {MAX_NAME} characters", field=part)
+    return value or None
+
+
+@routes.get(MAPPINGS)
+async def list_mappings(request: web.Request) -> web.Response:
+    """The tenant's mappings, by provider then queue."""
+    mappings = await request.app[STORE].queue_mappings.list(request_tenant(request))
+    return items_out([QueueMappingOut.of(mapping) for mapping in mappings])
+
+
+@routes.get(MAPPINGS + ":resolve")
+async def resolve_mapping(request: web.Request) -> web.Response:
+    """The route a conversation on ``?provider=&queue=`` gets, and the rule that chose it."""
+    provider, queue = _optional_name(request, "provider"), _optional_name(request, "queue")
+    resolution = await request.app[ROUTES].explain(request_tenant(request), provider, queue)
+    row = resolution.mapping
+    return json_out(
+        ResolutionOut(
+            provider=provider,
+            queue=queue,
+            match=resolution.match.value,
+            mapping=None if row is None else MatchedRow(provider=row.provider, queue=row.queue),
+            route=resolution.route,
+        )
+    )
+
+
+@routes.get(MAPPING)
+async def get_mapping(request: web.Request) -> web.Response:
+    """One mapping; ``*`` stands for any provider or queue."""
+    mapping = await request.app[STORE].queue_mappings.get(
+        request_tenant(request), _name(request, "provider"), _name(request, "queue")
+    )
+    if mapping is None:
+        raise not_found("queue mapping")
+    return json_out(QueueMappingOut.of(mapping))
+
+
+@routes.put(MAPPING)
+async def put_mapping(request: web.Request) -> web.Response:
+    """Create or replace a mapping (201 if new, else 200); omitted fields become null."""
+    tenant_id = request_tenant(request)
+    provider, queue = _name(request, "provider"), _name(request, "queue")
+    body = await read_model(request, QueueMappingIn)
+    mapping, created = await request.app[STORE].queue_mappings.put(
+        tenant_id, provider, queue, **body.model_dump()
+    )
+    await request.app[CONFIG_SYNC].routes_changed(tenant_id)
+    return json_out(QueueMappingOut.of(mapping), status=201 if created else 200)
+
+
+@routes.delete(MAPPING)
+async def delete_mapping(request: web.Request) -> web.Response:
+    """Delete a mapping; its conversations fall back to the next rule."""
+    tenant_id = request_tenant(request)
+    deleted = await request.app[STORE].queue_mappings.delete(
+        tenant_id, _name(request, "provider"), _name(request, "queue")
+    )
+    if not deleted:
+        raise not_found("queue mapping")
+    await request.app[CONFIG_SYNC].routes_changed(tenant_id)
+    return no_content()

@@ -1,0 +1,60 @@
+"""Sealing LLM API keys at rest with Fernet, under a key derived from the server's secret.
+
+Example::
+
+    box = SecretBox(settings.secret_key)
+    sealed = box.seal("sk-live-abcd")       # SealedKey(last4='abcd'); store sealed.ciphertext
+    assert box.open(sealed.ciphertext) == "sk-live-abcd"
+"""
+
+from __future__ import annotations
+
+import base64
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pydantic import SecretStr
+
+from server.errors import CuecardError
+from server.store.llm_integrations import SealedKey
+
+# Changing the context string yields a different key: it names what the key protects.
+_CONTEXT = b"cuecard/llm-integrations/api-key/v1"
+
+
+class SecretUnreadable(CuecardError):
+    """A sealed secret does not open with this server's key (the secret key changed?)."""
+
+    code = "secret_unreadable"
+    status = 500
+
+
+def derive_key(secret_key: SecretStr) -> bytes:
+    """The Fernet key for ``secret_key``: 32 bytes of HKDF-SHA256, urlsafe base64."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_CONTEXT)
+    return base64.urlsafe_b64encode(hkdf.derive(secret_key.get_secret_value().encode()))
+
+
+class SecretBox:
+    """Seals and opens API keys; the plaintext only ever lives in the caller's variables."""
+
+    def __init__(self, secret_key: SecretStr) -> None:
+        self._fernet = Fernet(derive_key(secret_key))
+
+    def __repr__(self) -> str:
+        return "SecretBox()"
+
+    def seal(self, plaintext: str) -> SealedKey:
+        """The encrypted key and its last four characters."""
+        token = self._fernet.encrypt(plaintext.encode()).decode("ascii")
+        return SealedKey(ciphertext=token, last4=plaintext[-4:])
+
+    def open(self, ciphertext: str) -> str:
+        """The plaintext of a sealed key; :class:`SecretUnreadable` if it does not open."""
+        try:
+            return self._fernet.decrypt(ciphertext.encode("ascii")).decode()
+        except (InvalidToken, ValueError) as err:
+            raise SecretUnreadable(
+                "a stored API key cannot be decrypted with this server's key"
+            ) from err
