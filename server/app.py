@@ -9,6 +9,7 @@ from aiohttp import web
 
 import widget
 from providers.base import PullAdapter
+from server.answers.sources import NoLlmIntegrations
 from server.api.knowledge import routes as knowledge_routes
 from server.api.llm_integrations import routes as llm_routes
 from server.api.queue_mappings import routes as mapping_routes
@@ -16,6 +17,7 @@ from server.api.tenant import routes as tenant_routes
 from server.auth.tokens import TokenService
 from server.config import Settings
 from server.contexts import (
+    answers_ctx,
     assistant_ctx,
     config_bus_ctx,
     listeners_ctx,
@@ -25,7 +27,7 @@ from server.contexts import (
     store_ctx,
 )
 from server.ingest.routes import routes as ingest_routes
-from server.keys import LISTENERS, METRICS, SETTINGS, SOCKETS, STORE, TOKENS
+from server.keys import LISTENERS, LLM_INTEGRATIONS, METRICS, SETTINGS, SOCKETS, STORE, TOKENS
 from server.metrics import Metrics
 from server.middlewares import api_key_middleware, errors_middleware
 from server.realtime.server import create_socket_server
@@ -52,6 +54,8 @@ def create_app(settings: Settings, *, listeners: Sequence[PullAdapter] = ()) -> 
     app[SOCKETS] = create_socket_server(settings)
     app[SOCKETS].attach(app, socketio_path="socket.io")
     app[LISTENERS] = tuple(listeners)
+    # Until stored integrations are wired here, every answer is the extractive one.
+    app[LLM_INTEGRATIONS] = NoLlmIntegrations()
     app.cleanup_ctx.extend(
         [
             store_ctx,
@@ -59,6 +63,7 @@ def create_app(settings: Settings, *, listeners: Sequence[PullAdapter] = ()) -> 
             config_bus_ctx,
             assistant_ctx,
             queues_ctx,
+            answers_ctx,
             realtime_ctx,
             listeners_ctx,
         ]

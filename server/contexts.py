@@ -7,19 +7,24 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
 
+from server.answers.client import ChatClient
+from server.answers.service import AnswerService
 from server.assist.debounce import DEBOUNCE_SECONDS
 from server.assist.engine import HybridAssistant
 from server.ingest.listeners import run_listener
 from server.ingest.pipeline import Pipeline
 from server.ingest.records import StoreRecorder
 from server.keys import (
+    ANSWERS,
     ASSISTANT,
     CONFIG_BUS,
     CONFIG_SYNC,
     LISTENERS,
+    LLM_INTEGRATIONS,
     METRICS,
     PIPELINE,
     ROUTES,
@@ -83,6 +88,21 @@ async def assistant_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def answers_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Answers to customer turns; the LLM session closes and answers in flight stop at shutdown."""
+    # Each answer has its own, shorter time limits; this only bounds a forgotten request.
+    timeout = aiohttp.ClientTimeout(total=120, sock_connect=10)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        answers = AnswerService(
+            source=app[LLM_INTEGRATIONS],
+            client=ChatClient(session),
+            broadcaster=Broadcaster(app[SOCKETS]),
+        )
+        app[ANSWERS] = answers
+        yield
+        await answers.aclose()
+
+
 async def config_bus_ctx(app: web.Application) -> AsyncIterator[None]:
     """The nodes' config channel, subscribed before the indexes load so no change is missed."""
     redis_url = app[SETTINGS].redis_url
@@ -125,6 +145,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
         metrics=app[METRICS],
         suggestions_per_event=app[SETTINGS].suggestions_per_event,
         routes=app[ROUTES],
+        answers=app[ANSWERS],
     )
     sio.register_namespace(
         AgentNamespace(

@@ -8,6 +8,8 @@ import socketio
 from aiohttp import web
 
 from providers.base import PullAdapter
+from server.answers.service import AnswerService
+from server.answers.sources import LlmIntegrationSource
 from server.assist.base import Assistant
 from server.auth.tokens import TokenService
 from server.config import Settings
@@ -27,6 +29,8 @@ STORE = web.AppKey("store", Store)
 STATE = web.AppKey("state", StateStore)
 ASSISTANT = web.AppKey("assistant", Assistant)
 PIPELINE = web.AppKey("pipeline", Pipeline)
+LLM_INTEGRATIONS = web.AppKey("llm_integrations", LlmIntegrationSource)
+ANSWERS = web.AppKey("answers", AnswerService)
 SOCKETS = web.AppKey("sockets", socketio.AsyncServer)
 ROUTES = web.AppKey("routes", RouteResolver)
 CONFIG_BUS = web.AppKey("config_bus", ConfigBus)

@@ -20,6 +20,7 @@ from providers.models import (
     is_utterance,
 )
 from server.assist.base import Assistant, AssistRequest, Route
+from server.assist.models import Suggestion
 from server.metrics import Metrics
 from server.queues.resolver import RouteSource
 from server.realtime.rooms import Broadcaster
@@ -45,6 +46,12 @@ class ConversationRecorder(Protocol):
     async def record(self, event: Event, meta: ConversationMeta) -> None: ...
 
 
+class AnswerStarter(Protocol):
+    """Answers a customer turn in the background (server.answers), never blocking the event."""
+
+    def start(self, request: AssistRequest, items: list[Suggestion]) -> None: ...
+
+
 class Pipeline:
     """Processes each platform event exactly once, however often it is delivered."""
 
@@ -57,6 +64,7 @@ class Pipeline:
         recorder: ConversationRecorder,
         metrics: Metrics,
         suggestions_per_event: int = 3,
+        answers: AnswerStarter | None = None,
         routes: RouteSource | None = None,
     ) -> None:
         self._state = state
@@ -65,6 +73,7 @@ class Pipeline:
         self._recorder = recorder
         self._metrics = metrics
         self._limit = suggestions_per_event
+        self._answers = answers
         self._routes = routes
 
     async def process(self, event: Event) -> Outcome:
@@ -139,13 +148,15 @@ class Pipeline:
             self._metrics.assist_failures.inc()
             log.exception("assist failed for conversation %s", event.conversation_id)
             return
-        if not items:
-            return
-        await self._state.set_suggestions(event.tenant_id, event.conversation_id, items)
-        await self._broadcaster.suggestions(
-            event.tenant_id, event.conversation_id, event.provider_event_id, items
-        )
-        self._metrics.suggestions_emitted.inc(len(items))
+        if items:
+            await self._state.set_suggestions(event.tenant_id, event.conversation_id, items)
+            await self._broadcaster.suggestions(
+                event.tenant_id, event.conversation_id, event.provider_event_id, items
+            )
+            self._metrics.suggestions_emitted.inc(len(items))
+        if self._answers is not None:
+            # Even a turn without suggestions supersedes the previous turn's answer.
+            self._answers.start(request, items)
 
     async def _route(self, tenant_id: str, provider: str, queue: str | None) -> Route:
         if self._routes is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from server.answers.models import Citation, ExtractiveAnswer
 from server.assist.models import Suggestion
 from server.state.models import Assignment, ConversationMeta, Line
 
@@ -60,6 +61,47 @@ class Broadcaster:
     async def assigned(self, tenant_id: str, agent_id: str, assignment: Assignment) -> None:
         """The agent was connected to a conversation."""
         await self._emit("assigned", assignment.model_dump(), agent_room(tenant_id, agent_id))
+
+    async def answer(self, tenant_id: str, conversation_id: str, answer: ExtractiveAnswer) -> None:
+        """The extractive answer to a customer turn; deltas follow when ``pending``."""
+        payload = {"conversation_id": conversation_id, **answer.model_dump(mode="json")}
+        await self._emit("answer", payload, conversation_room(tenant_id, conversation_id))
+
+    async def answer_delta(
+        self, tenant_id: str, conversation_id: str, answer_id: str, index: int, text: str
+    ) -> None:
+        """The next chunk of a generated answer's text; ``index`` counts from 0."""
+        payload = {
+            "conversation_id": conversation_id,
+            "answer_id": answer_id,
+            "index": index,
+            "text": text,
+        }
+        await self._emit("answer.delta", payload, conversation_room(tenant_id, conversation_id))
+
+    async def answer_done(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        answer_id: str,
+        text: str,
+        citations: list[Citation],
+    ) -> None:
+        """The generated answer is complete and cites only passages it was given."""
+        payload = {
+            "conversation_id": conversation_id,
+            "answer_id": answer_id,
+            "text": text,
+            "citations": [citation.model_dump(mode="json") for citation in citations],
+        }
+        await self._emit("answer.done", payload, conversation_room(tenant_id, conversation_id))
+
+    async def answer_dropped(
+        self, tenant_id: str, conversation_id: str, answer_id: str, reason: str
+    ) -> None:
+        """The generated answer is withdrawn; the extractive answer stands."""
+        payload = {"conversation_id": conversation_id, "answer_id": answer_id, "reason": reason}
+        await self._emit("answer.dropped", payload, conversation_room(tenant_id, conversation_id))
 
     async def _emit(self, event: str, payload: dict[str, Any], room: str) -> None:
         await self._sio.emit(event, payload, to=room, namespace=NAMESPACE)

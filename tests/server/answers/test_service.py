@@ -1,0 +1,185 @@
+"""The answer service on its own: routes, retries of one trigger, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+import pytest
+
+from providers.models import Speaker
+from server.answers.client import ChatClient
+from server.answers.service import AnswerService, answer_id_for
+from server.assist.base import AssistRequest, Route
+from server.assist.models import Source, Suggestion
+from server.realtime.rooms import Broadcaster
+from server.state.models import Line
+from tests.fixtures.llm import FakeLlm, Script
+from tests.server.answers.conftest import InTestSource, endpoint_for
+
+
+class RecordingEmitter:
+    """Stands in for the Socket.IO server: keeps (event, payload) in emit order."""
+
+    def __init__(self) -> None:
+        self.emitted: list[tuple[str, dict[str, Any]]] = []
+
+    async def emit(
+        self, event: str, data: Any = None, *, to: str | None = None, namespace: str | None = None
+    ) -> None:
+        self.emitted.append((event, data))
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.emitted if name != "answer.delta"]
+
+
+def request(trigger: str = "e1", route: Route | None = None) -> AssistRequest:
+    line = Line(
+        seq=1,
+        event_id=trigger,
+        speaker=Speaker.CUSTOMER,
+        text="router keeps dropping",
+        occurred_at=datetime.now(UTC),
+    )
+    return AssistRequest(
+        tenant_id="acme",
+        conversation_id="conv-1",
+        route=route or Route(),
+        lines=[line],
+        trigger_event_id=trigger,
+    )
+
+
+ITEMS = [
+    Suggestion(
+        id="s1",
+        kind="article",
+        title="Resetting your router",
+        snippet="Hold reset for 10 seconds.",
+        source=Source(document_id="router-reset", url=None),
+        score=1.0,
+        trigger_event_id="e1",
+    )
+]
+
+
+@pytest.fixture
+async def emitter() -> RecordingEmitter:
+    return RecordingEmitter()
+
+
+@pytest.fixture
+async def service(
+    fake_llm: FakeLlm, emitter: RecordingEmitter
+) -> AsyncIterator[tuple[AnswerService, InTestSource]]:
+    source = InTestSource({("acme", "int-7"): endpoint_for(fake_llm)})
+    async with aiohttp.ClientSession() as session:
+        answers = AnswerService(
+            source=source, client=ChatClient(session), broadcaster=Broadcaster(emitter)
+        )
+        yield answers, source
+        await answers.aclose()
+
+
+async def settle(answers: AnswerService) -> None:
+    for _ in range(200):
+        if not answers._in_flight:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("answer still in flight")
+
+
+async def test_the_routes_integration_and_system_prompt_are_used(
+    service: tuple[AnswerService, InTestSource], fake_llm: FakeLlm, emitter: RecordingEmitter
+) -> None:
+    answers, source = service
+    route = Route(llm_integration_id="int-7", system_prompt="You are Acme's router helper.")
+
+    answers.start(request(route=route), ITEMS)
+    await settle(answers)
+
+    assert source.asked == [("acme", "int-7")]
+    assert fake_llm.requests[0]["messages"][0]["content"].startswith("You are Acme's router")
+    assert emitter.names() == ["answer", "answer.done"]
+
+
+async def test_a_reprocessed_trigger_restarts_its_answer_under_the_same_id(
+    service: tuple[AnswerService, InTestSource], fake_llm: FakeLlm, emitter: RecordingEmitter
+) -> None:
+    answers, _ = service
+    fake_llm.script = Script(delay=0.02)
+    route = Route(llm_integration_id="int-7")
+
+    answers.start(request(route=route), ITEMS)
+    await asyncio.sleep(0.05)
+    answers.start(request(route=route), ITEMS)
+    await settle(answers)
+
+    assert emitter.names() == ["answer", "answer", "answer.done"]
+    ids = {payload["answer_id"] for _, payload in emitter.emitted}
+    assert ids == {answer_id_for("conv-1", "e1")}
+
+
+async def test_a_turn_without_suggestions_still_supersedes(
+    service: tuple[AnswerService, InTestSource], fake_llm: FakeLlm, emitter: RecordingEmitter
+) -> None:
+    answers, _ = service
+    fake_llm.script = Script(stall=True)
+    route = Route(llm_integration_id="int-7")
+
+    answers.start(request("e1", route), ITEMS)
+    await asyncio.sleep(0.05)
+    answers.start(request("e2", route), [])
+    await settle(answers)
+
+    assert emitter.names() == ["answer", "answer.dropped"]
+    assert emitter.emitted[-1][1]["reason"] == "superseded"
+
+
+async def test_shutdown_cancels_answers_in_flight(
+    service: tuple[AnswerService, InTestSource], fake_llm: FakeLlm, emitter: RecordingEmitter
+) -> None:
+    answers, _ = service
+    fake_llm.script = Script(stall=True)
+
+    answers.start(request(route=Route(llm_integration_id="int-7")), ITEMS)
+    await asyncio.sleep(0.05)
+    await answers.aclose()
+
+    assert not answers._in_flight
+    assert emitter.names() == ["answer"]
+
+
+async def test_an_unknown_integration_leaves_the_extractive_answer(
+    service: tuple[AnswerService, InTestSource], fake_llm: FakeLlm, emitter: RecordingEmitter
+) -> None:
+    answers, _ = service
+
+    answers.start(request(route=Route(llm_integration_id="gone")), ITEMS)
+    await settle(answers)
+
+    assert emitter.emitted == [
+        (
+            "answer",
+            {
+                "conversation_id": "conv-1",
+                "answer_id": answer_id_for("conv-1", "e1"),
+                "trigger_event_id": "e1",
+                "text": "Hold reset for 10 seconds.",
+                "citations": [
+                    {
+                        "ref": "P1",
+                        "suggestion_id": "s1",
+                        "document_id": "router-reset",
+                        "title": "Resetting your router",
+                        "url": None,
+                    }
+                ],
+                "pending": False,
+            },
+        )
+    ]
+    assert fake_llm.requests == []
