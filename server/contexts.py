@@ -15,11 +15,13 @@ from server.answers.client import ChatClient
 from server.answers.service import AnswerService
 from server.assist.debounce import DEBOUNCE_SECONDS
 from server.assist.engine import HybridAssistant
+from server.auth.apikeys import ApiKeyAuthenticator
 from server.ingest.listeners import run_listener
 from server.ingest.pipeline import Pipeline
 from server.ingest.records import StoreRecorder
 from server.keys import (
     ANSWERS,
+    API_KEYS,
     ASSISTANT,
     CONFIG_BUS,
     CONFIG_SYNC,
@@ -54,6 +56,7 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     store = await Store.connect(app[SETTINGS].database_url)
     await store.migrate()
     app[STORE] = store
+    app[API_KEYS] = ApiKeyAuthenticator(store.api_keys)
     yield
     await store.aclose()
 

@@ -11,6 +11,7 @@ from providers.base import PullAdapter
 from server.answers.service import AnswerService
 from server.answers.sources import LlmIntegrationSource
 from server.assist.base import Assistant
+from server.auth.apikeys import ApiKeyAuthenticator
 from server.auth.tokens import TokenService
 from server.config import Settings
 from server.ingest.pipeline import Pipeline
@@ -26,6 +27,7 @@ SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
 TOKENS = web.AppKey("tokens", TokenService)
 STORE = web.AppKey("store", Store)
+API_KEYS = web.AppKey("api_keys", ApiKeyAuthenticator)
 STATE = web.AppKey("state", StateStore)
 ASSISTANT = web.AppKey("assistant", Assistant)
 PIPELINE = web.AppKey("pipeline", Pipeline)

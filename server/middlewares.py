@@ -8,7 +8,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from server.errors import BodyTooLarge, CuecardError, NotFound, Unauthenticated
-from server.keys import REQUEST_TENANT, SETTINGS, STORE
+from server.keys import API_KEYS, REQUEST_TENANT, SETTINGS
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/"
@@ -61,7 +61,7 @@ async def _authenticate(request: web.Request) -> str:
     key = request.headers.get("X-Api-Key") or _bearer(request.headers.get("Authorization", ""))
     if not key:
         raise Unauthenticated("an API key is required (Authorization: Bearer <key>)")
-    tenant_id = await request.app[STORE].api_keys.authenticate(key)
+    tenant_id = await request.app[API_KEYS].tenant_for(key)
     if tenant_id is None:
         raise Unauthenticated("the API key is not valid")
     return tenant_id

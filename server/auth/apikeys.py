@@ -41,10 +41,6 @@ class ApiKeyAuthenticator:
         self._remember(digest, tenant_id)
         return tenant_id
 
-    def forget_all(self) -> None:
-        """Drop every cached key, e.g. right after a key was revoked on this node."""
-        self._verified.clear()
-
     def _remember(self, digest: str, tenant_id: str) -> None:
         self._verified[digest] = (tenant_id, time.monotonic() + self._ttl)
         self._verified.move_to_end(digest)
