@@ -13,7 +13,6 @@ from redis.asyncio import Redis
 
 from server.answers.client import ChatClient
 from server.answers.service import AnswerService
-from server.assist.debounce import DEBOUNCE_SECONDS
 from server.assist.engine import HybridAssistant
 from server.auth.apikeys import ApiKeyAuthenticator
 from server.ingest.listeners import run_listener
@@ -84,7 +83,7 @@ async def state_ctx(app: web.Application) -> AsyncIterator[None]:
 async def assistant_ctx(app: web.Application) -> AsyncIterator[None]:
     """The knowledge engine, with every knowledge base indexed."""
     store = app[STORE]
-    assistant = HybridAssistant(debounce_seconds=DEBOUNCE_SECONDS)
+    assistant = HybridAssistant()
     for kb in await store.knowledge_bases.all():
         await assistant.load(kb, await store.documents.list(kb.tenant_id, kb.id))
     app[ASSISTANT] = assistant

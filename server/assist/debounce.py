@@ -1,42 +1,44 @@
-"""Coalesce bursts: several lines of one conversation in quick succession, one retrieval."""
+"""Coalesce bursts: lines that arrive while a conversation's retrieval runs share one more."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Hashable
-
-# Chat customers often send a thought as several short lines; retrieving after each would rank
-# half-sentences and flash cards. 300 ms is below what an agent notices as lag.
-DEBOUNCE_SECONDS = 0.3
+from collections.abc import AsyncIterator, Hashable
+from contextlib import asynccontextmanager
 
 
 class Coalescer:
-    """Lets through only the last of overlapping calls per key, after a quiet window.
+    """Runs one retrieval at a time per conversation; of the calls queued meanwhile, only the
+    newest runs.
 
-    Each call waits ``window`` seconds; if another call for the same key arrived meanwhile,
-    the earlier one is superseded and learns so. The last call of a burst therefore answers for
-    the whole burst, and it carries the burst's last event, so that is the one the widget gets
-    suggestions for. Memory holds only keys with a call in flight.
+    Chat customers often send a thought as several short lines. A fixed quiet window would
+    delay every suggestion by that window (and hold the platform's request open with it), so
+    instead an isolated line is answered at once, and lines arriving while a retrieval is
+    under way wait for it; the newest of them then answers for the whole burst and carries
+    the burst's last event, which is the one the widget gets suggestions for. Memory holds
+    only conversations with a call in flight.
     """
 
-    def __init__(self, window: float = DEBOUNCE_SECONDS) -> None:
-        self._window = window
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, asyncio.Lock] = {}
         self._latest: dict[Hashable, int] = {}
+        self._callers: dict[Hashable, int] = {}
         self._tickets = itertools.count()
 
     def __len__(self) -> int:
-        return len(self._latest)
+        return len(self._callers)
 
-    async def settle(self, key: Hashable) -> bool:
-        """Wait out the window; True if this call is still the latest for ``key``."""
-        if self._window <= 0:
-            return True
+    @asynccontextmanager
+    async def turn(self, key: Hashable) -> AsyncIterator[bool]:
+        """Hold ``key``'s turn; yields False when a newer call has superseded this one."""
         ticket = self._latest[key] = next(self._tickets)
+        self._callers[key] = self._callers.get(key, 0) + 1
+        lock = self._locks.setdefault(key, asyncio.Lock())
         try:
-            await asyncio.sleep(self._window)
+            async with lock:
+                yield self._latest[key] == ticket
         finally:
-            latest = self._latest.get(key) == ticket
-            if latest:
-                del self._latest[key]
-        return latest
+            self._callers[key] -= 1
+            if not self._callers[key]:
+                del self._callers[key], self._latest[key], self._locks[key]

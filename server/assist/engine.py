@@ -33,16 +33,14 @@ class HybridAssistant:
     A request may only reach a knowledge base of its own tenant; without a routed one it uses
     the tenant's default. Index builds and searches run in worker threads.
 
-    ``debounce_seconds`` coalesces bursts of one conversation's lines into one retrieval (the
-    server passes ``debounce.DEBOUNCE_SECONDS``); 0, the default for offline use such as
-    benchmarks replaying transcripts, answers every call.
+    Lines of one conversation that arrive while its retrieval runs are coalesced: only the
+    newest of them retrieves (see ``debounce.Coalescer``).
     """
 
     def __init__(
         self,
         *,
         encoder: Encoder | None = None,
-        debounce_seconds: float = 0.0,
         memory: SuggestionMemory | None = None,
     ) -> None:
         self._encoder = encoder if encoder is not None else WordLlamaEncoder()
@@ -51,7 +49,7 @@ class HybridAssistant:
         self._default_kb: dict[str, str] = {}
         self._dense_off: set[str] = set()
         self._memory = memory if memory is not None else SuggestionMemory()
-        self._coalescer = Coalescer(debounce_seconds)
+        self._coalescer = Coalescer()
         self._building: dict[str, asyncio.Lock] = {}
 
     async def load(self, kb: KnowledgeBase, documents: Sequence[Document]) -> None:
@@ -87,11 +85,14 @@ class HybridAssistant:
         if not query:
             return []
         conversation = (request.tenant_id, request.conversation_id)
-        if not await self._coalescer.settle(conversation):
-            return []  # a later line of the same burst answers for this one
-        seen = self._memory.count(conversation)
-        hits = await self._rank(request.tenant_id, request.route.kb_id, query, request.limit + seen)
-        chosen = self._memory.select(conversation, [hit.document.id for hit in hits], request.limit)
+        async with self._coalescer.turn(conversation) as newest:
+            if not newest:
+                return []  # a later line of the same burst answers for this one
+            seen = self._memory.count(conversation)
+            limit = request.limit + seen
+            hits = await self._rank(request.tenant_id, request.route.kb_id, query, limit)
+            ranked = [hit.document.id for hit in hits]
+            chosen = self._memory.select(conversation, ranked, request.limit)
         stems = query.stems()
         return [
             to_suggestion(hits[i], stems, request.conversation_id, request.trigger_event_id)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
 from server.assist.base import AssistRequest, Route, SearchRequest
+from server.assist.dense import Vectors
 from server.assist.engine import HybridAssistant
 from server.assist.memory import SuggestionMemory
 from server.assist.models import Suggestion
@@ -161,12 +163,33 @@ async def test_without_a_route_the_tenants_default_is_used(encoder: CountingEnco
     assert ids(await engine.suggest(ask("data abroad", kb_id="kb-extra"))) == ["roaming"]
 
 
-async def test_a_burst_gets_one_retrieval_answered_for_its_last_line(
-    encoder: CountingEncoder,
-) -> None:
-    engine = HybridAssistant(encoder=encoder, debounce_seconds=0.1, memory=SuggestionMemory())
+class GatedEncoder(CountingEncoder):
+    """The real encoder; once armed, each query waits for the test to open the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+        self.armed = False
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+
+    def embed(self, texts: list[str]) -> Vectors:
+        if self.armed:
+            self.calls += 1
+            self.entered.set()
+            self.gate.wait(timeout=10)
+        return super().embed(texts)
+
+
+async def test_lines_arriving_during_a_retrieval_collapse_to_the_newest() -> None:
+    encoder = GatedEncoder()
+    engine = HybridAssistant(encoder=encoder, memory=SuggestionMemory())
     await engine.load(ACME, [ROUTER, REFUNDS, ROAMING])
-    burst = [("customer", "hi"), ("customer", "my refund"), ("customer", "for the returned order")]
+    burst = [
+        ("customer", "my router drops"),
+        ("customer", "and my refund"),
+        ("customer", "for the returned order never came"),
+    ]
 
     def request(n: int) -> AssistRequest:
         return AssistRequest(
@@ -176,15 +199,17 @@ async def test_a_burst_gets_one_retrieval_answered_for_its_last_line(
             trigger_event_id=f"e{n + 1}",
         )
 
-    async def deliver(n: int) -> list[Suggestion]:
-        await asyncio.sleep(0.02 * n)
-        return await engine.suggest(request(n))
+    encoder.armed = True
+    first = asyncio.create_task(engine.suggest(request(0)))
+    await asyncio.to_thread(encoder.entered.wait, 10)
+    queued = [asyncio.create_task(engine.suggest(request(n))) for n in (1, 2)]
+    for _ in range(5):
+        await asyncio.sleep(0)  # let both queue behind the running retrieval
+    encoder.gate.set()
+    results = [await first, *(await asyncio.gather(*queued))]
 
-    encoder.embedded.clear()
-    results = await asyncio.gather(*(deliver(n) for n in range(3)))
-
-    assert [len(r) for r in results[:2]] == [0, 0]
+    assert ids(results[0])[0] == "router"  # the first line was answered at once
+    assert results[1] == []
     assert ids(results[2])[0] == "refunds"
     assert {s.trigger_event_id for s in results[2]} == {"e3"}
-    # One query embedding: one retrieval ran, for the two substantive turns of the burst.
-    assert len(encoder.embedded) == 2
+    assert encoder.calls == 2  # the superseded line never retrieved

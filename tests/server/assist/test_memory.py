@@ -38,21 +38,37 @@ def test_memory_is_bounded() -> None:
     assert memory.select(key, ["z", "a"], 2) == [0, 1]
 
 
-async def test_a_burst_lets_only_its_last_call_through() -> None:
-    coalescer = Coalescer(window=0.05)
+async def test_an_isolated_call_runs_at_once() -> None:
+    coalescer = Coalescer()
 
-    async def call(delay: float) -> bool:
-        await asyncio.sleep(delay)
-        return await coalescer.settle("c1")
-
-    results = await asyncio.gather(call(0), call(0.01), call(0.02), coalescer.settle("c2"))
-
-    assert results == [False, False, True, True]
+    async with coalescer.turn("c1") as newest:
+        assert newest
+    async with coalescer.turn("c1") as newest:
+        assert newest
     assert len(coalescer) == 0
 
 
-async def test_calls_after_a_quiet_window_each_go_through() -> None:
-    coalescer = Coalescer(window=0.01)
+async def test_calls_queued_behind_a_running_one_collapse_to_the_newest() -> None:
+    coalescer = Coalescer()
+    started, release = asyncio.Event(), asyncio.Event()
 
-    assert await coalescer.settle("c1")
-    assert await coalescer.settle("c1")
+    async def running() -> bool:
+        async with coalescer.turn("c1") as newest:
+            started.set()
+            await release.wait()
+            return newest
+
+    async def queued() -> bool:
+        async with coalescer.turn("c1") as newest:
+            return newest
+
+    first = asyncio.create_task(running())
+    await started.wait()
+    second, third = asyncio.create_task(queued()), asyncio.create_task(queued())
+    async with coalescer.turn("c2") as other_conversation:
+        assert other_conversation  # another conversation never waits
+    await asyncio.sleep(0)
+    release.set()
+
+    assert await asyncio.gather(first, second, third) == [True, False, True]
+    assert len(coalescer) == 0
