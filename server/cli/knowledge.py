@@ -33,7 +33,7 @@ def kb() -> None:
 def import_folder(
     folder: Path, tenant_id: str, kb_name: str, base_url: str | None, make_default: bool | None
 ) -> None:
-    """Import FOLDER (.md, .txt, .html; re-importing updates documents by path)."""
+    """Import FOLDER (.md, .txt, .html, .pdf; re-importing updates documents by path)."""
     settings = load_settings()
     documents = run(_load(folder, base_url))
     count = run(_store(settings.database_url, tenant_id, kb_name, make_default, documents))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 
 _ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
@@ -168,3 +172,38 @@ PARSERS: dict[str, Callable[[str], ParsedText]] = {
     ".html": parse_html,
     ".htm": parse_html,
 }
+
+
+class UnreadablePdf(ValueError):
+    """A PDF whose text cannot be extracted: encrypted, damaged, or images only."""
+
+
+def parse_pdf(data: bytes) -> ParsedText:
+    """Title from the document's metadata (else the first line); the text of every page.
+
+    Raises :class:`UnreadablePdf` for encrypted or damaged files and for files without text
+    (scanned pages need OCR first).
+    """
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise UnreadablePdf("is encrypted; export an unprotected copy")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        meta_title = (reader.metadata.title if reader.metadata else None) or ""
+    except UnreadablePdf:
+        raise
+    except (PdfReadError, KeyError, TypeError, ValueError) as err:
+        # pypdf reports some malformed structures with builtin errors rather than its own.
+        raise UnreadablePdf(f"is not a readable PDF ({type(err).__name__})") from err
+    lines = [line.rstrip() for page in pages for line in (*page.splitlines(), "")]
+    body = tidy_lines(lines)
+    if not body:
+        raise UnreadablePdf("has no text (a scan? run it through OCR first)")
+    title = _SPACES.sub(" ", str(meta_title)).strip()
+    if title:
+        return ParsedText(title=title, body=body)
+    text = parse_plain_text(body)
+    return ParsedText(title=text.title, body=text.body or body)
+
+
+BINARY_PARSERS: dict[str, Callable[[bytes], ParsedText]] = {".pdf": parse_pdf}

@@ -1,10 +1,11 @@
-"""Load a folder of Markdown, plain-text and HTML articles as knowledge-base documents.
+"""Load a folder of Markdown, plain-text, HTML and PDF articles as knowledge-base documents.
 
 Files are read recursively in sorted order, so the same folder always yields the same
 documents in the same order. Hidden files and folders (names starting with ``.``) and
 files with other extensions are ignored.
 
-A file that cannot be imported (unreadable, not UTF-8, empty, with no body, or whose
+A file that cannot be imported (unreadable, not UTF-8, empty, with no body, an encrypted or
+text-less PDF, or whose
 external id clashes with another file's) stops the whole load with
 :class:`server.errors.InvalidInput` whose ``field`` is the file's path relative to the
 folder: a half-imported knowledge base is harder to notice than a failed import.
@@ -28,10 +29,10 @@ from pydantic import AnyHttpUrl, TypeAdapter, ValidationError
 from tqdm import tqdm
 
 from server.errors import InvalidInput
-from server.kb.formats import PARSERS, ParsedText
+from server.kb.formats import BINARY_PARSERS, PARSERS, ParsedText, UnreadablePdf
 from server.store.models import DocumentIn
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(PARSERS)
+SUPPORTED_SUFFIXES: tuple[str, ...] = (*PARSERS, *BINARY_PARSERS)
 
 _URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
 
@@ -59,7 +60,7 @@ def list_files(folder: Path) -> list[Path]:
     found = (
         path
         for path in folder.rglob("*")
-        if path.suffix.lower() in PARSERS
+        if path.suffix.lower() in SUPPORTED_SUFFIXES
         and path.is_file()
         and not any(part.startswith(".") for part in path.relative_to(folder).parts)
     )
@@ -69,7 +70,7 @@ def list_files(folder: Path) -> list[Path]:
 def read_document(folder: Path, path: Path, *, base_url: str | None = None) -> DocumentIn:
     """Read one file under ``folder`` as a document."""
     relative = path.relative_to(folder).as_posix()
-    parsed = PARSERS[path.suffix.lower()](_read_text(path, relative))
+    parsed = _parse(path, relative)
     _require_content(parsed, relative)
     external_id = external_id_for(folder, path)
     try:
@@ -104,6 +105,20 @@ def _documents(folder: Path, paths: Iterable[Path], base_url: str | None) -> Ite
                 field=relative,
             )
         yield document
+
+
+def _parse(path: Path, relative: str) -> ParsedText:
+    suffix = path.suffix.lower()
+    if suffix not in BINARY_PARSERS:
+        return PARSERS[suffix](_read_text(path, relative))
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InvalidInput(f"{relative} cannot be read: {err.strerror}", field=relative) from err
+    try:
+        return BINARY_PARSERS[suffix](data)
+    except UnreadablePdf as err:
+        raise InvalidInput(f"{relative} {err}", field=relative) from err
 
 
 def _read_text(path: Path, relative: str) -> str:
