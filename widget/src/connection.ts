@@ -5,6 +5,10 @@ import { io, type Socket } from "socket.io-client";
 
 import type {
   Ack,
+  AnswerDeltaEvent,
+  AnswerDoneEvent,
+  AnswerDroppedEvent,
+  AnswerEvent,
   ClientToServerEvents,
   FeedbackAction,
   ServerToClientEvents,
@@ -32,6 +36,10 @@ export interface ConnectionListener {
   transcript(event: TranscriptEvent): void;
   suggestions(event: SuggestionsEvent): void;
   conversationStatus(event: StatusEvent): void;
+  answer(event: AnswerEvent): void;
+  answerDelta(event: AnswerDeltaEvent): void;
+  answerDone(event: AnswerDoneEvent): void;
+  answerDropped(event: AnswerDroppedEvent): void;
   notice(message: string): void;
 }
 
@@ -125,6 +133,10 @@ export class AgentConnection {
     this.socket.on("transcript", (e) => isCurrent(e) && this.listener.transcript(e));
     this.socket.on("suggestions", (e) => isCurrent(e) && this.listener.suggestions(e));
     this.socket.on("status", (e) => isCurrent(e) && this.listener.conversationStatus(e));
+    this.socket.on("answer", (e) => isCurrent(e) && this.listener.answer(e));
+    this.socket.on("answer.delta", (e) => isCurrent(e) && this.listener.answerDelta(e));
+    this.socket.on("answer.done", (e) => isCurrent(e) && this.listener.answerDone(e));
+    this.socket.on("answer.dropped", (e) => isCurrent(e) && this.listener.answerDropped(e));
     this.socket.on("error", (e) => this.listener.notice(e.message || e.code));
     this.socket.on("assigned", (event) => this.follow(event.conversation_id));
   }

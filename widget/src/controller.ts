@@ -1,5 +1,15 @@
 // Applies what the connection reports to the conversation state and the views.
 
+import {
+  answerFromSuggestions,
+  applyDelta,
+  dropAnswer,
+  finishAnswer,
+  shownAnswer,
+  startAnswer,
+  type AnswerState,
+} from "./answer";
+import type { AnswerView } from "./answer-view";
 import { CardList } from "./card-list";
 import type { ConnectionListener, LinkStatus } from "./connection";
 import {
@@ -11,6 +21,10 @@ import {
   type ConversationState,
 } from "./conversation";
 import type {
+  AnswerDeltaEvent,
+  AnswerDoneEvent,
+  AnswerDroppedEvent,
+  AnswerEvent,
   FeedbackAction,
   Snapshot,
   StatusEvent,
@@ -25,6 +39,7 @@ export type SendFeedback = (suggestion: Suggestion, action: FeedbackAction) => v
 
 export class WidgetController implements ConnectionListener {
   private state: ConversationState | null = null;
+  private answerState: AnswerState | null = null;
   private readonly cards: CardList;
 
   constructor(
@@ -33,6 +48,7 @@ export class WidgetController implements ConnectionListener {
     cardContainer: HTMLElement,
     cardsEmpty: HTMLElement,
     private readonly sendFeedback: SendFeedback,
+    private readonly answerView: AnswerView,
   ) {
     this.cards = new CardList(cardContainer, cardsEmpty, {
       used: (s) => this.sendFeedback(s, "used"),
@@ -47,12 +63,19 @@ export class WidgetController implements ConnectionListener {
 
   conversationChanged(conversationId: string): void {
     this.state = emptyConversation(conversationId);
+    this.answerState = null;
     this.renderAll();
   }
 
   snapshot(snapshot: Snapshot): void {
     const state = this.stateFor(snapshot.conversation_id);
     applySnapshot(state, snapshot);
+    // Answers are not in the snapshot: keep the live one, else derive the extractive one.
+    const newest = snapshot.suggestions[snapshot.suggestions.length - 1]?.trigger_event_id;
+    if (this.answerState === null || this.answerState.triggerEventId !== newest) {
+      const newestSet = snapshot.suggestions.filter((s) => s.trigger_event_id === newest);
+      this.answerState = answerFromSuggestions(newestSet);
+    }
     this.renderAll();
   }
 
@@ -76,6 +99,30 @@ export class WidgetController implements ConnectionListener {
     this.status.showConversation(state.conversationId, state.status);
   }
 
+  answer(event: AnswerEvent): void {
+    this.stateFor(event.conversation_id);
+    this.answerState = startAnswer(event);
+    this.renderAnswer();
+  }
+
+  answerDelta(event: AnswerDeltaEvent): void {
+    if (applyDelta(this.answerState, event)) {
+      this.renderAnswer();
+    }
+  }
+
+  answerDone(event: AnswerDoneEvent): void {
+    if (finishAnswer(this.answerState, event)) {
+      this.renderAnswer();
+    }
+  }
+
+  answerDropped(event: AnswerDroppedEvent): void {
+    if (dropAnswer(this.answerState, event)) {
+      this.renderAnswer();
+    }
+  }
+
   notice(message: string): void {
     this.status.notice(message);
   }
@@ -94,6 +141,7 @@ export class WidgetController implements ConnectionListener {
   private stateFor(conversationId: string): ConversationState {
     if (this.state === null || this.state.conversationId !== conversationId) {
       this.state = emptyConversation(conversationId);
+      this.answerState = null;
     }
     return this.state;
   }
@@ -103,5 +151,10 @@ export class WidgetController implements ConnectionListener {
     this.transcriptView.show(state?.lines ?? []);
     this.cards.show(state?.cards ?? []);
     this.status.showConversation(state?.conversationId ?? null, state?.status ?? null);
+    this.renderAnswer();
+  }
+
+  private renderAnswer(): void {
+    this.answerView.show(this.answerState === null ? null : shownAnswer(this.answerState));
   }
 }

@@ -1,5 +1,6 @@
 // Entry point: reads the launch URL, finds the page's elements and wires the pieces together.
 
+import { AnswerView } from "./answer-view";
 import { AgentConnection } from "./connection";
 import { WidgetController } from "./controller";
 import { required } from "./dom";
@@ -29,6 +30,10 @@ function start(): void {
   }
 
   let connection: AgentConnection | null = null;
+  const suggestionsSection = required("suggestions", HTMLElement).closest("section");
+  if (suggestionsSection === null) {
+    throw new Error("widget page is missing the suggestions section");
+  }
   const controller = new WidgetController(
     status,
     new TranscriptView(
@@ -39,6 +44,7 @@ function start(): void {
     required("suggestions", HTMLElement),
     required("suggestions-empty", HTMLElement),
     (suggestion, action) => connection?.feedback(suggestion.id, action),
+    new AnswerView(suggestionsSection),
   );
   if (params.conversationId !== null) {
     controller.conversationChanged(params.conversationId);

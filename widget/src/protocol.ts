@@ -55,6 +55,44 @@ export interface AssignedEvent {
   queue: string;
 }
 
+export interface Citation {
+  ref: string;
+  suggestion_id: string;
+  document_id: string;
+  title: string;
+  url: string | null;
+}
+
+/** The extractive answer; `pending` says a generated answer streams in after it. */
+export interface AnswerEvent {
+  conversation_id: string;
+  answer_id: string;
+  trigger_event_id: string;
+  text: string;
+  citations: Citation[];
+  pending: boolean;
+}
+
+export interface AnswerDeltaEvent {
+  conversation_id: string;
+  answer_id: string;
+  index: number;
+  text: string;
+}
+
+export interface AnswerDoneEvent {
+  conversation_id: string;
+  answer_id: string;
+  text: string;
+  citations: Citation[];
+}
+
+export interface AnswerDroppedEvent {
+  conversation_id: string;
+  answer_id: string;
+  reason: string;
+}
+
 export interface ErrorPayload {
   code: string;
   message: string;
@@ -71,6 +109,10 @@ export interface ServerToClientEvents {
   suggestions: (event: SuggestionsEvent) => void;
   status: (event: StatusEvent) => void;
   assigned: (event: AssignedEvent) => void;
+  answer: (event: AnswerEvent) => void;
+  "answer.delta": (event: AnswerDeltaEvent) => void;
+  "answer.done": (event: AnswerDoneEvent) => void;
+  "answer.dropped": (event: AnswerDroppedEvent) => void;
   error: (error: ErrorPayload) => void;
 }
 
