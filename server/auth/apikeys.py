@@ -7,6 +7,8 @@ import time
 from collections import OrderedDict
 from typing import Protocol
 
+from server.singleflight import SingleFlight
+
 # Ingest calls arrive many times a second with the same key; a database round trip for each
 # dominated the pipeline under load (docs/benchmarks.md). A revoked key stops working within
 # this many seconds.
@@ -27,6 +29,7 @@ class ApiKeyAuthenticator:
         self._lookup = lookup
         self._ttl = ttl_seconds
         self._verified: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._lookups: SingleFlight[str | None] = SingleFlight()
 
     async def tenant_for(self, plaintext: str) -> str | None:
         """The tenant the key belongs to, or None if it is unknown or revoked."""
@@ -34,7 +37,7 @@ class ApiKeyAuthenticator:
         cached = self._verified.get(digest)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
-        tenant_id = await self._lookup.authenticate(plaintext)
+        tenant_id = await self._lookups.load(digest, lambda: self._lookup.authenticate(plaintext))
         if tenant_id is None:
             self._verified.pop(digest, None)
             return None

@@ -28,6 +28,7 @@ from typing import Protocol
 
 from server.assist.base import Route
 from server.errors import Unavailable
+from server.singleflight import SingleFlight
 from server.store.database import Store
 from server.store.models import QueueMapping
 from server.store.queue_mappings import ANY
@@ -124,6 +125,7 @@ class RouteResolver:
         # Bumped by every invalidation, so a read that raced one is not cached.
         self._epoch = 0
         self._generation: dict[str, int] = {}
+        self._lookups: SingleFlight[Route] = SingleFlight()
 
     async def resolve(self, tenant_id: str, provider: str | None, queue: str | None) -> Route:
         """The route for a conversation; the tenant's defaults if the database is down."""
@@ -131,12 +133,19 @@ class RouteResolver:
         cached = self._cache.get(key)
         if cached is not None and cached[0] > self._clock():
             return cached[1]
+        fallback = cached[1] if cached is not None else Route()
+        # Callers after an invalidation must not join a load that started before it.
+        flight = (key, self._generation_of(tenant_id))
+        return await self._lookups.load(flight, lambda: self._load(key, fallback))
+
+    async def _load(self, key: _Key, fallback: Route) -> Route:
+        tenant_id, provider, queue = key
         generation = self._generation_of(tenant_id)
         try:
             route = (await self.explain(tenant_id, provider, queue)).route
         except Unavailable:
             log.debug("route for tenant %s unresolved: database unavailable", tenant_id)
-            return cached[1] if cached is not None else Route()
+            return fallback
         if self._generation_of(tenant_id) == generation:
             self._remember(key, route)
         return route
