@@ -48,4 +48,3 @@ async def test_a_revoked_key_stops_working_after_the_ttl(monkeypatch: pytest.Mon
     monkeypatch.setattr(time, "monotonic", lambda: now + 31)
 
     assert await auth.tenant_for("cc_good") is None
-
