@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
-from server.assist.analysis import words
+from server.assist.analysis import Word, words
 
 SNIPPET_CHARS = 280
+PASSAGE_CACHE = 8192
 ELLIPSIS = "…"
 # Markdown that reads as noise on a card: emphasis, inline code, list and heading markers, links.
 _MARKDOWN = (
@@ -47,11 +49,28 @@ def quote(passage: str, terms: Collection[str]) -> Snippet:
     A long passage is quoted from the sentence whose window holds the most matching words, so
     the card shows why it was suggested rather than the passage's first lines.
     """
-    text = plain_text(passage)
-    matches = [word for word in words(text) if word.stem in terms]
+    text, found = analysed(passage)
+    matches = [word for word in found if word.stem in terms]
     start = _best_start(text, [word.start for word in matches]) if matches else 0
     cut = _cut(text, start)
-    return Snippet(cut, highlights(cut, terms))
+    # Spans move with the window: the cut keeps text[start:...] behind an optional ellipsis.
+    shift = (len(ELLIPSIS) if start > 0 else 0) - start
+    body_end = len(cut.removesuffix(ELLIPSIS)) - shift
+    spans = tuple(
+        (word.start + shift, word.end + shift)
+        for word in matches
+        if word.start >= start and word.end <= body_end
+    )
+    return Snippet(cut, spans)
+
+
+# Cards quote the same passages over and over; analysing them per card dominated the event
+# loop under load (docs/benchmarks.md), so each passage is analysed once.
+@lru_cache(maxsize=PASSAGE_CACHE)
+def analysed(passage: str) -> tuple[str, tuple[Word, ...]]:
+    """A passage's plain text and its words with their spans."""
+    text = plain_text(passage)
+    return text, tuple(words(text))
 
 
 def highlights(text: str, terms: Collection[str]) -> tuple[Span, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from server.assist.analysis import terms
 from server.assist.snippets import ELLIPSIS, SNIPPET_CHARS, highlights, quote
 
@@ -39,3 +41,20 @@ def test_no_matching_words_means_no_highlights() -> None:
     quoted = quote("The hub restarts by itself.", set(terms("internet")))
 
     assert quoted.highlights == ()
+
+
+@pytest.mark.parametrize("query", ["router restart", "refund card", "wait hub lights", "nothing"])
+@pytest.mark.parametrize("start_words", [0, 30, 70])
+def test_quoted_highlights_are_the_words_of_the_window_that_match(
+    query: str, start_words: int
+) -> None:
+    filler = " ".join(["plain words about other things"] * start_words)
+    passage = (
+        f"{filler} Restart the **router** and wait for the hub lights. A refund goes to the "
+        f"card. {filler} The router restart is done."
+    )
+    stems = set(terms(query))
+
+    quoted = quote(passage, stems)
+
+    assert quoted.highlights == highlights(quoted.text, stems)
