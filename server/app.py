@@ -9,7 +9,7 @@ from aiohttp import web
 
 import widget
 from providers.base import PullAdapter
-from server.answers.sources import NoLlmIntegrations
+from server.answers.sources import StoredLlmIntegrations
 from server.api.knowledge import routes as knowledge_routes
 from server.api.llm_integrations import routes as llm_routes
 from server.api.queue_mappings import routes as mapping_routes
@@ -27,9 +27,19 @@ from server.contexts import (
     store_ctx,
 )
 from server.ingest.routes import routes as ingest_routes
-from server.keys import LISTENERS, LLM_INTEGRATIONS, METRICS, SETTINGS, SOCKETS, STORE, TOKENS
+from server.keys import (
+    LISTENERS,
+    LLM_INTEGRATIONS,
+    METRICS,
+    SECRETS,
+    SETTINGS,
+    SOCKETS,
+    STORE,
+    TOKENS,
+)
 from server.metrics import Metrics
 from server.middlewares import api_key_middleware, errors_middleware
+from server.queues.secrets import SecretBox
 from server.realtime.server import create_socket_server
 from server.routes import routes as ops_routes
 from widget.app import create_widget_app
@@ -54,8 +64,8 @@ def create_app(settings: Settings, *, listeners: Sequence[PullAdapter] = ()) -> 
     app[SOCKETS] = create_socket_server(settings)
     app[SOCKETS].attach(app, socketio_path="socket.io")
     app[LISTENERS] = tuple(listeners)
-    # Until stored integrations are wired here, every answer is the extractive one.
-    app[LLM_INTEGRATIONS] = NoLlmIntegrations()
+    app[SECRETS] = SecretBox(settings.secret_key)
+    app[LLM_INTEGRATIONS] = StoredLlmIntegrations(lambda: app[STORE], app[SECRETS])
     app.cleanup_ctx.extend(
         [
             store_ctx,

@@ -29,7 +29,6 @@ from server.keys import (
     METRICS,
     PIPELINE,
     ROUTES,
-    SECRETS,
     SETTINGS,
     SOCKETS,
     STATE,
@@ -38,7 +37,6 @@ from server.keys import (
 )
 from server.queues.bus import ConfigBus
 from server.queues.resolver import RouteResolver
-from server.queues.secrets import SecretBox
 from server.queues.sync import ConfigSync, apply_dense
 from server.realtime.namespace import AgentNamespace
 from server.realtime.rooms import Broadcaster
@@ -123,10 +121,7 @@ async def config_bus_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def queues_ctx(app: web.Application) -> AsyncIterator[None]:
     """Queue routing and config sync; from here on, other nodes' changes are applied."""
-    secret_key = app[SETTINGS].secret_key
-    assert secret_key is not None  # create_app refuses to build without one
     store, assistant = app[STORE], app[ASSISTANT]
-    app[SECRETS] = SecretBox(secret_key)
     app[ROUTES] = RouteResolver(store)
     sync = ConfigSync(store=store, assistant=assistant, resolver=app[ROUTES], bus=app[CONFIG_BUS])
     app[CONFIG_SYNC] = sync

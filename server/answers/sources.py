@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Protocol
 
+from pydantic import SecretStr
+
 from server.answers.models import LlmEndpoint
+from server.queues.secrets import SecretBox, SecretUnreadable
+from server.store.database import Store
+
+log = logging.getLogger(__name__)
 
 
 class LlmIntegrationSource(Protocol):
@@ -23,8 +31,28 @@ class LlmIntegrationSource(Protocol):
         """The endpoint, or None when the tenant has no such (or no default) integration."""
 
 
-class NoLlmIntegrations:
-    """The source used until integrations are stored: every answer stays extractive."""
+class StoredLlmIntegrations:
+    """Integrations from the store, their API keys opened only for the request that needs them."""
+
+    def __init__(self, store: Callable[[], Store], box: SecretBox) -> None:
+        # The store opens when the app starts, after this source is built.
+        self._store = store
+        self._box = box
 
     async def get(self, tenant_id: str, integration_id: str | None) -> LlmEndpoint | None:
-        return None
+        if integration_id is None:
+            return None  # integrations are chosen per queue mapping; there is no tenant default
+        store = self._store()
+        integration = await store.llm_integrations.get(tenant_id, integration_id)
+        sealed = await store.llm_integrations.sealed_api_key(tenant_id, integration_id)
+        if integration is None or sealed is None:
+            return None
+        try:
+            api_key = self._box.open(sealed)
+        except SecretUnreadable:
+            # Typically a changed CUECARD_SECRET_KEY; the extractive answer stands meanwhile.
+            log.warning("LLM integration %s of %s has an unreadable key", integration_id, tenant_id)
+            return None
+        return LlmEndpoint(
+            base_url=integration.base_url, model=integration.model, api_key=SecretStr(api_key)
+        )
