@@ -11,6 +11,7 @@ from pydantic import SecretStr
 
 from providers.simulator.adapter import SimulatorAdapter
 from providers.simulator.config import SimulatorSettings
+from providers.simulator.const import PROVIDER
 from server.app import create_app
 from server.auth.tokens import TokenService
 from server.cli.common import load_settings, open_store, run
@@ -23,6 +24,13 @@ DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 DEMO_TENANT = "demo"
 DEMO_AGENT = "demo-agent"
 DEMO_HELP_CENTRE = "https://help.example.com/articles/"
+# The simulated conversations' queues, each mapped to the help centre as an admin would.
+DEMO_QUEUES = {
+    "billing": "billing",
+    "broadband-support": "broadband",
+    "mobile-support": "mobile",
+    "orders": "orders and returns",
+}
 # The printed widget URL should last a working day of demoing.
 DEMO_TOKEN_SECONDS = 12 * 3600
 
@@ -63,6 +71,11 @@ async def _seed(settings: Settings) -> None:
         kb = await store.knowledge_bases.create(DEMO_TENANT, "Help centre", is_default=True)
         documents = load_folder(DEMO_DIR / "kb", base_url=DEMO_HELP_CENTRE)
         await store.documents.upsert_many(kb, documents)
+        for queue, team in DEMO_QUEUES.items():
+            prompt = f"You support the {team} team. Answer only from the passages and cite them."
+            await store.queue_mappings.put(
+                DEMO_TENANT, PROVIDER, queue, kb_id=kb.id, system_prompt=prompt
+            )
 
 
 def _announce(settings: Settings, base_url: str) -> None:
