@@ -20,6 +20,12 @@ from server.store.models import Document, KnowledgeBase
 log = logging.getLogger(__name__)
 
 
+# A search over a few thousand passages takes about a millisecond; handing it to a worker
+# thread cost more than that in GIL hand-offs and tripled the latency tail under load
+# (docs/benchmarks.md). Larger knowledge bases are searched off the event loop.
+INLINE_SEARCH_MAX_CHUNKS = 2_000
+
+
 class HybridAssistant:
     """Keeps one hybrid index per knowledge base and ranks suggestions from the right one.
 
@@ -110,6 +116,8 @@ class HybridAssistant:
         if index is None or not query:
             return []
         encoder = None if tenant_id in self._dense_off else self._encoder
+        if len(index) <= INLINE_SEARCH_MAX_CHUNKS:
+            return index.search(query, limit, encoder)
         return await asyncio.to_thread(index.search, query, limit, encoder)
 
     def _route(self, tenant_id: str, kb_id: str | None) -> KnowledgeIndex | None:

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from server.assist import engine as engine_module
 from server.assist.base import AssistRequest, Route, SearchRequest
 from server.assist.dense import Vectors
 from server.assist.engine import HybridAssistant
@@ -181,7 +182,11 @@ class GatedEncoder(CountingEncoder):
         return super().embed(texts)
 
 
-async def test_lines_arriving_during_a_retrieval_collapse_to_the_newest() -> None:
+async def test_lines_arriving_during_a_retrieval_collapse_to_the_newest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Searches of large knowledge bases run in a worker thread; only they can overlap.
+    monkeypatch.setattr(engine_module, "INLINE_SEARCH_MAX_CHUNKS", 0)
     encoder = GatedEncoder()
     engine = HybridAssistant(encoder=encoder, memory=SuggestionMemory())
     await engine.load(ACME, [ROUTER, REFUNDS, ROAMING])
