@@ -37,7 +37,8 @@ class HybridAssistant:
         cards = await assistant.suggest(request)
 
     A request may only reach a knowledge base of its own tenant; without a routed one it uses
-    the tenant's default. Index builds and searches run in worker threads.
+    the tenant's default. Index builds run in worker threads, and so do searches of knowledge
+    bases over INLINE_SEARCH_MAX_CHUNKS passages.
 
     Lines of one conversation that arrive while its retrieval runs are coalesced: only the
     newest of them retrieves (see ``debounce.Coalescer``).
