@@ -222,6 +222,9 @@ def test_search_shows_result_cards(page: Page) -> None:
     expect(results.first).to_be_visible(timeout=10_000)
     titles = results.get_by_test_id("card-title").all_text_contents()
     assert any("refund" in title.lower() for title in titles), titles
+    # Each card shows why it matched: the query's word is marked in its snippet.
+    marked = results.first.locator(".card__snippet mark").all_text_contents()
+    assert any(word.lower().startswith("refund") for word in marked), marked
 
 
 def test_dismiss_removes_a_search_result(page: Page) -> None:

@@ -2,6 +2,7 @@
 
 import { copyText } from "./clipboard";
 import { element, safeHttpUrl } from "./dom";
+import { highlightPieces } from "./highlight";
 import type { Suggestion } from "./protocol";
 
 export interface CardActions {
@@ -24,7 +25,7 @@ export function renderCard(suggestion: Suggestion, actions: CardActions): HTMLEl
   });
   card.append(
     element("h3", { className: "card__title", text: suggestion.title, attrs: { id: titleId, "data-testid": "card-title" } }),
-    element("p", { className: "card__snippet", text: suggestion.snippet }),
+    snippetElement(suggestion),
   );
   const link = sourceLink(suggestion);
   if (link !== null) {
@@ -79,4 +80,12 @@ function flash(target: HTMLButtonElement, label: string): void {
   window.setTimeout(() => {
     target.textContent = original;
   }, FEEDBACK_RESET_MS);
+}
+
+/** The snippet with the words that made it match in <mark>, so the agent sees why. */
+function snippetElement(suggestion: Suggestion): HTMLElement {
+  const pieces = highlightPieces(suggestion.snippet, suggestion.highlights).map((piece) =>
+    piece.matched ? element("mark", { text: piece.text }) : document.createTextNode(piece.text),
+  );
+  return element("p", { className: "card__snippet" }, pieces);
 }

@@ -17,6 +17,8 @@ export interface Suggestion {
   kind: "article" | "answer" | "action";
   title: string;
   snippet: string;
+  /** [start, end) character spans of the snippet's words that matched the conversation. */
+  highlights?: [number, number][];
   source: { document_id: string; url: string | null };
   score: number;
   trigger_event_id: string;
