@@ -151,7 +151,6 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
             assistant=app[ASSISTANT],
             feedback=app[STORE].feedback,
             routes=app[ROUTES],
-            conversations=app[STORE].conversations,
             metrics=app[METRICS],
         )
     )

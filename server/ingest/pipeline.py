@@ -103,6 +103,8 @@ class Pipeline:
             await self._add_line(event)
 
     async def _change_status(self, event: Event, changes: MetaChanges) -> None:
+        # The provider rides along so the widget's search can route like the pipeline does.
+        changes = changes.model_copy(update={"provider": event.provider})
         meta = await self._state.update_meta(event.tenant_id, event.conversation_id, changes)
         await self._recorder.record(event, meta)
         await self._broadcaster.status(event.tenant_id, meta)
@@ -128,9 +130,7 @@ class Pipeline:
             lines = await self._state.recent_lines(
                 event.tenant_id, event.conversation_id, CONTEXT_LINES
             )
-            meta = await self._state.update_meta(
-                event.tenant_id, event.conversation_id, MetaChanges()
-            )
+            meta = await self._state.meta(event.tenant_id, event.conversation_id)
             queue = event.queue or meta.queue
             request = AssistRequest(
                 tenant_id=event.tenant_id,

@@ -21,7 +21,7 @@ from server.realtime.payloads import (
 )
 from server.realtime.rooms import NAMESPACE, agent_room, conversation_room
 from server.state.base import StateStore
-from server.store.models import ConversationRecord, FeedbackAction
+from server.store.models import FeedbackAction
 
 log = logging.getLogger(__name__)
 Ack = dict[str, Any]
@@ -40,12 +40,6 @@ class FeedbackLog(Protocol):
     ) -> object: ...
 
 
-class ConversationLookup(Protocol):
-    """Durable conversation records: where a conversation's provider is known."""
-
-    async def get(self, tenant_id: str, conversation_id: str) -> ConversationRecord | None: ...
-
-
 class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     """Handlers for widget connections; every handler acts within the token's tenant."""
 
@@ -58,7 +52,6 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         feedback: FeedbackLog,
         metrics: Metrics,
         routes: RouteSource | None = None,
-        conversations: ConversationLookup | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
         self._tokens = tokens
@@ -67,7 +60,6 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._feedback = feedback
         self._metrics = metrics
         self._routes = routes
-        self._conversations = conversations
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -134,9 +126,8 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         payload = parse_payload(SearchPayload, data)
         provider, queue = None, None
         if payload.conversation_id is not None:
-            snapshot_meta = await self._state.snapshot(identity.tenant_id, payload.conversation_id)
-            provider, queue = await self._origin(identity.tenant_id, payload.conversation_id)
-            queue = snapshot_meta.queue or queue
+            meta = await self._state.meta(identity.tenant_id, payload.conversation_id)
+            provider, queue = meta.provider, meta.queue
         route = (
             await self._routes.resolve(identity.tenant_id, provider, queue)
             if self._routes is not None
@@ -147,13 +138,6 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         )
         results = await self._assistant.search(request)
         return {"results": [item.model_dump(mode="json") for item in results]}
-
-    async def _origin(self, tenant_id: str, conversation_id: str) -> tuple[str | None, str | None]:
-        """The conversation's provider and queue as recorded durably, if it is known."""
-        if self._conversations is None:
-            return None, None
-        record = await self._conversations.get(tenant_id, conversation_id)
-        return (None, None) if record is None else (record.provider, record.queue)
 
     async def _give_feedback(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
         payload = parse_payload(FeedbackPayload, data)

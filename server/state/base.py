@@ -42,6 +42,9 @@ class StateStore(Protocol):
     ) -> ConversationMeta:
         """Apply ``changes`` to the conversation's status and return the result."""
 
+    async def meta(self, tenant_id: str, conversation_id: str) -> ConversationMeta:
+        """The conversation's status fields, without its transcript (defaults if unknown)."""
+
     async def recent_lines(self, tenant_id: str, conversation_id: str, limit: int) -> list[Line]:
         """The newest ``limit`` lines, oldest first."""
 

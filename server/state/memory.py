@@ -74,6 +74,12 @@ class MemoryState:
         conversation.meta = conversation.meta.model_copy(update=update)
         return conversation.meta
 
+    async def meta(self, tenant_id: str, conversation_id: str) -> ConversationMeta:
+        conversation = self._conversations.get((tenant_id, conversation_id))
+        return (
+            conversation.meta if conversation else ConversationMeta(conversation_id=conversation_id)
+        )
+
     async def recent_lines(self, tenant_id: str, conversation_id: str, limit: int) -> list[Line]:
         conversation = self._conversations.get((tenant_id, conversation_id))
         return list(conversation.lines)[-limit:] if conversation else []

@@ -35,6 +35,7 @@ class ConversationMeta(BaseModel):
 
     conversation_id: str
     status: ConversationStatus = "open"
+    provider: str | None = None
     queue: str | None = None
     agent_id: str | None = None
     media: MediaType | None = None
@@ -46,6 +47,7 @@ class MetaChanges(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     status: ConversationStatus | None = None
+    provider: str | None = None
     queue: str | None = None
     agent_id: str | None = None
     media: MediaType | None = None

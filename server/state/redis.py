@@ -106,6 +106,10 @@ class RedisState:
             results = await self._call(pipe.execute())
         return ConversationMeta(conversation_id=conversation_id, **results[-1])
 
+    async def meta(self, tenant_id: str, conversation_id: str) -> ConversationMeta:
+        fields = await self._call(self._redis.hgetall(_key("meta", tenant_id, conversation_id)))
+        return ConversationMeta(conversation_id=conversation_id, **fields)
+
     async def recent_lines(self, tenant_id: str, conversation_id: str, limit: int) -> list[Line]:
         key = _key("lines", tenant_id, conversation_id)
         raw = await self._call(self._redis.lrange(key, -limit, -1))

@@ -99,6 +99,17 @@ async def test_status_changes_merge(state: StateStore) -> None:
     )
 
 
+async def test_meta_reads_status_without_creating_anything(state: StateStore) -> None:
+    await state.update_meta("acme", "c1", MetaChanges(provider="genesys", queue="billing"))
+
+    meta = await state.meta("acme", "c1")
+    unknown = await state.meta("acme", "c2")
+
+    assert (meta.provider, meta.queue, meta.status) == ("genesys", "billing", "open")
+    assert (unknown.conversation_id, unknown.provider, unknown.queue) == ("c2", None, None)
+    assert (await state.snapshot("acme", "c2")).transcript == []
+
+
 async def test_snapshot_carries_the_latest_suggestions(state: StateStore) -> None:
     await state.set_suggestions("acme", "c1", [suggestion("s1")])
     await state.set_suggestions("acme", "c1", [suggestion("s2"), suggestion("s3")])
