@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
 
 from providers.models import Event, parse_event
+from server.api.bodies import read_json
 from server.errors import BodyTooLarge, Forbidden, InvalidInput, MalformedBody, invalid_input
 from server.keys import METRICS, PIPELINE, SETTINGS
 from server.middlewares import request_tenant
@@ -20,7 +20,7 @@ routes = web.RouteTableDef()
 async def ingest_events(request: web.Request) -> web.Response:
     """Accept one canonical event or a batch; all are validated before any is processed."""
     try:
-        raw, prefix = _event_list(await _json_body(request))
+        raw, prefix = _event_list(await read_json(request))
         events = _validate(
             raw, prefix, request_tenant(request), request.app[SETTINGS].max_batch_events
         )
@@ -36,14 +36,6 @@ async def ingest_events(request: web.Request) -> web.Response:
     return web.json_response(
         {"accepted": accepted, "duplicates": len(results) - accepted, "results": results}
     )
-
-
-async def _json_body(request: web.Request) -> Any:
-    body = await request.read()
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise MalformedBody(f"the body is not valid JSON: {err}") from err
 
 
 def _event_list(body: Any) -> tuple[list[Any], str]:
