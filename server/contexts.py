@@ -37,7 +37,7 @@ from server.keys import (
 )
 from server.queues.bus import ConfigBus
 from server.queues.resolver import RouteResolver
-from server.queues.sync import ConfigSync, apply_dense
+from server.queues.sync import ConfigSync
 from server.realtime.namespace import AgentNamespace
 from server.realtime.rooms import Broadcaster
 from server.state.base import StateStore
@@ -126,7 +126,7 @@ async def queues_ctx(app: web.Application) -> AsyncIterator[None]:
     sync = ConfigSync(store=store, assistant=assistant, resolver=app[ROUTES], bus=app[CONFIG_BUS])
     app[CONFIG_SYNC] = sync
     for tenant in await store.tenants.list():
-        await apply_dense(assistant, tenant.id, tenant.dense_retrieval)
+        await assistant.set_dense(tenant.id, tenant.dense_retrieval)
     app[CONFIG_BUS].deliver_to(sync.apply, sync.resync)
     yield
 

@@ -20,16 +20,6 @@ from server.store.models import Document, KnowledgeBase
 log = logging.getLogger(__name__)
 
 
-async def apply_dense(assistant: Assistant, tenant_id: str, enabled: bool) -> None:
-    """Tell the engine about a tenant's dense-retrieval switch, if the engine has one."""
-    set_dense = getattr(assistant, "set_dense", None)
-    if set_dense is None:
-        return
-    result = set_dense(tenant_id, enabled)
-    if asyncio.iscoroutine(result):
-        await result
-
-
 class ConfigSync:
     """Applies configuration changes to this node and relays them to the others."""
 
@@ -88,14 +78,14 @@ class ConfigSync:
 
     async def dense_changed(self, tenant_id: str, enabled: bool) -> None:
         """The tenant's dense-retrieval switch changed."""
-        await apply_dense(self._assistant, tenant_id, enabled)
+        await self._assistant.set_dense(tenant_id, enabled)
         await self._bus.publish(ConfigChange(kind="dense", tenant_id=tenant_id, enabled=enabled))
 
     async def apply(self, change: ConfigChange) -> None:
         """Apply another node's change, reading the current state from the database."""
         log.debug("config change %s for tenant %s from another node", change.kind, change.tenant_id)
         if change.kind == "dense" and change.enabled is not None:
-            await apply_dense(self._assistant, change.tenant_id, change.enabled)
+            await self._assistant.set_dense(change.tenant_id, change.enabled)
             return
         self._resolver.invalidate(change.tenant_id)
         if change.kb_id is not None and change.kind in ("kb", "kb_dropped"):
@@ -110,7 +100,7 @@ class ConfigSync:
                 docs = await self._store.documents.list(kb.tenant_id, kb.id)
                 await self._assistant.load(kb, docs)
         for tenant in await self._store.tenants.list():
-            await apply_dense(self._assistant, tenant.id, tenant.dense_retrieval)
+            await self._assistant.set_dense(tenant.id, tenant.dense_retrieval)
 
     async def _refresh(self, change: ConfigChange) -> None:
         assert change.kb_id is not None
