@@ -8,10 +8,7 @@ import bm25s
 import numpy as np
 import numpy.typing as npt
 
-# Snippet helpers lived here before passages had their own module; keep the old import path.
-from server.assist.snippets import SNIPPET_CHARS, plain_text, snippet
-
-__all__ = ["SNIPPET_CHARS", "LexicalLeg", "TermGroups", "plain_text", "snippet", "top_k"]
+__all__ = ["LexicalLeg", "TermGroups", "top_k"]
 
 Scores = npt.NDArray[np.float32]
 # Query terms grouped by weight: BM25 is additive over terms, so a weighted query is a weighted

@@ -47,10 +47,6 @@ class SuggestionMemory:
         shown = self._shown.get(key)
         return len(shown) if shown is not None else 0
 
-    def forget(self, key: Key) -> None:
-        """Drop a conversation's record."""
-        self._shown.pop(key, None)
-
     def _conversation(self, key: Key) -> OrderedDict[str, None]:
         shown = self._shown.get(key)
         if shown is None:

@@ -38,11 +38,6 @@ def plain_text(markdown: str) -> str:
     return " ".join(markdown.split())
 
 
-def snippet(text: str) -> str:
-    """A passage as a one-line, plain-text card snippet of at most SNIPPET_CHARS."""
-    return _cut(plain_text(text), 0)
-
-
 def quote(passage: str, terms: Collection[str]) -> Snippet:
     """The passage's best window for these query stems, with the matching words highlighted.
 

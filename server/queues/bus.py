@@ -72,11 +72,6 @@ class ConfigBus:
         if self._redis is not None:
             await self._subscribed.wait()
 
-    @property
-    def shared(self) -> bool:
-        """Whether other nodes may exist (Redis is configured)."""
-        return self._redis is not None
-
     async def publish(self, change: ConfigChange) -> None:
         """Tell the other nodes; a Redis failure is logged, not raised: the write stands."""
         if self._redis is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from server.assist.analysis import terms
-from server.assist.snippets import ELLIPSIS, SNIPPET_CHARS, highlights, quote
+from server.assist.snippets import ELLIPSIS, SNIPPET_CHARS, highlights, plain_text, quote
 
 
 def marked(text: str, spans: tuple[tuple[int, int], ...]) -> list[str]:
@@ -58,3 +58,21 @@ def test_quoted_highlights_are_the_words_of_the_window_that_match(
     quoted = quote(passage, stems)
 
     assert quoted.highlights == highlights(quoted.text, stems)
+
+
+def test_markdown_is_removed() -> None:
+    text = "## Refunds\n- Paid in **3 working days** to the `original card`, see [policy](https://x.example)."
+    assert plain_text(text) == "Refunds Paid in 3 working days to the original card, see policy."
+
+
+def test_numbered_steps_lose_their_markers() -> None:
+    assert (
+        plain_text("1. Unplug the router\n2. Wait 30 seconds")
+        == "Unplug the router Wait 30 seconds"
+    )
+
+
+def test_long_passages_are_cut_at_a_word() -> None:
+    trimmed = quote("word " * 200, set()).text
+    assert len(trimmed) <= SNIPPET_CHARS + 1
+    assert trimmed.endswith("word…")
