@@ -22,10 +22,12 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from providers.models import Event
 
@@ -76,3 +78,47 @@ class PushAdapter(Adapter, Protocol):
 
     def parse(self, payload: Any) -> list[Event]:
         """Map one pushed payload to canonical events; unknown payloads map to nothing."""
+
+
+class ConnectionState(StrEnum):
+    """Where a pull adapter's connection to its platform stands."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    AUTH_FAILED = "auth_failed"
+    CONFIG_ERROR = "config_error"
+    STOPPED = "stopped"
+
+
+class ConnectionStatus(BaseModel):
+    """One change of connection state, with the error that caused it (never a secret)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: ConnectionState
+    last_error: str | None = None
+    changed_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+
+
+StatusListener = Callable[[ConnectionStatus], None]
+
+
+@runtime_checkable
+class StatusReporting(Protocol):
+    """A pull adapter that says when it connects, reconnects or is refused."""
+
+    def watch_status(self, listener: StatusListener) -> None:
+        """Call ``listener`` on every change of connection state."""
+
+
+@runtime_checkable
+class Checkable(Protocol):
+    """An adapter that can test its settings against the platform without side effects."""
+
+    async def check(self) -> None:
+        """Return if credentials and hosts work; raise a classified ``ProviderError`` if not.
+
+        The error's message is shown to the admin as is, so it names what to fix and never
+        contains a secret.
+        """

@@ -1,0 +1,1 @@
+"""Genesys Cloud: Notification API events, web-messaging text and agent login settings."""

@@ -1,0 +1,1 @@
+"""Protocol-faithful local stand-ins for platforms the tests cannot reach."""

@@ -1,0 +1,1 @@
+"""A Genesys Cloud double: OAuth, token checks, notifications, conversations."""
