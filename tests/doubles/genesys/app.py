@@ -6,13 +6,14 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from tests.doubles.genesys import oauth
 from tests.doubles.genesys.world import GenesysWorld
 
 WORLD = web.AppKey("world", GenesysWorld)
 
 # Each route module of the double adds its routes here: ``install(app, world)``.
 Installer = Callable[[web.Application, GenesysWorld], None]
-INSTALLERS: list[Installer] = []
+INSTALLERS: list[Installer] = [oauth.install]
 
 
 def create_double(world: GenesysWorld) -> web.Application:

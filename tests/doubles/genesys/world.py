@@ -67,6 +67,8 @@ class GenesysWorld:
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Requests the double received, (method, path) in order, for assertions on call patterns.
     requests: list[tuple[str, str]] = field(default_factory=list)
+    # Lifetime of tokens the token endpoint issues; tests shorten it to force renewals.
+    token_ttl: float = DEFAULT_TOKEN_TTL
 
     def issue_token(
         self,
