@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from providers.base import Adapter, ProviderSettings
 from providers.errors import ProviderConfigError
@@ -33,6 +33,8 @@ class AdapterSpec:
     adapter_cls: type[Adapter]
     settings_cls: type[ProviderSettings]
     kind: AdapterKind
+    # Whether admins may store integrations of this adapter (the simulator reads server files).
+    storable: bool = True
 
     def parse_settings(self, data: Mapping[str, Any]) -> ProviderSettings:
         """Validate this adapter's settings section; errors become ``ProviderConfigError``."""
@@ -44,6 +46,24 @@ class AdapterSpec:
                 for error in err.errors()
             )
             raise ProviderConfigError(f"{self.name} settings: {problems}") from err
+
+    @property
+    def secret_fields(self) -> frozenset[str]:
+        """Settings fields holding secrets: stored sealed and never shown back."""
+        return frozenset(
+            name
+            for name, field in self.settings_cls.model_fields.items()
+            if field.annotation is SecretStr or SecretStr in get_args(field.annotation)
+        )
+
+    def settings_schema(self) -> dict[str, Any]:
+        """The JSON schema of the settings an admin enters (the tenant is implied)."""
+        schema = self.settings_cls.model_json_schema()
+        schema["properties"].pop("tenant_id", None)
+        schema["required"] = [name for name in schema.get("required", ()) if name != "tenant_id"]
+        for name in self.secret_fields:
+            schema["properties"][name]["writeOnly"] = True
+        return schema
 
     def create(self, settings: ProviderSettings) -> Adapter:
         """Build the adapter from settings of its own settings class."""
@@ -62,8 +82,14 @@ ADAPTERS: dict[str, AdapterSpec] = {
         adapter_cls=SimulatorAdapter,
         settings_cls=SimulatorSettings,
         kind="pull",
+        storable=False,
     ),
 }
+
+
+def storable_specs() -> dict[str, AdapterSpec]:
+    """The adapters admins may configure as stored integrations."""
+    return {name: spec for name, spec in ADAPTERS.items() if spec.storable}
 
 
 def get_spec(name: str) -> AdapterSpec:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aiohttp import web
 
 import widget
 from providers.base import PullAdapter
+from providers.registry import AdapterSpec, storable_specs
 from server.answers.sources import StoredLlmIntegrations
+from server.api.integrations import routes as integration_routes
 from server.api.knowledge import routes as knowledge_routes
 from server.api.llm_integrations import routes as llm_routes
 from server.api.queue_mappings import routes as mapping_routes
@@ -20,6 +22,7 @@ from server.contexts import (
     answers_ctx,
     assistant_ctx,
     config_bus_ctx,
+    integrations_ctx,
     listeners_ctx,
     queues_ctx,
     realtime_ctx,
@@ -28,9 +31,11 @@ from server.contexts import (
 )
 from server.ingest.routes import routes as ingest_routes
 from server.keys import (
+    INTEGRATION_SECRETS,
     LISTENERS,
     LLM_INTEGRATIONS,
     METRICS,
+    PROVIDERS,
     SECRETS,
     SETTINGS,
     SOCKETS,
@@ -39,18 +44,24 @@ from server.keys import (
 )
 from server.metrics import Metrics
 from server.middlewares import api_key_middleware, errors_middleware
-from server.queues.secrets import SecretBox
+from server.queues.secrets import INTEGRATION_SECRETS_CONTEXT, SecretBox
 from server.realtime.server import create_socket_server
 from server.routes import routes as ops_routes
 from widget.app import create_widget_app
 from widget.csp import FrameAncestors
 
 
-def create_app(settings: Settings, *, listeners: Sequence[PullAdapter] = ()) -> web.Application:
+def create_app(
+    settings: Settings,
+    *,
+    listeners: Sequence[PullAdapter] = (),
+    providers: Mapping[str, AdapterSpec] | None = None,
+) -> web.Application:
     """A fully wired cuecard server for ``settings``; resources open when it starts.
 
     ``listeners`` are pull adapters (platform sockets, the simulator) whose events feed the
-    pipeline while the server runs.
+    pipeline while the server runs. ``providers`` are those admins may store integrations
+    of; by default every storable adapter of the registry.
     """
     if settings.secret_key is None:
         raise ValueError("settings.secret_key must be set before creating the app")
@@ -65,6 +76,8 @@ def create_app(settings: Settings, *, listeners: Sequence[PullAdapter] = ()) -> 
     app[SOCKETS].attach(app, socketio_path="socket.io")
     app[LISTENERS] = tuple(listeners)
     app[SECRETS] = SecretBox(settings.secret_key)
+    app[INTEGRATION_SECRETS] = SecretBox(settings.secret_key, INTEGRATION_SECRETS_CONTEXT)
+    app[PROVIDERS] = storable_specs() if providers is None else providers
     app[LLM_INTEGRATIONS] = StoredLlmIntegrations(lambda: app[STORE], app[SECRETS])
     app.cleanup_ctx.extend(
         [
@@ -75,12 +88,14 @@ def create_app(settings: Settings, *, listeners: Sequence[PullAdapter] = ()) -> 
             queues_ctx,
             answers_ctx,
             realtime_ctx,
+            integrations_ctx,
             listeners_ctx,
         ]
     )
     app.add_routes(ops_routes)
     app.add_routes(ingest_routes)
-    for api_routes in (knowledge_routes, mapping_routes, llm_routes, tenant_routes):
+    api = (knowledge_routes, mapping_routes, llm_routes, tenant_routes, integration_routes)
+    for api_routes in api:
         app.add_routes(api_routes)
     app.add_subapp("/widget/", create_widget_app(_widget_dist(settings), _frame_ancestors(app)))
     return app

@@ -18,21 +18,28 @@ from server.auth.apikeys import ApiKeyAuthenticator
 from server.ingest.listeners import run_listener
 from server.ingest.pipeline import Pipeline
 from server.ingest.records import StoreRecorder
+from server.integrations.models import IntegrationStatus
+from server.integrations.service import IntegrationService
+from server.integrations.supervisor import Supervisor
 from server.keys import (
     ANSWERS,
     API_KEYS,
     ASSISTANT,
     CONFIG_BUS,
     CONFIG_SYNC,
+    INTEGRATION_SECRETS,
+    INTEGRATIONS,
     LISTENERS,
     LLM_INTEGRATIONS,
     METRICS,
     PIPELINE,
+    PROVIDERS,
     ROUTES,
     SETTINGS,
     SOCKETS,
     STATE,
     STORE,
+    SUPERVISOR,
     TOKENS,
 )
 from server.queues.bus import ConfigBus
@@ -152,10 +159,32 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
             feedback=app[STORE].feedback,
             routes=app[ROUTES],
             metrics=app[METRICS],
+            integration_statuses=lambda tenant_id: app[SUPERVISOR].statuses(tenant_id),
         )
     )
     yield
     await sio.shutdown()
+
+
+async def integrations_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Stored integrations: the service, and a supervisor running their adapters."""
+    service = IntegrationService(
+        store=app[STORE], box=app[INTEGRATION_SECRETS], specs=app[PROVIDERS]
+    )
+    broadcaster = Broadcaster(app[SOCKETS])
+
+    async def announce(tenant_id: str, status: IntegrationStatus) -> None:
+        await broadcaster.integration_status(tenant_id, status)
+
+    supervisor = Supervisor(
+        store=app[STORE], integrations=service, sink=app[PIPELINE].process, on_status=announce
+    )
+    service.on_change(app[CONFIG_SYNC].integration_changed)
+    app[CONFIG_SYNC].run_integrations_with(supervisor)
+    app[INTEGRATIONS], app[SUPERVISOR] = service, supervisor
+    await supervisor.start()
+    yield
+    await supervisor.aclose()
 
 
 async def listeners_ctx(app: web.Application) -> AsyncIterator[None]:

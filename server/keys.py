@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import socketio
 from aiohttp import web
 
 from providers.base import PullAdapter
+from providers.registry import AdapterSpec
 from server.answers.service import AnswerService
 from server.answers.sources import LlmIntegrationSource
 from server.assist.base import Assistant
@@ -15,6 +16,8 @@ from server.auth.apikeys import ApiKeyAuthenticator
 from server.auth.tokens import TokenService
 from server.config import Settings
 from server.ingest.pipeline import Pipeline
+from server.integrations.service import IntegrationService
+from server.integrations.supervisor import Supervisor
 from server.metrics import Metrics
 from server.queues.bus import ConfigBus
 from server.queues.resolver import RouteResolver
@@ -38,6 +41,11 @@ ROUTES = web.AppKey("routes", RouteResolver)
 CONFIG_BUS = web.AppKey("config_bus", ConfigBus)
 CONFIG_SYNC = web.AppKey("config_sync", ConfigSync)
 SECRETS = web.AppKey("secrets", SecretBox)
+INTEGRATION_SECRETS = web.AppKey("integration_secrets", SecretBox)
+INTEGRATIONS = web.AppKey("integrations", IntegrationService)
+SUPERVISOR = web.AppKey("supervisor", Supervisor)
+# The providers admins may store integrations of (providers.registry.storable_specs()).
+PROVIDERS: web.AppKey[Mapping[str, AdapterSpec]] = web.AppKey("providers")
 LISTENERS: web.AppKey[Sequence[PullAdapter]] = web.AppKey("listeners")
 # The tenant an API request was authenticated for, set by the API-key middleware.
 REQUEST_TENANT = web.RequestKey("tenant_id", str)

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "cuecard:config"
 _RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
 
-ChangeKind = Literal["routes", "kb", "kb_dropped", "dense"]
+ChangeKind = Literal["routes", "kb", "kb_dropped", "dense", "integration"]
 
 
 class ConfigChange(BaseModel):
@@ -31,7 +31,8 @@ class ConfigChange(BaseModel):
     ``routes``: the tenant's queue mappings changed. ``kb``: documents of ``kb_id`` were
     upserted or deleted, or the knowledge base itself was ``created`` or changed (both lists
     empty). ``kb_dropped``: ``kb_id`` was deleted. ``dense``: the tenant's dense-retrieval
-    switch is now ``enabled``.
+    switch is now ``enabled``. ``integration``: ``integration_id`` was created, changed or
+    deleted.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -44,6 +45,7 @@ class ConfigChange(BaseModel):
     deleted: tuple[str, ...] = ()
     created: bool = False
     enabled: bool | None = None
+    integration_id: str | None = None
 
 
 ChangeHandler = Callable[[ConfigChange], Awaitable[None]]

@@ -19,8 +19,9 @@ from pydantic import SecretStr
 from server.errors import CuecardError
 from server.store.llm_integrations import SealedKey
 
-# Changing the context string yields a different key: it names what the key protects.
-_CONTEXT = b"cuecard/llm-integrations/api-key/v1"
+# Changing a context string yields a different key: it names what the key protects.
+LLM_KEY_CONTEXT = b"cuecard/llm-integrations/api-key/v1"
+INTEGRATION_SECRETS_CONTEXT = b"cuecard/integrations/secrets/v1"
 
 
 class SecretUnreadable(CuecardError):
@@ -30,17 +31,17 @@ class SecretUnreadable(CuecardError):
     status = 500
 
 
-def derive_key(secret_key: SecretStr) -> bytes:
-    """The Fernet key for ``secret_key``: 32 bytes of HKDF-SHA256, urlsafe base64."""
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_CONTEXT)
+def derive_key(secret_key: SecretStr, context: bytes = LLM_KEY_CONTEXT) -> bytes:
+    """The Fernet key for ``secret_key`` and ``context``: HKDF-SHA256, urlsafe base64."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=context)
     return base64.urlsafe_b64encode(hkdf.derive(secret_key.get_secret_value().encode()))
 
 
 class SecretBox:
     """Seals and opens API keys; the plaintext only ever lives in the caller's variables."""
 
-    def __init__(self, secret_key: SecretStr) -> None:
-        self._fernet = Fernet(derive_key(secret_key))
+    def __init__(self, secret_key: SecretStr, context: bytes = LLM_KEY_CONTEXT) -> None:
+        self._fernet = Fernet(derive_key(secret_key, context))
 
     def __repr__(self) -> str:
         return "SecretBox()"
@@ -56,5 +57,5 @@ class SecretBox:
             return self._fernet.decrypt(ciphertext.encode("ascii")).decode()
         except (InvalidToken, ValueError) as err:
             raise SecretUnreadable(
-                "a stored API key cannot be decrypted with this server's key"
+                "a stored secret cannot be decrypted with this server's key"
             ) from err

@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 from server.assist.base import Assistant
 from server.queues.bus import ConfigBus, ConfigChange
@@ -18,6 +19,16 @@ from server.store.database import Store
 from server.store.models import Document, KnowledgeBase
 
 log = logging.getLogger(__name__)
+
+
+class IntegrationRunner(Protocol):
+    """What runs the tenants' integrations (server.integrations.supervisor)."""
+
+    async def reload(self, tenant_id: str, integration_id: str) -> None: ...
+
+    async def queues_changed(self, tenant_id: str) -> None: ...
+
+    async def resync(self) -> None: ...
 
 
 class ConfigSync:
@@ -31,6 +42,11 @@ class ConfigSync:
         self._resolver = resolver
         self._bus = bus
         self._locks: dict[str, asyncio.Lock] = {}
+        self._runner: IntegrationRunner | None = None
+
+    def run_integrations_with(self, runner: IntegrationRunner) -> None:
+        """From now on, integration and queue changes also reach ``runner``."""
+        self._runner = runner
 
     @asynccontextmanager
     async def editing(self, kb_id: str) -> AsyncIterator[None]:
@@ -74,7 +90,18 @@ class ConfigSync:
     async def routes_changed(self, tenant_id: str) -> None:
         """The tenant's queue mappings changed."""
         self._resolver.invalidate(tenant_id)
+        if self._runner is not None:
+            await self._runner.queues_changed(tenant_id)
         await self._bus.publish(ConfigChange(kind="routes", tenant_id=tenant_id))
+
+    async def integration_changed(self, tenant_id: str, integration_id: str) -> None:
+        """An integration was created, changed or deleted: (re)start or stop its adapter."""
+        if self._runner is not None:
+            await self._runner.reload(tenant_id, integration_id)
+        change = ConfigChange(
+            kind="integration", tenant_id=tenant_id, integration_id=integration_id
+        )
+        await self._bus.publish(change)
 
     async def dense_changed(self, tenant_id: str, enabled: bool) -> None:
         """The tenant's dense-retrieval switch changed."""
@@ -87,7 +114,12 @@ class ConfigSync:
         if change.kind == "dense" and change.enabled is not None:
             await self._assistant.set_dense(change.tenant_id, change.enabled)
             return
+        if change.kind == "integration":
+            await self._apply_integration(change)
+            return
         self._resolver.invalidate(change.tenant_id)
+        if change.kind == "routes" and self._runner is not None:
+            await self._runner.queues_changed(change.tenant_id)
         if change.kb_id is not None and change.kind in ("kb", "kb_dropped"):
             async with self.editing(change.kb_id):
                 await self._refresh(change)
@@ -101,6 +133,12 @@ class ConfigSync:
                 await self._assistant.load(kb, docs)
         for tenant in await self._store.tenants.list():
             await self._assistant.set_dense(tenant.id, tenant.dense_retrieval)
+        if self._runner is not None:
+            await self._runner.resync()
+
+    async def _apply_integration(self, change: ConfigChange) -> None:
+        if self._runner is not None and change.integration_id is not None:
+            await self._runner.reload(change.tenant_id, change.integration_id)
 
     async def _refresh(self, change: ConfigChange) -> None:
         assert change.kb_id is not None

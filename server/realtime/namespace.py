@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import socketio
@@ -10,6 +11,7 @@ import socketio
 from server.assist.base import Assistant, Route, SearchRequest
 from server.auth.tokens import AgentIdentity, TokenService
 from server.errors import CuecardError, Forbidden
+from server.integrations.models import IntegrationStatus
 from server.metrics import Metrics
 from server.queues.resolver import RouteSource
 from server.realtime.payloads import (
@@ -19,12 +21,19 @@ from server.realtime.payloads import (
     SearchPayload,
     parse_payload,
 )
-from server.realtime.rooms import NAMESPACE, agent_room, conversation_room
+from server.realtime.rooms import (
+    NAMESPACE,
+    agent_room,
+    conversation_room,
+    integration_status_payload,
+    tenant_room,
+)
 from server.state.base import StateStore
 from server.store.models import FeedbackAction
 
 log = logging.getLogger(__name__)
 Ack = dict[str, Any]
+StatusSource = Callable[[str], Sequence[IntegrationStatus]]
 
 
 class FeedbackLog(Protocol):
@@ -52,8 +61,10 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         feedback: FeedbackLog,
         metrics: Metrics,
         routes: RouteSource | None = None,
+        integration_statuses: StatusSource | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
+        self._integration_statuses = integration_statuses
         self._tokens = tokens
         self._state = state
         self._assistant = assistant
@@ -70,11 +81,22 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise socketio.exceptions.ConnectionRefusedError(err.message, err.to_dict()) from err
         await self.save_session(sid, {"identity": identity})
         await self.enter_room(sid, agent_room(identity.tenant_id, identity.agent_id))
+        await self.enter_room(sid, tenant_room(identity.tenant_id))
         self._metrics.connected_widgets.inc()
         log.debug("widget %s connected for agent %s", sid, identity.agent_id)
         assignment = await self._state.assignment(identity.tenant_id, identity.agent_id)
         if assignment is not None:
             await self.emit("assigned", assignment.model_dump(), to=sid)
+        await self._send_integration_statuses(sid, identity.tenant_id)
+
+    async def _send_integration_statuses(self, sid: str, tenant_id: str) -> None:
+        """A widget opened during an outage learns of it at once, not at the next change."""
+        if self._integration_statuses is None:
+            return
+        for status in self._integration_statuses(tenant_id):
+            if status.state != "connected":
+                payload = integration_status_payload(status)
+                await self.emit("integration.status", payload, to=sid)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self._metrics.connected_widgets.dec()

@@ -6,6 +6,7 @@ from typing import Any, Protocol
 
 from server.answers.models import Citation, ExtractiveAnswer
 from server.assist.models import Suggestion
+from server.integrations.models import IntegrationStatus
 from server.state.models import Assignment, ConversationMeta, Line
 
 NAMESPACE = "/agent"
@@ -19,6 +20,21 @@ def conversation_room(tenant_id: str, conversation_id: str) -> str:
 def agent_room(tenant_id: str, agent_id: str) -> str:
     """Every widget of one agent of one tenant."""
     return f"agent:{tenant_id}:{agent_id}"
+
+
+def tenant_room(tenant_id: str) -> str:
+    """Every widget of one tenant."""
+    return f"tenant:{tenant_id}"
+
+
+def integration_status_payload(status: IntegrationStatus) -> dict[str, Any]:
+    """The ``integration.status`` event: which connection, its state, and why."""
+    return {
+        "provider": status.provider,
+        "integration_id": status.integration_id,
+        "state": status.state.value,
+        "message": status.last_error,
+    }
 
 
 class SocketEmitter(Protocol):
@@ -102,6 +118,11 @@ class Broadcaster:
         """The generated answer is withdrawn; the extractive answer stands."""
         payload = {"conversation_id": conversation_id, "answer_id": answer_id, "reason": reason}
         await self._emit("answer.dropped", payload, conversation_room(tenant_id, conversation_id))
+
+    async def integration_status(self, tenant_id: str, status: IntegrationStatus) -> None:
+        """A platform connection of the tenant changed state (connected, reconnecting...)."""
+        payload = integration_status_payload(status)
+        await self._emit("integration.status", payload, tenant_room(tenant_id))
 
     async def _emit(self, event: str, payload: dict[str, Any], room: str) -> None:
         await self._sio.emit(event, payload, to=room, namespace=NAMESPACE)

@@ -20,6 +20,7 @@ from server.store.api_keys import ApiKeyRepository
 from server.store.conversations import ConversationRepository, FeedbackRepository
 from server.store.documents import DocumentRepository
 from server.store.engine import Database, build_engine
+from server.store.integrations import IntegrationRepository
 from server.store.knowledge_bases import KnowledgeBaseRepository
 from server.store.llm_integrations import LlmIntegrationRepository
 from server.store.migrations import upgrade_to_head
@@ -46,6 +47,7 @@ class Store:
         self.feedback = FeedbackRepository(db)
         self.queue_mappings = QueueMappingRepository(db)
         self.llm_integrations = LlmIntegrationRepository(db)
+        self.integrations = IntegrationRepository(db)
 
     @classmethod
     async def connect(cls, url: str) -> Store:

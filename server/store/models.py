@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -133,5 +133,19 @@ class LlmIntegration(Record):
     model: str
     api_key_last4: str | None = None
     has_api_key: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+
+class Integration(Record):
+    """A tenant's connection to a platform; its secret settings stay sealed."""
+
+    id: str
+    tenant_id: str
+    provider: str
+    name: str
+    enabled: bool
+    settings: dict[str, Any]
+    secret_hints: dict[str, str]
     created_at: datetime
     updated_at: datetime

@@ -180,6 +180,25 @@ llm_integrations = Table(
     UniqueConstraint("tenant_id", "name"),
 )
 
+# A tenant's platform connections. Non-secret settings are plain JSON; the provider settings'
+# secret fields are sealed together as one Fernet token, with their last four characters kept
+# apart as hints so an admin can tell credentials apart without anything being decrypted.
+integrations = Table(
+    "integrations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _tenant_fk(),
+    Column("provider", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("secrets_encrypted", Text, nullable=True),
+    Column("secret_hints", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("tenant_id", "name"),
+)
+
 # "*" in provider or queue is the wildcard row; ("*", "*") is the tenant's default route.
 # The knowledge base and integration keys have no ON DELETE action: deleting one that a
 # mapping still uses fails (a Conflict) instead of silently re-routing a queue.

@@ -1,0 +1,72 @@
+"""/api/v1/integrations: a tenant's platform connections; secret settings are write-only."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from server.api.bodies import items_out, json_out, no_content, read_model
+from server.integrations.models import IntegrationIn, IntegrationPatch, ProviderInfo
+from server.keys import INTEGRATIONS, PROVIDERS
+from server.middlewares import request_tenant
+
+routes = web.RouteTableDef()
+COLLECTION = "/api/v1/integrations"
+ITEM = COLLECTION + "/{integration_id}"
+
+
+@routes.get("/api/v1/providers")
+async def list_providers(request: web.Request) -> web.Response:
+    """The providers integrations can be made for, each with its settings' JSON schema."""
+    return items_out(
+        [
+            ProviderInfo(name=spec.name, kind=spec.kind, settings_schema=spec.settings_schema())
+            for spec in sorted(request.app[PROVIDERS].values(), key=lambda spec: spec.name)
+        ]
+    )
+
+
+@routes.get(COLLECTION)
+async def list_integrations(request: web.Request) -> web.Response:
+    """The tenant's integrations, by name."""
+    return items_out(await request.app[INTEGRATIONS].list(request_tenant(request)))
+
+
+@routes.post(COLLECTION)
+async def create_integration(request: web.Request) -> web.Response:
+    """Add an integration; its adapter starts if it is enabled."""
+    body = await read_model(request, IntegrationIn)
+    view = await request.app[INTEGRATIONS].create(request_tenant(request), body)
+    return json_out(view, status=201)
+
+
+@routes.get(ITEM)
+async def get_integration(request: web.Request) -> web.Response:
+    """One integration, secrets masked."""
+    integration_id = request.match_info["integration_id"]
+    return json_out(await request.app[INTEGRATIONS].get(request_tenant(request), integration_id))
+
+
+@routes.patch(ITEM)
+async def patch_integration(request: web.Request) -> web.Response:
+    """Change name, enabled or settings; the adapter restarts with them."""
+    body = await read_model(request, IntegrationPatch)
+    integration_id = request.match_info["integration_id"]
+    view = await request.app[INTEGRATIONS].update(request_tenant(request), integration_id, body)
+    return json_out(view)
+
+
+@routes.delete(ITEM)
+async def delete_integration(request: web.Request) -> web.Response:
+    """Delete an integration; its adapter stops."""
+    await request.app[INTEGRATIONS].delete(
+        request_tenant(request), request.match_info["integration_id"]
+    )
+    return no_content()
+
+
+@routes.post(ITEM + ":test")
+async def test_integration(request: web.Request) -> web.Response:
+    """Run the adapter's connection test; 200 either way, the body says how it went."""
+    integration_id = request.match_info["integration_id"]
+    result = await request.app[INTEGRATIONS].check(request_tenant(request), integration_id)
+    return json_out(result)

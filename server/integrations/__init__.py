@@ -1,0 +1,1 @@
+"""Provider integrations: stored platform connections, and the adapters that run them."""

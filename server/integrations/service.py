@@ -1,0 +1,215 @@
+"""Integrations as the API and the admin pages see them: validated, sealed, checkable.
+
+Settings are validated by the provider's own settings model; its secret fields are sealed
+before they reach the database and are only ever shown back masked.
+
+Example::
+
+    service = IntegrationService(store=store, box=box, specs=storable_specs())
+    view = await service.create("acme", IntegrationIn(provider="genesys", name="EU", settings=s))
+    result = await service.check("acme", view.id)   # CheckResult(ok=False, message="...")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from pydantic import SecretStr, ValidationError
+
+from providers.base import Checkable, ProviderSettings
+from providers.errors import ProviderConfigError, ProviderError
+from providers.registry import AdapterSpec
+from server.errors import InvalidInput, NotFound, invalid_input
+from server.integrations.models import (
+    MASK,
+    CheckResult,
+    IntegrationIn,
+    IntegrationPatch,
+    IntegrationView,
+)
+from server.queues.secrets import SecretBox
+from server.store.database import Store
+from server.store.integrations import SealedSettings
+from server.store.models import Integration
+
+log = logging.getLogger(__name__)
+
+# A connection test the platform never answers must still end with a message for the admin.
+CHECK_TIMEOUT_SECONDS = 15.0
+ChangeListener = Callable[[str, str], Awaitable[None]]
+
+
+class IntegrationService:
+    """Create, change, read and test a tenant's integrations; every call names the tenant."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        box: SecretBox,
+        specs: Mapping[str, AdapterSpec],
+        check_timeout: float = CHECK_TIMEOUT_SECONDS,
+    ) -> None:
+        self._store = store
+        self._box = box
+        self._specs = specs
+        self._check_timeout = check_timeout
+        self._listeners: builtins.list[ChangeListener] = []
+
+    @property
+    def specs(self) -> Mapping[str, AdapterSpec]:
+        """The providers integrations can be made for."""
+        return self._specs
+
+    def on_change(self, listener: ChangeListener) -> None:
+        """Call ``listener(tenant_id, integration_id)`` after every committed change."""
+        self._listeners.append(listener)
+
+    async def list(self, tenant_id: str) -> builtins.list[IntegrationView]:
+        """The tenant's integrations, by name."""
+        return [IntegrationView.of(row) for row in await self._store.integrations.list(tenant_id)]
+
+    async def get(self, tenant_id: str, integration_id: str) -> IntegrationView:
+        """One integration; :class:`NotFound` for another tenant's."""
+        return IntegrationView.of(await self._row(tenant_id, integration_id))
+
+    async def create(self, tenant_id: str, body: IntegrationIn) -> IntegrationView:
+        """Validate the settings with the provider's model, seal the secrets, store."""
+        spec = self._spec(body.provider)
+        settings = self._validate(spec, tenant_id, body.settings)
+        plain, sealed = self._split(spec, settings)
+        row = await self._store.integrations.create(
+            tenant_id,
+            provider=spec.name,
+            name=body.name,
+            enabled=body.enabled,
+            settings=plain,
+            sealed=sealed,
+        )
+        await self._changed(tenant_id, row.id)
+        return IntegrationView.of(row)
+
+    async def update(
+        self, tenant_id: str, integration_id: str, patch: IntegrationPatch
+    ) -> IntegrationView:
+        """Apply ``patch``; secret settings it leaves out (or sends back masked) are kept."""
+        row = await self._row(tenant_id, integration_id)
+        changes: dict[str, Any] = patch.model_dump(include={"name", "enabled"}, exclude_none=True)
+        if patch.settings is not None:
+            spec = self._spec(row.provider)
+            current = {**row.settings, **await self._secrets(row)}
+            merged = {**current, **_without_masked(patch.settings)}
+            changes["settings"], changes["sealed"] = self._split(
+                spec, self._validate(spec, tenant_id, merged)
+            )
+        updated = await self._store.integrations.update(tenant_id, integration_id, **changes)
+        await self._changed(tenant_id, integration_id)
+        return IntegrationView.of(updated)
+
+    async def delete(self, tenant_id: str, integration_id: str) -> None:
+        """Remove an integration; its adapter stops."""
+        if not await self._store.integrations.delete(tenant_id, integration_id):
+            raise NotFound("no such integration")
+        await self._changed(tenant_id, integration_id)
+
+    async def settings(self, tenant_id: str, integration_id: str) -> ProviderSettings:
+        """The integration's full settings, secrets opened, for the code that connects."""
+        row = await self._row(tenant_id, integration_id)
+        spec = self._specs.get(row.provider)
+        if spec is None:
+            raise ProviderConfigError(f"provider {row.provider!r} is not available")
+        data = {**row.settings, **await self._secrets(row), "tenant_id": tenant_id}
+        return spec.parse_settings(data)
+
+    async def provider_settings(self, tenant_id: str, provider: str) -> ProviderSettings | None:
+        """Settings of the tenant's first enabled integration of ``provider``, if any."""
+        for row in await self._store.integrations.list(tenant_id):
+            if row.provider == provider and row.enabled:
+                return await self.settings(tenant_id, row.id)
+        return None
+
+    async def check(self, tenant_id: str, integration_id: str) -> CheckResult:
+        """Run the adapter's connection test; the result carries the platform's real error."""
+        row = await self._row(tenant_id, integration_id)
+        try:
+            settings = await self.settings(tenant_id, integration_id)
+            adapter = self._specs[row.provider].create(settings)
+        except ProviderError as err:
+            return CheckResult(ok=False, code=err.code, message=str(err))
+        try:
+            if not isinstance(adapter, Checkable):
+                message = f"{row.provider} has no connection test"
+                return CheckResult(ok=False, code="check_unsupported", message=message)
+            async with asyncio.timeout(self._check_timeout):
+                await adapter.check()
+        except ProviderError as err:
+            return CheckResult(ok=False, code=err.code, message=str(err))
+        except TimeoutError:
+            message = f"{row.provider} did not answer within {self._check_timeout:g} s"
+            return CheckResult(ok=False, code="provider_not_ready", message=message)
+        finally:
+            await adapter.aclose()
+        return CheckResult(ok=True)
+
+    async def _row(self, tenant_id: str, integration_id: str) -> Integration:
+        row = await self._store.integrations.get(tenant_id, integration_id)
+        if row is None:
+            raise NotFound("no such integration")
+        return row
+
+    def _spec(self, provider: str) -> AdapterSpec:
+        spec = self._specs.get(provider)
+        if spec is None:
+            known = ", ".join(sorted(self._specs)) or "none"
+            raise InvalidInput(f"unknown provider {provider!r} (known: {known})", field="provider")
+        return spec
+
+    def _validate(
+        self, spec: AdapterSpec, tenant_id: str, data: Mapping[str, Any]
+    ) -> ProviderSettings:
+        if "tenant_id" in data:
+            raise InvalidInput("the tenant is implied, not a setting", field="settings.tenant_id")
+        try:
+            return spec.settings_cls.model_validate({**data, "tenant_id": tenant_id})
+        except ValidationError as err:
+            raise invalid_input(err, prefix="settings") from err
+
+    def _split(
+        self, spec: AdapterSpec, settings: ProviderSettings
+    ) -> tuple[dict[str, Any], SealedSettings]:
+        secret_names = spec.secret_fields
+        plain = settings.model_dump(mode="json", exclude={"tenant_id", *secret_names})
+        secrets = {
+            name: value.get_secret_value()
+            for name in sorted(secret_names)
+            if isinstance(value := getattr(settings, name), SecretStr)
+        }
+        if not secrets:
+            return plain, SealedSettings(ciphertext=None)
+        ciphertext = self._box.seal(json.dumps(secrets)).ciphertext
+        return plain, SealedSettings(ciphertext, {k: v[-4:] for k, v in secrets.items()})
+
+    async def _secrets(self, row: Integration) -> dict[str, str]:
+        sealed = await self._store.integrations.sealed_secrets(row.tenant_id, row.id)
+        if sealed is None:
+            return {}
+        opened: dict[str, str] = json.loads(self._box.open(sealed))
+        return opened
+
+    async def _changed(self, tenant_id: str, integration_id: str) -> None:
+        for listener in self._listeners:
+            await listener(tenant_id, integration_id)
+
+
+def _without_masked(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop values the client sent back masked: they mean "keep what is stored"."""
+    return {
+        name: value
+        for name, value in settings.items()
+        if not (isinstance(value, str) and value.startswith(MASK))
+    }

@@ -1,0 +1,246 @@
+"""Runs every enabled pull integration's adapter into the pipeline, and knows how each is doing.
+
+One task per integration: build the adapter from the stored settings, feed what it yields to
+the pipeline, and on failure react as the error class says — reconnect with capped back-off
+(not ready), or stop and show the admin (auth failed, config error). A change to an integration
+restarts its task; a delete or disable stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from providers.base import (
+    Adapter,
+    ConnectionState,
+    ConnectionStatus,
+    PullAdapter,
+    StatusReporting,
+)
+from providers.errors import ProviderAuthFailed, ProviderConfigError
+from providers.models import Event
+from server.integrations.models import IntegrationStatus
+from server.integrations.service import IntegrationService
+from server.store.database import Store
+from server.store.models import Integration
+
+log = logging.getLogger(__name__)
+
+EventSink = Callable[[Event], Awaitable[object]]
+StatusSink = Callable[[str, IntegrationStatus], Awaitable[None]]
+_STOPPING_STATES = {ConnectionState.AUTH_FAILED, ConnectionState.CONFIG_ERROR}
+
+
+@runtime_checkable
+class QueueWatching(Protocol):
+    """An adapter that can follow a changing set of queues without restarting."""
+
+    async def watch_queues(self, queue_ids: builtins.list[str]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Capped exponential back-off with full jitter between reconnection attempts."""
+
+    first: float = 1.0
+    cap: float = 60.0
+
+    def delay(self, attempt: int) -> float:
+        return random.uniform(0, min(self.cap, self.first * 2**attempt))  # noqa: S311
+
+
+@dataclass
+class _Runner:
+    row: Integration
+    status: ConnectionStatus
+    task: asyncio.Task[None] | None = None
+    adapter: Adapter | None = None
+    attempts: int = field(default=0)
+
+
+class Supervisor:
+    """Starts, restarts and stops the adapters of stored integrations."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        integrations: IntegrationService,
+        sink: EventSink,
+        on_status: StatusSink,
+        backoff: Backoff = Backoff(),
+    ) -> None:
+        self._store = store
+        self._integrations = integrations
+        self._sink = sink
+        self._on_status = on_status
+        self._backoff = backoff
+        self._runners: dict[tuple[str, str], _Runner] = {}
+
+    async def start(self) -> None:
+        """Run every enabled integration of every tenant."""
+        for row in await self._store.integrations.enabled():
+            await self._launch(row)
+
+    async def reload(self, tenant_id: str, integration_id: str) -> None:
+        """The integration changed (or went): restart it from the stored settings, or stop it."""
+        await self._stop((tenant_id, integration_id))
+        row = await self._store.integrations.get(tenant_id, integration_id)
+        if row is not None and row.enabled:
+            await self._launch(row)
+
+    async def resync(self) -> None:
+        """Restart everything from the database, after changes may have been missed."""
+        for key in list(self._runners):
+            await self._stop(key)
+        await self.start()
+
+    async def queues_changed(self, tenant_id: str) -> None:
+        """The tenant's queue mappings changed: adapters that watch queues follow them."""
+        for key, runner in list(self._runners.items()):
+            if key[0] != tenant_id or "queue_ids" not in runner.row.settings:
+                continue
+            if isinstance(runner.adapter, QueueWatching):
+                await runner.adapter.watch_queues(await self._queues(runner.row))
+            else:
+                await self.reload(*key)
+
+    def statuses(self, tenant_id: str) -> builtins.list[IntegrationStatus]:
+        """How each of the tenant's running integrations is doing."""
+        return [
+            _status_view(runner)
+            for (tenant, _), runner in sorted(self._runners.items())
+            if tenant == tenant_id
+        ]
+
+    def adapters(self, tenant_id: str, provider: str) -> builtins.list[Adapter]:
+        """The tenant's running adapters of ``provider``."""
+        return [
+            runner.adapter
+            for (tenant, _), runner in self._runners.items()
+            if tenant == tenant_id and runner.row.provider == provider and runner.adapter
+        ]
+
+    async def aclose(self) -> None:
+        """Stop every adapter."""
+        for key in list(self._runners):
+            await self._stop(key)
+
+    async def _launch(self, row: Integration) -> None:
+        key = (row.tenant_id, row.id)
+        runner = _Runner(row, ConnectionStatus(state=ConnectionState.CONNECTING))
+        self._runners[key] = runner
+        runner.task = asyncio.create_task(self._run(runner), name=f"integration-{row.id}")
+
+    async def _stop(self, key: tuple[str, str]) -> None:
+        runner = self._runners.pop(key, None)
+        if runner is None or runner.task is None:
+            return
+        runner.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner.task
+
+    async def _run(self, runner: _Runner) -> None:
+        """Run the adapter until it stops for good; reconnect after passing failures."""
+        while True:
+            status = await self._run_once(runner)
+            await self._report(runner, status)
+            if status.state in _STOPPING_STATES or status.state is ConnectionState.STOPPED:
+                return
+            await asyncio.sleep(self._backoff.delay(runner.attempts))
+            runner.attempts += 1
+
+    async def _run_once(self, runner: _Runner) -> ConnectionStatus:
+        row = runner.row
+        try:
+            adapter = await self._build(row)
+        except ProviderConfigError as err:
+            return ConnectionStatus(state=ConnectionState.CONFIG_ERROR, last_error=str(err))
+        runner.adapter = adapter
+        try:
+            return await self._consume(runner, adapter)
+        except ProviderAuthFailed as err:
+            return ConnectionStatus(state=ConnectionState.AUTH_FAILED, last_error=str(err))
+        except ProviderConfigError as err:
+            return ConnectionStatus(state=ConnectionState.CONFIG_ERROR, last_error=str(err))
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            log.warning("integration %s (%s) failed: %s", row.id, row.provider, _describe(err))
+            return ConnectionStatus(state=ConnectionState.RECONNECTING, last_error=_describe(err))
+        finally:
+            runner.adapter = None
+            await adapter.aclose()
+
+    async def _build(self, row: Integration) -> PullAdapter:
+        settings = await self._integrations.settings(row.tenant_id, row.id)
+        configured = getattr(settings, "queue_ids", None)
+        if configured is not None:
+            queues = sorted({*configured, *await self._queues(row)})
+            settings = settings.model_copy(update={"queue_ids": tuple(queues)})
+        adapter = self._integrations.specs[row.provider].create(settings)
+        if not isinstance(adapter, PullAdapter):
+            raise ProviderConfigError(f"{row.provider} is not a pull source")
+        return adapter
+
+    async def _consume(self, runner: _Runner, adapter: PullAdapter) -> ConnectionStatus:
+        reporting = isinstance(adapter, StatusReporting)
+        if isinstance(adapter, StatusReporting):
+            adapter.watch_status(lambda status: self._from_adapter(runner, status))
+        async for event in adapter.listen():
+            runner.attempts = 0
+            if not reporting:
+                # An adapter that does not say when it connects has once it delivers.
+                await self._report(runner, ConnectionStatus(state=ConnectionState.CONNECTED))
+            try:
+                await self._sink(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # One bad event must not stop the stream; the next one may be fine.
+                log.exception("%s event %s failed", adapter.name, event.provider_event_id)
+        return ConnectionStatus(state=ConnectionState.STOPPED)
+
+    def _from_adapter(self, runner: _Runner, status: ConnectionStatus) -> None:
+        if status.state is ConnectionState.CONNECTED:
+            runner.attempts = 0
+        task = asyncio.get_running_loop().create_task(self._report(runner, status))
+        task.add_done_callback(_log_failure)
+
+    async def _report(self, runner: _Runner, status: ConnectionStatus) -> None:
+        changed = status.state is not runner.status.state
+        runner.status = status
+        if changed:
+            log.info("integration %s is %s", runner.row.id, status.state.value)
+            await self._on_status(runner.row.tenant_id, _status_view(runner))
+
+    async def _queues(self, row: Integration) -> builtins.list[str]:
+        mappings = await self._store.queue_mappings.list(row.tenant_id)
+        return sorted({m.queue for m in mappings if m.provider == row.provider and m.queue != "*"})
+
+
+def _status_view(runner: _Runner) -> IntegrationStatus:
+    return IntegrationStatus(
+        integration_id=runner.row.id,
+        provider=runner.row.provider,
+        name=runner.row.name,
+        state=runner.status.state,
+        last_error=runner.status.last_error,
+        changed_at=runner.status.changed_at,
+    )
+
+
+def _describe(err: BaseException) -> str:
+    return str(err) or type(err).__name__
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("integration status not delivered", exc_info=task.exception())
