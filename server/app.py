@@ -14,6 +14,7 @@ from server.answers.sources import StoredLlmIntegrations
 from server.api.integrations import routes as integration_routes
 from server.api.knowledge import routes as knowledge_routes
 from server.api.llm_integrations import routes as llm_routes
+from server.api.openapi import routes as openapi_routes
 from server.api.queue_mappings import routes as mapping_routes
 from server.api.tenant import routes as tenant_routes
 from server.auth.tokens import TokenService
@@ -94,7 +95,14 @@ def create_app(
     )
     app.add_routes(ops_routes)
     app.add_routes(ingest_routes)
-    api = (knowledge_routes, mapping_routes, llm_routes, tenant_routes, integration_routes)
+    api = (
+        knowledge_routes,
+        mapping_routes,
+        llm_routes,
+        tenant_routes,
+        integration_routes,
+        openapi_routes,
+    )
     for api_routes in api:
         app.add_routes(api_routes)
     app.add_subapp("/widget/", create_widget_app(_widget_dist(settings), _frame_ancestors(app)))

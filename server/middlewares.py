@@ -12,6 +12,8 @@ from server.keys import API_KEYS, REQUEST_TENANT, SETTINGS
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/"
+# Describing the API is not using it: integrators read the document before they have a key.
+PUBLIC_API_PATHS = frozenset({"/api/v1/openapi.json"})
 
 
 def error_response(err: CuecardError) -> web.Response:
@@ -52,7 +54,7 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
 @web.middleware
 async def api_key_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Authenticate every /api/ request with the tenant's API key (Bearer or X-Api-Key)."""
-    if request.path.startswith(API_PREFIX):
+    if request.path.startswith(API_PREFIX) and request.path not in PUBLIC_API_PATHS:
         request[REQUEST_TENANT] = await _authenticate(request)
     return await handler(request)
 

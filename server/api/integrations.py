@@ -5,7 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.api.bodies import items_out, json_out, no_content, read_model
-from server.integrations.models import IntegrationIn, IntegrationPatch, ProviderInfo
+from server.api.openapi import api_doc
+from server.integrations.models import (
+    CheckResult,
+    IntegrationIn,
+    IntegrationPatch,
+    IntegrationView,
+    ProviderInfo,
+)
 from server.keys import INTEGRATIONS, PROVIDERS
 from server.middlewares import request_tenant
 
@@ -15,6 +22,7 @@ ITEM = COLLECTION + "/{integration_id}"
 
 
 @routes.get("/api/v1/providers")
+@api_doc(response=ProviderInfo, items=True)
 async def list_providers(request: web.Request) -> web.Response:
     """The providers integrations can be made for, each with its settings' JSON schema."""
     return items_out(
@@ -26,12 +34,14 @@ async def list_providers(request: web.Request) -> web.Response:
 
 
 @routes.get(COLLECTION)
+@api_doc(response=IntegrationView, items=True)
 async def list_integrations(request: web.Request) -> web.Response:
     """The tenant's integrations, by name."""
     return items_out(await request.app[INTEGRATIONS].list(request_tenant(request)))
 
 
 @routes.post(COLLECTION)
+@api_doc(body=IntegrationIn, response=IntegrationView, status=201, errors=(409,))
 async def create_integration(request: web.Request) -> web.Response:
     """Add an integration; its adapter starts if it is enabled."""
     body = await read_model(request, IntegrationIn)
@@ -40,6 +50,7 @@ async def create_integration(request: web.Request) -> web.Response:
 
 
 @routes.get(ITEM)
+@api_doc(response=IntegrationView, errors=(404,))
 async def get_integration(request: web.Request) -> web.Response:
     """One integration, secrets masked."""
     integration_id = request.match_info["integration_id"]
@@ -47,6 +58,7 @@ async def get_integration(request: web.Request) -> web.Response:
 
 
 @routes.patch(ITEM)
+@api_doc(body=IntegrationPatch, response=IntegrationView, errors=(404, 409))
 async def patch_integration(request: web.Request) -> web.Response:
     """Change name, enabled or settings; the adapter restarts with them."""
     body = await read_model(request, IntegrationPatch)
@@ -56,6 +68,7 @@ async def patch_integration(request: web.Request) -> web.Response:
 
 
 @routes.delete(ITEM)
+@api_doc(status=204, errors=(404,))
 async def delete_integration(request: web.Request) -> web.Response:
     """Delete an integration; its adapter stops."""
     await request.app[INTEGRATIONS].delete(
@@ -65,6 +78,7 @@ async def delete_integration(request: web.Request) -> web.Response:
 
 
 @routes.post(ITEM + ":test")
+@api_doc(response=CheckResult, errors=(404,))
 async def test_integration(request: web.Request) -> web.Response:
     """Run the adapter's connection test; 200 either way, the body says how it went."""
     integration_id = request.match_info["integration_id"]

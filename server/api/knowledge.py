@@ -22,12 +22,15 @@ from server.api.bodies import (
     validate,
 )
 from server.api.models import (
+    BatchWritten,
+    DocumentBatch,
     DocumentOut,
     DocumentSummary,
     KnowledgeBaseIn,
     KnowledgeBaseOut,
     KnowledgeBasePatch,
 )
+from server.api.openapi import api_doc
 from server.errors import BodyTooLarge, InvalidInput
 from server.keys import CONFIG_SYNC, STORE
 from server.middlewares import request_tenant
@@ -54,6 +57,7 @@ async def _kb_out(request: web.Request, kb: KnowledgeBase) -> KnowledgeBaseOut:
 
 
 @routes.get(KBS)
+@api_doc(response=KnowledgeBaseOut, items=True)
 async def list_knowledge_bases(request: web.Request) -> web.Response:
     """The tenant's knowledge bases, by name."""
     kbs = await request.app[STORE].knowledge_bases.list(request_tenant(request))
@@ -61,6 +65,7 @@ async def list_knowledge_bases(request: web.Request) -> web.Response:
 
 
 @routes.post(KBS)
+@api_doc(body=KnowledgeBaseIn, response=KnowledgeBaseOut, status=201, errors=(409,))
 async def create_knowledge_base(request: web.Request) -> web.Response:
     """Add an (empty) knowledge base."""
     body = await read_model(request, KnowledgeBaseIn)
@@ -73,12 +78,14 @@ async def create_knowledge_base(request: web.Request) -> web.Response:
 
 
 @routes.get(KB)
+@api_doc(response=KnowledgeBaseOut, errors=(404,))
 async def get_knowledge_base(request: web.Request) -> web.Response:
     """One knowledge base."""
     return json_out(await _kb_out(request, await _own_kb(request)))
 
 
 @routes.patch(KB)
+@api_doc(body=KnowledgeBasePatch, response=KnowledgeBaseOut, errors=(404, 409))
 async def patch_knowledge_base(request: web.Request) -> web.Response:
     """Rename it, or make it (or stop it being) the tenant's default."""
     body = await read_model(request, KnowledgeBasePatch)
@@ -91,6 +98,7 @@ async def patch_knowledge_base(request: web.Request) -> web.Response:
 
 
 @routes.delete(KB)
+@api_doc(status=204, errors=(404, 409))
 async def delete_knowledge_base(request: web.Request) -> web.Response:
     """Delete it with its documents; 409 while a queue mapping routes to it."""
     kb = await _own_kb(request)
@@ -103,6 +111,7 @@ async def delete_knowledge_base(request: web.Request) -> web.Response:
 
 
 @routes.get(KB + "/documents")
+@api_doc(response=DocumentSummary, items=True, errors=(404,))
 async def list_documents(request: web.Request) -> web.Response:
     """The knowledge base's documents (without their bodies), by external id."""
     kb = await _own_kb(request)
@@ -111,6 +120,7 @@ async def list_documents(request: web.Request) -> web.Response:
 
 
 @routes.get(DOCUMENT)
+@api_doc(response=DocumentOut, errors=(404,))
 async def get_document(request: web.Request) -> web.Response:
     """One document, with its body."""
     kb = await _own_kb(request)
@@ -123,6 +133,7 @@ async def get_document(request: web.Request) -> web.Response:
 
 
 @routes.put(DOCUMENT)
+@api_doc(body=DocumentIn, response=DocumentOut, status=201, extra_statuses=(200,), errors=(404,))
 async def put_document(request: web.Request) -> web.Response:
     """Create or replace the document with this external id (201 if new, else 200)."""
     kb = await _own_kb(request)
@@ -135,6 +146,7 @@ async def put_document(request: web.Request) -> web.Response:
 
 
 @routes.delete(DOCUMENT)
+@api_doc(status=204, errors=(404,))
 async def delete_document(request: web.Request) -> web.Response:
     """Delete one document."""
     kb = await _own_kb(request)
@@ -148,6 +160,7 @@ async def delete_document(request: web.Request) -> web.Response:
 
 
 @routes.post(KB + "/documents:batch")
+@api_doc(body=DocumentBatch, response=BatchWritten, errors=(404,))
 async def batch_documents(request: web.Request) -> web.Response:
     """Create or replace up to 500 documents; all are validated before any is written."""
     kb = await _own_kb(request)

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from server.api.bodies import items_out, json_out, no_content, not_found, read_model
 from server.api.models import LlmIntegrationIn, LlmIntegrationOut, LlmIntegrationPatch
+from server.api.openapi import api_doc
 from server.keys import SECRETS, STORE
 from server.middlewares import request_tenant
 
@@ -17,6 +18,7 @@ INTEGRATION = INTEGRATIONS + "/{integration_id}"
 
 
 @routes.get(INTEGRATIONS)
+@api_doc(response=LlmIntegrationOut, items=True)
 async def list_integrations(request: web.Request) -> web.Response:
     """The tenant's integrations, by name."""
     integrations = await request.app[STORE].llm_integrations.list(request_tenant(request))
@@ -24,6 +26,7 @@ async def list_integrations(request: web.Request) -> web.Response:
 
 
 @routes.post(INTEGRATIONS)
+@api_doc(body=LlmIntegrationIn, response=LlmIntegrationOut, status=201, errors=(409,))
 async def create_integration(request: web.Request) -> web.Response:
     """Add an integration; its API key is sealed before it reaches the database."""
     body = await read_model(request, LlmIntegrationIn)
@@ -39,6 +42,7 @@ async def create_integration(request: web.Request) -> web.Response:
 
 
 @routes.get(INTEGRATION)
+@api_doc(response=LlmIntegrationOut, errors=(404,))
 async def get_integration(request: web.Request) -> web.Response:
     """One integration (never its key)."""
     integration = await request.app[STORE].llm_integrations.get(
@@ -50,6 +54,7 @@ async def get_integration(request: web.Request) -> web.Response:
 
 
 @routes.patch(INTEGRATION)
+@api_doc(body=LlmIntegrationPatch, response=LlmIntegrationOut, errors=(404, 409))
 async def patch_integration(request: web.Request) -> web.Response:
     """Change the given fields; ``"api_key": null`` removes the key."""
     body = await read_model(request, LlmIntegrationPatch)
@@ -70,6 +75,7 @@ async def patch_integration(request: web.Request) -> web.Response:
 
 
 @routes.delete(INTEGRATION)
+@api_doc(status=204, errors=(404, 409))
 async def delete_integration(request: web.Request) -> web.Response:
     """Delete an integration; 409 while a queue mapping uses it."""
     deleted = await request.app[STORE].llm_integrations.delete(

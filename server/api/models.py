@@ -5,10 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    SecretStr,
+    StringConstraints,
+)
 
+from providers.models import Event
 from server.assist.base import Route
-from server.store.models import Document, KnowledgeBase, LlmIntegration, QueueMapping, Tenant
+from server.store.models import (
+    Document,
+    DocumentIn,
+    KnowledgeBase,
+    LlmIntegration,
+    QueueMapping,
+    Tenant,
+)
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Prompt = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
@@ -173,3 +189,39 @@ class TenantOut(Out):
     @classmethod
     def of(cls, tenant: Tenant) -> TenantOut:
         return cls.model_validate(tenant.model_dump())
+
+
+class DocumentBatch(In):
+    """Up to 500 documents written together (a bare list of documents is accepted too)."""
+
+    documents: list[DocumentIn] = Field(min_length=1, max_length=500)
+
+
+class BatchWritten(Out):
+    written: int
+
+
+class ResolveQuery(In):
+    """Query of ``queue-mappings:resolve``; a missing part matches only ``*`` rows."""
+
+    provider: Name | None = None
+    queue: Name | None = None
+
+
+class EventBatch(In):
+    events: list[Event] = Field(min_length=1)
+
+
+class IngestBody(RootModel[Event | EventBatch | list[Event]]):
+    """One canonical event, ``{"events": [...]}``, or a bare list of events."""
+
+
+class EventResult(Out):
+    provider_event_id: str
+    status: Literal["processed", "duplicate"]
+
+
+class IngestResult(Out):
+    accepted: int
+    duplicates: int
+    results: list[EventResult]

@@ -5,7 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.api.bodies import items_out, json_out, no_content, not_found, read_model
-from server.api.models import MatchedRow, QueueMappingIn, QueueMappingOut, ResolutionOut
+from server.api.models import (
+    MatchedRow,
+    QueueMappingIn,
+    QueueMappingOut,
+    ResolutionOut,
+    ResolveQuery,
+)
+from server.api.openapi import api_doc
 from server.errors import InvalidInput
 from server.keys import CONFIG_SYNC, ROUTES, STORE
 from server.middlewares import request_tenant
@@ -31,6 +38,7 @@ def _optional_name(request: web.Request, part: str) -> str | None:
 
 
 @routes.get(MAPPINGS)
+@api_doc(response=QueueMappingOut, items=True)
 async def list_mappings(request: web.Request) -> web.Response:
     """The tenant's mappings, by provider then queue."""
     mappings = await request.app[STORE].queue_mappings.list(request_tenant(request))
@@ -38,6 +46,7 @@ async def list_mappings(request: web.Request) -> web.Response:
 
 
 @routes.get(MAPPINGS + ":resolve")
+@api_doc(query=ResolveQuery, response=ResolutionOut)
 async def resolve_mapping(request: web.Request) -> web.Response:
     """The route a conversation on ``?provider=&queue=`` gets, and the rule that chose it."""
     provider, queue = _optional_name(request, "provider"), _optional_name(request, "queue")
@@ -55,6 +64,7 @@ async def resolve_mapping(request: web.Request) -> web.Response:
 
 
 @routes.get(MAPPING)
+@api_doc(response=QueueMappingOut, errors=(404,))
 async def get_mapping(request: web.Request) -> web.Response:
     """One mapping; ``*`` stands for any provider or queue."""
     mapping = await request.app[STORE].queue_mappings.get(
@@ -66,6 +76,9 @@ async def get_mapping(request: web.Request) -> web.Response:
 
 
 @routes.put(MAPPING)
+@api_doc(
+    body=QueueMappingIn, response=QueueMappingOut, status=201, extra_statuses=(200,), errors=(404,)
+)
 async def put_mapping(request: web.Request) -> web.Response:
     """Create or replace a mapping (201 if new, else 200); omitted fields become null."""
     tenant_id = request_tenant(request)
@@ -79,6 +92,7 @@ async def put_mapping(request: web.Request) -> web.Response:
 
 
 @routes.delete(MAPPING)
+@api_doc(status=204, errors=(404,))
 async def delete_mapping(request: web.Request) -> web.Response:
     """Delete a mapping; its conversations fall back to the next rule."""
     tenant_id = request_tenant(request)

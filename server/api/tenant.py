@@ -6,6 +6,7 @@ from aiohttp import web
 
 from server.api.bodies import json_out, not_found, read_model
 from server.api.models import TenantOut, TenantPatch
+from server.api.openapi import api_doc
 from server.keys import CONFIG_SYNC, STORE
 from server.middlewares import request_tenant
 from server.store.models import Tenant
@@ -22,12 +23,14 @@ async def _tenant(request: web.Request) -> Tenant:
 
 
 @routes.get(TENANT)
+@api_doc(response=TenantOut)
 async def get_tenant(request: web.Request) -> web.Response:
     """The tenant's settings."""
     return json_out(TenantOut.of(await _tenant(request)))
 
 
 @routes.patch(TENANT)
+@api_doc(body=TenantPatch, response=TenantOut)
 async def patch_tenant(request: web.Request) -> web.Response:
     """Change dense retrieval and/or the desktop origins allowed to frame the widget."""
     body = await read_model(request, TenantPatch)

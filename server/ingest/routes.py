@@ -9,6 +9,8 @@ from pydantic import ValidationError
 
 from providers.models import Event, parse_event
 from server.api.bodies import read_json
+from server.api.models import IngestBody, IngestResult
+from server.api.openapi import api_doc
 from server.errors import BodyTooLarge, Forbidden, InvalidInput, MalformedBody, invalid_input
 from server.keys import METRICS, PIPELINE, SETTINGS
 from server.middlewares import request_tenant
@@ -17,6 +19,7 @@ routes = web.RouteTableDef()
 
 
 @routes.post("/api/v1/events")
+@api_doc(body=IngestBody, response=IngestResult, errors=(403,))
 async def ingest_events(request: web.Request) -> web.Response:
     """Accept one canonical event or a batch; all are validated before any is processed."""
     try:
