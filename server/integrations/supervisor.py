@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -83,6 +82,7 @@ class Supervisor:
         self._on_status = on_status
         self._backoff = backoff
         self._runners: dict[tuple[str, str], _Runner] = {}
+        self._closed = False
 
     async def start(self) -> None:
         """Run every enabled integration of every tenant."""
@@ -129,11 +129,14 @@ class Supervisor:
         ]
 
     async def aclose(self) -> None:
-        """Stop every adapter."""
+        """Stop every adapter; changes arriving later (from other nodes) start nothing."""
+        self._closed = True
         for key in list(self._runners):
             await self._stop(key)
 
     async def _launch(self, row: Integration) -> None:
+        if self._closed:
+            return
         key = (row.tenant_id, row.id)
         runner = _Runner(row, ConnectionStatus(state=ConnectionState.CONNECTING))
         self._runners[key] = runner
@@ -144,8 +147,9 @@ class Supervisor:
         if runner is None or runner.task is None:
             return
         runner.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await runner.task
+        # wait() rather than awaiting the task: if *we* are cancelled meanwhile (a config
+        # change handled during shutdown), that must propagate, not be taken for the task's.
+        await asyncio.wait([runner.task])
 
     async def _run(self, runner: _Runner) -> None:
         """Run the adapter until it stops for good; reconnect after passing failures."""
