@@ -103,14 +103,13 @@ class GenesysClient:
 
     async def _fetch_token(self) -> OAuth2Token:
         url = f"{self._settings.login_url}/oauth/token"
-        auth = aiohttp.BasicAuth(
+        basic = aiohttp.encode_basic_auth(
             self._settings.client_id, self._settings.client_secret.get_secret_value()
         )
+        headers = {"Authorization": basic, "Content-Type": FORM}
         body = prepare_token_request("client_credentials")
         try:
-            async with self.session.post(
-                url, data=body, auth=auth, headers={"Content-Type": FORM}
-            ) as response:
+            async with self.session.post(url, data=body, headers=headers) as response:
                 reply = Reply(response.status, dict(response.headers), await _json(response))
         except NETWORK_ERRORS as err:
             raise ProviderNotReady(f"cannot reach Genesys login at {url} ({_name(err)})") from err

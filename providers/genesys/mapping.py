@@ -222,8 +222,8 @@ def status_events(
     ]
     for p in view.participants:
         if p.purpose in AGENT_PURPOSES and p.user_id and p.connected and (p.queue_id or queue):
-            fields = base.fields(f"agent:{p.id}", p.started_at)
-            events.append(AgentAssigned(**fields, agent_id=p.user_id, queue=p.queue_id or queue))
+            fields = {**base.fields(f"agent:{p.id}", p.started_at), "queue": p.queue_id or queue}
+            events.append(AgentAssigned(**fields, agent_id=p.user_id))
     holds = dict(memory.holds)
     for p in view.participants:
         events.extend(_hold_transition(p, holds, base, memory.emitted, view.media))
