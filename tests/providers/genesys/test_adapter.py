@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from aiohttp.test_utils import TestServer
 
 from providers.base import ConnectionState
@@ -97,3 +98,36 @@ async def test_close_unsubscribes_and_reports_stopped(
         channel = world.channels.only_live()
     assert channel.topics == {}
     assert run.statuses[-1].state is ConnectionState.STOPPED
+
+
+async def test_topics_beyond_1000_go_to_a_second_channel(
+    world: GenesysWorld, double: TestServer
+) -> None:
+    queues = [f"queue-{n}" for n in range(600)]
+    async with running(GenesysAdapter(settings_for(double, queue_ids=queues), timings=FAST)):
+        sizes = sorted(len(channel.topics) for channel in world.channels.live())
+    assert sizes == [200, 1000]
+
+
+async def test_a_rejected_topic_is_skipped_and_the_rest_still_flow(
+    world: GenesysWorld, double: TestServer
+) -> None:
+    world.channels.denied["v2.routing.queues.secret-queue.conversations"] = ["routing:queue:view"]
+    settings = settings_for(double, queue_ids=[QUEUE, "secret-queue"])
+    async with running(GenesysAdapter(settings, timings=FAST)) as run:
+        WebMessaging(world, "conv-1", queue_id=QUEUE).arrive()
+        started = await run.next()
+    assert started.conversation_id == "conv-1"
+
+
+async def test_a_notification_that_fails_to_map_is_skipped_and_the_next_one_mapped(
+    world: GenesysWorld, double: TestServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running(GenesysAdapter(settings_for(double), timings=FAST)) as run:
+        topic = f"v2.routing.queues.{QUEUE}.conversations"
+        world.channels.publish(topic, {"id": " ", "participants": []})  # a blank id is invalid
+        world.channels.publish(topic, {"participants": []})  # no conversation at all
+        WebMessaging(world, "conv-1", queue_id=QUEUE).arrive()
+        first = await run.next()
+    assert (first.conversation_id, first.kind) == ("conv-1", "conversation.started")
+    assert "Genesys notification could not be mapped" in caplog.text
