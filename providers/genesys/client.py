@@ -24,7 +24,8 @@ from providers.errors import (
     ProviderError,
     ProviderNotReady,
 )
-from providers.genesys._socket import Failed, Notification, NotificationStream, Resync
+from providers.genesys._channels import NotificationStream
+from providers.genesys._socket import Failed, Notification, Resync
 from providers.genesys.config import GenesysSettings
 from providers.genesys.const import MESSAGES_PER_BULK_READ, Timings
 
