@@ -80,6 +80,10 @@ class NotificationStream:
     def start(self) -> None:
         """Open every channel in the background."""
         self._running = True
+        if not self._slots:
+            # Even without topics yet, a channel proves the credentials and reports status;
+            # agents' topics join it as they log in.
+            self._slots.append(_Slot(self))
         for slot in self._slots:
             self._spawn(slot)
 

@@ -37,6 +37,7 @@ from providers.models import Event, MediaType
 logger = logging.getLogger(__name__)
 
 GENESYS_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+FAILED_STATES = frozenset({ConnectionState.AUTH_FAILED, ConnectionState.CONFIG_ERROR})
 # Ended conversations remembered so late notifications for them are ignored.
 FINISHED_KEPT = 10_000
 
@@ -127,7 +128,9 @@ class GenesysAdapter:
         self._stream.items.put_nowait(None)
         await self._stream.aclose()
         await self._client.aclose()
-        self._report(ConnectionState.STOPPED, None)
+        # A refusal stays the last word: the admin must see why it stopped, not that it did.
+        if self._status is None or self._status.state not in FAILED_STATES:
+            self._report(ConnectionState.STOPPED, None)
 
     def _report(self, state: ConnectionState, error: str | None) -> None:
         if self._status is not None and (self._status.state, self._status.last_error) == (

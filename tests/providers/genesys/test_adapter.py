@@ -131,3 +131,17 @@ async def test_a_notification_that_fails_to_map_is_skipped_and_the_next_one_mapp
         first = await run.next()
     assert (first.conversation_id, first.kind) == ("conv-1", "conversation.started")
     assert "Genesys notification could not be mapped" in caplog.text
+
+
+async def test_without_queues_it_still_connects_and_follows_agents_as_they_log_in(
+    world: GenesysWorld, double: TestServer
+) -> None:
+    adapter = GenesysAdapter(settings_for(double, queue_ids=[]), timings=FAST)
+    async with running(adapter) as run:
+        await adapter.watch_user("user-1")
+        chat = WebMessaging(world, "conv-1", queue_id=QUEUE)
+        chat.arrive()
+        chat.assign("user-1")  # now published on the agent's topics too
+        started, assigned = await run.take(2)
+    assert (started.kind, assigned.kind) == ("conversation.started", "agent.assigned")
+    assert started.queue == QUEUE

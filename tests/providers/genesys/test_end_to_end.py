@@ -16,6 +16,7 @@ from server.keys import SUPERVISOR
 from tests.doubles.genesys.messaging import WebMessaging
 from tests.doubles.genesys.world import GenesysWorld
 from tests.fixtures.app import Widget, open_widget
+from tests.server.integrations.test_supervisor import state_of
 
 from .conftest import FAST, QUEUE, settings_for
 
@@ -152,3 +153,34 @@ async def test_stored_integration_feeds_the_widget_once_despite_faults(
 
     assert_each_line_and_suggestion_once(got, widget)
     assert [(s.provider, s.state.value) for s in statuses] == [("genesys", "connected")]
+
+
+async def test_stored_integration_with_a_wrong_secret_shows_auth_failed(
+    double: TestServer,
+    aiohttp_client: MakeClient,
+    settings: Settings,
+    api_keys: dict[str, str],
+) -> None:
+    client = await aiohttp_client(create_app(settings))
+    base = str(double.make_url("")).rstrip("/")
+    body = {
+        "provider": "genesys",
+        "name": "Genesys EU",
+        "settings": {
+            "organization_id": "org-1",
+            "client_id": "svc",
+            "client_secret": "not-the-secret",
+            "api_base_url": base,
+            "login_base_url": base,
+        },
+    }
+    headers = {"Authorization": f"Bearer {api_keys['acme']}"}
+    assert (await client.post("/api/v1/integrations", json=body, headers=headers)).status == 201
+    await state_of(client, "acme", "auth_failed")
+    await asyncio.sleep(0.2)  # nothing that happens while the adapter closes may hide it
+
+    [status] = client.app[SUPERVISOR].statuses("acme")
+    assert status.state.value == "auth_failed"
+    assert status.last_error == (
+        "Genesys refused the client credentials (invalid_client) — check client id and secret"
+    )

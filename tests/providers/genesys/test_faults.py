@@ -211,6 +211,7 @@ async def test_refused_credentials_report_auth_failed_and_stop(
     )
     assert "wrong" not in failed.last_error
     assert type(error).__name__ == "ProviderAuthFailed"
+    assert run.statuses[-1].state is ConnectionState.AUTH_FAILED  # closing did not hide it
 
 
 async def test_unreachable_api_reports_reconnecting_and_keeps_trying(
