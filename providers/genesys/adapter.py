@@ -149,9 +149,11 @@ class GenesysAdapter:
             return await self._backfill()
         except ProviderAuthFailed:
             raise
-        except Exception:
-            # One bad notification must not stop the stream; the next one may be fine.
-            logger.warning("Genesys notification could not be mapped", exc_info=True)
+        except Exception as err:
+            # One bad notification must not stop the stream; the next one may be fine. Only
+            # the error's type at warning level: validation errors quote the payload.
+            logger.warning("Genesys notification could not be mapped (%s)", type(err).__name__)
+            logger.debug("Mapping failure", exc_info=True)
             return []
 
     async def _on_notification(self, notification: Notification) -> list[Event]:
