@@ -20,6 +20,7 @@ from pydantic import SecretStr, ValidationError
 
 from providers.base import Adapter, ProviderSettings
 from providers.errors import ProviderConfigError
+from providers.genesys import GenesysAdapter, GenesysSettings
 from providers.simulator import SimulatorAdapter, SimulatorSettings
 
 AdapterKind = Literal["pull", "push"]
@@ -77,6 +78,12 @@ class AdapterSpec:
 
 
 ADAPTERS: dict[str, AdapterSpec] = {
+    "genesys": AdapterSpec(
+        name="genesys",
+        adapter_cls=GenesysAdapter,
+        settings_cls=GenesysSettings,
+        kind="pull",
+    ),
     "simulator": AdapterSpec(
         name="simulator",
         adapter_cls=SimulatorAdapter,

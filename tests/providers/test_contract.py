@@ -19,6 +19,14 @@ HOUSE_FILES = ("adapter.py", "config.py", "client.py", "mapping.py", "const.py")
 
 # One working settings section per adapter, so the contract can build each of them.
 EXAMPLE_SETTINGS: dict[str, dict[str, Any]] = {
+    "genesys": {
+        "tenant_id": "acme",
+        "environment": "mypurecloud.ie",
+        "organization_id": "7a1c4e7e-0000-4c1a-9f0e-000000000001",
+        "client_id": "3f2a9c1e-client",
+        "client_secret": "not-a-real-secret",
+        "queue_ids": ["fd17c2e4-queue"],
+    },
     "simulator": {
         "tenant_id": "acme",
         "scripts": [FIXTURES / "simulator" / "fixtures" / "chat.json"],

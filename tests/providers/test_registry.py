@@ -24,8 +24,8 @@ def test_get_spec_returns_the_simulator() -> None:
 
 
 def test_unknown_provider_is_a_config_error() -> None:
-    with pytest.raises(ProviderConfigError, match=r"unknown provider 'genesys'.*simulator"):
-        get_spec("genesys")
+    with pytest.raises(ProviderConfigError, match=r"unknown provider 'five9'.*simulator"):
+        get_spec("five9")
 
 
 def test_parse_settings_translates_validation_errors() -> None:

@@ -14,6 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.doubles.genesys.channels import ChannelHub
+
 DEFAULT_TOKEN_TTL = 86399
 
 
@@ -53,6 +55,21 @@ class Token:
 
 
 @dataclass
+class RateLimit:
+    """Answer the next ``remaining`` API requests with 429 and ``Retry-After``."""
+
+    remaining: int = 0
+    retry_after: int = 1
+    # (status, monotonic time) of every API request since a limit was first armed.
+    log: list[tuple[int, float]] = field(default_factory=list)
+    armed: bool = False
+
+    def limit_next(self, requests: int, *, retry_after: int = 1) -> None:
+        """Refuse the next ``requests`` API calls with HTTP 429."""
+        self.remaining, self.retry_after, self.armed = requests, retry_after, True
+
+
+@dataclass
 class GenesysWorld:
     """The double's whole state. Mutable on purpose: tests drive it."""
 
@@ -69,6 +86,9 @@ class GenesysWorld:
     requests: list[tuple[str, str]] = field(default_factory=list)
     # Lifetime of tokens the token endpoint issues; tests shorten it to force renewals.
     token_ttl: float = DEFAULT_TOKEN_TTL
+    # Notification channels, their sockets and the controls that break them.
+    channels: ChannelHub = field(default_factory=ChannelHub)
+    rate_limit: RateLimit = field(default_factory=lambda: RateLimit())
 
     def issue_token(
         self,
