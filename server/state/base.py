@@ -62,6 +62,15 @@ class StateStore(Protocol):
     async def assignment(self, tenant_id: str, agent_id: str) -> Assignment | None:
         """The agent's newest conversation, if any."""
 
+    async def put_ephemeral(self, key: str, value: str, ttl_seconds: int) -> None:
+        """Keep a short-lived value (login state, refresh tokens) until it expires."""
+
+    async def get_ephemeral(self, key: str) -> str | None:
+        """A short-lived value, or None once it expired or was taken."""
+
+    async def take_ephemeral(self, key: str) -> str | None:
+        """Read and delete a short-lived value in one step: of two takers, one gets it."""
+
     async def ping(self) -> None:
         """Raise server.errors.Unavailable if the backend is unreachable."""
 

@@ -18,6 +18,7 @@ from server.state.models import (
 )
 
 MAX_CONVERSATIONS = 50_000
+MAX_EPHEMERAL = 100_000
 
 
 @dataclass
@@ -38,6 +39,7 @@ class MemoryState:
         self._events: OrderedDict[str, tuple[bool, float]] = OrderedDict()
         self._conversations: OrderedDict[tuple[str, str], _Conversation] = OrderedDict()
         self._assignments: dict[tuple[str, str], Assignment] = {}
+        self._ephemeral: OrderedDict[str, tuple[str, float]] = OrderedDict()
 
     async def claim_event(self, key: str) -> bool:
         self._forget_expired_events()
@@ -105,12 +107,30 @@ class MemoryState:
     async def assignment(self, tenant_id: str, agent_id: str) -> Assignment | None:
         return self._assignments.get((tenant_id, agent_id))
 
+    async def put_ephemeral(self, key: str, value: str, ttl_seconds: int) -> None:
+        self._ephemeral.pop(key, None)
+        self._ephemeral[key] = (value, time.monotonic() + ttl_seconds)
+        while len(self._ephemeral) > MAX_EPHEMERAL:
+            self._ephemeral.popitem(last=False)
+
+    async def get_ephemeral(self, key: str) -> str | None:
+        held = self._ephemeral.get(key)
+        if held is None or held[1] <= time.monotonic():
+            return None
+        return held[0]
+
+    async def take_ephemeral(self, key: str) -> str | None:
+        value = await self.get_ephemeral(key)
+        self._ephemeral.pop(key, None)
+        return value
+
     async def ping(self) -> None:
         return None
 
     async def aclose(self) -> None:
         self._events.clear()
         self._conversations.clear()
+        self._ephemeral.clear()
 
     def _conversation(self, tenant_id: str, conversation_id: str) -> _Conversation:
         key = (tenant_id, conversation_id)

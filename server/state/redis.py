@@ -144,6 +144,17 @@ class RedisState:
         raw = await self._call(self._redis.get(_key("assignment", tenant_id, agent_id)))
         return Assignment.model_validate_json(raw) if raw else None
 
+    async def put_ephemeral(self, key: str, value: str, ttl_seconds: int) -> None:
+        await self._call(self._redis.set(f"{PREFIX}:ephemeral:{key}", value, ex=ttl_seconds))
+
+    async def get_ephemeral(self, key: str) -> str | None:
+        value: str | None = await self._call(self._redis.get(f"{PREFIX}:ephemeral:{key}"))
+        return value
+
+    async def take_ephemeral(self, key: str) -> str | None:
+        value: str | None = await self._call(self._redis.getdel(f"{PREFIX}:ephemeral:{key}"))
+        return value
+
     async def ping(self) -> None:
         await self._call(self._redis.ping())
 

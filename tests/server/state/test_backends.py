@@ -149,3 +149,23 @@ async def test_unreachable_redis_is_reported_as_unavailable() -> None:
     with pytest.raises(Unavailable):
         await state.claim_event("acme/e1")
     await state.aclose()
+
+
+async def test_an_ephemeral_value_is_read_until_taken(state: StateStore) -> None:
+    await state.put_ephemeral("login:s1", "payload", ttl_seconds=60)
+    assert await state.get_ephemeral("login:s1") == "payload"
+    assert await state.take_ephemeral("login:s1") == "payload"
+    assert await state.get_ephemeral("login:s1") is None
+    assert await state.take_ephemeral("login:s1") is None
+
+
+async def test_concurrent_takes_hand_the_value_to_one(state: StateStore) -> None:
+    await state.put_ephemeral("refresh:r1", "session", ttl_seconds=60)
+    results = await asyncio.gather(*(state.take_ephemeral("refresh:r1") for _ in range(10)))
+    assert results.count("session") == 1
+
+
+async def test_an_ephemeral_value_expires(state: StateStore) -> None:
+    await state.put_ephemeral("login:s2", "payload", ttl_seconds=1)
+    await asyncio.sleep(1.2)
+    assert await state.get_ephemeral("login:s2") is None
