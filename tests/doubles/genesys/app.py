@@ -7,14 +7,19 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from tests.doubles.genesys import conversations, notifications, oauth
+from tests.doubles.genesys import conversations, login, notifications, oauth
 from tests.doubles.genesys.world import GenesysWorld, error_body
 
 WORLD = web.AppKey("world", GenesysWorld)
 
 # Each route module of the double adds its routes here: ``install(app, world)``.
 Installer = Callable[[web.Application, GenesysWorld], None]
-INSTALLERS: list[Installer] = [oauth.install, notifications.install, conversations.install]
+INSTALLERS: list[Installer] = [
+    oauth.install,
+    login.install,
+    notifications.install,
+    conversations.install,
+]
 
 
 def create_double(world: GenesysWorld) -> web.Application:
