@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from tests.doubles.genesys import conversations, login, notifications, oauth
+from tests.doubles.genesys import actions, conversations, login, notifications, oauth
 from tests.doubles.genesys.world import GenesysWorld, error_body
 
 WORLD = web.AppKey("world", GenesysWorld)
@@ -19,6 +19,7 @@ INSTALLERS: list[Installer] = [
     login.install,
     notifications.install,
     conversations.install,
+    actions.install,
 ]
 
 
