@@ -17,9 +17,11 @@ from server.api.llm_integrations import routes as llm_routes
 from server.api.openapi import routes as openapi_routes
 from server.api.queue_mappings import routes as mapping_routes
 from server.api.tenant import routes as tenant_routes
+from server.auth.routes import routes as auth_routes
 from server.auth.tokens import TokenService
 from server.config import Settings
 from server.contexts import (
+    agent_auth_ctx,
     answers_ctx,
     assistant_ctx,
     config_bus_ctx,
@@ -32,6 +34,7 @@ from server.contexts import (
 )
 from server.ingest.routes import routes as ingest_routes
 from server.keys import (
+    AGENT_TOKEN_SECRETS,
     INTEGRATION_SECRETS,
     LISTENERS,
     LLM_INTEGRATIONS,
@@ -45,7 +48,11 @@ from server.keys import (
 )
 from server.metrics import Metrics
 from server.middlewares import api_key_middleware, errors_middleware
-from server.queues.secrets import INTEGRATION_SECRETS_CONTEXT, SecretBox
+from server.queues.secrets import (
+    AGENT_TOKENS_CONTEXT,
+    INTEGRATION_SECRETS_CONTEXT,
+    SecretBox,
+)
 from server.realtime.server import create_socket_server
 from server.routes import routes as ops_routes
 from widget.app import create_widget_app
@@ -78,6 +85,7 @@ def create_app(
     app[LISTENERS] = tuple(listeners)
     app[SECRETS] = SecretBox(settings.secret_key)
     app[INTEGRATION_SECRETS] = SecretBox(settings.secret_key, INTEGRATION_SECRETS_CONTEXT)
+    app[AGENT_TOKEN_SECRETS] = SecretBox(settings.secret_key, AGENT_TOKENS_CONTEXT)
     app[PROVIDERS] = storable_specs() if providers is None else providers
     app[LLM_INTEGRATIONS] = StoredLlmIntegrations(lambda: app[STORE], app[SECRETS])
     app.cleanup_ctx.extend(
@@ -88,6 +96,7 @@ def create_app(
             assistant_ctx,
             queues_ctx,
             answers_ctx,
+            agent_auth_ctx,
             realtime_ctx,
             integrations_ctx,
             listeners_ctx,
@@ -95,6 +104,7 @@ def create_app(
     )
     app.add_routes(ops_routes)
     app.add_routes(ingest_routes)
+    app.add_routes(auth_routes)
     api = (
         knowledge_routes,
         mapping_routes,

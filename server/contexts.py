@@ -11,10 +11,18 @@ import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
 
+from providers.base import ProviderSettings
+from providers.genesys.agent_client import AgentClient
+from providers.genesys.const import PROVIDER as GENESYS
+from server.actions.genesys import GenesysActions
+from server.actions.service import AgentActions
 from server.answers.client import ChatClient
 from server.answers.service import AnswerService
 from server.assist.engine import HybridAssistant
 from server.auth.apikeys import ApiKeyAuthenticator
+from server.auth.custody import GenesysTokens
+from server.auth.genesys_login import CALLBACK_PATH, GenesysLogin, UserWatching
+from server.auth.sessions import AgentSessions
 from server.ingest.listeners import run_listener
 from server.ingest.pipeline import Pipeline
 from server.ingest.records import StoreRecorder
@@ -22,11 +30,16 @@ from server.integrations.models import IntegrationStatus
 from server.integrations.service import IntegrationService
 from server.integrations.supervisor import Supervisor
 from server.keys import (
+    AGENT_ACTIONS,
+    AGENT_SESSIONS,
+    AGENT_TOKEN_SECRETS,
     ANSWERS,
     API_KEYS,
     ASSISTANT,
     CONFIG_BUS,
     CONFIG_SYNC,
+    GENESYS_LOGIN,
+    GENESYS_TOKENS,
     INTEGRATION_SECRETS,
     INTEGRATIONS,
     LISTENERS,
@@ -160,10 +173,56 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
             routes=app[ROUTES],
             metrics=app[METRICS],
             integration_statuses=lambda tenant_id: app[SUPERVISOR].statuses(tenant_id),
+            actions=app[AGENT_ACTIONS],
         )
     )
     yield
     await sio.shutdown()
+
+
+async def agent_auth_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Agent sign-in with Genesys Cloud, agent sessions, and actions with the agent's token."""
+
+    async def provider_settings(tenant_id: str, provider: str) -> ProviderSettings | None:
+        # The integrations service starts later (it needs the pipeline); it exists by the
+        # time a request arrives.
+        return await app[INTEGRATIONS].provider_settings(tenant_id, provider)
+
+    async def provider_of(tenant_id: str, conversation_id: str) -> str | None:
+        return (await app[STATE].meta(tenant_id, conversation_id)).provider
+
+    timeout = aiohttp.ClientTimeout(total=20, sock_connect=10)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        client = AgentClient(session)
+        custody = GenesysTokens(app[STATE], app[AGENT_TOKEN_SECRETS], client)
+        sessions = AgentSessions(app[TOKENS], app[STATE])
+        app[GENESYS_TOKENS], app[AGENT_SESSIONS] = custody, sessions
+        app[GENESYS_LOGIN] = GenesysLogin(
+            settings=provider_settings,
+            state=app[STATE],
+            client=client,
+            custody=custody,
+            sessions=sessions,
+            redirect_uri=app[SETTINGS].base_url.rstrip("/") + CALLBACK_PATH,
+            signed_in=lambda tenant_id, user_id: _watch_agent(app, tenant_id, user_id),
+        )
+        genesys = GenesysActions(settings=provider_settings, custody=custody, client=client)
+        app[AGENT_ACTIONS] = AgentActions(
+            state=app[STATE], platforms={GENESYS: genesys}, provider_of=provider_of
+        )
+        yield
+
+
+async def _watch_agent(app: web.Application, tenant_id: str, user_id: str) -> None:
+    """A signed-in agent's conversations reach the tenant's running Genesys adapters."""
+    for adapter in app[SUPERVISOR].adapters(tenant_id, GENESYS):
+        if not isinstance(adapter, UserWatching):
+            continue
+        try:
+            await adapter.watch_user(user_id)
+        except Exception:
+            # Sign-in still succeeds; the adapter's queue subscriptions keep working.
+            log.warning("could not watch agent %s of tenant %s", user_id, tenant_id, exc_info=True)
 
 
 async def integrations_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -9,10 +9,14 @@ from aiohttp import web
 
 from providers.base import PullAdapter
 from providers.registry import AdapterSpec
+from server.actions.service import AgentActions
 from server.answers.service import AnswerService
 from server.answers.sources import LlmIntegrationSource
 from server.assist.base import Assistant
 from server.auth.apikeys import ApiKeyAuthenticator
+from server.auth.custody import GenesysTokens
+from server.auth.genesys_login import GenesysLogin
+from server.auth.sessions import AgentSessions
 from server.auth.tokens import TokenService
 from server.config import Settings
 from server.ingest.pipeline import Pipeline
@@ -44,6 +48,12 @@ SECRETS = web.AppKey("secrets", SecretBox)
 INTEGRATION_SECRETS = web.AppKey("integration_secrets", SecretBox)
 INTEGRATIONS = web.AppKey("integrations", IntegrationService)
 SUPERVISOR = web.AppKey("supervisor", Supervisor)
+# Agents' Genesys tokens are sealed under their own key, apart from stored integration secrets.
+AGENT_TOKEN_SECRETS = web.AppKey("agent_token_secrets", SecretBox)
+GENESYS_TOKENS = web.AppKey("genesys_tokens", GenesysTokens)
+AGENT_SESSIONS = web.AppKey("agent_sessions", AgentSessions)
+GENESYS_LOGIN = web.AppKey("genesys_login", GenesysLogin)
+AGENT_ACTIONS = web.AppKey("agent_actions", AgentActions)
 # The providers admins may store integrations of (providers.registry.storable_specs()).
 PROVIDERS: web.AppKey[Mapping[str, AdapterSpec]] = web.AppKey("providers")
 LISTENERS: web.AppKey[Sequence[PullAdapter]] = web.AppKey("listeners")

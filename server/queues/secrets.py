@@ -22,6 +22,7 @@ from server.store.llm_integrations import SealedKey
 # Changing a context string yields a different key: it names what the key protects.
 LLM_KEY_CONTEXT = b"cuecard/llm-integrations/api-key/v1"
 INTEGRATION_SECRETS_CONTEXT = b"cuecard/integrations/secrets/v1"
+AGENT_TOKENS_CONTEXT = b"cuecard/genesys/agent-tokens/v1"
 
 
 class SecretUnreadable(CuecardError):

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import socketio
 
+from server.actions.service import AgentActions
 from server.assist.base import Assistant, Route, SearchRequest
 from server.auth.tokens import AgentIdentity, TokenService
 from server.errors import CuecardError, Forbidden
@@ -18,6 +19,9 @@ from server.realtime.payloads import (
     FeedbackPayload,
     JoinPayload,
     LeavePayload,
+    NotesPayload,
+    RenewPayload,
+    ReplyPayload,
     SearchPayload,
     parse_payload,
 )
@@ -62,8 +66,10 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         metrics: Metrics,
         routes: RouteSource | None = None,
         integration_statuses: StatusSource | None = None,
+        actions: AgentActions | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
+        self._actions = actions
         self._integration_statuses = integration_statuses
         self._tokens = tokens
         self._state = state
@@ -98,6 +104,10 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 payload = integration_status_payload(status)
                 await self.emit("integration.status", payload, to=sid)
 
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        # Dotted event names (``reply.send``) dispatch to ``on_reply_send``.
+        return await super().trigger_event(event.replace(".", "_") if event else event, *args)
+
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self._metrics.connected_widgets.dec()
 
@@ -112,6 +122,15 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_feedback(self, sid: str, data: Any = None) -> Ack:
         return await self._handle(sid, self._give_feedback, data)
+
+    async def on_reply_send(self, sid: str, data: Any = None) -> Ack:
+        return await self._handle(sid, self._send_reply, data)
+
+    async def on_notes_save(self, sid: str, data: Any = None) -> Ack:
+        return await self._handle(sid, self._save_notes, data)
+
+    async def on_session_renew(self, sid: str, data: Any = None) -> Ack:
+        return await self._handle(sid, self._renew, data)
 
     async def _handle(self, sid: str, handler: Any, data: Any) -> Ack:
         try:
@@ -174,3 +193,36 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             payload.action,
         )
         return {}
+
+    async def _send_reply(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
+        payload = parse_payload(ReplyPayload, data)
+        self._require_joined(sid, identity, payload.conversation_id)
+        result = await self._agent_actions().send_reply(
+            identity, payload.conversation_id, payload.text, payload.request_id
+        )
+        return result.model_dump()
+
+    async def _save_notes(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
+        payload = parse_payload(NotesPayload, data)
+        self._require_joined(sid, identity, payload.conversation_id)
+        result = await self._agent_actions().save_notes(
+            identity, payload.conversation_id, payload.text, payload.request_id
+        )
+        return result.model_dump()
+
+    async def _renew(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
+        payload = parse_payload(RenewPayload, data)
+        renewed = self._tokens.verify(payload.token)
+        if (renewed.tenant_id, renewed.agent_id) != (identity.tenant_id, identity.agent_id):
+            raise Forbidden("the new token is for another agent", field="token")
+        await self.save_session(sid, {"identity": renewed})
+        return {"expires_at": renewed.expires_at}
+
+    def _require_joined(self, sid: str, identity: AgentIdentity, conversation_id: str) -> None:
+        if conversation_room(identity.tenant_id, conversation_id) not in self.rooms(sid):
+            raise Forbidden("join the conversation first", field="conversation_id")
+
+    def _agent_actions(self) -> AgentActions:
+        if self._actions is None:
+            raise Forbidden("agent actions are not available on this server")
+        return self._actions

@@ -44,6 +44,31 @@ class FeedbackPayload(ClientPayload):
     action: FeedbackAction
 
 
+RequestId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+
+
+class ReplyPayload(ClientPayload):
+    """Send a reply into the conversation as the agent; ``request_id`` makes retries safe."""
+
+    conversation_id: Identifier
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    request_id: RequestId
+
+
+class NotesPayload(ClientPayload):
+    """Save the agent's wrap-up notes; ``request_id`` makes retries safe."""
+
+    conversation_id: Identifier
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    request_id: RequestId
+
+
+class RenewPayload(ClientPayload):
+    """A refreshed session token for the same agent, so the socket outlives the old one."""
+
+    token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
 PayloadT = TypeVar("PayloadT", bound=ClientPayload)
 
 
