@@ -9,6 +9,8 @@ from aiohttp import web
 
 import widget
 from providers.base import PullAdapter
+from providers.genesys.config import GenesysSettings
+from providers.genesys.const import PROVIDER as GENESYS
 from providers.registry import AdapterSpec, storable_specs
 from server.answers.sources import StoredLlmIntegrations
 from server.api.integrations import routes as integration_routes
@@ -36,6 +38,7 @@ from server.ingest.routes import routes as ingest_routes
 from server.keys import (
     AGENT_TOKEN_SECRETS,
     INTEGRATION_SECRETS,
+    INTEGRATIONS,
     LISTENERS,
     LLM_INTEGRATIONS,
     METRICS,
@@ -56,7 +59,7 @@ from server.queues.secrets import (
 from server.realtime.server import create_socket_server
 from server.routes import routes as ops_routes
 from widget.app import create_widget_app
-from widget.csp import FrameAncestors
+from widget.csp import FrameAncestors, PlatformOrigin
 
 
 def create_app(
@@ -115,7 +118,10 @@ def create_app(
     )
     for api_routes in api:
         app.add_routes(api_routes)
-    app.add_subapp("/widget/", create_widget_app(_widget_dist(settings), _frame_ancestors(app)))
+    widget_app = create_widget_app(
+        _widget_dist(settings), _frame_ancestors(app), _genesys_origin(app)
+    )
+    app.add_subapp("/widget/", widget_app)
     return app
 
 
@@ -129,3 +135,11 @@ def _frame_ancestors(app: web.Application) -> FrameAncestors:
         return tenant.allowed_origins if tenant else ()
 
     return origins_for
+
+
+def _genesys_origin(app: web.Application) -> PlatformOrigin:
+    async def origin_for(tenant_id: str) -> str | None:
+        settings = await app[INTEGRATIONS].provider_settings(tenant_id, GENESYS)
+        return settings.host_origin if isinstance(settings, GenesysSettings) else None
+
+    return origin_for

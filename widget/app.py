@@ -8,16 +8,29 @@ The server mounts it under ``/widget/``::
 from __future__ import annotations
 
 import json
+import logging
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from .csp import STATIC_HEADERS, FrameAncestors, content_security_policy, tenant_origins
+from .csp import (
+    STATIC_HEADERS,
+    FrameAncestors,
+    PlatformOrigin,
+    content_security_policy,
+    same_origin,
+    tenant_origins,
+    valid_tenant_id,
+)
 
+_LOGGER = logging.getLogger(__name__)
 DIST_KEY = web.AppKey("widget_dist", Path)
 FRAME_ANCESTORS_KEY: web.AppKey[FrameAncestors] = web.AppKey("widget_frame_ancestors")
+GENESYS_ORIGIN_KEY: web.AppKey[PlatformOrigin] = web.AppKey("widget_genesys_origin")
+GENESYS_ENTRY = "genesys-entry"
 
 INDEX = "index.html"
 # Build output is flat: a plain file name, no directories, no dot files.
@@ -36,21 +49,33 @@ _CONTENT_TYPES = {
 NOT_BUILT_MESSAGE = "The widget has not been built; run: make widget"
 
 
-def create_widget_app(dist: Path, frame_ancestors: FrameAncestors) -> web.Application:
-    """Builds the sub-app serving ``dist`` (the output of ``npm run build``)."""
+def create_widget_app(
+    dist: Path, frame_ancestors: FrameAncestors, genesys_origin: PlatformOrigin | None = None
+) -> web.Application:
+    """Builds the sub-app serving ``dist`` (the output of ``npm run build``).
+
+    ``genesys_origin`` gives a tenant's Genesys Cloud desktop origin: ``/widget/genesys`` may
+    be framed by that origin only, and the generic page by it as well as the tenant's own list.
+    """
     app = web.Application(middlewares=[_security_headers])
     app[DIST_KEY] = dist
     app[FRAME_ANCESTORS_KEY] = frame_ancestors
+    app[GENESYS_ORIGIN_KEY] = genesys_origin or _no_platform
     app.router.add_get("", _redirect_to_slash)
     app.router.add_get("/", _index)
+    app.router.add_get("/genesys", _genesys_index, name=GENESYS_ENTRY)
     app.router.add_get("/{name}", _asset)
     return app
+
+
+async def _no_platform(tenant_id: str) -> str | None:
+    return None
 
 
 @web.middleware
 async def _security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Adds the CSP and hardening headers to every response, errors included."""
-    origins = await tenant_origins(request.app[FRAME_ANCESTORS_KEY], request.query.get("tenant"))
+    origins = await _frame_origins(request)
     headers = {"Content-Security-Policy": content_security_policy(origins), **STATIC_HEADERS}
     try:
         response = await handler(request)
@@ -59,6 +84,54 @@ async def _security_headers(request: web.Request, handler: Handler) -> web.Strea
         raise
     response.headers.update(headers)
     return response
+
+
+async def _frame_origins(request: web.Request) -> Sequence[str]:
+    """Who may frame this response: the Genesys entry only the tenant's Genesys desktop."""
+    tenant = request.query.get("tenant")
+    genesys = await _genesys_origin(request, tenant)
+    if request.match_info.route.name == GENESYS_ENTRY:
+        return [genesys] if genesys else []
+    origins = await tenant_origins(request.app[FRAME_ANCESTORS_KEY], tenant)
+    return [*origins, genesys] if genesys else origins
+
+
+async def _genesys_origin(request: web.Request, tenant: str | None) -> str | None:
+    tenant_id = valid_tenant_id(tenant)
+    if tenant_id is None:
+        return None
+    try:
+        return await request.app[GENESYS_ORIGIN_KEY](tenant_id)
+    except Exception:
+        # Fail closed: without the origin the page cannot be framed by Genesys.
+        _LOGGER.warning("Genesys origin lookup failed for tenant %s", tenant_id, exc_info=True)
+        return None
+
+
+async def _genesys_index(request: web.Request) -> web.StreamResponse:
+    """The widget inside a Genesys Cloud interaction, once ``gcHostOrigin`` checks out.
+
+    Genesys interpolates ``gcHostOrigin`` into the Application URL; it must be the tenant's
+    configured Genesys desktop, or the page refuses to load (protocols.md 2.4).
+    """
+    tenant = request.query.get("tenant")
+    expected = await _genesys_origin(request, tenant)
+    if expected is None:
+        raise _refused(404, "Genesys Cloud is not set up for this tenant (check ?tenant=).")
+    host = request.query.get("gcHostOrigin", "")
+    if not same_origin(host, expected):
+        raise _refused(
+            400,
+            f"gcHostOrigin {host!r} is not this tenant's Genesys Cloud desktop ({expected}); "
+            "check the Application URL of the Interaction Widget.",
+        )
+    return await _index(request)
+
+
+def _refused(status: int, message: str) -> web.HTTPException:
+    error = web.HTTPException(text=message, content_type="text/plain")
+    error.set_status(status)
+    return error
 
 
 async def _redirect_to_slash(request: web.Request) -> web.StreamResponse:

@@ -11,6 +11,9 @@ _LOGGER = logging.getLogger(__name__)
 FrameAncestors = Callable[[str], Awaitable[Sequence[str]]]
 """Returns the origins allowed to frame the widget for a tenant id; empty when unknown."""
 
+PlatformOrigin = Callable[[str], Awaitable[str | None]]
+"""Returns the origin of a tenant's platform desktop (e.g. Genesys Cloud), None if it has none."""
+
 TENANT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 # One CSP host-source with an explicit http(s) scheme, e.g. https://*.my.salesforce.com:443.
 # Anything else (spaces, ';', quotes, paths) could change the policy's meaning, so it is dropped.
@@ -50,6 +53,11 @@ def frame_ancestors_directive(origins: Iterable[str]) -> str:
 def content_security_policy(origins: Iterable[str]) -> str:
     """The full policy for a widget response."""
     return "; ".join((*BASE_POLICY, frame_ancestors_directive(origins)))
+
+
+def same_origin(left: str, right: str) -> bool:
+    """Whether two origins are the same, ignoring case and a trailing slash."""
+    return left.rstrip("/").lower() == right.rstrip("/").lower()
 
 
 async def tenant_origins(lookup: FrameAncestors, tenant: str | None) -> Sequence[str]:
