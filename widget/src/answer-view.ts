@@ -3,6 +3,7 @@
 import { copyText } from "./clipboard";
 import { element, safeHttpUrl } from "./dom";
 import type { ShownAnswer } from "./answer";
+import { sendButton, type SendText } from "./card";
 import type { Citation } from "./protocol";
 
 const LABELS: Record<ShownAnswer["phase"], string> = {
@@ -21,7 +22,7 @@ export class AnswerView {
   private shownText = "";
 
   /** Builds the panel and puts it right before `before` (the suggestions section). */
-  constructor(before: Element) {
+  constructor(before: Element, send?: SendText) {
     this.label = element("p", { className: "empty", attrs: { "data-testid": "answer-label" } });
     this.text = element("p", { className: "card__snippet", attrs: { "data-testid": "answer-text" } });
     this.sources = element("div", { className: "card__actions", attrs: { "data-testid": "answer-sources" } });
@@ -37,7 +38,10 @@ export class AnswerView {
       this.label,
       this.text,
       this.sources,
-      element("div", { className: "card__actions" }, [copy]),
+      element("div", { className: "card__actions" }, [
+        ...(send ? [sendButton("Send the answer to the customer", () => this.shownText, send)] : []),
+        copy,
+      ]),
     ]);
     this.section = element(
       "section",

@@ -8,7 +8,12 @@ import type { Suggestion } from "./protocol";
 export interface CardActions {
   used(suggestion: Suggestion): void;
   dismiss(suggestion: Suggestion): void;
+  /** Sends the snippet to the customer; absent where the platform has no agent actions. */
+  send?: SendText;
 }
+
+/** Sends text into the conversation as the agent; rejects with a message to show. */
+export type SendText = (text: string) => Promise<void>;
 
 const FEEDBACK_RESET_MS = 2_000;
 
@@ -63,7 +68,41 @@ function buttonRow(suggestion: Suggestion, actions: CardActions): HTMLElement {
   });
   const dismiss = button("Dismiss", `Dismiss: ${suggestion.title}`, "dismiss");
   dismiss.addEventListener("click", () => actions.dismiss(suggestion));
-  return element("div", { className: "card__actions" }, [copy, used, dismiss]);
+  const row = [copy, used, dismiss];
+  if (actions.send !== undefined) {
+    const send = actions.send;
+    row.unshift(sendButton(`Send to the customer: ${suggestion.title}`, () => suggestion.snippet, send, () => actions.used(suggestion)));
+  }
+  return element("div", { className: "card__actions" }, row);
+}
+
+/** A "Send" button: one send at a time, then "Sent" or the reason it failed. */
+export function sendButton(
+  accessibleName: string,
+  text: () => string,
+  send: SendText,
+  sent: () => void = () => undefined,
+): HTMLButtonElement {
+  const target = button("Send", accessibleName, "send");
+  target.addEventListener("click", () => {
+    if (target.disabled) {
+      return;
+    }
+    target.disabled = true;
+    target.textContent = "Sending…";
+    send(text()).then(
+      () => {
+        target.textContent = "Sent";
+        sent();
+      },
+      (err: unknown) => {
+        target.disabled = false;
+        target.textContent = "Send";
+        target.title = err instanceof Error ? err.message : "Not sent";
+      },
+    );
+  });
+  return target;
 }
 
 function button(label: string, accessibleName: string, action: string): HTMLButtonElement {

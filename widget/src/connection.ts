@@ -3,14 +3,17 @@
 
 import { io, type Socket } from "socket.io-client";
 
+import { randomId } from "./ids";
 import type {
   Ack,
+  ActionResult,
   AnswerDeltaEvent,
   AnswerDoneEvent,
   AnswerDroppedEvent,
   AnswerEvent,
   ClientToServerEvents,
   FeedbackAction,
+  IntegrationStatusEvent,
   ServerToClientEvents,
   Snapshot,
   StatusEvent,
@@ -40,6 +43,7 @@ export interface ConnectionListener {
   answerDelta(event: AnswerDeltaEvent): void;
   answerDone(event: AnswerDoneEvent): void;
   answerDropped(event: AnswerDroppedEvent): void;
+  integrationStatus(event: IntegrationStatusEvent): void;
   notice(message: string): void;
 }
 
@@ -48,9 +52,15 @@ export interface ConnectionOptions {
   token: string;
   /** A conversation named in the URL; when absent the widget follows `assigned`. */
   pinnedConversationId: string | null;
+  /** Told when the server refuses the connection for good (e.g. an expired token). */
+  onRefused?: (code: string, message: string) => void;
 }
 
+export type ActionEvent = "reply.send" | "notes.save";
+
 const ACK_TIMEOUT_MS = 10_000;
+const ACTION_ATTEMPTS = 3;
+const IN_PROGRESS_WAIT_MS = 1_000;
 
 /** Raised by `search` when the server refuses the query or does not answer. */
 export class RequestFailed extends Error {}
@@ -107,6 +117,54 @@ export class AgentConnection {
     });
   }
 
+  /**
+   * Sends a reply or saves notes; a timed-out attempt is retried with the same request id, so
+   * the server carries it out once however many attempts reach it.
+   */
+  async act(event: ActionEvent, text: string): Promise<ActionResult> {
+    const conversationId = this.conversationId;
+    if (conversationId === null) {
+      throw new RequestFailed("No conversation is open");
+    }
+    const payload = { conversation_id: conversationId, text, request_id: randomId() };
+    for (let attempt = 0; attempt < ACTION_ATTEMPTS; attempt += 1) {
+      let reply: Ack<ActionResult>;
+      try {
+        reply = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload);
+      } catch {
+        continue;
+      }
+      if (reply.ok) {
+        return reply;
+      }
+      if (reply.error.code !== "conflict") {
+        throw new RequestFailed(reply.error.message);
+      }
+      await new Promise((resolve) => window.setTimeout(resolve, IN_PROGRESS_WAIT_MS));
+    }
+    throw new RequestFailed("Not confirmed — check the conversation before trying again");
+  }
+
+  /** Uses a renewed session token: on this socket now, and for any reconnection later. */
+  renew(token: string): void {
+    this.socket.auth = { token };
+    if (!this.socket.connected) {
+      this.socket.connect();
+      return;
+    }
+    this.socket.timeout(ACK_TIMEOUT_MS).emit("session.renew", { token }, (err, reply) => {
+      if (err || !reply.ok) {
+        // The socket's old token may have lapsed meanwhile: reconnect with the new one.
+        this.socket.disconnect().connect();
+      }
+    });
+  }
+
+  /** Closes the socket for good (the session ended). */
+  close(): void {
+    this.socket.disconnect();
+  }
+
   private watchLink(): void {
     this.listener.linkChanged({ state: "connecting" });
     this.socket.on("connect", () => {
@@ -121,7 +179,9 @@ export class AgentConnection {
       if (this.socket.active) {
         this.listener.linkChanged({ state: "reconnecting" });
       } else {
-        this.listener.linkChanged({ state: "refused", ...refusalReason(err) });
+        const reason = refusalReason(err);
+        this.listener.linkChanged({ state: "refused", ...reason });
+        this.options.onRefused?.(reason.code, reason.message);
       }
     });
   }
@@ -138,6 +198,7 @@ export class AgentConnection {
     this.socket.on("answer.done", (e) => isCurrent(e) && this.listener.answerDone(e));
     this.socket.on("answer.dropped", (e) => isCurrent(e) && this.listener.answerDropped(e));
     this.socket.on("error", (e) => this.listener.notice(e.message || e.code));
+    this.socket.on("integration.status", (e) => this.listener.integrationStatus(e));
     this.socket.on("assigned", (event) => this.follow(event.conversation_id));
   }
 

@@ -10,6 +10,7 @@ import {
   type AnswerState,
 } from "./answer";
 import type { AnswerView } from "./answer-view";
+import type { SendText } from "./card";
 import { CardList } from "./card-list";
 import type { ConnectionListener, LinkStatus } from "./connection";
 import {
@@ -26,16 +27,24 @@ import type {
   AnswerDroppedEvent,
   AnswerEvent,
   FeedbackAction,
+  IntegrationStatusEvent,
   Snapshot,
   StatusEvent,
   Suggestion,
   SuggestionsEvent,
   TranscriptEvent,
 } from "./protocol";
+import type { IntegrationBanner } from "./integration-banner";
 import type { StatusView } from "./status-view";
 import type { TranscriptView } from "./transcript-view";
 
 export type SendFeedback = (suggestion: Suggestion, action: FeedbackAction) => void;
+
+/** What only some embeddings offer: Send on cards, and the platform connection banner. */
+export interface ControllerExtras {
+  send?: SendText;
+  banner?: IntegrationBanner;
+}
 
 export class WidgetController implements ConnectionListener {
   private state: ConversationState | null = null;
@@ -49,10 +58,12 @@ export class WidgetController implements ConnectionListener {
     cardsEmpty: HTMLElement,
     private readonly sendFeedback: SendFeedback,
     private readonly answerView: AnswerView,
+    private readonly extras: ControllerExtras = {},
   ) {
     this.cards = new CardList(cardContainer, cardsEmpty, {
       used: (s) => this.sendFeedback(s, "used"),
       dismiss: (s) => this.dismiss(s),
+      ...(extras.send ? { send: extras.send } : {}),
     });
     this.status.showConversation(null, null);
   }
@@ -125,6 +136,10 @@ export class WidgetController implements ConnectionListener {
 
   notice(message: string): void {
     this.status.notice(message);
+  }
+
+  integrationStatus(event: IntegrationStatusEvent): void {
+    this.extras.banner?.update(event);
   }
 
   private dismiss(suggestion: Suggestion): void {

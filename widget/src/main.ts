@@ -1,25 +1,40 @@
 // Entry point: reads the launch URL, finds the page's elements and wires the pieces together.
 
 import { AnswerView } from "./answer-view";
+import type { SendText } from "./card";
 import { AgentConnection } from "./connection";
 import { WidgetController } from "./controller";
 import { required } from "./dom";
-import { parseLaunchParams, scrubTokenFromLocation } from "./params";
+import { startGenesys } from "./genesys";
+import { IntegrationBanner } from "./integration-banner";
+import { NotesPanel } from "./notes-panel";
+import { parseLaunchParams, scrubTokenFromLocation, type LaunchParams } from "./params";
 import { SearchPanel } from "./search";
 import { resolveToken } from "./session-token";
 import { StatusView } from "./status-view";
 import { TranscriptView } from "./transcript-view";
 
+interface OpenOptions {
+  /** Offer Send on cards and the answer, and the wrap-up notes form (Genesys). */
+  agentActions: boolean;
+  onRefused?: (code: string, message: string) => void;
+}
+
 function start(): void {
   const params = parseLaunchParams(new URL(window.location.href));
   scrubTokenFromLocation();
-  const token = resolveToken(params.token, params.tenant);
-
   const status = new StatusView(
     required("connection-status", HTMLElement),
     required("conversation-status", HTMLElement),
     required("notice", HTMLElement),
   );
+  if (params.genesys) {
+    startGenesys(params, (token, onRefused) =>
+      openWidget(params, status, token, { agentActions: true, onRefused }),
+    );
+    return;
+  }
+  const token = resolveToken(params.token, params.tenant);
   if (token === null) {
     status.showLink({
       state: "refused",
@@ -28,8 +43,22 @@ function start(): void {
     });
     return;
   }
+  openWidget(params, status, token, { agentActions: false });
+}
 
+/** Connects with `token` and wires the live views to the connection. */
+function openWidget(
+  params: LaunchParams,
+  status: StatusView,
+  token: string,
+  options: OpenOptions,
+): AgentConnection {
   let connection: AgentConnection | null = null;
+  const send: SendText | undefined = options.agentActions
+    ? async (text) => {
+        await connection?.act("reply.send", text);
+      }
+    : undefined;
   const suggestionsSection = required("suggestions", HTMLElement).closest("section");
   if (suggestionsSection === null) {
     throw new Error("widget page is missing the suggestions section");
@@ -44,17 +73,33 @@ function start(): void {
     required("suggestions", HTMLElement),
     required("suggestions-empty", HTMLElement),
     (suggestion, action) => connection?.feedback(suggestion.id, action),
-    new AnswerView(suggestionsSection),
+    new AnswerView(suggestionsSection, send),
+    { banner: new IntegrationBanner(required("integration-banner", HTMLElement)), ...(send ? { send } : {}) },
   );
   if (params.conversationId !== null) {
     controller.conversationChanged(params.conversationId);
   }
-  connection = new AgentConnection(
-    { origin: window.location.origin, token, pinnedConversationId: params.conversationId },
+  const live = new AgentConnection(
+    {
+      origin: window.location.origin,
+      token,
+      pinnedConversationId: params.conversationId,
+      ...(options.onRefused ? { onRefused: options.onRefused } : {}),
+    },
     controller,
   );
-
-  const live = connection;
+  connection = live;
+  if (options.agentActions) {
+    new NotesPanel(
+      required("notes-section", HTMLElement),
+      required("notes-form", HTMLFormElement),
+      required("notes-input", HTMLTextAreaElement),
+      required("notes-status", HTMLElement),
+      async (text) => {
+        await live.act("notes.save", text);
+      },
+    );
+  }
   new SearchPanel(
     {
       form: required("search-form", HTMLFormElement),
@@ -67,6 +112,7 @@ function start(): void {
     (query) => live.search(query),
     (suggestion, action) => live.feedback(suggestion.id, action),
   );
+  return live;
 }
 
 start();

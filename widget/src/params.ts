@@ -10,13 +10,16 @@ export interface LaunchParams {
   tenant: string | null;
   conversationId: string | null;
   token: string | null;
+  /** Opened as a Genesys Cloud interaction widget (`/widget/genesys`): the agent signs in. */
+  genesys: boolean;
 }
 
-const CONVERSATION_KEYS = ["conversation", "gcConversationId"] as const;
+const CONVERSATION_KEYS = ["conversation", "conversationId", "gcConversationId"] as const;
 
 function nonEmpty(value: string | null): string | null {
   const trimmed = value?.trim() ?? "";
-  return trimmed === "" ? null : trimmed;
+  // A placeholder Genesys did not fill in (`{{gcConversationId}}`) is no value.
+  return trimmed === "" || trimmed.startsWith("{{") ? null : trimmed;
 }
 
 /** Parses the query and fragment of a widget URL. */
@@ -31,6 +34,7 @@ export function parseLaunchParams(url: URL): LaunchParams {
     tenant: nonEmpty(query.get("tenant")),
     conversationId,
     token: nonEmpty(fragment.get("token")),
+    genesys: /\/genesys\/?$/.test(url.pathname),
   };
 }
 

@@ -95,6 +95,27 @@ export interface AnswerDroppedEvent {
   reason: string;
 }
 
+/** A platform connection's state, pushed to every widget of the tenant when it changes. */
+export interface IntegrationStatusEvent {
+  provider: string;
+  integration_id?: string;
+  state: "connecting" | "connected" | "reconnecting" | "auth_failed" | "config_error" | "stopped";
+  message: string | null;
+}
+
+/** The acknowledgement of `reply.send` / `notes.save`; the same for every retry of a request. */
+export interface ActionResult {
+  request_id: string;
+  conversation_id: string;
+  message_id: string | null;
+}
+
+export interface ActionPayload {
+  conversation_id: string;
+  text: string;
+  request_id: string;
+}
+
 export interface ErrorPayload {
   code: string;
   message: string;
@@ -115,6 +136,7 @@ export interface ServerToClientEvents {
   "answer.delta": (event: AnswerDeltaEvent) => void;
   "answer.done": (event: AnswerDoneEvent) => void;
   "answer.dropped": (event: AnswerDroppedEvent) => void;
+  "integration.status": (event: IntegrationStatusEvent) => void;
   error: (error: ErrorPayload) => void;
 }
 
@@ -129,4 +151,7 @@ export interface ClientToServerEvents {
     payload: { conversation_id: string; suggestion_id: string; action: FeedbackAction },
     ack: (reply: Ack) => void,
   ) => void;
+  "reply.send": (payload: ActionPayload, ack: (reply: Ack<ActionResult>) => void) => void;
+  "notes.save": (payload: ActionPayload, ack: (reply: Ack<ActionResult>) => void) => void;
+  "session.renew": (payload: { token: string }, ack: (reply: Ack<{ expires_at: number }>) => void) => void;
 }

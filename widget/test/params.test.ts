@@ -9,7 +9,24 @@ test("tenant and conversation come from the query, the token from the fragment",
   const params = parseLaunchParams(
     new URL("https://cuecard.example/widget/?tenant=acme&conversation=c-1#token=abc.def.ghi"),
   );
-  assert.deepEqual(params, { tenant: "acme", conversationId: "c-1", token: "abc.def.ghi" });
+  assert.deepEqual(params, {
+    tenant: "acme",
+    conversationId: "c-1",
+    token: "abc.def.ghi",
+    genesys: false,
+  });
+});
+
+test("the Genesys entry reads the interpolated conversation and ignores empty placeholders", () => {
+  const params = parseLaunchParams(
+    new URL("https://x.example/widget/genesys?tenant=acme&conversationId=g-1&gcHostOrigin=h"),
+  );
+  assert.equal(params.genesys, true);
+  assert.equal(params.conversationId, "g-1");
+  const raw = parseLaunchParams(
+    new URL("https://x.example/widget/genesys?tenant=acme&conversationId={{gcConversationId}}"),
+  );
+  assert.equal(raw.conversationId, null);
 });
 
 test("gcConversationId is an alias of conversation", () => {

@@ -1,0 +1,54 @@
+// The sign-in strip of the Genesys widget: who is signed in, or a button to sign in (again).
+
+export type AccountState =
+  | { state: "signed-out" }
+  | { state: "signing-in" }
+  | { state: "signed-in"; name: string }
+  | { state: "failed"; code: string; message: string }
+  | { state: "expired"; message: string };
+
+/** The text shown for a state; the server's message explains failures such as the org check. */
+export function accountLabel(account: AccountState): string {
+  switch (account.state) {
+    case "signed-out":
+      return "Sign in to see suggestions for this conversation";
+    case "signing-in":
+      return "Signing in…";
+    case "signed-in":
+      return `Signed in as ${account.name}`;
+    case "failed":
+      return account.code === "wrong_organization"
+        ? `Wrong organization: ${account.message}`
+        : account.message;
+    case "expired":
+      return `Session expired — sign in again (${account.message})`;
+  }
+}
+
+export class AccountView {
+  constructor(
+    private readonly box: HTMLElement,
+    private readonly label: HTMLElement,
+    private readonly button: HTMLButtonElement,
+  ) {
+    this.box.hidden = false;
+  }
+
+  /** Calls `signIn` on each click of the sign-in button. */
+  onSignIn(signIn: () => void): void {
+    this.button.addEventListener("click", signIn);
+  }
+
+  show(account: AccountState): void {
+    this.label.textContent = accountLabel(account);
+    this.box.dataset["state"] = account.state;
+    if (account.state === "failed") {
+      this.box.dataset["code"] = account.code;
+    } else {
+      delete this.box.dataset["code"];
+    }
+    const offered = account.state !== "signed-in" && account.state !== "signing-in";
+    this.button.hidden = !offered;
+    this.button.textContent = account.state === "signed-out" ? "Sign in with Genesys Cloud" : "Sign in again";
+  }
+}

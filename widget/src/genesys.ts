@@ -1,0 +1,69 @@
+// The Genesys Cloud interaction widget: sign in through the popup, then open the live widget
+// with the session token, keep the session renewed, and offer sign-in again when it ends.
+
+import { AccountView } from "./account-view";
+import type { AgentConnection } from "./connection";
+import { required } from "./dom";
+import { SignInFailed, signInWithPopup } from "./genesys-login";
+import type { LaunchParams } from "./params";
+import { refreshOverHttp, SessionKeeper, type AgentSession } from "./session";
+
+/** Opens the live widget for a session token; `onRefused` hears a refused connection. */
+export type OpenWidget = (
+  token: string,
+  onRefused: (code: string, message: string) => void,
+) => AgentConnection;
+
+const SESSION_REFUSALS = new Set(["token_expired", "unauthenticated", "genesys_session_expired"]);
+
+export function startGenesys(params: LaunchParams, open: OpenWidget): void {
+  const origin = window.location.origin;
+  const account = new AccountView(
+    required("account", HTMLElement),
+    required("account-status", HTMLElement),
+    required("sign-in", HTMLButtonElement),
+  );
+  const tenant = params.tenant;
+  if (tenant === null) {
+    account.show({ state: "failed", code: "invalid_input", message: "The widget URL names no tenant" });
+    return;
+  }
+  let connection: AgentConnection | null = null;
+  let keeper: SessionKeeper | null = null;
+
+  const ended = (message: string): void => {
+    keeper?.stop();
+    keeper = null;
+    account.show({ state: "expired", message });
+  };
+  const signedIn = (session: AgentSession): void => {
+    account.show({ state: "signed-in", name: session.agent.name });
+    keeper?.stop();
+    keeper = new SessionKeeper(session, refreshOverHttp(origin), {
+      renewed: (renewed) => connection?.renew(renewed.token),
+      ended: (error) => {
+        connection?.close();
+        ended(error.message);
+      },
+    });
+    if (connection === null) {
+      connection = open(session.token, (code, message) => {
+        if (SESSION_REFUSALS.has(code)) {
+          ended(message);
+        }
+      });
+    } else {
+      connection.renew(session.token);
+    }
+  };
+
+  account.show({ state: "signed-out" });
+  account.onSignIn(() => {
+    account.show({ state: "signing-in" });
+    // Opened synchronously inside the click handler, so the browser allows the popup.
+    signInWithPopup(origin, tenant).then(signedIn, (err: unknown) => {
+      const error = err instanceof SignInFailed ? err.error : { code: "refused", message: String(err) };
+      account.show({ state: "failed", ...error });
+    });
+  });
+}
