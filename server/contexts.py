@@ -189,7 +189,12 @@ async def agent_auth_ctx(app: web.Application) -> AsyncIterator[None]:
         return await app[INTEGRATIONS].provider_settings(tenant_id, provider)
 
     async def provider_of(tenant_id: str, conversation_id: str) -> str | None:
-        return (await app[STATE].meta(tenant_id, conversation_id)).provider
+        known = (await app[STATE].meta(tenant_id, conversation_id)).provider
+        if known is not None:
+            return known
+        # A widget may act before cuecard saw the conversation's first event; Genesys itself
+        # refuses a conversation the agent is not on.
+        return GENESYS if await provider_settings(tenant_id, GENESYS) is not None else None
 
     timeout = aiohttp.ClientTimeout(total=20, sock_connect=10)
     async with aiohttp.ClientSession(timeout=timeout) as session:
