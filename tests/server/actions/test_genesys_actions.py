@@ -183,3 +183,24 @@ async def test_a_burst_of_actions_is_refused(ada: Widget, genesys_world: Genesys
     assert [ack["ok"] for ack in acks] == [True] * 10 + [False]
     assert acks[-1]["error"]["code"] == "rate_limited"
     assert len(sent_texts(genesys_world, "c-1")) == 10
+
+
+async def test_a_genesys_token_near_expiry_is_renewed_with_its_refresh_token(
+    client: TestClient[Any, Any],
+    connect_widget: Connect,
+    api_keys: dict[str, str],
+    genesys_world: GenesysWorld,
+) -> None:
+    # Tokens that live 60 s are inside the renewal margin from the start.
+    genesys_world.token_ttl = 60
+    session = await sign_in(client)
+    await genesys_conversation(client, api_keys["acme"], genesys_world, "c-1", "u-ada")
+    widget = await connect_widget(token=session["token"])
+    await widget.call("join", {"conversation_id": "c-1"})
+    ack = await widget.call(
+        "reply.send", {"conversation_id": "c-1", "text": "Hello", "request_id": "req-0100"}
+    )
+    assert ack["ok"], ack
+    ada_tokens = [token for token in genesys_world.tokens.values() if token.user_id == "u-ada"]
+    assert len(ada_tokens) == 2
+    assert sent_texts(genesys_world, "c-1") == ["Hello"]
