@@ -1,1 +1,2 @@
-"""Authentication: agent session tokens (Socket.IO, widget) and tenant API keys (REST)."""
+"""Authentication: agent sign-in with platforms (Genesys Cloud), agent sessions and tokens
+(Socket.IO, widget), and tenant API keys (REST)."""

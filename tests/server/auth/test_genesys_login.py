@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiohttp.test_utils import TestClient
 
+from server.app import create_app
 from server.auth.tokens import TokenService
 from server.keys import SUPERVISOR
 from tests.doubles.genesys.world import GenesysWorld
+from tests.fixtures.app import make_settings
 from tests.fixtures.genesys import (
     NONCE,
     REDIRECT_URI,
+    WATCHING_SPEC,
     add_integration,
     callback,
     log_in_at_genesys,
@@ -175,3 +179,18 @@ async def test_the_genesys_token_never_reaches_logs_pages_or_urls(
     assert user_tokens, "the sign-in issued no Genesys token"
     for value in user_tokens:
         assert all(value not in text for text in seen)
+
+
+async def test_behind_https_the_login_cookie_is_secure(
+    aiohttp_client: Any, tmp_path: Path, api_keys: dict[str, str], genesys_url: str
+) -> None:
+    settings = make_settings(tmp_path, public_url="https://cuecard.example")
+    client = await aiohttp_client(create_app(settings, providers={"genesys": WATCHING_SPEC}))
+    await add_integration(client, api_keys["acme"], genesys_url)
+    response = await client.get(
+        "/auth/genesys/login", params={"tenant": "acme", "nonce": NONCE}, allow_redirects=False
+    )
+    [cookie] = response.cookies.values()
+    assert cookie["secure"] is True
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+    assert query["redirect_uri"] == ["https://cuecard.example/auth/genesys/callback"]
