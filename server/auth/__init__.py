@@ -1,2 +1,1 @@
-"""Authentication: agent sign-in with platforms (Genesys Cloud), agent sessions and tokens
-(Socket.IO, widget), and tenant API keys (REST)."""
+"""Authentication: platform sign-in (Genesys Cloud), agent sessions and tokens, API keys."""
