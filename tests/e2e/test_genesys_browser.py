@@ -27,16 +27,19 @@ from playwright.sync_api import Browser, FrameLocator, Page, expect, sync_playwr
 from server.app import create_app
 from tests.doubles.genesys.actions import web_messaging_conversation
 from tests.doubles.genesys.app import create_double
+from tests.doubles.genesys.messaging import WebMessaging
 from tests.doubles.genesys.world import GenesysWorld, OAuthClient
 from tests.e2e.test_widget_browser import CHROMIUM, CHROMIUM_ARGS
-from tests.fixtures.app import customer_says, event, make_settings, seed_tenants
-from tests.fixtures.genesys import AGENT_CLIENT, WATCHING_SPEC, integration_body, make_world
+from tests.fixtures.app import make_settings, seed_tenants
+from tests.fixtures.genesys import AGENT_CLIENT, integration_body, make_world
 from tests.fixtures.network import free_port
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 DIST = REPO / "widget" / "dist"
+QUEUE = "queue-support"
+ROUTER = "my router keeps dropping, the lights go orange"
 SANDBOX = "allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox"
 T = TypeVar("T")
 
@@ -132,10 +135,10 @@ async def start_site(
     site = Site(cuecard=cuecard, desktop=desktop, world=world, api_key=keys["acme"], run=run)
     runners = [
         await serve(create_double(world), double_port),
-        await serve(create_app(settings, providers={"genesys": WATCHING_SPEC}), cuecard_port),
+        await serve(create_app(settings), cuecard_port),
         await serve(desktop_app(lambda: site), desktop_port),
     ]
-    body = integration_body(double, desktop_origin=desktop)
+    body = integration_body(double, desktop_origin=desktop, queue_ids=[QUEUE])
     await post(site, "/api/v1/integrations", body)
     return site, runners
 
@@ -239,16 +242,15 @@ def test_the_agent_signs_in_through_the_popup_and_the_widget_connects(
     assert all(value not in page_html for value in user_tokens)
 
 
-def test_a_suggested_reply_is_sent_into_the_genesys_conversation(
+def test_suggestions_for_a_web_messaging_conversation_and_a_reply_back_to_genesys(
     desktop: Desktop, site: Site
 ) -> None:
     sign_in(desktop)
+    site.run(subscribed(site.world, "v2.users.u-ada.conversations"))
     conversation_id = desktop.conversation_id
-    started = event("conversation.started", f"{conversation_id}-s", conversation_id)
-    said = customer_says(
-        f"{conversation_id}-m1", "How do I reset my router?", conversation_id=conversation_id
-    )
-    ingest(site, [{**started, "provider": "genesys"}, {**said, "provider": "genesys"}])
+    site.run(customer_writes(site.world, conversation_id, ROUTER))
+    transcript = desktop.widget.get_by_test_id("transcript-line")
+    expect(transcript.first).to_contain_text(ROUTER, timeout=15_000)
     card = desktop.widget.locator("#suggestions").get_by_test_id("suggestion-card").first
     expect(card).to_be_visible(timeout=15_000)
     snippet = card.locator(".card__snippet").inner_text()
@@ -256,9 +258,14 @@ def test_a_suggested_reply_is_sent_into_the_genesys_conversation(
     send.click()
     expect(send).to_have_text("Sent")
     assert wait_for(lambda: outbound(site.world, conversation_id)) == [snippet]
+    # Genesys announces the agent's message like any other: it comes back as the agent's line.
+    expect(transcript.nth(1)).to_contain_text(snippet[:40], timeout=15_000)
 
 
 def test_wrap_up_notes_are_saved_in_genesys(desktop: Desktop, site: Site) -> None:
+    site.world.conversations[desktop.conversation_id] = web_messaging_conversation(
+        desktop.conversation_id, "u-ada", queue_id=QUEUE
+    )
     sign_in(desktop)
     desktop.widget.get_by_test_id("notes-input").fill("Router reset explained; all good.")
     desktop.widget.get_by_test_id("notes-save").click()
@@ -286,6 +293,18 @@ def wait_for(read: Callable[[], list[str]], within: float = 10.0) -> list[str]:
     return read()
 
 
-def ingest(site: Site, events: list[dict[str, Any]]) -> None:
-    """POST canonical events to cuecard from the test thread."""
-    site.run(post(site, "/api/v1/events", {"events": events}))
+async def subscribed(world: GenesysWorld, topic: str) -> None:
+    """Wait until a connected notification channel of the double is subscribed to ``topic``."""
+    async with asyncio.timeout(15):
+        while True:
+            if any(topic in channel.topics for channel in world.channels.live()):
+                return
+            await asyncio.sleep(0.05)
+
+
+async def customer_writes(world: GenesysWorld, conversation_id: str, text: str) -> None:
+    """In the double: a web-messaging customer arrives, Ada answers, the customer writes."""
+    chat = WebMessaging(world, conversation_id, queue_id=QUEUE)
+    chat.arrive()
+    chat.assign("u-ada")
+    chat.customer_says(text)

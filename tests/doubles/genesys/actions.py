@@ -1,28 +1,30 @@
-"""The double's agent actions: read a conversation, send a message on the agent's web-messaging
-communication, save the agent's wrap-up.
+"""The double's agent actions: send a message on the agent's web-messaging communication, save
+the agent's wrap-up. (Conversation reads are in :mod:`tests.doubles.genesys.conversations`.)
 
 Endpoints and bodies per platform-client-sdk ConversationsApi (cited in docs/genesys.md):
 
-- ``GET /api/v2/conversations/{conversationId}`` -> Conversation
 - ``POST /api/v2/conversations/messages/{conversationId}/communications/{communicationId}/messages``
   body AdditionalMessage (``textBody`` required, at most 2,000 characters) -> MessageData
 - ``POST /api/v2/conversations/messages/{conversationId}/participants/{participantId}/
   communications/{communicationId}/wrapup`` body WrapupInput -> 202 Accepted
 
 ``world.conversations`` holds Conversation bodies: ``participants[]`` with ``id``, ``purpose``,
-``userId`` and ``messages[]`` (communications ``{id, state, type}``). Only a user token of the
-agent participant that owns the communication may act on it.
+``userId`` and ``messages[]`` (communications ``{id, state, type, messages[]}``). Only a user
+token of the agent participant that owns the communication may act on it. A sent message is
+stored, listed on the agent's communication and announced on the conversation's topics, as
+Genesys does for any agent message.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
+from tests.doubles.genesys.conversations import messages_topic_body
+from tests.doubles.genesys.messaging import message_data, timestamp
 from tests.doubles.genesys.world import GenesysWorld, Token, error_body
 
 MAX_TEXT = 2000
@@ -31,26 +33,23 @@ MAX_TEXT = 2000
 def install(app: web.Application, world: GenesysWorld) -> None:
     """Add the conversation read and the two agent actions."""
 
-    async def get_conversation(request: web.Request) -> web.Response:
-        world.bearer(request)
-        return web.json_response(_conversation(world, request.match_info["conversation_id"]))
-
     async def send_message(request: web.Request) -> web.Response:
         token = world.bearer(request)
         conversation = _conversation(world, request.match_info["conversation_id"])
-        _owned_communication(conversation, token, None, request.match_info["communication_id"])
+        _, communication = _owned_communication(
+            conversation, token, None, request.match_info["communication_id"]
+        )
         body = await _json_object(request)
         text = body.get("textBody")
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
             raise _error(400, "bad.request", f"textBody is required (1-{MAX_TEXT} characters)")
-        message = _message_data(conversation["id"], text)
-        world.messages[message["id"]] = message
+        message = _post(world, conversation, communication, text)
         return web.json_response(message)
 
     async def save_wrapup(request: web.Request) -> web.Response:
         token = world.bearer(request)
         conversation = _conversation(world, request.match_info["conversation_id"])
-        participant = _owned_communication(
+        participant, _ = _owned_communication(
             conversation,
             token,
             request.match_info["participant_id"],
@@ -60,7 +59,6 @@ def install(app: web.Application, world: GenesysWorld) -> None:
         return web.Response(status=202)
 
     base = "/api/v2/conversations/messages/{conversation_id}"
-    app.router.add_get("/api/v2/conversations/{conversation_id}", get_conversation)
     app.router.add_post(base + "/communications/{communication_id}/messages", send_message)
     app.router.add_post(
         base + "/participants/{participant_id}/communications/{communication_id}/wrapup",
@@ -85,8 +83,8 @@ def _conversation(world: GenesysWorld, conversation_id: str) -> dict[str, Any]:
 
 def _owned_communication(
     conversation: dict[str, Any], token: Token, participant_id: str | None, communication_id: str
-) -> dict[str, Any]:
-    """The agent participant of the token's user that owns the communication; 403 otherwise."""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The token's user's agent participant and its communication; 403 otherwise."""
     if token.user_id is None:
         raise _error(403, "not.authorized", "Only a user token may act for an agent.")
     for participant in conversation.get("participants", []):
@@ -94,9 +92,9 @@ def _owned_communication(
             continue
         if participant_id is not None and participant.get("id") != participant_id:
             continue
-        if any(comm.get("id") == communication_id for comm in participant.get("messages", [])):
-            found: dict[str, Any] = participant
-            return found
+        for communication in participant.get("messages", []):
+            if communication.get("id") == communication_id:
+                return participant, communication
     raise _error(403, "not.authorized", "The user is not the agent on this communication.")
 
 
@@ -110,18 +108,29 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def _message_data(conversation_id: str, text: str) -> dict[str, Any]:
-    message_id = secrets.token_hex(16)
-    return {
-        "id": message_id,
-        "conversationId": conversation_id,
-        "direction": "outbound",
-        "messengerType": "webmessaging",
-        "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-        "status": "sent",
-        "textBody": text,
-        "normalizedMessage": {"id": message_id, "type": "Text", "text": text},
-    }
+def _post(
+    world: GenesysWorld, conversation: dict[str, Any], communication: dict[str, Any], text: str
+) -> dict[str, Any]:
+    """Store an agent message, list it on the communication and announce the change."""
+    message_id = f"m-{secrets.token_hex(6)}"
+    at = timestamp()
+    message = message_data(message_id, conversation["id"], text, direction="outbound", at=at)
+    world.messages[message_id] = message
+    communication.setdefault("messages", []).append(
+        {"messageId": message_id, "messageTime": at, "messageStatus": "sent"}
+    )
+    _announce(world, conversation)
+    return message
+
+
+def _announce(world: GenesysWorld, conversation: dict[str, Any]) -> None:
+    """Publish the conversation on its queues' and users' topics (protocols.md 1.6)."""
+    participants = conversation.get("participants", [])
+    owners = {f"v2.routing.queues.{p['queueId']}" for p in participants if p.get("queueId")}
+    owners |= {f"v2.users.{p['userId']}" for p in participants if p.get("userId")}
+    for owner in sorted(owners):
+        world.channels.publish(f"{owner}.conversations", conversation)
+        world.channels.publish(f"{owner}.conversations.messages", messages_topic_body(conversation))
 
 
 def _wrapup(body: dict[str, Any]) -> dict[str, Any]:
