@@ -60,6 +60,7 @@ from server.queues.resolver import RouteResolver
 from server.queues.sync import ConfigSync
 from server.realtime.namespace import AgentNamespace
 from server.realtime.rooms import Broadcaster
+from server.realtime.server import close_fanout
 from server.state.base import StateStore
 from server.state.memory import MemoryState
 from server.state.redis import RedisState
@@ -178,6 +179,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     yield
     await sio.shutdown()
+    await close_fanout(sio)
 
 
 async def agent_auth_ctx(app: web.Application) -> AsyncIterator[None]:

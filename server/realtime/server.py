@@ -52,3 +52,14 @@ def create_socket_server(settings: Settings) -> socketio.AsyncServer:
     # the change to this server rather than every aiohttp engineio server in the process.
     sio.eio._async = {**sio.eio._async, "websocket": UncompressedWebSocket}
     return sio
+
+
+async def close_fanout(sio: socketio.AsyncServer) -> None:
+    """Release the Redis connections of the fan-out manager.
+
+    python-socketio's AsyncRedisManager (5.16) has no close method; its client would
+    otherwise outlive the server until garbage collection.
+    """
+    redis = getattr(sio.manager, "redis", None)
+    if redis is not None:
+        await redis.aclose()
