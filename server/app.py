@@ -10,6 +10,7 @@ from aiohttp import web
 import widget
 from providers.base import PullAdapter
 from providers.registry import AdapterSpec, storable_specs
+from server.admin.app import create_admin_app
 from server.answers.sources import StoredLlmIntegrations
 from server.api.integrations import routes as integration_routes
 from server.api.knowledge import routes as knowledge_routes
@@ -20,6 +21,7 @@ from server.api.tenant import routes as tenant_routes
 from server.auth.tokens import TokenService
 from server.config import Settings
 from server.contexts import (
+    admin_ctx,
     answers_ctx,
     assistant_ctx,
     config_bus_ctx,
@@ -27,6 +29,7 @@ from server.contexts import (
     listeners_ctx,
     queues_ctx,
     realtime_ctx,
+    services_ctx,
     state_ctx,
     store_ctx,
 )
@@ -44,7 +47,7 @@ from server.keys import (
     TOKENS,
 )
 from server.metrics import Metrics
-from server.middlewares import api_key_middleware, errors_middleware
+from server.middlewares import errors_middleware, principal_middleware
 from server.queues.secrets import INTEGRATION_SECRETS_CONTEXT, SecretBox
 from server.realtime.server import create_socket_server
 from server.routes import routes as ops_routes
@@ -68,7 +71,7 @@ def create_app(
         raise ValueError("settings.secret_key must be set before creating the app")
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[errors_middleware, api_key_middleware],
+        middlewares=[errors_middleware, principal_middleware],
     )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
@@ -83,10 +86,12 @@ def create_app(
     app.cleanup_ctx.extend(
         [
             store_ctx,
+            admin_ctx,
             state_ctx,
             config_bus_ctx,
             assistant_ctx,
             queues_ctx,
+            services_ctx,
             answers_ctx,
             realtime_ctx,
             integrations_ctx,
@@ -105,6 +110,7 @@ def create_app(
     )
     for api_routes in api:
         app.add_routes(api_routes)
+    app.add_subapp("/admin/", create_admin_app())
     app.add_subapp("/widget/", create_widget_app(_widget_dist(settings), _frame_ancestors(app)))
     return app
 

@@ -14,7 +14,11 @@ from redis.asyncio import Redis
 from server.answers.client import ChatClient
 from server.answers.service import AnswerService
 from server.assist.engine import HybridAssistant
+from server.auth.admins import AdminService
 from server.auth.apikeys import ApiKeyAuthenticator
+from server.auth.passwords import Passwords
+from server.auth.sessions import SessionService
+from server.auth.throttle import LoginThrottle
 from server.ingest.listeners import run_listener
 from server.ingest.pipeline import Pipeline
 from server.ingest.records import StoreRecorder
@@ -22,6 +26,7 @@ from server.integrations.models import IntegrationStatus
 from server.integrations.service import IntegrationService
 from server.integrations.supervisor import Supervisor
 from server.keys import (
+    ADMINS,
     ANSWERS,
     API_KEYS,
     ASSISTANT,
@@ -35,11 +40,13 @@ from server.keys import (
     PIPELINE,
     PROVIDERS,
     ROUTES,
+    SESSIONS,
     SETTINGS,
     SOCKETS,
     STATE,
     STORE,
     SUPERVISOR,
+    TENANTS,
     TOKENS,
 )
 from server.queues.bus import ConfigBus
@@ -47,6 +54,7 @@ from server.queues.resolver import RouteResolver
 from server.queues.sync import ConfigSync
 from server.realtime.namespace import AgentNamespace
 from server.realtime.rooms import Broadcaster
+from server.services.tenants import TenantService
 from server.state.base import StateStore
 from server.state.memory import MemoryState
 from server.state.redis import RedisState
@@ -63,6 +71,18 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     app[API_KEYS] = ApiKeyAuthenticator(store.api_keys)
     yield
     await store.aclose()
+
+
+async def admin_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Admin accounts and sessions; sessions that expired while the server was down go."""
+    store, settings = app[STORE], app[SETTINGS]
+    app[ADMINS] = AdminService(store, Passwords(), LoginThrottle())
+    sessions = SessionService(
+        store, idle_seconds=settings.admin_idle_seconds, max_seconds=settings.admin_max_seconds
+    )
+    app[SESSIONS] = sessions
+    await sessions.purge()
+    yield
 
 
 async def state_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -135,6 +155,12 @@ async def queues_ctx(app: web.Application) -> AsyncIterator[None]:
     for tenant in await store.tenants.list():
         await assistant.set_dense(tenant.id, tenant.dense_retrieval)
     app[CONFIG_BUS].deliver_to(sync.apply, sync.resync)
+    yield
+
+
+async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The operations the REST API and the admin pages share."""
+    app[TENANTS] = TenantService(app[STORE], app[CONFIG_SYNC])
     yield
 
 

@@ -45,7 +45,7 @@ MAX_BATCH_DOCUMENTS = 500
 
 async def _own_kb(request: web.Request) -> KnowledgeBase:
     kb = await request.app[STORE].knowledge_bases.get(
-        request_tenant(request), request.match_info["kb_id"]
+        await request_tenant(request), request.match_info["kb_id"]
     )
     if kb is None:
         raise not_found("knowledge base")
@@ -60,7 +60,7 @@ async def _kb_out(request: web.Request, kb: KnowledgeBase) -> KnowledgeBaseOut:
 @api_doc(response=KnowledgeBaseOut, items=True)
 async def list_knowledge_bases(request: web.Request) -> web.Response:
     """The tenant's knowledge bases, by name."""
-    kbs = await request.app[STORE].knowledge_bases.list(request_tenant(request))
+    kbs = await request.app[STORE].knowledge_bases.list(await request_tenant(request))
     return items_out([await _kb_out(request, kb) for kb in kbs])
 
 
@@ -71,7 +71,7 @@ async def create_knowledge_base(request: web.Request) -> web.Response:
     body = await read_model(request, KnowledgeBaseIn)
     store = request.app[STORE]
     kb = await store.knowledge_bases.create(
-        request_tenant(request), body.name, is_default=body.is_default
+        await request_tenant(request), body.name, is_default=body.is_default
     )
     await request.app[CONFIG_SYNC].knowledge_base_changed(kb, created=True)
     return json_out(KnowledgeBaseOut.of(kb, 0), status=201)

@@ -21,7 +21,7 @@ INTEGRATION = INTEGRATIONS + "/{integration_id}"
 @api_doc(response=LlmIntegrationOut, items=True)
 async def list_integrations(request: web.Request) -> web.Response:
     """The tenant's integrations, by name."""
-    integrations = await request.app[STORE].llm_integrations.list(request_tenant(request))
+    integrations = await request.app[STORE].llm_integrations.list(await request_tenant(request))
     return items_out([LlmIntegrationOut.of(item) for item in integrations])
 
 
@@ -32,7 +32,7 @@ async def create_integration(request: web.Request) -> web.Response:
     body = await read_model(request, LlmIntegrationIn)
     box = request.app[SECRETS]
     integration = await request.app[STORE].llm_integrations.create(
-        request_tenant(request),
+        await request_tenant(request),
         name=body.name,
         base_url=str(body.base_url),
         model=body.model,
@@ -46,7 +46,7 @@ async def create_integration(request: web.Request) -> web.Response:
 async def get_integration(request: web.Request) -> web.Response:
     """One integration (never its key)."""
     integration = await request.app[STORE].llm_integrations.get(
-        request_tenant(request), request.match_info["integration_id"]
+        await request_tenant(request), request.match_info["integration_id"]
     )
     if integration is None:
         raise not_found("LLM integration")
@@ -69,7 +69,7 @@ async def patch_integration(request: web.Request) -> web.Response:
             None if secret is None else request.app[SECRETS].seal(secret.get_secret_value())
         )
     integration = await request.app[STORE].llm_integrations.update(
-        request_tenant(request), request.match_info["integration_id"], **changes
+        await request_tenant(request), request.match_info["integration_id"], **changes
     )
     return json_out(LlmIntegrationOut.of(integration))
 
@@ -79,7 +79,7 @@ async def patch_integration(request: web.Request) -> web.Response:
 async def delete_integration(request: web.Request) -> web.Response:
     """Delete an integration; 409 while a queue mapping uses it."""
     deleted = await request.app[STORE].llm_integrations.delete(
-        request_tenant(request), request.match_info["integration_id"]
+        await request_tenant(request), request.match_info["integration_id"]
     )
     if not deleted:
         raise not_found("LLM integration")

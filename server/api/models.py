@@ -174,7 +174,18 @@ class LlmIntegrationOut(Out):
         )
 
 
+class TenantIn(In):
+    id: Annotated[
+        str,
+        StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$"),
+        Field(description="Lowercase letters, digits and dashes; cannot change later."),
+    ]
+    name: Name
+    allowed_origins: Annotated[list[Origin], Field(max_length=50)] = []
+
+
 class TenantPatch(In):
+    name: Name | None = None
     dense_retrieval: bool | None = None
     allowed_origins: Annotated[list[Origin], Field(max_length=50)] | None = None
 

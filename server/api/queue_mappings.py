@@ -41,7 +41,7 @@ def _optional_name(request: web.Request, part: str) -> str | None:
 @api_doc(response=QueueMappingOut, items=True)
 async def list_mappings(request: web.Request) -> web.Response:
     """The tenant's mappings, by provider then queue."""
-    mappings = await request.app[STORE].queue_mappings.list(request_tenant(request))
+    mappings = await request.app[STORE].queue_mappings.list(await request_tenant(request))
     return items_out([QueueMappingOut.of(mapping) for mapping in mappings])
 
 
@@ -50,7 +50,7 @@ async def list_mappings(request: web.Request) -> web.Response:
 async def resolve_mapping(request: web.Request) -> web.Response:
     """The route a conversation on ``?provider=&queue=`` gets, and the rule that chose it."""
     provider, queue = _optional_name(request, "provider"), _optional_name(request, "queue")
-    resolution = await request.app[ROUTES].explain(request_tenant(request), provider, queue)
+    resolution = await request.app[ROUTES].explain(await request_tenant(request), provider, queue)
     row = resolution.mapping
     return json_out(
         ResolutionOut(
@@ -68,7 +68,7 @@ async def resolve_mapping(request: web.Request) -> web.Response:
 async def get_mapping(request: web.Request) -> web.Response:
     """One mapping; ``*`` stands for any provider or queue."""
     mapping = await request.app[STORE].queue_mappings.get(
-        request_tenant(request), _name(request, "provider"), _name(request, "queue")
+        await request_tenant(request), _name(request, "provider"), _name(request, "queue")
     )
     if mapping is None:
         raise not_found("queue mapping")
@@ -81,7 +81,7 @@ async def get_mapping(request: web.Request) -> web.Response:
 )
 async def put_mapping(request: web.Request) -> web.Response:
     """Create or replace a mapping (201 if new, else 200); omitted fields become null."""
-    tenant_id = request_tenant(request)
+    tenant_id = await request_tenant(request)
     provider, queue = _name(request, "provider"), _name(request, "queue")
     body = await read_model(request, QueueMappingIn)
     mapping, created = await request.app[STORE].queue_mappings.put(
@@ -95,7 +95,7 @@ async def put_mapping(request: web.Request) -> web.Response:
 @api_doc(status=204, errors=(404,))
 async def delete_mapping(request: web.Request) -> web.Response:
     """Delete a mapping; its conversations fall back to the next rule."""
-    tenant_id = request_tenant(request)
+    tenant_id = await request_tenant(request)
     deleted = await request.app[STORE].queue_mappings.delete(
         tenant_id, _name(request, "provider"), _name(request, "queue")
     )

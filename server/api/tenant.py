@@ -16,7 +16,7 @@ TENANT = "/api/v1/tenant"
 
 
 async def _tenant(request: web.Request) -> Tenant:
-    tenant = await request.app[STORE].tenants.get(request_tenant(request))
+    tenant = await request.app[STORE].tenants.get(await request_tenant(request))
     if tenant is None:
         raise not_found("tenant")
     return tenant
