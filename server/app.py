@@ -12,6 +12,8 @@ from providers.base import PullAdapter
 from providers.registry import AdapterSpec, storable_specs
 from server.admin.app import create_admin_app
 from server.answers.sources import StoredLlmIntegrations
+from server.api.admins import routes as admin_api_routes
+from server.api.api_keys import routes as api_key_routes
 from server.api.integrations import routes as integration_routes
 from server.api.knowledge import routes as knowledge_routes
 from server.api.llm_integrations import routes as llm_routes
@@ -106,6 +108,8 @@ def create_app(
         llm_routes,
         tenant_routes,
         integration_routes,
+        api_key_routes,
+        admin_api_routes,
         openapi_routes,
     )
     for api_routes in api:

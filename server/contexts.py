@@ -34,12 +34,16 @@ from server.keys import (
     CONFIG_SYNC,
     INTEGRATION_SECRETS,
     INTEGRATIONS,
+    KNOWLEDGE,
     LISTENERS,
     LLM_INTEGRATIONS,
+    LLMS,
+    MAPPINGS,
     METRICS,
     PIPELINE,
     PROVIDERS,
     ROUTES,
+    SECRETS,
     SESSIONS,
     SETTINGS,
     SOCKETS,
@@ -54,6 +58,8 @@ from server.queues.resolver import RouteResolver
 from server.queues.sync import ConfigSync
 from server.realtime.namespace import AgentNamespace
 from server.realtime.rooms import Broadcaster
+from server.services.knowledge import KnowledgeService
+from server.services.routing import LlmIntegrationService, MappingService
 from server.services.tenants import TenantService
 from server.state.base import StateStore
 from server.state.memory import MemoryState
@@ -160,7 +166,11 @@ async def queues_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def services_ctx(app: web.Application) -> AsyncIterator[None]:
     """The operations the REST API and the admin pages share."""
-    app[TENANTS] = TenantService(app[STORE], app[CONFIG_SYNC])
+    store, sync = app[STORE], app[CONFIG_SYNC]
+    app[TENANTS] = TenantService(store, sync)
+    app[KNOWLEDGE] = KnowledgeService(store, sync, app[ASSISTANT])
+    app[MAPPINGS] = MappingService(store, sync, app[ROUTES])
+    app[LLMS] = LlmIntegrationService(store, app[SECRETS])
     yield
 
 

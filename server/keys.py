@@ -26,6 +26,8 @@ from server.queues.bus import ConfigBus
 from server.queues.resolver import RouteResolver
 from server.queues.secrets import SecretBox
 from server.queues.sync import ConfigSync
+from server.services.knowledge import KnowledgeService
+from server.services.routing import LlmIntegrationService, MappingService
 from server.services.tenants import TenantService
 from server.state.base import StateStore
 from server.store.database import Store
@@ -53,6 +55,9 @@ SUPERVISOR = web.AppKey("supervisor", Supervisor)
 PROVIDERS: web.AppKey[Mapping[str, AdapterSpec]] = web.AppKey("providers")
 ADMINS = web.AppKey("admins", AdminService)
 TENANTS = web.AppKey("tenants", TenantService)
+KNOWLEDGE = web.AppKey("knowledge", KnowledgeService)
+MAPPINGS = web.AppKey("mappings", MappingService)
+LLMS = web.AppKey("llms", LlmIntegrationService)
 SESSIONS = web.AppKey("sessions", SessionService)
 LISTENERS: web.AppKey[Sequence[PullAdapter]] = web.AppKey("listeners")
 # Who an API request was authenticated as, set by the principal middleware.

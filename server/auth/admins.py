@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import logging
 import re
@@ -61,7 +62,7 @@ class AdminService:
         log.info("admin %s created (%s)", admin.id, role)
         return admin
 
-    async def list(self, tenant_id: str | None = None) -> list[Admin]:
+    async def list(self, tenant_id: str | None = None) -> builtins.list[Admin]:
         """Every account, or one tenant's."""
         return await self._store.admins.list(tenant_id)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from server.api.models import TenantIn, TenantPatch
 from server.auth.access import Permission, Principal, allowed
 from server.errors import NotFound
@@ -17,7 +19,7 @@ class TenantService:
         self._store = store
         self._sync = sync
 
-    async def visible_to(self, principal: Principal) -> list[Tenant]:
+    async def visible_to(self, principal: Principal) -> builtins.list[Tenant]:
         """The tenants ``principal`` may configure, by id."""
         tenants = await self._store.tenants.list()
         return [t for t in tenants if allowed(principal, Permission.CONFIGURE, t.id)]
@@ -46,7 +48,7 @@ class TenantService:
             await self._sync.dense_changed(tenant_id, patch.dense_retrieval)
         return tenant
 
-    async def api_keys(self, tenant_id: str) -> list[ApiKey]:
+    async def api_keys(self, tenant_id: str) -> builtins.list[ApiKey]:
         """The tenant's keys, oldest first, revoked ones included."""
         return await self._store.api_keys.list(tenant_id)
 
