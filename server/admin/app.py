@@ -8,7 +8,15 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from server.admin import signin, tenants
+from server.admin import (
+    api_keys,
+    embedding,
+    integrations,
+    knowledge,
+    routing,
+    signin,
+    tenants,
+)
 from server.admin.middlewares import admin_middleware
 
 STATIC = Path(__file__).parent / "static"
@@ -16,13 +24,18 @@ STATIC = Path(__file__).parent / "static"
 PAGES: tuple[web.RouteTableDef, ...] = (
     signin.routes,
     tenants.routes,
+    integrations.routes,
+    routing.routes,
+    knowledge.routes,
+    embedding.routes,
+    api_keys.routes,
 )
 
 
 def create_admin_app() -> web.Application:
     """The admin pages; services and settings come from the parent app's keys."""
     app = web.Application(middlewares=[admin_middleware])
-    aiohttp_jinja2.setup(
+    env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader("server.admin", "templates"),
         autoescape=True,
@@ -30,6 +43,7 @@ def create_admin_app() -> web.Application:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["pair"] = lambda value: (value, value)
     app.router.add_static("/static/", STATIC, name="static")
     for routes in PAGES:
         app.add_routes(routes)

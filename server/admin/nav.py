@@ -27,7 +27,6 @@ TENANT_NAV: tuple[NavItem, ...] = (
     NavItem("LLM integrations", "llm_integrations"),
     NavItem("Widget embedding", "embedding"),
     NavItem("API keys", "api_keys"),
-    NavItem("Admins", "admins"),
     NavItem("Health", "health"),
     NavItem("Events", "events"),
 )

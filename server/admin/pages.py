@@ -98,6 +98,15 @@ def redirect(
     return response
 
 
+def json_redirect(request: web.Request, location: str, flash: str) -> web.Response:
+    """For a page script: ``{"location": ...}`` to go to, with the flash message it shows."""
+    response = web.json_response({"location": location})
+    secret = request.config_dict[SETTINGS].secret_key
+    assert secret is not None
+    set_flash(response, secret, flash)
+    return response
+
+
 async def read_form(request: web.Request) -> FormData:
     """The posted form fields."""
     return await request.post()

@@ -49,7 +49,8 @@ async def read_files(request: web.Request, field: str) -> list[tuple[str, bytes]
     files = []
     for value in form.getall(field, []):
         if isinstance(value, web.FileField):
-            files.append((value.filename, value.file.read()))
+            with value.file:
+                files.append((value.filename, value.file.read()))
     return files
 
 
