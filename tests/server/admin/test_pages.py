@@ -23,7 +23,8 @@ async def test_a_platform_admin_lists_every_tenant_and_creates_one(open_browser:
     )
     page = await (await browser.get(created.headers["Location"])).text()
 
-    assert "Acme" in listing and "Globex" in listing
+    assert "Acme" in listing
+    assert "Globex" in listing
     assert created.status == 303
     assert created.headers["Location"] == "/admin/tenants/initech"
     assert "Tenant initech created." in page  # the flash message, shown once
@@ -125,7 +126,8 @@ async def test_a_queue_is_mapped_to_a_knowledge_base_and_an_llm(open_browser: An
     )
     page = await (await browser.get("/admin/tenants/acme/queue-mappings")).text()
 
-    assert llm.status == 303 and mapped.status == 303
+    assert llm.status == 303
+    assert mapped.status == 303
     mapping = await store.queue_mappings.get("acme", "genesys", "billing")
     assert mapping is not None
     assert (mapping.kb_id, mapping.llm_integration_id) == (kb_id, integration.id)
@@ -169,7 +171,8 @@ async def test_an_llm_key_is_stored_sealed_and_never_rendered_back(open_browser:
     store = browser.client.server.app[STORE]
     [integration] = await store.llm_integrations.list("acme")
     sealed = await store.llm_integrations.sealed_api_key("acme", integration.id)
-    assert sealed is not None and secret not in sealed
+    assert sealed is not None
+    assert secret not in sealed
 
 
 async def test_embedding_shows_each_platforms_url_and_saves_origins(open_browser: Any) -> None:
