@@ -48,11 +48,6 @@ class Settings(BaseSettings):
     admin_max_seconds: int = Field(
         default=12 * 3600, ge=300, description="An admin session ends this long after sign-in."
     )
-    oidc_issuer: str | None = Field(
-        default=None, description="OpenID Connect issuer URL for admin single sign-on."
-    )
-    oidc_client_id: str | None = None
-    oidc_client_secret: SecretStr | None = None
 
     @field_validator("secret_key")
     @classmethod
@@ -70,22 +65,7 @@ class Settings(BaseSettings):
             )
         return self
 
-    @model_validator(mode="after")
-    def _oidc_complete(self) -> Settings:
-        given = [self.oidc_issuer, self.oidc_client_id, self.oidc_client_secret]
-        if any(value is not None for value in given) and None in given:
-            raise ValueError(
-                "admin single sign-on needs CUECARD_OIDC_ISSUER, CUECARD_OIDC_CLIENT_ID "
-                "and CUECARD_OIDC_CLIENT_SECRET together"
-            )
-        return self
-
     @property
     def base_url(self) -> str:
         """Where browsers reach this server."""
         return self.public_url or f"http://{self.host}:{self.port}"
-
-    @property
-    def oidc_enabled(self) -> bool:
-        """Admins may sign in through the configured OpenID Connect provider."""
-        return self.oidc_issuer is not None

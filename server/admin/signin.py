@@ -84,7 +84,6 @@ def _form(
             "errors": errors,
             "signin_token": token,
             "next": next_path,
-            "sso": request.config_dict[SETTINGS].oidc_enabled,
         },
         status=status,
     )

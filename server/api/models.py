@@ -298,7 +298,7 @@ class AdminIn(In):
     email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
     password: Annotated[
         SecretStr | None,
-        Field(description="Write-only; at least 12 characters. Leave out for sign-on only."),
+        Field(description="Write-only; at least 12 characters."),
     ] = None
     role: AdminRole
     tenant_id: str | None = Field(default=None, description="Required for a tenant admin.")

@@ -52,7 +52,7 @@ class AdminService:
     async def create(
         self, email: str, password: str | None, *, role: AdminRole, tenant_id: str | None
     ) -> Admin:
-        """Add an account; without a password it can only sign in through single sign-on."""
+        """Add an account; without a password it cannot sign in with one."""
         email = check_email(email)
         check_role(role, tenant_id)
         if password is not None:
