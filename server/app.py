@@ -12,7 +12,10 @@ from providers.base import PullAdapter
 from providers.genesys.config import GenesysSettings
 from providers.genesys.const import PROVIDER as GENESYS
 from providers.registry import AdapterSpec, storable_specs
+from server.admin.app import create_admin_app
 from server.answers.sources import StoredLlmIntegrations
+from server.api.admins import routes as admin_api_routes
+from server.api.api_keys import routes as api_key_routes
 from server.api.integrations import routes as integration_routes
 from server.api.knowledge import routes as knowledge_routes
 from server.api.llm_integrations import routes as llm_routes
@@ -23,6 +26,7 @@ from server.auth.routes import routes as auth_routes
 from server.auth.tokens import TokenService
 from server.config import Settings
 from server.contexts import (
+    admin_ctx,
     agent_auth_ctx,
     answers_ctx,
     assistant_ctx,
@@ -31,6 +35,7 @@ from server.contexts import (
     listeners_ctx,
     queues_ctx,
     realtime_ctx,
+    services_ctx,
     state_ctx,
     store_ctx,
 )
@@ -50,7 +55,7 @@ from server.keys import (
     TOKENS,
 )
 from server.metrics import Metrics
-from server.middlewares import api_key_middleware, errors_middleware
+from server.middlewares import errors_middleware, principal_middleware
 from server.queues.secrets import (
     AGENT_TOKENS_CONTEXT,
     INTEGRATION_SECRETS_CONTEXT,
@@ -78,7 +83,7 @@ def create_app(
         raise ValueError("settings.secret_key must be set before creating the app")
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[errors_middleware, api_key_middleware],
+        middlewares=[errors_middleware, principal_middleware],
     )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
@@ -94,10 +99,12 @@ def create_app(
     app.cleanup_ctx.extend(
         [
             store_ctx,
+            admin_ctx,
             state_ctx,
             config_bus_ctx,
             assistant_ctx,
             queues_ctx,
+            services_ctx,
             answers_ctx,
             agent_auth_ctx,
             realtime_ctx,
@@ -114,10 +121,13 @@ def create_app(
         llm_routes,
         tenant_routes,
         integration_routes,
+        api_key_routes,
+        admin_api_routes,
         openapi_routes,
     )
     for api_routes in api:
         app.add_routes(api_routes)
+    app.add_subapp("/admin/", create_admin_app())
     widget_app = create_widget_app(
         _widget_dist(settings), _frame_ancestors(app), _genesys_origin(app)
     )

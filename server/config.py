@@ -42,6 +42,12 @@ class Settings(BaseSettings):
         default=None, description="Built widget assets; defaults to widget/dist in the package."
     )
     log_level: str = "INFO"
+    admin_idle_seconds: int = Field(
+        default=30 * 60, ge=60, description="An admin session ends after this long unused."
+    )
+    admin_max_seconds: int = Field(
+        default=12 * 3600, ge=300, description="An admin session ends this long after sign-in."
+    )
 
     @field_validator("secret_key")
     @classmethod

@@ -19,10 +19,14 @@ from server.actions.service import AgentActions
 from server.answers.client import ChatClient
 from server.answers.service import AnswerService
 from server.assist.engine import HybridAssistant
+from server.auth.admin_sessions import SessionService
+from server.auth.admins import AdminService
 from server.auth.apikeys import ApiKeyAuthenticator
 from server.auth.custody import GenesysTokens
 from server.auth.genesys_login import CALLBACK_PATH, GenesysLogin, UserWatching
+from server.auth.passwords import Passwords
 from server.auth.sessions import AgentSessions
+from server.auth.throttle import LoginThrottle
 from server.ingest.listeners import run_listener
 from server.ingest.pipeline import Pipeline
 from server.ingest.records import StoreRecorder
@@ -30,6 +34,7 @@ from server.integrations.models import IntegrationStatus
 from server.integrations.service import IntegrationService
 from server.integrations.supervisor import Supervisor
 from server.keys import (
+    ADMINS,
     AGENT_ACTIONS,
     AGENT_SESSIONS,
     AGENT_TOKEN_SECRETS,
@@ -42,17 +47,23 @@ from server.keys import (
     GENESYS_TOKENS,
     INTEGRATION_SECRETS,
     INTEGRATIONS,
+    KNOWLEDGE,
     LISTENERS,
     LLM_INTEGRATIONS,
+    LLMS,
+    MAPPINGS,
     METRICS,
     PIPELINE,
     PROVIDERS,
     ROUTES,
+    SECRETS,
+    SESSIONS,
     SETTINGS,
     SOCKETS,
     STATE,
     STORE,
     SUPERVISOR,
+    TENANTS,
     TOKENS,
 )
 from server.queues.bus import ConfigBus
@@ -61,6 +72,9 @@ from server.queues.sync import ConfigSync
 from server.realtime.namespace import AgentNamespace
 from server.realtime.rooms import Broadcaster
 from server.realtime.server import close_fanout
+from server.services.knowledge import KnowledgeService
+from server.services.routing import LlmIntegrationService, MappingService
+from server.services.tenants import TenantService
 from server.state.base import StateStore
 from server.state.memory import MemoryState
 from server.state.redis import RedisState
@@ -77,6 +91,18 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     app[API_KEYS] = ApiKeyAuthenticator(store.api_keys)
     yield
     await store.aclose()
+
+
+async def admin_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Admin accounts and sessions; sessions that expired while the server was down go."""
+    store, settings = app[STORE], app[SETTINGS]
+    app[ADMINS] = AdminService(store, Passwords(), LoginThrottle())
+    sessions = SessionService(
+        store, idle_seconds=settings.admin_idle_seconds, max_seconds=settings.admin_max_seconds
+    )
+    app[SESSIONS] = sessions
+    await sessions.purge()
+    yield
 
 
 async def state_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -149,6 +175,16 @@ async def queues_ctx(app: web.Application) -> AsyncIterator[None]:
     for tenant in await store.tenants.list():
         await assistant.set_dense(tenant.id, tenant.dense_retrieval)
     app[CONFIG_BUS].deliver_to(sync.apply, sync.resync)
+    yield
+
+
+async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The operations the REST API and the admin pages share."""
+    store, sync = app[STORE], app[CONFIG_SYNC]
+    app[TENANTS] = TenantService(store, sync)
+    app[KNOWLEDGE] = KnowledgeService(store, sync, app[ASSISTANT])
+    app[MAPPINGS] = MappingService(store, sync, app[ROUTES])
+    app[LLMS] = LlmIntegrationService(store, app[SECRETS])
     yield
 
 

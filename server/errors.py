@@ -71,6 +71,12 @@ class Forbidden(CuecardError):
     status = 403
 
 
+class CsrfRejected(Forbidden):
+    """An admin session's unsafe request without the session's CSRF token."""
+
+    code = "csrf_rejected"
+
+
 class NotFound(CuecardError):
     """No such resource for this tenant."""
 
@@ -83,6 +89,17 @@ class Conflict(CuecardError):
 
     code = "conflict"
     status = 409
+
+
+class TooManyAttempts(CuecardError):
+    """Too many failed sign-ins for this email or address; ``retry_after`` is in seconds."""
+
+    code = "too_many_attempts"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class Unavailable(CuecardError):

@@ -13,6 +13,9 @@ from server.actions.service import AgentActions
 from server.answers.service import AnswerService
 from server.answers.sources import LlmIntegrationSource
 from server.assist.base import Assistant
+from server.auth.access import Principal
+from server.auth.admin_sessions import SessionService, SignedIn
+from server.auth.admins import AdminService
 from server.auth.apikeys import ApiKeyAuthenticator
 from server.auth.custody import GenesysTokens
 from server.auth.genesys_login import GenesysLogin
@@ -27,8 +30,12 @@ from server.queues.bus import ConfigBus
 from server.queues.resolver import RouteResolver
 from server.queues.secrets import SecretBox
 from server.queues.sync import ConfigSync
+from server.services.knowledge import KnowledgeService
+from server.services.routing import LlmIntegrationService, MappingService
+from server.services.tenants import TenantService
 from server.state.base import StateStore
 from server.store.database import Store
+from server.store.models import Tenant
 
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
@@ -56,6 +63,16 @@ GENESYS_LOGIN = web.AppKey("genesys_login", GenesysLogin)
 AGENT_ACTIONS = web.AppKey("agent_actions", AgentActions)
 # The providers admins may store integrations of (providers.registry.storable_specs()).
 PROVIDERS: web.AppKey[Mapping[str, AdapterSpec]] = web.AppKey("providers")
+ADMINS = web.AppKey("admins", AdminService)
+TENANTS = web.AppKey("tenants", TenantService)
+KNOWLEDGE = web.AppKey("knowledge", KnowledgeService)
+MAPPINGS = web.AppKey("mappings", MappingService)
+LLMS = web.AppKey("llms", LlmIntegrationService)
+SESSIONS = web.AppKey("sessions", SessionService)
 LISTENERS: web.AppKey[Sequence[PullAdapter]] = web.AppKey("listeners")
-# The tenant an API request was authenticated for, set by the API-key middleware.
-REQUEST_TENANT = web.RequestKey("tenant_id", str)
+# Who an API request was authenticated as, set by the principal middleware.
+REQUEST_PRINCIPAL = web.RequestKey("principal", Principal)
+# The admin session of an admin page request, set by the admin middleware when signed in.
+SIGNED_IN = web.RequestKey("signed_in", SignedIn)
+# The tenant an admin page is about, set by server.admin.pages.page_tenant.
+PAGE_TENANT = web.RequestKey("page_tenant", Tenant)

@@ -1,4 +1,4 @@
-"""Middlewares: JSON errors for every failure, and tenant API-key authentication."""
+"""Middlewares: JSON errors for every failure, and authentication of every /api/ request."""
 
 from __future__ import annotations
 
@@ -7,18 +7,25 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from server.errors import BodyTooLarge, CuecardError, NotFound, Unauthenticated
-from server.keys import API_KEYS, REQUEST_TENANT, SETTINGS
+from server.auth.access import Permission, Principal, authorize
+from server.auth.admin_sessions import COOKIE, CSRF_HEADER
+from server.errors import BodyTooLarge, CuecardError, InvalidInput, NotFound, Unauthenticated
+from server.keys import API_KEYS, REQUEST_PRINCIPAL, SESSIONS, SETTINGS, STORE
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/"
 # Describing the API is not using it: integrators read the document before they have a key.
 PUBLIC_API_PATHS = frozenset({"/api/v1/openapi.json"})
+TENANT_HEADER = "X-Cuecard-Tenant"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def error_response(err: CuecardError) -> web.Response:
     """The JSON body every error reaches clients as."""
-    return web.json_response(err.to_dict(), status=err.status)
+    headers = {}
+    if (retry_after := getattr(err, "retry_after", None)) is not None:
+        headers["Retry-After"] = str(retry_after)
+    return web.json_response(err.to_dict(), status=err.status, headers=headers)
 
 
 @web.middleware
@@ -52,21 +59,29 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
 
 
 @web.middleware
-async def api_key_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Authenticate every /api/ request with the tenant's API key (Bearer or X-Api-Key)."""
+async def principal_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Authenticate every /api/ request: a tenant API key, or an admin session cookie."""
     if request.path.startswith(API_PREFIX) and request.path not in PUBLIC_API_PATHS:
-        request[REQUEST_TENANT] = await _authenticate(request)
+        request[REQUEST_PRINCIPAL] = await _authenticate(request)
     return await handler(request)
 
 
-async def _authenticate(request: web.Request) -> str:
+async def _authenticate(request: web.Request) -> Principal:
     key = request.headers.get("X-Api-Key") or _bearer(request.headers.get("Authorization", ""))
-    if not key:
-        raise Unauthenticated("an API key is required (Authorization: Bearer <key>)")
-    tenant_id = await request.app[API_KEYS].tenant_for(key)
-    if tenant_id is None:
-        raise Unauthenticated("the API key is not valid")
-    return tenant_id
+    if key:
+        tenant_id = await request.app[API_KEYS].tenant_for(key)
+        if tenant_id is None:
+            raise Unauthenticated("the API key is not valid")
+        return Principal.of_api_key(tenant_id)
+    signed_in = await request.app[SESSIONS].resolve(request.cookies.get(COOKIE))
+    if signed_in is None:
+        raise Unauthenticated(
+            "an API key (Authorization: Bearer <key>) or an admin session is required"
+        )
+    # A browser sends the cookie with any request a page makes; only our pages know the token.
+    if request.method not in SAFE_METHODS:
+        signed_in.check_csrf(request.headers.get(CSRF_HEADER))
+    return Principal.of_admin(signed_in.admin)
 
 
 def _bearer(header: str) -> str | None:
@@ -74,7 +89,22 @@ def _bearer(header: str) -> str | None:
     return credentials.strip() if scheme.lower() == "bearer" else None
 
 
-def request_tenant(request: web.Request) -> str:
-    """The tenant the current API request is authenticated for."""
-    tenant_id: str = request[REQUEST_TENANT]
+def request_principal(request: web.Request) -> Principal:
+    """Who the current API request is authenticated as."""
+    return request[REQUEST_PRINCIPAL]
+
+
+async def request_tenant(request: web.Request) -> str:
+    """The tenant the current API request acts on, once the caller may act on it.
+
+    An API key and a tenant admin act on their own tenant; a platform admin names one in
+    the ``X-Cuecard-Tenant`` header. Naming another tenant is a 404, like a missing one.
+    """
+    principal = request_principal(request)
+    tenant_id = request.headers.get(TENANT_HEADER, "").strip() or principal.tenant_id
+    if tenant_id is None:
+        raise InvalidInput(f"name the tenant in the {TENANT_HEADER} header", field=TENANT_HEADER)
+    authorize(principal, Permission.CONFIGURE, tenant_id)
+    if principal.is_platform and await request.app[STORE].tenants.get(tenant_id) is None:
+        raise NotFound("no such tenant")
     return tenant_id

@@ -41,6 +41,19 @@ async def read_model(request: web.Request, model: type[ModelT]) -> ModelT:
     return validate(model, await read_json(request))
 
 
+async def read_files(request: web.Request, field: str) -> list[tuple[str, bytes]]:
+    """The ``(filename, content)`` of every file posted as ``field`` in a multipart form."""
+    if request.content_type != "multipart/form-data":
+        raise InvalidInput("expected a multipart/form-data upload", field=field)
+    form = await request.post()
+    files = []
+    for value in form.getall(field, []):
+        if isinstance(value, web.FileField):
+            with value.file:
+                files.append((value.filename, value.file.read()))
+    return files
+
+
 def json_out(value: BaseModel | dict[str, Any], *, status: int = 200) -> web.Response:
     """A JSON response from a model (dumped in JSON mode) or a plain dict."""
     body = value.model_dump(mode="json") if isinstance(value, BaseModel) else value

@@ -37,7 +37,7 @@ async def list_providers(request: web.Request) -> web.Response:
 @api_doc(response=IntegrationView, items=True)
 async def list_integrations(request: web.Request) -> web.Response:
     """The tenant's integrations, by name."""
-    return items_out(await request.app[INTEGRATIONS].list(request_tenant(request)))
+    return items_out(await request.app[INTEGRATIONS].list(await request_tenant(request)))
 
 
 @routes.post(COLLECTION)
@@ -45,7 +45,7 @@ async def list_integrations(request: web.Request) -> web.Response:
 async def create_integration(request: web.Request) -> web.Response:
     """Add an integration; its adapter starts if it is enabled."""
     body = await read_model(request, IntegrationIn)
-    view = await request.app[INTEGRATIONS].create(request_tenant(request), body)
+    view = await request.app[INTEGRATIONS].create(await request_tenant(request), body)
     return json_out(view, status=201)
 
 
@@ -54,7 +54,9 @@ async def create_integration(request: web.Request) -> web.Response:
 async def get_integration(request: web.Request) -> web.Response:
     """One integration, secrets masked."""
     integration_id = request.match_info["integration_id"]
-    return json_out(await request.app[INTEGRATIONS].get(request_tenant(request), integration_id))
+    return json_out(
+        await request.app[INTEGRATIONS].get(await request_tenant(request), integration_id)
+    )
 
 
 @routes.patch(ITEM)
@@ -63,7 +65,9 @@ async def patch_integration(request: web.Request) -> web.Response:
     """Change name, enabled or settings; the adapter restarts with them."""
     body = await read_model(request, IntegrationPatch)
     integration_id = request.match_info["integration_id"]
-    view = await request.app[INTEGRATIONS].update(request_tenant(request), integration_id, body)
+    view = await request.app[INTEGRATIONS].update(
+        await request_tenant(request), integration_id, body
+    )
     return json_out(view)
 
 
@@ -72,7 +76,7 @@ async def patch_integration(request: web.Request) -> web.Response:
 async def delete_integration(request: web.Request) -> web.Response:
     """Delete an integration; its adapter stops."""
     await request.app[INTEGRATIONS].delete(
-        request_tenant(request), request.match_info["integration_id"]
+        await request_tenant(request), request.match_info["integration_id"]
     )
     return no_content()
 
@@ -82,5 +86,5 @@ async def delete_integration(request: web.Request) -> web.Response:
 async def test_integration(request: web.Request) -> web.Response:
     """Run the adapter's connection test; 200 either way, the body says how it went."""
     integration_id = request.match_info["integration_id"]
-    result = await request.app[INTEGRATIONS].check(request_tenant(request), integration_id)
+    result = await request.app[INTEGRATIONS].check(await request_tenant(request), integration_id)
     return json_out(result)

@@ -15,8 +15,8 @@ from server.api.bodies import (
     items_out,
     json_out,
     no_content,
-    not_found,
     parse_json,
+    read_files,
     read_json,
     read_model,
     validate,
@@ -29,39 +29,34 @@ from server.api.models import (
     KnowledgeBaseIn,
     KnowledgeBaseOut,
     KnowledgeBasePatch,
+    ReindexOut,
+    SearchQuery,
+    SearchResultsOut,
+    UploadOut,
 )
 from server.api.openapi import api_doc
 from server.errors import BodyTooLarge, InvalidInput
-from server.keys import CONFIG_SYNC, STORE
+from server.keys import KNOWLEDGE
 from server.middlewares import request_tenant
-from server.store.models import DocumentIn, KnowledgeBase
+from server.store.models import DocumentIn
 
 routes = web.RouteTableDef()
 KBS = "/api/v1/knowledge-bases"
-KB = KBS + "/{kb_id}"
+KB = KBS + "/{kb_id:[^/:]+}"
 DOCUMENT = KB + "/documents/{external_id:.+}"
 MAX_BATCH_DOCUMENTS = 500
+MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 
 
-async def _own_kb(request: web.Request) -> KnowledgeBase:
-    kb = await request.app[STORE].knowledge_bases.get(
-        request_tenant(request), request.match_info["kb_id"]
-    )
-    if kb is None:
-        raise not_found("knowledge base")
-    return kb
-
-
-async def _kb_out(request: web.Request, kb: KnowledgeBase) -> KnowledgeBaseOut:
-    return KnowledgeBaseOut.of(kb, await request.app[STORE].documents.count(kb.tenant_id, kb.id))
+def _kb_id(request: web.Request) -> str:
+    return request.match_info["kb_id"]
 
 
 @routes.get(KBS)
 @api_doc(response=KnowledgeBaseOut, items=True)
 async def list_knowledge_bases(request: web.Request) -> web.Response:
     """The tenant's knowledge bases, by name."""
-    kbs = await request.app[STORE].knowledge_bases.list(request_tenant(request))
-    return items_out([await _kb_out(request, kb) for kb in kbs])
+    return items_out(await request.app[KNOWLEDGE].list(await request_tenant(request)))
 
 
 @routes.post(KBS)
@@ -69,11 +64,7 @@ async def list_knowledge_bases(request: web.Request) -> web.Response:
 async def create_knowledge_base(request: web.Request) -> web.Response:
     """Add an (empty) knowledge base."""
     body = await read_model(request, KnowledgeBaseIn)
-    store = request.app[STORE]
-    kb = await store.knowledge_bases.create(
-        request_tenant(request), body.name, is_default=body.is_default
-    )
-    await request.app[CONFIG_SYNC].knowledge_base_changed(kb, created=True)
+    kb = await request.app[KNOWLEDGE].create(await request_tenant(request), body)
     return json_out(KnowledgeBaseOut.of(kb, 0), status=201)
 
 
@@ -81,7 +72,9 @@ async def create_knowledge_base(request: web.Request) -> web.Response:
 @api_doc(response=KnowledgeBaseOut, errors=(404,))
 async def get_knowledge_base(request: web.Request) -> web.Response:
     """One knowledge base."""
-    return json_out(await _kb_out(request, await _own_kb(request)))
+    knowledge = request.app[KNOWLEDGE]
+    kb = await knowledge.get(await request_tenant(request), _kb_id(request))
+    return json_out(await knowledge.out(kb))
 
 
 @routes.patch(KB)
@@ -89,46 +82,65 @@ async def get_knowledge_base(request: web.Request) -> web.Response:
 async def patch_knowledge_base(request: web.Request) -> web.Response:
     """Rename it, or make it (or stop it being) the tenant's default."""
     body = await read_model(request, KnowledgeBasePatch)
-    kb = await _own_kb(request)
-    kb = await request.app[STORE].knowledge_bases.update(
-        kb.tenant_id, kb.id, name=body.name, is_default=body.is_default
-    )
-    await request.app[CONFIG_SYNC].knowledge_base_changed(kb)
-    return json_out(await _kb_out(request, kb))
+    knowledge = request.app[KNOWLEDGE]
+    kb = await knowledge.update(await request_tenant(request), _kb_id(request), body)
+    return json_out(await knowledge.out(kb))
 
 
 @routes.delete(KB)
 @api_doc(status=204, errors=(404, 409))
 async def delete_knowledge_base(request: web.Request) -> web.Response:
     """Delete it with its documents; 409 while a queue mapping routes to it."""
-    kb = await _own_kb(request)
-    sync = request.app[CONFIG_SYNC]
-    async with sync.editing(kb.id):
-        if not await request.app[STORE].knowledge_bases.delete(kb.tenant_id, kb.id):
-            raise not_found("knowledge base")
-    await sync.knowledge_base_dropped(kb.tenant_id, kb.id)
+    await request.app[KNOWLEDGE].delete(await request_tenant(request), _kb_id(request))
     return no_content()
+
+
+@routes.post(KB + ":reindex")
+@api_doc(response=ReindexOut, errors=(404,))
+async def reindex_knowledge_base(request: web.Request) -> web.Response:
+    """Rebuild its search index from the stored documents, on every node."""
+    count = await request.app[KNOWLEDGE].reindex(await request_tenant(request), _kb_id(request))
+    return json_out(ReindexOut(documents=count))
+
+
+@routes.get(KB + ":search")
+@api_doc(query=SearchQuery, response=SearchResultsOut, errors=(404,))
+async def search_knowledge_base(request: web.Request) -> web.Response:
+    """What agents would be shown for ``?q=``, best first, with scores and highlights."""
+    params = validate(SearchQuery, dict(request.query))
+    query, limit = params.q, params.limit
+    results = await request.app[KNOWLEDGE].search(
+        await request_tenant(request), _kb_id(request), query, limit
+    )
+    return json_out(SearchResultsOut(query=query, items=results))
 
 
 @routes.get(KB + "/documents")
 @api_doc(response=DocumentSummary, items=True, errors=(404,))
 async def list_documents(request: web.Request) -> web.Response:
     """The knowledge base's documents (without their bodies), by external id."""
-    kb = await _own_kb(request)
-    documents = await request.app[STORE].documents.list(kb.tenant_id, kb.id)
-    return items_out([DocumentSummary.of(doc) for doc in documents])
+    return items_out(
+        await request.app[KNOWLEDGE].documents(await request_tenant(request), _kb_id(request))
+    )
+
+
+@routes.post(KB + "/documents:upload")
+@api_doc(response=UploadOut, status=201, errors=(404, 413, 422))
+async def upload_documents(request: web.Request) -> web.Response:
+    """Import files from a multipart form (field ``files``); all parse before any is written."""
+    tenant_id = await request_tenant(request)
+    files = await read_files(request.clone(client_max_size=MAX_UPLOAD_BYTES), "files")
+    written = await request.app[KNOWLEDGE].upload(tenant_id, _kb_id(request), files)
+    return json_out(UploadOut(written=len(written), external_ids=written), status=201)
 
 
 @routes.get(DOCUMENT)
 @api_doc(response=DocumentOut, errors=(404,))
 async def get_document(request: web.Request) -> web.Response:
     """One document, with its body."""
-    kb = await _own_kb(request)
-    doc = await request.app[STORE].documents.get(
-        kb.tenant_id, kb.id, request.match_info["external_id"]
+    doc = await request.app[KNOWLEDGE].document(
+        await request_tenant(request), _kb_id(request), request.match_info["external_id"]
     )
-    if doc is None:
-        raise not_found("document")
     return json_out(DocumentOut.of(doc))
 
 
@@ -136,12 +148,10 @@ async def get_document(request: web.Request) -> web.Response:
 @api_doc(body=DocumentIn, response=DocumentOut, status=201, extra_statuses=(200,), errors=(404,))
 async def put_document(request: web.Request) -> web.Response:
     """Create or replace the document with this external id (201 if new, else 200)."""
-    kb = await _own_kb(request)
+    knowledge = request.app[KNOWLEDGE]
+    kb = await knowledge.get(await request_tenant(request), _kb_id(request))
     document = _document_in(await read_json(request), request.match_info["external_id"])
-    sync = request.app[CONFIG_SYNC]
-    async with sync.editing(kb.id):
-        stored, created = await request.app[STORE].documents.upsert(kb, document)
-        await sync.documents_changed(kb, [stored], [])
+    stored, created = await knowledge.put_document(kb, document)
     return json_out(DocumentOut.of(stored), status=201 if created else 200)
 
 
@@ -149,13 +159,9 @@ async def put_document(request: web.Request) -> web.Response:
 @api_doc(status=204, errors=(404,))
 async def delete_document(request: web.Request) -> web.Response:
     """Delete one document."""
-    kb = await _own_kb(request)
-    external_id = request.match_info["external_id"]
-    sync = request.app[CONFIG_SYNC]
-    async with sync.editing(kb.id):
-        if not await request.app[STORE].documents.delete(kb.tenant_id, kb.id, external_id):
-            raise not_found("document")
-        await sync.documents_changed(kb, [], [external_id])
+    await request.app[KNOWLEDGE].delete_document(
+        await request_tenant(request), _kb_id(request), request.match_info["external_id"]
+    )
     return no_content()
 
 
@@ -163,17 +169,11 @@ async def delete_document(request: web.Request) -> web.Response:
 @api_doc(body=DocumentBatch, response=BatchWritten, errors=(404,))
 async def batch_documents(request: web.Request) -> web.Response:
     """Create or replace up to 500 documents; all are validated before any is written."""
-    kb = await _own_kb(request)
+    knowledge = request.app[KNOWLEDGE]
+    kb = await knowledge.get(await request_tenant(request), _kb_id(request))
     # Parsing and validating a large batch is CPU work: keep it off the event loop.
     documents = await asyncio.to_thread(_parse_batch, await request.read(), MAX_BATCH_DOCUMENTS)
-    store, sync = request.app[STORE], request.app[CONFIG_SYNC]
-    async with sync.editing(kb.id):
-        written = await store.documents.upsert_many(kb, documents)
-        ids = [doc.external_id for doc in documents]
-        await sync.documents_changed(
-            kb, await store.documents.get_many(kb.tenant_id, kb.id, ids), []
-        )
-    return json_out({"written": written})
+    return json_out({"written": await knowledge.put_documents(kb, documents)})
 
 
 def _document_in(raw: Any, external_id: str) -> DocumentIn:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
-from server.api.bodies import items_out, json_out, no_content, not_found, read_model
+from server.api.bodies import items_out, json_out, no_content, read_model
 from server.api.models import LlmIntegrationIn, LlmIntegrationOut, LlmIntegrationPatch
 from server.api.openapi import api_doc
-from server.keys import SECRETS, STORE
+from server.keys import LLMS
 from server.middlewares import request_tenant
 
 routes = web.RouteTableDef()
@@ -17,11 +15,15 @@ INTEGRATIONS = "/api/v1/llm-integrations"
 INTEGRATION = INTEGRATIONS + "/{integration_id}"
 
 
+def _id(request: web.Request) -> str:
+    return request.match_info["integration_id"]
+
+
 @routes.get(INTEGRATIONS)
 @api_doc(response=LlmIntegrationOut, items=True)
 async def list_integrations(request: web.Request) -> web.Response:
     """The tenant's integrations, by name."""
-    integrations = await request.app[STORE].llm_integrations.list(request_tenant(request))
+    integrations = await request.app[LLMS].list(await request_tenant(request))
     return items_out([LlmIntegrationOut.of(item) for item in integrations])
 
 
@@ -30,14 +32,7 @@ async def list_integrations(request: web.Request) -> web.Response:
 async def create_integration(request: web.Request) -> web.Response:
     """Add an integration; its API key is sealed before it reaches the database."""
     body = await read_model(request, LlmIntegrationIn)
-    box = request.app[SECRETS]
-    integration = await request.app[STORE].llm_integrations.create(
-        request_tenant(request),
-        name=body.name,
-        base_url=str(body.base_url),
-        model=body.model,
-        api_key=None if body.api_key is None else box.seal(body.api_key.get_secret_value()),
-    )
+    integration = await request.app[LLMS].create(await request_tenant(request), body)
     return json_out(LlmIntegrationOut.of(integration), status=201)
 
 
@@ -45,11 +40,7 @@ async def create_integration(request: web.Request) -> web.Response:
 @api_doc(response=LlmIntegrationOut, errors=(404,))
 async def get_integration(request: web.Request) -> web.Response:
     """One integration (never its key)."""
-    integration = await request.app[STORE].llm_integrations.get(
-        request_tenant(request), request.match_info["integration_id"]
-    )
-    if integration is None:
-        raise not_found("LLM integration")
+    integration = await request.app[LLMS].get(await request_tenant(request), _id(request))
     return json_out(LlmIntegrationOut.of(integration))
 
 
@@ -58,19 +49,8 @@ async def get_integration(request: web.Request) -> web.Response:
 async def patch_integration(request: web.Request) -> web.Response:
     """Change the given fields; ``"api_key": null`` removes the key."""
     body = await read_model(request, LlmIntegrationPatch)
-    changes: dict[str, Any] = {}
-    for name in ("name", "model", "base_url"):
-        value = getattr(body, name)
-        if value is not None:
-            changes[name] = str(value)
-    if "api_key" in body.model_fields_set:
-        secret = body.api_key
-        changes["api_key"] = (
-            None if secret is None else request.app[SECRETS].seal(secret.get_secret_value())
-        )
-    integration = await request.app[STORE].llm_integrations.update(
-        request_tenant(request), request.match_info["integration_id"], **changes
-    )
+    tenant_id = await request_tenant(request)
+    integration = await request.app[LLMS].update(tenant_id, _id(request), body)
     return json_out(LlmIntegrationOut.of(integration))
 
 
@@ -78,9 +58,5 @@ async def patch_integration(request: web.Request) -> web.Response:
 @api_doc(status=204, errors=(404, 409))
 async def delete_integration(request: web.Request) -> web.Response:
     """Delete an integration; 409 while a queue mapping uses it."""
-    deleted = await request.app[STORE].llm_integrations.delete(
-        request_tenant(request), request.match_info["integration_id"]
-    )
-    if not deleted:
-        raise not_found("LLM integration")
+    await request.app[LLMS].delete(await request_tenant(request), _id(request))
     return no_content()

@@ -18,6 +18,9 @@ from pydantic import (
 from providers.models import Event
 from server.assist.base import Route
 from server.store.models import (
+    Admin,
+    AdminRole,
+    ApiKey,
     Document,
     DocumentIn,
     KnowledgeBase,
@@ -103,6 +106,38 @@ class DocumentOut(DocumentSummary):
         return cls(body=doc.body, **DocumentSummary.of(doc).model_dump())
 
 
+class SearchResultOut(Out):
+    document_id: str
+    title: str
+    url: str | None
+    snippet: str
+    highlights: list[tuple[int, int]] = Field(
+        description="[start, end) offsets into snippet of the words that matched."
+    )
+    score: float
+
+
+class SearchQuery(In):
+    """Query of ``knowledge-bases/{kb_id}:search``."""
+
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+    limit: int = Field(default=5, ge=1, le=20)
+
+
+class SearchResultsOut(Out):
+    query: str
+    items: list[SearchResultOut]
+
+
+class UploadOut(Out):
+    written: int
+    external_ids: list[str]
+
+
+class ReindexOut(Out):
+    documents: int
+
+
 class QueueMappingIn(In):
     kb_id: RowId | None = None
     system_prompt: Prompt | None = None
@@ -174,7 +209,18 @@ class LlmIntegrationOut(Out):
         )
 
 
+class TenantIn(In):
+    id: Annotated[
+        str,
+        StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$"),
+        Field(description="Lowercase letters, digits and dashes; cannot change later."),
+    ]
+    name: Name
+    allowed_origins: Annotated[list[Origin], Field(max_length=50)] = []
+
+
 class TenantPatch(In):
+    name: Name | None = None
     dense_retrieval: bool | None = None
     allowed_origins: Annotated[list[Origin], Field(max_length=50)] | None = None
 
@@ -225,3 +271,56 @@ class IngestResult(Out):
     accepted: int
     duplicates: int
     results: list[EventResult]
+
+
+class TenantsOut(Out):
+    items: list[TenantOut]
+
+
+class ApiKeyOut(Out):
+    id: str
+    prefix: str = Field(description="The key's first characters after cc_, to tell keys apart.")
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, key: ApiKey) -> ApiKeyOut:
+        return cls(
+            id=key.id, prefix=key.prefix, created_at=key.created_at, revoked_at=key.revoked_at
+        )
+
+
+class ApiKeyCreatedOut(ApiKeyOut):
+    key: str = Field(description="The key itself: shown in this response only, never again.")
+
+
+class AdminIn(In):
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
+    password: Annotated[
+        SecretStr | None,
+        Field(description="Write-only; at least 12 characters."),
+    ] = None
+    role: AdminRole
+    tenant_id: str | None = Field(default=None, description="Required for a tenant admin.")
+
+
+class AdminOut(Out):
+    id: str
+    email: str
+    role: AdminRole
+    tenant_id: str | None
+    created_at: datetime
+    last_login_at: datetime | None
+    sso_linked: bool
+
+    @classmethod
+    def of(cls, admin: Admin) -> AdminOut:
+        return cls(
+            id=admin.id,
+            email=admin.email,
+            role=admin.role,
+            tenant_id=admin.tenant_id,
+            created_at=admin.created_at,
+            last_login_at=admin.last_login_at,
+            sso_linked=admin.oidc_subject is not None,
+        )

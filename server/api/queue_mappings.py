@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from server.api.bodies import items_out, json_out, no_content, not_found, read_model
-from server.api.models import (
-    MatchedRow,
-    QueueMappingIn,
-    QueueMappingOut,
-    ResolutionOut,
-    ResolveQuery,
-)
+from server.api.bodies import items_out, json_out, no_content, read_model
+from server.api.models import QueueMappingIn, QueueMappingOut, ResolutionOut, ResolveQuery
 from server.api.openapi import api_doc
 from server.errors import InvalidInput
-from server.keys import CONFIG_SYNC, ROUTES, STORE
+from server.keys import MAPPINGS
 from server.middlewares import request_tenant
 
 routes = web.RouteTableDef()
-MAPPINGS = "/api/v1/queue-mappings"
-MAPPING = MAPPINGS + "/{provider}/{queue}"
+PATH = "/api/v1/queue-mappings"
+MAPPING = PATH + "/{provider}/{queue}"
 MAX_NAME = 200
 
 
@@ -37,57 +31,43 @@ def _optional_name(request: web.Request, part: str) -> str | None:
     return value or None
 
 
-@routes.get(MAPPINGS)
+@routes.get(PATH)
 @api_doc(response=QueueMappingOut, items=True)
 async def list_mappings(request: web.Request) -> web.Response:
     """The tenant's mappings, by provider then queue."""
-    mappings = await request.app[STORE].queue_mappings.list(request_tenant(request))
+    mappings = await request.app[MAPPINGS].list(await request_tenant(request))
     return items_out([QueueMappingOut.of(mapping) for mapping in mappings])
 
 
-@routes.get(MAPPINGS + ":resolve")
+@routes.get(PATH + ":resolve")
 @api_doc(query=ResolveQuery, response=ResolutionOut)
 async def resolve_mapping(request: web.Request) -> web.Response:
     """The route a conversation on ``?provider=&queue=`` gets, and the rule that chose it."""
     provider, queue = _optional_name(request, "provider"), _optional_name(request, "queue")
-    resolution = await request.app[ROUTES].explain(request_tenant(request), provider, queue)
-    row = resolution.mapping
-    return json_out(
-        ResolutionOut(
-            provider=provider,
-            queue=queue,
-            match=resolution.match.value,
-            mapping=None if row is None else MatchedRow(provider=row.provider, queue=row.queue),
-            route=resolution.route,
-        )
-    )
+    tenant_id = await request_tenant(request)
+    return json_out(await request.app[MAPPINGS].resolve(tenant_id, provider, queue))
 
 
 @routes.get(MAPPING)
 @api_doc(response=QueueMappingOut, errors=(404,))
 async def get_mapping(request: web.Request) -> web.Response:
     """One mapping; ``*`` stands for any provider or queue."""
-    mapping = await request.app[STORE].queue_mappings.get(
-        request_tenant(request), _name(request, "provider"), _name(request, "queue")
+    mapping = await request.app[MAPPINGS].get(
+        await request_tenant(request), _name(request, "provider"), _name(request, "queue")
     )
-    if mapping is None:
-        raise not_found("queue mapping")
     return json_out(QueueMappingOut.of(mapping))
 
 
 @routes.put(MAPPING)
 @api_doc(
-    body=QueueMappingIn, response=QueueMappingOut, status=201, extra_statuses=(200,), errors=(404,)
+    body=QueueMappingIn, response=QueueMappingOut, status=201, extra_statuses=(200,), errors=(422,)
 )
 async def put_mapping(request: web.Request) -> web.Response:
     """Create or replace a mapping (201 if new, else 200); omitted fields become null."""
-    tenant_id = request_tenant(request)
+    tenant_id = await request_tenant(request)
     provider, queue = _name(request, "provider"), _name(request, "queue")
     body = await read_model(request, QueueMappingIn)
-    mapping, created = await request.app[STORE].queue_mappings.put(
-        tenant_id, provider, queue, **body.model_dump()
-    )
-    await request.app[CONFIG_SYNC].routes_changed(tenant_id)
+    mapping, created = await request.app[MAPPINGS].put(tenant_id, provider, queue, body)
     return json_out(QueueMappingOut.of(mapping), status=201 if created else 200)
 
 
@@ -95,11 +75,7 @@ async def put_mapping(request: web.Request) -> web.Response:
 @api_doc(status=204, errors=(404,))
 async def delete_mapping(request: web.Request) -> web.Response:
     """Delete a mapping; its conversations fall back to the next rule."""
-    tenant_id = request_tenant(request)
-    deleted = await request.app[STORE].queue_mappings.delete(
-        tenant_id, _name(request, "provider"), _name(request, "queue")
+    await request.app[MAPPINGS].delete(
+        await request_tenant(request), _name(request, "provider"), _name(request, "queue")
     )
-    if not deleted:
-        raise not_found("queue mapping")
-    await request.app[CONFIG_SYNC].routes_changed(tenant_id)
     return no_content()

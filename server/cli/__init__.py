@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from server.cli.admins import admin
 from server.cli.demo import demo
 from server.cli.knowledge import kb
 from server.cli.schema import schema
@@ -27,6 +28,7 @@ cli.add_command(token)
 cli.add_command(tenant)
 cli.add_command(kb)
 cli.add_command(schema)
+cli.add_command(admin)
 
 
 def main() -> None:

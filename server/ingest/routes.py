@@ -25,7 +25,7 @@ async def ingest_events(request: web.Request) -> web.Response:
     try:
         raw, prefix = _event_list(await read_json(request))
         events = _validate(
-            raw, prefix, request_tenant(request), request.app[SETTINGS].max_batch_events
+            raw, prefix, await request_tenant(request), request.app[SETTINGS].max_batch_events
         )
     except (InvalidInput, MalformedBody, Forbidden, BodyTooLarge) as err:
         request.app[METRICS].events_rejected.labels(err.code).inc()

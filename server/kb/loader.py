@@ -86,6 +86,41 @@ def read_document(folder: Path, path: Path, *, base_url: str | None = None) -> D
         raise InvalidInput(f"{relative}: {problem}", field=relative) from err
 
 
+def read_upload(filename: str, data: bytes) -> DocumentIn:
+    """One uploaded file as a document whose external id is the file name without extension.
+
+    :class:`InvalidInput` naming the file if its type is not supported or it has no text.
+    """
+    name = Path(filename).name
+    suffix = Path(name).suffix.lower()
+    if not name or suffix not in SUPPORTED_SUFFIXES:
+        raise InvalidInput(
+            f"{name or 'a file'}: not a supported type ({', '.join(SUPPORTED_SUFFIXES)})",
+            field="files",
+        )
+    try:
+        parsed = _parse_bytes(suffix, data, name)
+        _require_content(parsed, name)
+        return DocumentIn(external_id=Path(name).stem, title=parsed.title, body=parsed.body)
+    except InvalidInput as err:
+        raise InvalidInput(err.message, field="files") from err
+    except ValidationError as err:
+        problem = "; ".join(f"{_loc(e['loc'])}: {e['msg']}" for e in err.errors())
+        raise InvalidInput(f"{name}: {problem}", field="files") from err
+
+
+def _parse_bytes(suffix: str, data: bytes, name: str) -> ParsedText:
+    if suffix in BINARY_PARSERS:
+        try:
+            return BINARY_PARSERS[suffix](data)
+        except UnreadablePdf as err:
+            raise InvalidInput(f"{name} {err}") from err
+    try:
+        return PARSERS[suffix](data.decode("utf-8-sig"))
+    except UnicodeDecodeError as err:
+        raise InvalidInput(f"{name} is not UTF-8 text") from err
+
+
 def external_id_for(folder: Path, path: Path) -> str:
     """The path relative to ``folder`` without its extension, with ``/`` separators."""
     return path.relative_to(folder).with_suffix("").as_posix()

@@ -80,6 +80,17 @@ class ConfigSync:
             ConfigChange(kind="kb", tenant_id=kb.tenant_id, kb_id=kb.id, created=created)
         )
 
+    async def reindex(self, kb: KnowledgeBase) -> int:
+        """Rebuild a knowledge base's index from the database here and on every node."""
+        async with self.editing(kb.id):
+            documents = await self._store.documents.list(kb.tenant_id, kb.id)
+            await self._assistant.load(kb, documents)
+        # Other nodes treat a "created" change as "load it whole from the database".
+        await self._bus.publish(
+            ConfigChange(kind="kb", tenant_id=kb.tenant_id, kb_id=kb.id, created=True)
+        )
+        return len(documents)
+
     async def knowledge_base_dropped(self, tenant_id: str, kb_id: str) -> None:
         """A knowledge base was deleted."""
         await self._assistant.drop(kb_id)

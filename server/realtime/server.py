@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import socketio
@@ -55,11 +56,19 @@ def create_socket_server(settings: Settings) -> socketio.AsyncServer:
 
 
 async def close_fanout(sio: socketio.AsyncServer) -> None:
-    """Release the Redis connections of the fan-out manager.
+    """Stop the fan-out manager's listener and release its Redis connections.
 
-    python-socketio's AsyncRedisManager (5.16) has no close method; its client would
-    otherwise outlive the server until garbage collection.
+    python-socketio's AsyncRedisManager (5.16) has no close: its listener task and client
+    would otherwise outlive the server until the loop shuts down or garbage collection.
     """
-    redis = getattr(sio.manager, "redis", None)
+    manager = sio.manager
+    listener = getattr(manager, "thread", None)
+    if isinstance(listener, asyncio.Task):
+        listener.cancel()
+        await asyncio.wait([listener])
+    pubsub = getattr(manager, "pubsub", None)
+    if pubsub is not None:
+        await pubsub.aclose()
+    redis = getattr(manager, "redis", None)
     if redis is not None:
         await redis.aclose()

@@ -16,6 +16,7 @@ import logging
 
 from sqlalchemy import text
 
+from server.store.admins import AdminRepository, AdminSessionRepository
 from server.store.api_keys import ApiKeyRepository
 from server.store.conversations import ConversationRepository, FeedbackRepository
 from server.store.documents import DocumentRepository
@@ -48,6 +49,8 @@ class Store:
         self.queue_mappings = QueueMappingRepository(db)
         self.llm_integrations = LlmIntegrationRepository(db)
         self.integrations = IntegrationRepository(db)
+        self.admins = AdminRepository(db)
+        self.admin_sessions = AdminSessionRepository(db)
 
     @classmethod
     async def connect(cls, url: str) -> Store:

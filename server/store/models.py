@@ -149,3 +149,29 @@ class Integration(Record):
     secret_hints: dict[str, str]
     created_at: datetime
     updated_at: datetime
+
+
+AdminRole = Literal["platform", "tenant"]
+
+
+class Admin(Record):
+    """A person who configures cuecard: every tenant (``platform``) or one (``tenant``)."""
+
+    id: str
+    email: str
+    role: AdminRole
+    tenant_id: str | None = None
+    created_at: datetime
+    last_login_at: datetime | None = None
+    oidc_issuer: str | None = None
+    oidc_subject: str | None = None
+
+
+class AdminSession(Record):
+    """A signed-in admin's session as stored: the id itself is only known to the browser."""
+
+    admin_id: str
+    csrf_token: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime

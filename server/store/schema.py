@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Dialect,
@@ -31,6 +32,7 @@ metadata = MetaData(
         "uq": "uq_%(table_name)s_%(column_0_N_name)s",
         "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
         "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
     }
 )
 
@@ -215,4 +217,38 @@ queue_mappings = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("tenant_id", "provider", "queue"),
+)
+
+# A platform admin has no tenant; a tenant admin has exactly one.
+admins = Table(
+    "admins",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=True),
+    Column("role", String(16), nullable=False),
+    Column("tenant_id", String(63), ForeignKey("tenants.id", ondelete="CASCADE"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_login_at", UTCDateTime, nullable=True),
+    # Set the first time the admin signs in through single sign-on; later sign-ins must match.
+    Column("oidc_issuer", String(500), nullable=True),
+    Column("oidc_subject", String(255), nullable=True),
+    CheckConstraint(
+        "(role = 'platform' AND tenant_id IS NULL) OR (role = 'tenant' AND tenant_id IS NOT NULL)",
+        name="role_tenant",
+    ),
+    UniqueConstraint("oidc_issuer", "oidc_subject"),
+)
+
+# Only a SHA-256 of the session id is stored: a database dump does not sign anyone in.
+admin_sessions = Table(
+    "admin_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("admin_id", String(32), ForeignKey("admins.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_admin_sessions_admin_id", "admin_id"),
 )

@@ -61,6 +61,15 @@ class TenantRepository:
             raise NotFound(f"no tenant {id!r}")
         return Tenant.model_validate(row)
 
+    async def rename(self, id: str, name: str) -> Tenant:
+        """Change the display name; :class:`NotFound` if no tenant."""
+        statement = tenants.update().where(tenants.c.id == id).values(name=name)
+        async with self._db.transaction() as conn:
+            row = (await conn.execute(statement.returning(*tenants.c))).first()
+        if row is None:
+            raise NotFound(f"no tenant {id!r}")
+        return Tenant.model_validate(row)
+
     async def set_dense_retrieval(self, id: str, enabled: bool) -> Tenant:
         """Switch dense (embedding) retrieval on or off; :class:`NotFound` if no tenant."""
         statement = (

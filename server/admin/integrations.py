@@ -1,0 +1,161 @@
+"""Platform integrations: a settings form per provider, write-only secrets, Test connection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+
+from server.admin.pages import form_errors, page_tenant, read_form, redirect, render, text, url
+from server.admin.settings_form import form_values, read_settings, settings_fields
+from server.api.bodies import validate
+from server.errors import CuecardError, InvalidInput
+from server.integrations.models import IntegrationIn, IntegrationPatch
+from server.keys import INTEGRATIONS, PROVIDERS
+
+routes = web.RouteTableDef()
+LIST = "/tenants/{tenant_id}/integrations"
+ONE = LIST + "/{integration_id}"
+
+
+@routes.get(LIST, name="integrations")
+async def integrations_page(request: web.Request) -> web.StreamResponse:
+    """The tenant's integrations; ``?provider=`` opens the form for a new one."""
+    provider = request.query.get("provider", "")
+    return await _list(request, provider=provider, values={"enabled": True}, errors={})
+
+
+@routes.post(LIST, name="integrations_create")
+async def create_integration(request: web.Request) -> web.StreamResponse:
+    """Add an integration; its settings are validated by the provider's own model."""
+    tenant = await page_tenant(request)
+    form = await read_form(request)
+    provider = text(form, "provider")
+    values: dict[str, Any] = {**form, "enabled": form.get("enabled") == "on"}
+    try:
+        spec = _spec(request, provider)
+        settings = read_settings(settings_fields(spec.settings_schema()), form, keep_secrets=False)
+        body = validate(
+            IntegrationIn,
+            {
+                "provider": provider,
+                "name": text(form, "name"),
+                "enabled": values["enabled"],
+                "settings": settings,
+            },
+        )
+        view = await request.config_dict[INTEGRATIONS].create(tenant.id, body)
+    except CuecardError as err:
+        errors = form_errors(err)
+        return await _list(
+            request, provider=provider, values=values, errors=errors, status=err.status
+        )
+    location = url(request, "integration", tenant_id=tenant.id, integration_id=view.id)
+    return redirect(request, location, f"Integration {view.name} added. Test its connection.")
+
+
+@routes.get(ONE, name="integration")
+async def integration_page(request: web.Request) -> web.StreamResponse:
+    """One integration: its settings (secrets masked) and Test connection."""
+    return await _one(request, values=None, errors={}, check=None)
+
+
+@routes.post(ONE, name="integration_update")
+async def update_integration(request: web.Request) -> web.StreamResponse:
+    """Change the settings; a secret left empty keeps its stored value."""
+    tenant = await page_tenant(request)
+    integrations = request.config_dict[INTEGRATIONS]
+    view = await integrations.get(tenant.id, request.match_info["integration_id"])
+    form = await read_form(request)
+    values: dict[str, Any] = {**form, "enabled": form.get("enabled") == "on"}
+    try:
+        fields = settings_fields(_spec(request, view.provider).settings_schema())
+        patch = validate(
+            IntegrationPatch,
+            {
+                "name": text(form, "name"),
+                "enabled": values["enabled"],
+                "settings": read_settings(fields, form, keep_secrets=True),
+            },
+        )
+        await integrations.update(tenant.id, view.id, patch)
+    except CuecardError as err:
+        return await _one(
+            request, values=values, errors=form_errors(err), check=None, status=err.status
+        )
+    location = url(request, "integration", tenant_id=tenant.id, integration_id=view.id)
+    return redirect(request, location, "Saved.")
+
+
+@routes.post(ONE + "/test", name="integration_test")
+async def test_integration(request: web.Request) -> web.StreamResponse:
+    """Run the provider's connection test and show its real answer."""
+    tenant = await page_tenant(request)
+    result = await request.config_dict[INTEGRATIONS].check(
+        tenant.id, request.match_info["integration_id"]
+    )
+    return await _one(request, values=None, errors={}, check=result)
+
+
+@routes.post(ONE + "/delete", name="integration_delete")
+async def delete_integration(request: web.Request) -> web.StreamResponse:
+    """Delete the integration; its adapter stops."""
+    tenant = await page_tenant(request)
+    await request.config_dict[INTEGRATIONS].delete(tenant.id, request.match_info["integration_id"])
+    location = url(request, "integrations", tenant_id=tenant.id)
+    return redirect(request, location, "Integration deleted.")
+
+
+def _spec(request: web.Request, provider: str) -> Any:
+    specs = request.config_dict[PROVIDERS]
+    if provider not in specs:
+        raise InvalidInput("choose one of the providers listed", field="provider")
+    return specs[provider]
+
+
+async def _list(
+    request: web.Request,
+    *,
+    provider: str,
+    values: Mapping[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+) -> web.Response:
+    tenant = await page_tenant(request)
+    specs = request.config_dict[PROVIDERS]
+    spec = specs.get(provider)
+    context = {
+        "integrations": await request.config_dict[INTEGRATIONS].list(tenant.id),
+        "providers": sorted(specs),
+        "provider": provider if spec is not None else "",
+        "fields": [] if spec is None else settings_fields(spec.settings_schema()),
+        "values": values,
+        "errors": errors,
+    }
+    return render(request, "integrations.html", context, status=status)
+
+
+async def _one(
+    request: web.Request,
+    *,
+    values: Mapping[str, Any] | None,
+    errors: dict[str, str],
+    check: Any,
+    status: int = 200,
+) -> web.Response:
+    tenant = await page_tenant(request)
+    view = await request.config_dict[INTEGRATIONS].get(
+        tenant.id, request.match_info["integration_id"]
+    )
+    spec = request.config_dict[PROVIDERS].get(view.provider)
+    stored = {"name": view.name, "enabled": view.enabled, **form_values(view.settings)}
+    context = {
+        "integration": view,
+        "fields": [] if spec is None else settings_fields(spec.settings_schema()),
+        "values": stored if values is None else values,
+        "masked": form_values(view.settings),
+        "errors": errors,
+        "check": check,
+    }
+    return render(request, "integration.html", context, status=status)

@@ -1,0 +1,104 @@
+"""Signing in and out with an email and a password."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from aiohttp import web
+
+from server.admin.pages import read_form, redirect, render, require_admin, text, url
+from server.auth.admin_sessions import SignedIn, clear_session_cookie, set_session_cookie
+from server.errors import CsrfRejected, TooManyAttempts, Unauthenticated
+from server.keys import ADMINS, SESSIONS, SETTINGS, SIGNED_IN
+
+routes = web.RouteTableDef()
+# The sign-in form has no session to bind a CSRF token to yet: it pairs a random cookie
+# with the same value in the form (double submit), which a cross-site page cannot read.
+SIGNIN_COOKIE = "cuecard_signin"
+
+
+@routes.get("/sign-in", name="sign_in")
+async def sign_in_form(request: web.Request) -> web.StreamResponse:
+    """The sign-in form; already signed in, the tenants page."""
+    if request.get(SIGNED_IN) is not None:
+        return redirect(request, url(request, "tenants"))
+    return _form(request, "", {}, next_path=request.query.get("next", ""))
+
+
+@routes.post("/sign-in", name="sign_in_post")
+async def sign_in(request: web.Request) -> web.StreamResponse:
+    """Check the credentials and start a session."""
+    form = await read_form(request)
+    email = text(form, "email")
+    try:
+        _check_signin_token(request, text(form, "signin_token"))
+        password = form.get("password", "")
+        admin = await request.config_dict[ADMINS].sign_in(
+            email, password if isinstance(password, str) else "", client=request.remote or "?"
+        )
+    except (Unauthenticated, TooManyAttempts, CsrfRejected) as err:
+        errors = {"form": err.message}
+        return _form(request, email, errors, next_path=text(form, "next"), status=err.status)
+    previous = request.get(SIGNED_IN)
+    if previous is not None:
+        await request.config_dict[SESSIONS].end(previous)
+    return await start_session(request, admin_id=admin.id, next_path=text(form, "next"))
+
+
+async def start_session(request: web.Request, *, admin_id: str, next_path: str) -> web.Response:
+    """Sign ``admin_id`` in (a fresh session id, never a reused one) and go on."""
+    admin = await request.config_dict[ADMINS].get(admin_id)
+    token = await request.config_dict[SESSIONS].start(admin)
+    response = redirect(request, _safe_next(request, next_path))
+    secure = request.config_dict[SETTINGS].base_url.startswith("https://")
+    set_session_cookie(response, token, secure=secure)
+    response.del_cookie(SIGNIN_COOKIE, path="/admin/")
+    return response
+
+
+@routes.post("/sign-out", name="sign_out")
+async def sign_out(request: web.Request) -> web.StreamResponse:
+    """End the session everywhere and forget the cookie."""
+    signed_in: SignedIn = require_admin(request)
+    await request.config_dict[SESSIONS].end(signed_in)
+    response = redirect(request, url(request, "sign_in"), "Signed out.")
+    clear_session_cookie(response)
+    return response
+
+
+def _form(
+    request: web.Request,
+    email: str,
+    errors: dict[str, str],
+    *,
+    next_path: str,
+    status: int = 200,
+) -> web.Response:
+    token = request.cookies.get(SIGNIN_COOKIE) or secrets.token_urlsafe(24)
+    response = render(
+        request,
+        "sign_in.html",
+        {
+            "email": email,
+            "errors": errors,
+            "signin_token": token,
+            "next": next_path,
+        },
+        status=status,
+    )
+    response.set_cookie(SIGNIN_COOKIE, token, httponly=True, samesite="Lax", path="/admin/")
+    return response
+
+
+def _check_signin_token(request: web.Request, supplied: str) -> None:
+    expected = request.cookies.get(SIGNIN_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected.encode(), supplied.encode()):
+        raise CsrfRejected("the sign-in form expired; please try again")
+
+
+def _safe_next(request: web.Request, next_path: str) -> str:
+    # Only our own pages: an attacker's link must not bounce a fresh session elsewhere.
+    if next_path.startswith("/admin/") and not next_path.startswith("//"):
+        return next_path
+    return url(request, "tenants")

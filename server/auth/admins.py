@@ -1,0 +1,116 @@
+"""Admin accounts: creating them, and signing in with an email and a password."""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import logging
+import re
+
+from server.auth.passwords import Passwords, check_strength
+from server.auth.throttle import LoginThrottle
+from server.errors import InvalidInput, NotFound, Unauthenticated
+from server.store.database import Store
+from server.store.models import Admin, AdminRole
+from server.store.schema import utcnow
+
+log = logging.getLogger(__name__)
+# Deliberately loose: the address only has to reach a person, and SSO matches it exactly.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+WRONG_CREDENTIALS = "email or password is wrong"
+
+
+def normalise_email(email: str) -> str:
+    """The form emails are stored and compared in."""
+    return email.strip().lower()
+
+
+def check_email(email: str, *, field: str = "email") -> str:
+    """The normalised email; :class:`InvalidInput` naming ``field`` if it is not one."""
+    normalised = normalise_email(email)
+    if len(normalised) > 320 or not _EMAIL.match(normalised):
+        raise InvalidInput("is not an email address", field=field)
+    return normalised
+
+
+def check_role(role: AdminRole, tenant_id: str | None) -> None:
+    """A platform admin has no tenant; a tenant admin needs one."""
+    if role == "platform" and tenant_id is not None:
+        raise InvalidInput("a platform admin belongs to no tenant", field="tenant_id")
+    if role == "tenant" and not tenant_id:
+        raise InvalidInput("a tenant admin needs a tenant", field="tenant_id")
+
+
+class AdminService:
+    """Create and list admin accounts; check sign-ins."""
+
+    def __init__(self, store: Store, passwords: Passwords, throttle: LoginThrottle) -> None:
+        self._store = store
+        self._passwords = passwords
+        self._throttle = throttle
+
+    async def create(
+        self, email: str, password: str | None, *, role: AdminRole, tenant_id: str | None
+    ) -> Admin:
+        """Add an account; without a password it cannot sign in with one."""
+        email = check_email(email)
+        check_role(role, tenant_id)
+        if password is not None:
+            check_strength(password)
+        hashed = None if password is None else self._passwords.hash(password)
+        admin = await self._store.admins.create(email, hashed, role=role, tenant_id=tenant_id)
+        log.info("admin %s created (%s)", admin.id, role)
+        return admin
+
+    async def list(self, tenant_id: str | None = None) -> builtins.list[Admin]:
+        """Every account, or one tenant's."""
+        return await self._store.admins.list(tenant_id)
+
+    async def get(self, admin_id: str) -> Admin:
+        """One account; :class:`NotFound` if absent."""
+        admin = await self._store.admins.get(admin_id)
+        if admin is None:
+            raise NotFound("no such admin")
+        return admin
+
+    async def delete(self, admin_id: str) -> None:
+        """Remove an account; its sessions end with it."""
+        if not await self._store.admins.delete(admin_id):
+            raise NotFound("no such admin")
+        log.info("admin %s deleted", admin_id)
+
+    async def set_password(self, admin_id: str, password: str) -> None:
+        """Replace the password and end every session signed in with the old one."""
+        check_strength(password)
+        await self._store.admins.update(admin_id, password_hash=self._passwords.hash(password))
+        await self._store.admin_sessions.delete_for(admin_id)
+
+    async def sign_in(self, email: str, password: str, *, client: str) -> Admin:
+        """The account these credentials open, or :class:`Unauthenticated` with one message.
+
+        A wrong password, an unknown email and an account without a password fail alike and
+        take about as long; repeated failures per email and per client address are throttled.
+        """
+        email = normalise_email(email)
+        keys = (f"email:{_digest(email)}", f"client:{client}")
+        self._throttle.check(keys)
+        admin = await self._store.admins.by_email(email)
+        stored = None if admin is None else await self._store.admins.password_hash(admin.id)
+        if admin is None or not self._passwords.verify(stored, password):
+            self._throttle.failed(keys)
+            raise Unauthenticated(WRONG_CREDENTIALS)
+        self._throttle.succeeded(keys)
+        assert stored is not None
+        changes: dict[str, object] = {"last_login_at": utcnow()}
+        if self._passwords.needs_rehash(stored):
+            changes["password_hash"] = self._passwords.hash(password)
+        return await self._store.admins.update(admin.id, **changes)
+
+    async def signed_in_externally(self, admin: Admin) -> Admin:
+        """Record a single-sign-on sign-in."""
+        return await self._store.admins.update(admin.id, last_login_at=utcnow())
+
+
+def _digest(email: str) -> str:
+    # Throttle keys sit in memory for an hour; they need not hold the address itself.
+    return hashlib.sha256(email.encode()).hexdigest()[:32]
