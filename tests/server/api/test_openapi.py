@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 
 from server.api.openapi import api_routes, declared
-from server.app import create_app
-from tests.fixtures.app import make_settings, seed_tenants
-from tests.fixtures.network import free_port
+from tests.fixtures.app import SECRET, make_settings, seed_tenants
+from tests.fixtures.nodes import running_node
 
 FUZZ_EXAMPLES = 25
 
@@ -45,21 +42,17 @@ async def test_document_is_public_and_lists_each_operation(client: TestClient[An
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """The real app on a port, served from its own thread so schemathesis can call it."""
-    settings = make_settings(Path(tmp_path_factory.mktemp("fuzz")))
+    """A real ``cuecard serve`` process on a seeded database, for schemathesis to call."""
+    folder = Path(tmp_path_factory.mktemp("fuzz"))
+    settings = make_settings(folder)
     keys = asyncio.run(seed_tenants(settings.database_url))
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(create_app(settings))
-    port = free_port()
-    loop.run_until_complete(runner.setup())
-    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}", keys["acme"]
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=30)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=10)
-    loop.close()
+    env = {
+        "CUECARD_SECRET_KEY": SECRET.get_secret_value(),
+        "DATABASE_URL": settings.database_url,
+        "CUECARD_LOG_LEVEL": "WARNING",
+    }
+    with running_node(env, folder / "server.log") as node:
+        yield node.base_url, keys["acme"]
 
 
 def test_fuzzing_every_operation_finds_no_server_error(live_server: tuple[str, str]) -> None:
