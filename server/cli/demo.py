@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import tempfile
 from pathlib import Path
@@ -13,6 +14,7 @@ from providers.simulator.adapter import SimulatorAdapter
 from providers.simulator.config import SimulatorSettings
 from providers.simulator.const import PROVIDER
 from server.app import create_app
+from server.auth.passwords import Passwords
 from server.auth.tokens import TokenService
 from server.cli.common import load_settings, open_store, run
 from server.config import Settings
@@ -33,6 +35,7 @@ DEMO_QUEUES = {
 }
 # The printed widget URL should last a working day of demoing.
 DEMO_TOKEN_SECONDS = 12 * 3600
+DEMO_ADMIN = "admin@demo.example"
 
 
 @click.command()
@@ -51,7 +54,9 @@ def demo(host: str, port: int, speed: float, once: bool) -> None:
         database_url=f"sqlite+aiosqlite:///{workdir / 'demo.db'}",
     )
     configure_logging(settings.log_level)
-    run(_seed(settings))
+    # A fresh password each run: the demo may listen on a shared network.
+    admin_password = secrets.token_urlsafe(12)
+    run(_seed(settings, admin_password))
     simulator = SimulatorAdapter(
         SimulatorSettings(
             tenant_id=DEMO_TENANT,
@@ -62,11 +67,14 @@ def demo(host: str, port: int, speed: float, once: bool) -> None:
         )
     )
     app = create_app(settings, listeners=[simulator])
-    run(serve(app, settings, on_ready=lambda base_url: _announce(settings, base_url)))
+    announce = functools.partial(_announce, settings, admin_password=admin_password)
+    run(serve(app, settings, on_ready=announce))
 
 
-async def _seed(settings: Settings) -> None:
+async def _seed(settings: Settings, admin_password: str) -> None:
     async with open_store(settings.database_url) as store:
+        hashed = Passwords().hash(admin_password)
+        await store.admins.create(DEMO_ADMIN, hashed, role="platform", tenant_id=None)
         await store.tenants.create(DEMO_TENANT, "Demo Telecom & Retail", [settings.base_url])
         kb = await store.knowledge_bases.create(DEMO_TENANT, "Help centre", is_default=True)
         documents = load_folder(DEMO_DIR / "kb", base_url=DEMO_HELP_CENTRE)
@@ -78,9 +86,10 @@ async def _seed(settings: Settings) -> None:
             )
 
 
-def _announce(settings: Settings, base_url: str) -> None:
+def _announce(settings: Settings, base_url: str, admin_password: str) -> None:
     assert settings.secret_key is not None
     tokens = TokenService(settings.secret_key, settings.token_ttl_seconds)
     token = tokens.mint(DEMO_TENANT, DEMO_AGENT, ttl_seconds=DEMO_TOKEN_SECONDS)
     click.echo(f"cuecard demo running on {base_url} (Ctrl+C to stop)")
     click.echo(f"Widget URL: {base_url}/widget/?tenant={DEMO_TENANT}#token={token}", nl=True)
+    click.echo(f"Admin portal: {base_url}/admin/ — {DEMO_ADMIN}, password {admin_password}")
