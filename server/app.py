@@ -38,6 +38,7 @@ from server.contexts import (
     services_ctx,
     state_ctx,
     store_ctx,
+    telemetry_ctx,
 )
 from server.ingest.routes import routes as ingest_routes
 from server.keys import (
@@ -56,6 +57,7 @@ from server.keys import (
 )
 from server.metrics import Metrics
 from server.middlewares import errors_middleware, principal_middleware
+from server.observability.routes import routes as observability_routes
 from server.queues.secrets import (
     AGENT_TOKENS_CONTEXT,
     INTEGRATION_SECRETS_CONTEXT,
@@ -101,6 +103,7 @@ def create_app(
             store_ctx,
             admin_ctx,
             state_ctx,
+            telemetry_ctx,
             config_bus_ctx,
             assistant_ctx,
             queues_ctx,
@@ -123,6 +126,7 @@ def create_app(
         integration_routes,
         api_key_routes,
         admin_api_routes,
+        observability_routes,
         openapi_routes,
     )
     for api_routes in api:

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     dedup_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     transcript_max_lines: int = Field(default=200, ge=10)
     suggestions_per_event: int = Field(default=3, ge=1, le=20)
+    inspector_events: int = Field(
+        default=1000, ge=10, le=100_000, description="Events the inspector keeps per tenant."
+    )
     widget_dist: Path | None = Field(
         default=None, description="Built widget assets; defaults to widget/dist in the package."
     )

@@ -45,6 +45,7 @@ from server.keys import (
     CONFIG_SYNC,
     GENESYS_LOGIN,
     GENESYS_TOKENS,
+    HEALTH,
     INTEGRATION_SECRETS,
     INTEGRATIONS,
     KNOWLEDGE,
@@ -54,7 +55,9 @@ from server.keys import (
     MAPPINGS,
     METRICS,
     PIPELINE,
+    PRESENCE,
     PROVIDERS,
+    REVEALS,
     ROUTES,
     SECRETS,
     SESSIONS,
@@ -63,9 +66,15 @@ from server.keys import (
     STATE,
     STORE,
     SUPERVISOR,
+    TELEMETRY,
     TENANTS,
     TOKENS,
 )
+from server.observability.health import HealthService
+from server.observability.memory import MemoryTelemetry
+from server.observability.redis import RedisTelemetry, keep_widgets_alive
+from server.observability.reveals import RevealService
+from server.observability.telemetry import Telemetry
 from server.queues.bus import ConfigBus
 from server.queues.resolver import RouteResolver
 from server.queues.sync import ConfigSync
@@ -123,6 +132,34 @@ async def state_ctx(app: web.Application) -> AsyncIterator[None]:
     app[STATE] = state
     yield
     await state.aclose()
+
+
+async def telemetry_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The event inspector and health counts: in Redis when configured, memory otherwise."""
+    settings = app[SETTINGS]
+    store: MemoryTelemetry | RedisTelemetry
+    tasks = []
+    if settings.redis_url:
+        store = RedisTelemetry.from_url(settings.redis_url, ring_size=settings.inspector_events)
+        tasks.append(asyncio.create_task(keep_widgets_alive(store), name="widget-heartbeat"))
+    else:
+        store = MemoryTelemetry(ring_size=settings.inspector_events)
+    telemetry = Telemetry(store)
+    app[TELEMETRY], app[PRESENCE] = telemetry, store
+    app[REVEALS] = RevealService(telemetry, app[STORE])
+    # The supervisor starts later (integrations_ctx); it is looked up per request.
+    app[HEALTH] = HealthService(
+        telemetry, store, statuses=lambda tenant_id: app[SUPERVISOR].statuses(tenant_id)
+    )
+    tasks.append(asyncio.create_task(telemetry.run(), name="telemetry"))
+    yield
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await telemetry.flush()
+    await store.aclose()
 
 
 async def assistant_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -197,6 +234,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
         broadcaster=Broadcaster(sio),
         recorder=StoreRecorder(app[STORE]),
         metrics=app[METRICS],
+        observer=app[TELEMETRY],
         suggestions_per_event=app[SETTINGS].suggestions_per_event,
         routes=app[ROUTES],
         answers=app[ANSWERS],
@@ -209,6 +247,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
             feedback=app[STORE].feedback,
             routes=app[ROUTES],
             metrics=app[METRICS],
+            presence=app[PRESENCE],
             integration_statuses=lambda tenant_id: app[SUPERVISOR].statuses(tenant_id),
             actions=app[AGENT_ACTIONS],
         )

@@ -26,6 +26,10 @@ from server.ingest.pipeline import Pipeline
 from server.integrations.service import IntegrationService
 from server.integrations.supervisor import Supervisor
 from server.metrics import Metrics
+from server.observability.base import WidgetPresence
+from server.observability.health import HealthService
+from server.observability.reveals import RevealService
+from server.observability.telemetry import Telemetry
 from server.queues.bus import ConfigBus
 from server.queues.resolver import RouteResolver
 from server.queues.secrets import SecretBox
@@ -69,6 +73,10 @@ KNOWLEDGE = web.AppKey("knowledge", KnowledgeService)
 MAPPINGS = web.AppKey("mappings", MappingService)
 LLMS = web.AppKey("llms", LlmIntegrationService)
 SESSIONS = web.AppKey("sessions", SessionService)
+TELEMETRY = web.AppKey("telemetry", Telemetry)
+PRESENCE = web.AppKey("presence", WidgetPresence)
+HEALTH = web.AppKey("health", HealthService)
+REVEALS = web.AppKey("reveals", RevealService)
 LISTENERS: web.AppKey[Sequence[PullAdapter]] = web.AppKey("listeners")
 # Who an API request was authenticated as, set by the principal middleware.
 REQUEST_PRINCIPAL = web.RequestKey("principal", Principal)

@@ -67,7 +67,7 @@ async def principal_middleware(request: web.Request, handler: Handler) -> web.St
 
 
 async def _authenticate(request: web.Request) -> Principal:
-    key = request.headers.get("X-Api-Key") or _bearer(request.headers.get("Authorization", ""))
+    key = request_api_key(request)
     if key:
         tenant_id = await request.app[API_KEYS].tenant_for(key)
         if tenant_id is None:
@@ -82,6 +82,11 @@ async def _authenticate(request: web.Request) -> Principal:
     if request.method not in SAFE_METHODS:
         signed_in.check_csrf(request.headers.get(CSRF_HEADER))
     return Principal.of_admin(signed_in.admin)
+
+
+def request_api_key(request: web.Request) -> str | None:
+    """The API key the request presents (``X-Api-Key`` or ``Authorization: Bearer``), if any."""
+    return request.headers.get("X-Api-Key") or _bearer(request.headers.get("Authorization", ""))
 
 
 def _bearer(header: str) -> str | None:

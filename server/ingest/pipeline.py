@@ -46,6 +46,16 @@ class ConversationRecorder(Protocol):
     async def record(self, event: Event, meta: ConversationMeta) -> None: ...
 
 
+class EventObserver(Protocol):
+    """Told what became of each event (the event inspector); must return at once."""
+
+    def delivered(self, event: Event, seconds: float, *, suggested: bool) -> None: ...
+
+    def duplicate(self, event: Event, seconds: float) -> None: ...
+
+    def failed(self, event: Event, error: BaseException, seconds: float) -> None: ...
+
+
 class AnswerStarter(Protocol):
     """Answers a customer turn in the background (server.answers), never blocking the event."""
 
@@ -63,6 +73,7 @@ class Pipeline:
         broadcaster: Broadcaster,
         recorder: ConversationRecorder,
         metrics: Metrics,
+        observer: EventObserver,
         suggestions_per_event: int = 3,
         answers: AnswerStarter | None = None,
         routes: RouteSource | None = None,
@@ -72,35 +83,43 @@ class Pipeline:
         self._broadcaster = broadcaster
         self._recorder = recorder
         self._metrics = metrics
+        self._observer = observer
         self._limit = suggestions_per_event
         self._answers = answers
         self._routes = routes
 
     async def process(self, event: Event) -> Outcome:
         """Run one event through the pipeline unless another delivery already did."""
+        started = time.perf_counter()
         key = event_key(event.tenant_id, event.provider, event.provider_event_id)
         if not await self._state.claim_event(key):
             self._metrics.duplicates_dropped.labels(event.provider).inc()
+            self._observer.duplicate(event, time.perf_counter() - started)
             log.debug("duplicate %s/%s dropped", event.provider, event.provider_event_id)
             return Outcome.DUPLICATE
-        started = time.perf_counter()
         try:
-            await self._apply(event)
-        except BaseException:
+            suggested = await self._apply(event)
+        except BaseException as err:
+            if isinstance(err, Exception):
+                self._observer.failed(event, err, time.perf_counter() - started)
             # Give the event back so the platform's retry can process it.
             await self._state.release_event(key)
             raise
         await self._state.complete_event(key)
-        self._metrics.pipeline_latency.observe(time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        self._metrics.pipeline_latency.observe(elapsed)
         self._metrics.events_ingested.labels(event.provider, event.kind).inc()
+        self._observer.delivered(event, elapsed, suggested=suggested)
         return Outcome.PROCESSED
 
-    async def _apply(self, event: Event) -> None:
+    async def _apply(self, event: Event) -> bool:
+        """Apply the event; True if suggestions were pushed for it."""
         changes = meta_changes(event)
         if changes is not None:
             await self._change_status(event, changes)
         if is_utterance(event):
-            await self._add_line(event)
+            return await self._add_line(event)
+        return False
 
     async def _change_status(self, event: Event, changes: MetaChanges) -> None:
         # The provider rides along so the widget's search can route like the pipeline does.
@@ -113,7 +132,7 @@ class Pipeline:
             await self._state.assign(event.tenant_id, event.agent_id, assignment)
             await self._broadcaster.assigned(event.tenant_id, event.agent_id, assignment)
 
-    async def _add_line(self, event: Message | Transcript) -> None:
+    async def _add_line(self, event: Message | Transcript) -> bool:
         line = LineIn(
             event_id=event.provider_event_id,
             speaker=event.speaker,
@@ -123,9 +142,10 @@ class Pipeline:
         numbered = await self._state.append_line(event.tenant_id, event.conversation_id, line)
         await self._broadcaster.transcript(event.tenant_id, event.conversation_id, numbered)
         if line.speaker is Speaker.CUSTOMER:
-            await self._assist(event)
+            return await self._assist(event)
+        return False
 
-    async def _assist(self, event: Event) -> None:
+    async def _assist(self, event: Event) -> bool:
         try:
             lines = await self._state.recent_lines(
                 event.tenant_id, event.conversation_id, CONTEXT_LINES
@@ -147,7 +167,7 @@ class Pipeline:
             # A failed suggestion must not fail the event: the transcript line stands.
             self._metrics.assist_failures.inc()
             log.exception("assist failed for conversation %s", event.conversation_id)
-            return
+            return False
         if items:
             await self._state.set_suggestions(event.tenant_id, event.conversation_id, items)
             await self._broadcaster.suggestions(
@@ -157,6 +177,7 @@ class Pipeline:
         if self._answers is not None:
             # Even a turn without suggestions supersedes the previous turn's answer.
             self._answers.start(request, items)
+        return bool(items)
 
     async def _route(self, tenant_id: str, provider: str, queue: str | None) -> Route:
         if self._routes is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp import web
@@ -11,24 +12,32 @@ from providers.models import Event, parse_event
 from server.api.bodies import read_json
 from server.api.models import IngestBody, IngestResult
 from server.api.openapi import api_doc
-from server.errors import BodyTooLarge, Forbidden, InvalidInput, MalformedBody, invalid_input
-from server.keys import METRICS, PIPELINE, SETTINGS
+from server.errors import (
+    BodyTooLarge,
+    CuecardError,
+    Forbidden,
+    InvalidInput,
+    MalformedBody,
+    invalid_input,
+)
+from server.keys import METRICS, PIPELINE, SETTINGS, TELEMETRY
 from server.middlewares import request_tenant
 
 routes = web.RouteTableDef()
+_BATCH_ITEM = re.compile(r"^events\[(\d+)\]")
 
 
 @routes.post("/api/v1/events")
 @api_doc(body=IngestBody, response=IngestResult, errors=(403,))
 async def ingest_events(request: web.Request) -> web.Response:
     """Accept one canonical event or a batch; all are validated before any is processed."""
+    tenant_id = await request_tenant(request)
+    raw: list[Any] = []
     try:
         raw, prefix = _event_list(await read_json(request))
-        events = _validate(
-            raw, prefix, await request_tenant(request), request.app[SETTINGS].max_batch_events
-        )
+        events = _validate(raw, prefix, tenant_id, request.app[SETTINGS].max_batch_events)
     except (InvalidInput, MalformedBody, Forbidden, BodyTooLarge) as err:
-        request.app[METRICS].events_rejected.labels(err.code).inc()
+        _count_rejection(request, tenant_id, raw, err)
         raise
     pipeline = request.app[PIPELINE]
     results = []
@@ -39,6 +48,21 @@ async def ingest_events(request: web.Request) -> web.Response:
     return web.json_response(
         {"accepted": accepted, "duplicates": len(results) - accepted, "results": results}
     )
+
+
+def _count_rejection(
+    request: web.Request, tenant_id: str, raw: list[Any], err: CuecardError
+) -> None:
+    request.app[METRICS].events_rejected.labels(err.code).inc()
+    request.app[TELEMETRY].rejected(tenant_id, _offending_item(raw, err.field), err)
+
+
+def _offending_item(raw: list[Any], field: str | None) -> Any:
+    """The event body the error is about: the one named by ``events[i]``, or the only one."""
+    match = _BATCH_ITEM.match(field or "")
+    if match is not None and int(match[1]) < len(raw):
+        return raw[int(match[1])]
+    return raw[0] if len(raw) == 1 else None
 
 
 def _event_list(body: Any) -> tuple[list[Any], str]:

@@ -14,6 +14,7 @@ from server.auth.tokens import AgentIdentity, TokenService
 from server.errors import CuecardError, Forbidden
 from server.integrations.models import IntegrationStatus
 from server.metrics import Metrics
+from server.observability.base import WidgetPresence
 from server.queues.resolver import RouteSource
 from server.realtime.payloads import (
     FeedbackPayload,
@@ -64,6 +65,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         assistant: Assistant,
         feedback: FeedbackLog,
         metrics: Metrics,
+        presence: WidgetPresence,
         routes: RouteSource | None = None,
         integration_statuses: StatusSource | None = None,
         actions: AgentActions | None = None,
@@ -76,6 +78,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._assistant = assistant
         self._feedback = feedback
         self._metrics = metrics
+        self._presence = presence
         self._routes = routes
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
@@ -88,6 +91,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.save_session(sid, {"identity": identity})
         await self.enter_room(sid, agent_room(identity.tenant_id, identity.agent_id))
         await self.enter_room(sid, tenant_room(identity.tenant_id))
+        await self._presence.connected(identity.tenant_id, sid)
         self._metrics.connected_widgets.inc()
         log.debug("widget %s connected for agent %s", sid, identity.agent_id)
         assignment = await self._state.assignment(identity.tenant_id, identity.agent_id)
@@ -110,6 +114,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self._metrics.connected_widgets.dec()
+        await self._presence.disconnected(sid)
 
     async def on_join(self, sid: str, data: Any = None) -> Ack:
         return await self._handle(sid, self._join, data)

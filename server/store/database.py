@@ -26,6 +26,7 @@ from server.store.knowledge_bases import KnowledgeBaseRepository
 from server.store.llm_integrations import LlmIntegrationRepository
 from server.store.migrations import upgrade_to_head
 from server.store.queue_mappings import QueueMappingRepository
+from server.store.reveals import RevealRepository
 from server.store.tenants import TenantRepository
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class Store:
         self.integrations = IntegrationRepository(db)
         self.admins = AdminRepository(db)
         self.admin_sessions = AdminSessionRepository(db)
+        self.reveals = RevealRepository(db)
 
     @classmethod
     async def connect(cls, url: str) -> Store:

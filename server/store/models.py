@@ -175,3 +175,17 @@ class AdminSession(Record):
     created_at: datetime
     last_seen_at: datetime
     expires_at: datetime
+
+
+class Reveal(Record):
+    """An admin revealed the customer text of one event-inspector record (the audit trail)."""
+
+    id: str
+    tenant_id: str
+    record_id: str
+    revealed_by: str
+    revealed_at: datetime
+    kind: str | None = None
+    conversation_id: str | None = None
+    provider: str | None = None
+    provider_event_id: str | None = None

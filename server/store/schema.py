@@ -252,3 +252,20 @@ admin_sessions = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Index("ix_admin_sessions_admin_id", "admin_id"),
 )
+
+# The audit trail of event-inspector reveals: the record itself lives in a bounded ring
+# (memory or Redis) and is gone within a day, so what was revealed is copied here.
+event_reveals = Table(
+    "event_reveals",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _tenant_fk(),
+    Column("record_id", String(32), nullable=False),
+    Column("revealed_by", String(200), nullable=False),
+    Column("revealed_at", UTCDateTime, nullable=False),
+    Column("kind", String(32), nullable=True),
+    Column("conversation_id", String(200), nullable=True),
+    Column("provider", String(200), nullable=True),
+    Column("provider_event_id", String(200), nullable=True),
+    Index("ix_event_reveals_tenant_id_revealed_at", "tenant_id", "revealed_at"),
+)

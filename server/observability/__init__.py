@@ -1,0 +1,1 @@
+"""Observability for tenant admins: the event inspector and the service health view."""
