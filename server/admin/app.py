@@ -11,6 +11,8 @@ from aiohttp import web
 from server.admin import (
     api_keys,
     embedding,
+    events,
+    health,
     integrations,
     knowledge,
     routing,
@@ -29,6 +31,8 @@ PAGES: tuple[web.RouteTableDef, ...] = (
     knowledge.routes,
     embedding.routes,
     api_keys.routes,
+    health.routes,
+    events.routes,
 )
 
 

@@ -1,7 +1,7 @@
 """The navigation: the pages of a tenant, by route name, in the order the menu shows them.
 
 A page module adds its entry here; an entry whose route is not registered yet shows as
-plain text (this is how the Health and Events entries wait for their pages).
+plain text, so the menu can list a page before it exists.
 """
 
 from __future__ import annotations

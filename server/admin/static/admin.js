@@ -1,5 +1,6 @@
-// cuecard admin: confirmations, and uploads that show their progress. Everything works
-// without this file except the progress bar (the upload form then posts normally).
+// cuecard admin: confirmations, uploads that show their progress, and revealing an event's
+// text in place. Everything works without this file except the progress bar (the upload form
+// then posts normally) and revealing in place (the reveal form then reloads the page).
 "use strict";
 
 function csrfToken() {
@@ -49,7 +50,35 @@ function uploadWithProgress(form) {
   });
 }
 
+// "Reveal text": ask the server (which records the reveal) and show the text in its row.
+function revealOnRequest(form) {
+  const output = form.parentElement.querySelector("[data-revealed]");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    let response;
+    try {
+      response = await fetch(form.action, {
+        method: "POST",
+        headers: { "X-CSRF-Token": csrfToken(), Accept: "application/json" },
+        credentials: "same-origin",
+      });
+    } catch (_) {
+      response = null;
+    }
+    if (response === null || !response.ok) {
+      const status = response === null ? "the server could not be reached" : `HTTP ${response.status}`;
+      output.textContent = `Could not reveal the text (${status})`;
+      output.classList.add("error");
+    } else {
+      output.textContent = (await response.json()).text;
+      form.hidden = true;
+    }
+    output.hidden = false;
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form[data-confirm]").forEach(confirmBeforeSubmit);
   document.querySelectorAll("form[data-upload]").forEach(uploadWithProgress);
+  document.querySelectorAll("form[data-reveal]").forEach(revealOnRequest);
 });

@@ -21,6 +21,7 @@ PAGE_PARAMS = {
     "kb_id": "0123456789abcdef",
     "integration_id": "0123456789abcdef",
     "key_id": "0123456789abcdef",
+    "record_id": "0123456789abcdef",
 }
 
 
@@ -109,6 +110,10 @@ API_CALLS = [
     ("GET", "/api/v1/llm-integrations", None),
     ("GET", "/api/v1/integrations", None),
     ("GET", "/api/v1/admins", None),
+    ("GET", "/api/v1/health", None),
+    ("GET", "/api/v1/events/recent", None),
+    ("POST", "/api/v1/events/recent/0123456789abcdef:reveal", None),
+    ("GET", "/api/v1/events/reveals", None),
 ]
 
 
