@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 
 import pytest
 from sqlalchemy import inspect
@@ -70,6 +71,18 @@ async def test_ping_on_an_unreachable_database_raises_unavailable(url: str) -> N
             await store.migrate()
     finally:
         await store.aclose()
+        _join_sqlite_workers()
+
+
+def _join_sqlite_workers() -> None:
+    """Let aiosqlite's worker threads of failed connects finish while our loop still runs.
+
+    After a failed connect, aiosqlite 0.22 queues its thread's stop without awaiting it; the
+    thread then reports to the test's event loop, which must not have closed by then.
+    """
+    for thread in threading.enumerate():
+        if thread.name.endswith("(_connection_worker_thread)"):
+            thread.join(timeout=5)
 
 
 @pytest.mark.parametrize(
