@@ -115,13 +115,18 @@ class GenesysAdapter:
         await self._stream.add_topics(queue_topics(queue_ids))
 
     async def check(self) -> None:
-        """Fetch a client-credentials token and make one API read with it."""
+        """Fetch a client-credentials token and check it belongs to the configured org."""
         client = GenesysClient(self._settings, self._timings)
         try:
             await client.access_token()
-            await client.probe()
+            organization = await client.organization_id()
         finally:
             await client.aclose()
+        if organization != self._settings.organization_id:
+            raise ProviderConfigError(
+                f"the OAuth client belongs to Genesys organization {organization}, not the "
+                f"configured {self._settings.organization_id} — check organization_id"
+            )
 
     async def aclose(self) -> None:
         """Stop listening, close the sockets and the HTTP session."""

@@ -191,9 +191,13 @@ class GenesysClient:
         path = f"/api/v2/notifications/channels/{channel_id}/subscriptions"
         await self.request("DELETE", path, missing_ok=True)
 
-    async def probe(self) -> None:
-        """A cheap authenticated read that proves the token works on the API host."""
-        await self.request("GET", "/api/v2/notifications/channels")
+    async def organization_id(self) -> str:
+        """The organization the token belongs to (``GET /api/v2/tokens/me``, protocols.md 2.3)."""
+        info = await self.request("GET", "/api/v2/tokens/me", params={"preserveIdleTTL": "true"})
+        organization = info.get("organization") if isinstance(info, dict) else None
+        if not isinstance(organization, dict) or not isinstance(organization.get("id"), str):
+            raise ProviderNotReady("Genesys answered /api/v2/tokens/me without an organization id")
+        return str(organization["id"])
 
     async def conversation(self, conversation_id: str) -> dict[str, Any] | None:
         """The conversation with every participant and communication; None if unknown."""

@@ -17,6 +17,7 @@ from aiohttp import web
 from tests.doubles.genesys.channels import ChannelHub
 
 DEFAULT_TOKEN_TTL = 86399
+ORG_ID = "7a1c4e7e-0rg0-4c1a-9f0e-000000000001"
 
 
 @dataclass
@@ -73,7 +74,7 @@ class RateLimit:
 class GenesysWorld:
     """The double's whole state. Mutable on purpose: tests drive it."""
 
-    org_id: str = "7a1c4e7e-0rg0-4c1a-9f0e-000000000001"
+    org_id: str = ORG_ID
     org_name: str = "Acme Contact Center"
     users: dict[str, User] = field(default_factory=dict)
     clients: dict[str, OAuthClient] = field(default_factory=dict)

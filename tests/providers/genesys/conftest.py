@@ -18,7 +18,7 @@ from providers.genesys import GenesysAdapter, GenesysSettings
 from providers.genesys.const import Timings
 from providers.models import Event
 from tests.doubles.genesys.app import create_double
-from tests.doubles.genesys.world import GenesysWorld, OAuthClient
+from tests.doubles.genesys.world import ORG_ID, GenesysWorld, OAuthClient
 
 FIXTURES = Path(__file__).parent / "fixtures"
 QUEUE = "queue-1"
@@ -62,7 +62,7 @@ def settings_for(double: TestServer, **overrides: Any) -> GenesysSettings:
     base = str(double.make_url("")).rstrip("/")
     values: dict[str, Any] = {
         "tenant_id": "acme",
-        "organization_id": "org-1",
+        "organization_id": ORG_ID,
         "client_id": "svc",
         "client_secret": "s3cret",
         "queue_ids": [QUEUE],

@@ -20,8 +20,20 @@ async def test_working_settings_pass_and_leave_no_channel(
     adapter = GenesysAdapter(settings_for(double), timings=FAST)
     await adapter.check()
     await adapter.aclose()
-    assert ("GET", "/api/v2/notifications/channels") in world.requests
+    assert ("GET", "/api/v2/tokens/me") in world.requests
     assert world.channels.created == []
+
+
+async def test_client_of_another_organization_names_both_orgs(
+    world: GenesysWorld, double: TestServer
+) -> None:
+    adapter = GenesysAdapter(settings_for(double, organization_id="org-elsewhere"), timings=FAST)
+    with pytest.raises(ProviderConfigError) as caught:
+        await adapter.check()
+    assert str(caught.value) == (
+        f"the OAuth client belongs to Genesys organization {world.org_id}, not the "
+        "configured org-elsewhere — check organization_id"
+    )
 
 
 async def test_wrong_secret_is_an_auth_failure_naming_what_to_fix(double: TestServer) -> None:

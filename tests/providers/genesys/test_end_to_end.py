@@ -14,7 +14,7 @@ from server.auth.tokens import TokenService
 from server.config import Settings
 from server.keys import SUPERVISOR
 from tests.doubles.genesys.messaging import WebMessaging
-from tests.doubles.genesys.world import GenesysWorld
+from tests.doubles.genesys.world import ORG_ID, GenesysWorld
 from tests.fixtures.app import Widget, open_widget
 from tests.server.integrations.test_supervisor import state_of
 
@@ -133,7 +133,7 @@ async def test_stored_integration_feeds_the_widget_once_despite_faults(
         "provider": "genesys",
         "name": "Genesys EU",
         "settings": {
-            "organization_id": "org-1",
+            "organization_id": ORG_ID,
             "client_id": "svc",
             "client_secret": "s3cret",
             "queue_ids": [QUEUE],
@@ -167,7 +167,7 @@ async def test_stored_integration_with_a_wrong_secret_shows_auth_failed(
         "provider": "genesys",
         "name": "Genesys EU",
         "settings": {
-            "organization_id": "org-1",
+            "organization_id": ORG_ID,
             "client_id": "svc",
             "client_secret": "not-the-secret",
             "api_base_url": base,
