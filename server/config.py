@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from argon2.profiles import RFC_9106_LOW_MEMORY
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -51,6 +52,17 @@ class Settings(BaseSettings):
     admin_max_seconds: int = Field(
         default=12 * 3600, ge=300, description="An admin session ends this long after sign-in."
     )
+    # Admin password hashing (argon2id). The defaults are argon2-cffi's RFC 9106 low-memory
+    # profile; lower values exist for test suites, which hash hundreds of passwords.
+    argon2_time_cost: int = Field(
+        default=RFC_9106_LOW_MEMORY.time_cost, ge=1, description="argon2id iterations."
+    )
+    argon2_memory_kib: int = Field(
+        default=RFC_9106_LOW_MEMORY.memory_cost, ge=8, description="argon2id memory in KiB."
+    )
+    argon2_parallelism: int = Field(
+        default=RFC_9106_LOW_MEMORY.parallelism, ge=1, description="argon2id lanes."
+    )
 
     @field_validator("secret_key")
     @classmethod
@@ -65,6 +77,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "CUECARD_SECRET_KEY is required outside the demo "
                 "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _argon2_memory_fits_lanes(self) -> Settings:
+        # argon2 needs at least 8 KiB per lane; say so here rather than at the first sign-in.
+        if self.argon2_memory_kib < 8 * self.argon2_parallelism:
+            raise ValueError(
+                "CUECARD_ARGON2_MEMORY_KIB must be at least 8 x CUECARD_ARGON2_PARALLELISM"
             )
         return self
 

@@ -105,7 +105,10 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
 async def admin_ctx(app: web.Application) -> AsyncIterator[None]:
     """Admin accounts and sessions; sessions that expired while the server was down go."""
     store, settings = app[STORE], app[SETTINGS]
-    app[ADMINS] = AdminService(store, Passwords(), LoginThrottle())
+    passwords = Passwords.from_settings(settings)
+    if passwords.below_recommended:
+        log.warning("admin passwords are hashed below argon2's RFC 9106 cost: for tests only")
+    app[ADMINS] = AdminService(store, passwords, LoginThrottle())
     sessions = SessionService(
         store, idle_seconds=settings.admin_idle_seconds, max_seconds=settings.admin_max_seconds
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from argon2.profiles import RFC_9106_LOW_MEMORY
 
+from server.config import Settings
 from server.errors import InvalidInput
 
 MIN_LENGTH = 12
@@ -26,6 +28,25 @@ class Passwords:
         self._hasher = hasher or PasswordHasher()
         # Checked when an account does not exist, so a miss costs what a wrong password does.
         self._decoy = self._hasher.hash("cuecard decoy password")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Passwords:
+        """Hashing at the configured argon2id cost (RFC 9106 low-memory unless changed)."""
+        hasher = PasswordHasher(
+            time_cost=settings.argon2_time_cost,
+            memory_cost=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+        )
+        return cls(hasher)
+
+    @property
+    def below_recommended(self) -> bool:
+        """Cheaper than argon2-cffi's RFC 9106 low-memory profile (fine for tests only)."""
+        profile = RFC_9106_LOW_MEMORY
+        return (
+            self._hasher.time_cost < profile.time_cost
+            or self._hasher.memory_cost < profile.memory_cost
+        )
 
     def hash(self, password: str) -> str:
         """The argon2id hash to store; the password itself is never kept."""

@@ -40,7 +40,7 @@ def create_admin(email: str, role: AdminRole, tenant_id: str | None, password_st
 
     async def create() -> str:
         async with open_store(settings.database_url) as store:
-            service = AdminService(store, Passwords(), LoginThrottle())
+            service = AdminService(store, Passwords.from_settings(settings), LoginThrottle())
             created = await service.create(email, password, role=role, tenant_id=tenant_id)
             return created.email
 

@@ -43,7 +43,8 @@ def test_admin_create_stores_an_argon2_hash_and_never_the_password(tmp_path: Pat
     stored = _stored_hash(tmp_path)
     assert result.exit_code == 0, result.output
     assert "Created platform admin ops@example.com" in result.output
-    assert stored.startswith("$argon2id$")
+    # No argon2 settings in the environment: the production cost (RFC 9106 low-memory).
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert PASSWORD not in stored
 
 
