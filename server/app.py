@@ -27,6 +27,7 @@ from server.auth.tokens import TokenService
 from server.config import Settings
 from server.contexts import (
     admin_ctx,
+    admin_sso_ctx,
     agent_auth_ctx,
     answers_ctx,
     assistant_ctx,
@@ -104,6 +105,7 @@ def create_app(
             admin_ctx,
             state_ctx,
             telemetry_ctx,
+            admin_sso_ctx,
             config_bus_ctx,
             assistant_ctx,
             queues_ctx,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from argon2.profiles import RFC_9106_LOW_MEMORY
+from authlib.common.security import is_secure_transport
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -64,6 +65,22 @@ class Settings(BaseSettings):
         default=RFC_9106_LOW_MEMORY.parallelism, ge=1, description="argon2id lanes."
     )
 
+    # Admin single sign-on (OpenID Connect); off unless all three are set.
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Issuer URL of the admins' OpenID provider, exactly as its ID tokens say.",
+    )
+    oidc_client_id: str | None = Field(default=None, min_length=1, max_length=255)
+    oidc_client_secret: SecretStr | None = None
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _issuer_over_https(cls, value: str | None) -> str | None:
+        # OpenID Connect Discovery: https, no query or fragment (loopback http for tests).
+        if value is not None and (not is_secure_transport(value) or "?" in value or "#" in value):
+            raise ValueError("must be an https URL without query or fragment")
+        return value
+
     @field_validator("secret_key")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -81,6 +98,16 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        given = (self.oidc_issuer, self.oidc_client_id, self.oidc_client_secret)
+        if any(value is not None for value in given) and None in given:
+            raise ValueError(
+                "admin single sign-on needs CUECARD_OIDC_ISSUER, CUECARD_OIDC_CLIENT_ID "
+                "and CUECARD_OIDC_CLIENT_SECRET together"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _argon2_memory_fits_lanes(self) -> Settings:
         # argon2 needs at least 8 KiB per lane; say so here rather than at the first sign-in.
         if self.argon2_memory_kib < 8 * self.argon2_parallelism:
@@ -93,3 +120,8 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         """Where browsers reach this server."""
         return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Admins may sign in through the configured OpenID provider."""
+        return self.oidc_issuer is not None

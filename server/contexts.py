@@ -20,10 +20,12 @@ from server.answers.client import ChatClient
 from server.answers.service import AnswerService
 from server.assist.engine import HybridAssistant
 from server.auth.admin_sessions import SessionService
+from server.auth.admin_sso import AdminSso
 from server.auth.admins import AdminService
 from server.auth.apikeys import ApiKeyAuthenticator
 from server.auth.custody import GenesysTokens
 from server.auth.genesys_login import CALLBACK_PATH, GenesysLogin, UserWatching
+from server.auth.oidc_client import OidcClient
 from server.auth.passwords import Passwords
 from server.auth.sessions import AgentSessions
 from server.auth.throttle import LoginThrottle
@@ -34,6 +36,7 @@ from server.integrations.models import IntegrationStatus
 from server.integrations.service import IntegrationService
 from server.integrations.supervisor import Supervisor
 from server.keys import (
+    ADMIN_SSO,
     ADMINS,
     AGENT_ACTIONS,
     AGENT_SESSIONS,
@@ -115,6 +118,27 @@ async def admin_ctx(app: web.Application) -> AsyncIterator[None]:
     app[SESSIONS] = sessions
     await sessions.purge()
     yield
+
+
+async def admin_sso_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Admin single sign-on through the configured OpenID provider, if there is one."""
+    settings = app[SETTINGS]
+    if settings.oidc_issuer is None or settings.oidc_client_id is None:
+        yield
+        return
+    assert settings.oidc_client_secret is not None  # Settings requires all three together
+    timeout = aiohttp.ClientTimeout(total=15, sock_connect=5)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        client = OidcClient(
+            session,
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id,
+            client_secret=settings.oidc_client_secret,
+        )
+        app[ADMIN_SSO] = AdminSso(
+            client, app[STATE], app[ADMINS], client_id=settings.oidc_client_id
+        )
+        yield
 
 
 async def state_ctx(app: web.Application) -> AsyncIterator[None]:

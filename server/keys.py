@@ -15,6 +15,7 @@ from server.answers.sources import LlmIntegrationSource
 from server.assist.base import Assistant
 from server.auth.access import Principal
 from server.auth.admin_sessions import SessionService, SignedIn
+from server.auth.admin_sso import AdminSso
 from server.auth.admins import AdminService
 from server.auth.apikeys import ApiKeyAuthenticator
 from server.auth.custody import GenesysTokens
@@ -77,6 +78,8 @@ TELEMETRY = web.AppKey("telemetry", Telemetry)
 PRESENCE = web.AppKey("presence", WidgetPresence)
 HEALTH = web.AppKey("health", HealthService)
 REVEALS = web.AppKey("reveals", RevealService)
+# Admin single sign-on; absent unless an OpenID provider is configured.
+ADMIN_SSO = web.AppKey("admin_sso", AdminSso)
 LISTENERS: web.AppKey[Sequence[PullAdapter]] = web.AppKey("listeners")
 # Who an API request was authenticated as, set by the principal middleware.
 REQUEST_PRINCIPAL = web.RequestKey("principal", Principal)

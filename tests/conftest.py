@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.redis",
     "tests.fixtures.app",
     "tests.fixtures.genesys",
+    "tests.fixtures.oidc",
 ]

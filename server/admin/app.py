@@ -17,6 +17,7 @@ from server.admin import (
     knowledge,
     routing,
     signin,
+    sso,
     tenants,
 )
 from server.admin.middlewares import admin_middleware
@@ -25,6 +26,7 @@ STATIC = Path(__file__).parent / "static"
 # Every page module's routes; a new page adds its module here (docs/admin.md).
 PAGES: tuple[web.RouteTableDef, ...] = (
     signin.routes,
+    sso.routes,
     tenants.routes,
     integrations.routes,
     routing.routes,

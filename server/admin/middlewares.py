@@ -13,8 +13,8 @@ from server.errors import CuecardError, NotFound, Unauthenticated
 from server.keys import SESSIONS, SIGNED_IN
 
 log = logging.getLogger(__name__)
-# Routes anyone may open: the sign-in form and the stylesheet it uses.
-PUBLIC_ROUTES = frozenset({"sign_in", "sign_in_post", "static"})
+# Routes anyone may open: signing in (password or SSO) and the static files the form uses.
+PUBLIC_ROUTES = frozenset({"sign_in", "sign_in_post", "sso_start", "sso_callback", "static"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Knowledge-base uploads come through admin forms; only signed-in admins get this far.
 ADMIN_MAX_BODY = 32 * 1024 * 1024

@@ -23,7 +23,7 @@ async def sign_in_form(request: web.Request) -> web.StreamResponse:
     """The sign-in form; already signed in, the tenants page."""
     if request.get(SIGNED_IN) is not None:
         return redirect(request, url(request, "tenants"))
-    return _form(request, "", {}, next_path=request.query.get("next", ""))
+    return sign_in_page(request, "", {}, next_path=request.query.get("next", ""))
 
 
 @routes.post("/sign-in", name="sign_in_post")
@@ -32,14 +32,14 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     email = text(form, "email")
     try:
-        _check_signin_token(request, text(form, "signin_token"))
+        check_signin_token(request, text(form, "signin_token"))
         password = form.get("password", "")
         admin = await request.config_dict[ADMINS].sign_in(
             email, password if isinstance(password, str) else "", client=request.remote or "?"
         )
     except (Unauthenticated, TooManyAttempts, CsrfRejected) as err:
         errors = {"form": err.message}
-        return _form(request, email, errors, next_path=text(form, "next"), status=err.status)
+        return sign_in_page(request, email, errors, next_path=text(form, "next"), status=err.status)
     previous = request.get(SIGNED_IN)
     if previous is not None:
         await request.config_dict[SESSIONS].end(previous)
@@ -67,7 +67,7 @@ async def sign_out(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def _form(
+def sign_in_page(
     request: web.Request,
     email: str,
     errors: dict[str, str],
@@ -75,6 +75,7 @@ def _form(
     next_path: str,
     status: int = 200,
 ) -> web.Response:
+    """The sign-in form (with Sign in with SSO when configured), ``errors`` at the top."""
     token = request.cookies.get(SIGNIN_COOKIE) or secrets.token_urlsafe(24)
     response = render(
         request,
@@ -84,6 +85,7 @@ def _form(
             "errors": errors,
             "signin_token": token,
             "next": next_path,
+            "sso": request.config_dict[SETTINGS].oidc_enabled,
         },
         status=status,
     )
@@ -91,7 +93,8 @@ def _form(
     return response
 
 
-def _check_signin_token(request: web.Request, supplied: str) -> None:
+def check_signin_token(request: web.Request, supplied: str) -> None:
+    """:class:`CsrfRejected` unless the form carries this browser's sign-in token."""
     expected = request.cookies.get(SIGNIN_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), supplied.encode()):
         raise CsrfRejected("the sign-in form expired; please try again")

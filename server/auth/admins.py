@@ -6,7 +6,9 @@ import builtins
 import hashlib
 import logging
 import re
+from dataclasses import dataclass
 
+from server.auth.errors import SsoNoAccount
 from server.auth.passwords import Passwords, check_strength
 from server.auth.throttle import LoginThrottle
 from server.errors import InvalidInput, NotFound, Unauthenticated
@@ -18,6 +20,16 @@ log = logging.getLogger(__name__)
 # Deliberately loose: the address only has to reach a person, and SSO matches it exactly.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WRONG_CREDENTIALS = "email or password is wrong"
+
+
+@dataclass(frozen=True, slots=True)
+class SsoIdentity:
+    """A person the OpenID provider vouches for, from a verified ID token."""
+
+    issuer: str
+    subject: str
+    email: str | None
+    email_verified: bool
 
 
 def normalise_email(email: str) -> str:
@@ -106,9 +118,44 @@ class AdminService:
             changes["password_hash"] = self._passwords.hash(password)
         return await self._store.admins.update(admin.id, **changes)
 
-    async def signed_in_externally(self, admin: Admin) -> Admin:
-        """Record a single-sign-on sign-in."""
+    async def sign_in_with_sso(self, identity: SsoIdentity) -> Admin:
+        """The account linked to ``identity``, linking it by verified email the first time.
+
+        Nobody is created here: an identity without an account is refused with
+        :class:`SsoNoAccount`, as is an email the provider has not verified.
+        """
+        admin = await self._store.admins.by_oidc(identity.issuer, identity.subject)
+        if admin is None:
+            admin = await self._link(identity)
         return await self._store.admins.update(admin.id, last_login_at=utcnow())
+
+    async def _link(self, identity: SsoIdentity) -> Admin:
+        if not identity.email:
+            raise SsoNoAccount(
+                "the identity provider did not share an email address, so no admin account "
+                "can be matched; allow the email scope for cuecard at the provider"
+            )
+        if not identity.email_verified:
+            raise SsoNoAccount(
+                f"the identity provider has not verified the email address {identity.email}; "
+                "verify it there, then sign in again"
+            )
+        admin = await self._store.admins.by_email(normalise_email(identity.email))
+        if admin is None:
+            raise SsoNoAccount(
+                f"there is no cuecard admin account for {identity.email}; a platform admin "
+                "must create it first (cuecard admin create, or the admins API)"
+            )
+        if admin.oidc_subject is not None:
+            raise SsoNoAccount(
+                f"the admin account {identity.email} is already linked to another "
+                "single-sign-on identity"
+            )
+        linked = await self._store.admins.update(
+            admin.id, oidc_issuer=identity.issuer, oidc_subject=identity.subject
+        )
+        log.info("admin %s linked to single sign-on", admin.id)
+        return linked
 
 
 def _digest(email: str) -> str:

@@ -47,3 +47,41 @@ class RefreshRefused(Unauthenticated):
     """The refresh token is unknown, expired, or was already used."""
 
     code = "refresh_refused"
+
+
+class SsoNotConfigured(CuecardError):
+    """Admin single sign-on is off: no OpenID provider is configured."""
+
+    code = "sso_not_configured"
+    status = 404
+
+
+class SsoUnavailable(CuecardError):
+    """The OpenID provider could not be reached, or answered something unusable."""
+
+    code = "sso_unavailable"
+    status = 502
+
+
+class SsoStateInvalid(Unauthenticated):
+    """The callback's state is unknown, used, expired, or belongs to another browser."""
+
+    code = "sso_state_invalid"
+
+
+class SsoCancelled(Unauthenticated):
+    """The OpenID provider did not sign the admin in (cancelled, refused, an OAuth error)."""
+
+    code = "sso_cancelled"
+
+
+class SsoTokenInvalid(Unauthenticated):
+    """The code or the ID token did not check out (signature, issuer, audience, expiry, nonce)."""
+
+    code = "sso_token_invalid"
+
+
+class SsoNoAccount(Forbidden):
+    """The identity is genuine but matches no admin account (unknown or unverified email)."""
+
+    code = "sso_no_account"
