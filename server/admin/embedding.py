@@ -15,21 +15,29 @@ from server.store.models import Tenant
 
 routes = web.RouteTableDef()
 PATH = "/tenants/{tenant_id}/embedding"
-# Genesys Cloud fills these placeholders in when it loads the iframe (protocols.md 2.4).
-GENESYS_PLACEHOLDERS = (
-    "gcConversationId={{gcConversationId}}&gcHostOrigin={{gcHostOrigin}}"
-    "&gcTargetEnv={{gcTargetEnv}}&gcLangTag={{gcLangTag}}&usePopupAuth={{gcUsePopupAuth}}"
+# Genesys Cloud fills these placeholders in when it loads the Interaction Widget
+# (protocols.md 2.4); docs/genesys.md "The Interaction Widget" shows the same URL.
+GENESYS_QUERY = (
+    "conversationId={{gcConversationId}}&gcHostOrigin={{gcHostOrigin}}"
+    "&gcTargetEnv={{gcTargetEnv}}&langTag={{gcLangTag}}&usePopupAuth={{gcUsePopupAuth}}"
+)
+GENESYS_SANDBOX = (
+    "allow-scripts,allow-same-origin,allow-forms,allow-popups,allow-popups-to-escape-sandbox"
 )
 
 
 def widget_urls(base_url: str, tenant_id: str) -> list[tuple[str, str, str]]:
     """(platform, iframe URL, where it goes) for every agent desktop cuecard embeds in."""
-    widget = f"{base_url.rstrip('/')}/widget/?tenant={tenant_id}"
+    base = base_url.rstrip("/")
+    widget = f"{base}/widget/?tenant={tenant_id}"
     return [
         (
             "Genesys Cloud",
-            f"{widget}&{GENESYS_PLACEHOLDERS}",
-            "Admin > Integrations > Interaction Widget: Application URL.",
+            f"{base}/widget/genesys?tenant={tenant_id}&{GENESYS_QUERY}",
+            "Admin > Integrations > Interaction Widget > Configuration > Properties: "
+            f"Application URL. Iframe Sandbox Options: {GENESYS_SANDBOX}; Iframe "
+            "Feature/Permissions Policy: clipboard-write. The frame origin comes from the "
+            "tenant's Genesys integration (its environment or desktop origin).",
         ),
         (
             "Five9",

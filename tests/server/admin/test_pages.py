@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from aiohttp import FormData
 
+from server.admin.embedding import widget_urls
 from server.keys import STORE
 from tests.server.admin.conftest import ACME_ADMIN, PASSWORD, PLATFORM
 
@@ -185,7 +187,12 @@ async def test_embedding_shows_each_platforms_url_and_saves_origins(open_browser
     )
     bad = await browser.post("/admin/tenants/acme/embedding", {"allowed_origins": "not a url"})
 
-    assert "/widget/?tenant=acme&amp;gcConversationId={{gcConversationId}}" in page
+    genesys = (
+        "http://127.0.0.1:8080/widget/genesys?tenant=acme&amp;conversationId={{gcConversationId}}"
+        "&amp;gcHostOrigin={{gcHostOrigin}}&amp;gcTargetEnv={{gcTargetEnv}}"
+        "&amp;langTag={{gcLangTag}}&amp;usePopupAuth={{gcUsePopupAuth}}"
+    )
+    assert f'value="{genesys}"' in page
     for platform in ("Genesys Cloud", "Five9", "8x8", "Salesforce Service Cloud"):
         assert platform in page
     assert saved.status == 303
@@ -238,3 +245,18 @@ async def test_a_wrong_password_and_an_unknown_email_read_the_same(open_browser:
     assert wrong.status == unknown.status == 401
     for response in (wrong, unknown):
         assert "email or password is wrong" in await response.text()
+
+
+def test_the_genesys_url_is_the_one_the_install_guide_documents() -> None:
+    guide = (Path(__file__).parents[3] / "docs" / "genesys.md").read_text(encoding="utf-8")
+    [documented] = re.findall(
+        r"^\s*(https://cuecard\.example\.com/widget/genesys\?\S+)$", guide, re.M
+    )
+
+    [genesys] = [
+        url
+        for platform, url, _ in widget_urls("https://cuecard.example.com/", "acme")
+        if platform == "Genesys Cloud"
+    ]
+
+    assert genesys == documented

@@ -1,0 +1,83 @@
+"""The integrations pages with the real Genesys adapter: Test connection shows the real answer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.fixtures.genesys import SERVICE_CLIENT, SERVICE_SECRET, make_world
+from tests.fixtures.network import free_port
+from tests.server.admin.conftest import ACME_ADMIN
+
+INTEGRATIONS = "/admin/tenants/acme/integrations"
+
+
+async def add_genesys(browser: Any, base_url: str, secret: str = SERVICE_SECRET) -> str:
+    """Fill in the Genesys settings form as an admin would; returns the integration's page."""
+    form = {
+        "provider": "genesys",
+        "name": "Genesys Cloud",
+        "settings.environment": "mypurecloud.com",
+        "settings.organization_id": make_world().org_id,
+        "settings.client_id": SERVICE_CLIENT,
+        "settings.client_secret": secret,
+        "settings.api_base_url": base_url,
+        "settings.login_base_url": base_url,
+    }
+    created = await browser.post(INTEGRATIONS, form)
+    assert created.status == 303, await created.text()
+    return str(created.headers["Location"])
+
+
+def check_result(page: str) -> str:
+    """The text of the Test connection result box, tags dropped."""
+    found = re.search(r'data-testid="check-result">(.*?)</div>', page, re.DOTALL)
+    assert found, "no Test connection result on the page"
+    return " ".join(re.sub(r"<[^>]+>", " ", found[1]).split())
+
+
+async def test_the_genesys_form_is_generated_from_its_settings(open_browser: Any) -> None:
+    browser = await open_browser(ACME_ADMIN)
+
+    page = await (await browser.get(f"{INTEGRATIONS}?provider=genesys")).text()
+
+    for label in ("Organization Id", "Client Secret", "Queue Ids", "Login Base Url"):
+        assert f">{label}</label>" in page
+    assert 'name="settings.client_secret" type="password"' in page
+
+
+async def test_test_connection_explains_an_unreachable_genesys(open_browser: Any) -> None:
+    browser = await open_browser(ACME_ADMIN)
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    integration = await add_genesys(browser, nowhere)
+
+    tested = await browser.post(f"{integration}/test")
+    result = check_result(await tested.text())
+
+    assert tested.status == 200
+    assert result.startswith("Connection failed provider_not_ready")
+    assert f"cannot reach Genesys login at {nowhere}/oauth/token (ClientConnectorError" in result
+
+
+async def test_test_connection_passes_on_genesys_refusing_the_secret(
+    open_browser: Any, genesys_url: str
+) -> None:
+    browser = await open_browser(ACME_ADMIN)
+    integration = await add_genesys(browser, genesys_url, secret="not-the-secret-0000")
+
+    result = check_result(await (await browser.post(f"{integration}/test")).text())
+
+    assert result.startswith("Connection failed provider_auth_failed")
+    assert "Genesys refused the client credentials (invalid_client)" in result
+    assert "not-the-secret-0000" not in result
+
+
+async def test_test_connection_reports_success_against_genesys(
+    open_browser: Any, genesys_url: str
+) -> None:
+    browser = await open_browser(ACME_ADMIN)
+    integration = await add_genesys(browser, genesys_url)
+
+    result = check_result(await (await browser.post(f"{integration}/test")).text())
+
+    assert result == "Connected. The platform accepted these settings."
