@@ -20,7 +20,7 @@ from server.admin import (
     sso,
     tenants,
 )
-from server.admin.middlewares import admin_middleware
+from server.admin.middlewares import admin_middleware, security_headers
 
 STATIC = Path(__file__).parent / "static"
 # Every page module's routes; a new page adds its module here (docs/admin.md).
@@ -40,7 +40,7 @@ PAGES: tuple[web.RouteTableDef, ...] = (
 
 def create_admin_app() -> web.Application:
     """The admin pages; services and settings come from the parent app's keys."""
-    app = web.Application(middlewares=[admin_middleware])
+    app = web.Application(middlewares=[security_headers, admin_middleware])
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader("server.admin", "templates"),

@@ -1,4 +1,5 @@
-"""The admin pages' gate: sessions, sign-in redirects, CSRF checks, and HTML error pages."""
+"""The admin pages' gate: security headers, sessions, sign-in redirects, CSRF checks, and
+HTML error pages."""
 
 from __future__ import annotations
 
@@ -18,6 +19,35 @@ PUBLIC_ROUTES = frozenset({"sign_in", "sign_in_post", "sso_start", "sso_callback
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Knowledge-base uploads come through admin forms; only signed-in admins get this far.
 ADMIN_MAX_BODY = 32 * 1024 * 1024
+# Own scripts and styles only, never framed. No form-action: the Sign in with SSO form is
+# redirected to the identity provider, which form-action would block.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every admin response, errors and redirects included, carries the security headers."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        exc.headers.update(SECURITY_HEADERS)
+        raise
+    response.headers.update(SECURITY_HEADERS)
+    return response
 
 
 @web.middleware

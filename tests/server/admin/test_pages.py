@@ -260,3 +260,26 @@ def test_the_genesys_url_is_the_one_the_install_guide_documents() -> None:
     ]
 
     assert genesys == documented
+
+
+async def test_admin_responses_cannot_be_framed_and_run_only_their_own_scripts(
+    open_browser: Any,
+) -> None:
+    anonymous, browser = await open_browser(), await open_browser(ACME_ADMIN)
+
+    responses = [
+        await anonymous.get("/admin/sign-in"),
+        await anonymous.get("/admin/tenants"),  # a redirect to sign in
+        await anonymous.get("/admin/static/admin.css"),
+        await browser.get("/admin/tenants/acme/embedding"),
+        await browser.get("/admin/tenants/globex"),  # 404
+    ]
+
+    for response in responses:
+        policy = response.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in policy, response.url
+        assert "default-src 'self'" in policy
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert [r.status for r in responses] == [200, 303, 200, 200, 404]
+    assert "style=" not in await responses[3].text()  # inline styles would be blocked
