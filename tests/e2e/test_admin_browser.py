@@ -1,0 +1,354 @@
+"""The admin portal in headless Chromium against a real ``cuecard serve``, black-box.
+
+The first admin comes from the real ``cuecard admin create`` (run against the database the
+server uses); everything after that is done in the browser the way an admin would, found by
+role and label: sign in with the keyboard alone, create a tenant, add a Genesys integration
+and test it, create a knowledge base, upload articles and try a query, map a queue, read the
+embedding URL, create an API key.
+
+The walk-through is a list of steps sharing one :class:`Tour`; a later step (say, posting an
+event with ``tour.api_key`` and finding it in the event inspector) is a function appended to
+``STEPS``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.e2e.test_widget_browser import CHROMIUM, CHROMIUM_ARGS, record_console_error
+from tests.fixtures.app import SECRET
+from tests.fixtures.network import free_port
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+CUECARD = REPO / ".venv" / "bin" / "cuecard"
+KB_FIXTURES = REPO / "tests" / "fixtures" / "kb" / "acme"
+STARTUP_SECONDS = 60
+ADMIN_EMAIL = "ops@example.com"
+ADMIN_PASSWORD = "a long and private passphrase"
+TENANT_ID, TENANT_NAME = "initech", "Initech"
+KB_NAME = "Help centre"
+ARTICLE_TITLE = "Moving your number to Initech"
+ARTICLE = f"""# {ARTICLE_TITLE}
+
+Keep your old mobile number when you switch: ask your previous provider for a porting code
+(PAC), enter it at checkout, and the number moves to Initech on the next working day.
+"""
+QUERY = "how do I keep my old number with a porting code"
+SYSTEM_PROMPT = "Answer in two short sentences and name the article you used."
+
+
+@dataclass
+class Server:
+    """A running ``cuecard serve`` and the environment it was started with."""
+
+    base_url: str
+    env: dict[str, str]
+
+
+@dataclass
+class Tour:
+    """The browser page and what earlier steps created, for the steps after them."""
+
+    page: Page
+    server: Server
+    tmp: Path
+    unreachable: str = ""
+    kb_url: str = ""
+    api_key: str = ""
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def admin_url(self, path: str = "") -> str:
+        return f"{self.server.base_url}/admin/{path}"
+
+    def tenant_menu(self, label: str) -> None:
+        """Follow an entry of the tenant's side menu."""
+        menu = self.page.get_by_role("navigation", name=f"Tenant {TENANT_NAME}")
+        menu.get_by_role("link", name=label, exact=True).click()
+        expect(self.page.get_by_role("heading", level=1)).to_have_text(label)
+
+
+def server_env(tmp: Path, port: int) -> dict[str, str]:
+    """The server's environment: this test's database and port, nothing inherited."""
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("CUECARD_") and name not in ("DATABASE_URL", "REDIS_URL")
+    }
+    return {
+        **inherited,
+        "CUECARD_SECRET_KEY": SECRET.get_secret_value(),
+        "CUECARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'cuecard.db'}",
+        "CUECARD_HOST": "127.0.0.1",
+        "CUECARD_PORT": str(port),
+    }
+
+
+def create_first_admin(env: dict[str, str], cwd: Path) -> None:
+    """``cuecard admin create`` as the install guide says, password on standard input."""
+    created = subprocess.run(
+        [str(CUECARD), "admin", "create", "--email", ADMIN_EMAIL, "--password-stdin"],
+        input=ADMIN_PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
+    assert created.returncode == 0, created.stderr
+    assert f"Created platform admin {ADMIN_EMAIL}" in created.stdout
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The first admin from the command line, then ``cuecard serve`` on the same database."""
+    tmp = tmp_path_factory.mktemp("admin-portal")
+    port = free_port()
+    env = server_env(tmp, port)
+    create_first_admin(env, tmp)
+    with (tmp / "stderr.txt").open("w") as err:
+        process = subprocess.Popen(
+            [str(CUECARD), "serve"],
+            cwd=tmp,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+        )
+        try:
+            yield Server(wait_until_listening(process, tmp / "stderr.txt"), env)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def wait_until_listening(process: subprocess.Popen[bytes], stderr: Path) -> str:
+    """The base URL ``cuecard serve`` announces once it accepts connections."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        for line in stderr.read_text().splitlines():
+            if line.startswith("cuecard listening on "):
+                return line.removeprefix("cuecard listening on ").strip()
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    pytest.fail(f"cuecard serve did not start (exit {process.poll()}):\n{stderr.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def tour(browser: Browser, server: Server, tmp_path: Path) -> Iterator[Tour]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("console", lambda message: record_console_error(message, problems))
+    try:
+        yield Tour(page=page, server=server, tmp=tmp_path)
+    finally:
+        context.close()
+    assert problems == [], "the admin pages reported errors (CSP violations show up here)"
+
+
+# --- The steps, in order ---------------------------------------------------------------
+
+
+def sign_in_with_the_keyboard(tour: Tour) -> None:
+    """Tab to the email field, type, Tab to the password, type, Enter: no mouse."""
+    page = tour.page
+    page.goto(tour.admin_url())
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    email = page.get_by_label("Email")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if email.evaluate("node => node === document.activeElement"):
+            break
+    expect(email).to_be_focused()
+    page.keyboard.type(ADMIN_EMAIL)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(ADMIN_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Tenants", level=1)).to_be_visible()
+    expect(page.get_by_text(f"{ADMIN_EMAIL} (platform admin)")).to_be_visible()
+
+
+def create_a_tenant(tour: Tour) -> None:
+    page = tour.page
+    page.get_by_label("Tenant id").fill(TENANT_ID)
+    page.get_by_label("Display name").fill(TENANT_NAME)
+    page.get_by_label("Allowed desktop origins").fill("https://apps.mypurecloud.com")
+    page.get_by_role("button", name="Create tenant").click()
+    expect(page.get_by_text(f"Tenant {TENANT_ID} created.")).to_be_visible()
+    expect(page.get_by_role("heading", name=TENANT_NAME, level=1)).to_be_visible()
+
+
+def add_a_genesys_integration_and_test_it(tour: Tour) -> None:
+    """Genesys at a port nothing listens on: Test connection says exactly that."""
+    page = tour.page
+    tour.unreachable = f"http://127.0.0.1:{free_port()}"
+    tour.tenant_menu("Integrations")
+    page.get_by_label("Provider").select_option("genesys")
+    page.get_by_role("button", name="Show settings").click()
+    page.get_by_label("Name", exact=True).fill("Genesys Cloud")
+    page.get_by_label("Organization Id").fill("0a1b2c3d-0000-4000-8000-000000000001")
+    page.get_by_label("Client Id", exact=True).fill("svc-client")
+    page.get_by_label("Client Secret").fill("svc-secret-Very-Secret-1234")
+    page.get_by_label("Api Base Url").fill(tour.unreachable)
+    page.get_by_label("Login Base Url").fill(tour.unreachable)
+    page.get_by_role("button", name="Add genesys integration").click()
+    expect(
+        page.get_by_text("Integration Genesys Cloud added. Test its connection.")
+    ).to_be_visible()
+
+    page.get_by_role("button", name="Test connection").click()
+
+    result = page.get_by_role("alert")
+    expect(result).to_contain_text("Connection failed")
+    expect(result).to_contain_text(
+        f"cannot reach Genesys login at {tour.unreachable}/oauth/token (ClientConnectorError"
+    )
+    expect(page.get_by_text("svc-secret-Very-Secret-1234")).to_have_count(0)
+
+
+def create_a_knowledge_base_and_upload_articles(tour: Tour) -> None:
+    """Four markdown files in one upload, its progress shown as it goes."""
+    page = tour.page
+    tour.tenant_menu("Knowledge bases")
+    page.get_by_label("Name").fill(KB_NAME)
+    page.get_by_role("button", name="Create knowledge base").click()
+    expect(page.get_by_role("heading", name=KB_NAME, level=1)).to_be_visible()
+    tour.kb_url = page.url
+    article = tour.tmp / "moving-your-number.md"
+    article.write_text(ARTICLE, encoding="utf-8")
+    files = [article, *sorted(KB_FIXTURES.glob("*.md"))]
+    page.get_by_label("Files (.md, .txt, .html, .pdf)").set_input_files(files)
+    record_upload_progress(page)
+
+    page.get_by_role("button", name="Upload").click()
+
+    expect(page.get_by_text("Uploaded 4 document(s):")).to_be_visible()
+    expect(page.get_by_role("cell", name=ARTICLE_TITLE, exact=True)).to_be_visible()
+    shown = json.loads(page.evaluate("sessionStorage.getItem('upload-progress')"))
+    assert shown[0] == {"bar": "visible", "status": "Uploading: 0%"}, shown
+    assert shown[-1]["status"] == "Uploading: 100%", shown
+    assert all(moment["bar"] == "visible" for moment in shown)
+
+
+def record_upload_progress(page: Page) -> None:
+    """Note each change of the progress bar and status line, surviving the page change."""
+    page.evaluate(
+        """() => {
+        const form = document.querySelector("form[data-upload]");
+        const bar = form.querySelector("progress");
+        const status = form.querySelector("[data-upload-status]");
+        const seen = [];
+        new MutationObserver(() => {
+          seen.push({bar: bar.hidden ? "hidden" : "visible", status: status.textContent});
+          sessionStorage.setItem("upload-progress", JSON.stringify(seen));
+        }).observe(form, {subtree: true, attributes: true, childList: true, characterData: true});
+    }"""
+    )
+
+
+def try_a_query(tour: Tour) -> None:
+    page = tour.page
+    page.get_by_role("searchbox", name="Query").fill(QUERY)
+    page.get_by_role("button", name="Search").click()
+    ranked = page.get_by_role("list", name="Ranked results").get_by_role("listitem")
+    expect(ranked.first).to_contain_text(ARTICLE_TITLE)
+    expect(ranked.first.locator("mark").first).to_be_visible()  # the query's words, marked
+
+
+def map_a_queue(tour: Tour) -> None:
+    page = tour.page
+    tour.tenant_menu("Queue mappings")
+    page.get_by_label("Provider").fill("genesys")
+    page.get_by_label("Queue or skill").fill("support")
+    page.get_by_label("Knowledge base").select_option(label=KB_NAME)
+    page.get_by_label("System prompt").fill(SYSTEM_PROMPT)
+    page.get_by_role("button", name="Save mapping").click()
+    expect(page.get_by_text("Queue support on genesys mapped.")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text="support")
+    expect(row).to_contain_text(KB_NAME)
+    expect(row).to_contain_text(SYSTEM_PROMPT)
+
+
+def read_the_genesys_embedding_url(tour: Tour) -> None:
+    tour.tenant_menu("Widget embedding")
+    expected = (
+        f"{tour.server.base_url}/widget/genesys?tenant={TENANT_ID}"
+        "&conversationId={{gcConversationId}}&gcHostOrigin={{gcHostOrigin}}"
+        "&gcTargetEnv={{gcTargetEnv}}&langTag={{gcLangTag}}&usePopupAuth={{gcUsePopupAuth}}"
+    )
+    expect(tour.page.get_by_label("Iframe URL for Genesys Cloud")).to_have_value(expected)
+
+
+def create_an_api_key(tour: Tour) -> None:
+    """The key is shown once; it authenticates as the new tenant (later steps post with it)."""
+    page = tour.page
+    tour.tenant_menu("API keys")
+    page.get_by_role("button", name="Create API key").click()
+    key = page.get_by_role("textbox", name="API key")
+    expect(key).to_have_value(re.compile(r"^cc_\S+$"))
+    tour.api_key = key.input_value()
+    assert api_get(tour.server.base_url, "/api/v1/tenant", tour.api_key)["id"] == TENANT_ID
+
+
+def api_get(base_url: str, path: str, api_key: str) -> Any:
+    """A REST call with the tenant's API key, outside the browser (no admin cookie)."""
+    address = urlsplit(base_url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+    try:
+        connection.request("GET", path, headers={"X-Api-Key": api_key})
+        response = connection.getresponse()
+        assert response.status == 200, response.read()
+        return json.loads(response.read())
+    finally:
+        connection.close()
+
+
+STEPS: list[Callable[[Tour], None]] = [
+    sign_in_with_the_keyboard,
+    create_a_tenant,
+    add_a_genesys_integration_and_test_it,
+    create_a_knowledge_base_and_upload_articles,
+    try_a_query,
+    map_a_queue,
+    read_the_genesys_embedding_url,
+    create_an_api_key,
+]
+
+
+def test_an_admin_sets_up_a_tenant_from_the_first_sign_in(tour: Tour) -> None:
+    for step in STEPS:
+        step(tour)
