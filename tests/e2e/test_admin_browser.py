@@ -4,7 +4,8 @@ The first admin comes from the real ``cuecard admin create`` (run against the da
 server uses); everything after that is done in the browser the way an admin would, found by
 role and label: sign in with the keyboard alone, create a tenant, add a Genesys integration
 and test it, create a knowledge base, upload articles and try a query, map a queue, read the
-embedding URL, create an API key.
+embedding URL, create an API key. Single sign-on runs against the OpenID provider double,
+served from this process.
 
 The walk-through is a list of steps sharing one :class:`Tour`; a later step (say, posting an
 event with ``tour.api_key`` and finding it in the event inspector) is a function appended to
@@ -28,9 +29,13 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.doubles.oidc.app import create_oidc_double
+from tests.doubles.oidc.world import OidcWorld, Person
+from tests.e2e.test_genesys_browser import Loop, serve
 from tests.e2e.test_widget_browser import CHROMIUM, CHROMIUM_ARGS, record_console_error
 from tests.fixtures.app import SECRET
 from tests.fixtures.network import free_port
+from tests.fixtures.oidc import make_oidc_world, sso_settings
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +75,8 @@ class Tour:
     unreachable: str = ""
     kb_url: str = ""
     api_key: str = ""
-    facts: dict[str, Any] = field(default_factory=dict)
+    # Console messages the test expects (e.g. a refusal page's own status), by substring.
+    expected_console: list[str] = field(default_factory=list)
 
     def admin_url(self, path: str = "") -> str:
         return f"{self.server.base_url}/admin/{path}"
@@ -82,8 +88,22 @@ class Tour:
         expect(self.page.get_by_role("heading", level=1)).to_have_text(label)
 
 
-def server_env(tmp: Path, port: int) -> dict[str, str]:
-    """The server's environment: this test's database and port, nothing inherited."""
+@pytest.fixture(scope="module")
+def provider() -> Iterator[OidcWorld]:
+    """The OpenID provider double on loopback; the server fixture registers its callback."""
+    loop, port = Loop(), free_port()
+    world = make_oidc_world()
+    world.issuer = f"http://127.0.0.1:{port}"
+    runner = loop.run(serve(create_oidc_double(world), port))
+    try:
+        yield world
+    finally:
+        loop.run(runner.cleanup())
+        loop.close()
+
+
+def server_env(tmp: Path, port: int, provider: OidcWorld) -> dict[str, str]:
+    """The server's environment: this test's database, port and provider, nothing inherited."""
     inherited = {
         name: value
         for name, value in os.environ.items()
@@ -95,6 +115,10 @@ def server_env(tmp: Path, port: int) -> dict[str, str]:
         "CUECARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'cuecard.db'}",
         "CUECARD_HOST": "127.0.0.1",
         "CUECARD_PORT": str(port),
+        **{
+            f"CUECARD_{name.upper()}": value
+            for name, value in sso_settings(provider.issuer).items()
+        },
     }
 
 
@@ -114,11 +138,12 @@ def create_first_admin(env: dict[str, str], cwd: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory, provider: OidcWorld) -> Iterator[Server]:
     """The first admin from the command line, then ``cuecard serve`` on the same database."""
     tmp = tmp_path_factory.mktemp("admin-portal")
     port = free_port()
-    env = server_env(tmp, port)
+    env = server_env(tmp, port, provider)
+    provider.client.redirect_uris = (f"http://127.0.0.1:{port}/admin/sso/callback",)
     create_first_admin(env, tmp)
     with (tmp / "stderr.txt").open("w") as err:
         process = subprocess.Popen(
@@ -172,11 +197,13 @@ def tour(browser: Browser, server: Server, tmp_path: Path) -> Iterator[Tour]:
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on("console", lambda message: record_console_error(message, problems))
+    tour = Tour(page=page, server=server, tmp=tmp_path)
     try:
-        yield Tour(page=page, server=server, tmp=tmp_path)
+        yield tour
     finally:
         context.close()
-    assert problems == [], "the admin pages reported errors (CSP violations show up here)"
+    unexpected = [p for p in problems if not any(e in p for e in tour.expected_console)]
+    assert unexpected == [], "the admin pages reported errors (CSP violations show up here)"
 
 
 # --- The steps, in order ---------------------------------------------------------------
@@ -352,3 +379,38 @@ STEPS: list[Callable[[Tour], None]] = [
 def test_an_admin_sets_up_a_tenant_from_the_first_sign_in(tour: Tour) -> None:
     for step in STEPS:
         step(tour)
+
+
+def signed_in_at_provider(world: OidcWorld, email: str) -> None:
+    person = world.add(Person(f"sub-{len(world.people) + 1}", email, True, "Some One"))
+    world.signed_in = person.subject
+
+
+def test_an_admin_signs_in_with_sso(tour: Tour, provider: OidcWorld) -> None:
+    page = tour.page
+    signed_in_at_provider(provider, ADMIN_EMAIL)
+    page.goto(tour.admin_url())
+
+    page.get_by_role("button", name="Sign in with SSO").click()
+
+    expect(page.get_by_role("heading", name="Tenants", level=1)).to_be_visible()
+    expect(page.get_by_text(f"{ADMIN_EMAIL} (platform admin)")).to_be_visible()
+
+
+def test_sso_without_an_account_ends_on_a_page_that_says_why(
+    tour: Tour, provider: OidcWorld
+) -> None:
+    page = tour.page
+    signed_in_at_provider(provider, "stranger@example.com")
+    tour.expected_console.append("the server responded with a status of 403")
+    page.goto(tour.admin_url())
+
+    page.get_by_role("button", name="Sign in with SSO").click()
+
+    heading = page.get_by_role("heading", name="No admin account for this sign-in")
+    expect(heading).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "there is no cuecard admin account for stranger@example.com"
+    )
+    page.get_by_role("link", name="Back to sign in").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
