@@ -73,7 +73,7 @@ def demo(host: str, port: int, speed: float, once: bool) -> None:
 
 async def _seed(settings: Settings, admin_password: str) -> None:
     async with open_store(settings.database_url) as store:
-        hashed = Passwords().hash(admin_password)
+        hashed = Passwords.from_settings(settings).hash(admin_password)
         await store.admins.create(DEMO_ADMIN, hashed, role="platform", tenant_id=None)
         await store.tenants.create(DEMO_TENANT, "Demo Telecom & Retail", [settings.base_url])
         kb = await store.knowledge_bases.create(DEMO_TENANT, "Help centre", is_default=True)

@@ -4,12 +4,11 @@ The first admin comes from the real ``cuecard admin create`` (run against the da
 server uses); everything after that is done in the browser the way an admin would, found by
 role and label: sign in with the keyboard alone, create a tenant, add a Genesys integration
 and test it, create a knowledge base, upload articles and try a query, map a queue, read the
-embedding URL, create an API key. Single sign-on runs against the OpenID provider double,
-served from this process.
+embedding URL, create an API key, post an event with it and find the event in the inspector.
+Single sign-on runs against the OpenID provider double, served from this process.
 
-The walk-through is a list of steps sharing one :class:`Tour`; a later step (say, posting an
-event with ``tour.api_key`` and finding it in the event inspector) is a function appended to
-``STEPS``.
+The walk-through is a list of steps sharing one :class:`Tour`; a later step is a function
+appended to ``STEPS``.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from tests.doubles.oidc.app import create_oidc_double
 from tests.doubles.oidc.world import OidcWorld, Person
 from tests.e2e.test_genesys_browser import Loop, serve
 from tests.e2e.test_widget_browser import CHROMIUM, CHROMIUM_ARGS, record_console_error
-from tests.fixtures.app import SECRET
+from tests.fixtures.app import SECRET, customer_says
 from tests.fixtures.network import free_port
 from tests.fixtures.oidc import make_oidc_world, sso_settings
 
@@ -55,6 +54,10 @@ Keep your old mobile number when you switch: ask your previous provider for a po
 """
 QUERY = "how do I keep my old number with a porting code"
 SYSTEM_PROMPT = "Answer in two short sentences and name the article you used."
+CUSTOMER_SAID = "can I keep my old number if I move to you?"
+EVENT_ID = "walk-through-1"
+# How long a posted event may take to reach the inspector (it is written in batches).
+INSPECTOR_SECONDS = 10
 
 
 @dataclass
@@ -348,18 +351,46 @@ def create_an_api_key(tour: Tour) -> None:
     key = page.get_by_role("textbox", name="API key")
     expect(key).to_have_value(re.compile(r"^cc_\S+$"))
     tour.api_key = key.input_value()
-    assert api_get(tour.server.base_url, "/api/v1/tenant", tour.api_key)["id"] == TENANT_ID
+    status, tenant = api_call(tour, "GET", "/api/v1/tenant")
+    assert (status, tenant["id"]) == (200, TENANT_ID)
 
 
-def api_get(base_url: str, path: str, api_key: str) -> Any:
+def post_an_event_and_find_it_in_the_inspector(tour: Tour) -> None:
+    """The new key posts a customer message; the Events page lists it, text hidden."""
+    body = customer_says(EVENT_ID, CUSTOMER_SAID, tenant_id=TENANT_ID, provider="genesys")
+    assert api_call(tour, "POST", "/api/v1/events", body)[0] == 200
+    wait_until_recorded(tour, EVENT_ID)
+    page = tour.page
+    tour.tenant_menu("Events")
+    row = page.get_by_role("row").filter(has_text=EVENT_ID)
+    expect(row).to_contain_text("delivered")
+    expect(page.get_by_text(CUSTOMER_SAID)).to_have_count(0)
+
+    row.get_by_role("button", name=f"Reveal text of event {EVENT_ID}").click()
+
+    expect(row.get_by_text(CUSTOMER_SAID)).to_be_visible()
+
+
+def wait_until_recorded(tour: Tour, provider_event_id: str) -> None:
+    """Until the inspector's REST twin lists the event (bounded: it must arrive)."""
+    deadline = time.monotonic() + INSPECTOR_SECONDS
+    while time.monotonic() < deadline:
+        _, recent = api_call(tour, "GET", "/api/v1/events/recent")
+        if any(r.get("provider_event_id") == provider_event_id for r in recent["items"]):
+            return
+        time.sleep(0.1)
+    pytest.fail(f"event {provider_event_id} never reached the inspector")
+
+
+def api_call(tour: Tour, method: str, path: str, body: Any = None) -> tuple[int, Any]:
     """A REST call with the tenant's API key, outside the browser (no admin cookie)."""
-    address = urlsplit(base_url)
+    address = urlsplit(tour.server.base_url)
     connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+    headers = {"X-Api-Key": tour.api_key, "Content-Type": "application/json"}
     try:
-        connection.request("GET", path, headers={"X-Api-Key": api_key})
+        connection.request(method, path, json.dumps(body) if body is not None else None, headers)
         response = connection.getresponse()
-        assert response.status == 200, response.read()
-        return json.loads(response.read())
+        return response.status, json.loads(response.read())
     finally:
         connection.close()
 
@@ -373,6 +404,7 @@ STEPS: list[Callable[[Tour], None]] = [
     map_a_queue,
     read_the_genesys_embedding_url,
     create_an_api_key,
+    post_an_event_and_find_it_in_the_inspector,
 ]
 
 
