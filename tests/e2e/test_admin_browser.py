@@ -26,12 +26,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.doubles.oidc.app import create_oidc_double
 from tests.doubles.oidc.world import OidcWorld, Person
+from tests.e2e.chromium import record_console_error
 from tests.e2e.test_genesys_browser import Loop, serve
-from tests.e2e.test_widget_browser import CHROMIUM, CHROMIUM_ARGS, record_console_error
 from tests.fixtures.app import SECRET, customer_says
 from tests.fixtures.network import free_port
 from tests.fixtures.oidc import make_oidc_world, sso_settings
@@ -179,18 +179,6 @@ def wait_until_listening(process: subprocess.Popen[bytes], stderr: Path) -> str:
             break
         time.sleep(0.2)
     pytest.fail(f"cuecard serve did not start (exit {process.poll()}):\n{stderr.read_text()}")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

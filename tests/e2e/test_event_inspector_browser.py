@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from tests.e2e.test_widget_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.fixtures.app import SECRET, customer_says, seed_tenants
 from tests.fixtures.nodes import CUECARD, Node, running_node
 

@@ -22,14 +22,13 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 from aiohttp import web
-from playwright.sync_api import Browser, FrameLocator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FrameLocator, Page, expect
 
 from server.app import create_app
 from tests.doubles.genesys.actions import web_messaging_conversation
 from tests.doubles.genesys.app import create_double
 from tests.doubles.genesys.messaging import WebMessaging
 from tests.doubles.genesys.world import GenesysWorld, OAuthClient
-from tests.e2e.test_widget_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.fixtures.app import make_settings, seed_tenants
 from tests.fixtures.genesys import AGENT_CLIENT, integration_body, make_world
 from tests.fixtures.network import free_port
@@ -164,18 +163,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         for runner in reversed(runners):
             loop.run(runner.cleanup())
         loop.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @dataclass

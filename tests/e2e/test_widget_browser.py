@@ -17,23 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.chromium import record_console_error
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 CUECARD = REPO / ".venv" / "bin" / "cuecard"
 DEMO = REPO / "server" / "demo"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STARTUP_SECONDS = 45
 # Long enough for the demo loop (5 scripts at --speed 20) to come round to any conversation.
 CONVERSATION_SECONDS = 120
@@ -127,18 +119,6 @@ def wait_for_widget_url(process: subprocess.Popen[bytes], logs: Path) -> str:
     )
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 @pytest.fixture
 def page(browser: Browser, widget_url: str) -> Iterator[Page]:
     """The widget in a 360px-wide viewport, like the iframe in an agent desktop."""
@@ -153,11 +133,6 @@ def page(browser: Browser, widget_url: str) -> Iterator[Page]:
     finally:
         context.close()
     assert problems == [], "the page reported errors (CSP violations show up here)"
-
-
-def record_console_error(message: ConsoleMessage, problems: list[str]) -> None:
-    if message.type == "error":
-        problems.append(f"console: {message.text}")
 
 
 def screen(page: Page) -> dict[str, Any]:
