@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.fixtures.app",
     "tests.fixtures.genesys",
     "tests.fixtures.oidc",
+    "tests.fixtures.relay",
 ]

@@ -14,9 +14,8 @@ from server.auth.tokens import TokenService
 from server.config import Settings
 from server.keys import STORE
 from tests.fixtures.app import customer_says, event, open_widget
+from tests.fixtures.relay import RELAY_TOKEN, SPEC, RelayPlatform
 from tests.server.admin.conftest import ACME_ADMIN, PLATFORM, Browser, create_admins
-from tests.server.integrations.conftest import RELAY_TOKEN
-from tests.server.integrations.relay import SPEC, RelayPlatform
 from tests.server.integrations.test_api import create
 from tests.server.integrations.test_supervisor import state_of
 

@@ -1,28 +1,16 @@
-"""A server whose admins may store integrations of the relay provider, and the relay itself."""
+"""A server whose admins may store integrations of the relay provider (tests/fixtures/relay.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from server.app import create_app
 from server.config import Settings
-from tests.server.integrations.relay import SPEC, RelayPlatform
-
-RELAY_TOKEN = "relay-token-Very-Secret-9c1d"
-
-
-@pytest.fixture
-async def relay() -> AsyncIterator[RelayPlatform]:
-    platform = RelayPlatform(token=RELAY_TOKEN)
-    server = TestServer(platform.app())
-    await server.start_server()
-    platform.url = str(server.make_url("/"))
-    yield platform
-    await server.close()
+from tests.fixtures.relay import SPEC
 
 
 @pytest.fixture

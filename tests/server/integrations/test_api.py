@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from server.keys import INTEGRATIONS, STORE
 from server.store.schema import integrations
+from tests.fixtures.relay import RELAY_TOKEN, RelayPlatform
 from tests.server.api.test_knowledge import auth
-from tests.server.integrations.conftest import RELAY_TOKEN
-from tests.server.integrations.relay import RelayPlatform
 
 COLLECTION = "/api/v1/integrations"
 

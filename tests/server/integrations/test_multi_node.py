@@ -12,10 +12,9 @@ from aiohttp.test_utils import TestClient
 from server.app import create_app
 from server.keys import SUPERVISOR
 from tests.fixtures.app import make_settings, seed_tenants
+from tests.fixtures.relay import RELAY_TOKEN, SPEC, RelayPlatform
 from tests.server.api.test_knowledge import auth
 from tests.server.api.test_multi_node import eventually
-from tests.server.integrations.conftest import RELAY_TOKEN
-from tests.server.integrations.relay import SPEC, RelayPlatform
 from tests.server.integrations.test_api import COLLECTION
 
 pytestmark = pytest.mark.redis

@@ -11,9 +11,8 @@ from aiohttp.test_utils import TestClient
 from server.integrations.models import IntegrationStatus
 from server.keys import SUPERVISOR
 from tests.fixtures.app import Widget, customer_says
+from tests.fixtures.relay import RELAY_TOKEN, RelayPlatform
 from tests.server.api.test_knowledge import auth
-from tests.server.integrations.conftest import RELAY_TOKEN
-from tests.server.integrations.relay import RelayPlatform
 from tests.server.integrations.test_api import COLLECTION, create
 
 Connect = Callable[..., Awaitable[Widget]]

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from server.app import create_app
 from server.config import Settings
-from tests.server.integrations.conftest import RELAY_TOKEN
-from tests.server.integrations.relay import SPEC, RelayPlatform
+from tests.fixtures.relay import RELAY_TOKEN, SPEC, RelayPlatform
 from tests.server.integrations.test_api import create
 from tests.server.integrations.test_supervisor import state_of
 from tests.server.observability.test_health import health
-
-
-@pytest.fixture
-async def relay() -> AsyncIterator[RelayPlatform]:
-    platform = RelayPlatform(token=RELAY_TOKEN)
-    server = TestServer(platform.app())
-    await server.start_server()
-    platform.url = str(server.make_url("/"))
-    yield platform
-    await server.close()
 
 
 @pytest.fixture
