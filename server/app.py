@@ -32,6 +32,7 @@ from server.contexts import (
     answers_ctx,
     assistant_ctx,
     config_bus_ctx,
+    disconnect_widgets,
     integrations_ctx,
     listeners_ctx,
     queues_ctx,
@@ -99,6 +100,7 @@ def create_app(
     app[AGENT_TOKEN_SECRETS] = SecretBox(settings.secret_key, AGENT_TOKENS_CONTEXT)
     app[PROVIDERS] = storable_specs() if providers is None else providers
     app[LLM_INTEGRATIONS] = StoredLlmIntegrations(lambda: app[STORE], app[SECRETS])
+    app.on_shutdown.append(disconnect_widgets)
     app.cleanup_ctx.extend(
         [
             store_ctx,

@@ -280,8 +280,12 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
         )
     )
     yield
-    await sio.shutdown()
     await close_fanout(sio)
+
+
+async def disconnect_widgets(app: web.Application) -> None:
+    """on_shutdown: close widget sockets first, or the server waits out their handlers."""
+    await app[SOCKETS].shutdown()
 
 
 async def agent_auth_ctx(app: web.Application) -> AsyncIterator[None]:
