@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from providers.base import PullAdapter
+from providers.models import Event
 from server.ingest.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -16,13 +18,18 @@ async def run_listener(adapter: PullAdapter, pipeline: Pipeline) -> None:
     log.info("listening to %s", adapter.name)
     try:
         async for event in adapter.listen():
-            try:
-                await pipeline.process(event)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # One bad event must not stop the stream; the next one may be fine.
-                log.exception("%s event %s failed", adapter.name, event.provider_event_id)
+            await deliver(pipeline.process, adapter.name, event)
     finally:
         await adapter.aclose()
         log.info("stopped listening to %s", adapter.name)
+
+
+async def deliver(sink: Callable[[Event], Awaitable[object]], source: str, event: Event) -> None:
+    """Hand one event to ``sink``; a failure is logged, so the stream goes on."""
+    try:
+        await sink(event)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        # One bad event must not stop the stream; the next one may be fine.
+        log.exception("%s event %s failed", source, event.provider_event_id)

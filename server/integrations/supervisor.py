@@ -25,6 +25,7 @@ from providers.base import (
 )
 from providers.errors import ProviderAuthFailed, ProviderConfigError
 from providers.models import Event
+from server.ingest.listeners import deliver
 from server.integrations.models import IntegrationStatus
 from server.integrations.service import IntegrationService
 from server.store.database import Store
@@ -200,16 +201,10 @@ class Supervisor:
             adapter.watch_status(lambda status: self._from_adapter(runner, status))
         async for event in adapter.listen():
             runner.attempts = 0
-            if not reporting:
+            if not reporting and runner.status.state is not ConnectionState.CONNECTED:
                 # An adapter that does not say when it connects has once it delivers.
                 await self._report(runner, ConnectionStatus(state=ConnectionState.CONNECTED))
-            try:
-                await self._sink(event)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # One bad event must not stop the stream; the next one may be fine.
-                log.exception("%s event %s failed", adapter.name, event.provider_event_id)
+            await deliver(self._sink, adapter.name, event)
         return ConnectionStatus(state=ConnectionState.STOPPED)
 
     def _from_adapter(self, runner: _Runner, status: ConnectionStatus) -> None:
