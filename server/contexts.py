@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -180,11 +179,7 @@ async def telemetry_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     tasks.append(asyncio.create_task(telemetry.run(), name="telemetry"))
     yield
-    for task in tasks:
-        task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await stop_tasks(tasks)
     await telemetry.flush()
     await store.aclose()
 
@@ -223,9 +218,7 @@ async def config_bus_ctx(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.create_task(bus.run(), name="config-bus")
     await bus.wait_subscribed()
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await stop_tasks([task])
     if redis is not None:
         await redis.aclose()
 
@@ -366,8 +359,12 @@ async def listeners_ctx(app: web.Application) -> AsyncIterator[None]:
         for adapter in app[LISTENERS]
     ]
     yield
+    await stop_tasks(tasks)
+
+
+async def stop_tasks(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel background tasks and wait until they have ended."""
     for task in tasks:
         task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    if tasks:
+        await asyncio.wait(tasks)

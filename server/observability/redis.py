@@ -7,14 +7,13 @@ import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from server.errors import Unavailable
 from server.observability.base import KEEP_MINUTES, Clock, MinuteBatch
 from server.observability.models import EventRecord, MinuteCounts
+from server.state.redis import call_redis
 
 log = logging.getLogger(__name__)
 
@@ -127,12 +126,7 @@ class RedisTelemetry:
     async def aclose(self) -> None:
         await self._redis.aclose()
 
-    async def _call(self, awaitable: Any) -> Any:
-        # redis-py's return types are untyped unions; errors are translated here, once.
-        try:
-            return await awaitable
-        except RedisError as err:
-            raise Unavailable("Redis is unreachable") from err
+    _call = staticmethod(call_redis)
 
 
 async def keep_widgets_alive(presence: RedisTelemetry) -> None:

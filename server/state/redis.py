@@ -52,6 +52,15 @@ def _key(kind: str, tenant_id: str, name: str) -> str:
     return f"{PREFIX}:{kind}:{tenant_id}:{name}"
 
 
+async def call_redis(awaitable: Any) -> Any:
+    """Await a redis-py call, its errors translated once into :class:`Unavailable`."""
+    # redis-py's return types are untyped unions; callers annotate what they read.
+    try:
+        return await awaitable
+    except RedisError as err:
+        raise Unavailable("Redis is unreachable") from err
+
+
 class RedisState:
     """State in Redis: SET NX claims for de-duplication, a list and a hash per conversation."""
 
@@ -161,9 +170,4 @@ class RedisState:
     async def aclose(self) -> None:
         await self._redis.aclose()
 
-    async def _call(self, awaitable: Any) -> Any:
-        # redis-py's return types are untyped unions; errors are translated here, once.
-        try:
-            return await awaitable
-        except RedisError as err:
-            raise Unavailable("Redis is unreachable") from err
+    _call = staticmethod(call_redis)

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from server.app import create_app
 from server.auth.tokens import TokenService
 from server.config import Settings
 from server.keys import STORE
 from tests.fixtures.app import customer_says, event, open_widget
-from tests.fixtures.relay import RELAY_TOKEN, SPEC, RelayPlatform
+from tests.fixtures.relay import SPEC, RelayPlatform
 from tests.server.admin.conftest import ACME_ADMIN, PLATFORM, Browser, create_admins
 from tests.server.integrations.test_api import create
 from tests.server.integrations.test_supervisor import state_of
@@ -161,16 +161,6 @@ async def test_health_page_charts_the_last_hour_and_counts_widgets(
     assert latency[1].startswith("M")  # the one minute with suggestions
     assert "No integration is running" in page
     assert re.search(r"data-connected-widgets>2<", page)
-
-
-@pytest.fixture
-async def relay() -> AsyncIterator[RelayPlatform]:
-    platform = RelayPlatform(token=RELAY_TOKEN)
-    server = TestServer(platform.app())
-    await server.start_server()
-    platform.url = str(server.make_url("/"))
-    yield platform
-    await server.close()
 
 
 @pytest.fixture
