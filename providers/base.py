@@ -37,7 +37,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import aiohttp
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
 
-from providers.models import Event, Identifier
+from providers.models import Event, Identifier, TenantId
 
 
 class InboundRequest(BaseModel):
@@ -56,7 +56,7 @@ class ProviderSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    tenant_id: str
+    tenant_id: TenantId
 
 
 @runtime_checkable

@@ -60,13 +60,13 @@ from server.keys import (
 from server.metrics import Metrics
 from server.middlewares import errors_middleware, principal_middleware
 from server.observability.routes import routes as observability_routes
-from server.queues.secrets import (
+from server.realtime.server import create_socket_server
+from server.routes import routes as ops_routes
+from server.secret_box import (
     AGENT_TOKENS_CONTEXT,
     INTEGRATION_SECRETS_CONTEXT,
     SecretBox,
 )
-from server.realtime.server import create_socket_server
-from server.routes import routes as ops_routes
 from widget.app import create_widget_app
 from widget.csp import FrameAncestors, PlatformOrigin
 

@@ -28,6 +28,8 @@ from server.auth.oidc_client import OidcClient
 from server.auth.passwords import Passwords
 from server.auth.sessions import AgentSessions
 from server.auth.throttle import LoginThrottle
+from server.cluster.bus import ConfigBus
+from server.cluster.sync import ConfigSync
 from server.ingest.listeners import run_listener
 from server.ingest.pipeline import Pipeline
 from server.ingest.records import StoreRecorder
@@ -77,9 +79,7 @@ from server.observability.memory import MemoryTelemetry
 from server.observability.redis import RedisTelemetry, keep_widgets_alive
 from server.observability.reveals import RevealService
 from server.observability.telemetry import Telemetry
-from server.queues.bus import ConfigBus
 from server.queues.resolver import RouteResolver
-from server.queues.sync import ConfigSync
 from server.realtime.namespace import AgentNamespace
 from server.realtime.rooms import Broadcaster
 from server.realtime.server import close_fanout

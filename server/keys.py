@@ -22,6 +22,8 @@ from server.auth.custody import GenesysTokens
 from server.auth.genesys_login import GenesysLogin
 from server.auth.sessions import AgentSessions
 from server.auth.tokens import TokenService
+from server.cluster.bus import ConfigBus
+from server.cluster.sync import ConfigSync
 from server.config import Settings
 from server.ingest.pipeline import Pipeline
 from server.integrations.service import IntegrationService
@@ -31,10 +33,8 @@ from server.observability.base import WidgetPresence
 from server.observability.health import HealthService
 from server.observability.reveals import RevealService
 from server.observability.telemetry import Telemetry
-from server.queues.bus import ConfigBus
 from server.queues.resolver import RouteResolver
-from server.queues.secrets import SecretBox
-from server.queues.sync import ConfigSync
+from server.secret_box import SecretBox
 from server.services.knowledge import KnowledgeService
 from server.services.routing import LlmIntegrationService, MappingService
 from server.services.tenants import TenantService

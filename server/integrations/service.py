@@ -32,7 +32,7 @@ from server.integrations.models import (
     IntegrationPatch,
     IntegrationView,
 )
-from server.queues.secrets import SecretBox
+from server.secret_box import SecretBox
 from server.store.database import Store
 from server.store.integrations import SealedSettings
 from server.store.models import Integration

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from server.assist.models import Suggestion
-from server.state.models import (
-    Assignment,
-    ConversationMeta,
-    Line,
-    LineIn,
-    MetaChanges,
-    Snapshot,
-)
+from server.conversation import Line, LineIn, Suggestion
+from server.state.models import Assignment, ConversationMeta, MetaChanges, Snapshot
 
 # How long an event may stay "in processing" before another delivery may take it over:
 # long enough for the pipeline, short enough that a crashed node does not lose the event.

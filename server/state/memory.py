@@ -6,16 +6,9 @@ import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
-from server.assist.models import Suggestion
+from server.conversation import Line, LineIn, Suggestion
 from server.state.base import CLAIM_SECONDS
-from server.state.models import (
-    Assignment,
-    ConversationMeta,
-    Line,
-    LineIn,
-    MetaChanges,
-    Snapshot,
-)
+from server.state.models import Assignment, ConversationMeta, MetaChanges, Snapshot
 
 MAX_CONVERSATIONS = 50_000
 MAX_EPHEMERAL = 100_000

@@ -8,17 +8,10 @@ from pydantic import TypeAdapter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from server.assist.models import Suggestion
+from server.conversation import Line, LineIn, Suggestion
 from server.errors import Unavailable
 from server.state.base import CLAIM_SECONDS
-from server.state.models import (
-    Assignment,
-    ConversationMeta,
-    Line,
-    LineIn,
-    MetaChanges,
-    Snapshot,
-)
+from server.state.models import Assignment, ConversationMeta, MetaChanges, Snapshot
 
 PREFIX = "cuecard"
 # Live conversation state outlives the conversation by a day, then Redis forgets it.

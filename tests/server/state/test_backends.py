@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 import pytest
 
 from providers.models import MediaType, Speaker
-from server.assist.models import Source, Suggestion
+from server.conversation import LineIn, Source, Suggestion
 from server.errors import Unavailable
 from server.state.base import StateStore
 from server.state.memory import MemoryState
-from server.state.models import Assignment, LineIn, MetaChanges
+from server.state.models import Assignment, MetaChanges
 from server.state.redis import RedisState
 from tests.fixtures.redis import empty_redis
 
