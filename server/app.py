@@ -8,10 +8,10 @@ from pathlib import Path
 from aiohttp import web
 
 import widget
-from providers.base import PullAdapter
+from providers.base import Manifest, PullAdapter
 from providers.genesys.config import GenesysSettings
 from providers.genesys.const import PROVIDER as GENESYS
-from providers.registry import AdapterSpec, storable_specs
+from providers.registry import PLATFORMS as REGISTERED
 from server.admin.app import create_admin_app
 from server.answers.sources import StoredLlmIntegrations
 from server.api.admins import routes as admin_api_routes
@@ -43,6 +43,7 @@ from server.contexts import (
     telemetry_ctx,
 )
 from server.ingest.routes import routes as ingest_routes
+from server.ingest.webhooks import routes as webhook_routes
 from server.keys import (
     AGENT_TOKEN_SECRETS,
     INTEGRATION_SECRETS,
@@ -50,7 +51,7 @@ from server.keys import (
     LISTENERS,
     LLM_INTEGRATIONS,
     METRICS,
-    PROVIDERS,
+    PLATFORMS,
     SECRETS,
     SETTINGS,
     SOCKETS,
@@ -75,13 +76,13 @@ def create_app(
     settings: Settings,
     *,
     listeners: Sequence[PullAdapter] = (),
-    providers: Mapping[str, AdapterSpec] | None = None,
+    platforms: Mapping[str, Manifest] | None = None,
 ) -> web.Application:
     """A fully wired cuecard server for ``settings``; resources open when it starts.
 
     ``listeners`` are pull adapters (platform sockets, the simulator) whose events feed the
-    pipeline while the server runs. ``providers`` are those admins may store integrations
-    of; by default every storable adapter of the registry.
+    pipeline while the server runs. ``platforms`` are the platforms it knows; by default
+    every platform of the registry (tests pass their own).
     """
     if settings.secret_key is None:
         raise ValueError("settings.secret_key must be set before creating the app")
@@ -98,7 +99,7 @@ def create_app(
     app[SECRETS] = SecretBox(settings.secret_key)
     app[INTEGRATION_SECRETS] = SecretBox(settings.secret_key, INTEGRATION_SECRETS_CONTEXT)
     app[AGENT_TOKEN_SECRETS] = SecretBox(settings.secret_key, AGENT_TOKENS_CONTEXT)
-    app[PROVIDERS] = storable_specs() if providers is None else providers
+    app[PLATFORMS] = REGISTERED if platforms is None else platforms
     app[LLM_INTEGRATIONS] = StoredLlmIntegrations(lambda: app[STORE], app[SECRETS])
     app.on_shutdown.append(disconnect_widgets)
     app.cleanup_ctx.extend(
@@ -121,6 +122,7 @@ def create_app(
     )
     app.add_routes(ops_routes)
     app.add_routes(ingest_routes)
+    app.add_routes(webhook_routes)
     app.add_routes(auth_routes)
     api = (
         knowledge_routes,

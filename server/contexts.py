@@ -11,8 +11,9 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from providers.base import ProviderSettings
-from providers.genesys.agent_client import AgentClient
+from providers.genesys._agent import AgentClient
 from providers.genesys.const import PROVIDER as GENESYS
+from providers.registry import storable
 from server.actions.genesys import GenesysActions
 from server.actions.service import AgentActions
 from server.answers.client import ChatClient
@@ -59,8 +60,8 @@ from server.keys import (
     MAPPINGS,
     METRICS,
     PIPELINE,
+    PLATFORMS,
     PRESENCE,
-    PROVIDERS,
     REVEALS,
     ROUTES,
     SECRETS,
@@ -334,7 +335,7 @@ async def _watch_agent(app: web.Application, tenant_id: str, user_id: str) -> No
 async def integrations_ctx(app: web.Application) -> AsyncIterator[None]:
     """Stored integrations: the service, and a supervisor running their adapters."""
     service = IntegrationService(
-        store=app[STORE], box=app[INTEGRATION_SECRETS], specs=app[PROVIDERS]
+        store=app[STORE], box=app[INTEGRATION_SECRETS], platforms=storable(app[PLATFORMS])
     )
     broadcaster = Broadcaster(app[SOCKETS])
 
@@ -342,7 +343,11 @@ async def integrations_ctx(app: web.Application) -> AsyncIterator[None]:
         await broadcaster.integration_status(tenant_id, status)
 
     supervisor = Supervisor(
-        store=app[STORE], integrations=service, sink=app[PIPELINE].process, on_status=announce
+        store=app[STORE],
+        integrations=service,
+        platforms=service.platforms,
+        sink=app[PIPELINE].process,
+        on_status=announce,
     )
     service.on_change(app[CONFIG_SYNC].integration_changed)
     app[CONFIG_SYNC].run_integrations_with(supervisor)

@@ -7,8 +7,7 @@ from collections.abc import Mapping, Sequence
 import socketio
 from aiohttp import web
 
-from providers.base import PullAdapter
-from providers.registry import AdapterSpec
+from providers.base import Manifest, PullAdapter
 from server.actions.service import AgentActions
 from server.answers.service import AnswerService
 from server.answers.sources import LlmIntegrationSource
@@ -66,8 +65,8 @@ GENESYS_TOKENS = web.AppKey("genesys_tokens", GenesysTokens)
 AGENT_SESSIONS = web.AppKey("agent_sessions", AgentSessions)
 GENESYS_LOGIN = web.AppKey("genesys_login", GenesysLogin)
 AGENT_ACTIONS = web.AppKey("agent_actions", AgentActions)
-# The providers admins may store integrations of (providers.registry.storable_specs()).
-PROVIDERS: web.AppKey[Mapping[str, AdapterSpec]] = web.AppKey("providers")
+# The platforms this server runs (providers.registry.PLATFORMS unless a test names others).
+PLATFORMS: web.AppKey[Mapping[str, Manifest]] = web.AppKey("platforms")
 ADMINS = web.AppKey("admins", AdminService)
 TENANTS = web.AppKey("tenants", TenantService)
 KNOWLEDGE = web.AppKey("knowledge", KnowledgeService)

@@ -20,8 +20,12 @@ def new_run_id() -> str:
 class SimulatorSettings(ProviderSettings):
     """Which scripts to replay, as whom, how fast, and whether to start over at the end."""
 
-    scripts: tuple[Path, ...] = Field(min_length=1)
-    agent_id: Identifier = "demo-agent"
+    scripts: tuple[Path, ...] = Field(min_length=1, description="Script files to replay.")
+    agent_id: Identifier = Field(default="demo-agent", description="The agent who answers.")
     speed: float = Field(default=1.0, gt=0, le=MAX_SPEED, description="10 = ten times faster.")
-    loop: bool = False
-    run_id: str = Field(default_factory=new_run_id, pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    loop: bool = Field(default=False, description="Start over after the last script.")
+    run_id: str = Field(
+        default_factory=new_run_id,
+        pattern=r"^[A-Za-z0-9_-]{1,40}$",
+        description="Part of every conversation id, so separate runs never collide.",
+    )

@@ -198,3 +198,8 @@ class AdminOut(Out):
             last_login_at=admin.last_login_at,
             sso_linked=admin.oidc_subject is not None,
         )
+
+
+class WebhookResult(Out):
+    accepted: int = Field(description="Events processed now.")
+    duplicates: int = Field(description="Events already processed from an earlier delivery.")
