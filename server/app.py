@@ -8,10 +8,9 @@ from pathlib import Path
 from aiohttp import web
 
 import widget
-from providers.base import Manifest, PullAdapter
-from providers.genesys.config import GenesysSettings
-from providers.genesys.const import PROVIDER as GENESYS
+from providers.base import Capability, Manifest, ProviderSettings, PullAdapter
 from providers.registry import PLATFORMS as REGISTERED
+from providers.registry import with_capability
 from server.admin.app import create_admin_app
 from server.answers.sources import StoredLlmIntegrations
 from server.api.admins import routes as admin_api_routes
@@ -45,7 +44,6 @@ from server.contexts import (
 from server.ingest.routes import routes as ingest_routes
 from server.ingest.webhooks import routes as webhook_routes
 from server.keys import (
-    AGENT_TOKEN_SECRETS,
     INTEGRATION_SECRETS,
     INTEGRATIONS,
     LISTENERS,
@@ -63,13 +61,9 @@ from server.middlewares import errors_middleware, principal_middleware
 from server.observability.routes import routes as observability_routes
 from server.realtime.server import create_socket_server
 from server.routes import routes as ops_routes
-from server.secret_box import (
-    AGENT_TOKENS_CONTEXT,
-    INTEGRATION_SECRETS_CONTEXT,
-    SecretBox,
-)
+from server.secret_box import INTEGRATION_SECRETS_CONTEXT, SecretBox
 from widget.app import create_widget_app
-from widget.csp import FrameAncestors, PlatformOrigin
+from widget.csp import FrameAncestors, SettingsLookup
 
 
 def create_app(
@@ -80,7 +74,7 @@ def create_app(
 ) -> web.Application:
     """A fully wired cuecard server for ``settings``; resources open when it starts.
 
-    ``listeners`` are pull adapters (platform sockets, the simulator) whose events feed the
+    ``listeners`` are pull adapters (platform sockets, demo replays) whose events feed the
     pipeline while the server runs. ``platforms`` are the platforms it knows; by default
     every platform of the registry (tests pass their own).
     """
@@ -98,7 +92,6 @@ def create_app(
     app[LISTENERS] = tuple(listeners)
     app[SECRETS] = SecretBox(settings.secret_key)
     app[INTEGRATION_SECRETS] = SecretBox(settings.secret_key, INTEGRATION_SECRETS_CONTEXT)
-    app[AGENT_TOKEN_SECRETS] = SecretBox(settings.secret_key, AGENT_TOKENS_CONTEXT)
     app[PLATFORMS] = REGISTERED if platforms is None else platforms
     app[LLM_INTEGRATIONS] = StoredLlmIntegrations(lambda: app[STORE], app[SECRETS])
     app.on_shutdown.append(disconnect_widgets)
@@ -139,7 +132,10 @@ def create_app(
         app.add_routes(api_routes)
     app.add_subapp("/admin/", create_admin_app())
     widget_app = create_widget_app(
-        _widget_dist(settings), _frame_ancestors(app), _genesys_origin(app)
+        _widget_dist(settings),
+        _frame_ancestors(app),
+        with_capability(Capability.EMBEDDING, app[PLATFORMS]),
+        _platform_settings(app),
     )
     app.add_subapp("/widget/", widget_app)
     return app
@@ -157,9 +153,8 @@ def _frame_ancestors(app: web.Application) -> FrameAncestors:
     return origins_for
 
 
-def _genesys_origin(app: web.Application) -> PlatformOrigin:
-    async def origin_for(tenant_id: str) -> str | None:
-        settings = await app[INTEGRATIONS].provider_settings(tenant_id, GENESYS)
-        return settings.host_origin if isinstance(settings, GenesysSettings) else None
+def _platform_settings(app: web.Application) -> SettingsLookup:
+    async def settings_for(tenant_id: str, platform: str) -> ProviderSettings | None:
+        return await app[INTEGRATIONS].provider_settings(tenant_id, platform)
 
-    return origin_for
+    return settings_for

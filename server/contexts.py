@@ -10,12 +10,10 @@ import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
 
-from providers.base import ProviderSettings
-from providers.genesys._agent import AgentClient
-from providers.genesys.const import PROVIDER as GENESYS
+from providers.base import ProviderSettings, SignInFlow, UserWatching
 from providers.registry import storable
-from server.actions.genesys import GenesysActions
-from server.actions.service import AgentActions
+from server.actions.platform import TokenActions
+from server.actions.service import ActionService
 from server.answers.client import ChatClient
 from server.answers.service import AnswerService
 from server.assist.engine import HybridAssistant
@@ -23,10 +21,10 @@ from server.auth.admin_sessions import SessionService
 from server.auth.admin_sso import AdminSso
 from server.auth.admins import AdminService
 from server.auth.apikeys import ApiKeyAuthenticator
-from server.auth.custody import GenesysTokens
-from server.auth.genesys_login import CALLBACK_PATH, GenesysLogin, UserWatching
+from server.auth.custody import AgentTokens, TokenPlatform
 from server.auth.oidc_client import OidcClient
 from server.auth.passwords import Passwords
+from server.auth.platform_login import OAuthPlatform, PlatformSignIn
 from server.auth.sessions import AgentSessions
 from server.auth.throttle import LoginThrottle
 from server.cluster.bus import ConfigBus
@@ -42,14 +40,12 @@ from server.keys import (
     ADMINS,
     AGENT_ACTIONS,
     AGENT_SESSIONS,
-    AGENT_TOKEN_SECRETS,
+    AGENT_TOKENS,
     ANSWERS,
     API_KEYS,
     ASSISTANT,
     CONFIG_BUS,
     CONFIG_SYNC,
-    GENESYS_LOGIN,
-    GENESYS_TOKENS,
     HEALTH,
     INTEGRATION_SECRETS,
     INTEGRATIONS,
@@ -60,6 +56,7 @@ from server.keys import (
     MAPPINGS,
     METRICS,
     PIPELINE,
+    PLATFORM_SIGN_IN,
     PLATFORMS,
     PRESENCE,
     REVEALS,
@@ -84,6 +81,7 @@ from server.queues.resolver import RouteResolver
 from server.realtime.namespace import AgentNamespace
 from server.realtime.rooms import Broadcaster
 from server.realtime.server import close_fanout
+from server.secret_box import SecretBox, agent_tokens_context
 from server.services.knowledge import KnowledgeService
 from server.services.routing import LlmIntegrationService, MappingService
 from server.services.tenants import TenantService
@@ -283,53 +281,86 @@ async def disconnect_widgets(app: web.Application) -> None:
 
 
 async def agent_auth_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Agent sign-in with Genesys Cloud, agent sessions, and actions with the agent's token."""
+    """Agent sign-in at each platform-OAuth platform, agent sessions, and agent actions."""
 
     async def provider_settings(tenant_id: str, provider: str) -> ProviderSettings | None:
         # The integrations service starts later (it needs the pipeline); it exists by the
         # time a request arrives.
         return await app[INTEGRATIONS].provider_settings(tenant_id, provider)
 
-    async def provider_of(tenant_id: str, conversation_id: str) -> str | None:
-        known = (await app[STATE].meta(tenant_id, conversation_id)).provider
-        if known is not None:
-            return known
-        # A widget may act before cuecard saw the conversation's first event; Genesys itself
-        # refuses a conversation the agent is not on.
-        return GENESYS if await provider_settings(tenant_id, GENESYS) is not None else None
-
+    platforms = app[PLATFORMS]
+    secret_key = app[SETTINGS].secret_key
+    assert secret_key is not None  # create_app refuses settings without one
     timeout = aiohttp.ClientTimeout(total=20, sock_connect=10)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        client = AgentClient(session)
-        custody = GenesysTokens(app[STATE], app[AGENT_TOKEN_SECRETS], client)
+        oauth = {
+            name: OAuthPlatform(manifest, manifest.oauth(session))
+            for name, manifest in platforms.items()
+            if manifest.sign_in is SignInFlow.PLATFORM_OAUTH and manifest.oauth is not None
+        }
+        custody = AgentTokens(
+            app[STATE],
+            {
+                name: TokenPlatform(
+                    platform.oauth,
+                    SecretBox(secret_key, agent_tokens_context(name)),
+                    platform.manifest.display_name,
+                )
+                for name, platform in oauth.items()
+            },
+        )
         sessions = AgentSessions(app[TOKENS], app[STATE])
-        app[GENESYS_TOKENS], app[AGENT_SESSIONS] = custody, sessions
-        app[GENESYS_LOGIN] = GenesysLogin(
+        app[AGENT_TOKENS], app[AGENT_SESSIONS] = custody, sessions
+        app[PLATFORM_SIGN_IN] = PlatformSignIn(
+            platforms=oauth,
             settings=provider_settings,
             state=app[STATE],
-            client=client,
             custody=custody,
             sessions=sessions,
-            redirect_uri=app[SETTINGS].base_url.rstrip("/") + CALLBACK_PATH,
-            signed_in=lambda tenant_id, user_id: _watch_agent(app, tenant_id, user_id),
+            base_url=app[SETTINGS].base_url,
+            signed_in=lambda platform, tenant_id, agent_id: _watch_agent(
+                app, platform, tenant_id, agent_id
+            ),
         )
-        genesys = GenesysActions(settings=provider_settings, custody=custody, client=client)
-        app[AGENT_ACTIONS] = AgentActions(
-            state=app[STATE], platforms={GENESYS: genesys}, provider_of=provider_of
+        actions = {
+            name: TokenActions(
+                platform=name,
+                display_name=manifest.display_name,
+                actions=manifest.actions(session),
+                settings=provider_settings,
+                custody=custody,
+            )
+            for name, manifest in platforms.items()
+            if manifest.actions is not None
+        }
+
+        async def provider_of(tenant_id: str, conversation_id: str) -> str | None:
+            known = (await app[STATE].meta(tenant_id, conversation_id)).provider
+            if known is not None:
+                return known
+            # A widget may act before cuecard saw the conversation's first event; the
+            # platform itself refuses a conversation the agent is not on.
+            for name in actions:
+                if await provider_settings(tenant_id, name) is not None:
+                    return name
+            return None
+
+        app[AGENT_ACTIONS] = ActionService(
+            state=app[STATE], platforms=actions, provider_of=provider_of
         )
         yield
 
 
-async def _watch_agent(app: web.Application, tenant_id: str, user_id: str) -> None:
-    """A signed-in agent's conversations reach the tenant's running Genesys adapters."""
-    for adapter in app[SUPERVISOR].adapters(tenant_id, GENESYS):
+async def _watch_agent(app: web.Application, platform: str, tenant_id: str, agent_id: str) -> None:
+    """A signed-in agent's conversations reach the tenant's running adapters of the platform."""
+    for adapter in app[SUPERVISOR].adapters(tenant_id, platform):
         if not isinstance(adapter, UserWatching):
             continue
         try:
-            await adapter.watch_user(user_id)
+            await adapter.watch_user(agent_id)
         except Exception:
             # Sign-in still succeeds; the adapter's queue subscriptions keep working.
-            log.warning("could not watch agent %s of tenant %s", user_id, tenant_id, exc_info=True)
+            log.warning("could not watch agent %s of tenant %s", agent_id, tenant_id, exc_info=True)
 
 
 async def integrations_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -8,7 +8,7 @@ import socketio
 from aiohttp import web
 
 from providers.base import Manifest, PullAdapter
-from server.actions.service import AgentActions
+from server.actions.service import ActionService
 from server.answers.service import AnswerService
 from server.answers.sources import LlmIntegrationSource
 from server.assist.base import Assistant
@@ -17,8 +17,8 @@ from server.auth.admin_sessions import SessionService, SignedIn
 from server.auth.admin_sso import AdminSso
 from server.auth.admins import AdminService
 from server.auth.apikeys import ApiKeyAuthenticator
-from server.auth.custody import GenesysTokens
-from server.auth.genesys_login import GenesysLogin
+from server.auth.custody import AgentTokens
+from server.auth.platform_login import PlatformSignIn
 from server.auth.sessions import AgentSessions
 from server.auth.tokens import TokenService
 from server.cluster.bus import ConfigBus
@@ -59,12 +59,11 @@ SECRETS = web.AppKey("secrets", SecretBox)
 INTEGRATION_SECRETS = web.AppKey("integration_secrets", SecretBox)
 INTEGRATIONS = web.AppKey("integrations", IntegrationService)
 SUPERVISOR = web.AppKey("supervisor", Supervisor)
-# Agents' Genesys tokens are sealed under their own key, apart from stored integration secrets.
-AGENT_TOKEN_SECRETS = web.AppKey("agent_token_secrets", SecretBox)
-GENESYS_TOKENS = web.AppKey("genesys_tokens", GenesysTokens)
+# Agents' platform tokens, sealed under a key per platform apart from integration secrets.
+AGENT_TOKENS = web.AppKey("agent_tokens", AgentTokens)
 AGENT_SESSIONS = web.AppKey("agent_sessions", AgentSessions)
-GENESYS_LOGIN = web.AppKey("genesys_login", GenesysLogin)
-AGENT_ACTIONS = web.AppKey("agent_actions", AgentActions)
+PLATFORM_SIGN_IN = web.AppKey("platform_sign_in", PlatformSignIn)
+AGENT_ACTIONS = web.AppKey("agent_actions", ActionService)
 # The platforms this server runs (providers.registry.PLATFORMS unless a test names others).
 PLATFORMS: web.AppKey[Mapping[str, Manifest]] = web.AppKey("platforms")
 ADMINS = web.AppKey("admins", AdminService)

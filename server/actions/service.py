@@ -66,7 +66,7 @@ ProviderOf = Callable[[str, str], Awaitable[str | None]]
 """(tenant_id, conversation_id) -> the platform the conversation lives on, if known."""
 
 
-class AgentActions:
+class ActionService:
     """Routes actions to the conversation's platform, once per request id."""
 
     def __init__(

@@ -1,4 +1,4 @@
-"""Runs pull adapters (sockets, streams, the simulator) into the pipeline."""
+"""Runs pull adapters (sockets, streams, demo replays) into the pipeline."""
 
 from __future__ import annotations
 

@@ -5,17 +5,17 @@ import type { SendText } from "./card";
 import { AgentConnection } from "./connection";
 import { WidgetController } from "./controller";
 import { required } from "./dom";
-import { startGenesys } from "./genesys";
 import { IntegrationBanner } from "./integration-banner";
 import { NotesPanel } from "./notes-panel";
 import { parseLaunchParams, scrubTokenFromLocation, type LaunchParams } from "./params";
+import { PLATFORMS } from "./platforms";
 import { SearchPanel } from "./search";
 import { resolveToken } from "./session-token";
 import { StatusView } from "./status-view";
 import { TranscriptView } from "./transcript-view";
 
 interface OpenOptions {
-  /** Offer Send on cards and the answer, and the wrap-up notes form (Genesys). */
+  /** Offer Send on cards and the answer, and the wrap-up notes form. */
   agentActions: boolean;
   onRefused?: (code: string, message: string) => void;
 }
@@ -28,9 +28,18 @@ function start(): void {
     required("conversation-status", HTMLElement),
     required("notice", HTMLElement),
   );
-  if (params.genesys) {
-    startGenesys(params, (token, onRefused) =>
-      openWidget(params, status, token, { agentActions: true, onRefused }),
+  if (params.platform !== null) {
+    const platform = PLATFORMS[params.platform];
+    if (platform === undefined) {
+      status.showLink({
+        state: "refused",
+        code: "unknown_platform",
+        message: `This widget has no entry for ${params.platform}`,
+      });
+      return;
+    }
+    platform.start(params, (token, onRefused) =>
+      openWidget(params, status, token, { agentActions: platform.agentActions, onRefused }),
     );
     return;
   }

@@ -58,5 +58,5 @@ async def test_the_session_ends_with_the_genesys_sign_in(
     await asyncio.sleep(1.1)
     status, body = await refresh(client, session["refresh_token"])
     assert status == 401
-    assert body["code"] == "genesys_session_expired"
+    assert body["code"] == "platform_session_expired"
     assert "sign in again" in body["message"]
