@@ -3,9 +3,11 @@
 ``/widget/`` is the generic page; ``/widget/<platform>`` is the entry of each platform whose
 manifest declares ``Capability.EMBEDDING``: framed only by the origins the tenant's integration
 of that platform yields, and loaded only when the desktop's stated origin is one of them. The
-server mounts it under ``/widget/``::
+server mounts it under ``/widget/`` and, once its services run, tells it where the tenants'
+origins come from (read through ``request.config_dict``; until then nothing may frame it)::
 
-    app.add_subapp("/widget/", create_widget_app(dist, tenant_origins, embedded, settings_of))
+    app.add_subapp("/widget/", create_widget_app(dist, embedded))
+    app[WIDGET_SOURCES] = WidgetSources(tenants.allowed_origins, integrations.provider_settings)
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
@@ -31,10 +34,25 @@ from widget.csp import (
 )
 
 _LOGGER = logging.getLogger(__name__)
+
+
+async def _no_settings(tenant_id: str, platform: str) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class WidgetSources:
+    """Where the framing policy comes from: the tenants' own origins, and their settings of
+    each embedded platform (None when the tenant has no enabled integration of it)."""
+
+    frame_ancestors: FrameAncestors
+    platform_settings: SettingsLookup = _no_settings
+
+
 DIST_KEY = web.AppKey("widget_dist", Path)
-FRAME_ANCESTORS_KEY: web.AppKey[FrameAncestors] = web.AppKey("widget_frame_ancestors")
 EMBEDDED_KEY: web.AppKey[Mapping[str, Manifest]] = web.AppKey("widget_embedded_platforms")
-SETTINGS_KEY: web.AppKey[SettingsLookup] = web.AppKey("widget_platform_settings")
+# Set on the parent app by the server once its services exist; read via request.config_dict.
+SOURCES_KEY = web.AppKey("widget_sources", WidgetSources)
 ENTRY_PREFIX = "platform-entry:"
 
 INDEX = "index.html"
@@ -55,33 +73,22 @@ NOT_BUILT_MESSAGE = "The widget has not been built; run: make widget"
 
 
 def create_widget_app(
-    dist: Path,
-    frame_ancestors: FrameAncestors,
-    embedded: Mapping[str, Manifest] | None = None,
-    settings: SettingsLookup | None = None,
+    dist: Path, embedded: Mapping[str, Manifest] | None = None
 ) -> web.Application:
     """Builds the sub-app serving ``dist`` (the output of ``npm run build``).
 
-    ``embedded`` are the platforms with an entry page; ``settings`` gives a tenant's settings
-    of one of them (None when it has no enabled integration). ``/widget/<platform>`` may be
-    framed by that platform's origins only, the generic page by them as well as the tenant's
-    own list.
+    ``embedded`` are the platforms with an entry page. ``/widget/<platform>`` may be framed by
+    that platform's origins only, the generic page by them as well as the tenant's own list.
     """
     app = web.Application(middlewares=[_security_headers])
     app[DIST_KEY] = dist
-    app[FRAME_ANCESTORS_KEY] = frame_ancestors
     app[EMBEDDED_KEY] = dict(embedded or {})
-    app[SETTINGS_KEY] = settings or _no_settings
     app.router.add_get("", _redirect_to_slash)
     app.router.add_get("/", _index)
     for platform in app[EMBEDDED_KEY]:
         app.router.add_get(f"/{platform}", _platform_index, name=ENTRY_PREFIX + platform)
     app.router.add_get("/{name}", _asset)
     return app
-
-
-async def _no_settings(tenant_id: str, platform: str) -> None:
-    return None
 
 
 @web.middleware
@@ -104,7 +111,10 @@ async def _frame_origins(request: web.Request) -> Sequence[str]:
     platform = _entry_platform(request)
     if platform is not None:
         return await _platform_origins(request, platform, tenant)
-    origins = list(await tenant_origins(request.app[FRAME_ANCESTORS_KEY], tenant))
+    sources = request.config_dict.get(SOURCES_KEY)
+    if sources is None:
+        return []
+    origins = list(await tenant_origins(sources.frame_ancestors, tenant))
     for embedded in request.app[EMBEDDED_KEY]:
         origins += await _platform_origins(request, embedded, tenant)
     return origins
@@ -121,10 +131,11 @@ async def _platform_origins(
     """Origins the tenant's integration of ``platform`` may frame the widget from."""
     tenant_id = valid_tenant_id(tenant)
     manifest = request.app[EMBEDDED_KEY][platform]
-    if tenant_id is None or manifest.embedding is None:
+    sources = request.config_dict.get(SOURCES_KEY)
+    if tenant_id is None or manifest.embedding is None or sources is None:
         return ()
     try:
-        settings = await request.app[SETTINGS_KEY](tenant_id, platform)
+        settings = await sources.platform_settings(tenant_id, platform)
         if settings is None and manifest.storable:
             return ()
         return tuple(manifest.embedding.frame_origins(settings))
