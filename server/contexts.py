@@ -18,7 +18,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from server.cluster.bus import ConfigBus
-from server.ingest.listeners import run_listener
+from server.integrations.listeners import run_listener
 from server.keys import (
     CONFIG_BUS,
     HTTP,
@@ -157,12 +157,9 @@ async def background_ctx(app: web.Application) -> AsyncIterator[None]:
         tasks.append(
             asyncio.create_task(keep_widgets_alive(telemetry_store), name="widget-heartbeat")
         )
-    tasks += [
-        asyncio.create_task(
-            run_listener(adapter, services.pipeline), name=f"listener-{adapter.name}"
-        )
-        for adapter in app[LISTENERS]
-    ]
+    for adapter in app[LISTENERS]:
+        listening = run_listener(adapter, services.pipeline.process)
+        tasks.append(asyncio.create_task(listening, name=f"listener-{adapter.name}"))
     await services.supervisor.start()
     yield
     await services.supervisor.aclose()

@@ -30,9 +30,8 @@ from providers.base import (
     UserWatching,
 )
 from providers.errors import ProviderAuthFailed, ProviderConfigError
-from providers.models import Event
 from providers.registry import build_adapter
-from server.ingest.listeners import deliver
+from server.integrations.listeners import EventSink, deliver
 from server.integrations.models import IntegrationStatus
 from server.integrations.service import IntegrationService
 from server.store.database import Store
@@ -40,7 +39,6 @@ from server.store.models import Integration
 
 log = logging.getLogger(__name__)
 
-EventSink = Callable[[Event], Awaitable[object]]
 StatusSink = Callable[[str, IntegrationStatus], Awaitable[None]]
 _STOPPING_STATES = {ConnectionState.AUTH_FAILED, ConnectionState.CONFIG_ERROR}
 
