@@ -189,6 +189,9 @@ class PlatformSignIn:
 
     async def check_signed_in(self, platform: str | None, tenant_id: str, agent_id: str) -> None:
         """Raise ``PlatformSessionEnded`` once the agent's sign-in at ``platform`` ended."""
+        if platform is None and len(self._platforms) == 1:
+            # Sessions opened before they recorded their platform had the only one there was.
+            [platform] = self._platforms
         if platform is None or not self.offers(platform):
             raise PlatformSessionEnded("your sign-in has ended; sign in again")
         if not await self._custody.signed_in(platform, tenant_id, agent_id):
