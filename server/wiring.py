@@ -25,6 +25,7 @@ from server.answers.service import AnswerService
 from server.answers.sources import LlmIntegrationSource, StoredLlmIntegrations
 from server.assist.engine import HybridAssistant
 from server.auth.admin_sessions import SessionService
+from server.auth.admin_sso import TERMS as ADMIN_SSO_TERMS
 from server.auth.admin_sso import AdminSso
 from server.auth.admins import AdminService
 from server.auth.apikeys import ApiKeyAuthenticator
@@ -253,8 +254,9 @@ def _admin_sso(
         issuer=settings.oidc_issuer,
         client_id=settings.oidc_client_id,
         client_secret=settings.oidc_client_secret,
+        terms=ADMIN_SSO_TERMS,
     )
-    return AdminSso(client, state, admins, client_id=settings.oidc_client_id)
+    return AdminSso(client, state, admins)
 
 
 def _secret_key(settings: Settings) -> SecretStr:
