@@ -30,6 +30,8 @@ from server.auth.admin_sso import AdminSso
 from server.auth.admins import AdminService
 from server.auth.apikeys import ApiKeyAuthenticator
 from server.auth.custody import AgentTokens
+from server.auth.idp_login import TenantIdpSignIn
+from server.auth.idp_settings import AgentIdps
 from server.auth.oidc_client import OidcClient
 from server.auth.passwords import Passwords
 from server.auth.platform_login import PlatformSignIn
@@ -53,7 +55,12 @@ from server.platforms import action_platforms, oauth_platforms, token_platforms
 from server.queues.resolver import RouteResolver
 from server.realtime.namespace import AgentNamespace
 from server.realtime.rooms import Broadcaster
-from server.secret_box import INTEGRATION_SECRETS_CONTEXT, LLM_KEY_CONTEXT, SecretBox
+from server.secret_box import (
+    AGENT_IDP_SECRET_CONTEXT,
+    INTEGRATION_SECRETS_CONTEXT,
+    LLM_KEY_CONTEXT,
+    SecretBox,
+)
 from server.services.knowledge import KnowledgeService
 from server.services.routing import LlmIntegrationService, MappingService
 from server.services.tenants import TenantService
@@ -114,6 +121,8 @@ class Services:
     agent_tokens: AgentTokens
     agent_sessions: AgentSessions
     sign_in: PlatformSignIn
+    agent_idps: AgentIdps
+    idp_sign_in: TenantIdpSignIn
     actions: ActionService
     namespace: AgentNamespace
 
@@ -185,6 +194,13 @@ def build_services(
         base_url=settings.base_url,
         signed_in=supervisor.watch_user,
     )
+    agent_idps = AgentIdps(
+        store,
+        SecretBox(secret_key, AGENT_IDP_SECRET_CONTEXT),
+        http.identity,
+        base_url=settings.base_url,
+    )
+    idp_sign_in = TenantIdpSignIn(idps=agent_idps, state=state, sessions=agent_sessions)
     actions = action_platforms(platforms, http.platforms, integrations, agent_tokens)
     action_service = ActionService(
         state=state,
@@ -218,6 +234,8 @@ def build_services(
         agent_tokens=agent_tokens,
         agent_sessions=agent_sessions,
         sign_in=sign_in,
+        agent_idps=agent_idps,
+        idp_sign_in=idp_sign_in,
         actions=action_service,
         namespace=AgentNamespace(
             tokens=tokens,

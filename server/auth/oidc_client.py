@@ -196,9 +196,7 @@ class OidcClient:
             metadata = ProviderMetadata.model_validate(body)
         except ValidationError as err:
             fields = ", ".join(".".join(map(str, e["loc"])) for e in err.errors())
-            raise self.terms.unavailable(
-                f"the discovery document at {url} lacks {fields}"
-            ) from err
+            raise self.terms.unavailable(f"the discovery document at {url} lacks {fields}") from err
         except ValueError as err:
             raise self.terms.unavailable(
                 f"the discovery document at {url} is invalid: {err}"
