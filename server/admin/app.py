@@ -9,6 +9,7 @@ import jinja2
 from aiohttp import web
 
 from server.admin import (
+    agent_sign_in,
     api_keys,
     embedding,
     events,
@@ -29,6 +30,7 @@ PAGES: tuple[web.RouteTableDef, ...] = (
     sso.routes,
     tenants.routes,
     integrations.routes,
+    agent_sign_in.routes,
     routing.routes,
     knowledge.routes,
     embedding.routes,
