@@ -17,7 +17,7 @@ from server.store.models import AgentIdentityProvider
 
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 ClientId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-# Plain names (preferred_username, five9_agent_id), Entra's extn.* and extension_* attributes,
+# Plain names (preferred_username, desk_agent_id), Entra's extn.* and extension_* attributes,
 # and namespaced URLs (https://acme.example/agent_id).
 ClaimName = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.:/#-]{1,200}$")
