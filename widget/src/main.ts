@@ -8,7 +8,7 @@ import { required } from "./dom";
 import { IntegrationBanner } from "./integration-banner";
 import { NotesPanel } from "./notes-panel";
 import { parseLaunchParams, scrubTokenFromLocation, type LaunchParams } from "./params";
-import { PLATFORMS } from "./platforms";
+import { platformModule } from "./platforms";
 import { SearchPanel } from "./search";
 import { resolveToken } from "./session-token";
 import { StatusView } from "./status-view";
@@ -29,15 +29,7 @@ function start(): void {
     required("notice", HTMLElement),
   );
   if (params.platform !== null) {
-    const platform = PLATFORMS[params.platform];
-    if (platform === undefined) {
-      status.showLink({
-        state: "refused",
-        code: "unknown_platform",
-        message: `This widget has no entry for ${params.platform}`,
-      });
-      return;
-    }
+    const platform = platformModule(params.platform);
     platform.start(params, (token, onRefused) =>
       openWidget(params, status, token, { agentActions: platform.agentActions, onRefused }),
     );
