@@ -18,10 +18,11 @@ from typing import Any, Literal, cast, get_args
 
 from pydantic import SecretStr, ValidationError
 
-from providers.base import Adapter, ProviderSettings
+from providers.base import Adapter, Manifest, ProviderSettings
 from providers.errors import ProviderConfigError
 from providers.genesys import GenesysAdapter, GenesysSettings
 from providers.simulator import SimulatorAdapter, SimulatorSettings
+from providers.simulator.manifest import MANIFEST as SIMULATOR
 
 AdapterKind = Literal["pull", "push"]
 
@@ -106,3 +107,9 @@ def get_spec(name: str) -> AdapterSpec:
     except KeyError:
         known = ", ".join(sorted(ADAPTERS))
         raise ProviderConfigError(f"unknown provider {name!r} (known: {known})") from None
+
+
+# The platforms that declare a manifest (providers/base.py). Issue 9's contract work turns this
+# module into one dict of manifests; until it lands, the desktop bridge and the platform widget
+# pages read this one.
+MANIFESTS: dict[str, Manifest] = {SIMULATOR.name: SIMULATOR}
