@@ -8,10 +8,10 @@ from pathlib import Path
 from aiohttp import web
 
 import widget
-from providers.base import PullAdapter
+from providers.base import ProviderSettings, PullAdapter
 from providers.genesys.config import GenesysSettings
 from providers.genesys.const import PROVIDER as GENESYS
-from providers.registry import AdapterSpec, storable_specs
+from providers.registry import MANIFESTS, AdapterSpec, storable_specs
 from server.admin.app import create_admin_app
 from server.answers.sources import StoredLlmIntegrations
 from server.api.admins import routes as admin_api_routes
@@ -24,6 +24,8 @@ from server.api.queue_mappings import routes as mapping_routes
 from server.api.tenant import routes as tenant_routes
 from server.auth.routes import routes as auth_routes
 from server.auth.tokens import TokenService
+from server.bridge.framing import platform_pages
+from server.bridge.platforms import EnabledPlatforms
 from server.config import Settings
 from server.contexts import (
     admin_ctx,
@@ -50,6 +52,7 @@ from server.keys import (
     LISTENERS,
     LLM_INTEGRATIONS,
     METRICS,
+    PLATFORMS,
     PROVIDERS,
     SECRETS,
     SETTINGS,
@@ -76,12 +79,16 @@ def create_app(
     *,
     listeners: Sequence[PullAdapter] = (),
     providers: Mapping[str, AdapterSpec] | None = None,
+    local_integrations: Mapping[str, Sequence[ProviderSettings]] | None = None,
 ) -> web.Application:
     """A fully wired cuecard server for ``settings``; resources open when it starts.
 
     ``listeners`` are pull adapters (platform sockets, the simulator) whose events feed the
     pipeline while the server runs. ``providers`` are those admins may store integrations
-    of; by default every storable adapter of the registry.
+    of; by default every storable adapter of the registry. ``local_integrations`` are
+    settings, per platform, of platforms admins cannot store that this server runs for a
+    tenant (the simulator's desktop in ``cuecard demo`` and tests): the desktop bridge and
+    ``/widget/<platform>`` treat them like enabled integrations.
     """
     if settings.secret_key is None:
         raise ValueError("settings.secret_key must be set before creating the app")
@@ -100,6 +107,12 @@ def create_app(
     app[AGENT_TOKEN_SECRETS] = SecretBox(settings.secret_key, AGENT_TOKENS_CONTEXT)
     app[PROVIDERS] = storable_specs() if providers is None else providers
     app[LLM_INTEGRATIONS] = StoredLlmIntegrations(lambda: app[STORE], app[SECRETS])
+    # The integrations service starts with the server; it exists by the time a lookup runs.
+    app[PLATFORMS] = EnabledPlatforms(
+        MANIFESTS,
+        stored=lambda tenant_id, name: app[INTEGRATIONS].provider_settings(tenant_id, name),
+        local=local_integrations,
+    )
     app.on_shutdown.append(disconnect_widgets)
     app.cleanup_ctx.extend(
         [
@@ -137,7 +150,10 @@ def create_app(
         app.add_routes(api_routes)
     app.add_subapp("/admin/", create_admin_app())
     widget_app = create_widget_app(
-        _widget_dist(settings), _frame_ancestors(app), _genesys_origin(app)
+        _widget_dist(settings),
+        _frame_ancestors(app),
+        _genesys_origin(app),
+        platform_pages(app[PLATFORMS]),
     )
     app.add_subapp("/widget/", widget_app)
     return app

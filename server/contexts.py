@@ -28,6 +28,7 @@ from server.auth.oidc_client import OidcClient
 from server.auth.passwords import Passwords
 from server.auth.sessions import AgentSessions
 from server.auth.throttle import LoginThrottle
+from server.bridge.service import DesktopBridges
 from server.ingest.listeners import run_listener
 from server.ingest.pipeline import Pipeline
 from server.ingest.records import StoreRecorder
@@ -57,6 +58,7 @@ from server.keys import (
     MAPPINGS,
     METRICS,
     PIPELINE,
+    PLATFORMS,
     PRESENCE,
     PROVIDERS,
     REVEALS,
@@ -270,6 +272,9 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
             presence=app[PRESENCE],
             integration_statuses=lambda tenant_id: app[SUPERVISOR].statuses(tenant_id),
             actions=app[AGENT_ACTIONS],
+            bridges=DesktopBridges(
+                platforms=app[PLATFORMS], state=app[STATE], pipeline=app[PIPELINE]
+            ),
         )
     )
     yield
