@@ -6,6 +6,7 @@ import functools
 import secrets
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from aiohttp import web
@@ -69,7 +70,7 @@ def demo(host: str, port: int, speed: float, once: bool) -> None:
         agent_id=DEMO_AGENT,
         speed=speed,
         loop=not once,
-        desktop_origins=(settings.base_url,),
+        desktop_origins=(_origin(settings.base_url),),
     )
     app = create_app(
         settings,
@@ -79,6 +80,11 @@ def demo(host: str, port: int, speed: float, once: bool) -> None:
     add_simulated_desktop(app, simulated)
     announce = functools.partial(_announce, settings, admin_password=admin_password)
     run(serve(app, settings, on_ready=announce))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def add_simulated_desktop(app: web.Application, simulated: SimulatorSettings) -> None:

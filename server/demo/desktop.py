@@ -53,10 +53,11 @@ class DesktopPage:
     host_origin_param: str
 
     def config(self) -> dict[str, str]:
-        """What the page's script needs to frame the widget."""
+        """What the page's script needs to frame the widget (its URL relative to the page,
+        so a server behind a path prefix works too)."""
         return {
             "platform": self.platform,
-            "widget_path": f"/widget/{self.platform}",
+            "widget_url": f"../../widget/{self.platform}",
             "host_origin_param": self.host_origin_param,
         }
 
@@ -72,6 +73,7 @@ def create_desktop_app(
     app = web.Application(middlewares=[_headers])
     app[PAGE_KEY] = page
     app[PLAYLIST_KEY] = next_conversation
+    app.router.add_get("", _redirect_to_slash)
     app.router.add_get("/", _page)
     app.router.add_get("/config", _config)
     app.router.add_get("/conversations/next", _next_conversation)
@@ -88,6 +90,12 @@ async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse
         raise
     response.headers.update(_HEADERS)
     return response
+
+
+async def _redirect_to_slash(request: web.Request) -> web.StreamResponse:
+    """The page's relative URLs need the trailing slash; the query and fragment are kept."""
+    target = request.rel_url.with_path(request.path + "/").with_query(request.rel_url.query)
+    raise web.HTTPPermanentRedirect(target)
 
 
 async def _page(request: web.Request) -> web.StreamResponse:

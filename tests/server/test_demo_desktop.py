@@ -60,10 +60,13 @@ async def test_the_desktop_page_frames_nothing_but_its_own_server(
 async def test_the_desktop_frames_the_simulators_widget_page(
     demo_client: TestClient[Any, Any],
 ) -> None:
+    redirected = await demo_client.get("/demo/desktop?tenant=acme", allow_redirects=False)
+    assert redirected.status == 308
+    assert redirected.headers["Location"] == "/demo/desktop/?tenant=acme"
     config = await (await demo_client.get(DESKTOP + "config")).json()
     assert config == {
         "platform": "simulator",
-        "widget_path": "/widget/simulator",
+        "widget_url": "../../widget/simulator",
         "host_origin_param": "hostOrigin",
     }
 

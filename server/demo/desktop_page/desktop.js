@@ -123,7 +123,7 @@ async function start() {
     return;
   }
   const config = await (await fetch("config", { cache: "no-store" })).json();
-  const src = new URL(config.widget_path, widgetOrigin);
+  const src = new URL(config.widget_url, window.location.href);
   src.searchParams.set("tenant", tenant);
   src.searchParams.set(config.host_origin_param, window.location.origin);
   src.hash = new URLSearchParams({ token }).toString();
