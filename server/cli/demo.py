@@ -51,7 +51,11 @@ DEMO_ADMIN = "admin@demo.example"
 @click.option("--speed", default=1.0, show_default=True, help="Replay speed (2 = twice as fast).")
 @click.option("--once", is_flag=True, help="Play each scripted conversation once, then idle.")
 def demo(host: str, port: int, speed: float, once: bool) -> None:
-    """Run the server with a demo tenant, knowledge base and simulated conversations."""
+    """Run the server with a demo tenant, knowledge base and simulated conversations.
+
+    Prints the widget's URL, a simulated agent desktop's URL (it frames the widget and plays
+    the conversations into it over postMessage) and the admin portal's sign-in.
+    """
     workdir = Path(tempfile.mkdtemp(prefix="cuecard-demo-"))
     settings = load_settings(
         demo=True,
