@@ -20,16 +20,19 @@ from providers.simulator.mapping import script_to_host_messages
 
 
 class DesktopPlaylist:
-    """Each call to :meth:`next` plays the next script as a new conversation, round robin."""
+    """Each call to :meth:`next` plays the next script as a new conversation: round robin
+    when the settings loop, else each script once."""
 
     def __init__(self, settings: SimulatorSettings) -> None:
         self._settings = settings
         self._scripts: tuple[Script, ...] = load_scripts(settings.scripts)
         self._played = itertools.count(1)
 
-    def next(self) -> dict[str, Any]:
-        """The next conversation, in the wire shape the desktop page plays."""
+    def next(self) -> dict[str, Any] | None:
+        """The next conversation, in the wire shape the desktop page plays; None when done."""
         number = next(self._played)
+        if not self._settings.loop and number > len(self._scripts):
+            return None
         script = self._scripts[(number - 1) % len(self._scripts)]
         conversation_id = f"desk-{self._settings.run_id}-{number}"
         speed = self._settings.speed

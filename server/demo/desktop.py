@@ -63,12 +63,12 @@ class DesktopPage:
 
 
 PAGE_KEY = web.AppKey("desktop_page", DesktopPage)
-PLAYLIST_KEY: web.AppKey[Callable[[], Mapping[str, Any]]] = web.AppKey("desktop_playlist")
+Playlist = Callable[[], Mapping[str, Any] | None]
+"""The next conversation to play (JSON-shaped), or None when every one was played."""
+PLAYLIST_KEY: web.AppKey[Playlist] = web.AppKey("desktop_playlist")
 
 
-def create_desktop_app(
-    page: DesktopPage, next_conversation: Callable[[], Mapping[str, Any]]
-) -> web.Application:
+def create_desktop_app(page: DesktopPage, next_conversation: Playlist) -> web.Application:
     """The desktop page, its script and style, its config, and the next conversation to play."""
     app = web.Application(middlewares=[_headers])
     app[PAGE_KEY] = page
@@ -116,4 +116,7 @@ async def _config(request: web.Request) -> web.Response:
 
 
 async def _next_conversation(request: web.Request) -> web.Response:
-    return web.json_response(dict(request.app[PLAYLIST_KEY]()))
+    conversation = request.app[PLAYLIST_KEY]()
+    if conversation is None:
+        return web.Response(status=204)
+    return web.json_response(dict(conversation))

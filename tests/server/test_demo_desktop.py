@@ -28,6 +28,7 @@ async def demo_client(
         tenant_id="acme",
         scripts=tuple(sorted((DEMO_DIR / "conversations").glob("*.json"))),
         speed=4,
+        loop=True,
         run_id="run1",
         desktop_origins=("http://127.0.0.1:8080",),
     )
@@ -88,3 +89,19 @@ async def test_each_conversation_is_new_and_made_of_valid_host_messages(
     assert messages[-1].type == "conversation.ended"
     # The simulator's 3 s queue wait, at four times the speed.
     assert first["messages"][1]["delay_ms"] == 750
+
+
+async def test_with_once_each_conversation_is_played_once(
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]], settings: Settings
+) -> None:
+    scripts = tuple(sorted((DEMO_DIR / "conversations").glob("*.json")))
+    simulated = SimulatorSettings(tenant_id="acme", scripts=scripts, loop=False)
+    app = create_app(settings, local_integrations={"simulator": [simulated]})
+    add_simulated_desktop(app, simulated)
+    client = await aiohttp_client(app)
+
+    played = [await client.get(DESKTOP + "conversations/next") for _ in range(len(scripts) + 1)]
+
+    assert [response.status for response in played] == [200] * len(scripts) + [204]
+    titles = {(await response.json())["title"] for response in played[:-1]}
+    assert len(titles) == len(scripts)

@@ -55,6 +55,10 @@ function play(message) {
 async function playForever() {
   for (;;) {
     const response = await fetch("conversations/next", { cache: "no-store" });
+    if (response.status === 204) {
+      status.textContent = "Every demo conversation was played (cuecard demo --once)";
+      return;
+    }
     const conversation = await response.json();
     lines.replaceChildren();
     title.textContent = conversation.title;
