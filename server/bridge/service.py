@@ -106,7 +106,7 @@ class DesktopBridges:
         if assigned_elsewhere or (
             await self._state.bind_reporting_agent(tenant_id, conversation_id, agent_id) != agent_id
         ):
-            log.info("bridge: agent %s refused for conversation %s", agent_id, conversation_id)
+            log.debug("bridge: agent %s refused for conversation %s", agent_id, conversation_id)
             raise Forbidden(
                 f"conversation {conversation_id} belongs to another agent's desktop", field=field
             )
