@@ -87,7 +87,7 @@ def create_app(
     pipeline while the server runs. ``providers`` are those admins may store integrations
     of; by default every storable adapter of the registry. ``local_integrations`` are
     settings, per platform, of platforms admins cannot store that this server runs for a
-    tenant (the simulator's desktop in ``cuecard demo`` and tests): the desktop bridge and
+    tenant (``cuecard demo`` and tests run one as a simulated desktop): the desktop bridge and
     ``/widget/<platform>`` treat them like enabled integrations.
     """
     if settings.secret_key is None:

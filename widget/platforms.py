@@ -1,7 +1,7 @@
 """The widget page of a platform's agent desktop, ``/widget/<platform>``.
 
 A desktop that frames the widget states its origin in a query parameter the platform names
-(``hostOrigin`` for the simulator). The page loads only when that origin is one the tenant's
+(its ``Embedding.host_origin_param``). The page loads only when that origin is one the tenant's
 integration allows, and only those origins may frame it: the widget then trusts messages
 from exactly that origin (widget/src/host.ts).
 """

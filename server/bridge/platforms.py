@@ -1,7 +1,7 @@
 """Which platforms a tenant has enabled, and with which settings.
 
 A platform admins can configure is enabled by a stored, enabled integration. A platform they
-cannot store (the simulator reads files on the server) is enabled only where this server runs
+cannot store (its settings name files on the server) is enabled only where this server runs
 it from its own configuration: ``cuecard demo`` and tests pass its settings to ``create_app``.
 """
 

@@ -3,7 +3,7 @@
 Example::
 
     bridges = DesktopBridges(platforms=enabled, state=state, pipeline=pipeline)
-    ack = await bridges.report(sid, identity, {"platform": "simulator", "message": {...}})
+    ack = await bridges.report(sid, identity, {"platform": platform, "message": posted})
     # {"accepted": 1, "duplicates": 0, "results": [{"provider_event_id": ..., "status": ...}]}
 """
 

@@ -2,7 +2,7 @@
 
 Only ``cuecard demo`` and tests mount it (``cuecard serve`` never does). The page plays what
 ``next_conversation`` returns, posting each host message to the widget over postMessage, the
-way a real desktop (Salesforce, Five9, 8x8) hands a framed app its conversation events::
+way a real agent desktop hands a framed app its conversation events::
 
     app.add_subapp("/demo/desktop/", create_desktop_app(page, playlist.next))
 """
