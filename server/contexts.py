@@ -29,6 +29,7 @@ from server.auth.oidc_client import OidcClient
 from server.auth.passwords import Passwords
 from server.auth.sessions import AgentSessions
 from server.auth.throttle import LoginThrottle
+from server.bridge.service import DesktopBridges
 from server.cluster.bus import ConfigBus
 from server.cluster.sync import ConfigSync
 from server.ingest.listeners import run_listener
@@ -48,6 +49,7 @@ from server.keys import (
     ASSISTANT,
     CONFIG_BUS,
     CONFIG_SYNC,
+    ENABLED_PLATFORMS,
     GENESYS_LOGIN,
     GENESYS_TOKENS,
     HEALTH,
@@ -271,6 +273,9 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
             presence=app[PRESENCE],
             integration_statuses=lambda tenant_id: app[SUPERVISOR].statuses(tenant_id),
             actions=app[AGENT_ACTIONS],
+            bridges=DesktopBridges(
+                platforms=app[ENABLED_PLATFORMS], state=app[STATE], pipeline=app[PIPELINE]
+            ),
         )
     )
     yield

@@ -21,6 +21,7 @@ from server.auth.custody import GenesysTokens
 from server.auth.genesys_login import GenesysLogin
 from server.auth.sessions import AgentSessions
 from server.auth.tokens import TokenService
+from server.bridge.platforms import EnabledPlatforms
 from server.cluster.bus import ConfigBus
 from server.cluster.sync import ConfigSync
 from server.config import Settings
@@ -80,6 +81,8 @@ REVEALS = web.AppKey("reveals", RevealService)
 # Admin single sign-on; absent unless an OpenID provider is configured.
 ADMIN_SSO = web.AppKey("admin_sso", AdminSso)
 LISTENERS: web.AppKey[Sequence[PullAdapter]] = web.AppKey("listeners")
+# Platforms a tenant has enabled (stored integrations, or run by this server): desktop bridge.
+ENABLED_PLATFORMS = web.AppKey("enabled_platforms", EnabledPlatforms)
 # Who an API request was authenticated as, set by the principal middleware.
 REQUEST_PRINCIPAL = web.RequestKey("principal", Principal)
 # The admin session of an admin page request, set by the admin middleware when signed in.
