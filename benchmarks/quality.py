@@ -7,7 +7,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/quality.py --min-recall3 0.7     # exit 1 below 70 % recall@3
 
 It loads the demo knowledge base through the real loader, builds the engine that
-``server.contexts.assistant_ctx`` builds, and replays every conversation of the evaluation set
+``server.wiring.build_services`` builds, and replays every conversation of the evaluation set
 turn by turn through ``Assistant.suggest``, asking after each customer turn, as the pipeline
 does. See docs/quality.md for what the figures mean.
 """

@@ -334,7 +334,8 @@ class Embedding(Protocol):
         ``frame_origins``), or None when the page is opened without one."""
 
     def frame_origins(self, settings: Any) -> tuple[str, ...]:
-        """Origins allowed to frame the widget for an integration with these settings."""
+        """Origins allowed to frame the widget for an integration with these settings (None
+        for a platform admins store no integrations of: ``Manifest.storable`` is False)."""
 
 
 # -- the manifest ----------------------------------------------------------------------------

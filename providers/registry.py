@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal, cast, get_args
 
 from pydantic import SecretStr, ValidationError
@@ -28,6 +29,24 @@ PLATFORMS: dict[str, Manifest] = {
     SIMULATOR.name: SIMULATOR,
 }
 
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A platform cuecard promises whose folder has not landed: pages show it as planned."""
+
+    display_name: str
+    capabilities: frozenset[Capability]
+
+
+_DESKTOP = frozenset({Capability.DESKTOP_BRIDGE, Capability.AGENT_SIGN_IN, Capability.EMBEDDING})
+# Delete a platform's line here when its folder is registered above.
+PLANNED: dict[str, Planned] = {
+    "five9": Planned("Five9", _DESKTOP),
+    "8x8": Planned("8x8", _DESKTOP),
+    "salesforce": Planned("Salesforce Service Cloud", _DESKTOP | {Capability.DESKTOP_ACTIONS}),
+    "google_ccai": Planned("Google CCAI", frozenset({Capability.EVENTS_PUSH})),
+}
+
 SourceKind = Literal["pull", "push"]
 
 
@@ -38,6 +57,15 @@ def get_platform(name: str, platforms: Mapping[str, Manifest] = PLATFORMS) -> Ma
     except KeyError:
         known = ", ".join(sorted(platforms))
         raise ProviderConfigError(f"unknown provider {name!r} (known: {known})") from None
+
+
+def planned(capability: Capability | None = None) -> list[str]:
+    """Display names of the planned platforms (those that will have ``capability``)."""
+    return [
+        plan.display_name
+        for plan in PLANNED.values()
+        if capability is None or capability in plan.capabilities
+    ]
 
 
 def storable(platforms: Mapping[str, Manifest] = PLATFORMS) -> dict[str, Manifest]:

@@ -1,4 +1,8 @@
-"""Platform integrations: a settings form per provider, write-only secrets, Test connection."""
+"""Platform integrations: a settings form per provider, write-only secrets, Test connection.
+
+The providers offered are the registered platforms admins may store integrations of; the ones
+cuecard promises but has no folder for yet are named as planned, not offered.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from providers.base import Manifest
-from providers.registry import settings_schema
+from providers.registry import planned, settings_schema
 from server.admin.pages import form_errors, page_tenant, read_form, redirect, render, text, url
 from server.admin.settings_form import form_values, read_settings, settings_fields
 from server.api.bodies import validate
@@ -130,7 +134,11 @@ async def _list(
     manifest = integrations.platforms.get(provider)
     context = {
         "integrations": await integrations.list(tenant.id),
-        "providers": sorted(integrations.platforms),
+        "providers": [
+            (name, integrations.platforms[name].display_name)
+            for name in sorted(integrations.platforms)
+        ],
+        "planned": planned(),
         "provider": provider if manifest is not None else "",
         "fields": [] if manifest is None else settings_fields(settings_schema(manifest)),
         "values": values,

@@ -6,7 +6,7 @@ before they reach the database and are only ever shown back masked.
 Example::
 
     service = IntegrationService(store=store, box=box, platforms=storable())
-    view = await service.create("acme", IntegrationIn(provider="genesys", name="EU", settings=s))
+    view = await service.create("acme", IntegrationIn(provider="acmedesk", name="EU", settings=s))
     result = await service.check("acme", view.id)   # CheckResult(ok=False, message="...")
 """
 

@@ -27,11 +27,11 @@ from providers.base import (
     PushAdapter,
     QueueWatching,
     StatusReporting,
+    UserWatching,
 )
 from providers.errors import ProviderAuthFailed, ProviderConfigError
-from providers.models import Event
 from providers.registry import build_adapter
-from server.ingest.listeners import deliver
+from server.integrations.listeners import EventSink, deliver
 from server.integrations.models import IntegrationStatus
 from server.integrations.service import IntegrationService
 from server.store.database import Store
@@ -39,7 +39,6 @@ from server.store.models import Integration
 
 log = logging.getLogger(__name__)
 
-EventSink = Callable[[Event], Awaitable[object]]
 StatusSink = Callable[[str, IntegrationStatus], Awaitable[None]]
 _STOPPING_STATES = {ConnectionState.AUTH_FAILED, ConnectionState.CONFIG_ERROR}
 
@@ -137,6 +136,19 @@ class Supervisor:
             for (tenant, _), runner in self._runners.items()
             if tenant == tenant_id and runner.row.provider == provider and runner.adapter
         ]
+
+    async def watch_user(self, provider: str, tenant_id: str, user_id: str) -> None:
+        """An agent signed in: the tenant's running adapters of ``provider`` follow them too."""
+        for adapter in self.adapters(tenant_id, provider):
+            if not isinstance(adapter, UserWatching):
+                continue
+            try:
+                await adapter.watch_user(user_id)
+            except Exception:
+                # Sign-in still succeeds; the adapter's queue subscriptions keep working.
+                log.warning(
+                    "could not watch agent %s of tenant %s", user_id, tenant_id, exc_info=True
+                )
 
     async def aclose(self) -> None:
         """Stop every adapter; changes arriving later (from other nodes) start nothing."""

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 import socketio
 
-from server.actions.service import AgentActions
+from server.actions.service import ActionService
 from server.assist.base import Assistant, Route, SearchRequest
 from server.auth.tokens import AgentIdentity, TokenService
 from server.bridge.service import DesktopBridges
@@ -69,7 +69,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         presence: WidgetPresence,
         routes: RouteSource | None = None,
         integration_statuses: StatusSource | None = None,
-        actions: AgentActions | None = None,
+        actions: ActionService | None = None,
         bridges: DesktopBridges | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
@@ -240,7 +240,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if conversation_room(identity.tenant_id, conversation_id) not in self.rooms(sid):
             raise Forbidden("join the conversation first", field="conversation_id")
 
-    def _agent_actions(self) -> AgentActions:
+    def _agent_actions(self) -> ActionService:
         if self._actions is None:
             raise Forbidden("agent actions are not available on this server")
         return self._actions

@@ -35,6 +35,11 @@ class TenantService:
             raise NotFound("no such tenant")
         return tenant
 
+    async def allowed_origins(self, tenant_id: str) -> tuple[str, ...]:
+        """Origins the tenant lets frame the widget; none for an unknown tenant."""
+        tenant = await self._store.tenants.get(tenant_id)
+        return tenant.allowed_origins if tenant is not None else ()
+
     async def update(self, tenant_id: str, patch: TenantPatch) -> Tenant:
         """Apply the given fields; a dense-retrieval change reaches every node's index."""
         tenant = await self.get(tenant_id)

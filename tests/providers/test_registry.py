@@ -9,6 +9,7 @@ import pytest
 from providers.base import Capability, Manifest, ProviderSettings
 from providers.errors import ProviderConfigError
 from providers.registry import (
+    PLANNED,
     PLATFORMS,
     build_adapter,
     get_platform,
@@ -104,3 +105,36 @@ def test_secrets_are_write_only_in_the_published_schema() -> None:
     assert schema["properties"]["client_secret"]["writeOnly"] is True
     assert "tenant_id" not in schema["properties"]
     assert "tenant_id" not in schema["required"]
+
+
+# The README's platform table: which capabilities answer each column.
+README_COLUMNS = (
+    {Capability.EVENTS_PULL, Capability.EVENTS_PUSH, Capability.DESKTOP_BRIDGE},
+    {Capability.AGENT_SIGN_IN},
+    {Capability.AGENT_ACTIONS, Capability.DESKTOP_ACTIONS},
+    {Capability.EMBEDDING},
+)
+README = Path(__file__).parents[2] / "README.md"
+
+
+def test_the_readme_offers_exactly_what_each_folder_declares() -> None:
+    table = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in README.read_text(encoding="utf-8").splitlines()
+        if line.startswith("| ")
+    ]
+    rows = {cells[0]: cells[1:] for cells in table if len(cells) == len(README_COLUMNS) + 1}
+    expected = {
+        manifest.display_name: [
+            "yes" if column & manifest.capabilities else "no" for column in README_COLUMNS
+        ]
+        for manifest in PLATFORMS.values()
+    }
+    expected |= {
+        plan.display_name: [
+            "planned" if column & plan.capabilities else "no" for column in README_COLUMNS
+        ]
+        for plan in PLANNED.values()
+    }
+    shown = {name.removesuffix(" (demo)"): cells for name, cells in rows.items()}
+    assert {name: shown.get(name) for name in expected} == expected

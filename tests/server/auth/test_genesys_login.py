@@ -111,7 +111,7 @@ async def test_a_used_code_is_refused_by_genesys_under_a_new_state(
     _, fresh_state = await log_in_at_genesys(await start_login(client))
     page = await callback(client, code=code, state=fresh_state)
     assert page.status == 502
-    assert page.message["error"]["code"] == "genesys_login_failed"
+    assert page.message["error"]["code"] == "platform_login_failed"
 
 
 async def test_a_code_redeemed_with_another_logins_verifier_fails_pkce(

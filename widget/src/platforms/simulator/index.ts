@@ -5,6 +5,8 @@
 import { BridgeForwarder } from "../../bridge";
 import type { AgentConnection } from "../../connection";
 import { HostChannel, type HostWindow } from "../../host";
+import { resolveToken } from "../../session-token";
+import type { PlatformModule } from "../types";
 
 export const PLATFORM = "simulator";
 /** The URL parameter in which the desktop states its origin (checked by the server). */
@@ -36,3 +38,21 @@ export function startSimulator(win: HostWindow, url: URL, open: OpenWithDesktop)
   host.ready(PLATFORM);
   return true;
 }
+
+export const simulator: PlatformModule = {
+  name: PLATFORM,
+  displayName: "Simulator",
+  agentActions: false,
+  start: (params, open, refuse) => {
+    const token = resolveToken(params.token, params.tenant);
+    if (token === null) {
+      refuse("unauthenticated", "No session token — reopen the widget from the agent desktop");
+      return;
+    }
+    const url = new URL(window.location.href);
+    const bridged = startSimulator(window, url, (desktopSend) => open(token, { desktopSend }));
+    if (!bridged) {
+      refuse("not_framed", "Open the widget from the agent desktop that frames it");
+    }
+  },
+};
