@@ -12,7 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 import widget
-from providers.base import Capability, Manifest, PullAdapter
+from providers.base import Capability, Manifest, ProviderSettings, PullAdapter
 from providers.registry import PLATFORMS as REGISTERED
 from providers.registry import with_capability
 from server.admin.app import create_admin_app
@@ -41,7 +41,14 @@ from server.contexts import (
 )
 from server.ingest.routes import routes as ingest_routes
 from server.ingest.webhooks import routes as webhook_routes
-from server.keys import LISTENERS, LLM_INTEGRATIONS, PLATFORMS, SETTINGS, SOCKETS
+from server.keys import (
+    LISTENERS,
+    LLM_INTEGRATIONS,
+    LOCAL_INTEGRATIONS,
+    PLATFORMS,
+    SETTINGS,
+    SOCKETS,
+)
 from server.middlewares import errors_middleware, principal_middleware
 from server.observability.routes import routes as observability_routes
 from server.realtime.server import create_socket_server
@@ -73,13 +80,17 @@ def create_app(
     listeners: Sequence[PullAdapter] = (),
     platforms: Mapping[str, Manifest] | None = None,
     llm_integrations: LlmIntegrationSource | None = None,
+    local_integrations: Mapping[str, Sequence[ProviderSettings]] | None = None,
 ) -> web.Application:
     """A fully wired cuecard server for ``settings``; resources open when it starts.
 
     ``listeners`` are pull adapters (platform sockets, demo replays) whose events feed the
     pipeline while the server runs. ``platforms`` are the platforms it knows; by default
     every platform of the registry (tests pass their own). ``llm_integrations`` replaces the
-    stored LLM integrations (tests point it at a double).
+    stored LLM integrations (tests point it at a double). ``local_integrations`` are settings,
+    per platform, of platforms admins cannot store that this server runs for a tenant
+    (``cuecard demo`` and tests run one as a simulated desktop): the desktop bridge and
+    ``/widget/<platform>`` treat them like enabled integrations.
     """
     if settings.secret_key is None:
         raise ValueError("settings.secret_key must be set before creating the app")
@@ -90,6 +101,7 @@ def create_app(
     app[SETTINGS] = settings
     app[PLATFORMS] = REGISTERED if platforms is None else platforms
     app[LISTENERS] = tuple(listeners)
+    app[LOCAL_INTEGRATIONS] = dict(local_integrations or {})
     if llm_integrations is not None:
         app[LLM_INTEGRATIONS] = llm_integrations
     app[SOCKETS] = create_socket_server(settings)

@@ -24,6 +24,7 @@ from server.keys import (
     HTTP,
     LISTENERS,
     LLM_INTEGRATIONS,
+    LOCAL_INTEGRATIONS,
     PLATFORMS,
     SERVICES,
     SETTINGS,
@@ -137,7 +138,11 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
         sockets=app[SOCKETS],
     )
     services = build_services(
-        app[SETTINGS], resources, app[PLATFORMS], llm_integrations=app.get(LLM_INTEGRATIONS)
+        app[SETTINGS],
+        resources,
+        app[PLATFORMS],
+        llm_integrations=app.get(LLM_INTEGRATIONS),
+        local_integrations=app[LOCAL_INTEGRATIONS],
     )
     publish(app, services)
     app[SOCKETS].register_namespace(services.namespace)

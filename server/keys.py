@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import socketio
 from aiohttp import web
 
-from providers.base import Manifest, PullAdapter
+from providers.base import Manifest, ProviderSettings, PullAdapter
 from server.actions.service import ActionService
 from server.answers.service import AnswerService
 from server.answers.sources import LlmIntegrationSource
@@ -88,6 +88,10 @@ REVEALS = web.AppKey("reveals", RevealService)
 # Admin single sign-on; absent unless an OpenID provider is configured.
 ADMIN_SSO = web.AppKey("admin_sso", AdminSso)
 LISTENERS: web.AppKey[Sequence[PullAdapter]] = web.AppKey("listeners")
+# Settings of platforms admins cannot store that this server runs itself (create_app).
+LOCAL_INTEGRATIONS: web.AppKey[Mapping[str, Sequence[ProviderSettings]]] = web.AppKey(
+    "local_integrations"
+)
 # Resources the cleanup contexts open, and the graph built over them.
 TELEMETRY_STORE: web.AppKey[MemoryTelemetry | RedisTelemetry] = web.AppKey("telemetry_store")
 HTTP = web.AppKey("http", HttpSessions)
@@ -136,5 +140,5 @@ def publish(app: web.Application, services: Services) -> None:
     app[IDP_SIGN_IN] = services.idp_sign_in
     app[AGENT_ACTIONS] = services.actions
     app[WIDGET_SOURCES] = WidgetSources(
-        services.tenants.allowed_origins, services.integrations.provider_settings
+        services.tenants.allowed_origins, services.enabled_platforms.settings
     )

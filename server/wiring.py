@@ -10,14 +10,14 @@ then reads what the services need before the server takes requests. Each platfor
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import aiohttp
 import socketio
 from pydantic import SecretStr
 
-from providers.base import Manifest
+from providers.base import Manifest, ProviderSettings
 from providers.registry import storable
 from server.actions.service import ActionService, ConversationPlatforms
 from server.answers.client import ChatClient
@@ -38,6 +38,8 @@ from server.auth.platform_login import PlatformSignIn
 from server.auth.sessions import AgentSessions
 from server.auth.throttle import LoginThrottle
 from server.auth.tokens import TokenService
+from server.bridge.platforms import EnabledPlatforms
+from server.bridge.service import DesktopBridges
 from server.cluster.bus import ConfigBus
 from server.cluster.sync import ConfigSync
 from server.config import Settings
@@ -124,6 +126,8 @@ class Services:
     agent_idps: AgentIdps
     idp_sign_in: TenantIdpSignIn
     actions: ActionService
+    enabled_platforms: EnabledPlatforms
+    bridges: DesktopBridges
     namespace: AgentNamespace
 
 
@@ -133,8 +137,13 @@ def build_services(
     platforms: Mapping[str, Manifest],
     *,
     llm_integrations: LlmIntegrationSource | None = None,
+    local_integrations: Mapping[str, Sequence[ProviderSettings]] | None = None,
 ) -> Services:
-    """The whole graph over ``resources``, each service after the ones it needs."""
+    """The whole graph over ``resources``, each service after the ones it needs.
+
+    ``local_integrations`` are settings of platforms admins cannot store that this server
+    runs itself (``cuecard demo``'s simulated desktop): they count as enabled integrations.
+    """
     secret_key = _secret_key(settings)
     store, state, http = resources.store, resources.state, resources.http
     metrics = Metrics()
@@ -207,6 +216,10 @@ def build_services(
         platforms=actions,
         provider_of=ConversationPlatforms(state, integrations.provider_settings, list(actions)),
     )
+    enabled = EnabledPlatforms(
+        platforms, stored=integrations.provider_settings, local=local_integrations
+    )
+    bridges = DesktopBridges(platforms=enabled, state=state, pipeline=pipeline)
     return Services(
         metrics=metrics,
         tokens=tokens,
@@ -237,6 +250,8 @@ def build_services(
         agent_idps=agent_idps,
         idp_sign_in=idp_sign_in,
         actions=action_service,
+        enabled_platforms=enabled,
+        bridges=bridges,
         namespace=AgentNamespace(
             tokens=tokens,
             state=state,
@@ -247,6 +262,7 @@ def build_services(
             presence=resources.telemetry_store,
             integration_statuses=supervisor.statuses,
             actions=action_service,
+            bridges=bridges,
         ),
     )
 

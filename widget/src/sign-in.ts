@@ -110,10 +110,12 @@ export function startSignIn(params: LaunchParams, open: OpenWidget, platform: st
       },
     });
     if (connection === null) {
-      connection = open(session.token, (code, message) => {
-        if (SESSION_REFUSALS.has(code)) {
-          ended(message);
-        }
+      connection = open(session.token, {
+        onRefused: (code, message) => {
+          if (SESSION_REFUSALS.has(code)) {
+            ended(message);
+          }
+        },
       });
     } else {
       connection.renew(session.token);

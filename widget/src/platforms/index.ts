@@ -7,10 +7,12 @@
 
 import { startSignIn } from "../sign-in";
 import { genesys } from "./genesys";
+import { simulator } from "./simulator";
 import type { PlatformModule } from "./types";
 
 export const PLATFORMS: Readonly<Record<string, PlatformModule>> = {
   [genesys.name]: genesys,
+  [simulator.name]: simulator,
 };
 
 /** The browser module of `name`, or the plain one: sign in, then the live widget. */
