@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,8 +24,10 @@ from server.app import create_app
 from server.auth.tokens import TokenService
 from server.config import Settings
 from tests.doubles.oidc.world import OidcWorld, Person, signing_key
+from tests.fixtures import idpdesk
 from tests.fixtures.app import open_widget
 from tests.fixtures.genesys import LoginPage
+from tests.fixtures.idpdesk.config import IdpdeskSettings
 from tests.fixtures.idpdesk.manifest import MANIFEST as IDPDESK
 from tests.fixtures.oidc import (
     AGENT_CLIENT_ID,
@@ -37,6 +40,13 @@ from tests.fixtures.oidc import (
     running_provider,
     start_agent_login,
     visit_provider,
+)
+from tests.providers.contract import (
+    field_problems,
+    folder_problems,
+    placement_problems,
+    protocol_problems,
+    settings_problems,
 )
 
 ANN = Person(
@@ -393,3 +403,47 @@ async def test_no_code_state_secret_or_agent_email_reaches_the_logs(
         assert secret not in logged
     assert "signed in to tenant acme at its identity provider (claim email)" in logged
     assert AGENT_CLIENT_SECRET not in page.html
+
+
+async def test_idpdesk_follows_the_platform_contract() -> None:
+    settings = IdpdeskSettings(tenant_id="acme", desktop_origin="https://desk.acme.example")
+
+    assert folder_problems(IDPDESK, Path(idpdesk.__file__).parent) == []
+    assert placement_problems(IDPDESK, "tests.fixtures.idpdesk") == []
+    assert field_problems(IDPDESK) == []
+    assert settings_problems(IDPDESK) == []
+    assert await protocol_problems(IDPDESK, settings) == []
+
+
+def desk_message(agent_id: str, message_id: str) -> dict[str, Any]:
+    message = {
+        "type": "message",
+        "id": message_id,
+        "agent_id": agent_id,
+        "conversation_id": "desk-c-1",
+        "text": "my router keeps dropping",
+    }
+    return {"platform": "idpdesk", "message": message}
+
+
+async def test_the_desktop_must_report_the_agent_the_claim_named(site: Site) -> None:
+    headers = {"Authorization": f"Bearer {site.keys['acme']}"}
+    integration = {
+        "provider": "idpdesk",
+        "name": "Desk",
+        "settings": {"desktop_origin": "https://desk.acme.example"},
+    }
+    created = await site.client.post("/api/v1/integrations", json=integration, headers=headers)
+    assert created.status == 201, await created.text()
+    session = (await sign_in(site.client)).message["session"]
+    widget = await open_widget(str(site.client.make_url("")), session["token"])
+
+    same = await widget.call("bridge.event", desk_message("agent-138", "m-1"))
+    other = await widget.call("bridge.event", desk_message("agent-7", "m-2"))
+    await widget.client.disconnect()
+
+    assert same["ok"] is True
+    assert same["accepted"] == 1
+    assert other["ok"] is False
+    assert other["error"]["code"] == "bridge_refused"
+    assert "signed in as agent agent-7, not as agent-138" in other["error"]["message"]
