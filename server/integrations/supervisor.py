@@ -157,7 +157,10 @@ class Supervisor:
             await self._stop(key)
 
     async def _launch(self, row: Integration) -> None:
-        if self._closed:
+        manifest = self._platforms.get(row.provider)
+        if self._closed or (manifest is not None and manifest.adapter is None):
+            # A platform without a server-side event source (its events come through the
+            # desktop bridge) has nothing to run, so nothing to report as down either.
             return
         key = (row.tenant_id, row.id)
         runner = _Runner(row, ConnectionStatus(state=ConnectionState.CONNECTING))

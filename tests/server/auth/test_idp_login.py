@@ -23,6 +23,7 @@ from providers.registry import PLATFORMS
 from server.app import create_app
 from server.auth.tokens import TokenService
 from server.config import Settings
+from server.keys import SUPERVISOR
 from tests.doubles.oidc.world import OidcWorld, Person, signing_key
 from tests.fixtures import idpdesk
 from tests.fixtures.app import open_widget
@@ -442,6 +443,7 @@ async def test_the_desktop_must_report_the_agent_the_claim_named(site: Site) -> 
     other = await widget.call("bridge.event", desk_message("agent-7", "m-2"))
     await widget.client.disconnect()
 
+    assert site.client.app[SUPERVISOR].statuses("acme") == []  # no event source to run
     assert same["ok"] is True
     assert same["accepted"] == 1
     assert other["ok"] is False
