@@ -10,17 +10,19 @@ from pathlib import Path
 import click
 from pydantic import SecretStr
 
-from providers.simulator.adapter import SimulatorAdapter
+from providers.registry import AdapterSpec, get_spec, storable_specs
 from providers.simulator.config import SimulatorSettings
 from providers.simulator.const import PROVIDER
 from server.app import create_app
 from server.auth.passwords import Passwords
 from server.auth.tokens import TokenService
 from server.cli.common import load_settings, open_store, run
+from server.cli.tenants import widget_url
 from server.config import Settings
 from server.kb.loader import load_folder
 from server.logs import configure_logging
 from server.runner import serve
+from server.store.integrations import SealedSettings
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 DEMO_TENANT = "demo"
@@ -36,42 +38,55 @@ DEMO_QUEUES = {
 # The printed widget URL should last a working day of demoing.
 DEMO_TOKEN_SECONDS = 12 * 3600
 DEMO_ADMIN = "admin@demo.example"
+SIMULATION_NAME = "Simulated conversations"
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8080, show_default=True, help="Port to listen on.")
+@click.option("--host", help="Interface to listen on [CUECARD_HOST, default 127.0.0.1].")
+@click.option("--port", type=int, help="Port to listen on [CUECARD_PORT, default 8080].")
 @click.option("--speed", default=1.0, show_default=True, help="Replay speed (2 = twice as fast).")
 @click.option("--once", is_flag=True, help="Play each scripted conversation once, then idle.")
-def demo(host: str, port: int, speed: float, once: bool) -> None:
+def demo(host: str | None, port: int | None, speed: float, once: bool) -> None:
     """Run the server with a demo tenant, knowledge base and simulated conversations."""
-    workdir = Path(tempfile.mkdtemp(prefix="cuecard-demo-"))
-    settings = load_settings(
-        demo=True,
-        host=host,
-        port=port,
-        secret_key=SecretStr(secrets.token_urlsafe(48)),
-        database_url=f"sqlite+aiosqlite:///{workdir / 'demo.db'}",
-    )
-    configure_logging(settings.log_level)
-    # A fresh password each run: the demo may listen on a shared network.
-    admin_password = secrets.token_urlsafe(12)
-    run(_seed(settings, admin_password))
-    simulator = SimulatorAdapter(
-        SimulatorSettings(
-            tenant_id=DEMO_TENANT,
-            scripts=tuple(sorted((DEMO_DIR / "conversations").glob("*.json"))),
-            agent_id=DEMO_AGENT,
-            speed=speed,
-            loop=not once,
+    # The demo's database lives as long as the demo: it is removed however the demo ends.
+    with tempfile.TemporaryDirectory(prefix="cuecard-demo-") as workdir:
+        settings = load_settings(
+            demo=True,
+            host=host,
+            port=port,
+            secret_key=SecretStr(secrets.token_urlsafe(48)),
+            database_url=f"sqlite+aiosqlite:///{Path(workdir) / 'demo.db'}",
         )
+        configure_logging(settings.log_level)
+        # A fresh password each run: the demo may listen on a shared network.
+        admin_password = secrets.token_urlsafe(12)
+        run(_seed(settings, admin_password, simulation(speed=speed, loop=not once)))
+        app = create_app(settings, providers=demo_providers())
+        announce = functools.partial(_announce, settings, admin_password=admin_password)
+        run(serve(app, settings, on_ready=announce))
+
+
+def simulation(*, speed: float, loop: bool) -> SimulatorSettings:
+    """The simulator replaying the demo's scripted conversations to the demo agent."""
+    return SimulatorSettings(
+        tenant_id=DEMO_TENANT,
+        scripts=tuple(sorted((DEMO_DIR / "conversations").glob("*.json"))),
+        agent_id=DEMO_AGENT,
+        speed=speed,
+        loop=loop,
     )
-    app = create_app(settings, listeners=[simulator])
-    announce = functools.partial(_announce, settings, admin_password=admin_password)
-    run(serve(app, settings, on_ready=announce))
 
 
-async def _seed(settings: Settings, admin_password: str) -> None:
+def demo_providers() -> dict[str, AdapterSpec]:
+    """The providers of a normal server plus the simulator, which only the demo may run.
+
+    The simulator runs as a stored integration, like a platform would: the supervisor starts
+    it, and the admin portal's Health and Integrations pages show it.
+    """
+    return {**storable_specs(), PROVIDER: get_spec(PROVIDER)}
+
+
+async def _seed(settings: Settings, admin_password: str, simulator: SimulatorSettings) -> None:
     async with open_store(settings.database_url) as store:
         hashed = Passwords.from_settings(settings).hash(admin_password)
         await store.admins.create(DEMO_ADMIN, hashed, role="platform", tenant_id=None)
@@ -84,12 +99,23 @@ async def _seed(settings: Settings, admin_password: str) -> None:
             await store.queue_mappings.put(
                 DEMO_TENANT, PROVIDER, queue, kb_id=kb.id, system_prompt=prompt
             )
+        await store.integrations.create(
+            DEMO_TENANT,
+            provider=PROVIDER,
+            name=SIMULATION_NAME,
+            enabled=True,
+            settings=simulator.model_dump(mode="json", exclude={"tenant_id"}),
+            sealed=SealedSettings(ciphertext=None),
+        )
 
 
 def _announce(settings: Settings, base_url: str, admin_password: str) -> None:
     assert settings.secret_key is not None
-    tokens = TokenService(settings.secret_key, settings.token_ttl_seconds)
-    token = tokens.mint(DEMO_TENANT, DEMO_AGENT, ttl_seconds=DEMO_TOKEN_SECONDS)
+    # The URLs use the address actually bound (--port 0 picks a free one).
+    announced = settings.model_copy(update={"public_url": base_url})
+    token = TokenService(settings.secret_key, settings.token_ttl_seconds).mint(
+        DEMO_TENANT, DEMO_AGENT, ttl_seconds=DEMO_TOKEN_SECONDS
+    )
     click.echo(f"cuecard demo running on {base_url} (Ctrl+C to stop)")
-    click.echo(f"Widget URL: {base_url}/widget/?tenant={DEMO_TENANT}#token={token}", nl=True)
+    click.echo(f"Widget URL: {widget_url(announced, DEMO_TENANT, token)}")
     click.echo(f"Admin portal: {base_url}/admin/ — {DEMO_ADMIN}, password {admin_password}")
