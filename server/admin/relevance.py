@@ -1,19 +1,21 @@
 """The "Try a query" box as an admin reads it: rank, matched words, where relevance ends.
 
-Fused scores (reciprocal rank fusion, e.g. 0.033) mean nothing to a reader, and the dense leg
-ranks every document, so a top-ten list always runs on into unrelated articles. Instead each
-hit says which of the query's words it contains; hits past the cards agents see that share no
-word with the query (found by meaning alone, ranked low) are folded away behind a cut-off.
+Fused scores (reciprocal rank fusion, e.g. 0.033) mean nothing to a reader, and a top-ten list
+always runs on into articles that share one common word with the query, or none (the dense leg
+ranks every document). Instead each hit says which of the query's words it contains, and the
+list is cut after the last hit that has at least half as many of them as the best one; the
+cards agents get are always shown. What falls below the cut-off is folded away, not dropped.
 
 Example::
 
     tried = explain("router keeps dropping", results, agents_see=3)
-    tried.shown[0].rank, tried.shown[0].matched   # (1, ("router", "dropping"))
-    len(tried.hidden)                             # 6 unrelated ones folded away
+    tried.shown[0].rank, tried.shown[0].matched   # (1, ("router", "keeps", "dropping"))
+    len(tried.hidden), tried.weak_below            # (6, 1): six more match at most one word
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,28 +40,38 @@ class RankedHit:
 
 @dataclass(frozen=True, slots=True)
 class TriedQuery:
-    """The hits above the cut-off, those below it, and how many cards agents are shown."""
+    """The hits above the cut-off and below it, and what the cut-off was."""
 
     shown: list[RankedHit]
     hidden: list[RankedHit]
     agents_see: int
+    query_words: int
+    # Hits below the cut-off match at most this many of the query's words.
+    weak_below: int
 
 
 def explain(query: str, results: Sequence[SearchResultOut], agents_see: int) -> TriedQuery:
-    """Rank and explain ``results`` (best first) for ``query``, and cut off the unrelated tail."""
+    """Rank and explain ``results`` (best first) for ``query``, and cut off the weak tail."""
     stems = typed_query(query).stems()
     ranked = [
         RankedHit(rank, hit, matched_words(hit, stems)) for rank, hit in enumerate(results, 1)
     ]
-    cut = cutoff(ranked, agents_see)
-    return TriedQuery(ranked[:cut], ranked[cut:], agents_see)
+    enough = strong_enough(ranked)
+    cut = cutoff(ranked, agents_see, enough)
+    return TriedQuery(ranked[:cut], ranked[cut:], agents_see, len(stems), enough - 1)
 
 
-def cutoff(ranked: Sequence[RankedHit], agents_see: int) -> int:
-    """How many hits to show: every one down to the last that shares a word with the query,
-    and at least the cards agents see (those are shown to agents whatever they match)."""
-    last_with_words = max((hit.rank for hit in ranked if hit.matched), default=0)
-    return min(len(ranked), max(last_with_words, agents_see))
+def strong_enough(ranked: Sequence[RankedHit]) -> int:
+    """How many query words a hit needs to count as related: half as many as the best hit."""
+    best = max((len(hit.matched) for hit in ranked), default=0)
+    return max(1, math.ceil(best / 2))
+
+
+def cutoff(ranked: Sequence[RankedHit], agents_see: int, enough: int) -> int:
+    """How many hits to show: down to the last related one, and at least the cards agents get
+    (those reach agents whatever they match)."""
+    last_related = max((hit.rank for hit in ranked if len(hit.matched) >= enough), default=0)
+    return min(len(ranked), max(last_related, agents_see))
 
 
 def matched_words(hit: SearchResultOut, stems: set[str]) -> tuple[str, ...]:

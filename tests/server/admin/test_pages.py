@@ -80,9 +80,9 @@ async def test_knowledge_base_create_upload_query_reindex_and_delete(open_browse
     assert created.status == 303
     assert uploaded.status == 303
     assert "Uploaded 1 document(s): refund-window." in after_upload
-    assert "<code>refund-window</code>" in after_upload
+    assert "<code>refund-<wbr>window</code>" in after_upload  # breaks between its parts only
     assert '<span class="rank">#1</span> <strong>Refund window</strong>' in results
-    assert re.search(r"Matched: <mark>refund</mark>", results)
+    assert re.search(r"Matched \d of \d: (<mark>\w+</mark>, )*<mark>refund</mark>", results)
     assert "score" not in results  # a fused score means nothing to a reader
     assert "<mark>" in results  # the query's words are highlighted in the snippet
     assert reindexed.status == 303
