@@ -321,3 +321,23 @@ def test_serve_reminds_to_set_the_public_url_only_when_listening_everywhere() ->
     assert "CUECARD_PUBLIC_URL" in warning
     assert public_url_warning(published) is None
     assert public_url_warning(Settings(secret_key=SECRET)) is None
+
+
+@pytest.mark.parametrize(
+    ("given", "runs"),
+    [
+        ([], ".venv/bin/cuecard demo"),
+        (["PORT=8090", "ARGS=--speed 3"], ".venv/bin/cuecard demo --port 8090 --speed 3"),
+    ],
+)
+def test_make_demo_passes_port_and_args_to_cuecard_demo(given: list[str], runs: str) -> None:
+    # -o: take the install and widget steps as done; -n: print the command, run nothing.
+    done = subprocess.run(
+        ["make", "-n", "-o", "install", "-o", "widget", "demo", *given],
+        cwd=CUECARD.parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert done.stdout.split() == runs.split()
