@@ -148,9 +148,9 @@ async def test_filters_narrow_the_table_and_a_bad_one_is_named(
     bad = await browser.get(EVENTS + "?outcome=lost")
 
     assert len(record_ids(rejected)) == 1
-    assert "m-2" in rejected
+    assert "m-<wbr>2" in rejected  # ids may wrap between their parts only
     assert len(record_ids(second)) == 1
-    assert "s-1" in second
+    assert "s-<wbr>1" in second
     assert bad.status == 422
     assert re.search(r'id="f-outcome-error">Input should be', await bad.text())
 
