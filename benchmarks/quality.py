@@ -34,8 +34,8 @@ from quality_score import Outcome, render, render_misses, summarise
 
 from providers.models import Speaker
 from server.assist.base import Assistant, AssistRequest
+from server.conversation import Line
 from server.ingest.pipeline import CONTEXT_LINES
-from server.state.models import Line
 
 LIMIT = 3
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)

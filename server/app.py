@@ -8,10 +8,10 @@ from pathlib import Path
 from aiohttp import web
 
 import widget
-from providers.base import PullAdapter
+from providers.base import Manifest, ProviderSettings, PullAdapter
 from providers.genesys.config import GenesysSettings
 from providers.genesys.const import PROVIDER as GENESYS
-from providers.registry import AdapterSpec, storable_specs
+from providers.registry import PLATFORMS as REGISTERED
 from server.admin.app import create_admin_app
 from server.answers.sources import StoredLlmIntegrations
 from server.api.admins import routes as admin_api_routes
@@ -24,6 +24,8 @@ from server.api.queue_mappings import routes as mapping_routes
 from server.api.tenant import routes as tenant_routes
 from server.auth.routes import routes as auth_routes
 from server.auth.tokens import TokenService
+from server.bridge.framing import platform_pages
+from server.bridge.platforms import EnabledPlatforms
 from server.config import Settings
 from server.contexts import (
     admin_ctx,
@@ -43,14 +45,16 @@ from server.contexts import (
     telemetry_ctx,
 )
 from server.ingest.routes import routes as ingest_routes
+from server.ingest.webhooks import routes as webhook_routes
 from server.keys import (
     AGENT_TOKEN_SECRETS,
+    ENABLED_PLATFORMS,
     INTEGRATION_SECRETS,
     INTEGRATIONS,
     LISTENERS,
     LLM_INTEGRATIONS,
     METRICS,
-    PROVIDERS,
+    PLATFORMS,
     SECRETS,
     SETTINGS,
     SOCKETS,
@@ -60,13 +64,13 @@ from server.keys import (
 from server.metrics import Metrics
 from server.middlewares import errors_middleware, principal_middleware
 from server.observability.routes import routes as observability_routes
-from server.queues.secrets import (
+from server.realtime.server import create_socket_server
+from server.routes import routes as ops_routes
+from server.secret_box import (
     AGENT_TOKENS_CONTEXT,
     INTEGRATION_SECRETS_CONTEXT,
     SecretBox,
 )
-from server.realtime.server import create_socket_server
-from server.routes import routes as ops_routes
 from widget.app import create_widget_app
 from widget.csp import FrameAncestors, PlatformOrigin
 
@@ -75,13 +79,17 @@ def create_app(
     settings: Settings,
     *,
     listeners: Sequence[PullAdapter] = (),
-    providers: Mapping[str, AdapterSpec] | None = None,
+    platforms: Mapping[str, Manifest] | None = None,
+    local_integrations: Mapping[str, Sequence[ProviderSettings]] | None = None,
 ) -> web.Application:
     """A fully wired cuecard server for ``settings``; resources open when it starts.
 
     ``listeners`` are pull adapters (platform sockets, the simulator) whose events feed the
-    pipeline while the server runs. ``providers`` are those admins may store integrations
-    of; by default every storable adapter of the registry.
+    pipeline while the server runs. ``platforms`` are the platforms it knows; by default
+    every platform of the registry (tests pass their own). ``local_integrations`` are
+    settings, per platform, of platforms admins cannot store that this server runs for a
+    tenant (``cuecard demo`` and tests run one as a simulated desktop): the desktop bridge and
+    ``/widget/<platform>`` treat them like enabled integrations.
     """
     if settings.secret_key is None:
         raise ValueError("settings.secret_key must be set before creating the app")
@@ -98,8 +106,14 @@ def create_app(
     app[SECRETS] = SecretBox(settings.secret_key)
     app[INTEGRATION_SECRETS] = SecretBox(settings.secret_key, INTEGRATION_SECRETS_CONTEXT)
     app[AGENT_TOKEN_SECRETS] = SecretBox(settings.secret_key, AGENT_TOKENS_CONTEXT)
-    app[PROVIDERS] = storable_specs() if providers is None else providers
+    app[PLATFORMS] = REGISTERED if platforms is None else platforms
     app[LLM_INTEGRATIONS] = StoredLlmIntegrations(lambda: app[STORE], app[SECRETS])
+    # The integrations service starts with the server; it exists by the time a lookup runs.
+    app[ENABLED_PLATFORMS] = EnabledPlatforms(
+        app[PLATFORMS],
+        stored=lambda tenant_id, name: app[INTEGRATIONS].provider_settings(tenant_id, name),
+        local=local_integrations,
+    )
     app.on_shutdown.append(disconnect_widgets)
     app.cleanup_ctx.extend(
         [
@@ -121,6 +135,7 @@ def create_app(
     )
     app.add_routes(ops_routes)
     app.add_routes(ingest_routes)
+    app.add_routes(webhook_routes)
     app.add_routes(auth_routes)
     api = (
         knowledge_routes,
@@ -137,7 +152,10 @@ def create_app(
         app.add_routes(api_routes)
     app.add_subapp("/admin/", create_admin_app())
     widget_app = create_widget_app(
-        _widget_dist(settings), _frame_ancestors(app), _genesys_origin(app)
+        _widget_dist(settings),
+        _frame_ancestors(app),
+        _genesys_origin(app),
+        platform_pages(app[ENABLED_PLATFORMS]),
     )
     app.add_subapp("/widget/", widget_app)
     return app

@@ -11,8 +11,9 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from providers.base import ProviderSettings
-from providers.genesys.agent_client import AgentClient
+from providers.genesys._agent import AgentClient
 from providers.genesys.const import PROVIDER as GENESYS
+from providers.registry import storable
 from server.actions.genesys import GenesysActions
 from server.actions.service import AgentActions
 from server.answers.client import ChatClient
@@ -28,6 +29,9 @@ from server.auth.oidc_client import OidcClient
 from server.auth.passwords import Passwords
 from server.auth.sessions import AgentSessions
 from server.auth.throttle import LoginThrottle
+from server.bridge.service import DesktopBridges
+from server.cluster.bus import ConfigBus
+from server.cluster.sync import ConfigSync
 from server.ingest.listeners import run_listener
 from server.ingest.pipeline import Pipeline
 from server.ingest.records import StoreRecorder
@@ -45,6 +49,7 @@ from server.keys import (
     ASSISTANT,
     CONFIG_BUS,
     CONFIG_SYNC,
+    ENABLED_PLATFORMS,
     GENESYS_LOGIN,
     GENESYS_TOKENS,
     HEALTH,
@@ -57,8 +62,8 @@ from server.keys import (
     MAPPINGS,
     METRICS,
     PIPELINE,
+    PLATFORMS,
     PRESENCE,
-    PROVIDERS,
     REVEALS,
     ROUTES,
     SECRETS,
@@ -77,9 +82,7 @@ from server.observability.memory import MemoryTelemetry
 from server.observability.redis import RedisTelemetry, keep_widgets_alive
 from server.observability.reveals import RevealService
 from server.observability.telemetry import Telemetry
-from server.queues.bus import ConfigBus
 from server.queues.resolver import RouteResolver
-from server.queues.sync import ConfigSync
 from server.realtime.namespace import AgentNamespace
 from server.realtime.rooms import Broadcaster
 from server.realtime.server import close_fanout
@@ -270,6 +273,9 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
             presence=app[PRESENCE],
             integration_statuses=lambda tenant_id: app[SUPERVISOR].statuses(tenant_id),
             actions=app[AGENT_ACTIONS],
+            bridges=DesktopBridges(
+                platforms=app[ENABLED_PLATFORMS], state=app[STATE], pipeline=app[PIPELINE]
+            ),
         )
     )
     yield
@@ -334,7 +340,7 @@ async def _watch_agent(app: web.Application, tenant_id: str, user_id: str) -> No
 async def integrations_ctx(app: web.Application) -> AsyncIterator[None]:
     """Stored integrations: the service, and a supervisor running their adapters."""
     service = IntegrationService(
-        store=app[STORE], box=app[INTEGRATION_SECRETS], specs=app[PROVIDERS]
+        store=app[STORE], box=app[INTEGRATION_SECRETS], platforms=storable(app[PLATFORMS])
     )
     broadcaster = Broadcaster(app[SOCKETS])
 
@@ -342,7 +348,11 @@ async def integrations_ctx(app: web.Application) -> AsyncIterator[None]:
         await broadcaster.integration_status(tenant_id, status)
 
     supervisor = Supervisor(
-        store=app[STORE], integrations=service, sink=app[PIPELINE].process, on_status=announce
+        store=app[STORE],
+        integrations=service,
+        platforms=service.platforms,
+        sink=app[PIPELINE].process,
+        on_status=announce,
     )
     service.on_change(app[CONFIG_SYNC].integration_changed)
     app[CONFIG_SYNC].run_integrations_with(supervisor)

@@ -7,8 +7,7 @@ from collections.abc import Mapping, Sequence
 import socketio
 from aiohttp import web
 
-from providers.base import PullAdapter
-from providers.registry import AdapterSpec
+from providers.base import Manifest, PullAdapter
 from server.actions.service import AgentActions
 from server.answers.service import AnswerService
 from server.answers.sources import LlmIntegrationSource
@@ -22,6 +21,9 @@ from server.auth.custody import GenesysTokens
 from server.auth.genesys_login import GenesysLogin
 from server.auth.sessions import AgentSessions
 from server.auth.tokens import TokenService
+from server.bridge.platforms import EnabledPlatforms
+from server.cluster.bus import ConfigBus
+from server.cluster.sync import ConfigSync
 from server.config import Settings
 from server.ingest.pipeline import Pipeline
 from server.integrations.service import IntegrationService
@@ -31,10 +33,8 @@ from server.observability.base import WidgetPresence
 from server.observability.health import HealthService
 from server.observability.reveals import RevealService
 from server.observability.telemetry import Telemetry
-from server.queues.bus import ConfigBus
 from server.queues.resolver import RouteResolver
-from server.queues.secrets import SecretBox
-from server.queues.sync import ConfigSync
+from server.secret_box import SecretBox
 from server.services.knowledge import KnowledgeService
 from server.services.routing import LlmIntegrationService, MappingService
 from server.services.tenants import TenantService
@@ -66,8 +66,8 @@ GENESYS_TOKENS = web.AppKey("genesys_tokens", GenesysTokens)
 AGENT_SESSIONS = web.AppKey("agent_sessions", AgentSessions)
 GENESYS_LOGIN = web.AppKey("genesys_login", GenesysLogin)
 AGENT_ACTIONS = web.AppKey("agent_actions", AgentActions)
-# The providers admins may store integrations of (providers.registry.storable_specs()).
-PROVIDERS: web.AppKey[Mapping[str, AdapterSpec]] = web.AppKey("providers")
+# The platforms this server runs (providers.registry.PLATFORMS unless a test names others).
+PLATFORMS: web.AppKey[Mapping[str, Manifest]] = web.AppKey("platforms")
 ADMINS = web.AppKey("admins", AdminService)
 TENANTS = web.AppKey("tenants", TenantService)
 KNOWLEDGE = web.AppKey("knowledge", KnowledgeService)
@@ -81,6 +81,8 @@ REVEALS = web.AppKey("reveals", RevealService)
 # Admin single sign-on; absent unless an OpenID provider is configured.
 ADMIN_SSO = web.AppKey("admin_sso", AdminSso)
 LISTENERS: web.AppKey[Sequence[PullAdapter]] = web.AppKey("listeners")
+# Platforms a tenant has enabled (stored integrations, or run by this server): desktop bridge.
+ENABLED_PLATFORMS = web.AppKey("enabled_platforms", EnabledPlatforms)
 # Who an API request was authenticated as, set by the principal middleware.
 REQUEST_PRINCIPAL = web.RequestKey("principal", Principal)
 # The admin session of an admin page request, set by the admin middleware when signed in.

@@ -25,6 +25,16 @@ from .csp import (
     tenant_origins,
     valid_tenant_id,
 )
+from .platforms import (
+    PAGES_KEY,
+    PLATFORM_ENTRY,
+    PLATFORM_PATTERN,
+    PlatformPages,
+    check_host_origin,
+    no_platform_pages,
+    platform_frame_origins,
+    platform_page,
+)
 
 _LOGGER = logging.getLogger(__name__)
 DIST_KEY = web.AppKey("widget_dist", Path)
@@ -50,20 +60,27 @@ NOT_BUILT_MESSAGE = "The widget has not been built; run: make widget"
 
 
 def create_widget_app(
-    dist: Path, frame_ancestors: FrameAncestors, genesys_origin: PlatformOrigin | None = None
+    dist: Path,
+    frame_ancestors: FrameAncestors,
+    genesys_origin: PlatformOrigin | None = None,
+    platform_pages: PlatformPages | None = None,
 ) -> web.Application:
     """Builds the sub-app serving ``dist`` (the output of ``npm run build``).
 
     ``genesys_origin`` gives a tenant's Genesys Cloud desktop origin: ``/widget/genesys`` may
     be framed by that origin only, and the generic page by it as well as the tenant's own list.
+    ``platform_pages`` gives the other desktops' pages, ``/widget/<platform>`` (platforms.py).
     """
     app = web.Application(middlewares=[_security_headers])
     app[DIST_KEY] = dist
     app[FRAME_ANCESTORS_KEY] = frame_ancestors
     app[GENESYS_ORIGIN_KEY] = genesys_origin or _no_platform
+    app[PAGES_KEY] = platform_pages or no_platform_pages
     app.router.add_get("", _redirect_to_slash)
     app.router.add_get("/", _index)
     app.router.add_get("/genesys", _genesys_index, name=GENESYS_ENTRY)
+    # Asset names always have a dot, platform names never: the two routes cannot overlap.
+    app.router.add_get(f"/{{platform:{PLATFORM_PATTERN}}}", _platform_index, name=PLATFORM_ENTRY)
     app.router.add_get("/{name}", _asset)
     return app
 
@@ -88,6 +105,8 @@ async def _security_headers(request: web.Request, handler: Handler) -> web.Strea
 
 async def _frame_origins(request: web.Request) -> Sequence[str]:
     """Who may frame this response: the Genesys entry only the tenant's Genesys desktop."""
+    if request.match_info.route.name == PLATFORM_ENTRY:
+        return platform_frame_origins(await platform_page(request))
     tenant = request.query.get("tenant")
     genesys = await _genesys_origin(request, tenant)
     if request.match_info.route.name == GENESYS_ENTRY:
@@ -125,6 +144,12 @@ async def _genesys_index(request: web.Request) -> web.StreamResponse:
             f"gcHostOrigin {host!r} is not this tenant's Genesys Cloud desktop ({expected}); "
             "check the Application URL of the Interaction Widget.",
         )
+    return await _index(request)
+
+
+async def _platform_index(request: web.Request) -> web.StreamResponse:
+    """The widget inside a platform's desktop, once the desktop's stated origin checks out."""
+    check_host_origin(request, await platform_page(request))
     return await _index(request)
 
 

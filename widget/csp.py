@@ -6,6 +6,8 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
+from providers.models import TENANT_ID_PATTERN
+
 _LOGGER = logging.getLogger(__name__)
 
 FrameAncestors = Callable[[str], Awaitable[Sequence[str]]]
@@ -14,7 +16,7 @@ FrameAncestors = Callable[[str], Awaitable[Sequence[str]]]
 PlatformOrigin = Callable[[str], Awaitable[str | None]]
 """Returns the origin of a tenant's platform desktop (e.g. Genesys Cloud), None if it has none."""
 
-TENANT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+TENANT_ID = re.compile(TENANT_ID_PATTERN)
 # One CSP host-source with an explicit http(s) scheme, e.g. https://*.my.salesforce.com:443.
 # Anything else (spaces, ';', quotes, paths) could change the policy's meaning, so it is dropped.
 _ORIGIN = re.compile(r"https?://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:(\d{1,5}|\*))?", re.IGNORECASE)

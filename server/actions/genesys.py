@@ -14,7 +14,7 @@ import logging
 from pydantic import SecretStr
 
 from providers.errors import ProviderError, ProviderNotReady
-from providers.genesys.agent_client import (
+from providers.genesys._agent import (
     AgentClient,
     AgentTokenRejected,
     Communication,

@@ -20,7 +20,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from server.auth.tokens import AgentIdentity
-from server.errors import Conflict, CuecardError, InvalidInput
+from server.errors import Conflict, InvalidInput, RateLimited
 from server.state.base import StateStore
 
 log = logging.getLogger(__name__)
@@ -29,13 +29,6 @@ ActionKind = Literal["reply", "notes"]
 RESULT_SECONDS = 24 * 3600
 RATE_WINDOW_SECONDS = 10.0
 RATE_LIMIT = 10
-
-
-class RateLimited(CuecardError):
-    """Too many actions from one agent in a short time."""
-
-    code = "rate_limited"
-    status = 429
 
 
 class ActionResult(BaseModel):

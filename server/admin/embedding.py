@@ -8,9 +8,9 @@ from aiohttp import web
 
 from server.admin.pages import form_errors, lines, page_tenant, read_form, redirect, render, url
 from server.api.bodies import validate
-from server.api.models import TenantPatch
 from server.errors import CuecardError
 from server.keys import SETTINGS, TENANTS
+from server.services.models import TenantPatch
 from server.store.models import Tenant
 
 routes = web.RouteTableDef()

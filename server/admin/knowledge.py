@@ -16,9 +16,9 @@ from server.admin.pages import (
 )
 from server.admin.relevance import explain
 from server.api.bodies import read_files, validate
-from server.api.models import KnowledgeBaseIn
 from server.errors import CuecardError
 from server.keys import KNOWLEDGE, SETTINGS
+from server.services.models import KnowledgeBaseIn
 
 routes = web.RouteTableDef()
 KBS = "/tenants/{tenant_id}/knowledge-bases"

@@ -19,9 +19,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from server.api.models import SearchResultOut
 from server.assist.analysis import words
 from server.assist.query import typed_query
+from server.services.models import SearchResultOut
 
 
 @dataclass(frozen=True, slots=True)

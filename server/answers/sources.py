@@ -9,7 +9,7 @@ from typing import Protocol
 from pydantic import SecretStr
 
 from server.answers.models import LlmEndpoint
-from server.queues.secrets import SecretBox, SecretUnreadable
+from server.secret_box import SecretBox, SecretUnreadable
 from server.store.database import Store
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,10 @@ import time
 from pydantic import BaseModel, ConfigDict, SecretStr, field_serializer
 
 from providers.errors import ProviderError
-from providers.genesys.agent_client import AgentClient, GenesysGrant
+from providers.genesys._agent import AgentClient, GenesysGrant
 from providers.genesys.config import GenesysSettings
 from server.auth.errors import GenesysSessionEnded
-from server.queues.secrets import SecretBox
+from server.secret_box import SecretBox
 from server.state.base import StateStore
 
 log = logging.getLogger(__name__)

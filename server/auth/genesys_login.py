@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 
 from providers.base import ProviderSettings
 from providers.errors import ProviderError
-from providers.genesys.agent_client import AgentClient, GenesysGrant, authorize_url
+from providers.genesys._agent import AgentClient, GenesysGrant, authorize_url
 from providers.genesys.config import GenesysSettings
 from providers.genesys.const import PROVIDER
 from server.auth.custody import GenesysTokens

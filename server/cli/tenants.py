@@ -7,10 +7,10 @@ from urllib.parse import quote
 import click
 
 from server.api.bodies import validate
-from server.api.models import TenantIn
 from server.auth.tokens import TokenService
 from server.cli.common import load_settings, open_store, require_tenant, run
 from server.config import Settings
+from server.services.models import TenantIn
 
 # What the store's field names are called on these commands' command lines.
 TENANT_OPTIONS = {"id": "TENANT_ID", "name": "--name", "allowed_origins": "--origin"}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import builtins
 
-from server.api.models import TenantIn, TenantPatch
 from server.auth.access import Permission, Principal, allowed
+from server.cluster.sync import ConfigSync
 from server.errors import NotFound
-from server.queues.sync import ConfigSync
+from server.services.models import TenantIn, TenantPatch
 from server.store.database import Store
 from server.store.models import ApiKey, Tenant
 

@@ -21,7 +21,7 @@ from server.cli.demo import (
     DEMO_DIR,
     DEMO_TENANT,
     _seed,
-    demo_providers,
+    demo_platforms,
     simulation,
 )
 from server.queues.resolver import Match, RouteResolver
@@ -34,7 +34,7 @@ SIMULATOR_SECONDS = 20
 
 async def test_every_demo_conversation_queue_has_its_own_mapping(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, demo=True)
-    await _seed(settings, "demo-admin-password", simulation(speed=1, loop=False))
+    await _seed(settings, "demo-admin-password", simulation(settings, speed=1, loop=False))
     queues = {
         json.loads(path.read_text())["queue"]
         for path in (DEMO_DIR / "conversations").glob("*.json")
@@ -54,7 +54,7 @@ async def test_every_demo_conversation_queue_has_its_own_mapping(tmp_path: Path)
 
 async def test_the_demo_admin_can_sign_in_with_the_printed_password(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, demo=True)
-    await _seed(settings, "demo-admin-password", simulation(speed=1, loop=False))
+    await _seed(settings, "demo-admin-password", simulation(settings, speed=1, loop=False))
 
     async with open_store(settings.database_url) as store:
         admin = await store.admins.by_email(DEMO_ADMIN)
@@ -70,8 +70,8 @@ async def test_the_simulator_shows_as_a_running_integration_on_the_health_page(
     tmp_path: Path, aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]]
 ) -> None:
     settings = make_settings(tmp_path, demo=True)
-    await _seed(settings, "demo-admin-password", simulation(speed=MAX_SPEED, loop=True))
-    browser = Browser(await aiohttp_client(create_app(settings, providers=demo_providers())))
+    await _seed(settings, "demo-admin-password", simulation(settings, speed=MAX_SPEED, loop=True))
+    browser = Browser(await aiohttp_client(create_app(settings, platforms=demo_platforms())))
     await browser.sign_in(DEMO_ADMIN, "demo-admin-password")
 
     deadline = time.monotonic() + SIMULATOR_SECONDS

@@ -9,6 +9,7 @@ import { startGenesys } from "./genesys";
 import { IntegrationBanner } from "./integration-banner";
 import { NotesPanel } from "./notes-panel";
 import { parseLaunchParams, scrubTokenFromLocation, type LaunchParams } from "./params";
+import { PLATFORM as SIMULATOR, startSimulator } from "./platforms/simulator";
 import { SearchPanel } from "./search";
 import { resolveToken } from "./session-token";
 import { StatusView } from "./status-view";
@@ -17,6 +18,8 @@ import { TranscriptView } from "./transcript-view";
 interface OpenOptions {
   /** Offer Send on cards and the answer, and the wrap-up notes form (Genesys). */
   agentActions: boolean;
+  /** Send on cards and the answer asks the framing desktop to send the text (host.ts). */
+  desktopSend?: (conversationId: string, text: string) => Promise<void>;
   onRefused?: (code: string, message: string) => void;
 }
 
@@ -43,6 +46,19 @@ function start(): void {
     });
     return;
   }
+  if (params.platform === SIMULATOR) {
+    const bridged = startSimulator(window, new URL(window.location.href), (desktopSend) =>
+      openWidget(params, status, token, { agentActions: false, desktopSend }),
+    );
+    if (!bridged) {
+      status.showLink({
+        state: "refused",
+        code: "not_framed",
+        message: "Open the widget from the agent desktop that frames it",
+      });
+    }
+    return;
+  }
   openWidget(params, status, token, { agentActions: false });
 }
 
@@ -54,11 +70,21 @@ function openWidget(
   options: OpenOptions,
 ): AgentConnection {
   let connection: AgentConnection | null = null;
-  const send: SendText | undefined = options.agentActions
-    ? async (text) => {
-        await connection?.act("reply.send", text);
+  const desktopSend = options.desktopSend;
+  let send: SendText | undefined;
+  if (options.agentActions) {
+    send = async (text) => {
+      await connection?.act("reply.send", text);
+    };
+  } else if (desktopSend !== undefined) {
+    send = async (text) => {
+      const conversationId = connection?.currentConversationId ?? null;
+      if (conversationId === null) {
+        throw new Error("No conversation is open");
       }
-    : undefined;
+      await desktopSend(conversationId, text);
+    };
+  }
   const suggestionsSection = required("suggestions", HTMLElement).closest("section");
   if (suggestionsSection === null) {
     throw new Error("widget page is missing the suggestions section");

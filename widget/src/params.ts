@@ -12,6 +12,8 @@ export interface LaunchParams {
   token: string | null;
   /** Opened as a Genesys Cloud interaction widget (`/widget/genesys`): the agent signs in. */
   genesys: boolean;
+  /** The desktop platform whose page this is (`/widget/<platform>`), if any. */
+  platform: string | null;
 }
 
 const CONVERSATION_KEYS = ["conversation", "conversationId", "gcConversationId"] as const;
@@ -35,6 +37,7 @@ export function parseLaunchParams(url: URL): LaunchParams {
     conversationId,
     token: nonEmpty(fragment.get("token")),
     genesys: /\/genesys\/?$/.test(url.pathname),
+    platform: /\/widget\/([a-z][a-z0-9-]*)\/?$/.exec(url.pathname)?.[1] ?? null,
   };
 }
 

@@ -14,7 +14,15 @@ test("tenant and conversation come from the query, the token from the fragment",
     conversationId: "c-1",
     token: "abc.def.ghi",
     genesys: false,
+    platform: null,
   });
+});
+
+test("a platform's page names its platform", () => {
+  const url = "https://x.example/widget/simulator?tenant=demo&hostOrigin=https%3A%2F%2Fd.example";
+  assert.equal(parseLaunchParams(new URL(url)).platform, "simulator");
+  assert.equal(parseLaunchParams(new URL("https://x.example/widget/genesys?tenant=a")).platform, "genesys");
+  assert.equal(parseLaunchParams(new URL("https://x.example/widget/?tenant=a")).platform, null);
 });
 
 test("the Genesys entry reads the interpolated conversation and ignores empty placeholders", () => {

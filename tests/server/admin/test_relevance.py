@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server.admin.relevance import explain
-from server.api.models import SearchResultOut
+from server.services.models import SearchResultOut
 
 
 def hit(title: str, snippet: str) -> SearchResultOut:

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Protocol
 
 from server.assist.base import Assistant
-from server.queues.bus import ConfigBus, ConfigChange
+from server.cluster.bus import ConfigBus, ConfigChange
 from server.queues.resolver import RouteResolver
 from server.store.database import Store
 from server.store.models import Document, KnowledgeBase

@@ -1,4 +1,4 @@
-"""Sealing LLM API keys at rest with Fernet, under a key derived from the server's secret.
+"""Sealing secrets at rest with Fernet (LLM API keys, integration secrets, agents' tokens).
 
 Example::
 
