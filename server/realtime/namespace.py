@@ -39,6 +39,8 @@ from server.store.models import FeedbackAction
 log = logging.getLogger(__name__)
 Ack = dict[str, Any]
 StatusSource = Callable[[str], Sequence[IntegrationStatus]]
+# Raised by python-socketio itself; a client naming them is ignored.
+LIFECYCLE_EVENTS = frozenset({"connect", "disconnect"})
 
 
 class FeedbackLog(Protocol):
@@ -80,6 +82,8 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._metrics = metrics
         self._presence = presence
         self._routes = routes
+        # Sockets counted in the gauge: each is counted down once, however it leaves.
+        self._connected: set[str] = set()
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -92,6 +96,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.enter_room(sid, agent_room(identity.tenant_id, identity.agent_id))
         await self.enter_room(sid, tenant_room(identity.tenant_id))
         await self._presence.connected(identity.tenant_id, sid)
+        self._connected.add(sid)
         self._metrics.connected_widgets.inc()
         log.debug("widget %s connected for agent %s", sid, identity.agent_id)
         assignment = await self._state.assignment(identity.tenant_id, identity.agent_id)
@@ -109,10 +114,25 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 await self.emit("integration.status", payload, to=sid)
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event in LIFECYCLE_EVENTS and self._sent_by_client(args):
+            log.debug("client-sent %r event ignored", event)
+            return None
         # Dotted event names (``reply.send``) dispatch to ``on_reply_send``.
         return await super().trigger_event(event.replace(".", "_") if event else event, *args)
 
+    def _sent_by_client(self, args: tuple[Any, ...]) -> bool:
+        """A lifecycle event named by a connected client, not raised by the server itself.
+
+        python-socketio dispatches a client's ``connect`` or ``disconnect`` event like any
+        other; the server's own are raised while the socket is still connecting or already
+        disconnecting, when the manager does not count it as connected.
+        """
+        return bool(args) and self.server.manager.is_connected(args[0], self.namespace)
+
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        if sid not in self._connected:
+            return
+        self._connected.discard(sid)
         self._metrics.connected_widgets.dec()
         await self._presence.disconnected(sid)
 
