@@ -9,7 +9,14 @@ from aiohttp.typedefs import Handler
 
 from server.auth.access import Permission, Principal, authorize
 from server.auth.admin_sessions import COOKIE, CSRF_HEADER
-from server.errors import BodyTooLarge, CuecardError, InvalidInput, NotFound, Unauthenticated
+from server.errors import (
+    BodyTooLarge,
+    CuecardError,
+    InvalidInput,
+    MalformedBody,
+    NotFound,
+    Unauthenticated,
+)
 from server.keys import API_KEYS, REQUEST_PRINCIPAL, SESSIONS, SETTINGS, STORE
 
 log = logging.getLogger(__name__)
@@ -38,6 +45,11 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     except web.HTTPRequestEntityTooLarge:
         limit = request.app[SETTINGS].max_body_bytes
         return error_response(BodyTooLarge(f"the body exceeds {limit} bytes", field="body"))
+    except web.RequestPayloadError as err:
+        # The body's transfer or content encoding does not decode (e.g. not really gzip).
+        if not request.path.startswith(API_PREFIX):
+            raise web.HTTPBadRequest(text="the request body could not be read") from err
+        return error_response(MalformedBody("the body could not be read", field="body"))
     except web.HTTPNotFound as err:
         if not request.path.startswith(API_PREFIX):
             raise
