@@ -58,7 +58,11 @@ from server.keys import (
     TOKENS,
 )
 from server.metrics import Metrics
-from server.middlewares import errors_middleware, principal_middleware
+from server.middlewares import (
+    errors_middleware,
+    principal_middleware,
+    refused_body_middleware,
+)
 from server.observability.routes import routes as observability_routes
 from server.queues.secrets import (
     AGENT_TOKENS_CONTEXT,
@@ -87,7 +91,7 @@ def create_app(
         raise ValueError("settings.secret_key must be set before creating the app")
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[errors_middleware, principal_middleware],
+        middlewares=[refused_body_middleware, errors_middleware, principal_middleware],
     )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()

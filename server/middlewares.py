@@ -71,6 +71,39 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
 
 
 @web.middleware
+async def refused_body_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """After refusing a compressed body unread, close the connection instead of draining it.
+
+    aiohttp otherwise reads a refused request's remaining body before reusing the connection,
+    and reading a compressed body means inflating it: a 1 MB gzip bomb would cost a GiB of
+    zlib work even though it was refused at the first byte.
+    """
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        if exc.status >= 400 and _unread_compressed_body(request):
+            await _answer_and_close(request, exc)
+            return exc
+        raise
+    if response.status >= 400 and _unread_compressed_body(request):
+        await _answer_and_close(request, response)
+    return response
+
+
+def _unread_compressed_body(request: web.Request) -> bool:
+    return bool(request.headers.get("Content-Encoding")) and not request.content.is_eof()
+
+
+async def _answer_and_close(request: web.Request, response: web.StreamResponse) -> None:
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    # The answer is flushed before the transport closes; the rest of the body is never read.
+    if request.protocol is not None:
+        request.protocol.force_close()
+
+
+@web.middleware
 async def principal_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Authenticate every /api/ request: a tenant API key, or an admin session cookie."""
     if request.path.startswith(API_PREFIX) and request.path not in PUBLIC_API_PATHS:
