@@ -47,6 +47,10 @@ class Settings(BaseSettings):
         default=None, description="Built widget assets; defaults to widget/dist in the package."
     )
     log_level: str = "INFO"
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token that /metrics requires; unset, only this host may read it.",
+    )
     admin_idle_seconds: int = Field(
         default=30 * 60, ge=60, description="An admin session ends after this long unused."
     )

@@ -93,7 +93,7 @@ class Pipeline:
         started = time.perf_counter()
         key = event_key(event.tenant_id, event.provider, event.provider_event_id)
         if not await self._state.claim_event(key):
-            self._metrics.duplicates_dropped.labels(event.provider).inc()
+            self._metrics.duplicate(event.provider)
             self._observer.duplicate(event, time.perf_counter() - started)
             log.debug("duplicate %s/%s dropped", event.provider, event.provider_event_id)
             return Outcome.DUPLICATE
@@ -108,7 +108,7 @@ class Pipeline:
         await self._state.complete_event(key)
         elapsed = time.perf_counter() - started
         self._metrics.pipeline_latency.observe(elapsed)
-        self._metrics.events_ingested.labels(event.provider, event.kind).inc()
+        self._metrics.ingested(event.provider, event.kind)
         self._observer.delivered(event, elapsed, suggested=suggested)
         return Outcome.PROCESSED
 
