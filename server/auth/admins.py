@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import hashlib
 import logging
@@ -69,7 +70,7 @@ class AdminService:
         check_role(role, tenant_id)
         if password is not None:
             check_strength(password)
-        hashed = None if password is None else self._passwords.hash(password)
+        hashed = None if password is None else await self._hash(password)
         admin = await self._store.admins.create(email, hashed, role=role, tenant_id=tenant_id)
         log.info("admin %s created (%s)", admin.id, role)
         return admin
@@ -94,29 +95,35 @@ class AdminService:
     async def set_password(self, admin_id: str, password: str) -> None:
         """Replace the password and end every session signed in with the old one."""
         check_strength(password)
-        await self._store.admins.update(admin_id, password_hash=self._passwords.hash(password))
+        await self._store.admins.update(admin_id, password_hash=await self._hash(password))
         await self._store.admin_sessions.delete_for(admin_id)
 
     async def sign_in(self, email: str, password: str, *, client: str) -> Admin:
         """The account these credentials open, or :class:`Unauthenticated` with one message.
 
         A wrong password, an unknown email and an account without a password fail alike and
-        take about as long; repeated failures per email and per client address are throttled.
+        do the same work: every attempt verifies one argon2 hash (a decoy when there is no
+        account), in a worker thread so the server keeps answering meanwhile. Failures are
+        throttled per (email, address) and per address (:mod:`server.auth.throttle`).
         """
         email = normalise_email(email)
-        keys = (f"email:{_digest(email)}", f"client:{client}")
-        self._throttle.check(keys)
+        email_key = _digest(email)
+        self._throttle.check(email_key, client)
         admin = await self._store.admins.by_email(email)
         stored = None if admin is None else await self._store.admins.password_hash(admin.id)
-        if admin is None or not self._passwords.verify(stored, password):
-            self._throttle.failed(keys)
+        matches = await asyncio.to_thread(self._passwords.verify, stored, password)
+        if admin is None or stored is None or not matches:
+            self._throttle.failed(email_key, client)
             raise Unauthenticated(WRONG_CREDENTIALS)
-        self._throttle.succeeded(keys)
-        assert stored is not None
+        self._throttle.succeeded(email_key, client)
         changes: dict[str, object] = {"last_login_at": utcnow()}
         if self._passwords.needs_rehash(stored):
-            changes["password_hash"] = self._passwords.hash(password)
+            changes["password_hash"] = await self._hash(password)
         return await self._store.admins.update(admin.id, **changes)
+
+    async def _hash(self, password: str) -> str:
+        # argon2 takes tens of milliseconds by design; the event loop must not wait for it.
+        return await asyncio.to_thread(self._passwords.hash, password)
 
     async def sign_in_with_sso(self, identity: SsoIdentity) -> Admin:
         """The account linked to ``identity``, linking it by verified email the first time.
