@@ -42,12 +42,16 @@ def test_every_command_has_help(command: list[str]) -> None:
 def test_serve_refuses_to_start_without_a_strong_key(tmp_path: Path) -> None:
     missing = CliRunner().invoke(cli, ["serve"], env={"CUECARD_SECRET_KEY": None})
     weak = CliRunner().invoke(cli, ["serve"], env={"CUECARD_SECRET_KEY": "short"})
+    repeated = CliRunner().invoke(cli, ["serve"], env={"CUECARD_SECRET_KEY": "a" * 32})
 
     assert missing.exit_code != 0
     assert "CUECARD_SECRET_KEY is required" in missing.output
     assert weak.exit_code != 0
     assert "secret_key: Value error, must be at least 32 characters" in weak.output
     assert "short" not in weak.output  # the rejected secret itself is never echoed
+    assert repeated.exit_code != 0
+    assert "CUECARD_SECRET_KEY is too predictable" in repeated.output
+    assert "a" * 32 not in repeated.output
 
 
 def test_tenant_create_prints_the_key_once_and_kb_import_loads_documents(

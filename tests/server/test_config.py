@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
+
 import pytest
 from pydantic import ValidationError
 
@@ -29,3 +32,23 @@ def test_the_issuer_must_be_https_without_query(issuer: str) -> None:
             oidc_client_id="cuecard",
             oidc_client_secret="s3cret",
         )
+
+
+@pytest.mark.parametrize(
+    "key", ["a" * 32, "ab" * 16, "password" * 4, "0123456789" * 4, "x" * 31 + "y"]
+)
+def test_an_obviously_weak_signing_key_is_refused(key: str) -> None:
+    with pytest.raises(ValidationError, match="CUECARD_SECRET_KEY is too predictable") as refused:
+        Settings(secret_key=key)
+
+    assert key not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: secrets.token_urlsafe(48), lambda: secrets.token_hex(16)],
+    ids=["urlsafe", "hex"],
+)
+def test_generated_signing_keys_are_accepted(make: Callable[[], str]) -> None:
+    for _ in range(200):
+        Settings(secret_key=make())
