@@ -102,6 +102,32 @@ class TooManyAttempts(CuecardError):
         self.retry_after = retry_after
 
 
+class InProgress(CuecardError):
+    """Another delivery of an event is being processed right now: retry, it is not done yet.
+
+    ``retry_after`` is in seconds; ``results`` says what became of the events before it.
+    """
+
+    code = "in_progress"
+    status = 503
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: int,
+        field: str | None = None,
+        results: list[dict[str, str]] | None = None,
+    ) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+        self.results = results or []
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error body, with the results of the events processed before this one."""
+        return {**super().to_dict(), "results": self.results}
+
+
 class Unavailable(CuecardError):
     """A backing service (database, Redis) is unreachable."""
 

@@ -21,7 +21,8 @@ from pydantic import BaseModel, ConfigDict
 
 from server.auth.tokens import AgentIdentity
 from server.errors import Conflict, CuecardError, InvalidInput
-from server.state.base import StateStore
+from server.state.base import Claim, StateStore
+from server.state.claims import claim_kept
 
 log = logging.getLogger(__name__)
 
@@ -121,10 +122,11 @@ class AgentActions:
             return ActionResult.model_validate_json(done)
         self._check_rate(identity)
         platform = await self._platform(identity.tenant_id, conversation_id)
-        if not await self._state.claim_event(key):
+        if await self._state.claim_event(key) is not Claim.TAKEN:
             raise Conflict("this request is already being carried out", field="request_id")
         try:
-            result = await perform(platform)
+            async with claim_kept(self._state, key):
+                result = await perform(platform)
         except BaseException:
             await self._state.release_event(key)
             raise

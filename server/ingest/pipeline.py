@@ -24,7 +24,8 @@ from server.assist.models import Suggestion
 from server.metrics import Metrics
 from server.queues.resolver import RouteSource
 from server.realtime.rooms import Broadcaster
-from server.state.base import StateStore, event_key
+from server.state.base import Claim, StateStore, event_key
+from server.state.claims import claim_kept
 from server.state.models import Assignment, ConversationMeta, LineIn, MetaChanges
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ class Outcome(StrEnum):
 
     PROCESSED = "processed"
     DUPLICATE = "duplicate"
+    # Another delivery of the same event is being processed; nothing was done with this one.
+    IN_PROGRESS = "in_progress"
 
 
 class ConversationRecorder(Protocol):
@@ -92,13 +95,18 @@ class Pipeline:
         """Run one event through the pipeline unless another delivery already did."""
         started = time.perf_counter()
         key = event_key(event.tenant_id, event.provider, event.provider_event_id)
-        if not await self._state.claim_event(key):
+        claim = await self._state.claim_event(key)
+        if claim is Claim.DONE:
             self._metrics.duplicate(event.provider)
             self._observer.duplicate(event, time.perf_counter() - started)
             log.debug("duplicate %s/%s dropped", event.provider, event.provider_event_id)
             return Outcome.DUPLICATE
+        if claim is Claim.IN_PROGRESS:
+            log.debug("%s/%s in progress elsewhere", event.provider, event.provider_event_id)
+            return Outcome.IN_PROGRESS
         try:
-            suggested = await self._apply(event)
+            async with claim_kept(self._state, key):
+                suggested = await self._apply(event)
         except BaseException as err:
             if isinstance(err, Exception):
                 self._observer.failed(event, err, time.perf_counter() - started)

@@ -7,7 +7,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from server.assist.models import Suggestion
-from server.state.base import CLAIM_SECONDS
+from server.state.base import CLAIM_SECONDS, Claim
 from server.state.models import (
     Assignment,
     ConversationMeta,
@@ -33,7 +33,10 @@ class _Conversation:
 class MemoryState:
     """State in dictionaries; bounded so a long-running demo cannot grow without limit."""
 
-    def __init__(self, *, dedup_ttl_seconds: int, max_lines: int) -> None:
+    def __init__(
+        self, *, dedup_ttl_seconds: int, max_lines: int, claim_seconds: float = CLAIM_SECONDS
+    ) -> None:
+        self.claim_seconds = claim_seconds
         self._dedup_ttl = dedup_ttl_seconds
         self._max_lines = max_lines
         self._events: OrderedDict[str, tuple[bool, float]] = OrderedDict()
@@ -41,12 +44,19 @@ class MemoryState:
         self._assignments: dict[tuple[str, str], Assignment] = {}
         self._ephemeral: OrderedDict[str, tuple[str, float]] = OrderedDict()
 
-    async def claim_event(self, key: str) -> bool:
+    async def claim_event(self, key: str) -> Claim:
         self._forget_expired_events()
         held = self._events.get(key)
         if held is not None and held[1] > time.monotonic():
+            return Claim.DONE if held[0] else Claim.IN_PROGRESS
+        self._events[key] = (False, time.monotonic() + self.claim_seconds)
+        return Claim.TAKEN
+
+    async def renew_claim(self, key: str) -> bool:
+        held = self._events.get(key)
+        if held is None or held[0]:
             return False
-        self._events[key] = (False, time.monotonic() + CLAIM_SECONDS)
+        self._events[key] = (False, time.monotonic() + self.claim_seconds)
         return True
 
     async def complete_event(self, key: str) -> None:
@@ -54,7 +64,9 @@ class MemoryState:
         self._events.move_to_end(key)
 
     async def release_event(self, key: str) -> None:
-        self._events.pop(key, None)
+        held = self._events.get(key)
+        if held is not None and not held[0]:
+            del self._events[key]
 
     async def append_line(self, tenant_id: str, conversation_id: str, line: LineIn) -> Line:
         conversation = self._conversation(tenant_id, conversation_id)

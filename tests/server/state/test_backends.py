@@ -11,11 +11,12 @@ import pytest
 from providers.models import MediaType, Speaker
 from server.assist.models import Source, Suggestion
 from server.errors import Unavailable
-from server.state.base import StateStore
+from server.state.base import Claim, StateStore
 from server.state.memory import MemoryState
 from server.state.models import Assignment, LineIn, MetaChanges
 from server.state.redis import RedisState
 from tests.fixtures.redis import empty_redis
+from tests.fixtures.waiting import eventually
 
 OPTIONS = {"dedup_ttl_seconds": 3600, "max_lines": 5}
 
@@ -52,21 +53,44 @@ def suggestion(suggestion_id: str) -> Suggestion:
 
 
 async def test_an_event_is_claimed_once(state: StateStore) -> None:
-    assert await state.claim_event("acme/e1") is True
-    assert await state.claim_event("acme/e1") is False
+    assert await state.claim_event("acme/e1") is Claim.TAKEN
+    assert await state.claim_event("acme/e1") is Claim.IN_PROGRESS
     await state.complete_event("acme/e1")
-    assert await state.claim_event("acme/e1") is False
+    assert await state.claim_event("acme/e1") is Claim.DONE
 
 
 async def test_concurrent_deliveries_yield_one_claim(state: StateStore) -> None:
     claims = await asyncio.gather(*(state.claim_event("acme/e9") for _ in range(20)))
-    assert claims.count(True) == 1
+    assert claims.count(Claim.TAKEN) == 1
+    assert claims.count(Claim.IN_PROGRESS) == 19
 
 
 async def test_a_released_event_can_be_retried(state: StateStore) -> None:
-    assert await state.claim_event("acme/e1")
+    assert await state.claim_event("acme/e1") is Claim.TAKEN
     await state.release_event("acme/e1")
-    assert await state.claim_event("acme/e1") is True
+    assert await state.claim_event("acme/e1") is Claim.TAKEN
+
+
+async def test_an_unrenewed_claim_lapses_and_a_renewed_one_does_not(state: StateStore) -> None:
+    state.claim_seconds = 0.3
+    assert await state.claim_event("acme/kept") is Claim.TAKEN
+    assert await state.claim_event("acme/dropped") is Claim.TAKEN
+
+    async def dropped_lapsed() -> bool:
+        assert await state.renew_claim("acme/kept")
+        return await state.claim_event("acme/dropped") is Claim.TAKEN
+
+    await eventually(dropped_lapsed, what="the unrenewed claim lapsing")
+    assert await state.claim_event("acme/kept") is Claim.IN_PROGRESS
+
+
+async def test_a_completed_event_is_not_renewed_or_released(state: StateStore) -> None:
+    await state.claim_event("acme/e1")
+    await state.complete_event("acme/e1")
+
+    assert await state.renew_claim("acme/e1") is False
+    await state.release_event("acme/e1")
+    assert await state.claim_event("acme/e1") is Claim.DONE
 
 
 async def test_lines_are_numbered_and_the_newest_kept(state: StateStore) -> None:
@@ -169,3 +193,18 @@ async def test_an_ephemeral_value_expires(state: StateStore) -> None:
     await state.put_ephemeral("login:s2", "payload", ttl_seconds=1)
     await asyncio.sleep(1.2)
     assert await state.get_ephemeral("login:s2") is None
+
+
+async def test_only_the_claiming_node_renews_or_releases_its_claim(redis_url: str) -> None:
+    node_a = RedisState.from_url(redis_url, **OPTIONS)
+    node_b = RedisState.from_url(redis_url, **OPTIONS)
+    try:
+        assert await node_a.claim_event("acme/e1") is Claim.TAKEN
+
+        assert await node_b.renew_claim("acme/e1") is False
+        await node_b.release_event("acme/e1")
+        assert await node_b.claim_event("acme/e1") is Claim.IN_PROGRESS
+        assert await node_a.renew_claim("acme/e1") is True
+    finally:
+        await node_a.aclose()
+        await node_b.aclose()
