@@ -81,8 +81,8 @@ from server.queues.bus import ConfigBus
 from server.queues.resolver import RouteResolver
 from server.queues.sync import ConfigSync
 from server.realtime.namespace import AgentNamespace
-from server.realtime.rooms import Broadcaster
-from server.realtime.server import close_fanout
+from server.realtime.rooms import NAMESPACE, Broadcaster
+from server.realtime.server import close_fanout, close_widgets
 from server.services.knowledge import KnowledgeService
 from server.services.routing import LlmIntegrationService, MappingService
 from server.services.tenants import TenantService
@@ -259,26 +259,26 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
         routes=app[ROUTES],
         answers=app[ANSWERS],
     )
-    sio.register_namespace(
-        AgentNamespace(
-            tokens=app[TOKENS],
-            state=app[STATE],
-            assistant=app[ASSISTANT],
-            feedback=app[STORE].feedback,
-            routes=app[ROUTES],
-            metrics=app[METRICS],
-            presence=app[PRESENCE],
-            integration_statuses=lambda tenant_id: app[SUPERVISOR].statuses(tenant_id),
-            actions=app[AGENT_ACTIONS],
-        )
+    namespace = AgentNamespace(
+        tokens=app[TOKENS],
+        state=app[STATE],
+        assistant=app[ASSISTANT],
+        feedback=app[STORE].feedback,
+        routes=app[ROUTES],
+        metrics=app[METRICS],
+        presence=app[PRESENCE],
+        integration_statuses=lambda tenant_id: app[SUPERVISOR].statuses(tenant_id),
+        actions=app[AGENT_ACTIONS],
     )
+    sio.register_namespace(namespace)
     yield
+    await namespace.aclose()
     await close_fanout(sio)
 
 
 async def disconnect_widgets(app: web.Application) -> None:
     """on_shutdown: close widget sockets first, or the server waits out their handlers."""
-    await app[SOCKETS].shutdown()
+    await close_widgets(app[SOCKETS], NAMESPACE)
 
 
 async def agent_auth_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -11,11 +11,12 @@ import socketio
 from server.actions.service import AgentActions
 from server.assist.base import Assistant, Route, SearchRequest
 from server.auth.tokens import AgentIdentity, TokenService
-from server.errors import CuecardError, Forbidden
+from server.errors import CuecardError, Forbidden, TokenExpired
 from server.integrations.models import IntegrationStatus
 from server.metrics import Metrics
 from server.observability.base import WidgetPresence
 from server.queues.resolver import RouteSource
+from server.realtime.expiry import ExpiryTimers
 from server.realtime.payloads import (
     FeedbackPayload,
     JoinPayload,
@@ -84,6 +85,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._routes = routes
         # Sockets counted in the gauge: each is counted down once, however it leaves.
         self._connected: set[str] = set()
+        self._expiry = ExpiryTimers(self._cut_off)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -93,6 +95,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             log.info("widget connection refused: %s", err.code)
             raise socketio.exceptions.ConnectionRefusedError(err.message, err.to_dict()) from err
         await self.save_session(sid, {"identity": identity})
+        self._expiry.watch(sid, identity.expires_at)
         await self.enter_room(sid, agent_room(identity.tenant_id, identity.agent_id))
         await self.enter_room(sid, tenant_room(identity.tenant_id))
         await self._presence.connected(identity.tenant_id, sid)
@@ -130,6 +133,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return bool(args) and self.server.manager.is_connected(args[0], self.namespace)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self._expiry.forget(sid)
         if sid not in self._connected:
             return
         self._connected.discard(sid)
@@ -241,7 +245,30 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if (renewed.tenant_id, renewed.agent_id) != (identity.tenant_id, identity.agent_id):
             raise Forbidden("the new token is for another agent", field="token")
         await self.save_session(sid, {"identity": renewed})
+        self._expiry.watch(sid, renewed.expires_at)
         return {"expires_at": renewed.expires_at}
+
+    async def _cut_off(self, sid: str) -> None:
+        """The socket's token expired unrenewed: say so, then disconnect it."""
+        identity = await self._identity_or_none(sid)
+        if identity is None:
+            return
+        expired = TokenExpired("the session token has expired")
+        await self.emit("error", expired.to_dict(), to=sid)
+        await self.disconnect(sid)
+        log.debug("widget %s of agent %s cut off at token expiry", sid, identity.agent_id)
+
+    async def _identity_or_none(self, sid: str) -> AgentIdentity | None:
+        try:
+            session = await self.get_session(sid)
+        except KeyError:  # already gone
+            return None
+        identity: AgentIdentity | None = session.get("identity")
+        return identity
+
+    async def aclose(self) -> None:
+        """Stop every expiry timer (at shutdown)."""
+        await self._expiry.aclose()
 
     def _require_joined(self, sid: str, identity: AgentIdentity, conversation_id: str) -> None:
         if conversation_room(identity.tenant_id, conversation_id) not in self.rooms(sid):
