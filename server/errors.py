@@ -102,6 +102,13 @@ class TooManyAttempts(CuecardError):
         self.retry_after = retry_after
 
 
+class RateLimited(CuecardError):
+    """Too many requests of one kind in a short time; the message names the limit."""
+
+    code = "rate_limited"
+    status = 429
+
+
 class InProgress(CuecardError):
     """Another delivery of an event is being processed right now: retry, it is not done yet.
 

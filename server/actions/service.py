@@ -12,15 +12,14 @@ Example::
 from __future__ import annotations
 
 import logging
-import time
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from server.auth.tokens import AgentIdentity
-from server.errors import Conflict, CuecardError, InvalidInput
+from server.errors import Conflict, InvalidInput
+from server.ratelimit import RateLimit, RateLimiter
 from server.state.base import Claim, StateStore
 from server.state.claims import claim_kept
 
@@ -28,15 +27,8 @@ log = logging.getLogger(__name__)
 
 ActionKind = Literal["reply", "notes"]
 RESULT_SECONDS = 24 * 3600
-RATE_WINDOW_SECONDS = 10.0
-RATE_LIMIT = 10
-
-
-class RateLimited(CuecardError):
-    """Too many actions from one agent in a short time."""
-
-    code = "rate_limited"
-    status = 429
+# A burst of actions from one agent is refused, not queued.
+ACTIONS_LIMIT = RateLimit("actions", limit=10, seconds=10.0)
 
 
 class ActionResult(BaseModel):
@@ -80,7 +72,7 @@ class AgentActions:
         self._state = state
         self._platforms = platforms
         self._provider_of = provider_of
-        self._recent: defaultdict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._budget = RateLimiter(ACTIONS_LIMIT)
 
     async def send_reply(
         self, identity: AgentIdentity, conversation_id: str, text: str, request_id: str
@@ -148,12 +140,4 @@ class AgentActions:
         return platform
 
     def _check_rate(self, identity: AgentIdentity) -> None:
-        now = time.monotonic()
-        recent = self._recent[(identity.tenant_id, identity.agent_id)]
-        while recent and recent[0] <= now - RATE_WINDOW_SECONDS:
-            recent.popleft()
-        if len(recent) >= RATE_LIMIT:
-            raise RateLimited(
-                f"at most {RATE_LIMIT} actions per {RATE_WINDOW_SECONDS:.0f} seconds; wait a moment"
-            )
-        recent.append(now)
+        self._budget.spend(f"{identity.tenant_id}\x1f{identity.agent_id}")

@@ -16,6 +16,7 @@ from server.integrations.models import IntegrationStatus
 from server.metrics import Metrics
 from server.observability.base import WidgetPresence
 from server.queues.resolver import RouteSource
+from server.ratelimit import RateLimit, RateLimiter
 from server.realtime.expiry import ExpiryTimers
 from server.realtime.payloads import (
     FeedbackPayload,
@@ -34,7 +35,7 @@ from server.realtime.rooms import (
     integration_status_payload,
     tenant_room,
 )
-from server.state.base import StateStore
+from server.state.base import Claim, StateStore, event_key
 from server.store.models import FeedbackAction
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,9 @@ Ack = dict[str, Any]
 StatusSource = Callable[[str], Sequence[IntegrationStatus]]
 # Raised by python-socketio itself; a client naming them is ignored.
 LIFECYCLE_EVENTS = frozenset({"connect", "disconnect"})
+# Per agent (all of its sockets on this node): searches cost engine time, verdicts a row each.
+SEARCH_LIMIT = RateLimit("searches", limit=20, seconds=10, field="search")
+FEEDBACK_LIMIT = RateLimit("feedback verdicts", limit=30, seconds=60, field="feedback")
 
 
 class FeedbackLog(Protocol):
@@ -86,6 +90,8 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         # Sockets counted in the gauge: each is counted down once, however it leaves.
         self._connected: set[str] = set()
         self._expiry = ExpiryTimers(self._cut_off)
+        self._searches = RateLimiter(SEARCH_LIMIT)
+        self._verdicts = RateLimiter(FEEDBACK_LIMIT)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -194,6 +200,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def _search(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
         payload = parse_payload(SearchPayload, data)
+        self._searches.spend(_agent_key(identity))
         provider, queue = None, None
         if payload.conversation_id is not None:
             meta = await self._state.meta(identity.tenant_id, payload.conversation_id)
@@ -214,13 +221,23 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         room = conversation_room(identity.tenant_id, payload.conversation_id)
         if room not in self.rooms(sid):
             raise Forbidden("join the conversation before giving feedback", field="conversation_id")
-        await self._feedback.record(
-            identity.tenant_id,
-            payload.conversation_id,
-            payload.suggestion_id,
-            identity.agent_id,
-            payload.action,
-        )
+        self._verdicts.spend(_agent_key(identity))
+        # One row per verdict: a repeated click or a retry is acknowledged, not stored again.
+        key = verdict_key(identity, payload)
+        if await self._state.claim_event(key) is not Claim.TAKEN:
+            return {}
+        try:
+            await self._feedback.record(
+                identity.tenant_id,
+                payload.conversation_id,
+                payload.suggestion_id,
+                identity.agent_id,
+                payload.action,
+            )
+        except BaseException:
+            await self._state.release_event(key)
+            raise
+        await self._state.complete_event(key)
         return {}
 
     async def _send_reply(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
@@ -278,3 +295,13 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if self._actions is None:
             raise Forbidden("agent actions are not available on this server")
         return self._actions
+
+
+def _agent_key(identity: AgentIdentity) -> str:
+    return f"{identity.tenant_id}\x1f{identity.agent_id}"
+
+
+def verdict_key(identity: AgentIdentity, payload: FeedbackPayload) -> str:
+    """The de-duplication key of one agent's verdict on one suggestion."""
+    parts = (payload.conversation_id, payload.suggestion_id, identity.agent_id, payload.action)
+    return event_key(identity.tenant_id, "feedback", "\x1f".join(parts))
