@@ -77,6 +77,12 @@ class CsrfRejected(Forbidden):
     code = "csrf_rejected"
 
 
+class NotAssigned(Forbidden):
+    """An agent's widget asked for a conversation that is not theirs (yet)."""
+
+    code = "not_assigned"
+
+
 class NotFound(CuecardError):
     """No such resource for this tenant."""
 

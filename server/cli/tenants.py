@@ -43,9 +43,14 @@ def create_tenant(tenant_id: str, name: str | None, origins: tuple[str, ...]) ->
 @click.option("--tenant", "tenant_id", required=True, help="Tenant the agent belongs to.")
 @click.option("--agent", "agent_id", required=True, help="The agent's id on the platform.")
 @click.option("--ttl", type=int, help="Lifetime in seconds [CUECARD_TOKEN_TTL_SECONDS].")
-def token(tenant_id: str, agent_id: str, ttl: int | None) -> None:
+@click.option(
+    "--supervisor",
+    is_flag=True,
+    help="May open any conversation of the tenant, not only those assigned to the agent.",
+)
+def token(tenant_id: str, agent_id: str, ttl: int | None, supervisor: bool) -> None:
     """Mint an agent session token, for embedding the widget and for testing."""
     settings = load_settings()
     assert settings.secret_key is not None  # Settings refuses to load without one.
     service = TokenService(settings.secret_key, settings.token_ttl_seconds)
-    click.echo(service.mint(tenant_id, agent_id, ttl_seconds=ttl))
+    click.echo(service.mint(tenant_id, agent_id, ttl_seconds=ttl, supervisor=supervisor))

@@ -137,6 +137,10 @@ class Pipeline:
         await self._broadcaster.status(event.tenant_id, meta)
         if isinstance(event, AgentAssigned):
             assignment = Assignment(conversation_id=event.conversation_id, queue=event.queue)
+            # Recorded before the agent hears of it, so the widget's join that follows passes.
+            await self._state.add_conversation_agent(
+                event.tenant_id, event.conversation_id, event.agent_id
+            )
             await self._state.assign(event.tenant_id, event.agent_id, assignment)
             await self._broadcaster.assigned(event.tenant_id, event.agent_id, assignment)
 

@@ -11,7 +11,7 @@ import socketio
 from server.actions.service import AgentActions
 from server.assist.base import Assistant, Route, SearchRequest
 from server.auth.tokens import AgentIdentity, TokenService
-from server.errors import CuecardError, Forbidden, TokenExpired
+from server.errors import CuecardError, Forbidden, NotAssigned, TokenExpired
 from server.integrations.models import IntegrationStatus
 from server.metrics import Metrics
 from server.observability.base import WidgetPresence
@@ -185,6 +185,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def _join(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
         payload = parse_payload(JoinPayload, data)
+        await self._require_visible(identity, payload.conversation_id)
         room = conversation_room(identity.tenant_id, payload.conversation_id)
         # Enter the room before reading the snapshot: a line emitted in between is then
         # both in the snapshot and live, and the widget de-duplicates it by seq.
@@ -286,6 +287,18 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def aclose(self) -> None:
         """Stop every expiry timer (at shutdown)."""
         await self._expiry.aclose()
+
+    async def _require_visible(self, identity: AgentIdentity, conversation_id: str) -> None:
+        """An agent sees the conversations assigned to them (or reported by their own
+        desktop); a supervisor every conversation of the tenant."""
+        if identity.supervisor:
+            return
+        agents = await self._state.conversation_agents(identity.tenant_id, conversation_id)
+        if identity.agent_id not in agents:
+            raise NotAssigned(
+                "this conversation is not assigned to you; it opens once it is",
+                field="conversation_id",
+            )
 
     def _require_joined(self, sid: str, identity: AgentIdentity, conversation_id: str) -> None:
         if conversation_room(identity.tenant_id, conversation_id) not in self.rooms(sid):

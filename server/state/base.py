@@ -74,6 +74,15 @@ class StateStore(Protocol):
     async def snapshot(self, tenant_id: str, conversation_id: str) -> Snapshot:
         """The conversation as a joining widget should see it (empty if unknown)."""
 
+    async def add_conversation_agent(
+        self, tenant_id: str, conversation_id: str, agent_id: str
+    ) -> None:
+        """Let ``agent_id`` see the conversation: it was assigned to them, or their own
+        desktop reported it. Kept as long as the conversation's live state."""
+
+    async def conversation_agents(self, tenant_id: str, conversation_id: str) -> frozenset[str]:
+        """The agents who may see the conversation (empty if none yet)."""
+
     async def assign(self, tenant_id: str, agent_id: str, assignment: Assignment) -> None:
         """Remember the agent's newest conversation, for widgets that open later."""
 

@@ -28,6 +28,7 @@ class _Conversation:
     next_seq: int = 1
     suggestions: list[Suggestion] = field(default_factory=list)
     by_event: dict[str, Line] = field(default_factory=dict)
+    agents: set[str] = field(default_factory=set)
 
 
 class MemoryState:
@@ -112,6 +113,15 @@ class MemoryState:
             transcript=list(conversation.lines),
             suggestions=conversation.suggestions,
         )
+
+    async def add_conversation_agent(
+        self, tenant_id: str, conversation_id: str, agent_id: str
+    ) -> None:
+        self._conversation(tenant_id, conversation_id).agents.add(agent_id)
+
+    async def conversation_agents(self, tenant_id: str, conversation_id: str) -> frozenset[str]:
+        conversation = self._conversations.get((tenant_id, conversation_id))
+        return frozenset(conversation.agents) if conversation else frozenset()
 
     async def assign(self, tenant_id: str, agent_id: str, assignment: Assignment) -> None:
         self._assignments[(tenant_id, agent_id)] = assignment

@@ -192,6 +192,20 @@ class RedisState:
             suggestions=_SUGGESTIONS.validate_json(suggestions) if suggestions else [],
         )
 
+    async def add_conversation_agent(
+        self, tenant_id: str, conversation_id: str, agent_id: str
+    ) -> None:
+        key = _key("agents", tenant_id, conversation_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(key, agent_id)
+            pipe.expire(key, CONVERSATION_TTL_SECONDS)
+            await self._call(pipe.execute())
+
+    async def conversation_agents(self, tenant_id: str, conversation_id: str) -> frozenset[str]:
+        key = _key("agents", tenant_id, conversation_id)
+        members: set[str] = await self._call(self._redis.smembers(key))
+        return frozenset(members)
+
     async def assign(self, tenant_id: str, agent_id: str, assignment: Assignment) -> None:
         key = _key("assignment", tenant_id, agent_id)
         payload = assignment.model_dump_json()

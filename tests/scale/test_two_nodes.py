@@ -59,7 +59,9 @@ async def test_widget_on_node_b_gets_node_a_events_exactly_once(
     nodes: tuple[Node, Node], api_key: str
 ) -> None:
     node_a, node_b = nodes
-    widget = await open_widget(node_b.base_url, TokenService(SECRET, 3600).mint("acme", "agent-1"))
+    widget = await open_widget(
+        node_b.base_url, TokenService(SECRET, 3600).mint("acme", "agent-1", supervisor=True)
+    )
     await widget.call("join", {"conversation_id": "conv-1"})
     await widget.next("snapshot")
     message = customer_says("e1", "my router keeps dropping and the lights are orange")
@@ -86,7 +88,9 @@ async def test_simultaneous_deliveries_to_both_nodes_process_once(
     nodes: tuple[Node, Node], api_key: str
 ) -> None:
     node_a, node_b = nodes
-    widget = await open_widget(node_a.base_url, TokenService(SECRET, 3600).mint("acme", "agent-1"))
+    widget = await open_widget(
+        node_a.base_url, TokenService(SECRET, 3600).mint("acme", "agent-1", supervisor=True)
+    )
     await widget.call("join", {"conversation_id": "conv-1"})
     await widget.next("snapshot")
 
@@ -117,7 +121,7 @@ async def test_late_widget_on_either_node_sees_the_same_snapshot(
     async with aiohttp.ClientSession() as session:
         await post(session, node_a, api_key, customer_says("e1", "data not working abroad"))
         await post(session, node_b, api_key, customer_says("e2", "in Spain on holiday"))
-    token = TokenService(SECRET, 3600).mint("acme", "agent-1")
+    token = TokenService(SECRET, 3600).mint("acme", "agent-1", supervisor=True)
 
     snapshots = []
     for node in (node_a, node_b):

@@ -84,3 +84,13 @@ def test_token_mints_a_verifiable_agent_token(env: dict[str, str]) -> None:
 
     identity = TokenService(SECRET, 3600).verify(result.output.strip())
     assert (identity.tenant_id, identity.agent_id) == ("acme", "a-9")
+    assert identity.supervisor is False
+
+
+def test_token_supervisor_mints_a_supervisor_token(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(
+        cli, ["token", "--tenant", "acme", "--agent", "lead-1", "--supervisor"], env=env
+    )
+
+    identity = TokenService(SECRET, 3600).verify(result.output.strip())
+    assert (identity.agent_id, identity.supervisor) == ("lead-1", True)

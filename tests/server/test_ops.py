@@ -30,7 +30,7 @@ async def test_readyz_reports_each_dependency(client: TestClient[Any, Any]) -> N
 async def test_metrics_count_events_duplicates_suggestions_and_widgets(
     client: TestClient[Any, Any], api_keys: dict[str, str], connect_widget: Any
 ) -> None:
-    widget = await connect_widget()
+    widget = await connect_widget(supervisor=True)
     await widget.call("join", {"conversation_id": "conv-1"})
     headers = {"Authorization": f"Bearer {api_keys['acme']}"}
     message = customer_says("e1", "router keeps dropping")

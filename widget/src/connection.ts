@@ -78,6 +78,8 @@ export class AgentConnection {
   private conversationId: string | null;
   /** The server said the token expired; its disconnect that follows is for good. */
   private tokenExpired = false;
+  /** The pinned conversation was refused as not (yet) assigned to this agent. */
+  private awaitingAssignment = false;
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -227,7 +229,14 @@ export class AgentConnection {
   }
 
   private follow(conversationId: string): void {
-    if (this.options.pinnedConversationId !== null || conversationId === this.conversationId) {
+    if (this.options.pinnedConversationId !== null) {
+      // A pinned conversation the desktop opened before cuecard heard of its assignment.
+      if (conversationId === this.conversationId && this.awaitingAssignment) {
+        this.joinCurrent();
+      }
+      return;
+    }
+    if (conversationId === this.conversationId) {
       return;
     }
     const previous = this.conversationId;
@@ -245,8 +254,11 @@ export class AgentConnection {
       return;
     }
     this.socket.timeout(ACK_TIMEOUT_MS).emit("join", { conversation_id: conversationId }, (err, reply) => {
+      this.awaitingAssignment = !err && !reply.ok && reply.error.code === "not_assigned";
       if (err) {
         this.listener.notice("Joining the conversation timed out");
+      } else if (this.awaitingAssignment) {
+        this.listener.notice("Waiting for this conversation to be assigned to you");
       } else if (!reply.ok) {
         this.listener.notice(reply.error.message);
       }

@@ -49,7 +49,7 @@ def gate(client: TestClient[Any, Any], monkeypatch: pytest.MonkeyPatch) -> Gate:
 async def test_a_retry_during_processing_is_told_to_retry_not_that_it_is_done(
     client: TestClient[Any, Any], api_keys: dict[str, str], connect_widget: Any, gate: Gate
 ) -> None:
-    widget = await connect_widget()
+    widget = await connect_widget(supervisor=True)
     await widget.call("join", {"conversation_id": "conv-1"})
     await widget.next("snapshot")
     state = client.app[STATE]

@@ -47,7 +47,7 @@ async def test_a_second_socket_of_the_same_agent_shares_the_budget(connect_widge
 async def test_feedback_beyond_the_limit_is_refused_and_not_stored(
     client: TestClient[Any, Any], connect_widget: Any
 ) -> None:
-    widget = await connect_widget()
+    widget = await connect_widget(supervisor=True)
     await widget.call("join", {"conversation_id": "conv-1"})
 
     acks = [await widget.call("feedback", feedback(f"s-{i}")) for i in range(FEEDBACK_LIMIT.limit)]
@@ -64,7 +64,7 @@ async def test_feedback_beyond_the_limit_is_refused_and_not_stored(
 async def test_the_same_verdict_is_stored_once(
     client: TestClient[Any, Any], connect_widget: Any
 ) -> None:
-    widget = await connect_widget()
+    widget = await connect_widget(supervisor=True)
     await widget.call("join", {"conversation_id": "conv-1"})
 
     repeats = [await widget.call("feedback", feedback("s-1")) for _ in range(5)]

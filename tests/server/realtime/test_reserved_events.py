@@ -19,7 +19,7 @@ async def connected_widgets(client: TestClient[Any, Any]) -> float:
 async def test_client_sent_disconnect_events_are_ignored(
     client: TestClient[Any, Any], api_keys: dict[str, str], connect_widget: Any
 ) -> None:
-    widget = await connect_widget()
+    widget = await connect_widget(supervisor=True)
     await widget.call("join", {"conversation_id": "conv-1"})
     await widget.next("snapshot")
 

@@ -28,11 +28,11 @@ async def test_an_expired_token_gets_no_more_events(
     connect_widget: Any,
     tokens: TokenService,
 ) -> None:
-    short = tokens.mint("acme", "agent-1", ttl_seconds=2)
+    short = tokens.mint("acme", "agent-1", ttl_seconds=2, supervisor=True)
     widget = await connect_widget(token=short)
     gone = asyncio.Event()
     widget.client.on("disconnect", lambda *reason: gone.set(), namespace=NAMESPACE)
-    watcher = await connect_widget(agent="agent-2")
+    watcher = await connect_widget(agent="agent-2", supervisor=True)
     for each in (widget, watcher):
         await each.call("join", {"conversation_id": "conv-1"})
         await each.next("snapshot")
@@ -56,12 +56,14 @@ async def test_a_renewed_token_keeps_the_socket(
     connect_widget: Any,
     tokens: TokenService,
 ) -> None:
-    short = tokens.mint("acme", "agent-1", ttl_seconds=2)
+    short = tokens.mint("acme", "agent-1", ttl_seconds=2, supervisor=True)
     widget = await connect_widget(token=short)
     await widget.call("join", {"conversation_id": "conv-1"})
     await widget.next("snapshot")
 
-    renewed = await widget.call("session.renew", {"token": tokens.mint("acme", "agent-1")})
+    renewed = await widget.call(
+        "session.renew", {"token": tokens.mint("acme", "agent-1", supervisor=True)}
+    )
     # Past the first token's deadline (whole seconds), the socket must still be there.
     await asyncio.sleep(max(0.0, tokens.verify(short).expires_at - time.time()) + 0.5)
     await client.post(

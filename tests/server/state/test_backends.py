@@ -166,6 +166,16 @@ async def test_assignment_is_the_newest(state: StateStore) -> None:
     assert await state.assignment("acme", "agent") == Assignment(conversation_id="c2", queue="q2")
 
 
+async def test_conversation_agents_are_kept_per_tenant(state: StateStore) -> None:
+    await state.add_conversation_agent("acme", "c1", "ada")
+    await state.add_conversation_agent("acme", "c1", "bob")
+    await state.add_conversation_agent("acme", "c1", "ada")
+
+    assert await state.conversation_agents("acme", "c1") == {"ada", "bob"}
+    assert await state.conversation_agents("acme", "c2") == frozenset()
+    assert await state.conversation_agents("globex", "c1") == frozenset()
+
+
 async def test_unreachable_redis_is_reported_as_unavailable() -> None:
     state = RedisState.from_url("redis://127.0.0.1:1/0", **OPTIONS)
     with pytest.raises(Unavailable):
