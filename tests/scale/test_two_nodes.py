@@ -47,12 +47,17 @@ def nodes(cluster_env: dict[str, str], api_key: str, tmp_path: Path) -> Iterator
 
 
 async def post(session: aiohttp.ClientSession, node: Node, key: str, body: object) -> str:
-    async with session.post(
-        f"{node.base_url}/api/v1/events", json=body, headers={"Authorization": f"Bearer {key}"}
-    ) as response:
-        assert response.status == 200, await response.text()
-        result = await response.json()
-        return str(result["results"][0]["status"])
+    """POST like a platform: while the event is in progress elsewhere, retry as told."""
+    while True:
+        async with session.post(
+            f"{node.base_url}/api/v1/events", json=body, headers={"Authorization": f"Bearer {key}"}
+        ) as response:
+            result = await response.json()
+            if response.status == 503 and result["code"] == "in_progress":
+                await asyncio.sleep(float(response.headers["Retry-After"]))
+                continue
+            assert response.status == 200, result
+            return str(result["results"][0]["status"])
 
 
 async def test_widget_on_node_b_gets_node_a_events_exactly_once(
