@@ -46,6 +46,17 @@ class RateLimiter:
 
     def spend(self, key: str) -> None:
         """Count one request for ``key``; :class:`RateLimited` (nothing counted) if over."""
+        recent = self._window(key)
+        if len(recent) >= self.rule.limit:
+            raise self.rule.refusal()
+        recent.append(self._clock())
+
+    def check(self, key: str) -> None:
+        """:class:`RateLimited` if ``key`` has used its budget; counts nothing."""
+        if len(self._window(key)) >= self.rule.limit:
+            raise self.rule.refusal()
+
+    def _window(self, key: str) -> deque[float]:
         now = self._clock()
         recent = self._recent.pop(key, None) or deque()
         while recent and recent[0] <= now - self.rule.seconds:
@@ -53,6 +64,4 @@ class RateLimiter:
         self._recent[key] = recent
         if len(self._recent) > MAX_KEYS:
             self._recent.popitem(last=False)
-        if len(recent) >= self.rule.limit:
-            raise self.rule.refusal()
-        recent.append(now)
+        return recent

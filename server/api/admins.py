@@ -43,7 +43,12 @@ async def create_admin(request: web.Request) -> web.Response:
     password = None if body.password is None else body.password.get_secret_value()
     try:
         admin = await request.app[ADMINS].create(
-            body.email, password, role=body.role, tenant_id=body.tenant_id
+            body.email,
+            password,
+            role=body.role,
+            tenant_id=body.tenant_id,
+            # A platform admin sees every account anyway; others may not probe for them.
+            by=None if principal.admin is None or principal.is_platform else principal.admin.id,
         )
     except Conflict as err:
         # Emails are one namespace across tenants: the answer names neither the address nor

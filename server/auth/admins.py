@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from server.auth.errors import SsoNoAccount
 from server.auth.passwords import Passwords, check_strength
 from server.auth.throttle import LoginThrottle
-from server.errors import InvalidInput, NotFound, Unauthenticated
+from server.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from server.ratelimit import RateLimit, RateLimiter
 from server.store.database import Store
 from server.store.models import Admin, AdminRole
 from server.store.schema import utcnow
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 # Deliberately loose: the address only has to reach a person, and SSO matches it exactly.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WRONG_CREDENTIALS = "email or password is wrong"
+# Refused (already used) emails an admin may try per hour before account creation pauses.
+TAKEN_EMAILS_LIMIT = RateLimit("refused emails", limit=5, seconds=3600, field="email")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,17 +64,37 @@ class AdminService:
         self._store = store
         self._passwords = passwords
         self._throttle = throttle
+        self._taken_emails = RateLimiter(TAKEN_EMAILS_LIMIT)
 
     async def create(
-        self, email: str, password: str | None, *, role: AdminRole, tenant_id: str | None
+        self,
+        email: str,
+        password: str | None,
+        *,
+        role: AdminRole,
+        tenant_id: str | None,
+        by: str | None = None,
     ) -> Admin:
-        """Add an account; without a password it cannot sign in with one."""
+        """Add an account; without a password it cannot sign in with one.
+
+        ``by`` is the admin creating it. Emails are one namespace across tenants, so a refused
+        email (:class:`Conflict`) tells its creator that the address is in use somewhere;
+        after a few such refusals an admin may create no account for a while
+        (:data:`TAKEN_EMAILS_LIMIT`), which keeps other tenants' addresses from being probed.
+        """
         email = check_email(email)
         check_role(role, tenant_id)
         if password is not None:
             check_strength(password)
+        if by is not None:
+            self._taken_emails.check(by)
         hashed = None if password is None else await self._hash(password)
-        admin = await self._store.admins.create(email, hashed, role=role, tenant_id=tenant_id)
+        try:
+            admin = await self._store.admins.create(email, hashed, role=role, tenant_id=tenant_id)
+        except Conflict:
+            if by is not None:
+                self._taken_emails.spend(by)
+            raise
         log.info("admin %s created (%s)", admin.id, role)
         return admin
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.auth.admins import TAKEN_EMAILS_LIMIT
 from server.keys import ADMINS
 from tests.server.admin.conftest import ACME_ADMIN, GLOBEX_ADMIN, PASSWORD, PLATFORM
 
@@ -65,3 +66,19 @@ async def test_a_platform_admin_still_manages_every_account(open_browser: Any) -
     response = await delete(browser, globex.id)
 
     assert response.status == 204
+
+
+async def test_probing_for_emails_in_use_stops_after_a_few_refusals(open_browser: Any) -> None:
+    browser = await open_browser(ACME_ADMIN)
+    taken = [GLOBEX_ADMIN, PLATFORM, ACME_ADMIN, GLOBEX_ADMIN, PLATFORM]
+
+    refused = [(await create(browser, email)).status for email in taken[: TAKEN_EMAILS_LIMIT.limit]]
+    free = await create(browser, "brand-new@acme.example")
+    also_taken = await create(browser, GLOBEX_ADMIN)
+
+    assert refused == [409] * TAKEN_EMAILS_LIMIT.limit
+    # From here on a free address and a taken one get the same answer.
+    assert (free.status, also_taken.status) == (429, 429)
+    assert (await free.json()) == (await also_taken.json())
+    platform = await open_browser(PLATFORM)
+    assert (await create(platform, "brand-new@acme.example")).status == 201
