@@ -109,7 +109,7 @@ class TooManyAttempts(CuecardError):
 
 
 class RateLimited(CuecardError):
-    """Too many requests of one kind in a short time; the message names the limit."""
+    """Too many requests of one kind from one agent or connection in a short time."""
 
     code = "rate_limited"
     status = 429

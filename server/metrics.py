@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from providers.registry import ADAPTERS
+from providers.registry import PLATFORMS
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 OTHER_PROVIDER = "other"
@@ -23,7 +23,7 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 class Metrics:
     """The server's counters, gauges and histograms."""
 
-    def __init__(self, known_providers: Iterable[str] = ADAPTERS) -> None:
+    def __init__(self, known_providers: Iterable[str] = PLATFORMS) -> None:
         self._providers = frozenset(known_providers)
         self.registry = CollectorRegistry()
         self.events_ingested = Counter(

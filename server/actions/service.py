@@ -12,7 +12,7 @@ Example::
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -58,8 +58,37 @@ class PlatformActions(Protocol):
 ProviderOf = Callable[[str, str], Awaitable[str | None]]
 """(tenant_id, conversation_id) -> the platform the conversation lives on, if known."""
 
+SettingsLookup = Callable[[str, str], Awaitable[object | None]]
+"""(tenant_id, platform) -> the tenant's enabled settings of the platform, None if none."""
 
-class AgentActions:
+
+class ConversationPlatforms:
+    """Which platform a conversation lives on, for its agent actions (a ``ProviderOf``).
+
+    The live state knows once cuecard saw the conversation's first event. A widget may act
+    before that: the conversation is then taken to be on the first of ``candidates`` the
+    tenant has an integration of; that platform itself refuses a conversation the agent is
+    not on.
+    """
+
+    def __init__(
+        self, state: StateStore, settings: SettingsLookup, candidates: Sequence[str]
+    ) -> None:
+        self._state = state
+        self._settings = settings
+        self._candidates = tuple(candidates)
+
+    async def __call__(self, tenant_id: str, conversation_id: str) -> str | None:
+        known = (await self._state.meta(tenant_id, conversation_id)).provider
+        if known is not None:
+            return known
+        for platform in self._candidates:
+            if await self._settings(tenant_id, platform) is not None:
+                return platform
+        return None
+
+
+class ActionService:
     """Routes actions to the conversation's platform, once per request id."""
 
     def __init__(

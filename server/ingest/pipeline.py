@@ -20,18 +20,22 @@ from providers.models import (
     is_utterance,
 )
 from server.assist.base import Assistant, AssistRequest, Route
-from server.assist.models import Suggestion
+from server.conversation import LineIn, Suggestion
+from server.errors import InProgress
 from server.metrics import Metrics
 from server.queues.resolver import RouteSource
 from server.realtime.rooms import Broadcaster
 from server.state.base import Claim, StateStore, event_key
 from server.state.claims import claim_kept
-from server.state.models import Assignment, ConversationMeta, LineIn, MetaChanges
+from server.state.models import Assignment, ConversationMeta, MetaChanges
 
 log = logging.getLogger(__name__)
 
 # The assist step reads this many recent lines; the engine decides which of them matter.
 CONTEXT_LINES = 12
+# A live node finishes an event within milliseconds; a dead node's claim lapses within
+# CLAIM_SECONDS. Retrying a little later covers the first case and repeats through the second.
+IN_PROGRESS_RETRY_SECONDS = 2
 
 
 class Outcome(StrEnum):
@@ -41,6 +45,18 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     # Another delivery of the same event is being processed; nothing was done with this one.
     IN_PROGRESS = "in_progress"
+
+
+def in_progress(event: Event, results: list[dict[str, str]], field: str | None) -> InProgress:
+    """The answer for a pushed event another delivery is still processing: not success, so
+    the sender retries until that delivery has finished (or its claim lapsed)."""
+    return InProgress(
+        f"event {event.provider_event_id} is being processed by another delivery; "
+        f"retry in {IN_PROGRESS_RETRY_SECONDS} s",
+        retry_after=IN_PROGRESS_RETRY_SECONDS,
+        field=field,
+        results=results,
+    )
 
 
 class ConversationRecorder(Protocol):

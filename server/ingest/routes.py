@@ -16,20 +16,16 @@ from server.errors import (
     BodyTooLarge,
     CuecardError,
     Forbidden,
-    InProgress,
     InvalidInput,
     MalformedBody,
     invalid_input,
 )
-from server.ingest.pipeline import Outcome
+from server.ingest.pipeline import Outcome, in_progress
 from server.keys import METRICS, PIPELINE, SETTINGS, TELEMETRY
 from server.middlewares import request_tenant
 
 routes = web.RouteTableDef()
 _BATCH_ITEM = re.compile(r"^events\[(\d+)\]")
-# A live node finishes an event within milliseconds; a dead node's claim lapses within
-# CLAIM_SECONDS. Retrying a little later covers the first case and repeats through the second.
-IN_PROGRESS_RETRY_SECONDS = 2
 
 
 @routes.post("/api/v1/events")
@@ -51,21 +47,10 @@ async def ingest_events(request: web.Request) -> web.Response:
         results.append({"provider_event_id": event.provider_event_id, "status": outcome.value})
         if outcome is Outcome.IN_PROGRESS:
             # Later events wait for the retry, so a conversation's events keep their order.
-            raise _in_progress(results, prefix, index)
+            raise in_progress(event, results, f"{prefix}[{index}]" if prefix else None)
     accepted = sum(1 for result in results if result["status"] == "processed")
     return web.json_response(
         {"accepted": accepted, "duplicates": len(results) - accepted, "results": results}
-    )
-
-
-def _in_progress(results: list[dict[str, str]], prefix: str, index: int) -> InProgress:
-    """Not success: the platform must retry until the other delivery has finished or lapsed."""
-    return InProgress(
-        f"event {results[-1]['provider_event_id']} is being processed by another delivery; "
-        f"retry in {IN_PROGRESS_RETRY_SECONDS} s",
-        retry_after=IN_PROGRESS_RETRY_SECONDS,
-        field=f"{prefix}[{index}]" if prefix else None,
-        results=results,
     )
 
 

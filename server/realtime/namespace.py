@@ -8,9 +8,10 @@ from typing import Any, Protocol
 
 import socketio
 
-from server.actions.service import AgentActions
+from server.actions.service import ActionService
 from server.assist.base import Assistant, Route, SearchRequest
 from server.auth.tokens import AgentIdentity, TokenService
+from server.bridge.service import DesktopBridges
 from server.errors import CuecardError, Forbidden, NotAssigned, TokenExpired
 from server.integrations.models import IntegrationStatus
 from server.metrics import Metrics
@@ -75,9 +76,11 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         presence: WidgetPresence,
         routes: RouteSource | None = None,
         integration_statuses: StatusSource | None = None,
-        actions: AgentActions | None = None,
+        actions: ActionService | None = None,
+        bridges: DesktopBridges | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
+        self._bridges = bridges
         self._actions = actions
         self._integration_statuses = integration_statuses
         self._tokens = tokens
@@ -145,6 +148,8 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._connected.discard(sid)
         self._metrics.connected_widgets.dec()
         await self._presence.disconnected(sid)
+        if self._bridges is not None:
+            self._bridges.forget(sid)
 
     async def on_join(self, sid: str, data: Any = None) -> Ack:
         return await self._handle(sid, self._join, data)
@@ -166,6 +171,9 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_session_renew(self, sid: str, data: Any = None) -> Ack:
         return await self._handle(sid, self._renew, data)
+
+    async def on_bridge_event(self, sid: str, data: Any = None) -> Ack:
+        return await self._handle(sid, self._bridge_event, data)
 
     async def _handle(self, sid: str, handler: Any, data: Any) -> Ack:
         try:
@@ -294,17 +302,25 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if identity.supervisor:
             return
         agents = await self._state.conversation_agents(identity.tenant_id, conversation_id)
-        if identity.agent_id not in agents:
+        if identity.agent_id in agents:
+            return
+        reporter = await self._state.reporting_agent(identity.tenant_id, conversation_id)
+        if reporter != identity.agent_id:
             raise NotAssigned(
                 "this conversation is not assigned to you; it opens once it is",
                 field="conversation_id",
             )
 
+    async def _bridge_event(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
+        if self._bridges is None:
+            raise Forbidden("the desktop bridge is not available on this server")
+        return await self._bridges.report(sid, identity, data)
+
     def _require_joined(self, sid: str, identity: AgentIdentity, conversation_id: str) -> None:
         if conversation_room(identity.tenant_id, conversation_id) not in self.rooms(sid):
             raise Forbidden("join the conversation first", field="conversation_id")
 
-    def _agent_actions(self) -> AgentActions:
+    def _agent_actions(self) -> ActionService:
         if self._actions is None:
             raise Forbidden("agent actions are not available on this server")
         return self._actions

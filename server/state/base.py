@@ -5,15 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Protocol
 
-from server.assist.models import Suggestion
-from server.state.models import (
-    Assignment,
-    ConversationMeta,
-    Line,
-    LineIn,
-    MetaChanges,
-    Snapshot,
-)
+from server.conversation import Line, LineIn, Suggestion
+from server.state.models import Assignment, ConversationMeta, MetaChanges, Snapshot
 
 # A claim lapses this long after it was taken or last renewed. The node processing the event
 # renews it every third of that (server.state.claims), so only a dead or frozen node's claim
@@ -30,6 +23,11 @@ class Claim(StrEnum):
     DONE = "done"
     # Another delivery is processing it right now: retry once that has finished (or lapsed).
     IN_PROGRESS = "in_progress"
+
+
+# A conversation stays bound to the agent whose desktop reported it this long after that
+# agent's last report: live conversation state lives as long.
+REPORTER_SECONDS = 24 * 3600
 
 
 class StateStore(Protocol):
@@ -88,6 +86,19 @@ class StateStore(Protocol):
 
     async def assignment(self, tenant_id: str, agent_id: str) -> Assignment | None:
         """The agent's newest conversation, if any."""
+
+    async def bind_reporting_agent(
+        self, tenant_id: str, conversation_id: str, agent_id: str
+    ) -> str:
+        """Bind the conversation to the agent whose desktop reports it, unless already bound.
+
+        First writer wins, atomically across nodes: the result is the agent the conversation
+        is bound to, ``agent_id`` itself if this call bound it or it was bound to them already
+        (which renews the binding).
+        """
+
+    async def reporting_agent(self, tenant_id: str, conversation_id: str) -> str | None:
+        """The agent whose desktop reported the conversation first, if one did."""
 
     async def put_ephemeral(self, key: str, value: str, ttl_seconds: int) -> None:
         """Keep a short-lived value (login state, refresh tokens) until it expires."""
