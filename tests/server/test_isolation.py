@@ -172,3 +172,16 @@ async def test_x_api_key_header_is_accepted(
         "/api/v1/events", json=customer_says("e1", "hi"), headers={"X-Api-Key": api_keys["acme"]}
     )
     assert response.status == 200
+
+
+async def test_an_agent_opens_a_conversation_their_own_desktop_reported(
+    client: TestClient[Any, Any], connect_widget: Any
+) -> None:
+    # What the desktop bridge records when the agent's desktop reports the conversation.
+    await client.app[STATE].bind_reporting_agent("acme", "conv-9", "agent-1")
+    reporter = await connect_widget(agent="agent-1")
+    colleague = await connect_widget(agent="agent-2")
+
+    assert await reporter.call("join", {"conversation_id": "conv-9"}) == {"ok": True}
+    refused = await colleague.call("join", {"conversation_id": "conv-9"})
+    assert refused["error"]["code"] == "not_assigned"
