@@ -24,11 +24,18 @@ from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
-Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Ids never hold control characters: they reach logs, room names and SQL text columns, and
+# PostgreSQL cannot store NUL at all. Text may hold line breaks and tabs, never NUL.
+Identifier = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"
+    ),
+]
 # The one tenant-id type: a lowercase slug, the same in events, settings, storage, API and URLs.
 TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 TenantId = Annotated[str, StringConstraints(pattern=TENANT_ID_PATTERN, min_length=1, max_length=63)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000, pattern=r"^[^\x00]+$")]
 
 
 class Speaker(StrEnum):

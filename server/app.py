@@ -49,7 +49,11 @@ from server.keys import (
     SETTINGS,
     SOCKETS,
 )
-from server.middlewares import errors_middleware, principal_middleware
+from server.middlewares import (
+    errors_middleware,
+    principal_middleware,
+    refused_body_middleware,
+)
 from server.observability.routes import routes as observability_routes
 from server.realtime.server import create_socket_server
 from server.routes import routes as ops_routes
@@ -96,7 +100,7 @@ def create_app(
         raise ValueError("settings.secret_key must be set before creating the app")
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[errors_middleware, principal_middleware],
+        middlewares=[refused_body_middleware, errors_middleware, principal_middleware],
     )
     app[SETTINGS] = settings
     app[PLATFORMS] = REGISTERED if platforms is None else platforms

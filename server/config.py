@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from pathlib import Path
 
 from argon2.profiles import RFC_9106_LOW_MEMORY
@@ -11,6 +13,11 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
+# A random 32-character hex key estimates at 95 bits or more (see estimated_bits).
+MIN_SECRET_BITS = 80
+HOW_TO_GENERATE_A_KEY = (
+    "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+)
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///cuecard.db"
 # Wildcard listening addresses, and the loopback address a browser on this machine uses instead.
 LOOPBACK = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}  # noqa: S104
@@ -19,7 +26,10 @@ LOOPBACK = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}  # noqa: S104
 class Settings(BaseSettings):
     """Every knob of the server. Environment variables use the ``CUECARD_`` prefix."""
 
-    model_config = SettingsConfigDict(env_prefix="CUECARD_", extra="ignore", frozen=True)
+    # Inputs stay out of error messages: a refused value may be the signing key itself.
+    model_config = SettingsConfigDict(
+        env_prefix="CUECARD_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
@@ -52,6 +62,10 @@ class Settings(BaseSettings):
         default=None, description="Built widget assets; defaults to widget/dist in the package."
     )
     log_level: str = "INFO"
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token that /metrics requires; unset, only this host may read it.",
+    )
     admin_idle_seconds: int = Field(
         default=30 * 60, ge=60, description="An admin session ends after this long unused."
     )
@@ -104,16 +118,24 @@ class Settings(BaseSettings):
     @field_validator("secret_key")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
+        if value is None:
+            return value
+        secret = value.get_secret_value()
+        if len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
+        if estimated_bits(secret) < MIN_SECRET_BITS:
+            raise ValueError(
+                "CUECARD_SECRET_KEY is too predictable (repeated or too few different "
+                f"characters; at least {MIN_SECRET_BITS} bits of randomness are needed): "
+                f"{HOW_TO_GENERATE_A_KEY}"
+            )
         return value
 
     @model_validator(mode="after")
     def _secret_required_outside_demo(self) -> Settings:
         if self.secret_key is None and not self.demo:
             raise ValueError(
-                "CUECARD_SECRET_KEY is required outside the demo "
-                "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                f"CUECARD_SECRET_KEY is required outside the demo ({HOW_TO_GENERATE_A_KEY})"
             )
         return self
 
@@ -157,3 +179,16 @@ class Settings(BaseSettings):
     def oidc_enabled(self) -> bool:
         """Admins may sign in through the configured OpenID provider."""
         return self.oidc_issuer is not None
+
+
+def estimated_bits(secret: str) -> float:
+    """A rough upper bound on a key's randomness, to refuse obviously weak keys.
+
+    The key's shortest repeating unit (``"ab" * 16`` counts as ``"ab"``), times the Shannon
+    entropy of that unit's characters: ``"a" * 32`` is 0 bits, a random 32-character hex key
+    about 120, ``secrets.token_urlsafe(48)`` over 300.
+    """
+    period = (secret + secret).find(secret, 1)
+    unit = secret[:period] if len(secret) % period == 0 else secret
+    counts = Counter(unit).values()
+    return -sum(count * math.log2(count / len(unit)) for count in counts)

@@ -146,7 +146,7 @@ def build_services(
     """
     secret_key = _secret_key(settings)
     store, state, http = resources.store, resources.state, resources.http
-    metrics = Metrics()
+    metrics = Metrics(known_providers=platforms)
     tokens = TokenService(secret_key, settings.token_ttl_seconds)
     passwords = Passwords.from_settings(settings)
     if passwords.below_recommended:

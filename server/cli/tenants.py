@@ -61,7 +61,12 @@ def create_tenant(tenant_id: str, name: str | None, origins: tuple[str, ...]) ->
     is_flag=True,
     help="Print the widget URL with the token in it [at CUECARD_PUBLIC_URL].",
 )
-def token(tenant_id: str, agent_id: str, ttl: int | None, as_url: bool) -> None:
+@click.option(
+    "--supervisor",
+    is_flag=True,
+    help="May open any conversation of the tenant, not only those assigned to the agent.",
+)
+def token(tenant_id: str, agent_id: str, ttl: int | None, as_url: bool, supervisor: bool) -> None:
     """Mint an agent session token (or the widget URL carrying one) for an existing tenant."""
     settings = load_settings()
 
@@ -72,7 +77,7 @@ def token(tenant_id: str, agent_id: str, ttl: int | None, as_url: bool) -> None:
     run(check(), {"tenant": "--tenant"})
     assert settings.secret_key is not None  # Settings refuses to load without one.
     service = TokenService(settings.secret_key, settings.token_ttl_seconds)
-    minted = service.mint(tenant_id, agent_id, ttl_seconds=ttl)
+    minted = service.mint(tenant_id, agent_id, ttl_seconds=ttl, supervisor=supervisor)
     click.echo(widget_url(settings, tenant_id, minted) if as_url else minted)
 
 

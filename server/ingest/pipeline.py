@@ -21,16 +21,21 @@ from providers.models import (
 )
 from server.assist.base import Assistant, AssistRequest, Route
 from server.conversation import LineIn, Suggestion
+from server.errors import InProgress
 from server.metrics import Metrics
 from server.queues.resolver import RouteSource
 from server.realtime.rooms import Broadcaster
-from server.state.base import StateStore, event_key
+from server.state.base import Claim, StateStore, event_key
+from server.state.claims import claim_kept
 from server.state.models import Assignment, ConversationMeta, MetaChanges
 
 log = logging.getLogger(__name__)
 
 # The assist step reads this many recent lines; the engine decides which of them matter.
 CONTEXT_LINES = 12
+# A live node finishes an event within milliseconds; a dead node's claim lapses within
+# CLAIM_SECONDS. Retrying a little later covers the first case and repeats through the second.
+IN_PROGRESS_RETRY_SECONDS = 2
 
 
 class Outcome(StrEnum):
@@ -38,6 +43,20 @@ class Outcome(StrEnum):
 
     PROCESSED = "processed"
     DUPLICATE = "duplicate"
+    # Another delivery of the same event is being processed; nothing was done with this one.
+    IN_PROGRESS = "in_progress"
+
+
+def in_progress(event: Event, results: list[dict[str, str]], field: str | None) -> InProgress:
+    """The answer for a pushed event another delivery is still processing: not success, so
+    the sender retries until that delivery has finished (or its claim lapsed)."""
+    return InProgress(
+        f"event {event.provider_event_id} is being processed by another delivery; "
+        f"retry in {IN_PROGRESS_RETRY_SECONDS} s",
+        retry_after=IN_PROGRESS_RETRY_SECONDS,
+        field=field,
+        results=results,
+    )
 
 
 class ConversationRecorder(Protocol):
@@ -92,13 +111,18 @@ class Pipeline:
         """Run one event through the pipeline unless another delivery already did."""
         started = time.perf_counter()
         key = event_key(event.tenant_id, event.provider, event.provider_event_id)
-        if not await self._state.claim_event(key):
-            self._metrics.duplicates_dropped.labels(event.provider).inc()
+        claim = await self._state.claim_event(key)
+        if claim is Claim.DONE:
+            self._metrics.duplicate(event.provider)
             self._observer.duplicate(event, time.perf_counter() - started)
             log.debug("duplicate %s/%s dropped", event.provider, event.provider_event_id)
             return Outcome.DUPLICATE
+        if claim is Claim.IN_PROGRESS:
+            log.debug("%s/%s in progress elsewhere", event.provider, event.provider_event_id)
+            return Outcome.IN_PROGRESS
         try:
-            suggested = await self._apply(event)
+            async with claim_kept(self._state, key):
+                suggested = await self._apply(event)
         except BaseException as err:
             if isinstance(err, Exception):
                 self._observer.failed(event, err, time.perf_counter() - started)
@@ -108,7 +132,7 @@ class Pipeline:
         await self._state.complete_event(key)
         elapsed = time.perf_counter() - started
         self._metrics.pipeline_latency.observe(elapsed)
-        self._metrics.events_ingested.labels(event.provider, event.kind).inc()
+        self._metrics.ingested(event.provider, event.kind)
         self._observer.delivered(event, elapsed, suggested=suggested)
         return Outcome.PROCESSED
 
@@ -129,6 +153,10 @@ class Pipeline:
         await self._broadcaster.status(event.tenant_id, meta)
         if isinstance(event, AgentAssigned):
             assignment = Assignment(conversation_id=event.conversation_id, queue=event.queue)
+            # Recorded before the agent hears of it, so the widget's join that follows passes.
+            await self._state.add_conversation_agent(
+                event.tenant_id, event.conversation_id, event.agent_id
+            )
             await self._state.assign(event.tenant_id, event.agent_id, assignment)
             await self._broadcaster.assigned(event.tenant_id, event.agent_id, assignment)
 

@@ -26,7 +26,7 @@ from tests.docker.compose import (
 )
 
 VARIABLES = {
-    "CUECARD_SECRET_KEY": "k" * 48,
+    "CUECARD_SECRET_KEY": "docker-test-Zr8fQ2mX9pL4vT7cN1bK6hJ3sD5gW0yEuA",
     "CUECARD_DB_PASSWORD": "db-password-from-env",
     "CUECARD_PUBLIC_URL": "https://assist.example.com",
 }

@@ -126,7 +126,7 @@ def test_the_installed_server_serves_the_admin_and_the_widget(
     port = free_port()
     env = {
         "PATH": "/usr/bin:/bin",
-        "CUECARD_SECRET_KEY": "k" * 48,
+        "CUECARD_SECRET_KEY": "docker-test-Zr8fQ2mX9pL4vT7cN1bK6hJ3sD5gW0yEuA",
         "CUECARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'image.db'}",
         "CUECARD_PORT": str(port),
     }

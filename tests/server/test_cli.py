@@ -61,12 +61,16 @@ def test_every_command_has_help(command: list[str]) -> None:
 def test_serve_refuses_to_start_without_a_strong_key(tmp_path: Path) -> None:
     missing = CliRunner().invoke(cli, ["serve"], env={"CUECARD_SECRET_KEY": None})
     weak = CliRunner().invoke(cli, ["serve"], env={"CUECARD_SECRET_KEY": "short"})
+    repeated = CliRunner().invoke(cli, ["serve"], env={"CUECARD_SECRET_KEY": "a" * 32})
 
     assert missing.exit_code != 0
     assert "CUECARD_SECRET_KEY is required" in missing.output
     assert weak.exit_code != 0
     assert "secret_key: Value error, must be at least 32 characters" in weak.output
     assert "short" not in weak.output  # the rejected secret itself is never echoed
+    assert repeated.exit_code != 0
+    assert "CUECARD_SECRET_KEY is too predictable" in repeated.output
+    assert "a" * 32 not in repeated.output
 
 
 def test_tenant_create_prints_the_key_once_and_kb_import_loads_documents(
@@ -101,6 +105,7 @@ def test_token_mints_a_verifiable_agent_token(env: dict[str, str]) -> None:
 
     identity = TokenService(SECRET, 3600).verify(result.output.strip())
     assert (identity.tenant_id, identity.agent_id) == ("acme", "a-9")
+    assert identity.supervisor is False
 
 
 def test_token_refuses_a_tenant_that_does_not_exist(env: dict[str, str]) -> None:
@@ -341,3 +346,13 @@ def test_make_demo_passes_port_and_args_to_cuecard_demo(given: list[str], runs: 
     )
 
     assert done.stdout.split() == runs.split()
+
+
+def test_token_supervisor_mints_a_supervisor_token(env: dict[str, str]) -> None:
+    CliRunner().invoke(cli, ["tenant", "create", "acme"], env=env)
+    result = CliRunner().invoke(
+        cli, ["token", "--tenant", "acme", "--agent", "lead-1", "--supervisor"], env=env
+    )
+
+    identity = TokenService(SECRET, 3600).verify(result.output.strip())
+    assert (identity.agent_id, identity.supervisor) == ("lead-1", True)

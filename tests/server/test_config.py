@@ -3,6 +3,8 @@ before the server starts, and never send browsers to a wildcard address."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -63,3 +65,23 @@ def test_browsers_are_never_sent_to_a_wildcard_address(
 def test_the_public_url_must_be_a_web_address(public_url: str) -> None:
     with pytest.raises(ValidationError, match="public_url"):
         Settings(secret_key=SECRET, public_url=public_url)
+
+
+@pytest.mark.parametrize(
+    "key", ["a" * 32, "ab" * 16, "password" * 4, "0123456789" * 4, "x" * 31 + "y"]
+)
+def test_an_obviously_weak_signing_key_is_refused(key: str) -> None:
+    with pytest.raises(ValidationError, match="CUECARD_SECRET_KEY is too predictable") as refused:
+        Settings(secret_key=key)
+
+    assert key not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: secrets.token_urlsafe(48), lambda: secrets.token_hex(16)],
+    ids=["urlsafe", "hex"],
+)
+def test_generated_signing_keys_are_accepted(make: Callable[[], str]) -> None:
+    for _ in range(200):
+        Settings(secret_key=make())

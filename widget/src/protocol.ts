@@ -129,6 +129,12 @@ export interface ErrorPayload {
   field?: string;
 }
 
+/** Sent just before the server closes the socket to shut down; the widget reconnects. */
+export interface ClosingEvent {
+  reason: "server_shutdown";
+  message: string;
+}
+
 export type Ack<T extends object = object> =
   | ({ ok: true } & T)
   | { ok: false; error: ErrorPayload };
@@ -145,6 +151,7 @@ export interface ServerToClientEvents {
   "answer.dropped": (event: AnswerDroppedEvent) => void;
   "integration.status": (event: IntegrationStatusEvent) => void;
   error: (error: ErrorPayload) => void;
+  closing: (event: ClosingEvent) => void;
 }
 
 export interface ClientToServerEvents {
