@@ -37,6 +37,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import aiohttp
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
 
+from providers.errors import PayloadInvalid
 from providers.models import Event, Identifier
 
 
@@ -86,6 +87,67 @@ class PushAdapter(Adapter, Protocol):
 
     def parse(self, payload: Any) -> list[Event]:
         """Map one pushed payload to canonical events; unknown payloads map to nothing."""
+
+
+@runtime_checkable
+class Delivery(Protocol):
+    """One message of an :class:`AcknowledgedSource`, held until it is acknowledged.
+
+    It carries either canonical events (one message may map to several) or, for a message
+    that can never be mapped (undecodable, schema-invalid), ``rejected``. The consumer
+    settles it exactly once: ``ack`` once every event was accepted by the pipeline (processed,
+    or recognised as a duplicate) or once a rejection was recorded; ``nack`` after a
+    transient failure, so the platform redelivers it. Settling twice does nothing.
+    """
+
+    @property
+    def message_id(self) -> str:
+        """The platform's id of the message, for logs and the event inspector."""
+
+    @property
+    def events(self) -> Sequence[Event]:
+        """Its canonical events, in order; empty when rejected."""
+
+    @property
+    def rejected(self) -> PayloadInvalid | None:
+        """Why the message can never be mapped: record it as rejected, then ``ack``."""
+
+    async def ack(self) -> None:
+        """Accepted (or rejected for good): the platform must not deliver it again."""
+
+    async def nack(self) -> None:
+        """Not accepted this time: give it back for redelivery."""
+
+
+@runtime_checkable
+class AcknowledgedSource(Protocol):
+    """A pull adapter that acknowledges a message only once the pipeline has accepted it.
+
+    Declared as ``Capability.EVENTS_ACKNOWLEDGED`` (with ``EVENTS_PULL``). The server
+    consumes ``deliveries()`` instead of ``listen()``, one delivery at a time::
+
+        async for delivery in adapter.deliveries():
+            if delivery.rejected is not None:
+                inspector.rejected(tenant_id, delivery.message_id, delivery.rejected)
+                await delivery.ack()
+                continue
+            try:
+                for event in delivery.events:
+                    await pipeline.process(event)   # a duplicate counts as accepted
+            except asyncio.CancelledError:
+                await delivery.nack()
+                raise
+            except Exception:
+                await delivery.nack()               # transient: the platform redelivers
+            else:
+                await delivery.ack()
+
+    Messages that map to nothing (unknown types) are acknowledged by the adapter itself and
+    never yielded. Deliveries not settled when the adapter closes are given back.
+    """
+
+    def deliveries(self) -> AsyncIterator[Delivery]:
+        """Yield deliveries until the adapter is closed."""
 
 
 class ConnectionState(StrEnum):
@@ -144,6 +206,9 @@ class Capability(StrEnum):
     # Server-side event sources: ``Manifest.adapter`` is a PullAdapter or a PushAdapter.
     EVENTS_PULL = "events.pull"
     EVENTS_PUSH = "events.push"
+    # The pull source redelivers until told a message was accepted: the adapter is also an
+    # AcknowledgedSource, whose ``deliveries`` the server prefers over ``listen``.
+    EVENTS_ACKNOWLEDGED = "events.acknowledged"
     # The agent's desktop hands the widget messages: ``Manifest.bridge`` (DesktopBridge).
     DESKTOP_BRIDGE = "desktop.bridge"
     # Agents sign in: ``Manifest.sign_in`` says how (platform OAuth or the tenant's IdP).

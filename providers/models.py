@@ -22,10 +22,19 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeGuard
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from pydantic import (
+    AnyHttpUrl,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+)
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
 class Speaker(StrEnum):
@@ -113,6 +122,57 @@ class ConversationEnded(EventBase):
     kind: Literal["conversation.ended"] = "conversation.ended"
 
 
+class SuggestionType(StrEnum):
+    """What a platform's own assistant suggested."""
+
+    ARTICLE = "article"
+    FAQ = "faq"
+    SMART_REPLY = "smart_reply"
+    GENERATED = "generated"
+
+
+class ExternalSuggestion(BaseModel):
+    """One card a platform's own assistant suggested; ``reference`` is its id for feedback."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: SuggestionType
+    text: Text
+    title: Title | None = None
+    url: AnyHttpUrl | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    reference: Identifier | None = None
+
+
+class ExternalSuggestions(EventBase):
+    """Suggestions made by the platform's own assistant (e.g. Google Agent Assist).
+
+    They are shown beside cuecard's own cards, marked with ``source``.
+    """
+
+    kind: Literal["suggestions.external"] = "suggestions.external"
+    source: Identifier
+    items: tuple[ExternalSuggestion, ...] = Field(min_length=1, max_length=20)
+
+
+class AlertType(StrEnum):
+    """Why the platform says the conversation needs attention."""
+
+    HUMAN_NEEDED = "human_intervention_needed"
+    PLATFORM_ERROR = "unrecoverable_error"
+
+
+class ConversationAlert(EventBase):
+    """The platform flags the conversation: a person should step in, or it failed for good.
+
+    ``detail`` is the platform's own explanation (an error message), never customer text.
+    """
+
+    kind: Literal["conversation.alert"] = "conversation.alert"
+    alert: AlertType
+    detail: Title | None = None
+
+
 Event = Annotated[
     ConversationStarted
     | Message
@@ -120,7 +180,9 @@ Event = Annotated[
     | ParticipantResumed
     | AgentAssigned
     | Transcript
-    | ConversationEnded,
+    | ConversationEnded
+    | ExternalSuggestions
+    | ConversationAlert,
     Field(discriminator="kind"),
 ]
 
@@ -133,6 +195,8 @@ EVENT_KINDS: tuple[str, ...] = (
     "agent.assigned",
     "transcript",
     "conversation.ended",
+    "suggestions.external",
+    "conversation.alert",
 )
 
 
