@@ -139,7 +139,7 @@ class GoogleCcaiAdapter:
         await verify_push_token(
             request.headers,
             self._google_keys(),
-            audience=str(settings.push_audience),
+            audience=settings.push_audience,
             email=settings.service_account_email,
         )
 

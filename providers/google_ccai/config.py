@@ -19,20 +19,26 @@ SubscriptionName = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True,
-        pattern=r"^(projects/[a-z][a-z0-9.:-]{1,99}/subscriptions/)?[A-Za-z][\w.~+%-]{2,254}$",
+        pattern=r"^(projects/[a-z][a-z0-9.:-]{1,99}/subscriptions/)?[A-Za-z][A-Za-z0-9_.~+%-]{2,254}$",
     ),
 ]
 # A conversation profile id, or its full name projects/<p>/locations/<l>/conversationProfiles/<id>.
 ProfileName = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^([\w.:-]+/)*[\w-]{1,64}$")
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^([A-Za-z0-9_.:-]+/)*[A-Za-z0-9_-]{1,64}$"),
 ]
 Email = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}$")
 ]
-HostPort = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[\w.-]{1,253}:\d{1,5}$")
+# Compared with the token's aud exactly as typed: a URL type would normalise it (a slash).
+Audience = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^https?://[^\s/]+(/\S*)?$", max_length=2000),
 ]
-_PREFIX = re.compile(r"^[\w-]{0,20}$")
+HostPort = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,253}:\d{1,5}$")
+]
+_PREFIX = re.compile(r"^[A-Za-z0-9_-]{0,20}$")
 
 
 class GoogleCcaiSettings(ProviderSettings):
@@ -55,7 +61,7 @@ class GoogleCcaiSettings(ProviderSettings):
         description="Service-account key (JSON) with roles/pubsub.subscriber; empty: the "
         "server's own Google credentials.",
     )
-    push_audience: AnyHttpUrl | None = Field(
+    push_audience: Audience | None = Field(
         default=None,
         description="Audience of the push subscription's OIDC token: cuecard's webhook URL.",
     )

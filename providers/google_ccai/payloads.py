@@ -12,8 +12,9 @@ import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 
@@ -32,6 +33,40 @@ class PubsubMessage:
     def key(self) -> str:
         """Unique per message and stable across redeliveries (ids are unique per topic)."""
         return f"{self.subscription}/{self.message_id}"
+
+
+def _enum_names(names: dict[int, str]) -> BeforeValidator:
+    """Proto3 JSON may spell an enum by number: read it as its name (unknown: TYPE_<n>)."""
+
+    def to_name(value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return names.get(value, f"TYPE_{value}")
+        return value
+
+    return BeforeValidator(to_name)
+
+
+EventType = Annotated[
+    str,
+    _enum_names(
+        {
+            0: "TYPE_UNSPECIFIED",
+            1: "CONVERSATION_STARTED",
+            2: "CONVERSATION_FINISHED",
+            3: "HUMAN_INTERVENTION_NEEDED",
+            4: "UNRECOVERABLE_ERROR",
+            5: "NEW_MESSAGE",
+            7: "NEW_RECOGNITION_RESULT",
+        }
+    ),
+]
+Role = Annotated[
+    str, _enum_names({0: "ROLE_UNSPECIFIED", 1: "HUMAN_AGENT", 2: "AUTOMATED_AGENT", 3: "END_USER"})
+]
+RecognitionType = Annotated[
+    str,
+    _enum_names({0: "MESSAGE_TYPE_UNSPECIFIED", 1: "TRANSCRIPT", 2: "END_OF_SINGLE_UTTERANCE"}),
+]
 
 
 class _Google(BaseModel):
@@ -92,7 +127,7 @@ class DialogflowMessage(_Google):
     name: str = Field(min_length=1)
     content: str = ""
     participant: str = ""
-    participant_role: str = "ROLE_UNSPECIFIED"
+    participant_role: Role = "ROLE_UNSPECIFIED"
     create_time: AwareDatetime | None = None
     send_time: AwareDatetime | None = None
 
@@ -100,7 +135,7 @@ class DialogflowMessage(_Google):
 class RecognitionResult(_Google):
     """``StreamingRecognitionResult``: an interim or final transcript of speech."""
 
-    message_type: str = "MESSAGE_TYPE_UNSPECIFIED"
+    message_type: RecognitionType = "MESSAGE_TYPE_UNSPECIFIED"
     transcript: str = ""
     is_final: bool = False
 
@@ -109,7 +144,7 @@ class ConversationEvent(_Google):
     """Lifecycle, new-message and recognition-result notifications."""
 
     conversation: str = Field(min_length=1)
-    type: str = "TYPE_UNSPECIFIED"
+    type: EventType = "TYPE_UNSPECIFIED"
     error_status: Status | None = None
     new_message_payload: DialogflowMessage | None = None
     new_recognition_result_payload: RecognitionResult | None = None

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from joserfc import jwt
-from joserfc.errors import ClaimError, ExpiredTokenError, JoseError
+from joserfc.errors import ClaimError, ExpiredTokenError, JoseError, MissingClaimError
 from joserfc.jws import extract_compact
 from pydantic import ValidationError
 
@@ -85,6 +85,8 @@ def _check_claims(claims: dict[str, Any], *, audience: str, email: str) -> None:
         registry.validate(claims)
     except ExpiredTokenError as err:
         raise SignatureInvalid("the push token has expired") from err
+    except MissingClaimError as err:
+        raise SignatureInvalid(f"the push token has no {err.claim!r} claim") from err
     except ClaimError as err:
         problem = _WRONG_CLAIM.get(err.claim, f"has a missing or wrong {err.claim!r} claim")
         raise SignatureInvalid(f"the push token {problem}") from err
