@@ -134,16 +134,15 @@ class AcknowledgedSource(Protocol):
             try:
                 for event in delivery.events:
                     await pipeline.process(event)   # a duplicate counts as accepted
-            except asyncio.CancelledError:
-                await delivery.nack()
-                raise
             except Exception:
                 await delivery.nack()               # transient: the platform redelivers
             else:
                 await delivery.ack()
 
     Messages that map to nothing (unknown types) are acknowledged by the adapter itself and
-    never yielded. Deliveries not settled when the adapter closes are given back.
+    never yielded. Deliveries not settled when the adapter closes (the consumer was
+    cancelled, the server is stopping) are given back by ``aclose``, once no more can
+    arrive, so they are redelivered at once rather than after their lease runs out.
     """
 
     def deliveries(self) -> AsyncIterator[Delivery]:

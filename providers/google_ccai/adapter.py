@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -47,18 +48,13 @@ class PubsubDelivery:
     events: tuple[Event, ...]
     rejected: PayloadInvalid | None
     _pulled: Pulled
-    _counts: Counts
 
     async def ack(self) -> None:
         """Accepted or rejected for good: Pub/Sub will not deliver it to us again."""
-        if not self._pulled.settled:
-            self._counts.acknowledged += 1
         self._pulled.ack()
 
     async def nack(self) -> None:
         """Give it back: Pub/Sub redelivers it (and, ordered, what followed it)."""
-        if not self._pulled.settled:
-            self._counts.given_back += 1
         self._pulled.nack()
 
 
@@ -92,7 +88,7 @@ class GoogleCcaiAdapter:
 
     # -- pull ----------------------------------------------------------------------------
 
-    async def deliveries(self) -> AsyncIterator[PubsubDelivery]:
+    async def deliveries(self) -> AsyncGenerator[PubsubDelivery, None]:
         """Yield each pulled message's events until closed; raise a classified error."""
         if not self._settings.subscriptions:
             # Push only: nothing to pull, but ready for pushes until closed.
@@ -116,18 +112,15 @@ class GoogleCcaiAdapter:
 
     async def listen(self) -> AsyncIterator[Event]:
         """The events of ``deliveries()``; a message is acknowledged when the consumer asks
-        for the next one, so a consumer that needs "accepted" uses ``deliveries``."""
-        async for delivery in self.deliveries():
-            if delivery.rejected is not None:
+        for the next one, so a consumer that needs "accepted" uses ``deliveries``. One whose
+        events were not all taken when the consumer stops is given back."""
+        # aclosing: a consumer stopping here must close the stream now, not at collection.
+        async with aclosing(self.deliveries()) as deliveries:
+            async for delivery in deliveries:
+                if delivery.rejected is None:
+                    for event in delivery.events:
+                        yield event
                 await delivery.ack()
-                continue
-            try:
-                for event in delivery.events:
-                    yield event
-            except BaseException:
-                await delivery.nack()
-                raise
-            await delivery.ack()
 
     # -- push ----------------------------------------------------------------------------
 
@@ -207,7 +200,7 @@ class GoogleCcaiAdapter:
             except Exception as err:
                 await asyncio.to_thread(client.close)
                 raise classify(err, path) from err
-        stream = PubsubStream(client, settings)
+        stream = PubsubStream(client, settings, self._counts)
         stream.start()
         self._stream = stream
         self._report(ConnectionState.CONNECTED, None)
@@ -220,12 +213,11 @@ class GoogleCcaiAdapter:
             mapped = self._map(message)
         except PayloadInvalid as err:
             log.warning("Pub/Sub message %s rejected: %s", message.key, err)
-            return PubsubDelivery(message.key, (), err, pulled, self._counts)
+            return PubsubDelivery(message.key, (), err, pulled)
         if not mapped.events:
             pulled.ack()  # nothing to show: done with it
-            self._counts.acknowledged += 1
             return None
-        return PubsubDelivery(message.key, mapped.events, None, pulled, self._counts)
+        return PubsubDelivery(message.key, mapped.events, None, pulled)
 
     def _map(self, message: PubsubMessage) -> Mapped:
         try:

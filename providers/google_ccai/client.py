@@ -39,7 +39,8 @@ from providers.errors import (
     ProviderNotReady,
 )
 from providers.google_ccai.config import GoogleCcaiSettings
-from providers.google_ccai.const import ORDERING_HOLD_SECONDS
+from providers.google_ccai.const import GIVE_BACK_SECONDS, ORDERING_HOLD_SECONDS
+from providers.google_ccai.counts import Counts
 from providers.google_ccai.payloads import PubsubMessage
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,21 @@ class Pulled:
         """Give it back for redelivery now."""
         self._settle(False)
 
+    @property
+    def ack_id(self) -> str:
+        """Pub/Sub's handle for settling it outside the stream."""
+        return str(self._native.ack_id)
+
+    def release(self) -> bool:
+        """Give it back as the stream closes: redelivered in a few seconds, once the stream
+        is down, rather than at once into the closing stream (where it would be stuck until
+        its lease ran out). True if it was not settled yet."""
+        if self.settled:
+            return False
+        self.settled = True
+        give_back_soon(self._native)
+        return True
+
     def _settle(self, accepted: bool) -> None:
         if self.settled:
             return
@@ -120,6 +136,12 @@ class Pulled:
         else:
             self._native.nack()
         self._on_settle(self, accepted)
+
+
+def give_back_soon(native: NativeMessage) -> None:
+    """Stop extending the message's lease and let it lapse in a few seconds."""
+    native.modify_ack_deadline(GIVE_BACK_SECONDS)
+    native.drop()
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +164,7 @@ class PubsubStream:
 
     client: pubsub_v1.SubscriberClient
     settings: GoogleCcaiSettings
+    counts: Counts = field(default_factory=Counts)
     items: asyncio.Queue[Pulled | StreamFailed | None] = field(default_factory=asyncio.Queue)
     _loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.get_running_loop)
     _futures: list[Future[Any]] = field(default_factory=list)
@@ -156,7 +179,9 @@ class PubsubStream:
             max_duration_per_lease_extension=self.settings.redeliver_after_seconds,
         )
         for path in self.settings.subscription_paths:
-            future = self.client.subscribe(path, self._callback(path), flow_control=flow)
+            future = self.client.subscribe(
+                path, self._callback(path), flow_control=flow, await_callbacks_on_shutdown=True
+            )
             future.add_done_callback(self._ended(path))
             self._futures.append(future)
 
@@ -166,17 +191,29 @@ class PubsubStream:
         return len(self._unsettled)
 
     async def aclose(self) -> None:
-        """Give back every unsettled message, then stop the streams and close the client."""
+        """Give back every unsettled message, stop the streams, close the client.
+
+        A plain nack would be redelivered at once into the still-open stream and be stuck
+        there when it closes; instead each lease is cut to a few seconds, so the message
+        comes back once this stream is down. Only what reached us as the streams stopped
+        (too late for the library's dispatcher) is given back with a unary call.
+        """
         if self._closing:
             return
         self._closing = True
         self.items.put_nowait(None)  # wakes a reader: the stream is over
-        for pulled in list(self._unsettled):
-            pulled.nack()
+        given_back = [pulled for pulled in self._unsettled if pulled.release()]
         for future in self._futures:
             future.cancel()
+        # Shutdown waits for running callbacks, which give back what arrives meanwhile.
         await asyncio.to_thread(self._wait_stopped)
-        await asyncio.to_thread(self.client.close)
+        late = [pulled for pulled in self._unsettled if pulled.release()]
+        self._unsettled.clear()
+        self.counts.given_back += len(given_back) + len(late)
+        try:
+            await asyncio.to_thread(self._give_back, late)
+        finally:
+            await asyncio.to_thread(self.client.close)
 
     def _wait_stopped(self) -> None:
         for future in self._futures:
@@ -184,9 +221,32 @@ class PubsubStream:
             with suppress(Exception):
                 future.result(timeout=30)
 
+    def _give_back(self, unsettled: list[Pulled]) -> None:
+        if not unsettled:
+            return
+        by_subscription: dict[str, list[str]] = {}
+        for pulled in unsettled:
+            by_subscription.setdefault(pulled.message.subscription, []).append(pulled.ack_id)
+        for path, ack_ids in by_subscription.items():
+            try:
+                self.client.modify_ack_deadline(
+                    request={
+                        "subscription": path,
+                        "ack_ids": ack_ids,
+                        "ack_deadline_seconds": GIVE_BACK_SECONDS,
+                    },
+                    timeout=10,
+                )
+            except google_errors.GoogleAPIError as err:
+                # Not fatal: their lease lapses and Pub/Sub redelivers them a little later.
+                log.warning("%d messages of %s not given back: %s", len(ack_ids), path, err)
+
     def _callback(self, path: str) -> Callable[[NativeMessage], None]:
         def on_message(native: NativeMessage) -> None:
             # On a library thread: convert, hand over, never block.
+            if self._closing:
+                give_back_soon(native)  # the dispatcher is up: shutdown waits for callbacks
+                return
             message = PubsubMessage(
                 subscription=path,
                 message_id=native.message_id,
@@ -205,13 +265,19 @@ class PubsubStream:
     def _arrived(self, message: PubsubMessage, native: NativeMessage) -> None:
         pulled = Pulled(message, native, self._settled)
         self._unsettled.add(pulled)
-        if self._closing or self._held_back(message):
+        if self._closing:
+            return  # handed over as the stream closed: aclose gives it back
+        if self._held_back(message):
             pulled.nack()
             return
         self.items.put_nowait(pulled)
 
     def _settled(self, pulled: Pulled, accepted: bool) -> None:
         self._unsettled.discard(pulled)
+        if accepted:
+            self.counts.acknowledged += 1
+        else:
+            self.counts.given_back += 1
         key = pulled.message.ordering_key
         if not accepted and key and not self._closing:
             until = time.monotonic() + ORDERING_HOLD_SECONDS

@@ -37,6 +37,9 @@ ATTR_MESSAGE_ID: Final = "message_id"
 
 # Pub/Sub allows 10 MB messages; Dialogflow's are a few kilobytes. Bigger is not ours.
 MAX_DATA_BYTES: Final = 1_000_000
+# On shutdown, unfinished messages come back this long after being given up: long enough
+# for the stream to be down, so they are not redelivered into it.
+GIVE_BACK_SECONDS: Final = 5
 # How long Test connection waits for a message on the subscription.
 PROBE_SECONDS: Final = 3.0
 # Ordering keys whose message was given back stay held this long at most, in case the
