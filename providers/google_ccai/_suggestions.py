@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from providers.google_ccai.payloads import (
+from providers.google_ccai._payloads import (
     ArticleAnswer,
     FaqAnswer,
     GeneratorSuggestionAnswer,

@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import aiohttp
 
@@ -18,7 +18,10 @@ from providers.base import (
     StatusListener,
 )
 from providers.errors import PayloadInvalid, SignatureInvalid
+from providers.google_ccai._counts import Counts, SourceCounts
 from providers.google_ccai._keys import GoogleKeys
+from providers.google_ccai._payloads import PubsubMessage
+from providers.google_ccai._push import pushed_message, verify_push_token
 from providers.google_ccai.client import (
     PubsubStream,
     Pulled,
@@ -29,10 +32,7 @@ from providers.google_ccai.client import (
 )
 from providers.google_ccai.config import GoogleCcaiSettings
 from providers.google_ccai.const import PROBE_SECONDS, PROVIDER
-from providers.google_ccai.counts import Counts, SourceCounts
 from providers.google_ccai.mapping import Mapped, to_events
-from providers.google_ccai.payloads import PubsubMessage
-from providers.google_ccai.push import pushed_message, verify_push_token
 from providers.models import Event
 
 log = logging.getLogger(__name__)
@@ -136,10 +136,10 @@ class GoogleCcaiAdapter:
             email=settings.service_account_email,
         )
 
-    def parse(self, payload: Any) -> list[Event]:
-        """The events of one pushed request or body; ``PayloadInvalid`` if it can never map."""
+    def parse(self, request: InboundRequest) -> list[Event]:
+        """The events of one pushed request; ``PayloadInvalid`` if it can never map."""
         try:
-            message = pushed_message(payload)
+            message = pushed_message(request)
         except PayloadInvalid as err:
             self._counts.reject(err)
             raise

@@ -38,10 +38,10 @@ from providers.errors import (
     ProviderError,
     ProviderNotReady,
 )
+from providers.google_ccai._counts import Counts
+from providers.google_ccai._payloads import PubsubMessage
 from providers.google_ccai.config import GoogleCcaiSettings
 from providers.google_ccai.const import GIVE_BACK_SECONDS, ORDERING_HOLD_SECONDS
-from providers.google_ccai.counts import Counts
-from providers.google_ccai.payloads import PubsubMessage
 
 log = logging.getLogger(__name__)
 

@@ -29,6 +29,13 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError
 
 from providers.errors import PayloadInvalid
+from providers.google_ccai._payloads import (
+    ConversationEvent,
+    DialogflowMessage,
+    HumanAgentAssistantEvent,
+    PubsubMessage,
+    RecognitionResult,
+)
 from providers.google_ccai._suggestions import suggestion_items
 from providers.google_ccai.config import GoogleCcaiSettings
 from providers.google_ccai.const import (
@@ -38,13 +45,6 @@ from providers.google_ccai.const import (
     PROVIDER,
     ROLE_SPEAKERS,
     SUGGESTION_SOURCE,
-)
-from providers.google_ccai.payloads import (
-    ConversationEvent,
-    DialogflowMessage,
-    HumanAgentAssistantEvent,
-    PubsubMessage,
-    RecognitionResult,
 )
 from providers.models import (
     AlertType,

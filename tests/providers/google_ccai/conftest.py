@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from providers.google_ccai import GoogleCcaiSettings
-from providers.google_ccai.payloads import PubsubMessage
+from providers.google_ccai._payloads import PubsubMessage
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CONVERSATION = "projects/acme-ccai/locations/global/conversations/gc-5f1b7c2e-conv"

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from providers.base import InboundRequest
 from providers.errors import PayloadInvalid, SignatureInvalid
 from providers.google_ccai._keys import GoogleKeys
+from providers.google_ccai._payloads import PubsubMessage, PushEnvelope
 from providers.google_ccai.const import (
     ATTR_MESSAGE_ID,
     ATTR_ROLE,
@@ -31,7 +32,6 @@ from providers.google_ccai.const import (
     TOKEN_ALGORITHMS,
     TOKEN_LEEWAY_SECONDS,
 )
-from providers.google_ccai.payloads import PubsubMessage, PushEnvelope
 
 _WRONG_CLAIM = {
     "iss": "was not issued by Google",
