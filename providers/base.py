@@ -29,7 +29,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -152,7 +152,7 @@ class AcknowledgedSource(Protocol):
     arrive, so they are redelivered at once rather than after their lease runs out.
     """
 
-    def deliveries(self) -> AsyncIterator[Delivery]:
+    def deliveries(self) -> AsyncGenerator[Delivery, None]:
         """Yield deliveries until the adapter is closed."""
 
 
