@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import base64
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from aiohttp.test_utils import TestClient
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
 from server.keys import SUPERVISOR, TELEMETRY
+from tests.doubles.google.identity import (
+    PUSH_ACCOUNT,
+    PUSH_AUDIENCE,
+    GoogleIdentity,
+    create_certs_app,
+    google_key,
+)
 from tests.fixtures.app import Widget
 from tests.fixtures.pubsub import PROJECT, PubsubWorld
 from tests.providers.google_ccai.conftest import fixture_bytes, fixture_json
@@ -92,3 +102,112 @@ async def test_poison_is_recorded_as_rejected_and_does_not_block_the_conversatio
     assert record["provider_event_id"] == f"{pubsub.subscription}/{poison_id}"
     assert record["reason"] == "payload_invalid"
     assert "not UTF-8" in record["message"]
+
+
+async def store_push_integration(
+    client: TestClient[Any, Any], key: str, certs_url: str
+) -> tuple[str, str]:
+    """A push integration; its webhook path, and the audience its tokens must name."""
+    settings = {
+        "project_id": "acme-ccai",
+        "push_audience": PUSH_AUDIENCE,
+        "service_account_email": PUSH_ACCOUNT,
+        "google_certs_url": certs_url,
+        "conversation_id_prefix": "gc-",
+    }
+    body = {"provider": "google_ccai", "name": "Agent Assist push", "settings": settings}
+    response = await client.post("/api/v1/integrations", json=body, headers=auth(key))
+    assert response.status == 201, await response.text()
+    integration_id = (await response.json())["id"]
+    async with asyncio.timeout(30):
+        while True:
+            statuses = client.app[SUPERVISOR].statuses("acme")
+            if statuses and statuses[0].state == "connected":
+                return f"/api/v1/webhooks/google_ccai/{integration_id}", PUSH_AUDIENCE
+            await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def certs_url() -> AsyncIterator[tuple[GoogleIdentity, str]]:
+    google = GoogleIdentity()
+    server = TestServer(create_certs_app(google))
+    await server.start_server()
+    yield google, str(server.make_url("/oauth2/v3/certs"))
+    await server.close()
+
+
+async def test_a_push_signed_by_google_reaches_the_widget(
+    client: TestClient[Any, Any],
+    api_keys: dict[str, str],
+    connect_widget: Connect,
+    certs_url: tuple[GoogleIdentity, str],
+) -> None:
+    google, url = certs_url
+    widget = await connect_widget()
+    await widget.call("join", {"conversation_id": CONVERSATION})
+    path, _ = await store_push_integration(client, api_keys["acme"], url)
+    body = fixture_bytes("push_envelope.json")
+    headers = {"Authorization": f"Bearer {google.token()}", "Content-Type": "application/json"}
+
+    first = await client.post(path, data=body, headers=headers)
+    again = await client.post(path, data=body, headers=headers)  # Pub/Sub redelivers
+
+    assert first.status == 200
+    assert await first.json() == {"accepted": 1, "duplicates": 0}
+    assert await again.json() == {"accepted": 0, "duplicates": 1}
+    line = await widget.next("transcript")
+    assert line["line"]["speaker"] == "customer"
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"exp": int(time.time()) - 120, "iat": int(time.time()) - 3720},
+        {"aud": "https://elsewhere.example/push"},
+        {"email": "intruder@evil-project.iam.gserviceaccount.com"},
+    ],
+    ids=["expired", "wrong-audience", "wrong-service-account"],
+)
+async def test_a_push_without_googles_token_for_us_is_refused(
+    client: TestClient[Any, Any],
+    api_keys: dict[str, str],
+    connect_widget: Connect,
+    certs_url: tuple[GoogleIdentity, str],
+    claims: dict[str, Any],
+) -> None:
+    google, url = certs_url
+    widget = await connect_widget()
+    await widget.call("join", {"conversation_id": CONVERSATION})
+    path, _ = await store_push_integration(client, api_keys["acme"], url)
+    body = fixture_bytes("push_envelope.json")
+    forged = google.token(key=google_key(google.keys[0].kid))
+    for token in (google.token(**claims), forged, None):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+        response = await client.post(path, data=body, headers=headers)
+
+        assert response.status == 401
+        assert (await response.json())["code"] == "signature_invalid"
+    await asyncio.sleep(0.2)
+    assert widget.pending("transcript") == 0
+
+
+async def test_a_pushed_message_that_can_never_map_is_a_422_and_recorded(
+    client: TestClient[Any, Any], api_keys: dict[str, str], certs_url: tuple[GoogleIdentity, str]
+) -> None:
+    google, url = certs_url
+    path, _ = await store_push_integration(client, api_keys["acme"], url)
+    envelope = fixture_json("push_envelope.json")
+    envelope["message"]["data"] = base64.b64encode(b"{not json").decode()
+
+    response = await client.post(
+        path, json=envelope, headers={"Authorization": f"Bearer {google.token()}"}
+    )
+
+    assert response.status == 422
+    assert "data: not JSON" in (await response.json())["message"]
+    await client.app[TELEMETRY].flush()
+    recent = await client.get(
+        "/api/v1/events/recent?outcome=rejected", headers=auth(api_keys["acme"])
+    )
+    assert [item["reason"] for item in (await recent.json())["items"]] == ["payload_invalid"]
