@@ -211,3 +211,39 @@ async def test_a_pushed_message_that_can_never_map_is_a_422_and_recorded(
         "/api/v1/events/recent?outcome=rejected", headers=auth(api_keys["acme"])
     )
     assert [item["reason"] for item in (await recent.json())["items"]] == ["payload_invalid"]
+
+
+async def test_agent_assist_cards_partial_lines_and_alerts_reach_the_widget(
+    client: TestClient[Any, Any],
+    api_keys: dict[str, str],
+    connect_widget: Connect,
+    pubsub: PubsubWorld,
+) -> None:
+    widget = await connect_widget()
+    await widget.call("join", {"conversation_id": CONVERSATION})
+    await store_integration(client, api_keys["acme"], pubsub)
+    speaking = {"participant_role": "END_USER", "message_id": "m-0001"}
+
+    await pubsub.publish(fixture_bytes("recognition_interim.json"), ordering_key=KEY, **speaking)
+    await pubsub.publish(fixture_bytes("recognition_final.json"), ordering_key=KEY, **speaking)
+    await pubsub.publish(fixture_bytes("new_message_end_user.json"), ordering_key=KEY)
+    await pubsub.publish(fixture_bytes("suggestions_articles_faq.json"), ordering_key=KEY)
+    await pubsub.publish(fixture_bytes("human_intervention_needed.json"), ordering_key=KEY)
+
+    partial = await widget.next("transcript.partial", within=30)
+    final = await widget.next("transcript", within=30)
+    cards = await widget.next("suggestions.external", within=30)
+    alert = await widget.next("alert", within=30)
+
+    assert (partial["speaker"], partial["text"]) == ("customer", "my router keeps")
+    assert final["line"]["text"] == "my router keeps dropping the connection every evening"
+    # The NEW_MESSAGE of the same words is the same line: one transcript line, not two.
+    assert widget.pending("transcript") == 0
+    assert cards["source"] == "Google Agent Assist"
+    assert [item["type"] for item in cards["items"]] == ["article", "faq"]
+    assert cards["items"][0]["url"] == "https://help.acme.example/articles/router-evening-drops"
+    assert alert == {
+        "conversation_id": CONVERSATION,
+        "alert": "human_intervention_needed",
+        "detail": None,
+    }
