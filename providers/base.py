@@ -192,12 +192,32 @@ class StatusReporting(Protocol):
 class Checkable(Protocol):
     """An adapter that can test its settings against the platform without side effects."""
 
-    async def check(self) -> None:
+    async def check(self) -> str | None:
         """Return if credentials and hosts work; raise a classified ``ProviderError`` if not.
 
-        The error's message is shown to the admin as is, so it names what to fix and never
-        contains a secret.
+        What it returns, if anything, is one or two sentences on what it found (shown to the
+        admin beside "Connected"). The error's message is shown to the admin as is, so it
+        names what to fix and never contains a secret.
         """
+
+
+class SourceLoad(BaseModel):
+    """How much a running source holds, for the admin's health view."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # Messages taken from the platform and not settled yet (being processed or queued).
+    backlog: int = Field(ge=0)
+    # Why the last message that could never be mapped was rejected, if one was.
+    last_rejection: str | None = None
+
+
+@runtime_checkable
+class LoadReporting(Protocol):
+    """A running source that says how much it holds (Health shows it)."""
+
+    def load(self) -> SourceLoad:
+        """The backlog and last rejection as they stand."""
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from providers.base import (
     ConnectionState,
     ConnectionStatus,
     InboundRequest,
+    SourceLoad,
     StatusListener,
 )
 from providers.errors import PayloadInvalid, SignatureInvalid
@@ -159,9 +160,14 @@ class GoogleCcaiAdapter:
         pending = self._stream.pending if self._stream is not None else 0
         return self._counts.snapshot(pending)
 
-    async def check(self) -> None:
-        """Test the settings against Google; raise a classified ``ProviderError`` if wrong."""
-        await self.probe()
+    async def check(self) -> str:
+        """Test the settings against Google; what was found, or a classified ``ProviderError``."""
+        return await self.probe()
+
+    def load(self) -> SourceLoad:
+        """Messages held and not settled, and the last rejection."""
+        counts = self.counts
+        return SourceLoad(backlog=counts.pending, last_rejection=counts.last_rejection)
 
     async def probe(self) -> str:
         """Read each subscription and pull briefly (giving back what came); fetch the push
@@ -212,7 +218,7 @@ class GoogleCcaiAdapter:
         try:
             mapped = self._map(message)
         except PayloadInvalid as err:
-            log.warning("Pub/Sub message %s rejected: %s", message.key, err)
+            log.debug("Pub/Sub message %s rejected: %s", message.key, err)
             return PubsubDelivery(message.key, (), err, pulled)
         if not mapped.events:
             pulled.ack()  # nothing to show: done with it

@@ -103,6 +103,13 @@ class _Context(NamedTuple):
 
 def to_events(message: PubsubMessage, settings: GoogleCcaiSettings) -> Mapped:
     """The canonical events of one message; ``PayloadInvalid`` if it can never be mapped."""
+    try:
+        return _mapped(message, settings)
+    except PayloadInvalid as err:
+        raise PayloadInvalid(f"message {message.message_id}: {err}") from err
+
+
+def _mapped(message: PubsubMessage, settings: GoogleCcaiSettings) -> Mapped:
     data = _decode(message.data)
     try:
         if "suggestionResults" in data or "suggestion_results" in data:
@@ -113,7 +120,7 @@ def to_events(message: PubsubMessage, settings: GoogleCcaiSettings) -> Mapped:
         context = _context(message, settings, event.conversation)
         return Mapped(event.type, _conversation_events(event, context))
     except ValidationError as err:
-        raise PayloadInvalid(f"message {message.message_id}: {_first_problem(err)}") from err
+        raise PayloadInvalid(_first_problem(err)) from err
 
 
 def _decode(raw: bytes) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from providers.base import (
     ConnectionState,
     ConnectionStatus,
     Delivery,
+    LoadReporting,
     Manifest,
     PullAdapter,
     PushAdapter,
@@ -301,6 +302,7 @@ class Supervisor:
 
 
 def _status_view(runner: _Runner) -> IntegrationStatus:
+    load = runner.adapter.load() if isinstance(runner.adapter, LoadReporting) else None
     return IntegrationStatus(
         integration_id=runner.row.id,
         provider=runner.row.provider,
@@ -308,6 +310,8 @@ def _status_view(runner: _Runner) -> IntegrationStatus:
         state=runner.status.state,
         last_error=runner.status.last_error,
         changed_at=runner.status.changed_at,
+        backlog=load.backlog if load else None,
+        last_rejection=load.last_rejection if load else None,
     )
 
 

@@ -247,3 +247,48 @@ async def test_agent_assist_cards_partial_lines_and_alerts_reach_the_widget(
         "alert": "human_intervention_needed",
         "detail": None,
     }
+
+
+async def test_test_connection_and_health_say_what_the_subscription_holds(
+    client: TestClient[Any, Any], api_keys: dict[str, str], pubsub: PubsubWorld
+) -> None:
+    created = await store_integration(client, api_keys["acme"], pubsub)
+    headers = auth(api_keys["acme"])
+    await pubsub.publish(b"\xff not json")
+
+    tested = await client.post(f"/api/v1/integrations/{created['id']}:test", headers=headers)
+    result = await tested.json()
+    async with asyncio.timeout(30):
+        while True:
+            health = await (await client.get("/api/v1/health", headers=headers)).json()
+            connection = health["connections"][0]
+            if connection["last_rejection"]:
+                break
+            await asyncio.sleep(0.05)
+
+    assert result["ok"] is True
+    assert pubsub.topic in result["message"]
+    assert "ordering on" in result["message"]
+    assert connection["backlog"] == 0
+    assert connection["last_rejection"].startswith("message ")
+    assert "not UTF-8" in connection["last_rejection"]
+
+
+async def test_a_missing_subscription_fails_the_connection_test_clearly(
+    client: TestClient[Any, Any], api_keys: dict[str, str], pubsub: PubsubWorld
+) -> None:
+    created = await store_integration(client, api_keys["acme"], pubsub)
+    headers = auth(api_keys["acme"])
+    patch = {"settings": {"subscriptions": ["no-such-subscription"]}}
+    response = await client.patch(
+        f"/api/v1/integrations/{created['id']}", json=patch, headers=headers
+    )
+    assert response.status == 200, await response.text()
+
+    tested = await (
+        await client.post(f"/api/v1/integrations/{created['id']}:test", headers=headers)
+    ).json()
+
+    assert tested["ok"] is False
+    assert tested["code"] == "provider_config_error"
+    assert "no-such-subscription does not exist" in tested["message"]
