@@ -219,7 +219,7 @@ class PubsubStream:
         for future in self._futures:
             # A cancelled stream reports how it ended; there is nothing left to do about it.
             with suppress(Exception):
-                future.result(timeout=30)
+                future.result(timeout=10)
 
     def _give_back(self, unsettled: list[Pulled]) -> None:
         if not unsettled:
