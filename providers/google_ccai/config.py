@@ -58,6 +58,7 @@ class GoogleCcaiSettings(ProviderSettings):
     )
     credentials_json: SecretStr | None = Field(
         default=None,
+        title="Service-account key (JSON)",
         description="Service-account key (JSON) with roles/pubsub.subscriber; empty: the "
         "server's own Google credentials.",
     )
@@ -90,7 +91,9 @@ class GoogleCcaiSettings(ProviderSettings):
         description="A message taken but never acknowledged (a crash) comes back after this.",
     )
     emulator_host: HostPort | None = Field(
-        default=None, description="host:port of a Pub/Sub emulator (development only)."
+        default=None,
+        title="Pub/Sub emulator",
+        description="host:port of a Pub/Sub emulator (development only).",
     )
     google_certs_url: AnyHttpUrl = Field(
         default=AnyHttpUrl(GOOGLE_CERTS_URL), description="Google's token signing keys."

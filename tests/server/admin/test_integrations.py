@@ -106,7 +106,8 @@ async def test_a_google_ccai_integration_is_set_up_and_tested_in_the_portal(
 ) -> None:
     browser = await open_browser(ACME_ADMIN)
     page = await (await browser.get(f"{INTEGRATIONS}?provider=google_ccai")).text()
-    for label in ("Project Id", "Subscriptions", "Push Audience", "Service Account Email"):
+    labels = ("Project ID", "Subscriptions", "Service-account key (JSON)", "Push audience")
+    for label in labels:
         assert f">{label}</label>" in page
     assert 'name="settings.credentials_json" type="password"' in page
     form = {
