@@ -186,6 +186,7 @@ def build_services(
         platforms=integrations.platforms,
         sink=pipeline.process,
         on_status=broadcaster.integration_status,
+        rejections=telemetry,
     )
     sync = ConfigSync(
         store=store, assistant=assistant, resolver=routes, bus=resources.bus, runner=supervisor

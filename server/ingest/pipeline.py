@@ -9,9 +9,11 @@ from typing import Protocol
 
 from providers.models import (
     AgentAssigned,
+    ConversationAlert,
     ConversationEnded,
     ConversationStarted,
     Event,
+    ExternalSuggestions,
     Message,
     ParticipantHeld,
     ParticipantResumed,
@@ -143,6 +145,18 @@ class Pipeline:
             await self._change_status(event, changes)
         if is_utterance(event):
             return await self._add_line(event)
+        return await self._pass_on(event)
+
+    async def _pass_on(self, event: Event) -> bool:
+        """Events shown live and not kept: partial lines, the platform's cards, alerts."""
+        match event:
+            case Transcript(is_final=False):
+                await self._broadcaster.partial(event)
+            case ExternalSuggestions():
+                await self._broadcaster.external_suggestions(event)
+                return True
+            case ConversationAlert():
+                await self._broadcaster.alert(event)
         return False
 
     async def _change_status(self, event: Event, changes: MetaChanges) -> None:

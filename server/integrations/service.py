@@ -146,7 +146,7 @@ class IntegrationService:
                 message = f"{row.provider} has no connection test"
                 return CheckResult(ok=False, code="check_unsupported", message=message)
             async with asyncio.timeout(self._check_timeout):
-                await adapter.check()
+                found = await adapter.check()
         except ProviderError as err:
             return CheckResult(ok=False, code=err.code, message=str(err))
         except TimeoutError:
@@ -154,7 +154,7 @@ class IntegrationService:
             return CheckResult(ok=False, code="provider_not_ready", message=message)
         finally:
             await adapter.aclose()
-        return CheckResult(ok=True)
+        return CheckResult(ok=True, message=found)
 
     async def _row(self, tenant_id: str, integration_id: str) -> Integration:
         row = await self._store.integrations.get(tenant_id, integration_id)

@@ -15,13 +15,18 @@ import builtins
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from providers.base import (
+    AcknowledgedSource,
     Adapter,
     Capability,
     ConnectionState,
     ConnectionStatus,
+    Delivery,
+    LoadReporting,
     Manifest,
     PullAdapter,
     PushAdapter,
@@ -31,7 +36,8 @@ from providers.base import (
 )
 from providers.errors import ProviderAuthFailed, ProviderConfigError
 from providers.registry import build_adapter
-from server.integrations.listeners import EventSink, deliver
+from server.errors import CuecardError, PayloadRejected
+from server.integrations.listeners import EventSink, deliver, deliver_acknowledged
 from server.integrations.models import IntegrationStatus
 from server.integrations.service import IntegrationService
 from server.store.database import Store
@@ -40,6 +46,14 @@ from server.store.models import Integration
 log = logging.getLogger(__name__)
 
 StatusSink = Callable[[str, IntegrationStatus], Awaitable[None]]
+
+
+class RejectionRecorder(Protocol):
+    """Where messages that can never be mapped are recorded (the event inspector)."""
+
+    def rejected(self, tenant_id: str, item: Any, error: CuecardError) -> None: ...
+
+
 _STOPPING_STATES = {ConnectionState.AUTH_FAILED, ConnectionState.CONFIG_ERROR}
 
 
@@ -74,6 +88,7 @@ class Supervisor:
         platforms: Mapping[str, Manifest],
         sink: EventSink,
         on_status: StatusSink,
+        rejections: RejectionRecorder | None = None,
         backoff: Backoff = Backoff(),
     ) -> None:
         self._store = store
@@ -81,6 +96,7 @@ class Supervisor:
         self._platforms = platforms
         self._sink = sink
         self._on_status = on_status
+        self._rejections = rejections
         self._backoff = backoff
         self._runners: dict[tuple[str, str], _Runner] = {}
         self._closed = False
@@ -236,6 +252,8 @@ class Supervisor:
         reporting = isinstance(adapter, StatusReporting)
         if isinstance(adapter, StatusReporting):
             adapter.watch_status(lambda status: self._from_adapter(runner, status))
+        if isinstance(adapter, AcknowledgedSource):
+            return await self._consume_acknowledged(runner, adapter)
         async for event in adapter.listen():
             runner.attempts = 0
             if not reporting and runner.status.state is not ConnectionState.CONNECTED:
@@ -243,6 +261,30 @@ class Supervisor:
                 await self._report(runner, ConnectionStatus(state=ConnectionState.CONNECTED))
             await deliver(self._sink, adapter.name, event)
         return ConnectionStatus(state=ConnectionState.STOPPED)
+
+    async def _consume_acknowledged(
+        self, runner: _Runner, adapter: AcknowledgedSource
+    ) -> ConnectionStatus:
+        """Acknowledge each message only once the pipeline accepted its events."""
+        name = runner.row.provider
+        async with aclosing(adapter.deliveries()) as deliveries:
+            async for delivery in deliveries:
+                runner.attempts = 0
+                if delivery.rejected is not None:
+                    self._record_rejection(runner.row, delivery)
+                    await delivery.ack()
+                else:
+                    await deliver_acknowledged(self._sink, name, delivery)
+        return ConnectionStatus(state=ConnectionState.STOPPED)
+
+    def _record_rejection(self, row: Integration, delivery: Delivery) -> None:
+        log.warning(
+            "%s message %s rejected: %s", row.provider, delivery.message_id, delivery.rejected
+        )
+        if self._rejections is not None:
+            item = {"provider": row.provider, "provider_event_id": delivery.message_id}
+            error = PayloadRejected(str(delivery.rejected), field="data")
+            self._rejections.rejected(row.tenant_id, item, error)
 
     def _from_adapter(self, runner: _Runner, status: ConnectionStatus) -> None:
         if status.state is ConnectionState.CONNECTED:
@@ -263,6 +305,7 @@ class Supervisor:
 
 
 def _status_view(runner: _Runner) -> IntegrationStatus:
+    load = runner.adapter.load() if isinstance(runner.adapter, LoadReporting) else None
     return IntegrationStatus(
         integration_id=runner.row.id,
         provider=runner.row.provider,
@@ -270,6 +313,8 @@ def _status_view(runner: _Runner) -> IntegrationStatus:
         state=runner.status.state,
         last_error=runner.status.last_error,
         changed_at=runner.status.changed_at,
+        backlog=load.backlog if load else None,
+        last_rejection=load.last_rejection if load else None,
     )
 
 

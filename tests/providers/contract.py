@@ -16,6 +16,7 @@ import aiohttp
 from pydantic import BaseModel
 
 from providers.base import (
+    AcknowledgedSource,
     Adapter,
     AgentActions,
     Capability,
@@ -82,8 +83,8 @@ def field_problems(manifest: Manifest) -> list[str]:
         for name, value, declared in pairs
         if (value is not None) != declared
     ]
-    if has(Capability.EVENTS_PULL) and has(Capability.EVENTS_PUSH):
-        problems.append("an event source either pulls or is pushed to, not both")
+    if has(Capability.EVENTS_ACKNOWLEDGED) and not has(Capability.EVENTS_PULL):
+        problems.append("acknowledged delivery is a way of pulling: declare events.pull")
     if has(Capability.AGENT_ACTIONS) and not has(Capability.AGENT_SIGN_IN):
         problems.append("agent actions need the agent's sign-in")
     problems += [
@@ -172,6 +173,7 @@ def _adapter_problems(manifest: Manifest, adapter: Adapter) -> list[str]:
     checks: list[tuple[Capability, type[Any]]] = [
         (Capability.EVENTS_PULL, PullAdapter),
         (Capability.EVENTS_PUSH, PushAdapter),
+        (Capability.EVENTS_ACKNOWLEDGED, AcknowledgedSource),
         (Capability.QUEUE_WATCHING, QueueWatching),
         (Capability.USER_WATCHING, UserWatching),
         (Capability.CONNECTION_CHECK, Checkable),

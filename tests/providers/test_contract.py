@@ -34,7 +34,7 @@ from tests.providers.contract import (
 PROVIDERS_DIR = Path(providers.__file__).parent
 REPOSITORY = PROVIDERS_DIR.parent
 TESTS_DIR = Path(__file__).parent
-NAME = re.compile(r"[a-z][a-z0-9]{1,30}")
+NAME = re.compile(r"[a-z][a-z0-9]{1,30}(_[a-z0-9]{1,20})?")
 
 HOOKDESK_SETTINGS = HookdeskSettings(tenant_id="acme", signing_secret=SecretStr("s" * 32))
 

@@ -11,10 +11,13 @@ import type {
   AnswerDoneEvent,
   AnswerDroppedEvent,
   AnswerEvent,
+  AlertEvent,
   BridgeResult,
   ClientToServerEvents,
+  ExternalSuggestionsEvent,
   FeedbackAction,
   IntegrationStatusEvent,
+  PartialEvent,
   ServerToClientEvents,
   Snapshot,
   StatusEvent,
@@ -38,7 +41,10 @@ export interface ConnectionListener {
   conversationChanged(conversationId: string): void;
   snapshot(snapshot: Snapshot): void;
   transcript(event: TranscriptEvent): void;
+  partial(event: PartialEvent): void;
   suggestions(event: SuggestionsEvent): void;
+  externalSuggestions(event: ExternalSuggestionsEvent): void;
+  alert(event: AlertEvent): void;
   conversationStatus(event: StatusEvent): void;
   answer(event: AnswerEvent): void;
   answerDelta(event: AnswerDeltaEvent): void;
@@ -217,7 +223,10 @@ export class AgentConnection {
       event.conversation_id === this.conversationId;
     this.socket.on("snapshot", (s) => isCurrent(s) && this.listener.snapshot(s));
     this.socket.on("transcript", (e) => isCurrent(e) && this.listener.transcript(e));
+    this.socket.on("transcript.partial", (e) => isCurrent(e) && this.listener.partial(e));
     this.socket.on("suggestions", (e) => isCurrent(e) && this.listener.suggestions(e));
+    this.socket.on("suggestions.external", (e) => isCurrent(e) && this.listener.externalSuggestions(e));
+    this.socket.on("alert", (e) => isCurrent(e) && this.listener.alert(e));
     this.socket.on("status", (e) => isCurrent(e) && this.listener.conversationStatus(e));
     this.socket.on("answer", (e) => isCurrent(e) && this.listener.answer(e));
     this.socket.on("answer.delta", (e) => isCurrent(e) && this.listener.answerDelta(e));

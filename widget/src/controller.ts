@@ -21,13 +21,17 @@ import {
   emptyConversation,
   type ConversationState,
 } from "./conversation";
+import { alertText, externalCards } from "./external";
 import type {
+  AlertEvent,
   AnswerDeltaEvent,
   AnswerDoneEvent,
   AnswerDroppedEvent,
   AnswerEvent,
+  ExternalSuggestionsEvent,
   FeedbackAction,
   IntegrationStatusEvent,
+  PartialEvent,
   Snapshot,
   StatusEvent,
   Suggestion,
@@ -61,7 +65,7 @@ export class WidgetController implements ConnectionListener {
     private readonly extras: ControllerExtras = {},
   ) {
     this.cards = new CardList(cardContainer, cardsEmpty, {
-      used: (s) => this.sendFeedback(s, "used"),
+      used: (s) => this.feedback(s, "used"),
       dismiss: (s) => this.dismiss(s),
       ...(extras.send ? { send: extras.send } : {}),
     });
@@ -92,15 +96,33 @@ export class WidgetController implements ConnectionListener {
 
   transcript(event: TranscriptEvent): void {
     const state = this.stateFor(event.conversation_id);
+    // The speaker's final words replace what was shown while they were being recognised.
+    this.transcriptView.showPartial(event.line.speaker, null);
     if (addLine(state, event.line)) {
       this.transcriptView.insert(event.line, state.lines);
     }
+  }
+
+  partial(event: PartialEvent): void {
+    this.stateFor(event.conversation_id);
+    this.transcriptView.showPartial(event.speaker, event.text);
   }
 
   suggestions(event: SuggestionsEvent): void {
     const state = this.stateFor(event.conversation_id);
     addSuggestionSet(state, event.items);
     this.cards.show(state.cards);
+  }
+
+  externalSuggestions(event: ExternalSuggestionsEvent): void {
+    const state = this.stateFor(event.conversation_id);
+    addSuggestionSet(state, externalCards(event));
+    this.cards.show(state.cards);
+  }
+
+  alert(event: AlertEvent): void {
+    this.stateFor(event.conversation_id);
+    this.status.notice(alertText(event));
   }
 
   conversationStatus(event: StatusEvent): void {
@@ -147,10 +169,17 @@ export class WidgetController implements ConnectionListener {
       return;
     }
     const index = this.cards.indexOf(suggestion.id);
-    this.sendFeedback(suggestion, "dismissed");
+    this.feedback(suggestion, "dismissed");
     dismissCard(this.state, suggestion);
     this.cards.show(this.state.cards);
     this.cards.focusNear(index);
+  }
+
+  // cuecard learns from feedback on its own cards; the platform's are not its to rank.
+  private feedback(suggestion: Suggestion, action: FeedbackAction): void {
+    if (suggestion.provided_by === undefined) {
+      this.sendFeedback(suggestion, action);
+    }
   }
 
   private stateFor(conversationId: string): ConversationState {

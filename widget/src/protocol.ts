@@ -22,6 +22,39 @@ export interface Suggestion {
   source: { document_id: string; url: string | null };
   score: number;
   trigger_event_id: string;
+  /** Set on cards the platform's own assistant suggested: who suggested them. */
+  provided_by?: string;
+}
+
+/** Words still being recognised; replaced by the speaker's final `transcript` line. */
+export interface PartialEvent {
+  conversation_id: string;
+  event_id: string;
+  speaker: Speaker;
+  text: string;
+}
+
+/** One card the platform's own assistant suggested (docs/socketio.md, ExternalCard). */
+export interface ExternalCard {
+  type: "article" | "faq" | "smart_reply" | "generated";
+  text: string;
+  title: string | null;
+  url: string | null;
+  confidence: number | null;
+  reference: string | null;
+}
+
+export interface ExternalSuggestionsEvent {
+  conversation_id: string;
+  event_id: string;
+  source: string;
+  items: ExternalCard[];
+}
+
+export interface AlertEvent {
+  conversation_id: string;
+  alert: "human_intervention_needed" | "unrecoverable_error";
+  detail: string | null;
 }
 
 export interface Snapshot {
@@ -142,7 +175,10 @@ export type Ack<T extends object = object> =
 export interface ServerToClientEvents {
   snapshot: (snapshot: Snapshot) => void;
   transcript: (event: TranscriptEvent) => void;
+  "transcript.partial": (event: PartialEvent) => void;
   suggestions: (event: SuggestionsEvent) => void;
+  "suggestions.external": (event: ExternalSuggestionsEvent) => void;
+  alert: (event: AlertEvent) => void;
   status: (event: StatusEvent) => void;
   assigned: (event: AssignedEvent) => void;
   answer: (event: AnswerEvent) => void;
