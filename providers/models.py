@@ -22,10 +22,20 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeGuard
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    model_validator,
+)
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Fact = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
 
 
 class Speaker(StrEnum):
@@ -113,6 +123,34 @@ class ConversationEnded(EventBase):
     kind: Literal["conversation.ended"] = "conversation.ended"
 
 
+class HandoffItem(BaseModel):
+    """One labelled fact collected before the handoff, e.g. an account number."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: Label
+    value: Fact
+
+
+class HandoffContext(EventBase):
+    """What an IVR or a bot learnt before the conversation reached an agent.
+
+    Platforms carry it as call-attached variables (Five9) or attached data (8x8). It is
+    shown to the agent as a context card and searched before anyone speaks.
+    """
+
+    kind: Literal["context.handoff"] = "context.handoff"
+    intent: Fact | None = None
+    summary: Text | None = None
+    items: tuple[HandoffItem, ...] = Field(default=(), max_length=50)
+
+    @model_validator(mode="after")
+    def _says_something(self) -> HandoffContext:
+        if self.intent is None and self.summary is None and not self.items:
+            raise ValueError("a handoff context needs an intent, a summary or an item")
+        return self
+
+
 Event = Annotated[
     ConversationStarted
     | Message
@@ -120,7 +158,8 @@ Event = Annotated[
     | ParticipantResumed
     | AgentAssigned
     | Transcript
-    | ConversationEnded,
+    | ConversationEnded
+    | HandoffContext,
     Field(discriminator="kind"),
 ]
 
@@ -133,6 +172,7 @@ EVENT_KINDS: tuple[str, ...] = (
     "agent.assigned",
     "transcript",
     "conversation.ended",
+    "context.handoff",
 )
 
 
