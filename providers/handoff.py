@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -25,6 +26,7 @@ from providers.models import HandoffItem
 # Longest intent or item value, and longest summary, an event carries (providers.models).
 FACT_CHARS = 2_000
 SUMMARY_CHARS = 20_000
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +69,15 @@ def pick_handoff(facts: Iterable[tuple[str, object]], names: HandoffNames) -> Ha
 
 
 def label_of(name: str) -> str:
-    """A readable label for a fact name: ``Customer.account_number`` → ``Account number``."""
-    words = name.rsplit(".", 1)[-1].replace("_", " ").strip()
-    return (words[:1].upper() + words[1:])[:100] or name[:100]
+    """A readable label for a fact name: ``Customer.account_number``, ``accountNumber`` →
+    ``Account number``."""
+    last = name.rsplit(".", 1)[-1]
+    words = _CAMEL.sub(" ", last).replace("_", " ").split()
+    if not words:
+        return name[:100]
+    # Acronyms (ANI, DNIS) keep their capitals; other words read as a sentence.
+    text = " ".join(word if word.isupper() and len(word) > 1 else word.lower() for word in words)
+    return (text[:1].upper() + text[1:])[:100]
 
 
 def matches(wanted: str, name: str) -> bool:

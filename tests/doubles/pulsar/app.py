@@ -53,7 +53,7 @@ async def reader(request: web.Request) -> web.StreamResponse:
         return refused
     topic = world.topic(topic_name(request))
     try:
-        start = start_index(topic, request.query.get("messageId", "latest"))
+        start = start_index(topic, request.query.get("messageId", "latest"), world.start_inclusive)
     except ValueError:
         return web.Response(status=500, text="Failed to create reader: invalid messageId")
     session = await open_session(request, world, "reader", topic)
@@ -68,7 +68,7 @@ async def consume(request: web.Request) -> web.StreamResponse:
         return refused
     topic = world.topic(topic_name(request))
     subscription = consumer.subscription(world, topic, request.match_info["subscription"])
-    if subscription.consumer is not None and not subscription.consumer.ws.closed:
+    if subscription.consumer is not None and subscription.consumer in world.live():
         # An Exclusive subscription already has its consumer (ConsumerBusy → 409).
         return web.Response(status=409, text="Failed to subscribe: consumer busy")
     session = await open_session(request, world, "consumer", topic)
@@ -100,13 +100,15 @@ def topic_name(request: web.Request) -> str:
     return f"persistent://{info['tenant']}/{info['namespace']}/{info['topic']}"
 
 
-def start_index(topic: Topic, message_id: str) -> int:
-    """Where a reader starts: after the given id; ``ValueError`` if it is not an id."""
+def start_index(topic: Topic, message_id: str, inclusive: bool = False) -> int:
+    """Where a reader starts: after (or at) the given id; ``ValueError`` if it is no id."""
     if message_id == "earliest":
         return 0
     if message_id == "latest":
         return len(topic.messages)
-    return topic.after(message_id)
+    after = topic.after(message_id)
+    found = after > 0 and topic.messages[after - 1].message_id == message_id
+    return after - 1 if inclusive and found else after
 
 
 def queue_size(request: web.Request) -> int:
@@ -141,6 +143,7 @@ async def serve(
             elif frame.type is WSMsgType.TEXT:
                 await _text(session, frame.data, on_text)
     finally:
+        session.ended = True
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -188,7 +191,8 @@ async def _text(session: Session, data: str, on_text: TextHandler) -> None:
 async def _idle(session: Session, world: PulsarWorld) -> None:
     while True:
         try:
-            await asyncio.wait_for(session.activity.wait(), world.idle_timeout)
+            async with asyncio.timeout(world.idle_timeout):
+                await session.activity.wait()
         except TimeoutError:
             await session.ws.close(code=1001, message=b"Idle Timeout")
             return

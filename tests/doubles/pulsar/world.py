@@ -99,6 +99,8 @@ class Session:
     most_pending: int = 0
     delivered: list[str] = field(default_factory=list)
     acked: list[str] = field(default_factory=list)
+    # The session's handler finished (a cut connection may never see a close frame).
+    ended: bool = False
     # Set by anything that may let delivery go on (a new message, an ack, a permit).
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     # Set by every frame either way; the idle timeout closes a session without any.
@@ -156,6 +158,8 @@ class PulsarWorld:
     idle_timeout: float = 300.0
     # webSocketPingDurationSeconds: off (<= 0) by default, as in Pulsar.
     ping_interval: float = 0.0
+    # Readers start after the given id; True starts at it (startMessageIdInclusive).
+    start_inclusive: bool = False
     _failures: list[int] = field(default_factory=list)
     _next_entry: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
