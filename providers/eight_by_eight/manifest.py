@@ -1,0 +1,20 @@
+"""The 8x8 platform: Event Streaming as a pull source, agents signed in at the tenant's IdP."""
+
+from __future__ import annotations
+
+from providers.base import Capability, Manifest, SignInFlow
+from providers.eight_by_eight.adapter import EightByEightAdapter
+from providers.eight_by_eight.config import EightByEightSettings
+from providers.eight_by_eight.const import DISPLAY_NAME, PROVIDER
+
+MANIFEST = Manifest(
+    name=PROVIDER,
+    display_name=DISPLAY_NAME,
+    settings=EightByEightSettings,
+    capabilities=frozenset(
+        {Capability.EVENTS_PULL, Capability.CONNECTION_CHECK, Capability.AGENT_SIGN_IN}
+    ),
+    adapter=EightByEightAdapter,
+    sign_in=SignInFlow.TENANT_IDP,
+    docs="docs/8x8.md",
+)
