@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from providers.base import ConnectionState, ConnectionStatus, StatusListener
+from providers.eight_by_eight._positions import MemoryPositions, PositionStore
 from providers.eight_by_eight.client import PulsarMessage, StreamClient, TopicReader
 from providers.eight_by_eight.config import EightByEightSettings
 from providers.eight_by_eight.const import DEFAULT_TIMINGS, PROVIDER, Timings
 from providers.eight_by_eight.mapping import decode_payload, interaction_view, to_events
-from providers.eight_by_eight.positions import MemoryPositions, PositionStore
 from providers.errors import (
     ProviderAuthFailed,
     ProviderConfigError,

@@ -51,7 +51,12 @@ class EightByEightSettings(ProviderSettings):
         description="Where a topic read for the first time starts; later reads resume after "
         "the last event processed.",
     )
-    receiver_queue_size: int = Field(default=100, ge=1, le=MAX_RECEIVER_QUEUE)
+    receiver_queue_size: int = Field(
+        default=100,
+        ge=1,
+        le=MAX_RECEIVER_QUEUE,
+        description="Most events 8x8 sends ahead of the one being processed (1-1000).",
+    )
     handoff_intent: tuple[FactName, ...] = Field(
         default=("intent",), description="Attached-data keys holding the caller's intent."
     )
@@ -61,7 +66,10 @@ class EightByEightSettings(ProviderSettings):
     handoff_items: tuple[FactName, ...] = Field(
         default=(), description="Attached-data keys shown on the context card (account, …)."
     )
-    stream_base_url: AnyUrl | None = None
+    stream_base_url: AnyUrl | None = Field(
+        default=None,
+        description="Overrides the region's wss://HOST, for private environments and tests.",
+    )
 
     @field_validator("stream_base_url")
     @classmethod

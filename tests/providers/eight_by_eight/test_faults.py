@@ -10,9 +10,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from providers.base import ConnectionState
-from providers.eight_by_eight import EightByEightAdapter
+from providers.eight_by_eight import EightByEightAdapter, MemoryPositions
 from providers.eight_by_eight.const import Timings
-from providers.eight_by_eight.positions import MemoryPositions
 from providers.errors import ProviderAuthFailed
 from providers.models import ConversationEnded, Event
 from tests.doubles.pulsar.eight_by_eight import EightByEightTenant, interaction
