@@ -33,6 +33,9 @@ from pydantic import (
 )
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# The one tenant-id type: a lowercase slug, the same in events, settings, storage, API and URLs.
+TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+TenantId = Annotated[str, StringConstraints(pattern=TENANT_ID_PATTERN, min_length=1, max_length=63)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Fact = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
@@ -61,7 +64,7 @@ class EventBase(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    tenant_id: Identifier
+    tenant_id: TenantId
     provider: Identifier
     provider_event_id: Identifier
     conversation_id: Identifier
