@@ -11,8 +11,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from providers.base import ConnectionState, ConnectionStatus, StatusListener
-from providers.eight_by_eight._positions import MemoryPositions, PositionStore
+from providers.base import (
+    ConnectionState,
+    ConnectionStatus,
+    MemoryPositions,
+    PositionStore,
+    StatusListener,
+)
 from providers.eight_by_eight.client import PulsarMessage, StreamClient, TopicReader
 from providers.eight_by_eight.config import EightByEightSettings
 from providers.eight_by_eight.const import DEFAULT_TIMINGS, PROVIDER, Timings
@@ -109,7 +114,7 @@ class EightByEightAdapter:
         if self._status is not None:
             listener(self._status)
 
-    async def check(self) -> None:
+    async def check(self) -> str:
         """Open a reader on every topic and close it again; raise what the stream answered."""
         client = StreamClient(self._settings, self._timings)
         try:
@@ -118,6 +123,8 @@ class EightByEightAdapter:
                 await reader.close()
         finally:
             await client.aclose()
+        topics = ", ".join(self._key(topic) for topic in self._settings.topics)
+        return f"8x8 accepted the API key and opened the event stream: {topics}."
 
     async def aclose(self) -> None:
         """Stop reading and close the connections."""

@@ -13,6 +13,7 @@ from providers.eight_by_eight.const import (
     EVENT_NAMESPACE,
     MAX_RECEIVER_QUEUE,
     REGION_HOSTS,
+    WORKSPACE_ORIGINS,
 )
 from providers.handoff import HandoffNames
 
@@ -22,6 +23,17 @@ PulsarName = Annotated[
 ]
 AgentId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 FactName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# An https origin, its host possibly a wildcard subdomain (https://*.8x8.com); plain http only
+# for an Agent Workspace double on this machine.
+OriginPattern = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        to_lower=True,
+        pattern=r"^(https://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+|http://(127\.0\.0\.1|localhost))"
+        r"(:[0-9]{1,5})?$",
+    ),
+]
 
 
 class EightByEightSettings(ProviderSettings):
@@ -65,6 +77,12 @@ class EightByEightSettings(ProviderSettings):
     )
     handoff_items: tuple[FactName, ...] = Field(
         default=(), description="Attached-data keys shown on the context card (account, …)."
+    )
+    workspace_origins: tuple[OriginPattern, ...] = Field(
+        default=WORKSPACE_ORIGINS,
+        min_length=1,
+        description="Origins of the 8x8 pages allowed to frame the widget (https://*.8x8.com "
+        "by default, as 8x8 documents).",
     )
     stream_base_url: AnyUrl | None = Field(
         default=None,

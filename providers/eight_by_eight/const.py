@@ -34,6 +34,10 @@ PULSAR_CLOSE_CODES: Final[dict[int, str]] = {
 }
 AUTH_CLOSE_CODES: Final = frozenset({5, 6})
 
+# Where 8x8's Agent Workspace (its Platform UI Shell) frames partner apps from: 8x8 documents
+# the frame-ancestors a partner page needs as https://*.8x8.com.
+WORKSPACE_ORIGINS: Final = ("https://*.8x8.com",)
+
 # Interactions with no queue (direct and agent-initiated calls) are routed as this queue.
 DIRECT_QUEUE: Final = "direct"
 

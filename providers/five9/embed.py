@@ -25,8 +25,8 @@ class Five9Embedding:
         return (
             "In Five9's Administrator, add the URL as a custom component (an iframe) of Agent "
             "Desktop Plus, or as a tab of the CRM page that hosts the Five9 adapter, for the "
-            "agents who should see suggestions. The page loads Five9's CRM SDK and needs no "
-            "further permission."
+            "agents who should see suggestions. The page loads Five9's CRM SDK from the "
+            "integration's sdk_url and needs no further permission."
         )
 
     @property
@@ -39,3 +39,9 @@ class Five9Embedding:
         if not isinstance(settings, Five9Settings):
             return ()
         return settings.frame_origins
+
+    def script_urls(self, settings: Any) -> tuple[str, ...]:
+        """Five9's CRM SDK, from where the integration says (Five9's own URL by default)."""
+        if not isinstance(settings, Five9Settings):
+            return ()
+        return (str(settings.sdk_url),)

@@ -1,11 +1,13 @@
 """Runs every enabled integration's adapter, and knows how each is doing.
 
-One task per integration: build the adapter from the stored settings (with the mapped queues
-when the platform declares queue watching). A pull adapter's events are fed to the pipeline; a
-push adapter is held ready for the webhook route. On failure the task reacts as the error
-class says — reconnect with capped back-off (not ready), or stop and show the admin (auth
-failed, config error). A change to an integration restarts its task; a delete or disable
-stops it.
+One task per integration of a platform with a server-side event source: build the adapter
+from the stored settings (with the mapped queues when the platform declares queue watching,
+and its stored stream positions when it reads a log by position). Platforms whose events come
+from the agents' desktops only have nothing to run here. A pull adapter's events are fed to
+the pipeline; a push adapter is held ready for the webhook route. On failure the task reacts
+as the error class says — reconnect with capped back-off (not ready), or stop and show the
+admin (auth failed, config error). A change to an integration restarts its task; a delete or
+disable stops it.
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ from providers.base import (
     UserWatching,
 )
 from providers.errors import ProviderAuthFailed, ProviderConfigError
-from providers.registry import build_adapter
+from providers.registry import build_adapter, source_kind
 from server.integrations.listeners import EventSink, deliver
 from server.integrations.models import IntegrationStatus
+from server.integrations.positions import StoredPositions
 from server.integrations.service import IntegrationService
 from server.store.database import Store
 from server.store.models import Integration
@@ -157,7 +160,8 @@ class Supervisor:
             await self._stop(key)
 
     async def _launch(self, row: Integration) -> None:
-        if self._closed:
+        manifest = self._platforms.get(row.provider)
+        if self._closed or (manifest is not None and source_kind(manifest) is None):
             return
         key = (row.tenant_id, row.id)
         runner = _Runner(row, ConnectionStatus(state=ConnectionState.CONNECTING))
@@ -213,7 +217,8 @@ class Supervisor:
             raise ProviderConfigError(f"provider {row.provider!r} is not available")
         settings = await self._integrations.settings(row.tenant_id, row.id)
         queues = await self._queues(row) if self._watches_queues(row) else ()
-        adapter = build_adapter(manifest, settings, queues=queues)
+        positions = StoredPositions(self._store.positions, row.tenant_id, row.id)
+        adapter = build_adapter(manifest, settings, queues=queues, positions=positions)
         if not isinstance(adapter, PullAdapter | PushAdapter):
             await adapter.aclose()
             raise ProviderConfigError(f"{row.provider} is neither a pull nor a push source")

@@ -269,3 +269,21 @@ event_reveals = Table(
     Column("provider_event_id", String(200), nullable=True),
     Index("ix_event_reveals_tenant_id_revealed_at", "tenant_id", "revealed_at"),
 )
+
+# Where each pull adapter that reads a log by position (a stream's message id) stopped, per
+# topic: a restarted adapter resumes just after it. Deleting the integration forgets them.
+stream_positions = Table(
+    "stream_positions",
+    metadata,
+    _tenant_fk(),
+    Column(
+        "integration_id",
+        String(32),
+        ForeignKey("integrations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("topic", String(500), nullable=False),
+    Column("position", String(500), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "integration_id", "topic"),
+)

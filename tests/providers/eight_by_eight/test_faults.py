@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from aiohttp.test_utils import TestServer
 
-from providers.base import ConnectionState
-from providers.eight_by_eight import EightByEightAdapter, MemoryPositions
+from providers.base import ConnectionState, MemoryPositions
+from providers.eight_by_eight import EightByEightAdapter
 from providers.eight_by_eight.const import Timings
 from providers.errors import ProviderAuthFailed
 from providers.models import ConversationEnded, Event
