@@ -14,6 +14,7 @@ import type {
   BridgeResult,
   ClientToServerEvents,
   FeedbackAction,
+  HandoffEvent,
   IntegrationStatusEvent,
   ServerToClientEvents,
   Snapshot,
@@ -39,6 +40,7 @@ export interface ConnectionListener {
   snapshot(snapshot: Snapshot): void;
   transcript(event: TranscriptEvent): void;
   suggestions(event: SuggestionsEvent): void;
+  handoff(event: HandoffEvent): void;
   conversationStatus(event: StatusEvent): void;
   answer(event: AnswerEvent): void;
   answerDelta(event: AnswerDeltaEvent): void;
@@ -198,6 +200,7 @@ export class AgentConnection {
     this.socket.on("snapshot", (s) => isCurrent(s) && this.listener.snapshot(s));
     this.socket.on("transcript", (e) => isCurrent(e) && this.listener.transcript(e));
     this.socket.on("suggestions", (e) => isCurrent(e) && this.listener.suggestions(e));
+    this.socket.on("handoff", (e) => isCurrent(e) && this.listener.handoff(e));
     this.socket.on("status", (e) => isCurrent(e) && this.listener.conversationStatus(e));
     this.socket.on("answer", (e) => isCurrent(e) && this.listener.answer(e));
     this.socket.on("answer.delta", (e) => isCurrent(e) && this.listener.answerDelta(e));
@@ -208,7 +211,11 @@ export class AgentConnection {
     this.socket.on("assigned", (event) => this.follow(event.conversation_id));
   }
 
-  private follow(conversationId: string): void {
+  /**
+   * Shows `conversationId` from now on (the one the agent was connected to, or the one their
+   * desktop focuses); a conversation pinned by the URL stays.
+   */
+  follow(conversationId: string): void {
     if (this.options.pinnedConversationId !== null || conversationId === this.conversationId) {
       return;
     }

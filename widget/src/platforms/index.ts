@@ -4,6 +4,8 @@
 // page then runs the module of that name (main.ts). Adding a platform's browser half means one
 // folder here and one line below (docs/platforms.md).
 
+import { eightByEight } from "./eight_by_eight";
+import { five9 } from "./five9";
 import { genesys } from "./genesys";
 import { simulator } from "./simulator";
 import type { PlatformModule } from "./types";
@@ -11,6 +13,8 @@ import type { PlatformModule } from "./types";
 export const PLATFORMS: Readonly<Record<string, PlatformModule>> = {
   [genesys.name]: genesys,
   [simulator.name]: simulator,
+  [five9.name]: five9,
+  [eightByEight.name]: eightByEight,
 };
 
 /** The platform's name as agents know it; the registry name for platforms without a module. */
