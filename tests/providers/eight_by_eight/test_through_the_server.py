@@ -53,15 +53,19 @@ async def add_integration(
     return integration_id
 
 
-async def connection(client: TestClient[Any, Any], key: str, state: str) -> dict[str, Any]:
-    """The 8x8 row of the tenant's Health once it is in ``state``."""
-    async with asyncio.timeout(15):
-        while True:
-            health = await (await client.get("/api/v1/health", headers=auth(key))).json()
-            rows = [c for c in health["connections"] if c["provider"] == "eight_by_eight"]
-            if rows and rows[0]["state"] == state:
-                return dict(rows[0])
-            await asyncio.sleep(0.05)
+async def reaches(widget: Widget, state: str) -> None:
+    """Wait until the tenant's widgets are told the 8x8 connection is in ``state``."""
+    while True:
+        status = await widget.next("integration.status", within=15)
+        if status["provider"] == "eight_by_eight" and status["state"] == state:
+            return
+
+
+async def health_row(client: TestClient[Any, Any], key: str) -> dict[str, Any]:
+    """The 8x8 row of the tenant's Health."""
+    health = await (await client.get("/api/v1/health", headers=auth(key))).json()
+    [row] = [c for c in health["connections"] if c["provider"] == "eight_by_eight"]
+    return dict(row)
 
 
 async def joined(connect: Connect, conversation_id: str) -> Widget:
@@ -81,7 +85,7 @@ async def test_a_call_reaches_the_agents_widget_with_its_context_before_anyone_s
 ) -> None:
     widget = await connect_widget(agent=AGENT)
     await add_integration(client, api_keys["acme"], double, tenant)
-    await connection(client, api_keys["acme"], "connected")
+    await reaches(widget, "connected")
 
     for payload in CALL[:4]:
         tenant.emit(payload)
@@ -128,7 +132,7 @@ async def test_a_stream_dropped_mid_conversation_loses_nothing_and_repeats_nothi
     assert len(acked) == len(CALL)
     assert set(acked.values()) == {1}
     assert world.handshakes[-1].query["messageId"] == world.sessions[0].acked[-1]
-    await connection(client, api_keys["acme"], "connected")
+    assert (await health_row(client, api_keys["acme"]))["state"] == "connected"
 
 
 async def test_a_key_rotated_at_8x8_stops_the_stream_and_shows_on_health(
@@ -137,15 +141,19 @@ async def test_a_key_rotated_at_8x8_stops_the_stream_and_shows_on_health(
     double: TestServer,
     client: TestClient[Any, Any],
     api_keys: dict[str, str],
+    connect_widget: Connect,
 ) -> None:
     old_key = tenant.key
+    widget = await connect_widget()
     await add_integration(client, api_keys["acme"], double, tenant)
-    await connection(client, api_keys["acme"], "connected")
+    await reaches(widget, "connected")
 
     tenant.rotate_key("eght_RotatedKeyAfterTheOldOneLeaked00")
     world.drop(ALL)
 
-    row = await connection(client, api_keys["acme"], "auth_failed")
+    await reaches(widget, "auth_failed")
+    row = await health_row(client, api_keys["acme"])
+    assert row["state"] == "auth_failed"
     assert "8x8 refused the API key" in row["last_error"]
     assert "HTTP 401" in row["last_error"]
     assert old_key not in row["last_error"]
@@ -171,7 +179,7 @@ async def test_a_burst_to_a_slow_widget_reaches_it_whole_and_once(
 
     widget.client.on("assigned", slowly, namespace="/agent")
     await add_integration(client, api_keys["acme"], double, tenant)
-    await connection(client, api_keys["acme"], "connected")
+    await reaches(widget, "connected")
 
     calls = [f"int-burst-{n:03d}-phone-01-acmecc01" for n in range(60)]
     for guid in calls:
