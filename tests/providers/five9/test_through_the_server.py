@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from tests.fixtures.app import event
 from tests.server.api.test_knowledge import KBS, auth, new_kb
 
 from .conftest import fixture, forwarded, metadata
@@ -89,3 +90,35 @@ async def test_a_desktop_of_another_agent_is_refused_and_nothing_is_stored(
     assert "signed in as agent 138" in reply["error"]["message"]
     assert snapshot["handoff"] is None
     assert snapshot["agent_id"] is None
+
+
+async def test_a_transcript_posted_for_the_interaction_joins_its_conversation(
+    client: TestClient[Any, Any], api_keys: dict[str, str], connect_widget: Any
+) -> None:
+    # Five9's events carry no words: a transcriber posts them for the same interaction id.
+    await set_up_five9(client, api_keys["acme"])
+    widget = await connect_widget(agent=AGENT)
+    for message in (
+        {"type": "metadata", "metadata": metadata(SCENARIO)},
+        forwarded(SCENARIO, SCENARIO["events"][0]),
+    ):
+        assert (await widget.call("bridge.event", {"platform": "five9", "message": message}))["ok"]
+    await widget.call("join", {"conversation_id": CALL_ID})
+    await widget.next("snapshot")
+
+    spoken = event(
+        "transcript",
+        "stt-1",
+        CALL_ID,
+        provider="transcriber",
+        speaker="customer",
+        text="I returned my order weeks ago and still no refund",
+    )
+    posted = await client.post("/api/v1/events", json=spoken, headers=auth(api_keys["acme"]))
+
+    assert posted.status == 200, await posted.text()
+    line = await widget.next("transcript")
+    suggestions = await widget.next("suggestions")
+    assert line["line"]["text"] == "I returned my order weeks ago and still no refund"
+    assert suggestions["trigger_event_id"] == "stt-1"
+    assert suggestions["items"][0]["title"] == "Refunds for returned orders"
