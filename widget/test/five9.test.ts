@@ -155,3 +155,28 @@ test("an interaction whose variables are gone is still forwarded, without them",
     cavs: [],
   });
 });
+
+test("a lost answer to the agent check is asked for again", async () => {
+  const sdk = new FakeSdk(Promise.resolve({ agentId: 138, tenantId: 131 }));
+  let attempts = 0;
+  const waits: number[] = [];
+  const desktop = new Five9Desktop(
+    sdk,
+    async () => {
+      attempts += 1;
+      if (attempts < 3) {
+        throw new Error("operation has timed out");
+      }
+      return OK;
+    },
+    { refused: () => assert.fail("not refused") },
+    1_000,
+    async (ms) => {
+      waits.push(ms);
+    },
+  );
+
+  assert.equal(await desktop.start(), true);
+  assert.equal(attempts, 3);
+  assert.deepEqual(waits, [0, 500, 1_000]);
+});

@@ -5,7 +5,7 @@
 // another Five9 domain than the integration's (providers/five9/bridge.py); the widget then
 // shows why and forwards nothing.
 
-import { BridgeForwarder } from "../../bridge";
+import { BridgeForwarder, RETRY_DELAYS_MS, type Wait } from "../../bridge";
 import type { Ack, BridgeResult } from "../../protocol";
 import { interactionMessage, interactionOf, LIFECYCLE, metadataMessage, OFFERED } from "./messages";
 import type { Five9Metadata, InteractionApi } from "./sdk";
@@ -32,8 +32,9 @@ export class Five9Desktop {
     private readonly send: SendBridgeEvent,
     private readonly outcome: DesktopOutcome,
     private readonly timeoutMs: number = METADATA_TIMEOUT_MS,
+    private readonly pause: Wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {
-    this.forwarder = new BridgeForwarder(PLATFORM, send);
+    this.forwarder = new BridgeForwarder(PLATFORM, send, pause);
   }
 
   /** Subscribes at once (callbacks wait for the check), then checks who the desktop is. */
@@ -58,12 +59,7 @@ export class Five9Desktop {
       );
       return false;
     }
-    let reply: Ack<BridgeResult> | null;
-    try {
-      reply = await this.send(PLATFORM, metadataMessage(metadata));
-    } catch {
-      reply = null;
-    }
+    const reply = await this.checkMetadata(metadata);
     if (reply === null || !reply.ok) {
       const error = reply?.ok === false ? reply.error : { code: "undelivered", message: "cuecard did not answer" };
       this.outcome.refused(error.code, error.message);
@@ -71,6 +67,22 @@ export class Five9Desktop {
     }
     this.metadata = metadata;
     return true;
+  }
+
+  /** The server's verdict on who the desktop is; a lost answer is asked for again. */
+  private async checkMetadata(metadata: Five9Metadata): Promise<Ack<BridgeResult> | null> {
+    for (const delay of [0, ...RETRY_DELAYS_MS]) {
+      await this.pause(delay);
+      try {
+        const reply = await this.send(PLATFORM, metadataMessage(metadata));
+        if (reply.ok || reply.error.code !== "rate_limited") {
+          return reply;
+        }
+      } catch {
+        // No acknowledgement in time: the socket may still be connecting.
+      }
+    }
+    return null;
   }
 
   private enqueue(reason: string, payload: Record<string, unknown>): void {
