@@ -18,6 +18,7 @@ from providers.registry import with_capability
 from server.admin.app import create_admin_app
 from server.answers.sources import LlmIntegrationSource
 from server.api.admins import routes as admin_api_routes
+from server.api.agent_sign_in import routes as agent_sign_in_routes
 from server.api.api_keys import routes as api_key_routes
 from server.api.integrations import routes as integration_routes
 from server.api.knowledge import routes as knowledge_routes
@@ -65,6 +66,7 @@ ROUTE_TABLES = (
     llm_routes,
     tenant_routes,
     integration_routes,
+    agent_sign_in_routes,
     api_key_routes,
     admin_api_routes,
     observability_routes,

@@ -110,7 +110,7 @@ async def config_bus_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def http_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Outbound HTTP sessions: LLM endpoints, platforms, the admins' identity provider."""
+    """Outbound HTTP sessions: LLM endpoints, platforms, identity providers (admins', tenants')."""
     async with AsyncExitStack() as stack:
         sessions = {
             purpose: await stack.enter_async_context(aiohttp.ClientSession(timeout=timeout))

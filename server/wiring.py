@@ -25,10 +25,13 @@ from server.answers.service import AnswerService
 from server.answers.sources import LlmIntegrationSource, StoredLlmIntegrations
 from server.assist.engine import HybridAssistant
 from server.auth.admin_sessions import SessionService
+from server.auth.admin_sso import TERMS as ADMIN_SSO_TERMS
 from server.auth.admin_sso import AdminSso
 from server.auth.admins import AdminService
 from server.auth.apikeys import ApiKeyAuthenticator
 from server.auth.custody import AgentTokens
+from server.auth.idp_login import TenantIdpSignIn
+from server.auth.idp_settings import AgentIdps
 from server.auth.oidc_client import OidcClient
 from server.auth.passwords import Passwords
 from server.auth.platform_login import PlatformSignIn
@@ -55,7 +58,12 @@ from server.platforms import action_platforms, oauth_platforms, token_platforms
 from server.queues.resolver import RouteResolver
 from server.realtime.namespace import AgentNamespace
 from server.realtime.rooms import Broadcaster
-from server.secret_box import INTEGRATION_SECRETS_CONTEXT, LLM_KEY_CONTEXT, SecretBox
+from server.secret_box import (
+    AGENT_IDP_SECRET_CONTEXT,
+    INTEGRATION_SECRETS_CONTEXT,
+    LLM_KEY_CONTEXT,
+    SecretBox,
+)
 from server.services.knowledge import KnowledgeService
 from server.services.routing import LlmIntegrationService, MappingService
 from server.services.tenants import TenantService
@@ -116,6 +124,8 @@ class Services:
     agent_tokens: AgentTokens
     agent_sessions: AgentSessions
     sign_in: PlatformSignIn
+    agent_idps: AgentIdps
+    idp_sign_in: TenantIdpSignIn
     actions: ActionService
     enabled_platforms: EnabledPlatforms
     bridges: DesktopBridges
@@ -196,6 +206,13 @@ def build_services(
         base_url=settings.base_url,
         signed_in=supervisor.watch_user,
     )
+    agent_idps = AgentIdps(
+        store,
+        SecretBox(secret_key, AGENT_IDP_SECRET_CONTEXT),
+        http.identity,
+        base_url=settings.base_url,
+    )
+    idp_sign_in = TenantIdpSignIn(idps=agent_idps, state=state, sessions=agent_sessions)
     actions = action_platforms(platforms, http.platforms, integrations, agent_tokens)
     action_service = ActionService(
         state=state,
@@ -233,6 +250,8 @@ def build_services(
         agent_tokens=agent_tokens,
         agent_sessions=agent_sessions,
         sign_in=sign_in,
+        agent_idps=agent_idps,
+        idp_sign_in=idp_sign_in,
         actions=action_service,
         enabled_platforms=enabled,
         bridges=bridges,
@@ -273,8 +292,9 @@ def _admin_sso(
         issuer=settings.oidc_issuer,
         client_id=settings.oidc_client_id,
         client_secret=settings.oidc_client_secret,
+        terms=ADMIN_SSO_TERMS,
     )
-    return AdminSso(client, state, admins, client_id=settings.oidc_client_id)
+    return AdminSso(client, state, admins)
 
 
 def _secret_key(settings: Settings) -> SecretStr:

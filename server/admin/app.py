@@ -11,6 +11,7 @@ from aiohttp import web
 from markupsafe import Markup, escape
 
 from server.admin import (
+    agent_sign_in,
     api_keys,
     embedding,
     events,
@@ -33,6 +34,7 @@ PAGES: tuple[web.RouteTableDef, ...] = (
     sso.routes,
     tenants.routes,
     integrations.routes,
+    agent_sign_in.routes,
     routing.routes,
     knowledge.routes,
     embedding.routes,

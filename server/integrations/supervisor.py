@@ -32,7 +32,7 @@ from providers.base import (
     UserWatching,
 )
 from providers.errors import ProviderAuthFailed, ProviderConfigError
-from providers.registry import build_adapter, source_kind
+from providers.registry import build_adapter
 from server.integrations.listeners import EventSink, deliver
 from server.integrations.models import IntegrationStatus
 from server.integrations.positions import StoredPositions
@@ -161,7 +161,9 @@ class Supervisor:
 
     async def _launch(self, row: Integration) -> None:
         manifest = self._platforms.get(row.provider)
-        if self._closed or (manifest is not None and source_kind(manifest) is None):
+        if self._closed or (manifest is not None and manifest.adapter is None):
+            # A platform without a server-side event source (its events come through the
+            # desktop bridge) has nothing to run, so nothing to report as down either.
             return
         key = (row.tenant_id, row.id)
         runner = _Runner(row, ConnectionStatus(state=ConnectionState.CONNECTING))

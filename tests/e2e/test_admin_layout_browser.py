@@ -187,6 +187,20 @@ def visit_integration(visit: Visit) -> None:
     visit.check("integration")
 
 
+def visit_agent_sign_in(visit: Visit) -> None:
+    visit.menu("Agent sign-in")
+    visit.check("agent-sign-in-setup")
+    visit.page.get_by_label("Name agents know it by").fill("Acme Workforce Okta")
+    visit.page.get_by_label("Issuer URL").fill(f"http://127.0.0.1:{free_port()}/oauth2/default")
+    visit.page.get_by_label("Client id").fill("0oa1b2c3d4e5f6g7h8i9-cuecard-agents")
+    visit.page.get_by_label("Client secret").fill("an-agent-idp-client-secret-9012")
+    visit.page.get_by_label("Allowed email domains").fill("acme.example\nsupport.acme.example")
+    visit.page.get_by_role("button", name="Save").click()
+    visit.page.get_by_role("button", name="Test", exact=True).click()
+    expect(visit.page.get_by_test_id("check-result")).to_be_visible()
+    visit.check("agent-sign-in")
+
+
 def visit_mappings(visit: Visit) -> None:
     visit.menu("Queue mappings")
     visit.check("mappings")
@@ -245,6 +259,7 @@ VISITS: dict[str, Callable[[Visit], None]] = {
     "tenant": visit_tenant,
     "integrations": visit_integrations,
     "integration": visit_integration,
+    "agent_sign_in": visit_agent_sign_in,
     "mappings": visit_mappings,
     "llm_integrations": visit_llm_integrations,
     "knowledge_bases": visit_knowledge_bases,

@@ -22,15 +22,17 @@ from aiohttp import web
 from playwright.sync_api import Browser, FrameLocator, Page, expect
 
 from server.app import create_app
-from server.auth.tokens import TokenService
 from tests.doubles.agent_workspace.app import create_workspace
+from tests.doubles.oidc.app import create_oidc_double
+from tests.doubles.oidc.world import Person
 from tests.doubles.pulsar.app import create_double
 from tests.doubles.pulsar.eight_by_eight import EightByEightTenant, interaction
 from tests.doubles.pulsar.world import PulsarWorld
 from tests.e2e.chromium import record_console_error
 from tests.e2e.test_genesys_browser import Loop, serve
-from tests.fixtures.app import SECRET, make_settings, seed_tenants
+from tests.fixtures.app import make_settings, seed_tenants
 from tests.fixtures.network import free_port
+from tests.fixtures.oidc import agent_idp_body, agent_idp_world
 from tests.providers.eight_by_eight.conftest import AGENT, fixture
 
 pytestmark = pytest.mark.browser
@@ -38,6 +40,8 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
 DIST = REPO / "widget" / "dist"
 CALL = fixture("inbound_call.json")
+# The agent at the tenant's identity provider; its desk_agent_id claim holds the 8x8 agent id.
+ANN = Person("sub-ann", "ann@acme.example", True, "Ann Agent", claims={"desk_agent_id": AGENT})
 ROUTER_CALL = CALL[0]["Interaction"]["interactionGUID"]
 REFUND_CHAT = "int-19b2c4d7a11-Rt5kW2nQ8xMvB3cY7hLpD9fJ4-chat-01-acmecc01"
 
@@ -70,8 +74,7 @@ class Site:
     loop: Loop
 
     def workspace_url(self) -> str:
-        token = TokenService(SECRET, 3600).mint("acme", AGENT)
-        widget = f"{self.cuecard}/widget/eight_by_eight?tenant=acme#token={token}"
+        widget = f"{self.cuecard}/widget/eight_by_eight?tenant=acme"
         return f"{self.workspace}/?{urlencode({'widget': widget, 'beside': self.beside})}"
 
     def emit(self, payloads: list[dict[str, Any]]) -> None:
@@ -83,14 +86,21 @@ class Site:
 
 
 async def start_site(tmp_path: Path, loop: Loop) -> tuple[Site, list[web.AppRunner]]:
-    cuecard_port, pulsar_port, workspace_port, beside_port = (free_port() for _ in range(4))
+    cuecard_port, pulsar_port, workspace_port, beside_port, idp_port = (
+        free_port() for _ in range(5)
+    )
     cuecard = f"http://127.0.0.1:{cuecard_port}"
+    idp = agent_idp_world(redirect_uri=f"{cuecard}/auth/idp/callback")
+    idp.issuer = f"http://127.0.0.1:{idp_port}"
+    idp.add(ANN)
+    idp.signed_in = ANN.subject
     workspace = f"http://127.0.0.1:{workspace_port}"
     world = PulsarWorld()
     tenant = EightByEightTenant(world)
     settings = make_settings(tmp_path, public_url=cuecard, widget_dist=DIST)
     keys = await seed_tenants(settings.database_url)
     runners = [
+        await serve(create_oidc_double(idp), idp_port),
         await serve(create_double(world), pulsar_port),
         await serve(create_app(settings), cuecard_port),
         await serve(create_workspace(theme="dark", locale="en_GB"), workspace_port),
@@ -109,11 +119,13 @@ async def start_site(tmp_path: Path, loop: Loop) -> tuple[Site, list[web.AppRunn
         },
     }
     headers = {"Authorization": f"Bearer {keys['acme']}"}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(f"{cuecard}/api/v1/integrations", json=integration, headers=headers) as made,
-    ):
-        assert made.status == 201, await made.text()
+    async with aiohttp.ClientSession() as session:
+        for method, path, body in (
+            ("PUT", "/api/v1/agent-sign-in", agent_idp_body(idp.issuer)),
+            ("POST", "/api/v1/integrations", integration),
+        ):
+            async with session.request(method, cuecard + path, json=body, headers=headers) as made:
+                assert made.status in (200, 201), await made.text()
     # The other partner app is on another origin (localhost, not 127.0.0.1).
     beside = f"http://localhost:{beside_port}/beside"
     return Site(cuecard, workspace, beside, tenant, loop), runners
@@ -141,11 +153,18 @@ def workspace(browser: Browser, site: Site) -> Iterator[Page]:
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on("console", lambda message: record_console_error(message, problems))
+    context.on("page", lambda popup: popup.on("pageerror", lambda e: problems.append(str(e))))
     page.goto(site.workspace_url())
-    expect(widget_of(page).get_by_test_id("connection-status")).to_have_text(
-        "Connected", timeout=15_000
-    )
+    # The partner SDK is initialised while the agent has not signed in yet.
     page.wait_for_function("() => window.workspace.initialised()", timeout=15_000)
+    widget = widget_of(page)
+    expect(widget.get_by_test_id("sign-in")).to_have_text("Sign in with Acme Okta", timeout=15_000)
+    with context.expect_page() as popup:
+        widget.get_by_test_id("sign-in").click()
+    if not popup.value.is_closed():
+        popup.value.wait_for_event("close", timeout=15_000)
+    expect(widget.get_by_test_id("account-status")).to_have_text("Signed in as Ann Agent")
+    expect(widget.get_by_test_id("connection-status")).to_have_text("Connected", timeout=15_000)
     try:
         yield page
     finally:

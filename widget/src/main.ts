@@ -9,7 +9,7 @@ import { HandoffView } from "./handoff-view";
 import { IntegrationBanner } from "./integration-banner";
 import { NotesPanel } from "./notes-panel";
 import { parseLaunchParams, scrubTokenFromLocation, type LaunchParams } from "./params";
-import { PLATFORMS } from "./platforms";
+import { platformModule } from "./platforms";
 import type { OpenOptions } from "./platforms/types";
 import { SearchPanel } from "./search";
 import { resolveToken } from "./session-token";
@@ -30,15 +30,7 @@ function start(): void {
     required("notice", HTMLElement),
   );
   if (params.platform !== null) {
-    const platform = PLATFORMS[params.platform];
-    if (platform === undefined) {
-      status.showLink({
-        state: "refused",
-        code: "unknown_platform",
-        message: `This widget has no entry for ${params.platform}`,
-      });
-      return;
-    }
+    const platform = platformModule(params.platform);
     platform.start(
       params,
       (token, options) => openWidget(params, status, token, { agentActions: platform.agentActions, ...options }),

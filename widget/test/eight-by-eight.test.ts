@@ -6,7 +6,12 @@ import { test } from "node:test";
 
 import { originAllowed } from "../src/platforms/embedding";
 import { ParentGuard, type GuardedWindow } from "../src/platforms/eight_by_eight/guard";
-import { applyWorkspaceMessage, readWorkspaceMessage, type WorkspacePage } from "../src/platforms/eight_by_eight/workspace";
+import {
+  applyWorkspaceMessage,
+  FocusedPage,
+  readWorkspaceMessage,
+  type WorkspacePage,
+} from "../src/platforms/eight_by_eight/workspace";
 
 const WORKSPACE = ["https://*.8x8.com"];
 
@@ -164,4 +169,22 @@ test("theme and locale restyle the page; unknown messages change nothing", () =>
   assert.deepEqual(shown.followed, []);
   assert.equal(shown.root.lang, "en-GB");
   assert.deepEqual(readWorkspaceMessage({ type: "error", message: { text: "no" } }), []);
+});
+
+test("an interaction focused before the agent signed in is shown once the widget connects", () => {
+  const page = new FocusedPage({ dataset: {}, lang: "en" });
+  applyWorkspaceMessage(page, event("aw-interaction-focus-v3", { interactionId: "int-1", schemaVersion: "3.0.0" }));
+  applyWorkspaceMessage(page, event("aw-interaction-started-v1", { interactionId: "int-2", schemaVersion: "1.0.0" }));
+  const followed: string[] = [];
+  const connection = {
+    get currentConversationId() {
+      return followed[followed.length - 1] ?? null;
+    },
+    follow: (id: string) => followed.push(id),
+  };
+
+  page.attach(connection);
+  applyWorkspaceMessage(page, event("aw-interaction-focus-v3", { interactionId: "int-3", schemaVersion: "3.0.0" }));
+
+  assert.deepEqual(followed, ["int-1", "int-3"]);
 });

@@ -2,25 +2,20 @@
 // (@8x8/pui-partner-comm, installed from npm when the widget is built; 8x8's own package under
 // 8x8's SDK licence). The conversation's lifecycle reaches cuecard from 8x8's Event Streaming
 // (providers/eight_by_eight); here the widget follows the interaction the agent focuses, and
-// takes Agent Workspace's theme and locale.
+// takes Agent Workspace's theme and locale. Agents sign in at the tenant's identity provider.
 
+import { startSignIn } from "../../sign-in";
 import { EmbeddingUnavailable, fetchEmbedding } from "../embedding";
-import { withTenantIdpSession } from "../tenant-idp";
-import type { OpenWidget, PlatformModule, Refuse } from "../types";
+import type { PlatformModule, Refuse } from "../types";
 import { ParentGuard } from "./guard";
-import { applyWorkspaceMessage } from "./workspace";
+import { applyWorkspaceMessage, FocusedPage } from "./workspace";
 
 const EIGHT_BY_EIGHT = { name: "eight_by_eight", displayName: "8x8" } as const;
 /** How the widget introduces itself to Agent Workspace. */
 export const PARTNER_APP = { appName: "cuecard", appVersion: "1", vendor: "cuecard" } as const;
 
-async function run(
-  tenant: string,
-  token: string,
-  guard: ParentGuard,
-  open: OpenWidget,
-  refuse: Refuse,
-): Promise<void> {
+/** Initialises the partner SDK once the page knows which origins may hand it its port. */
+async function joinWorkspace(tenant: string, guard: ParentGuard, page: FocusedPage, refuse: Refuse): Promise<void> {
   let origins: string[];
   try {
     origins = (await fetchEmbedding(window.location, tenant)).frame_origins;
@@ -30,14 +25,6 @@ async function run(
   }
   // Loaded only now, after the guard: the SDK's own listener then comes second.
   const { system } = await import("@8x8/pui-partner-comm");
-  const connection = open(token);
-  const page = {
-    get currentConversationId() {
-      return connection.currentConversationId;
-    },
-    follow: (conversationId: string) => connection.follow(conversationId),
-    root: document.documentElement,
-  };
   system.initialise({ ...PARTNER_APP, onMessage: (data) => applyWorkspaceMessage(page, data) });
   // The port Agent Workspace handed over before the origins were known reaches the SDK now.
   guard.allow(origins);
@@ -59,6 +46,18 @@ export const eightByEight: PlatformModule = {
       refuse("not_framed", "Open the widget from 8x8 Agent Workspace");
       return;
     }
-    withTenantIdpSession(params, EIGHT_BY_EIGHT, refuse, (token) => void run(tenant, token, guard, open, refuse));
+    // The workspace is joined while the agent signs in: its theme applies at once, and the
+    // interaction focused meanwhile is shown as soon as the widget connects.
+    const page = new FocusedPage(document.documentElement);
+    void joinWorkspace(tenant, guard, page, refuse);
+    startSignIn(
+      params,
+      (token, options) => {
+        const connection = open(token, options);
+        page.attach(connection);
+        return connection;
+      },
+      EIGHT_BY_EIGHT.name,
+    );
   },
 };

@@ -120,3 +120,41 @@ export function applyWorkspaceMessage(page: WorkspacePage, data: unknown): void 
     }
   }
 }
+
+/** What `FocusedPage` follows with: the live widget's connection. */
+export interface Follower {
+  readonly currentConversationId: string | null;
+  follow(conversationId: string): void;
+}
+
+/**
+ * The page as Agent Workspace sees it, before and after the agent signed in: an interaction
+ * focused before the widget connected is followed once it does.
+ */
+export class FocusedPage implements WorkspacePage {
+  private follower: Follower | null = null;
+  private pending: string | null = null;
+
+  constructor(readonly root: { dataset: DOMStringMap; lang: string }) {}
+
+  get currentConversationId(): string | null {
+    return this.follower?.currentConversationId ?? this.pending;
+  }
+
+  follow(conversationId: string): void {
+    if (this.follower === null) {
+      this.pending = conversationId;
+    } else {
+      this.follower.follow(conversationId);
+    }
+  }
+
+  /** The widget connected: it follows the focused interaction from now on. */
+  attach(follower: Follower): void {
+    this.follower = follower;
+    if (this.pending !== null) {
+      follower.follow(this.pending);
+      this.pending = null;
+    }
+  }
+}

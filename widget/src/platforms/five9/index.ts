@@ -1,34 +1,39 @@
 // Five9: the widget as a page inside Five9's agent desktop (a custom component or a tab of the
-// CRM page hosting the Five9 adapter). It loads Five9's CRM SDK from the tenant's settings,
-// follows the desktop's interactions (interactionApi call, chat and email callbacks, the agent
-// from getMetadata(), the handoff from getCav()) and forwards them as `bridge.event`. The
-// widget then shows whichever conversation the server assigns to the signed-in agent.
+// CRM page hosting the Five9 adapter). While the agent signs in at the tenant's identity
+// provider, it loads Five9's CRM SDK from the tenant's settings; then it follows the desktop's
+// interactions (interactionApi call, chat and email callbacks, the agent from getMetadata(),
+// the handoff from getCav()) and forwards them as `bridge.event`. The widget shows whichever
+// conversation the server then assigns to the signed-in agent.
 
+import type { AgentConnection } from "../../connection";
+import { startSignIn } from "../../sign-in";
 import { EmbeddingUnavailable, fetchEmbedding } from "../embedding";
-import { withTenantIdpSession } from "../tenant-idp";
-import type { OpenWidget, PlatformModule, Refuse } from "../types";
+import type { PlatformModule, Refuse } from "../types";
 import { Five9Desktop, PLATFORM } from "./desktop";
-import { crmSdk, loadScripts } from "./sdk";
+import { crmSdk, loadScripts, type CrmSdk } from "./sdk";
 
 const FIVE9 = { name: PLATFORM, displayName: "Five9" } as const;
 
-async function run(tenant: string, token: string, open: OpenWidget, refuse: Refuse): Promise<void> {
-  let scripts: string[];
-  try {
-    scripts = (await fetchEmbedding(window.location, tenant)).scripts;
-    await loadScripts(document, scripts);
-  } catch (err) {
-    const code = err instanceof EmbeddingUnavailable ? "not_set_up" : "sdk_unavailable";
-    refuse(code, err instanceof Error ? err.message : String(err));
-    return;
-  }
+/** Five9's CRM SDK, loaded from where the tenant's integration says. */
+async function loadSdk(tenant: string): Promise<CrmSdk> {
+  const scripts = (await fetchEmbedding(window.location, tenant)).scripts;
+  await loadScripts(document, scripts);
   const sdk = crmSdk(window);
   if (sdk === null) {
-    refuse("sdk_unavailable", `Five9's CRM SDK is missing from ${scripts.join(", ") || "the settings"}`);
-    return;
+    throw new Error(`Five9's CRM SDK is missing from ${scripts.join(", ") || "the settings"}`);
   }
-  const connection = open(token);
-  const desktop = new Five9Desktop(sdk.interactionApi(), (platform, message) => connection.bridgeEvent(platform, message), {
+  return sdk;
+}
+
+/** Follows the desktop on this connection once the SDK is there. */
+async function follow(sdk: Promise<CrmSdk>, connection: AgentConnection, refuse: Refuse): Promise<void> {
+  let api;
+  try {
+    api = (await sdk).interactionApi();
+  } catch {
+    return; // already refused when the SDK failed to load
+  }
+  const desktop = new Five9Desktop(api, (platform, message) => connection.bridgeEvent(platform, message), {
     refused: (code, message) => {
       connection.close();
       refuse(code, message);
@@ -46,6 +51,19 @@ export const five9: PlatformModule = {
       refuse("invalid_input", "The widget URL names no tenant");
       return;
     }
-    withTenantIdpSession(params, FIVE9, refuse, (token) => void run(tenant, token, open, refuse));
+    const sdk = loadSdk(tenant);
+    sdk.catch((err: unknown) => {
+      const code = err instanceof EmbeddingUnavailable ? "not_set_up" : "sdk_unavailable";
+      refuse(code, err instanceof Error ? err.message : String(err));
+    });
+    startSignIn(
+      params,
+      (token, options) => {
+        const connection = open(token, options);
+        void follow(sdk, connection, refuse);
+        return connection;
+      },
+      FIVE9.name,
+    );
   },
 };

@@ -1,7 +1,7 @@
 """Stream positions: where each integration's stream reader stopped, per topic.
 
-Revision ID: issue11_0006
-Revises: 0005
+Revision ID: issue11_0007
+Revises: 0006
 Created: 2026-11-28
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "issue11_0006"
-down_revision: str | None = "0005"
+revision: str = "issue11_0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
