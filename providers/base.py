@@ -250,6 +250,9 @@ class Capability(StrEnum):
     USER_WATCHING = "watch.users"
     # The adapter can test its settings against the platform (Checkable).
     CONNECTION_CHECK = "connection.check"
+    # The pull adapter reads a log by position and resumes where it stopped: it is built with
+    # ``positions=`` (a PositionStore the server keeps in its database).
+    STREAM_POSITIONS = "stream.positions"
 
 
 @runtime_checkable
@@ -263,6 +266,37 @@ class QueueWatching(Protocol):
     async def watch_queues(self, queue_ids: Sequence[str]) -> None:
         """Follow these queues from now on, besides any in the settings. Queues no longer
         listed may still be followed until the adapter restarts."""
+
+
+@runtime_checkable
+class PositionStore(Protocol):
+    """Where a streaming adapter stopped reading each topic: the last message it processed.
+
+    Adapters declaring ``Capability.STREAM_POSITIONS`` are built with ``positions=`` and store
+    each message's id after handing on its events, so a restarted adapter resumes just after
+    it: no gap, no repeat. The server keeps positions in its database, per integration.
+    """
+
+    async def get(self, topic: str) -> str | None:
+        """The position stored for ``topic``, or None if it was never read."""
+
+    async def put(self, topic: str, position: str) -> None:
+        """Remember ``position`` as the last one processed on ``topic``."""
+
+
+class MemoryPositions:
+    """Positions kept in memory: they survive reconnects, not a restart of the process."""
+
+    def __init__(self) -> None:
+        self._positions: dict[str, str] = {}
+
+    async def get(self, topic: str) -> str | None:
+        """The position stored for ``topic``, or None."""
+        return self._positions.get(topic)
+
+    async def put(self, topic: str, position: str) -> None:
+        """Remember ``position`` for ``topic``."""
+        self._positions[topic] = position
 
 
 @runtime_checkable
@@ -420,6 +454,18 @@ class Embedding(Protocol):
     def frame_origins(self, settings: Any) -> tuple[str, ...]:
         """Origins allowed to frame the widget for an integration with these settings (None
         for a platform admins store no integrations of: ``Manifest.storable`` is False)."""
+
+
+@runtime_checkable
+class HostScripts(Protocol):
+    """An embedding whose page loads the desktop's own SDK from the platform at run time.
+
+    The server lets ``/widget/<platform>`` (that page only) load scripts from these URLs'
+    origins, and tells the page the URLs; cuecard never bundles or copies such an SDK.
+    """
+
+    def script_urls(self, settings: Any) -> tuple[str, ...]:
+        """The https URLs of the scripts the page loads, in order."""
 
 
 # -- the manifest ----------------------------------------------------------------------------

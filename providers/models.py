@@ -30,6 +30,7 @@ from pydantic import (
     Field,
     StringConstraints,
     TypeAdapter,
+    model_validator,
 )
 
 # Ids never hold control characters: they reach logs, room names and SQL text columns, and
@@ -47,6 +48,14 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000, pattern
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=r"^[^\x00]+$"),
+]
+Label = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00]+$"),
+]
+Fact = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000, pattern=r"^[^\x00]+$"),
 ]
 
 
@@ -186,6 +195,34 @@ class ConversationAlert(EventBase):
     detail: Title | None = None
 
 
+class HandoffItem(BaseModel):
+    """One labelled fact collected before the handoff, e.g. an account number."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: Label
+    value: Fact
+
+
+class HandoffContext(EventBase):
+    """What an IVR or a bot learnt before the conversation reached an agent.
+
+    Platforms carry it as call-attached variables (Five9) or attached data (8x8). It is
+    shown to the agent as a context card and searched before anyone speaks.
+    """
+
+    kind: Literal["context.handoff"] = "context.handoff"
+    intent: Fact | None = None
+    summary: Text | None = None
+    items: tuple[HandoffItem, ...] = Field(default=(), max_length=50)
+
+    @model_validator(mode="after")
+    def _says_something(self) -> HandoffContext:
+        if self.intent is None and self.summary is None and not self.items:
+            raise ValueError("a handoff context needs an intent, a summary or an item")
+        return self
+
+
 Event = Annotated[
     ConversationStarted
     | Message
@@ -195,7 +232,8 @@ Event = Annotated[
     | Transcript
     | ConversationEnded
     | ExternalSuggestions
-    | ConversationAlert,
+    | ConversationAlert
+    | HandoffContext,
     Field(discriminator="kind"),
 ]
 
@@ -210,6 +248,7 @@ EVENT_KINDS: tuple[str, ...] = (
     "conversation.ended",
     "suggestions.external",
     "conversation.alert",
+    "context.handoff",
 )
 
 

@@ -43,6 +43,7 @@ from server.bridge.service import DesktopBridges
 from server.cluster.bus import ConfigBus
 from server.cluster.sync import ConfigSync
 from server.config import Settings
+from server.handoff.store import HandoffStore
 from server.ingest.pipeline import Pipeline
 from server.ingest.records import StoreRecorder
 from server.integrations.service import IntegrationService
@@ -161,6 +162,7 @@ def build_services(
     routes = RouteResolver(store)
     llm_integrations = llm_integrations or StoredLlmIntegrations(store, secrets)
     broadcaster = Broadcaster(resources.sockets)
+    handoffs = HandoffStore(state)
     answers = AnswerService(
         source=llm_integrations, client=ChatClient(http.llm), broadcaster=broadcaster
     )
@@ -174,6 +176,7 @@ def build_services(
         suggestions_per_event=settings.suggestions_per_event,
         routes=routes,
         answers=answers,
+        handoffs=handoffs,
     )
     integrations = IntegrationService(
         store=store,
@@ -264,6 +267,7 @@ def build_services(
             integration_statuses=supervisor.statuses,
             actions=action_service,
             bridges=bridges,
+            handoffs=handoffs,
         ),
     )
 

@@ -14,6 +14,7 @@ from providers.models import (
     ConversationStarted,
     Event,
     ExternalSuggestions,
+    HandoffContext,
     Message,
     ParticipantHeld,
     ParticipantResumed,
@@ -22,8 +23,10 @@ from providers.models import (
     is_utterance,
 )
 from server.assist.base import Assistant, AssistRequest, Route
-from server.conversation import LineIn, Suggestion
+from server.conversation import Line, LineIn, Suggestion
 from server.errors import InProgress
+from server.handoff.models import Handoff
+from server.handoff.store import HandoffStore
 from server.metrics import Metrics
 from server.queues.resolver import RouteSource
 from server.realtime.rooms import Broadcaster
@@ -98,6 +101,7 @@ class Pipeline:
         suggestions_per_event: int = 3,
         answers: AnswerStarter | None = None,
         routes: RouteSource | None = None,
+        handoffs: HandoffStore | None = None,
     ) -> None:
         self._state = state
         self._assistant = assistant
@@ -108,6 +112,7 @@ class Pipeline:
         self._limit = suggestions_per_event
         self._answers = answers
         self._routes = routes
+        self._handoffs = handoffs
 
     async def process(self, event: Event) -> Outcome:
         """Run one event through the pipeline unless another delivery already did."""
@@ -145,6 +150,8 @@ class Pipeline:
             await self._change_status(event, changes)
         if is_utterance(event):
             return await self._add_line(event)
+        if isinstance(event, HandoffContext):
+            return await self._handoff(event)
         return await self._pass_on(event)
 
     async def _pass_on(self, event: Event) -> bool:
@@ -187,11 +194,25 @@ class Pipeline:
             return await self._assist(event)
         return False
 
-    async def _assist(self, event: Event) -> bool:
+    async def _handoff(self, event: HandoffContext) -> bool:
+        """Keep and show the context, and search with it before anyone speaks."""
+        handoff = Handoff.of(event)
+        if self._handoffs is not None:
+            await self._handoffs.put(event.tenant_id, event.conversation_id, handoff)
+        await self._broadcaster.handoff(event.tenant_id, event.conversation_id, handoff)
+        turn = handoff.as_customer_turn()
+        return turn is not None and await self._assist(event, opening=turn)
+
+    async def _assist(self, event: Event, opening: LineIn | None = None) -> bool:
+        """Suggest for the conversation's newest customer turn (``opening``: the handoff's
+        intent and summary, searched as if the customer had said them; never stored)."""
         try:
             lines = await self._state.recent_lines(
                 event.tenant_id, event.conversation_id, CONTEXT_LINES
             )
+            if opening is not None:
+                seq = lines[-1].seq + 1 if lines else 1
+                lines = [*lines, Line(**opening.model_dump(), seq=seq)]
             meta = await self._state.meta(event.tenant_id, event.conversation_id)
             queue = event.queue or meta.queue
             request = AssistRequest(

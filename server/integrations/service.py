@@ -23,8 +23,9 @@ from pydantic import SecretStr, ValidationError
 
 from providers.base import Checkable, Manifest, ProviderSettings
 from providers.errors import ProviderConfigError, ProviderError
-from providers.registry import build_adapter, parse_settings, secret_fields
+from providers.registry import build_adapter, parse_settings, secret_fields, source_kind
 from server.errors import InvalidInput, NotFound, invalid_input
+from server.integrations.desktop import desktop_only
 from server.integrations.models import (
     MASK,
     CheckResult,
@@ -136,9 +137,12 @@ class IntegrationService:
     async def check(self, tenant_id: str, integration_id: str) -> CheckResult:
         """Run the adapter's connection test; the result carries the platform's real error."""
         row = await self._row(tenant_id, integration_id)
+        manifest = self._platforms[row.provider]
         try:
             settings = await self.settings(tenant_id, integration_id)
-            adapter = build_adapter(self._platforms[row.provider], settings)
+            if source_kind(manifest) is None:
+                return CheckResult(ok=True, message=desktop_only(manifest, settings))
+            adapter = build_adapter(manifest, settings)
         except ProviderError as err:
             return CheckResult(ok=False, code=err.code, message=str(err))
         try:

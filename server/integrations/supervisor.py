@@ -1,11 +1,13 @@
 """Runs every enabled integration's adapter, and knows how each is doing.
 
-One task per integration: build the adapter from the stored settings (with the mapped queues
-when the platform declares queue watching). A pull adapter's events are fed to the pipeline; a
-push adapter is held ready for the webhook route. On failure the task reacts as the error
-class says — reconnect with capped back-off (not ready), or stop and show the admin (auth
-failed, config error). A change to an integration restarts its task; a delete or disable
-stops it.
+One task per integration of a platform with a server-side event source: build the adapter
+from the stored settings (with the mapped queues when the platform declares queue watching,
+and its stored stream positions when it reads a log by position). Platforms whose events come
+from the agents' desktops only have nothing to run here. A pull adapter's events are fed to
+the pipeline; a push adapter is held ready for the webhook route. On failure the task reacts
+as the error class says — reconnect with capped back-off (not ready), or stop and show the
+admin (auth failed, config error). A change to an integration restarts its task; a delete or
+disable stops it.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from providers.registry import build_adapter
 from server.errors import CuecardError, PayloadRejected
 from server.integrations.listeners import EventSink, deliver, deliver_acknowledged
 from server.integrations.models import IntegrationStatus
+from server.integrations.positions import StoredPositions
 from server.integrations.service import IntegrationService
 from server.store.database import Store
 from server.store.models import Integration
@@ -232,7 +235,8 @@ class Supervisor:
             raise ProviderConfigError(f"provider {row.provider!r} is not available")
         settings = await self._integrations.settings(row.tenant_id, row.id)
         queues = await self._queues(row) if self._watches_queues(row) else ()
-        adapter = build_adapter(manifest, settings, queues=queues)
+        positions = StoredPositions(self._store.positions, row.tenant_id, row.id)
+        adapter = build_adapter(manifest, settings, queues=queues, positions=positions)
         if not isinstance(adapter, PullAdapter | PushAdapter):
             await adapter.aclose()
             raise ProviderConfigError(f"{row.provider} is neither a pull nor a push source")

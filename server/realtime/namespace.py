@@ -13,6 +13,7 @@ from server.assist.base import Assistant, Route, SearchRequest
 from server.auth.tokens import AgentIdentity, TokenService
 from server.bridge.service import DesktopBridges
 from server.errors import CuecardError, Forbidden, NotAssigned, TokenExpired
+from server.handoff.store import HandoffStore
 from server.integrations.models import IntegrationStatus
 from server.metrics import Metrics
 from server.observability.base import WidgetPresence
@@ -78,8 +79,10 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         integration_statuses: StatusSource | None = None,
         actions: ActionService | None = None,
         bridges: DesktopBridges | None = None,
+        handoffs: HandoffStore | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
+        self._handoffs = handoffs
         self._bridges = bridges
         self._actions = actions
         self._integration_statuses = integration_statuses
@@ -199,6 +202,9 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         # both in the snapshot and live, and the widget de-duplicates it by seq.
         await self.enter_room(sid, room)
         snapshot = await self._state.snapshot(identity.tenant_id, payload.conversation_id)
+        if self._handoffs is not None:
+            handoff = await self._handoffs.get(identity.tenant_id, payload.conversation_id)
+            snapshot = snapshot.model_copy(update={"handoff": handoff})
         await self.emit("snapshot", snapshot.model_dump(mode="json"), to=sid)
         return {}
 

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from providers.models import ConversationAlert, ExternalSuggestions, Transcript
 from server.answers.models import Citation, ExtractiveAnswer
 from server.conversation import Line, Suggestion
+from server.handoff.models import Handoff
 from server.integrations.models import IntegrationStatus
 from server.state.models import Assignment, ConversationMeta
 
@@ -100,6 +101,11 @@ class Broadcaster:
         await self._emit(
             "alert", payload, conversation_room(event.tenant_id, event.conversation_id)
         )
+
+    async def handoff(self, tenant_id: str, conversation_id: str, handoff: Handoff) -> None:
+        """What an IVR or a bot learnt before the handoff (the widget's context card)."""
+        payload = {"conversation_id": conversation_id, **handoff.model_dump(mode="json")}
+        await self._emit("handoff", payload, conversation_room(tenant_id, conversation_id))
 
     async def status(self, tenant_id: str, meta: ConversationMeta) -> None:
         """The conversation's status changed."""

@@ -26,6 +26,7 @@ from server.store.integrations import IntegrationRepository
 from server.store.knowledge_bases import KnowledgeBaseRepository
 from server.store.llm_integrations import LlmIntegrationRepository
 from server.store.migrations import upgrade_to_head
+from server.store.positions import StreamPositionRepository
 from server.store.queue_mappings import QueueMappingRepository
 from server.store.reveals import RevealRepository
 from server.store.tenants import TenantRepository
@@ -55,6 +56,7 @@ class Store:
         self.admin_sessions = AdminSessionRepository(db)
         self.reveals = RevealRepository(db)
         self.agent_idps = AgentIdpRepository(db)
+        self.positions = StreamPositionRepository(db)
 
     @classmethod
     async def connect(cls, url: str) -> Store:

@@ -293,3 +293,21 @@ agent_identity_providers = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# Where each pull adapter that reads a log by position (a stream's message id) stopped, per
+# topic: a restarted adapter resumes just after it. Deleting the integration forgets them.
+stream_positions = Table(
+    "stream_positions",
+    metadata,
+    _tenant_fk(),
+    Column(
+        "integration_id",
+        String(32),
+        ForeignKey("integrations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("topic", String(500), nullable=False),
+    Column("position", String(500), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "integration_id", "topic"),
+)

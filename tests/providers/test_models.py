@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from providers.models import (
     EVENT_KINDS,
     AgentAssigned,
+    HandoffContext,
     Message,
     Transcript,
     event_json_schema,
@@ -47,6 +48,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         ],
     },
     "conversation.alert": {"alert": "human_intervention_needed"},
+    "context.handoff": {
+        "intent": "router keeps dropping",
+        "items": [{"label": "Account", "value": "ACC-1001"}],
+    },
 }
 
 
@@ -84,6 +89,17 @@ def test_bad_events_are_refused(change: dict[str, Any]) -> None:
 def test_agent_assignment_requires_a_queue() -> None:
     with pytest.raises(ValidationError):
         AgentAssigned.model_validate({**BASE, "agent_id": "a-1"})
+
+
+def test_handoff_context_must_say_something() -> None:
+    with pytest.raises(ValidationError, match="intent, a summary or an item"):
+        HandoffContext.model_validate({**BASE, "items": []})
+
+
+def test_handoff_context_is_not_an_utterance() -> None:
+    context = HandoffContext.model_validate({**BASE, "summary": "wants to upgrade"})
+
+    assert is_utterance(context) is False
 
 
 def test_only_final_lines_are_utterances() -> None:

@@ -16,6 +16,7 @@ import type {
   ClientToServerEvents,
   ExternalSuggestionsEvent,
   FeedbackAction,
+  HandoffEvent,
   IntegrationStatusEvent,
   PartialEvent,
   ServerToClientEvents,
@@ -45,6 +46,7 @@ export interface ConnectionListener {
   suggestions(event: SuggestionsEvent): void;
   externalSuggestions(event: ExternalSuggestionsEvent): void;
   alert(event: AlertEvent): void;
+  handoff(event: HandoffEvent): void;
   conversationStatus(event: StatusEvent): void;
   answer(event: AnswerEvent): void;
   answerDelta(event: AnswerDeltaEvent): void;
@@ -227,6 +229,7 @@ export class AgentConnection {
     this.socket.on("suggestions", (e) => isCurrent(e) && this.listener.suggestions(e));
     this.socket.on("suggestions.external", (e) => isCurrent(e) && this.listener.externalSuggestions(e));
     this.socket.on("alert", (e) => isCurrent(e) && this.listener.alert(e));
+    this.socket.on("handoff", (e) => isCurrent(e) && this.listener.handoff(e));
     this.socket.on("status", (e) => isCurrent(e) && this.listener.conversationStatus(e));
     this.socket.on("answer", (e) => isCurrent(e) && this.listener.answer(e));
     this.socket.on("answer.delta", (e) => isCurrent(e) && this.listener.answerDelta(e));
@@ -243,7 +246,11 @@ export class AgentConnection {
     this.socket.on("assigned", (event) => this.follow(event.conversation_id));
   }
 
-  private follow(conversationId: string): void {
+  /**
+   * Shows `conversationId` from now on (the one the agent was connected to, or the one their
+   * desktop focuses); a conversation pinned by the URL stays.
+   */
+  follow(conversationId: string): void {
     if (this.options.pinnedConversationId !== null) {
       // A pinned conversation the desktop opened before cuecard heard of its assignment.
       if (conversationId === this.conversationId && this.awaitingAssignment) {

@@ -30,6 +30,8 @@ import type {
   AnswerEvent,
   ExternalSuggestionsEvent,
   FeedbackAction,
+  Handoff,
+  HandoffEvent,
   IntegrationStatusEvent,
   PartialEvent,
   Snapshot,
@@ -38,6 +40,7 @@ import type {
   SuggestionsEvent,
   TranscriptEvent,
 } from "./protocol";
+import type { HandoffView } from "./handoff-view";
 import type { IntegrationBanner } from "./integration-banner";
 import type { StatusView } from "./status-view";
 import type { TranscriptView } from "./transcript-view";
@@ -48,11 +51,14 @@ export type SendFeedback = (suggestion: Suggestion, action: FeedbackAction) => v
 export interface ControllerExtras {
   send?: SendText;
   banner?: IntegrationBanner;
+  /** The context card: what an IVR or a bot learnt before the handoff. */
+  handoff?: HandoffView;
 }
 
 export class WidgetController implements ConnectionListener {
   private state: ConversationState | null = null;
   private answerState: AnswerState | null = null;
+  private handoffState: Handoff | null = null;
   private readonly cards: CardList;
 
   constructor(
@@ -79,12 +85,14 @@ export class WidgetController implements ConnectionListener {
   conversationChanged(conversationId: string): void {
     this.state = emptyConversation(conversationId);
     this.answerState = null;
+    this.handoffState = null;
     this.renderAll();
   }
 
   snapshot(snapshot: Snapshot): void {
     const state = this.stateFor(snapshot.conversation_id);
     applySnapshot(state, snapshot);
+    this.handoffState = snapshot.handoff ?? null;
     // Answers are not in the snapshot: keep the live one, else derive the extractive one.
     const newest = snapshot.suggestions[snapshot.suggestions.length - 1]?.trigger_event_id;
     if (this.answerState === null || this.answerState.triggerEventId !== newest) {
@@ -123,6 +131,12 @@ export class WidgetController implements ConnectionListener {
   alert(event: AlertEvent): void {
     this.stateFor(event.conversation_id);
     this.status.notice(alertText(event));
+  }
+
+  handoff(event: HandoffEvent): void {
+    this.stateFor(event.conversation_id);
+    this.handoffState = event;
+    this.extras.handoff?.show(event);
   }
 
   conversationStatus(event: StatusEvent): void {
@@ -186,6 +200,7 @@ export class WidgetController implements ConnectionListener {
     if (this.state === null || this.state.conversationId !== conversationId) {
       this.state = emptyConversation(conversationId);
       this.answerState = null;
+      this.handoffState = null;
     }
     return this.state;
   }
@@ -195,6 +210,7 @@ export class WidgetController implements ConnectionListener {
     this.transcriptView.show(state?.lines ?? []);
     this.cards.show(state?.cards ?? []);
     this.status.showConversation(state?.conversationId ?? null, state?.status ?? null);
+    this.extras.handoff?.show(this.handoffState);
     this.renderAnswer();
   }
 

@@ -5,6 +5,7 @@ import type { SendText } from "./card";
 import { AgentConnection } from "./connection";
 import { WidgetController } from "./controller";
 import { required } from "./dom";
+import { HandoffView } from "./handoff-view";
 import { IntegrationBanner } from "./integration-banner";
 import { NotesPanel } from "./notes-panel";
 import { parseLaunchParams, scrubTokenFromLocation, type LaunchParams } from "./params";
@@ -73,7 +74,16 @@ function openWidget(
     required("suggestions-empty", HTMLElement),
     (suggestion, action) => connection?.feedback(suggestion.id, action),
     new AnswerView(suggestionsSection, send),
-    { banner: new IntegrationBanner(required("integration-banner", HTMLElement)), ...(send ? { send } : {}) },
+    {
+      banner: new IntegrationBanner(required("integration-banner", HTMLElement)),
+      handoff: new HandoffView(
+        required("handoff-section", HTMLElement),
+        required("handoff-intent", HTMLElement),
+        required("handoff-summary", HTMLElement),
+        required("handoff-items", HTMLElement),
+      ),
+      ...(send ? { send } : {}),
+    },
   );
   if (params.conversationId !== null) {
     controller.conversationChanged(params.conversationId);

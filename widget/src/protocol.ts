@@ -65,6 +65,28 @@ export interface Snapshot {
   media: string | null;
   transcript: Line[];
   suggestions: Suggestion[];
+  /** What an IVR or a bot learnt before the handoff (absent from servers that predate it). */
+  handoff?: Handoff | null;
+}
+
+/** A labelled detail of the handoff (an account number, the caller's plan...). */
+export interface HandoffItem {
+  label: string;
+  value: string;
+}
+
+/** What an IVR or a bot learnt before the conversation reached the agent: the context card. */
+export interface Handoff {
+  event_id: string;
+  provider: string;
+  intent: string | null;
+  summary: string | null;
+  items: HandoffItem[];
+  occurred_at: string;
+}
+
+export interface HandoffEvent extends Handoff {
+  conversation_id: string;
 }
 
 export interface TranscriptEvent {
@@ -179,6 +201,7 @@ export interface ServerToClientEvents {
   suggestions: (event: SuggestionsEvent) => void;
   "suggestions.external": (event: ExternalSuggestionsEvent) => void;
   alert: (event: AlertEvent) => void;
+  handoff: (event: HandoffEvent) => void;
   status: (event: StatusEvent) => void;
   assigned: (event: AssignedEvent) => void;
   answer: (event: AnswerEvent) => void;
