@@ -82,10 +82,8 @@ def on_screen(pushes: Pushes) -> tuple[str, ...]:
         if name != "suggestions":
             continue
         items = [item["source"]["document_id"] for item in payload["items"]]
-        if "reason" in payload:
-            shown = items
-        else:
-            shown = list(dict.fromkeys([*items, *shown]))[:MAX_CARDS]
+        merged = list(dict.fromkeys([*items, *shown]))[:MAX_CARDS]
+        shown = items if "reason" in payload else merged
     return tuple(shown)
 
 
@@ -173,7 +171,9 @@ def figures(title: str, outcomes: Sequence[Outcome]) -> dict[str, Any]:
     }
 
 
-def groups(conversations: Sequence[Conversation], outcomes: Sequence[Outcome]) -> dict[str, list[Outcome]]:
+def groups(
+    conversations: Sequence[Conversation], outcomes: Sequence[Outcome]
+) -> dict[str, list[Outcome]]:
     """Outcomes by knowledge base, and all together."""
     grouped: dict[str, list[Outcome]] = {"all": list(outcomes)}
     for conversation, outcome in zip(conversations, outcomes, strict=True):

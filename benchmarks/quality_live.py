@@ -28,8 +28,8 @@ from server.app import create_app
 from server.assist.base import SearchRequest
 from server.auth.tokens import TokenService
 from server.config import Settings
-from server.keys import ASSISTANT
 from server.kb.loader import load_folder
+from server.keys import ASSISTANT
 from server.store.database import Store
 
 NAMESPACE = "/agent"

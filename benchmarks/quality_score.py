@@ -122,7 +122,10 @@ def summarise(outcomes: Sequence[Outcome]) -> Summary:
         search3=sum(rank is not None for rank in search) / total,
         first_turn_recall3=sum(rank is not None for rank in first) / total,
         openings=(sum(not cards for cards in openings), len(openings)),
-        steps=(sum(step_correct(outcome.gold, seen) for outcome in outcomes for seen in outcome.steps), len(steps)),
+        steps=(
+            sum(step_correct(outcome.gold, seen) for outcome in outcomes for seen in outcome.steps),
+            len(steps),
+        ),
         entity_counts=entity_counts(outcomes),
         per_turn=per_turn(outcomes),
     )

@@ -2,7 +2,7 @@
 
 Example::
 
-    suggestions = await assistant.suggest(
+    cards = await assistant.suggest(
         AssistRequest(tenant_id="acme", conversation_id="c-1", queue="billing",
                       lines=recent_lines, trigger_event_id="evt-9")
     )
@@ -15,7 +15,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from server.assist.models import Suggestion
+from server.assist.models import CardSet, Suggestion
 from server.state.models import Line
 from server.store.models import Document, KnowledgeBase
 
@@ -77,8 +77,11 @@ class Assistant(Protocol):
     async def set_dense(self, tenant_id: str, enabled: bool) -> None:
         """Switch dense (embedding) retrieval on or off for a tenant; off ranks by BM25 only."""
 
-    async def suggest(self, request: AssistRequest) -> list[Suggestion]:
-        """Suggestions for the conversation's latest turn; empty when nothing fits."""
+    async def suggest(self, request: AssistRequest) -> CardSet:
+        """The card set for the conversation's current topic after its latest turn.
+
+        ``changed`` is False when the turn added nothing to the topic: nothing is sent then.
+        """
 
     async def search(self, request: SearchRequest) -> list[Suggestion]:
         """Ranked results for a manual query."""

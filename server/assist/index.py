@@ -6,6 +6,7 @@ the new one is swapped in, so a search never sees half an update.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -60,6 +61,7 @@ class KnowledgeIndex:
             e.document.external_id: Entry(e.document, e.chunks, e.terms, matrix[a:b])
             for e, a, b in zip(entries, rows[:-1], rows[1:], strict=True)
         }
+        self._share = document_shares(entries)
 
     @classmethod
     def build(cls, documents: Sequence[Document], encoder: Encoder) -> KnowledgeIndex:
@@ -100,6 +102,10 @@ class KnowledgeIndex:
     def __len__(self) -> int:
         """The number of passages."""
         return len(self._chunks)
+
+    def share(self, term: str) -> float:
+        """The share of documents that use ``term`` (0 for a term the index does not know)."""
+        return self._share.get(term, 0.0)
 
     def search(self, query: Query, limit: int, encoder: Encoder | None) -> list[Hit]:
         """Up to ``limit`` documents, best first, each with its best passage.
@@ -144,6 +150,15 @@ class KnowledgeIndex:
         # Same text, new metadata (url, tags, timestamps): keep the work, show the new record.
         entry = self._entries[document.external_id]
         return Entry(document, entry.chunks, entry.terms, entry.vectors)
+
+
+def document_shares(entries: Sequence[Entry]) -> dict[str, float]:
+    """For each term, the share of the entries' documents that use it."""
+    counts: Counter[str] = Counter()
+    for entry in entries:
+        counts.update({term for passage in entry.terms for term in passage})
+    total = max(len(entries), 1)
+    return {term: count / total for term, count in counts.items()}
 
 
 def make_entries(

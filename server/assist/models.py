@@ -33,3 +33,22 @@ class Suggestion(BaseModel):
     source: Source
     score: float
     trigger_event_id: str
+
+
+# Why a card set is empty: nothing has been asked yet, or nothing fits well enough.
+AbstainReason = Literal["listening", "unsure"]
+
+
+class CardSet(BaseModel):
+    """The cards for the conversation's current topic, or why there are none.
+
+    ``changed`` False means the turn added no topic evidence (an identifier, small talk, a
+    confirmation): the cards on screen still stand and nothing is sent.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[Suggestion] = Field(default_factory=list)
+    reason: AbstainReason | None = None
+    turn: str | None = None
+    changed: bool = True

@@ -29,8 +29,9 @@ from server.state.models import Assignment, ConversationMeta, LineIn, MetaChange
 
 log = logging.getLogger(__name__)
 
-# The assist step reads this many recent lines; the engine decides which of them matter.
-CONTEXT_LINES = 12
+# The assist step reads this many recent lines; the engine decides which of them matter. A
+# problem stated before a long run of verification questions must still be in reach.
+CONTEXT_LINES = 40
 
 
 class Outcome(StrEnum):
@@ -162,20 +163,23 @@ class Pipeline:
                 trigger_event_id=event.provider_event_id,
                 limit=self._limit,
             )
-            items = await self._assistant.suggest(request)
+            cards = await self._assistant.suggest(request)
         except Exception:
             # A failed suggestion must not fail the event: the transcript line stands.
             self._metrics.assist_failures.inc()
             log.exception("assist failed for conversation %s", event.conversation_id)
             return False
-        if items:
-            await self._state.set_suggestions(event.tenant_id, event.conversation_id, items)
-            await self._broadcaster.suggestions(
-                event.tenant_id, event.conversation_id, event.provider_event_id, items
-            )
-            self._metrics.suggestions_emitted.inc(len(items))
+        if not cards.changed:
+            # A verification answer or small talk: the cards and answer on screen still stand.
+            return False
+        items = cards.items
+        await self._state.set_suggestions(event.tenant_id, event.conversation_id, items)
+        await self._broadcaster.suggestions(
+            event.tenant_id, event.conversation_id, event.provider_event_id, items, cards.reason
+        )
+        self._metrics.suggestions_emitted.inc(len(items))
         if self._answers is not None:
-            # Even a turn without suggestions supersedes the previous turn's answer.
+            # Even a set without cards supersedes the previous turn's answer.
             self._answers.start(request, items)
         return bool(items)
 

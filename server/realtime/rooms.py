@@ -57,13 +57,19 @@ class Broadcaster:
         await self._emit("transcript", payload, conversation_room(tenant_id, conversation_id))
 
     async def suggestions(
-        self, tenant_id: str, conversation_id: str, trigger_event_id: str, items: list[Suggestion]
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        trigger_event_id: str,
+        items: list[Suggestion],
+        reason: str | None = None,
     ) -> None:
-        """A new set of suggestions, ranked best first."""
+        """The card set for the current topic, best first; ``reason`` says why it is empty."""
         payload = {
             "conversation_id": conversation_id,
             "trigger_event_id": trigger_event_id,
             "items": [item.model_dump(mode="json") for item in items],
+            "reason": reason,
         }
         await self._emit("suggestions", payload, conversation_room(tenant_id, conversation_id))
 
