@@ -18,6 +18,8 @@ from server.actions.service import AgentActions
 from server.answers.client import ChatClient
 from server.answers.service import AnswerService
 from server.assist.engine import HybridAssistant
+from server.assist.entity_rules import StoredEntityRules
+from server.assist.followup import FollowUp
 from server.auth.admin_sessions import SessionService
 from server.auth.admin_sso import AdminSso
 from server.auth.admins import AdminService
@@ -248,6 +250,12 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
 async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     """The pipeline and the widget namespace, wired to the resources above."""
     sio = app[SOCKETS]
+    followup = FollowUp(
+        state=app[STATE],
+        assistant=app[ASSISTANT],
+        broadcaster=Broadcaster(sio),
+        rules=StoredEntityRules(app[STORE]),
+    )
     app[PIPELINE] = Pipeline(
         state=app[STATE],
         assistant=app[ASSISTANT],
@@ -258,6 +266,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
         suggestions_per_event=app[SETTINGS].suggestions_per_event,
         routes=app[ROUTES],
         answers=app[ANSWERS],
+        followup=followup,
     )
     sio.register_namespace(
         AgentNamespace(
@@ -270,6 +279,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
             presence=app[PRESENCE],
             integration_statuses=lambda tenant_id: app[SUPERVISOR].statuses(tenant_id),
             actions=app[AGENT_ACTIONS],
+            followup=followup,
         )
     )
     yield

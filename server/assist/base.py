@@ -10,12 +10,13 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from server.assist.models import CardSet, Suggestion
+from server.assist.steps import Procedure
 from server.state.models import Line
 from server.store.models import Document, KnowledgeBase
 
@@ -85,3 +86,11 @@ class Assistant(Protocol):
 
     async def search(self, request: SearchRequest) -> list[Suggestion]:
         """Ranked results for a manual query."""
+
+    def procedure(
+        self, tenant_id: str, kb_id: str | None, document_id: str, words: Collection[str]
+    ) -> Procedure | None:
+        """The numbered procedure of a document that fits ``words`` best, if it has one."""
+
+    def product_names(self, tenant_id: str, kb_id: str | None) -> Sequence[str]:
+        """Product names the tenant's knowledge base mentions (for entity extraction)."""

@@ -16,6 +16,7 @@ from server.assist.index import Hit, KnowledgeIndex
 from server.assist.models import CardSet, Source, Suggestion
 from server.assist.query import Query, typed_query
 from server.assist.snippets import quote
+from server.assist.steps import Procedure, best_procedure
 from server.store.models import Document, KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,16 @@ class HybridAssistant:
             )
             for hit in hits
         ]
+
+    def procedure(
+        self, tenant_id: str, kb_id: str | None, document_id: str, words: Collection[str]
+    ) -> Procedure | None:
+        index = self._route(tenant_id, kb_id)
+        return best_procedure(list(index.procedures(document_id)), words) if index else None
+
+    def product_names(self, tenant_id: str, kb_id: str | None) -> Sequence[str]:
+        index = self._route(tenant_id, kb_id)
+        return index.products if index is not None else ()
 
     async def _rank(self, tenant_id: str, kb_id: str | None, query: Query, limit: int) -> list[Hit]:
         index = self._route(tenant_id, kb_id)

@@ -17,7 +17,9 @@ from server.assist.chunking import Chunk, chunk_document
 from server.assist.dense import DenseLeg, Encoder, Vectors, query_vector
 from server.assist.fusion import first_seen, reciprocal_rank_fusion
 from server.assist.lexical import LexicalLeg
+from server.assist.products import product_names
 from server.assist.query import Query
+from server.assist.steps import Procedure, procedures
 from server.store.models import Document
 
 # Passages each leg contributes to fusion. Far more than the cards shown, so that a document
@@ -33,6 +35,8 @@ class Entry:
     chunks: tuple[Chunk, ...]
     terms: tuple[tuple[str, ...], ...]
     vectors: Vectors
+    procedures: tuple[Procedure, ...] = ()
+    products: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +62,15 @@ class KnowledgeIndex:
         # Entries keep views into the one matrix rather than copies, so vectors are held once.
         rows = np.cumsum([0] + [len(e.chunks) for e in entries])
         self._entries = {
-            e.document.external_id: Entry(e.document, e.chunks, e.terms, matrix[a:b])
+            e.document.external_id: Entry(
+                e.document, e.chunks, e.terms, matrix[a:b], e.procedures, e.products
+            )
             for e, a, b in zip(entries, rows[:-1], rows[1:], strict=True)
         }
         self._share = document_shares(entries)
+        self.products = tuple(
+            sorted({p for e in entries for p in e.products}, key=len, reverse=True)
+        )
 
     @classmethod
     def build(cls, documents: Sequence[Document], encoder: Encoder) -> KnowledgeIndex:
@@ -102,6 +111,11 @@ class KnowledgeIndex:
     def __len__(self) -> int:
         """The number of passages."""
         return len(self._chunks)
+
+    def procedures(self, external_id: str) -> tuple[Procedure, ...]:
+        """The numbered procedures of one document (none for an unknown one)."""
+        entry = self._entries.get(external_id)
+        return entry.procedures if entry is not None else ()
 
     def share(self, term: str) -> float:
         """The share of documents that use ``term`` (0 for a term the index does not know)."""
@@ -149,7 +163,9 @@ class KnowledgeIndex:
     def _refreshed(self, document: Document) -> Entry:
         # Same text, new metadata (url, tags, timestamps): keep the work, show the new record.
         entry = self._entries[document.external_id]
-        return Entry(document, entry.chunks, entry.terms, entry.vectors)
+        return Entry(
+            document, entry.chunks, entry.terms, entry.vectors, entry.procedures, entry.products
+        )
 
 
 def document_shares(entries: Sequence[Entry]) -> dict[str, float]:
@@ -181,6 +197,8 @@ def make_entries(
             chunks,
             tuple(tuple(next(analysed)) for _ in chunks),
             np.stack([known[chunk.text] for chunk in chunks]).astype(np.float32),
+            tuple(procedures(doc)),
+            tuple(product_names([doc.body])),
         )
         for doc, chunks in chunked
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable
 from enum import StrEnum
 from typing import Protocol
 
@@ -20,6 +21,7 @@ from providers.models import (
     is_utterance,
 )
 from server.assist.base import Assistant, AssistRequest, Route
+from server.assist.followup import FollowUp
 from server.assist.models import Suggestion
 from server.metrics import Metrics
 from server.queues.resolver import RouteSource
@@ -78,6 +80,7 @@ class Pipeline:
         suggestions_per_event: int = 3,
         answers: AnswerStarter | None = None,
         routes: RouteSource | None = None,
+        followup: FollowUp | None = None,
     ) -> None:
         self._state = state
         self._assistant = assistant
@@ -88,6 +91,7 @@ class Pipeline:
         self._limit = suggestions_per_event
         self._answers = answers
         self._routes = routes
+        self._followup = followup
 
     async def process(self, event: Event) -> Outcome:
         """Run one event through the pipeline unless another delivery already did."""
@@ -144,7 +148,18 @@ class Pipeline:
         await self._broadcaster.transcript(event.tenant_id, event.conversation_id, numbered)
         if line.speaker is Speaker.CUSTOMER:
             return await self._assist(event)
+        if line.speaker is Speaker.AGENT and self._followup is not None:
+            await self._follow(
+                self._followup.agent_said(event.tenant_id, event.conversation_id, event.text), event
+            )
         return False
+
+    async def _follow(self, step: Awaitable[None], event: Event) -> None:
+        """Step cards and details are extras: their failure must not fail the event."""
+        try:
+            await step
+        except Exception:
+            log.exception("follow-up failed for conversation %s", event.conversation_id)
 
     async def _assist(self, event: Event) -> bool:
         try:
@@ -169,6 +184,8 @@ class Pipeline:
             self._metrics.assist_failures.inc()
             log.exception("assist failed for conversation %s", event.conversation_id)
             return False
+        if self._followup is not None:
+            await self._follow(self._followup.customer_said(request), event)
         if not cards.changed:
             # A verification answer or small talk: the cards and answer on screen still stand.
             return False
@@ -181,6 +198,8 @@ class Pipeline:
         if self._answers is not None:
             # Even a set without cards supersedes the previous turn's answer.
             self._answers.start(request, items)
+        if self._followup is not None:
+            await self._follow(self._followup.cards_shown(request, cards), event)
         return bool(items)
 
     async def _route(self, tenant_id: str, provider: str, queue: str | None) -> Route:

@@ -73,6 +73,14 @@ class Broadcaster:
         }
         await self._emit("suggestions", payload, conversation_room(tenant_id, conversation_id))
 
+    async def steps(self, tenant_id: str, conversation_id: str, payload: dict[str, Any]) -> None:
+        """The conversation's step card changed (a new procedure, or a step done)."""
+        await self._emit("steps", payload, conversation_room(tenant_id, conversation_id))
+
+    async def entities(self, tenant_id: str, conversation_id: str, payload: dict[str, Any]) -> None:
+        """The conversation's details changed: every detail so far."""
+        await self._emit("entities", payload, conversation_room(tenant_id, conversation_id))
+
     async def status(self, tenant_id: str, meta: ConversationMeta) -> None:
         """The conversation's status changed."""
         payload = meta.model_dump(

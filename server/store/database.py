@@ -21,6 +21,7 @@ from server.store.api_keys import ApiKeyRepository
 from server.store.conversations import ConversationRepository, FeedbackRepository
 from server.store.documents import DocumentRepository
 from server.store.engine import Database, build_engine
+from server.store.entity_types import EntityTypeRepository
 from server.store.integrations import IntegrationRepository
 from server.store.knowledge_bases import KnowledgeBaseRepository
 from server.store.llm_integrations import LlmIntegrationRepository
@@ -53,6 +54,7 @@ class Store:
         self.admins = AdminRepository(db)
         self.admin_sessions = AdminSessionRepository(db)
         self.reveals = RevealRepository(db)
+        self.entity_types = EntityTypeRepository(db)
 
     @classmethod
     async def connect(cls, url: str) -> Store:
