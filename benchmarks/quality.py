@@ -136,6 +136,7 @@ async def replay(
         steps=tuple(steps),
         entities_gold=conversation.entities,
         entities_shown=details(pushes),
+        annotated=conversation.annotated,
     )
 
 

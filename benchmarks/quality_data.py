@@ -78,6 +78,8 @@ class Conversation:
     openings: tuple[int, ...] = ()
     steps: tuple[Checkpoint, ...] = ()
     entities: tuple[Entity, ...] = ()
+    # Whether the details were annotated (the legacy set predates entity annotation).
+    annotated: bool = False
 
     @property
     def customer_turns(self) -> list[int]:
@@ -131,4 +133,5 @@ def _conversation(item: dict[str, Any], where: str) -> Conversation:
         openings=openings,
         steps=steps,
         entities=entities,
+        annotated="kb" in item,
     )

@@ -51,6 +51,8 @@ class Outcome:
     steps: tuple[StepSeen, ...] = ()
     entities_gold: tuple[Entity, ...] = ()
     entities_shown: tuple[Entity, ...] = ()
+    # Conversations whose details were not annotated are left out of entity figures.
+    annotated: bool = True
 
     @property
     def final(self) -> tuple[str, ...]:
@@ -140,6 +142,8 @@ def entity_counts(outcomes: Sequence[Outcome]) -> tuple[int, int, int]:
     """(correct, shown, annotated) over all conversations; see ``matches``."""
     correct = shown = gold = 0
     for outcome in outcomes:
+        if not outcome.annotated:
+            continue
         correct += matches(outcome.entities_gold, outcome.entities_shown)
         shown += len(outcome.entities_shown)
         gold += len(outcome.entities_gold)

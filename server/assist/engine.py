@@ -128,7 +128,7 @@ class HybridAssistant:
         if not items:
             self._cards.clear(conversation)
             return CardSet(reason="unsure", turn=turn)
-        return CardSet(items=items, turn=turn)
+        return CardSet(items=items, turn=turn, topic_id=reading.topic_id)
 
     def _listening(
         self, conversation: tuple[str, str], turn: str | None, reading: Reading

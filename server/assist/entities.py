@@ -54,7 +54,6 @@ def _ci(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-# Order of the list matters: the first recogniser to claim characters keeps them.
 BUILT_IN: tuple[Recogniser, ...] = (
     Recogniser(
         "email",
@@ -158,28 +157,31 @@ def extract(
     context: str = "",
     products: Iterable[str] = (),
 ) -> list[Entity]:
-    """Every entity in ``text``, in order; overlapping matches go to the earlier recogniser.
+    """Every entity in ``text``, in order; overlapping matches go to the more confident one.
 
     ``context`` is what was said just before (the agent's question), searched for context words
     too. ``products`` are product names known to the knowledge base, matched case-insensitively.
     """
+    candidates = [
+        Entity(
+            type=recogniser.type,
+            value=match.group().strip(),
+            confidence=_confidence(recogniser, text, *match.span(), context),
+            start=match.start(),
+            end=match.end(),
+        )
+        for recogniser in recognisers
+        for match in recogniser.pattern.finditer(text)
+        if match.end() > match.start()
+    ]
+    # Where two recognisers claim the same characters, the more confident one keeps them
+    # ("40021873" after "what's your account number?" is an account, not an order).
     taken: list[tuple[int, int]] = []
     found: list[Entity] = []
-    for recogniser in recognisers:
-        for match in recogniser.pattern.finditer(text):
-            start, end = match.span()
-            if start == end or any(start < b and a < end for a, b in taken):
-                continue
-            taken.append((start, end))
-            found.append(
-                Entity(
-                    type=recogniser.type,
-                    value=match.group().strip(),
-                    confidence=_confidence(recogniser, text, start, end, context),
-                    start=start,
-                    end=end,
-                )
-            )
+    for entity in sorted(candidates, key=lambda e: -e.confidence):
+        if not any(entity.start < b and a < entity.end for a, b in taken):
+            taken.append((entity.start, entity.end))
+            found.append(entity)
     found.extend(_products(text, products, taken))
     return sorted(found, key=lambda entity: entity.start)
 
@@ -206,8 +208,10 @@ def _products(text: str, products: Iterable[str], taken: list[tuple[int, int]]) 
             if any(start < b and a < end for a, b in taken):
                 continue
             taken.append((start, end))
-            exact = name in match.group()
-            confidence = 0.9 if exact or " " in name else 0.85
+            # Typed as the articles write it, or with a model number, it is surely the product;
+            # lower-cased it may be an ordinary word ("direct debit", "unlimited").
+            modelled = len(match.group()) > len(name)
+            confidence = 0.9 if name in match.group() or modelled else 0.75
             found.append(
                 Entity(
                     type="product", value=match.group(), confidence=confidence, start=start, end=end

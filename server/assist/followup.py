@@ -95,6 +95,8 @@ class FollowUp:
         current = await self.step_card(request.tenant_id, request.conversation_id)
         if current is not None and current.document_id == top:
             return
+        if current is not None and current.started and current.topic_id == cards.topic_id:
+            return  # the agent is working through a procedure for this topic: keep it
         words = terms(
             " ".join(line.text for line in request.lines if line.speaker is Speaker.CUSTOMER)
         )
@@ -102,7 +104,7 @@ class FollowUp:
         procedure = self._assistant.procedure(request.tenant_id, kb_id, top, words)
         if procedure is None:
             return
-        card = StepCard.start(top, cards.items[0].title, procedure)
+        card = StepCard.start(top, cards.items[0].title, procedure, cards.topic_id)
         await self._save_steps(request.tenant_id, request.conversation_id, card)
 
     async def agent_said(self, tenant_id: str, conversation_id: str, text: str) -> None:

@@ -51,4 +51,6 @@ class CardSet(BaseModel):
     items: list[Suggestion] = Field(default_factory=list)
     reason: AbstainReason | None = None
     turn: str | None = None
+    # The event that opened the topic these cards are for.
+    topic_id: str | None = None
     changed: bool = True

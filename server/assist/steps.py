@@ -9,6 +9,7 @@ agent's line shares most of a step's distinctive words) or by ticking it in the 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Collection
 
 from pydantic import BaseModel, ConfigDict
@@ -18,10 +19,9 @@ from server.assist.snippets import plain_text
 from server.store.models import Document
 
 _NUMBERED = re.compile(r"^\s{0,3}(\d{1,2})[.)]\s+(.+)$")
-# The share of a step's words an agent line must use to count as saying that step, and the
-# fewest words it must share (a one-word overlap such as "order" proves nothing).
-MATCH_SHARE = 0.45
-MIN_SHARED = 2
+# How much an agent line must share with a step to count as saying it (see StepCard.said).
+MATCH_SCORE = 2.0
+NEXT_BONUS = 0.75
 MAX_STEPS = 12
 
 
@@ -81,15 +81,20 @@ class StepCard(BaseModel):
     document_id: str
     title: str
     heading: str
+    # The topic the card was shown for: within it, a card the agent has started stays.
+    topic_id: str | None = None
     steps: tuple[str, ...]
     done: tuple[bool, ...]
 
     @classmethod
-    def start(cls, document_id: str, title: str, procedure: Procedure) -> StepCard:
+    def start(
+        cls, document_id: str, title: str, procedure: Procedure, topic_id: str | None = None
+    ) -> StepCard:
         """A fresh checklist: nothing done."""
         return cls(
             document_id=document_id,
             title=title,
+            topic_id=topic_id,
             heading=procedure.heading,
             steps=procedure.steps,
             done=(False,) * len(procedure.steps),
@@ -104,26 +109,32 @@ class StepCard(BaseModel):
         return (after or before or [None])[0]
 
     def said(self, text: str) -> StepCard:
-        """The card after the agent said ``text``: the step it matches best is done."""
+        """The card after the agent said ``text``: the step it matches best is done.
+
+        A shared word counts 1 if only that step uses it and half if other steps do too; the
+        step due next gets NEXT_BONUS, as agents mostly go in order; a step matches with
+        MATCH_SCORE, so one common word ("order") never advances the card.
+        """
         spoken = set(terms(text))
-        best, best_share = None, 0.0
-        for index, step in enumerate(self.steps):
-            words = set(terms(step))
-            shared = len(words & spoken)
-            share = shared / len(words) if words else 0.0
-            if (
-                shared >= min(MIN_SHARED, len(words))
-                and share >= MATCH_SHARE
-                and share > best_share
-            ):
-                best, best_share = index, share
-        return self if best is None else self.tick(best, True)
+        words = [set(terms(step)) for step in self.steps]
+        uses = Counter(word for step in words for word in step)
+        scores = [sum(1.0 if uses[w] == 1 else 0.5 for w in step & spoken) for step in words]
+        due = self.next
+        if due is not None and scores[due] > 0:
+            scores[due] += NEXT_BONUS
+        best = max(range(len(scores)), key=lambda i: (scores[i], not self.done[i], -i))
+        return self.tick(best, True) if scores[best] >= MATCH_SCORE else self
 
     def tick(self, index: int, done: bool) -> StepCard:
         """The card with step ``index`` marked done or not done."""
         marks = list(self.done)
         marks[index] = done
         return self.model_copy(update={"done": tuple(marks)})
+
+    @property
+    def started(self) -> bool:
+        """Whether any step is done."""
+        return any(self.done)
 
     def payload(self, conversation_id: str) -> dict[str, object]:
         """The ``steps`` event for the widget (docs/socketio.md)."""
