@@ -19,17 +19,22 @@ import {
   applySnapshot,
   dismissCard,
   emptyConversation,
+  latestCustomerLine,
   type ConversationState,
 } from "./conversation";
+import type { DetailsView } from "./details-view";
+import type { StepsView } from "./steps-view";
 import type {
   AnswerDeltaEvent,
   AnswerDoneEvent,
   AnswerDroppedEvent,
   AnswerEvent,
+  EntitiesEvent,
   FeedbackAction,
   IntegrationStatusEvent,
   Snapshot,
   StatusEvent,
+  StepsEvent,
   Suggestion,
   SuggestionsEvent,
   TranscriptEvent,
@@ -46,6 +51,21 @@ export interface ControllerExtras {
   banner?: IntegrationBanner;
 }
 
+/** The panels that follow the conversation besides the cards. */
+export interface FollowUpViews {
+  steps: StepsView;
+  details: DetailsView;
+  /** The customer's newest line, kept in view above the cards. */
+  latestLine: HTMLElement;
+}
+
+// What the empty card list says, by the reason the server gave.
+const EMPTY_TEXT = {
+  none: "Suggestions appear here as the conversation goes on.",
+  listening: "Listening… cards appear once the customer says what they need.",
+  unsure: "No confident match yet — keep listening, or search.",
+};
+
 export class WidgetController implements ConnectionListener {
   private state: ConversationState | null = null;
   private answerState: AnswerState | null = null;
@@ -55,9 +75,10 @@ export class WidgetController implements ConnectionListener {
     private readonly status: StatusView,
     private readonly transcriptView: TranscriptView,
     cardContainer: HTMLElement,
-    cardsEmpty: HTMLElement,
+    private readonly cardsEmpty: HTMLElement,
     private readonly sendFeedback: SendFeedback,
     private readonly answerView: AnswerView,
+    private readonly followUp: FollowUpViews,
     private readonly extras: ControllerExtras = {},
   ) {
     this.cards = new CardList(cardContainer, cardsEmpty, {
@@ -94,13 +115,26 @@ export class WidgetController implements ConnectionListener {
     const state = this.stateFor(event.conversation_id);
     if (addLine(state, event.line)) {
       this.transcriptView.insert(event.line, state.lines);
+      this.renderLatestLine();
     }
   }
 
   suggestions(event: SuggestionsEvent): void {
     const state = this.stateFor(event.conversation_id);
-    addSuggestionSet(state, event.items);
-    this.cards.show(state.cards);
+    addSuggestionSet(state, event.items, event.reason ?? null);
+    this.renderCards();
+  }
+
+  steps(event: StepsEvent): void {
+    const state = this.stateFor(event.conversation_id);
+    state.steps = event;
+    this.followUp.steps.show(event);
+  }
+
+  entities(event: EntitiesEvent): void {
+    const state = this.stateFor(event.conversation_id);
+    state.entities = event.items;
+    this.followUp.details.show(event.items);
   }
 
   conversationStatus(event: StatusEvent): void {
@@ -149,7 +183,7 @@ export class WidgetController implements ConnectionListener {
     const index = this.cards.indexOf(suggestion.id);
     this.sendFeedback(suggestion, "dismissed");
     dismissCard(this.state, suggestion);
-    this.cards.show(this.state.cards);
+    this.renderCards();
     this.cards.focusNear(index);
   }
 
@@ -164,12 +198,38 @@ export class WidgetController implements ConnectionListener {
   private renderAll(): void {
     const state = this.state;
     this.transcriptView.show(state?.lines ?? []);
-    this.cards.show(state?.cards ?? []);
+    this.renderCards();
+    this.renderLatestLine();
+    this.followUp.steps.show(state?.steps ?? null);
+    this.followUp.details.show(state?.entities ?? []);
     this.status.showConversation(state?.conversationId ?? null, state?.status ?? null);
     this.renderAnswer();
   }
 
-  private renderAnswer(): void {
-    this.answerView.show(this.answerState === null ? null : shownAnswer(this.answerState));
+  private renderCards(): void {
+    const state = this.state;
+    this.cards.show(state?.cards ?? []);
+    this.cardsEmpty.textContent = EMPTY_TEXT[state?.reason ?? "none"];
+    this.cardsEmpty.dataset["reason"] = state?.reason ?? "none";
+    this.renderAnswer();
   }
+
+  private renderLatestLine(): void {
+    const line = this.state === null ? null : latestCustomerLine(this.state);
+    this.followUp.latestLine.hidden = line === null;
+    this.followUp.latestLine.textContent = line?.text ?? "";
+  }
+
+  private renderAnswer(): void {
+    const shown = this.answerState === null ? null : shownAnswer(this.answerState);
+    // The extractive answer is the top card's passage: shown twice it only takes room.
+    const top = this.state?.cards[0];
+    const repeat = shown !== null && shown.phase === "extractive" && top !== undefined && sameText(shown.text, top.snippet);
+    this.answerView.show(repeat ? null : shown);
+  }
+}
+
+function sameText(a: string, b: string): boolean {
+  const plain = (text: string): string => text.replace(/…/g, "").replace(/\s+/g, " ").trim();
+  return plain(a) === plain(b);
 }

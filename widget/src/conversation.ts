@@ -1,6 +1,6 @@
 // What the widget knows about the conversation on screen; pure data, no DOM, no socket.
 
-import type { ConversationStatus, Line, Snapshot, Suggestion } from "./protocol";
+import type { ConversationStatus, EntityItem, Line, Snapshot, StepsEvent, Suggestion } from "./protocol";
 
 /** Cards kept on screen at most; older ones fall off the bottom. */
 export const MAX_CARDS = 10;
@@ -11,8 +11,12 @@ export interface ConversationState {
   queue: string | null;
   /** Transcript lines in `seq` order, each `seq` at most once. */
   lines: Line[];
-  /** Suggestion cards, newest set first, at most one per source document. */
+  /** The card set for the current topic, best first, at most one per source document. */
   cards: Suggestion[];
+  /** Why there are no cards: nothing asked yet, or nothing fits well enough. */
+  reason: "listening" | "unsure" | null;
+  steps: StepsEvent | null;
+  entities: EntityItem[];
   /** Documents the agent dismissed in this conversation; they are not shown again. */
   dismissedDocuments: Set<string>;
 }
@@ -24,6 +28,9 @@ export function emptyConversation(conversationId: string): ConversationState {
     queue: null,
     lines: [],
     cards: [],
+    reason: null,
+    steps: null,
+    entities: [],
     dismissedDocuments: new Set(),
   };
 }
@@ -47,19 +54,38 @@ export function addLine(state: ConversationState, line: Line): boolean {
   return true;
 }
 
-/** Puts a newly ranked set on top of the cards, one card per document, at most MAX_CARDS. */
-export function addSuggestionSet(state: ConversationState, items: readonly Suggestion[]): void {
+/**
+ * Shows a new card set: it replaces the cards, one per document, dismissed ones left out.
+ * The server keeps still-relevant earlier cards in the set, in their places.
+ */
+export function addSuggestionSet(
+  state: ConversationState,
+  items: readonly Suggestion[],
+  reason: "listening" | "unsure" | null = null,
+): void {
   const seen = new Set<string>();
-  const merged: Suggestion[] = [];
-  for (const suggestion of [...items, ...state.cards]) {
+  const cards: Suggestion[] = [];
+  for (const suggestion of items) {
     const key = documentKey(suggestion);
     if (seen.has(key) || state.dismissedDocuments.has(key)) {
       continue;
     }
     seen.add(key);
-    merged.push(suggestion);
+    cards.push(suggestion);
   }
-  state.cards = merged.slice(0, MAX_CARDS);
+  state.cards = cards.slice(0, MAX_CARDS);
+  state.reason = items.length === 0 ? reason : null;
+}
+
+/** The newest customer line, which the widget keeps in view above the cards. */
+export function latestCustomerLine(state: ConversationState): Line | null {
+  for (let i = state.lines.length - 1; i >= 0; i -= 1) {
+    const line = state.lines[i];
+    if (line !== undefined && line.speaker === "customer") {
+      return line;
+    }
+  }
+  return null;
 }
 
 /** Removes a card and remembers its document so a later set does not bring it back. */
@@ -72,8 +98,7 @@ export function dismissCard(state: ConversationState, suggestion: Suggestion): v
 /**
  * Replaces what is shown with a snapshot, keeping the agent's dismissals.
  *
- * Snapshot suggestions are taken to be in the order they were produced, oldest first, so each
- * trigger's set is applied in turn and the newest set ends up on top.
+ * The snapshot holds the card set on screen when the widget joined.
  */
 export function applySnapshot(state: ConversationState, snapshot: Snapshot): void {
   state.status = snapshot.status;
@@ -82,26 +107,5 @@ export function applySnapshot(state: ConversationState, snapshot: Snapshot): voi
   for (const line of snapshot.transcript) {
     addLine(state, line);
   }
-  state.cards = [];
-  for (const set of groupByTrigger(snapshot.suggestions)) {
-    addSuggestionSet(state, set);
-  }
-}
-
-function groupByTrigger(suggestions: readonly Suggestion[]): Suggestion[][] {
-  const sets: Suggestion[][] = [];
-  let current: Suggestion[] = [];
-  let trigger: string | null = null;
-  for (const suggestion of suggestions) {
-    if (current.length > 0 && suggestion.trigger_event_id !== trigger) {
-      sets.push(current);
-      current = [];
-    }
-    trigger = suggestion.trigger_event_id;
-    current.push(suggestion);
-  }
-  if (current.length > 0) {
-    sets.push(current);
-  }
-  return sets;
+  addSuggestionSet(state, snapshot.suggestions);
 }
