@@ -11,6 +11,7 @@ from aiohttp import web
 from server.admin import (
     api_keys,
     embedding,
+    entities,
     events,
     health,
     integrations,
@@ -32,6 +33,7 @@ PAGES: tuple[web.RouteTableDef, ...] = (
     routing.routes,
     knowledge.routes,
     embedding.routes,
+    entities.routes,
     api_keys.routes,
     health.routes,
     events.routes,

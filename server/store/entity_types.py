@@ -5,7 +5,7 @@ Example::
     kind = await store.entity_types.create("acme", name="loyalty_id", pattern=r"LY-\\d{6}",
                                            confidence=0.95)
     await store.entity_types.set_threshold("acme", 0.7)
-    kinds, threshold = await store.entity_types.list("acme"), await store.entity_types.threshold("acme")
+    kinds = await store.entity_types.list("acme")
 """
 
 from __future__ import annotations
