@@ -1,4 +1,4 @@
-"""In headless Chromium, in a 400 px side panel: the step card follows the agent through a procedure."""
+"""Headless Chromium, 400 px panel: the step card follows the agent through a procedure."""
 
 from __future__ import annotations
 
