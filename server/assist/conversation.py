@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from providers.models import Speaker
 from server.assist.query import AGENT_WEIGHT, RECENCY_DECAY, Query, Turn
-from server.assist.turns import TurnKind, Vocabulary, asks_for_details, classify
+from server.assist.turns import Repair, TurnKind, Vocabulary, asks_for_details, classify
 from server.state.models import Line
 
 # Topic turns beyond this many back are left out: a long topic has been restated by then.
@@ -39,7 +39,9 @@ class _TopicTurn:
     kind: TurnKind
 
 
-def read_conversation(lines: Sequence[Line], vocabulary: Vocabulary) -> Reading:
+def read_conversation(
+    lines: Sequence[Line], vocabulary: Vocabulary, repair: Repair | None = None
+) -> Reading:
     """The topic the customer's latest turn leaves the conversation on."""
     topic: list[_TopicTurn] = []
     latest: TurnKind | None = None
@@ -52,7 +54,7 @@ def read_conversation(lines: Sequence[Line], vocabulary: Vocabulary) -> Reading:
             continue
         if line.speaker is not Speaker.CUSTOMER:
             continue
-        turn = classify(line.text, asked_for_details=asked, vocabulary=vocabulary)
+        turn = classify(line.text, asked_for_details=asked, vocabulary=vocabulary, repair=repair)
         latest = turn.kind
         if turn.kind is TurnKind.TOPIC_CHANGE:
             topic = []

@@ -96,7 +96,7 @@ class HybridAssistant:
         index = self._route(request.tenant_id, request.route.kb_id)
         if index is None:
             return CardSet(changed=False)
-        reading = read_conversation(request.lines, index.share)
+        reading = read_conversation(request.lines, index.share, index.speller.repair_text)
         conversation = (request.tenant_id, request.conversation_id)
         turn = reading.latest.value if reading.latest is not None else None
         if reading.latest is None or not reading.latest.carries_topic:
@@ -139,7 +139,9 @@ class HybridAssistant:
         return CardSet(turn=turn, changed=False)
 
     async def search(self, request: SearchRequest) -> list[Suggestion]:
-        query = typed_query(request.query)
+        index = self._route(request.tenant_id, request.route.kb_id)
+        text = index.speller.repair_text(request.query) if index is not None else request.query
+        query = typed_query(text)
         hits = await self._rank(request.tenant_id, request.route.kb_id, query, request.limit)
         stems = query.stems()
         return [

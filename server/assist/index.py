@@ -6,6 +6,7 @@ the new one is swapped in, so a search never sees half an update.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from server.assist.dense import DenseLeg, Encoder, Vectors, query_vector
 from server.assist.fusion import first_seen, reciprocal_rank_fusion
 from server.assist.lexical import LexicalLeg
 from server.assist.products import product_names
+from server.assist.spelling import Speller
 from server.assist.query import Query
 from server.assist.steps import Procedure, procedures
 from server.store.models import Document
@@ -25,6 +27,7 @@ from server.store.models import Document
 # Passages each leg contributes to fusion. Far more than the cards shown, so that a document
 # ranked modestly by both legs can still beat one ranked first by a single leg.
 CANDIDATES = 100
+_WORDS = re.compile(r"[a-z]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,8 @@ class Entry:
     vectors: Vectors
     procedures: tuple[Procedure, ...] = ()
     products: tuple[str, ...] = ()
+    # The document's distinct lower-case words, for typo repair.
+    words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +68,12 @@ class KnowledgeIndex:
         rows = np.cumsum([0] + [len(e.chunks) for e in entries])
         self._entries = {
             e.document.external_id: Entry(
-                e.document, e.chunks, e.terms, matrix[a:b], e.procedures, e.products
+                e.document, e.chunks, e.terms, matrix[a:b], e.procedures, e.products, e.words
             )
             for e, a, b in zip(entries, rows[:-1], rows[1:], strict=True)
         }
         self._share = document_shares(entries)
+        self.speller = Speller(" ".join(e.words) for e in entries)
         self.products = tuple(
             sorted({p for e in entries for p in e.products}, key=len, reverse=True)
         )
@@ -164,7 +170,13 @@ class KnowledgeIndex:
         # Same text, new metadata (url, tags, timestamps): keep the work, show the new record.
         entry = self._entries[document.external_id]
         return Entry(
-            document, entry.chunks, entry.terms, entry.vectors, entry.procedures, entry.products
+            document,
+            entry.chunks,
+            entry.terms,
+            entry.vectors,
+            entry.procedures,
+            entry.products,
+            entry.words,
         )
 
 
@@ -199,6 +211,7 @@ def make_entries(
             np.stack([known[chunk.text] for chunk in chunks]).astype(np.float32),
             tuple(procedures(doc)),
             tuple(product_names([doc.body])),
+            frozenset(_WORDS.findall(f"{doc.title} {doc.body}".lower())),
         )
         for doc, chunks in chunked
     ]

@@ -31,6 +31,8 @@ OPENING_MAX_WORDS = 2
 # ``vocabulary(term)`` is the share of the knowledge base's documents that use ``term``
 # (0 when it does not know it).
 Vocabulary = Callable[[str], float]
+# ``repair(text)`` fixes the typos it can against the knowledge base's words (spelling.py).
+Repair = Callable[[str], str]
 
 
 class TurnKind(StrEnum):
@@ -124,11 +126,15 @@ def asks_for_details(agent_text: str) -> bool:
     return bool(_DETAILS_ASKED.search(agent_text))
 
 
-def classify(text: str, *, asked_for_details: bool, vocabulary: Vocabulary) -> Classified:
+def classify(
+    text: str, *, asked_for_details: bool, vocabulary: Vocabulary, repair: Repair | None = None
+) -> Classified:
     """The kind of one customer turn and its searchable text."""
     found = [e for e in extract(text) if e.type != "product"]
     masked = _cut(text, [(e.start, e.end) for e in found])
     masked = _SPELLED.sub(" ", masked)
+    if repair is not None:
+        masked = repair(masked)
     masked = _DISMISSED.sub(" ", masked)
     words = [w.lower() for w in _WORD.findall(masked)]
     ignorable = _VERIFICATION if (found or asked_for_details) else frozenset()
