@@ -17,16 +17,19 @@ from server.assist.analysis import terms_many
 from server.assist.chunking import Chunk, chunk_document
 from server.assist.dense import DenseLeg, Encoder, Vectors, query_vector
 from server.assist.fusion import first_seen, reciprocal_rank_fusion
-from server.assist.lexical import LexicalLeg
+from server.assist.lexical import LexicalLeg, top_k
 from server.assist.products import product_names
-from server.assist.spelling import Speller
 from server.assist.query import Query
+from server.assist.rerank import Sentences, rerank, sentences_of
+from server.assist.spelling import Speller
 from server.assist.steps import Procedure, procedures
 from server.store.models import Document
 
 # Passages each leg contributes to fusion. Far more than the cards shown, so that a document
 # ranked modestly by both legs can still beat one ranked first by a single leg.
 CANDIDATES = 100
+# How much a query term found in a passage's title or heading adds, relative to its body.
+TITLE_WEIGHT = 0.5
 _WORDS = re.compile(r"[a-z]+")
 
 
@@ -42,6 +45,7 @@ class Entry:
     products: tuple[str, ...] = ()
     # The document's distinct lower-case words, for typo repair.
     words: frozenset[str] = frozenset()
+    sentences: Sentences | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +64,9 @@ class KnowledgeIndex:
         entries = list(entries)
         self._chunks = [chunk for entry in entries for chunk in entry.chunks]
         self._lexical = LexicalLeg([t for entry in entries for t in entry.terms])
+        # Titles and headings name what a passage is about; they get a leg of their own whose
+        # scores add to the passage's (a field weight, as BM25F does).
+        self._titles = LexicalLeg(terms_many([f"{c.title}\n{c.heading}" for c in self._chunks]))
         matrix = (
             np.vstack([e.vectors for e in entries]) if entries else np.zeros((0, 0), np.float32)
         )
@@ -68,7 +75,14 @@ class KnowledgeIndex:
         rows = np.cumsum([0] + [len(e.chunks) for e in entries])
         self._entries = {
             e.document.external_id: Entry(
-                e.document, e.chunks, e.terms, matrix[a:b], e.procedures, e.products, e.words
+                e.document,
+                e.chunks,
+                e.terms,
+                matrix[a:b],
+                e.procedures,
+                e.products,
+                e.words,
+                e.sentences,
             )
             for e, a, b in zip(entries, rows[:-1], rows[1:], strict=True)
         }
@@ -134,13 +148,34 @@ class KnowledgeIndex:
         """
         if not query or not self._chunks:
             return []
-        lexical = self._lexical.search(query.term_groups(), CANDIDATES)
+        groups = query.term_groups()
+        scores = self._lexical.scores(groups) + TITLE_WEIGHT * self._titles.scores(groups)
+        lexical = top_k(scores, CANDIDATES, floor=0.0)
         rankings = [[i for i, _ in lexical]]
         if encoder is not None and len(self._dense):
             rankings.append(
                 [i for i, _ in self._dense.search(self.vector(query, encoder), CANDIDATES)]
             )
-        return self._fuse(rankings, {i: s for i, s in lexical})[:limit]
+        hits = self._fuse(rankings, {i: s for i, s in lexical})
+        return self._reranked(hits, query)[:limit]
+
+    def _reranked(self, hits: list[Hit], query: Query) -> list[Hit]:
+        """Near-duplicate candidates reordered by what only each says (rerank.py)."""
+        weights = {term: weight for weight, group in query.term_groups() for term in group}
+        by_id = {hit.document.external_id: hit for hit in hits}
+        order = rerank(
+            [(hit.document.external_id, hit.score) for hit in hits],
+            self._sentences,
+            weights,
+            self.share,
+        )
+        return [Hit(by_id[d].document, by_id[d].chunk, score) for d, score in order]
+
+    def _sentences(self, external_id: str) -> Sentences:
+        entry = self._entries[external_id]
+        if entry.sentences is None:
+            return sentences_of(entry.document.title, entry.document.body)
+        return entry.sentences
 
     def vector(self, query: Query, encoder: Encoder) -> Vectors:
         """The query's direction in the dense space."""
@@ -177,6 +212,7 @@ class KnowledgeIndex:
             entry.procedures,
             entry.products,
             entry.words,
+            entry.sentences,
         )
 
 
@@ -212,6 +248,7 @@ def make_entries(
             tuple(procedures(doc)),
             tuple(product_names([doc.body])),
             frozenset(_WORDS.findall(f"{doc.title} {doc.body}".lower())),
+            sentences_of(doc.title, doc.body),
         )
         for doc, chunks in chunked
     ]
