@@ -85,7 +85,8 @@ def rerank(
 
     A candidate with siblings among the others is scored by how much of the query's weight
     its distinguishing sentences cover, against the best-covered of its group: the best keeps
-    its score, the others lose up to BOOST of it, in proportion to how far they fall short. Candidates without siblings keep theirs.
+    its score, the others lose up to BOOST of it, in proportion to how far they fall short.
+    Candidates without siblings keep theirs.
     ``query`` maps each query term to its weight; ``share`` gives a term's document share,
     from which its IDF comes, so a word every article uses counts for nothing.
     """
