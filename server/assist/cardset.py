@@ -45,6 +45,11 @@ class CardSetPolicy:
         state = self._shown.get(key)
         return list(state.documents) if state is not None else []
 
+    def shown_for(self, key: Key, topic_id: str | None) -> bool:
+        """Whether cards of this topic are on screen."""
+        state = self._shown.get(key)
+        return state is not None and state.topic_id == topic_id and bool(state.documents)
+
     def listen(self, key: Key) -> bool:
         """Nothing to show yet; True the first time, when the widget should be told."""
         state = self._state(key, None)

@@ -6,6 +6,7 @@ the new one is swapped in, so a search never sees half an update.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from server.assist.analysis import terms_many
+from server.assist.analysis import terms, terms_many
 from server.assist.chunking import Chunk, chunk_document
 from server.assist.dense import DenseLeg, Encoder, Vectors, query_vector
 from server.assist.fusion import first_seen, reciprocal_rank_fusion
@@ -55,6 +56,10 @@ class Hit:
     document: Document
     chunk: Chunk
     score: float
+    # How sure the match is (confidence.py): the share of the query's IDF weight found in the
+    # document's best passages, and the best cosine of its passages to the query (0 if none).
+    coverage: float = 0.0
+    cosine: float = 0.0
 
 
 class KnowledgeIndex:
@@ -152,12 +157,26 @@ class KnowledgeIndex:
         scores = self._lexical.scores(groups) + TITLE_WEIGHT * self._titles.scores(groups)
         lexical = top_k(scores, CANDIDATES, floor=0.0)
         rankings = [[i for i, _ in lexical]]
+        dense: list[tuple[int, float]] = []
         if encoder is not None and len(self._dense):
-            rankings.append(
-                [i for i, _ in self._dense.search(self.vector(query, encoder), CANDIDATES)]
-            )
+            dense = self._dense.search(self.vector(query, encoder), CANDIDATES)
+            rankings.append([i for i, _ in dense])
         hits = self._fuse(rankings, {i: s for i, s in lexical})
-        return self._reranked(hits, query)[:limit]
+        hits = self._reranked(hits, query)[:limit]
+        return [self._assessed(hit, query, dense) for hit in hits]
+
+    def _assessed(self, hit: Hit, query: Query, dense: list[tuple[int, float]]) -> Hit:
+        """The hit with its evidence: query coverage by its passage, best passage cosine."""
+        weights = {t: w * idf(self.share(t)) for w, group in query.term_groups() for t in group}
+        found = set(terms(hit.chunk.text))
+        total = sum(weights.values())
+        coverage = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
+        document_id = hit.document.external_id
+        cosine = max(
+            (score for i, score in dense if self._chunks[i].document_id == document_id),
+            default=0.0,
+        )
+        return Hit(hit.document, hit.chunk, hit.score, coverage, cosine)
 
     def _reranked(self, hits: list[Hit], query: Query) -> list[Hit]:
         """Near-duplicate candidates reordered by what only each says (rerank.py)."""
@@ -214,6 +233,11 @@ class KnowledgeIndex:
             entry.words,
             entry.sentences,
         )
+
+
+def idf(share: float) -> float:
+    """The inverse document frequency of a term used by ``share`` of the documents."""
+    return math.log(1 / max(share, 1e-3))
 
 
 def document_shares(entries: Sequence[Entry]) -> dict[str, float]:
