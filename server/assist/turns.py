@@ -25,6 +25,9 @@ from server.assist.query import PHATIC
 # The share of a knowledge base's documents a word must appear in to be "broad": a topic
 # area ("my account", "an order"), not a request.
 BROAD_SHARE = 0.2
+# A turn of this many words the knowledge base does not know is a request it cannot answer
+# (not small talk): the widget says "unsure" rather than "listening".
+UNKNOWN_REQUEST_WORDS = 3
 # An announcement ("a question about my bill") names at most this many topic words.
 OPENING_MAX_WORDS = 2
 
@@ -146,6 +149,10 @@ def classify(
         if vocabulary(term) > 0
     ]
     if not content:
+        unknown = [w for w in words if w not in PHATIC and w not in _BACKCHANNEL and terms(w)]
+        if len(unknown) >= UNKNOWN_REQUEST_WORDS and not found and not asked_for_details:
+            # A request in words the knowledge base never uses: asked, but not answerable.
+            return Classified(TurnKind.ISSUE, " ".join(unknown))
         return Classified(_without_topic(words, found, asked_for_details), "")
     query_text = " ".join(w for w in words if w not in ignorable)
     if _TOPIC_CHANGE.search(text):
