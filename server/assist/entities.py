@@ -26,16 +26,18 @@ _MONTHS = (
     "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
-_NUMBER_WORDS = (
+_NUMBER_LIST = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
     "eighty|ninety|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
     "eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|"
     "nineteenth|twentieth|thirtieth"
 )
+# Longest first, so "eighty" is not read as "eight" followed by "y".
+_NUMBER_WORDS = "|".join(sorted(_NUMBER_LIST.split("|"), key=len, reverse=True))
 _ORDINAL_DAY = r"(?:[0-3]?\d(?:st|nd|rd|th)?)"
 _SPOKEN_DAY = rf"(?:(?:{_NUMBER_WORDS})(?:[ -](?:{_NUMBER_WORDS}))?)"
-_YEAR = rf"(?:(?:19|20)\d\d|(?:(?:{_NUMBER_WORDS})[ -]?){{2,4}})"
+_YEAR = rf"(?:(?:19|20)\d\d|(?:(?:{_NUMBER_WORDS})\b[ -]?){{2,4}})"
 
 
 @dataclass(frozen=True, slots=True)
