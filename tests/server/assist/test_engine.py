@@ -274,7 +274,8 @@ async def test_lines_arriving_during_a_retrieval_collapse_to_the_newest(
     results = [await first, *(await asyncio.gather(*queued))]
 
     assert ids(results[0])[0] == "router"  # the first line was answered at once
-    assert results[1].items == [] and not results[1].changed
+    assert results[1].items == []
+    assert not results[1].changed
     assert "refunds" in ids(results[2])
     assert {s.trigger_event_id for s in results[2].items} == {"e3"}
     assert encoder.calls == 2  # the superseded line never retrieved

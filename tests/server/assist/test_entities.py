@@ -60,5 +60,6 @@ def test_a_tenant_pattern_adds_a_type() -> None:
 
 def test_the_threshold_filters_by_confidence() -> None:
     entities = extract("40021873")
-    assert entities and all(e.confidence < DEFAULT_THRESHOLD for e in entities)
+    assert entities
+    assert all(e.confidence < DEFAULT_THRESHOLD for e in entities)
     assert shown(entities, threshold=0.4) == entities
