@@ -106,7 +106,8 @@ class StepCard(BaseModel):
         furthest = max((i for i, done in enumerate(self.done) if done), default=-1)
         after = [i for i in range(furthest + 1, len(self.steps)) if not self.done[i]]
         before = [i for i in range(furthest) if not self.done[i]]
-        return (after or before or [None])[0]
+        pending = after or before
+        return pending[0] if pending else None
 
     def said(self, text: str) -> StepCard:
         """The card after the agent said ``text``: the step it matches best is done.

@@ -14,7 +14,7 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -163,7 +163,7 @@ def classify(
     return Classified(TurnKind.QUESTION if asking else TurnKind.ISSUE, query_text)
 
 
-def _without_topic(words: list[str], found: list[object], asked_for_details: bool) -> TurnKind:
+def _without_topic(words: list[str], found: Sequence[object], asked_for_details: bool) -> TurnKind:
     if found or (asked_for_details and any(w not in PHATIC for w in words)):
         return TurnKind.IDENTIFIER
     if any(w in _CONFIRM for w in words):

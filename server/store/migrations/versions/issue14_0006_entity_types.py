@@ -21,13 +21,12 @@ depends_on: str | Sequence[str] | None = None
 Timestamp = sa.DateTime(timezone=True)
 
 
-def _tenant(table: str, **options: bool) -> sa.Column[str]:
+def _tenant(table: str) -> sa.Column[str]:
     return sa.Column(
         "tenant_id",
         sa.String(63),
         sa.ForeignKey("tenants.id", name=f"fk_{table}_tenant_id_tenants", ondelete="CASCADE"),
         nullable=False,
-        **options,
     )
 
 
