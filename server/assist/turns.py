@@ -110,7 +110,7 @@ _QUESTION_START = re.compile(
 # "the size is fine", "no the address is right", "it's not the colour": not the problem.
 _DISMISSED = re.compile(
     r"\b(?:the|my|your|its|it's)\s+((?:\w+\s+){0,2}?\w+?)(?:'s|\s+is|\s+are)\s+"
-    r"(?:fine|ok|okay|right|correct|good|great|lovely|perfect)\b"
+    r"(?:fine|ok|okay|right|correct|good|lovely|perfect)\b"
     r"|\b(?:it'?s|its|it is)\s+not\s+(?:the|my)\s+(\w+)",
     re.IGNORECASE,
 )
@@ -121,7 +121,7 @@ _DETAILS_ASKED = re.compile(
 )
 _AREA_TERMS = frozenset(t for word in _AREAS for t in terms(word))
 _SPELLED = re.compile(r"(?<!\w)(?:[a-z0-9] ){2,}[a-z0-9](?!\w)", re.IGNORECASE)
-_WORD = re.compile(r"[a-z][a-z']*", re.IGNORECASE)
+_WORD = re.compile(r"[a-z][a-z0-9']*|\d+[a-z][a-z0-9]*", re.IGNORECASE)
 
 
 def asks_for_details(agent_text: str) -> bool:
@@ -154,7 +154,7 @@ def classify(
             # A request in words the knowledge base never uses: asked, but not answerable.
             return Classified(TurnKind.ISSUE, " ".join(unknown))
         return Classified(_without_topic(words, found, asked_for_details), "")
-    query_text = " ".join(w for w in words if w not in ignorable)
+    query_text = " ".join(w for w in words if w not in ignorable and w not in PHATIC)
     if _TOPIC_CHANGE.search(text):
         return Classified(TurnKind.TOPIC_CHANGE, query_text)
     if _is_opening(words, vocabulary):
