@@ -8,12 +8,12 @@ nor age it, so a run of verification turns leaves the topic exactly as the custo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from providers.models import Speaker
 from server.assist.query import AGENT_WEIGHT, RECENCY_DECAY, Query, Turn
-from server.assist.turns import Repair, TurnKind, Vocabulary, asks_for_details, classify
+from server.assist.turns import Classified, Repair, TurnKind, Vocabulary, asks_for_details, classify
 from server.state.models import Line
 
 # Topic turns beyond this many back are left out: a long topic has been restated by then.
@@ -39,10 +39,22 @@ class _TopicTurn:
     kind: TurnKind
 
 
+# ``classifier(text, asked)`` classifies one customer turn; an index passes its cached one.
+Classifier = Callable[[str, bool], Classified]
+
+
 def read_conversation(
-    lines: Sequence[Line], vocabulary: Vocabulary, repair: Repair | None = None
+    lines: Sequence[Line],
+    vocabulary: Vocabulary,
+    repair: Repair | None = None,
+    classifier: Classifier | None = None,
 ) -> Reading:
     """The topic the customer's latest turn leaves the conversation on."""
+    if classifier is None:
+
+        def classifier(text: str, asked: bool) -> Classified:
+            return classify(text, asked_for_details=asked, vocabulary=vocabulary, repair=repair)
+
     topic: list[_TopicTurn] = []
     latest: TurnKind | None = None
     asked = False
@@ -54,7 +66,7 @@ def read_conversation(
             continue
         if line.speaker is not Speaker.CUSTOMER:
             continue
-        turn = classify(line.text, asked_for_details=asked, vocabulary=vocabulary, repair=repair)
+        turn = classifier(line.text, asked)
         latest = turn.kind
         if turn.kind is TurnKind.TOPIC_CHANGE:
             topic = []

@@ -96,7 +96,7 @@ class HybridAssistant:
         index = self._route(request.tenant_id, request.route.kb_id)
         if index is None:
             return CardSet(changed=False)
-        reading = read_conversation(request.lines, index.share, index.speller.repair_text)
+        reading = read_conversation(request.lines, index.share, classifier=index.classify)
         conversation = (request.tenant_id, request.conversation_id)
         turn = reading.latest.value if reading.latest is not None else None
         if reading.latest is None or not reading.latest.carries_topic:

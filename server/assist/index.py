@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from server.assist.analysis import terms, terms_many
+from server.assist.analysis import terms_many
 from server.assist.chunking import Chunk, chunk_document
 from server.assist.dense import DenseLeg, Encoder, Vectors, query_vector
 from server.assist.fusion import first_seen, reciprocal_rank_fusion
@@ -24,11 +24,14 @@ from server.assist.query import Query
 from server.assist.rerank import Sentences, rerank, sentences_of
 from server.assist.spelling import Speller
 from server.assist.steps import Procedure, procedures
+from server.assist.turns import Classified, classify
 from server.store.models import Document
 
 # Passages each leg contributes to fusion. Far more than the cards shown, so that a document
 # ranked modestly by both legs can still beat one ranked first by a single leg.
 CANDIDATES = 100
+# Customer lines whose classification an index remembers (oldest forgotten first).
+CLASSIFIED_LINES = 50_000
 # How much a query term found in a passage's title or heading adds, relative to its body.
 TITLE_WEIGHT = 0.5
 _WORDS = re.compile(r"[a-z]+")
@@ -56,6 +59,8 @@ class Hit:
     document: Document
     chunk: Chunk
     score: float
+    # The passage's position in the index, to reach its analysed terms.
+    passage: int = -1
     # How sure the match is (confidence.py): the share of the query's IDF weight found in the
     # document's best passages, and the best cosine of its passages to the query (0 if none).
     coverage: float = 0.0
@@ -68,6 +73,7 @@ class KnowledgeIndex:
     def __init__(self, entries: Iterable[Entry]) -> None:
         entries = list(entries)
         self._chunks = [chunk for entry in entries for chunk in entry.chunks]
+        self._passage_terms = [frozenset(t) for entry in entries for t in entry.terms]
         self._lexical = LexicalLeg([t for entry in entries for t in entry.terms])
         # Titles and headings name what a passage is about; they get a leg of their own whose
         # scores add to the passage's (a field weight, as BM25F does).
@@ -92,6 +98,7 @@ class KnowledgeIndex:
             for e, a, b in zip(entries, rows[:-1], rows[1:], strict=True)
         }
         self._share = document_shares(entries)
+        self._classified: dict[tuple[str, bool], Classified] = {}
         self.speller = Speller(" ".join(e.words) for e in entries)
         self.products = tuple(
             sorted({p for e in entries for p in e.products}, key=len, reverse=True)
@@ -142,6 +149,23 @@ class KnowledgeIndex:
         entry = self._entries.get(external_id)
         return entry.procedures if entry is not None else ()
 
+    def classify(self, text: str, asked: bool) -> Classified:
+        """A customer turn's kind against this knowledge base, remembered: every turn reads the
+        conversation's earlier lines again, and each should cost its classification once."""
+        key = (text, asked)
+        found = self._classified.get(key)
+        if found is None:
+            found = classify(
+                text,
+                asked_for_details=asked,
+                vocabulary=self.share,
+                repair=self.speller.repair_text,
+            )
+            if len(self._classified) >= CLASSIFIED_LINES:
+                self._classified.pop(next(iter(self._classified)))
+            self._classified[key] = found
+        return found
+
     def share(self, term: str) -> float:
         """The share of documents that use ``term`` (0 for a term the index does not know)."""
         return self._share.get(term, 0.0)
@@ -163,12 +187,13 @@ class KnowledgeIndex:
             rankings.append([i for i, _ in dense])
         hits = self._fuse(rankings, {i: s for i, s in lexical})
         hits = self._reranked(hits, query)[:limit]
-        return [self._assessed(hit, query, dense) for hit in hits]
+        # Only the top card's evidence decides whether a set is shown (confidence.py).
+        return [self._assessed(hits[0], query, dense), *hits[1:]] if hits else []
 
     def _assessed(self, hit: Hit, query: Query, dense: list[tuple[int, float]]) -> Hit:
         """The hit with its evidence: query coverage by its passage, best passage cosine."""
         weights = {t: w * idf(self.share(t)) for w, group in query.term_groups() for t in group}
-        found = set(terms(hit.chunk.text))
+        found = self._passage_terms[hit.passage]
         total = sum(weights.values())
         coverage = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
         document_id = hit.document.external_id
@@ -176,7 +201,7 @@ class KnowledgeIndex:
             (score for i, score in dense if self._chunks[i].document_id == document_id),
             default=0.0,
         )
-        return Hit(hit.document, hit.chunk, hit.score, coverage, cosine)
+        return Hit(hit.document, hit.chunk, hit.score, hit.passage, coverage, cosine)
 
     def _reranked(self, hits: list[Hit], query: Query) -> list[Hit]:
         """Near-duplicate candidates reordered by what only each says (rerank.py)."""
@@ -188,7 +213,9 @@ class KnowledgeIndex:
             weights,
             self.share,
         )
-        return [Hit(by_id[d].document, by_id[d].chunk, score) for d, score in order]
+        return [
+            Hit(by_id[d].document, by_id[d].chunk, score, by_id[d].passage) for d, score in order
+        ]
 
     def _sentences(self, external_id: str) -> Sentences:
         entry = self._entries[external_id]
@@ -211,7 +238,10 @@ class KnowledgeIndex:
         for i in sorted(passages, key=lambda i: (-passages[i], -lexical.get(i, 0.0))):
             best.setdefault(self._chunks[i].document_id, i)
         order = sorted(documents, key=lambda d: (-documents[d], -lexical.get(best[d], 0.0)))
-        return [Hit(self._entries[d].document, self._chunks[best[d]], documents[d]) for d in order]
+        return [
+            Hit(self._entries[d].document, self._chunks[best[d]], documents[d], best[d])
+            for d in order
+        ]
 
     def _unchanged(self, document: Document) -> bool:
         entry = self._entries.get(document.external_id)
