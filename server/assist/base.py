@@ -10,7 +10,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -88,9 +88,13 @@ class Assistant(Protocol):
         """Ranked results for a manual query."""
 
     def procedure(
-        self, tenant_id: str, kb_id: str | None, document_id: str, words: Collection[str]
+        self,
+        tenant_id: str,
+        kb_id: str | None,
+        document_id: str,
+        words: Callable[[], Collection[str]],
     ) -> Procedure | None:
-        """The numbered procedure of a document that fits ``words`` best, if it has one."""
+        """The numbered procedure of a document that fits ``words()`` best, if it has one."""
 
     def product_names(self, tenant_id: str, kb_id: str | None) -> Sequence[str]:
         """Product names the tenant's knowledge base mentions (for entity extraction)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from server.assist.base import AssistRequest, SearchRequest
 from server.assist.cardset import CardSetPolicy
@@ -152,7 +152,11 @@ class HybridAssistant:
         ]
 
     def procedure(
-        self, tenant_id: str, kb_id: str | None, document_id: str, words: Collection[str]
+        self,
+        tenant_id: str,
+        kb_id: str | None,
+        document_id: str,
+        words: Callable[[], Collection[str]],
     ) -> Procedure | None:
         index = self._route(tenant_id, kb_id)
         return best_procedure(list(index.procedures(document_id)), words) if index else None

@@ -97,9 +97,11 @@ class FollowUp:
             return
         if current is not None and current.started and current.topic_id == cards.topic_id:
             return  # the agent is working through a procedure for this topic: keep it
-        words = terms(
-            " ".join(line.text for line in request.lines if line.speaker is Speaker.CUSTOMER)
-        )
+
+        def words() -> list[str]:
+            customer = (line.text for line in request.lines if line.speaker is Speaker.CUSTOMER)
+            return terms(" ".join(customer))
+
         kb_id = request.route.kb_id
         procedure = self._assistant.procedure(request.tenant_id, kb_id, top, words)
         if procedure is None:

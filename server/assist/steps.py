@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from pydantic import BaseModel, ConfigDict
 
@@ -61,14 +61,20 @@ def _close(found: list[Procedure], heading: str, steps: list[str]) -> None:
         found.append(Procedure(heading=heading, steps=tuple(steps[:MAX_STEPS])))
 
 
-def best_procedure(options: list[Procedure], stems: Collection[str]) -> Procedure | None:
-    """The procedure whose heading and steps share most words with the conversation."""
-    if not options:
-        return None
+def best_procedure(
+    options: list[Procedure], stems: Callable[[], Collection[str]]
+) -> Procedure | None:
+    """The procedure whose heading and steps share most words with the conversation.
+
+    ``stems`` is called only when there is a choice to make (most articles have one list).
+    """
+    if len(options) <= 1:
+        return options[0] if options else None
+    said = set(stems())
 
     def overlap(procedure: Procedure) -> int:
         words = set(terms(" ".join((procedure.heading, *procedure.steps))))
-        return len(words & set(stems))
+        return len(words & said)
 
     return max(options, key=overlap)
 

@@ -26,7 +26,7 @@ def test_numbered_lists_become_procedures_under_their_heading() -> None:
 
 
 def test_the_procedure_that_fits_the_conversation_is_chosen() -> None:
-    chosen = best_procedure(procedures(RESET), {"wifi", "password", "chang"})
+    chosen = best_procedure(procedures(RESET), lambda: {"wifi", "password", "chang"})
 
     assert chosen is not None
     assert chosen.heading == "After the reset"
