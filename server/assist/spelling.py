@@ -14,6 +14,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from server.assist.analysis import STOPWORDS
+from server.assist.query import PHATIC
+
 # Shorter words have too many neighbours one edit away to repair safely.
 MIN_LENGTH = 4
 _WORD = re.compile(r"[a-z]+")
@@ -46,6 +49,8 @@ class Speller:
         word = word.lower()
         if len(word) < MIN_LENGTH or word in self._counts or not word.isalpha():
             return word
+        if word in STOPWORDS or word in PHATIC:
+            return word  # "there" is not a typo of "three"
         candidates = {
             candidate
             for key in _deletions(word)

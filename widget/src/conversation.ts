@@ -98,7 +98,8 @@ export function dismissCard(state: ConversationState, suggestion: Suggestion): v
 /**
  * Replaces what is shown with a snapshot, keeping the agent's dismissals.
  *
- * The snapshot holds the card set on screen when the widget joined.
+ * The snapshot holds the card set on screen when the widget joined; a conversation with customer
+ * lines and no cards is one the server is still listening to.
  */
 export function applySnapshot(state: ConversationState, snapshot: Snapshot): void {
   state.status = snapshot.status;
@@ -107,5 +108,6 @@ export function applySnapshot(state: ConversationState, snapshot: Snapshot): voi
   for (const line of snapshot.transcript) {
     addLine(state, line);
   }
-  addSuggestionSet(state, snapshot.suggestions);
+  const heard = snapshot.transcript.some((line) => line.speaker === "customer");
+  addSuggestionSet(state, snapshot.suggestions, heard ? "listening" : null);
 }

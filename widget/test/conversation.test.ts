@@ -111,3 +111,11 @@ test("a snapshot replaces the transcript and the cards", () => {
   assert.deepEqual(state.cards.map((c) => c.id), ["s1"]);
   assert.equal(state.status, "open");
 });
+
+test("a snapshot with customer lines and no cards reads as listening", () => {
+  const state = emptyConversation("c1");
+  applySnapshot(state, snapshot([line(1, "hello")], []));
+  assert.equal(state.reason, "listening");
+  applySnapshot(state, snapshot([], []));
+  assert.equal(state.reason, null);
+});

@@ -23,3 +23,5 @@ def test_known_short_and_far_words_are_left_alone() -> None:
     assert SPELLER.repair("xyzzy") == "xyzzy"
     # A different first letter is another word, not a typo ("jeans" is not "means").
     assert Speller(["what it means"]).repair("jeans") == "jeans"
+    # Function words are never typos, even one edit from a word the articles use.
+    assert Speller(["three minutes"]).repair_text("hi there") == "hi there"

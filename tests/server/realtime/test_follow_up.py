@@ -36,7 +36,7 @@ async def test_a_greeting_listens_and_a_verification_turn_keeps_the_cards(
     await widget.call("join", {"conversation_id": "conv-1"})
     await widget.next("snapshot")
 
-    await post(client, api_keys["acme"], customer_says("e1", "hello"))
+    await post(client, api_keys["acme"], customer_says("e1", "hi there"))
     listening = await widget.next("suggestions")
     await post(
         client,
