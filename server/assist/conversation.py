@@ -30,6 +30,8 @@ class Reading:
     topic_id: str | None
     # False while the topic is only announced ("a question about my bill"), not yet asked.
     requested: bool
+    # How many customer turns the topic has: past the first, its cards were already decided.
+    turns: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,7 @@ def _reading(topic: list[_TopicTurn], latest: TurnKind | None) -> Reading:
         query=_query(topic),
         topic_id=customer[0].line.event_id,
         requested=any(t.kind is not TurnKind.OPENING for t in customer),
+        turns=len(customer),
     )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Collection, Sequence
 
 from server.assist.base import AssistRequest, SearchRequest
 from server.assist.cardset import CardSetPolicy
+from server.assist.confidence import confident
 from server.assist.conversation import Reading, read_conversation
 from server.assist.debounce import Coalescer
 from server.assist.dense import Encoder, WordLlamaEncoder
@@ -99,17 +100,21 @@ class HybridAssistant:
         reading = read_conversation(request.lines, index.share, classifier=index.classify)
         conversation = (request.tenant_id, request.conversation_id)
         turn = reading.latest.value if reading.latest is not None else None
+        # Decided from the transcript, not from this node's memory: with several nodes the
+        # cards on screen may have been chosen by another one.
+        if not reading.requested:
+            return self._listening(conversation, turn)
         if reading.latest is None or not reading.latest.carries_topic:
             # An identifier, small talk or a confirmation: the cards on screen still stand.
-            return self._listening(conversation, turn, reading)
-        if not reading.requested:
-            return self._listening(conversation, turn, reading)
+            return CardSet(turn=turn, changed=False)
         async with self._coalescer.turn(conversation) as newest:
             if not newest:
                 return CardSet(turn=turn, changed=False)  # a later line answers for this one
             hits = await self._rank(
                 request.tenant_id, request.route.kb_id, reading.query, LOOK_AHEAD
             )
+            if not hits or not confident(hits[0].coverage, hits[0].cosine):
+                return self._unsure(conversation, reading, turn)
             by_id = {hit.document.id: hit for hit in hits}
             ranked = [(hit.document.id, hit.score) for hit in hits]
             chosen = self._cards.choose(conversation, reading.topic_id, ranked, request.limit)
@@ -125,18 +130,23 @@ class HybridAssistant:
             )
             for d in chosen
         ]
-        if not items:
-            self._cards.clear(conversation)
-            return CardSet(reason="unsure", turn=turn)
         return CardSet(items=items, turn=turn, topic_id=reading.topic_id)
 
-    def _listening(
-        self, conversation: tuple[str, str], turn: str | None, reading: Reading
-    ) -> CardSet:
+    def _listening(self, conversation: tuple[str, str], turn: str | None) -> CardSet:
         """No request yet: say so once; later turns without topic evidence change nothing."""
         if self._cards.listen(conversation):
             return CardSet(reason="listening", turn=turn)
         return CardSet(turn=turn, changed=False)
+
+    def _unsure(self, conversation: tuple[str, str], reading: Reading, turn: str | None) -> CardSet:
+        """Nothing fits well enough: keep this topic's cards if it has some, else say so.
+
+        A topic past its first turn had its cards decided already (maybe on another node).
+        """
+        if reading.turns > 1 or self._cards.shown_for(conversation, reading.topic_id):
+            return CardSet(turn=turn, changed=False)
+        self._cards.clear(conversation)
+        return CardSet(reason="unsure", turn=turn, topic_id=reading.topic_id)
 
     async def search(self, request: SearchRequest) -> list[Suggestion]:
         index = self._route(request.tenant_id, request.route.kb_id)

@@ -67,7 +67,6 @@ function buttonRow(suggestion: Suggestion, actions: CardActions): HTMLElement {
     // Say what the click did: it tells cuecard this card helped, nothing is sent anywhere.
     used.textContent = "✓ Marked helpful";
     used.title = "Recorded that this card helped with the conversation";
-    used.setAttribute("aria-label", `Marked as helpful: ${suggestion.title}`);
     actions.used(suggestion);
   });
   const dismiss = button("Dismiss", `Dismiss: ${suggestion.title}`, "dismiss");
