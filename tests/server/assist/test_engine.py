@@ -9,6 +9,7 @@ import pytest
 
 from server.assist import engine as engine_module
 from server.assist.base import AssistRequest, Route, SearchRequest
+from server.assist.confidence import confidence, confident
 from server.assist.dense import Vectors
 from server.assist.engine import HybridAssistant
 from server.assist.models import CardSet, Suggestion
@@ -279,3 +280,24 @@ async def test_lines_arriving_during_a_retrieval_collapse_to_the_newest(
     assert "refunds" in ids(results[2])
     assert {s.trigger_event_id for s in results[2].items} == {"e3"}
     assert encoder.calls == 2  # the superseded line never retrieved
+
+
+async def test_below_the_confidence_threshold_a_new_topic_is_unsure_and_a_topic_keeps_its_cards(
+    engine: HybridAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = ("customer", "my router keeps dropping the wifi")
+    shown = await engine.suggest(said(first))
+    monkeypatch.setattr(engine_module, "confident", lambda coverage, cosine: False)
+
+    kept = await engine.suggest(said(first, ("customer", "it happens every evening")))
+    fresh = await engine.suggest(said(("customer", "my refund never came"), conversation="c2"))
+
+    assert ids(shown)[0] == "router"
+    assert kept.changed is False
+    assert (fresh.items, fresh.reason) == ([], "unsure")
+
+
+def test_confidence_grows_with_the_evidence() -> None:
+    assert confidence(0.0, 0.0) < confidence(0.5, 0.3) < confidence(0.9, 0.7)
+    assert not confident(0.0, 0.0)
+    assert confident(0.8, 0.6)
