@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
@@ -202,24 +203,33 @@ _MODEL = r"(?: (?:[a-z]{0,2}\d{1,4}[a-z]{0,2}|xs|xr|pro|max|plus|ultra|mini))*"
 
 
 def _products(text: str, products: Iterable[str], taken: list[tuple[int, int]]) -> list[Entity]:
+    names = tuple(products)
+    if not names:
+        return []
     found = []
-    for name in products:
-        pattern = re.compile(rf"\b{re.escape(name)}{_MODEL}\b", re.IGNORECASE)
-        for match in pattern.finditer(text):
-            start, end = match.span()
-            if any(start < b and a < end for a, b in taken):
-                continue
-            taken.append((start, end))
-            # Typed as the articles write it, or with a model number, it is surely the product;
-            # lower-cased it may be an ordinary word ("direct debit", "unlimited").
-            modelled = len(match.group()) > len(name)
-            confidence = 0.9 if name in match.group() or modelled else 0.75
-            found.append(
-                Entity(
-                    type="product", value=match.group(), confidence=confidence, start=start, end=end
-                )
-            )
+    for match in _product_pattern(names).finditer(text):
+        start, end = match.span()
+        if any(start < b and a < end for a, b in taken):
+            continue
+        taken.append((start, end))
+        name = match.group(1)
+        # Typed as the articles write it, or with a model number, it is surely the product;
+        # lower-cased it may be an ordinary word ("direct debit", "unlimited").
+        exact = any(known in name for known in names)
+        modelled = len(match.group()) > len(name)
+        confidence = 0.9 if exact or modelled else 0.75
+        found.append(
+            Entity(type="product", value=match.group(), confidence=confidence, start=start, end=end)
+        )
     return found
+
+
+@lru_cache(maxsize=64)
+def _product_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for a knowledge base's product names (longest first), built once."""
+    ordered = sorted(names, key=len, reverse=True)
+    alternatives = "|".join(re.escape(name) for name in ordered)
+    return re.compile(rf"\b({alternatives}){_MODEL}\b", re.IGNORECASE)
 
 
 def shown(entities: Iterable[Entity], threshold: float = DEFAULT_THRESHOLD) -> list[Entity]:

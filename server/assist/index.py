@@ -21,6 +21,7 @@ from server.assist.fusion import first_seen, reciprocal_rank_fusion
 from server.assist.lexical import LexicalLeg, top_k
 from server.assist.products import product_names
 from server.assist.query import Query
+from server.assist.rerank import CANDIDATES as RERANKED
 from server.assist.rerank import Sentences, rerank, sentences_of
 from server.assist.spelling import Speller
 from server.assist.steps import Procedure, procedures
@@ -185,14 +186,18 @@ class KnowledgeIndex:
         if encoder is not None and len(self._dense):
             dense = self._dense.search(self.vector(query, encoder), CANDIDATES)
             rankings.append([i for i, _ in dense])
-        hits = self._fuse(rankings, {i: s for i, s in lexical})
-        hits = self._reranked(hits, query)[:limit]
+        keep = max(limit, RERANKED)
+        hits = self._fuse(rankings, {i: s for i, s in lexical}, keep)
+        weights = {term: weight for weight, group in groups for term in group}
+        hits = self._reranked(hits, weights)[:limit]
         # Only the top card's evidence decides whether a set is shown (confidence.py).
-        return [self._assessed(hits[0], query, dense), *hits[1:]] if hits else []
+        return [self._assessed(hits[0], weights, dense), *hits[1:]] if hits else []
 
-    def _assessed(self, hit: Hit, query: Query, dense: list[tuple[int, float]]) -> Hit:
+    def _assessed(
+        self, hit: Hit, weighted: dict[str, float], dense: list[tuple[int, float]]
+    ) -> Hit:
         """The hit with its evidence: query coverage by its passage, best passage cosine."""
-        weights = {t: w * idf(self.share(t)) for w, group in query.term_groups() for t in group}
+        weights = {t: w * idf(self.share(t)) for t, w in weighted.items()}
         found = self._passage_terms[hit.passage]
         total = sum(weights.values())
         coverage = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
@@ -203,9 +208,8 @@ class KnowledgeIndex:
         )
         return Hit(hit.document, hit.chunk, hit.score, hit.passage, coverage, cosine)
 
-    def _reranked(self, hits: list[Hit], query: Query) -> list[Hit]:
+    def _reranked(self, hits: list[Hit], weights: dict[str, float]) -> list[Hit]:
         """Near-duplicate candidates reordered by what only each says (rerank.py)."""
-        weights = {term: weight for weight, group in query.term_groups() for term in group}
         by_id = {hit.document.external_id: hit for hit in hits}
         order = rerank(
             [(hit.document.external_id, hit.score) for hit in hits],
@@ -228,7 +232,7 @@ class KnowledgeIndex:
         vectors = encoder.embed([turn.text for turn in query.turns])
         return query_vector(vectors, [turn.weight for turn in query.turns])
 
-    def _fuse(self, rankings: list[list[int]], lexical: dict[int, float]) -> list[Hit]:
+    def _fuse(self, rankings: list[list[int]], lexical: dict[int, float], keep: int) -> list[Hit]:
         # Documents are fused on the rank of their best passage in each leg; the passage shown
         # is the one that fused best on its own.
         by_document = [first_seen(self._chunks[i].document_id for i in r) for r in rankings]
@@ -237,7 +241,7 @@ class KnowledgeIndex:
         best: dict[str, int] = {}
         for i in sorted(passages, key=lambda i: (-passages[i], -lexical.get(i, 0.0))):
             best.setdefault(self._chunks[i].document_id, i)
-        order = sorted(documents, key=lambda d: (-documents[d], -lexical.get(best[d], 0.0)))
+        order = sorted(documents, key=lambda d: (-documents[d], -lexical.get(best[d], 0.0)))[:keep]
         return [
             Hit(self._entries[d].document, self._chunks[best[d]], documents[d], best[d])
             for d in order
