@@ -8,15 +8,19 @@ so it cannot take characters they already claimed, and it may reuse a built-in n
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 import time
 from collections.abc import Sequence
 
 from server.assist.entities import BUILT_IN, DEFAULT_THRESHOLD, Recogniser
 from server.errors import InvalidInput
+from server.singleflight import SingleFlight
 from server.store.database import Store
 from server.store.models import EntityType
 
+log = logging.getLogger(__name__)
 # Patterns change rarely; each node re-reads a tenant's after this long (or at once on the
 # node where an admin changed them).
 CACHE_SECONDS = 30.0
@@ -64,22 +68,44 @@ def recognisers(types: Sequence[EntityType]) -> tuple[Recogniser, ...]:
 
 
 class StoredEntityRules:
-    """Each tenant's recognisers and threshold from the store, cached for CACHE_SECONDS."""
+    """Each tenant's recognisers and threshold from the store, cached for CACHE_SECONDS.
+
+    Past that, the cached rules are still used while one background load refreshes them, so
+    no customer turn waits on the database except a tenant's very first.
+    """
 
     def __init__(self, store: Store) -> None:
         self._store = store
         self._cache: dict[str, tuple[float, tuple[Recogniser, ...], float]] = {}
+        self._loads: SingleFlight[tuple[tuple[Recogniser, ...], float]] = SingleFlight()
+        self._refreshes: set[asyncio.Task[object]] = set()
 
     async def rules(self, tenant_id: str) -> tuple[Sequence[Recogniser], float]:
         cached = self._cache.get(tenant_id)
-        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
-            return cached[1], cached[2]
+        if cached is None:
+            return await self._loads.load(tenant_id, lambda: self._load(tenant_id))
+        if time.monotonic() - cached[0] >= CACHE_SECONDS:
+            self._refresh(tenant_id)
+        return cached[1], cached[2]
+
+    def forget(self, tenant_id: str) -> None:
+        """Re-read the tenant's rules on next use (its admin just changed them)."""
+        self._cache.pop(tenant_id, None)
+
+    def _refresh(self, tenant_id: str) -> None:
+        task = asyncio.ensure_future(self._loads.load(tenant_id, lambda: self._load(tenant_id)))
+        self._refreshes.add(task)
+        task.add_done_callback(self._refreshed)
+
+    def _refreshed(self, task: asyncio.Task[object]) -> None:
+        self._refreshes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # The cached rules stay in use; the next turn past CACHE_SECONDS tries again.
+            log.warning("entity rules could not be refreshed: %s", type(task.exception()).__name__)
+
+    async def _load(self, tenant_id: str) -> tuple[tuple[Recogniser, ...], float]:
         types = await self._store.entity_types.list(tenant_id)
         threshold = await self._store.entity_types.threshold(tenant_id)
         value = (recognisers(types), threshold if threshold is not None else DEFAULT_THRESHOLD)
         self._cache[tenant_id] = (time.monotonic(), *value)
         return value
-
-    def forget(self, tenant_id: str) -> None:
-        """Re-read the tenant's rules on next use (its admin just changed them)."""
-        self._cache.pop(tenant_id, None)

@@ -22,7 +22,7 @@ from providers.models import (
 )
 from server.assist.base import Assistant, AssistRequest, Route
 from server.assist.followup import FollowUp
-from server.assist.models import Suggestion
+from server.assist.models import CardSet, Suggestion
 from server.metrics import Metrics
 from server.queues.resolver import RouteSource
 from server.realtime.rooms import Broadcaster
@@ -184,11 +184,18 @@ class Pipeline:
             self._metrics.assist_failures.inc()
             log.exception("assist failed for conversation %s", event.conversation_id)
             return False
+        if cards.changed:
+            await self._show(event, request, cards)
+        # Details and the step card come after the cards, so they never delay them.
         if self._followup is not None:
             await self._follow(self._followup.customer_said(request), event)
-        if not cards.changed:
-            # A verification answer or small talk: the cards and answer on screen still stand.
-            return False
+            if cards.changed:
+                await self._follow(self._followup.cards_shown(request, cards), event)
+        # A verification answer or small talk changed nothing: the cards on screen stand.
+        return cards.changed and bool(cards.items)
+
+    async def _show(self, event: Event, request: AssistRequest, cards: CardSet) -> None:
+        """Send the new card set, and start its answer (an empty set supersedes the last)."""
         items = cards.items
         await self._state.set_suggestions(event.tenant_id, event.conversation_id, items)
         await self._broadcaster.suggestions(
@@ -196,11 +203,7 @@ class Pipeline:
         )
         self._metrics.suggestions_emitted.inc(len(items))
         if self._answers is not None:
-            # Even a set without cards supersedes the previous turn's answer.
             self._answers.start(request, items)
-        if self._followup is not None:
-            await self._follow(self._followup.cards_shown(request, cards), event)
-        return bool(items)
 
     async def _route(self, tenant_id: str, provider: str, queue: str | None) -> Route:
         if self._routes is None:
