@@ -136,6 +136,8 @@ BUILT_IN: tuple[Recogniser, ...] = (
         0.4,
     ),
 )
+_BUILT_IN_SET = frozenset(BUILT_IN)
+_HINT = re.compile(rf"\d|@|\bdot\b|[£$€]|\b(?:{_MONTHS})\b", re.IGNORECASE)
 # Context is looked for this many characters either side of a match: the agent's question
 # ("what's the order number?") counts as context for the customer's bare answer.
 CONTEXT_CHARS = 40
@@ -165,6 +167,10 @@ def extract(
     ``context`` is what was said just before (the agent's question), searched for context words
     too. ``products`` are product names known to the knowledge base, matched case-insensitively.
     """
+    # Every built-in detail has a digit, an "@", a spoken "dot", a currency or a month in it;
+    # most turns have none, and are spared a dozen patterns.
+    if not _HINT.search(text):
+        recognisers = [r for r in recognisers if r not in _BUILT_IN_SET]
     candidates = [
         Entity(
             type=recogniser.type,
