@@ -25,8 +25,8 @@ from providers.models import Speaker
 from server.assist.conversation import read_conversation
 from server.assist.dense import WordLlamaEncoder
 from server.assist.index import Hit, KnowledgeIndex
+from server.conversation import Line
 from server.kb.loader import load_folder
-from server.state.models import Line
 from server.store.models import Document
 
 KEEP = 0.99

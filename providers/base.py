@@ -1,7 +1,14 @@
-"""The small contract every provider adapter follows.
+"""The platform contract: event sources, and the optional capabilities a platform declares.
+
+Each platform is one folder under ``providers/`` whose ``manifest.py`` declares a
+:class:`Manifest`: its name, settings model and :class:`Capability` set, with one small
+protocol per capability (event source, :class:`DesktopBridge`, agent sign-in through
+:class:`PlatformOAuth` or the tenant's identity provider, :class:`AgentActions`,
+:class:`Embedding`, :class:`QueueWatching` / :class:`UserWatching`, :class:`Checkable`).
 
 Push sources (webhooks) implement :class:`PushAdapter`: ``verify`` checks the request is
-genuine, ``parse`` turns its payload into canonical events. Pull sources (sockets, streams,
+genuine, ``parse`` decodes its body and turns it into canonical events; the server routes
+``POST /api/v1/webhooks/<platform>/<integration id>`` to them. Pull sources (sockets, streams,
 replays) implement :class:`PullAdapter`: ``listen`` yields canonical events until closed.
 Both close with ``aclose``. Adapters never import the server; they see requests through
 :class:`InboundRequest` so they stay testable without a web framework.
@@ -22,14 +29,16 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+import aiohttp
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
 
-from providers.models import Event
+from providers.models import Event, Identifier, TenantId
 
 
 class InboundRequest(BaseModel):
@@ -48,7 +57,7 @@ class ProviderSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    tenant_id: str
+    tenant_id: TenantId
 
 
 @runtime_checkable
@@ -71,13 +80,19 @@ class PullAdapter(Adapter, Protocol):
 
 @runtime_checkable
 class PushAdapter(Adapter, Protocol):
-    """An adapter that receives requests the platform pushes to us."""
+    """An adapter that receives requests the platform pushes to us.
+
+    The server calls ``verify`` on every request, then ``parse``; the platform gets a 2xx only
+    once the events went through the pipeline, so its retries cover any failure after that.
+    """
 
     async def verify(self, request: InboundRequest) -> None:
-        """Raise :class:`providers.errors.SignatureInvalid` unless the request is genuine."""
+        """Raise :class:`providers.errors.SignatureInvalid` unless the request is genuine
+        (``ProviderNotReady`` when the keys to check it cannot be fetched now)."""
 
-    def parse(self, payload: Any) -> list[Event]:
-        """Map one pushed payload to canonical events; unknown payloads map to nothing."""
+    def parse(self, request: InboundRequest) -> list[Event]:
+        """Decode the verified request's body into canonical events; unknown payloads map to
+        nothing; :class:`providers.errors.PayloadInvalid` for a body that can never map."""
 
 
 class ConnectionState(StrEnum):
@@ -122,3 +137,243 @@ class Checkable(Protocol):
         The error's message is shown to the admin as is, so it names what to fix and never
         contains a secret.
         """
+
+
+# --------------------------------------------------------------------------------------------
+# The platform contract: what one platform folder declares in its ``manifest.py`` and which
+# small protocol implements each declared capability. docs/platforms.md walks through a folder.
+# --------------------------------------------------------------------------------------------
+
+
+class Capability(StrEnum):
+    """Something a platform can do; the manifest field or protocol that provides it is named."""
+
+    # Server-side event sources: ``Manifest.adapter`` is a PullAdapter or a PushAdapter.
+    EVENTS_PULL = "events.pull"
+    EVENTS_PUSH = "events.push"
+    # The agent's desktop hands the widget messages: ``Manifest.bridge`` (DesktopBridge).
+    DESKTOP_BRIDGE = "desktop.bridge"
+    # Agents sign in: ``Manifest.sign_in`` says how (platform OAuth or the tenant's IdP).
+    AGENT_SIGN_IN = "agent.sign_in"
+    # The server acts on the platform with the agent's own token: ``Manifest.actions``.
+    AGENT_ACTIONS = "agent.actions"
+    # The widget asks its desktop to act (e.g. a conversation toolkit) over the bridge.
+    DESKTOP_ACTIONS = "desktop.actions"
+    # The widget has a page for this desktop: ``Manifest.embedding`` (Embedding).
+    EMBEDDING = "embedding"
+    # The pull adapter follows queues (QueueWatching) or signed-in agents (UserWatching).
+    QUEUE_WATCHING = "watch.queues"
+    USER_WATCHING = "watch.users"
+    # The adapter can test its settings against the platform (Checkable).
+    CONNECTION_CHECK = "connection.check"
+
+
+@runtime_checkable
+class QueueWatching(Protocol):
+    """A running adapter that follows a changing set of queues (or skills) without restarting.
+
+    Adapters declaring ``Capability.QUEUE_WATCHING`` also take the queues admins mapped for
+    the platform when built: ``Adapter(settings, queues=("billing", ...))``.
+    """
+
+    async def watch_queues(self, queue_ids: Sequence[str]) -> None:
+        """Follow these queues from now on, besides any in the settings. Queues no longer
+        listed may still be followed until the adapter restarts."""
+
+
+@runtime_checkable
+class UserWatching(Protocol):
+    """A running adapter that can follow one more agent's conversations."""
+
+    async def watch_user(self, user_id: str) -> None:
+        """Subscribe to the agent's conversation notifications."""
+
+
+# -- agent sign-in ---------------------------------------------------------------------------
+
+
+class SignInFlow(StrEnum):
+    """How an agent of a platform proves who they are to cuecard."""
+
+    # Authorization Code + PKCE at the platform's own OAuth server (``Manifest.oauth``);
+    # the platform's token is kept sealed server-side for agent actions.
+    PLATFORM_OAUTH = "platform_oauth"
+    # OpenID Connect at the tenant's own identity provider (configured per tenant); the
+    # platform agent id comes from a configured claim. For platforms without agent OAuth.
+    TENANT_IDP = "tenant_idp"
+
+
+class AgentGrant(BaseModel):
+    """Tokens a platform issued to one agent; they never leave the server unsealed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    access_token: SecretStr
+    refresh_token: SecretStr | None = None
+    expires_in: int = Field(ge=1)
+
+
+class PlatformAgent(BaseModel):
+    """Who signed in, as the platform names them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    agent_id: Identifier
+    name: str = ""
+
+
+@runtime_checkable
+class PlatformOAuth(Protocol):
+    """Agent sign-in at the platform's OAuth 2.0 server: Authorization Code + PKCE (S256).
+
+    The server keeps the state, the verifier and the browser binding; the platform only
+    builds URLs and talks to its own endpoints. Example (Genesys)::
+
+        url = oauth.authorize_url(settings, redirect_uri=cb, state=s, code_challenge=c)
+        grant = await oauth.exchange_code(settings, code=code, code_verifier=v, redirect_uri=cb)
+        agent = await oauth.identify(settings, grant.access_token)  # WrongOrganization if not ours
+    """
+
+    def authorize_url(
+        self, settings: Any, *, redirect_uri: str, state: str, code_challenge: str
+    ) -> str:
+        """Where the sign-in popup goes."""
+
+    async def exchange_code(
+        self, settings: Any, *, code: str, code_verifier: str, redirect_uri: str
+    ) -> AgentGrant:
+        """Trade the authorization code for the agent's tokens."""
+
+    async def refresh(self, settings: Any, refresh_token: SecretStr) -> AgentGrant:
+        """New tokens from a refresh token; ``providers.errors.AgentTokenRejected`` if refused."""
+
+    async def identify(self, settings: Any, access_token: SecretStr) -> PlatformAgent:
+        """The signed-in agent; ``providers.errors.WrongOrganization`` for another org's."""
+
+
+# -- agent actions ---------------------------------------------------------------------------
+
+
+@runtime_checkable
+class AgentActions(Protocol):
+    """Actions made on the platform with the signed-in agent's own token (never the app's).
+
+    Raise ``AgentTokenRejected`` when the platform refuses the token, ``ActionRefused`` when
+    it refuses the action (not the agent's conversation...), ``ProviderNotReady`` when down.
+    """
+
+    async def send_reply(
+        self, settings: Any, token: SecretStr, *, agent_id: str, conversation_id: str, text: str
+    ) -> str:
+        """Post ``text`` into the conversation as the agent; the platform's message id."""
+
+    async def save_notes(
+        self, settings: Any, token: SecretStr, *, agent_id: str, conversation_id: str, text: str
+    ) -> None:
+        """Save ``text`` as the agent's wrap-up notes for the conversation."""
+
+
+# -- desktop bridge --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeContext:
+    """Who handed the widget a desktop message: the session's tenant and agent, and the
+    tenant's settings for the platform (None when the platform needs no stored integration)."""
+
+    tenant_id: str
+    agent_id: str
+    settings: ProviderSettings | None = None
+
+
+@runtime_checkable
+class DesktopBridge(Protocol):
+    """Maps the messages an agent desktop hands the widget to canonical events.
+
+    The widget forwards each host message unchanged as the Socket.IO event ``bridge.event``;
+    the server validates it with ``message_model`` (bad input: an ``error`` naming the
+    field), then calls ``to_events``. Event ids must be stable (derived from the platform's
+    ids), so a re-sent or re-rendered message is recognised as a duplicate. Example::
+
+        class AcmeBridge:
+            message_model = AcmeHostMessage  # a pydantic model, often a discriminated union
+
+            def to_events(self, message: AcmeHostMessage, context: BridgeContext) -> list[Event]:
+                if message.agent_id != context.agent_id:
+                    raise BridgeRefused("the desktop's agent is not the signed-in agent")
+                return mapping.to_events(message, context.tenant_id)
+    """
+
+    @property
+    def message_model(self) -> type[BaseModel]:
+        """The pydantic model one host message must validate against."""
+
+    def to_events(self, message: Any, context: BridgeContext) -> list[Event]:
+        """Canonical events for one validated message; ``BridgeRefused`` to refuse it."""
+
+
+# -- embedding -------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class Embedding(Protocol):
+    """How the platform's agent desktop frames the widget page ``/widget/<platform>``."""
+
+    @property
+    def url_query(self) -> str:
+        """Query the desktop fills in, appended after ``?tenant=<id>&`` — with the platform's
+        own placeholders, e.g. ``conversationId={{gcConversationId}}``."""
+
+    @property
+    def instructions(self) -> str:
+        """Where an admin pastes the URL in the platform's own admin UI, and its options."""
+
+    @property
+    def host_origin_param(self) -> str | None:
+        """The query parameter in which the desktop states its origin (checked against
+        ``frame_origins``), or None when the page is opened without one."""
+
+    def frame_origins(self, settings: Any) -> tuple[str, ...]:
+        """Origins allowed to frame the widget for an integration with these settings (None
+        for a platform admins store no integrations of: ``Manifest.storable`` is False)."""
+
+
+# -- the manifest ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """One platform folder's declaration: who it is and what it can do.
+
+    Every capability declared has its field set, and no field is set without its capability
+    (tests/providers/test_contract.py checks both). Example::
+
+        MANIFEST = Manifest(
+            name="acme",
+            display_name="Acme Desk",
+            settings=AcmeSettings,
+            capabilities=frozenset({Capability.EVENTS_PULL, Capability.EMBEDDING}),
+            adapter=AcmeAdapter,
+            embedding=AcmeEmbedding(),
+            docs="docs/acme.md",
+        )
+    """
+
+    name: str
+    display_name: str
+    settings: type[ProviderSettings]
+    capabilities: frozenset[Capability]
+    adapter: type[Adapter] | None = None
+    bridge: DesktopBridge | None = None
+    sign_in: SignInFlow | None = None
+    oauth: Callable[[aiohttp.ClientSession], PlatformOAuth] | None = None
+    actions: Callable[[aiohttp.ClientSession], AgentActions] | None = None
+    embedding: Embedding | None = None
+    # Whether admins may store integrations of it (the simulator reads server files).
+    storable: bool = True
+    # The install guide for the platform's admins, relative to the repository root.
+    docs: str | None = None
+
+    def has(self, capability: Capability) -> bool:
+        """Whether the platform declares ``capability``."""
+        return capability in self.capabilities

@@ -31,3 +31,33 @@ class SignatureInvalid(ProviderError):
     """A pushed request did not carry a valid signature."""
 
     code = "signature_invalid"
+
+
+class PayloadInvalid(ProviderError):
+    """A pushed payload or desktop message can never be mapped; retrying will not help."""
+
+    code = "payload_invalid"
+
+
+class AgentTokenRejected(ProviderAuthFailed):
+    """The platform refused an agent's token (expired or revoked): the agent signs in again."""
+
+    code = "agent_token_rejected"
+
+
+class WrongOrganization(ProviderError):
+    """An agent signed in to another organization than the tenant's integration names."""
+
+    code = "wrong_organization"
+
+
+class ActionRefused(ProviderError):
+    """The platform refused an agent action (not the agent's conversation, bad input...)."""
+
+    code = "action_refused"
+
+
+class BridgeRefused(ProviderError):
+    """A desktop message the signed-in agent may not hand in (another agent's desktop...)."""
+
+    code = "bridge_refused"

@@ -15,9 +15,9 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from server.assist.models import CardSet, Suggestion
+from server.assist.models import CardSet
 from server.assist.steps import Procedure
-from server.state.models import Line
+from server.conversation import Line, Suggestion
 from server.store.models import Document, KnowledgeBase
 
 

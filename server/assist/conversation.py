@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from providers.models import Speaker
 from server.assist.query import AGENT_WEIGHT, RECENCY_DECAY, Query, Turn
 from server.assist.turns import Classified, Repair, TurnKind, Vocabulary, asks_for_details, classify
-from server.state.models import Line
+from server.conversation import Line
 
 # Topic turns beyond this many back are left out: a long topic has been restated by then.
 TOPIC_TURNS = 4

@@ -14,10 +14,11 @@ from server.assist.conversation import Reading, read_conversation
 from server.assist.debounce import Coalescer
 from server.assist.dense import Encoder, WordLlamaEncoder
 from server.assist.index import Hit, KnowledgeIndex
-from server.assist.models import CardSet, Source, Suggestion
+from server.assist.models import CardSet
 from server.assist.query import Query, typed_query
 from server.assist.snippets import quote
 from server.assist.steps import Procedure, best_procedure
+from server.conversation import Source, Suggestion
 from server.store.models import Document, KnowledgeBase
 
 log = logging.getLogger(__name__)

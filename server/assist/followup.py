@@ -27,9 +27,9 @@ from server.assist.base import Assistant, AssistRequest
 from server.assist.entities import BUILT_IN, DEFAULT_THRESHOLD, Entity, Recogniser, extract
 from server.assist.models import CardSet
 from server.assist.steps import StepCard
+from server.conversation import Line
 from server.errors import InvalidInput
 from server.state.base import StateStore
-from server.state.models import Line
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Suggestions as the widget receives them."""
+"""What the assist step returns for a conversation turn: the card set, or why there is none."""
 
 from __future__ import annotations
 
@@ -6,34 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SuggestionKind = Literal["article", "answer", "action"]
-
-
-class Source(BaseModel):
-    """Where a suggestion comes from."""
-
-    model_config = ConfigDict(frozen=True)
-
-    document_id: str
-    url: str | None = None
-
-
-class Suggestion(BaseModel):
-    """One next-best-action card for the agent."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    kind: SuggestionKind
-    title: str
-    snippet: str
-    # [start, end) character offsets into ``snippet`` of the words that matched the query, so
-    # the widget can show why the card was suggested. Empty when only the meaning matched.
-    highlights: list[tuple[int, int]] = Field(default_factory=list)
-    source: Source
-    score: float
-    trigger_event_id: str
-
+from server.conversation import Suggestion
 
 # Why a card set is empty: nothing has been asked yet, or nothing fits well enough.
 AbstainReason = Literal["listening", "unsure"]

@@ -12,7 +12,8 @@ from server.assist.base import AssistRequest, Route, SearchRequest
 from server.assist.confidence import confidence, confident
 from server.assist.dense import Vectors
 from server.assist.engine import HybridAssistant
-from server.assist.models import CardSet, Suggestion
+from server.assist.models import CardSet
+from server.conversation import Suggestion
 from tests.server.assist.conftest import CountingEncoder, document, knowledge_base, lines
 
 ACME = knowledge_base("kb-acme", "acme")
