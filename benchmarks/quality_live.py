@@ -1,7 +1,7 @@
 """The live path the quality benchmark scores: a real server, real ingest, a real Socket.IO widget.
 
 ``LiveServer`` builds the app with ``create_app`` (so the knowledge engine is whatever
-``server/contexts.py`` builds), seeds one tenant per knowledge base through the store, serves it
+``server/wiring.py`` builds), seeds one tenant per knowledge base through the store, serves it
 on a loopback port, and takes events through ``POST /api/v1/events`` with the tenant's API key.
 ``LiveWidget`` is a python-socketio client on ``/agent`` holding an agent token; it records the
 ``suggestions``, ``steps`` and ``entities`` pushes of each conversation in arrival order.
