@@ -29,7 +29,6 @@ from server.assist.models import CardSet
 from server.assist.steps import StepCard
 from server.conversation import Line
 from server.errors import InvalidInput
-from server.state.base import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +37,14 @@ TTL_SECONDS = 24 * 3600
 # Details kept per conversation; a conversation rarely has more.
 MAX_ENTITIES = 50
 _ENTITIES = TypeAdapter(list[Entity])
+
+
+class LiveState(Protocol):
+    """The short-lived values of the shared live state (``server.state``) the follow-up keeps."""
+
+    async def put_ephemeral(self, key: str, value: str, ttl_seconds: int) -> None: ...
+
+    async def get_ephemeral(self, key: str) -> str | None: ...
 
 
 class EntityRules(Protocol):
@@ -76,7 +83,7 @@ class FollowUp:
     def __init__(
         self,
         *,
-        state: StateStore,
+        state: LiveState,
         assistant: Assistant,
         broadcaster: FollowUpBroadcaster,
         rules: EntityRules | None = None,
