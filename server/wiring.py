@@ -24,6 +24,8 @@ from server.answers.client import ChatClient
 from server.answers.service import AnswerService
 from server.answers.sources import LlmIntegrationSource, StoredLlmIntegrations
 from server.assist.engine import HybridAssistant
+from server.assist.entity_rules import StoredEntityRules
+from server.assist.followup import FollowUp
 from server.auth.admin_sessions import SessionService
 from server.auth.admin_sso import TERMS as ADMIN_SSO_TERMS
 from server.auth.admin_sso import AdminSso
@@ -166,6 +168,12 @@ def build_services(
     answers = AnswerService(
         source=llm_integrations, client=ChatClient(http.llm), broadcaster=broadcaster
     )
+    followup = FollowUp(
+        state=state,
+        assistant=assistant,
+        broadcaster=broadcaster,
+        rules=StoredEntityRules(store),
+    )
     pipeline = Pipeline(
         state=state,
         assistant=assistant,
@@ -177,6 +185,7 @@ def build_services(
         routes=routes,
         answers=answers,
         handoffs=handoffs,
+        followup=followup,
     )
     integrations = IntegrationService(
         store=store,
@@ -268,6 +277,7 @@ def build_services(
             actions=action_service,
             bridges=bridges,
             handoffs=handoffs,
+            followup=followup,
         ),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable
 from enum import StrEnum
 from typing import Protocol
 
@@ -23,6 +24,8 @@ from providers.models import (
     is_utterance,
 )
 from server.assist.base import Assistant, AssistRequest, Route
+from server.assist.followup import FollowUp
+from server.assist.models import CardSet
 from server.conversation import Line, LineIn, Suggestion
 from server.errors import InProgress
 from server.handoff.models import Handoff
@@ -36,8 +39,9 @@ from server.state.models import Assignment, ConversationMeta, MetaChanges
 
 log = logging.getLogger(__name__)
 
-# The assist step reads this many recent lines; the engine decides which of them matter.
-CONTEXT_LINES = 12
+# The assist step reads this many recent lines; the engine decides which of them matter. A
+# problem stated before a long run of verification questions must still be in reach.
+CONTEXT_LINES = 40
 # A live node finishes an event within milliseconds; a dead node's claim lapses within
 # CLAIM_SECONDS. Retrying a little later covers the first case and repeats through the second.
 IN_PROGRESS_RETRY_SECONDS = 2
@@ -102,6 +106,7 @@ class Pipeline:
         answers: AnswerStarter | None = None,
         routes: RouteSource | None = None,
         handoffs: HandoffStore | None = None,
+        followup: FollowUp | None = None,
     ) -> None:
         self._state = state
         self._assistant = assistant
@@ -113,6 +118,7 @@ class Pipeline:
         self._answers = answers
         self._routes = routes
         self._handoffs = handoffs
+        self._followup = followup
 
     async def process(self, event: Event) -> Outcome:
         """Run one event through the pipeline unless another delivery already did."""
@@ -192,6 +198,10 @@ class Pipeline:
         await self._broadcaster.transcript(event.tenant_id, event.conversation_id, numbered)
         if line.speaker is Speaker.CUSTOMER:
             return await self._assist(event)
+        if line.speaker is Speaker.AGENT and self._followup is not None:
+            await self._follow(
+                self._followup.agent_said(event.tenant_id, event.conversation_id, event.text), event
+            )
         return False
 
     async def _handoff(self, event: HandoffContext) -> bool:
@@ -202,6 +212,13 @@ class Pipeline:
         await self._broadcaster.handoff(event.tenant_id, event.conversation_id, handoff)
         turn = handoff.as_customer_turn()
         return turn is not None and await self._assist(event, opening=turn)
+
+    async def _follow(self, step: Awaitable[None], event: Event) -> None:
+        """Step cards and details are extras: their failure must not fail the event."""
+        try:
+            await step
+        except Exception:
+            log.exception("follow-up failed for conversation %s", event.conversation_id)
 
     async def _assist(self, event: Event, opening: LineIn | None = None) -> bool:
         """Suggest for the conversation's newest customer turn (``opening``: the handoff's
@@ -225,22 +242,32 @@ class Pipeline:
                 trigger_event_id=event.provider_event_id,
                 limit=self._limit,
             )
-            items = await self._assistant.suggest(request)
+            cards = await self._assistant.suggest(request)
         except Exception:
             # A failed suggestion must not fail the event: the transcript line stands.
             self._metrics.assist_failures.inc()
             log.exception("assist failed for conversation %s", event.conversation_id)
             return False
-        if items:
-            await self._state.set_suggestions(event.tenant_id, event.conversation_id, items)
-            await self._broadcaster.suggestions(
-                event.tenant_id, event.conversation_id, event.provider_event_id, items
-            )
-            self._metrics.suggestions_emitted.inc(len(items))
+        if cards.changed:
+            await self._show(event, request, cards)
+        # Details and the step card come after the cards, so they never delay them.
+        if self._followup is not None:
+            await self._follow(self._followup.customer_said(request), event)
+            if cards.changed:
+                await self._follow(self._followup.cards_shown(request, cards), event)
+        # A verification answer or small talk changed nothing: the cards on screen stand.
+        return cards.changed and bool(cards.items)
+
+    async def _show(self, event: Event, request: AssistRequest, cards: CardSet) -> None:
+        """Send the new card set, and start its answer (an empty set supersedes the last)."""
+        items = cards.items
+        await self._state.set_suggestions(event.tenant_id, event.conversation_id, items)
+        await self._broadcaster.suggestions(
+            event.tenant_id, event.conversation_id, event.provider_event_id, items, cards.reason
+        )
+        self._metrics.suggestions_emitted.inc(len(items))
         if self._answers is not None:
-            # Even a turn without suggestions supersedes the previous turn's answer.
             self._answers.start(request, items)
-        return bool(items)
 
     async def _route(self, tenant_id: str, provider: str, queue: str | None) -> Route:
         if self._routes is None:

@@ -10,6 +10,7 @@ import socketio
 
 from server.actions.service import ActionService
 from server.assist.base import Assistant, Route, SearchRequest
+from server.assist.followup import FollowUp
 from server.auth.tokens import AgentIdentity, TokenService
 from server.bridge.service import DesktopBridges
 from server.errors import CuecardError, Forbidden, NotAssigned, TokenExpired
@@ -28,6 +29,7 @@ from server.realtime.payloads import (
     RenewPayload,
     ReplyPayload,
     SearchPayload,
+    StepTickPayload,
     parse_payload,
 )
 from server.realtime.rooms import (
@@ -80,10 +82,12 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         actions: ActionService | None = None,
         bridges: DesktopBridges | None = None,
         handoffs: HandoffStore | None = None,
+        followup: FollowUp | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
         self._handoffs = handoffs
         self._bridges = bridges
+        self._followup = followup
         self._actions = actions
         self._integration_statuses = integration_statuses
         self._tokens = tokens
@@ -172,6 +176,9 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def on_notes_save(self, sid: str, data: Any = None) -> Ack:
         return await self._handle(sid, self._save_notes, data)
 
+    async def on_steps_tick(self, sid: str, data: Any = None) -> Ack:
+        return await self._handle(sid, self._tick, data)
+
     async def on_session_renew(self, sid: str, data: Any = None) -> Ack:
         return await self._handle(sid, self._renew, data)
 
@@ -206,6 +213,11 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             handoff = await self._handoffs.get(identity.tenant_id, payload.conversation_id)
             snapshot = snapshot.model_copy(update={"handoff": handoff})
         await self.emit("snapshot", snapshot.model_dump(mode="json"), to=sid)
+        if self._followup is not None:
+            for event, extra in await self._followup.replay(
+                identity.tenant_id, payload.conversation_id
+            ):
+                await self.emit(event, extra, to=sid)
         return {}
 
     async def _leave(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
@@ -270,6 +282,20 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             identity, payload.conversation_id, payload.text, payload.request_id
         )
         return result.model_dump()
+
+    async def _tick(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
+        payload = parse_payload(StepTickPayload, data)
+        self._require_joined(sid, identity, payload.conversation_id)
+        if self._followup is None:
+            raise Forbidden("step cards are not available on this server")
+        card = await self._followup.tick(
+            identity.tenant_id,
+            payload.conversation_id,
+            payload.document_id,
+            payload.step,
+            payload.done,
+        )
+        return {"next": card.next}
 
     async def _renew(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
         payload = parse_payload(RenewPayload, data)

@@ -59,13 +59,19 @@ class Broadcaster:
         await self._emit("transcript", payload, conversation_room(tenant_id, conversation_id))
 
     async def suggestions(
-        self, tenant_id: str, conversation_id: str, trigger_event_id: str, items: list[Suggestion]
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        trigger_event_id: str,
+        items: list[Suggestion],
+        reason: str | None = None,
     ) -> None:
-        """A new set of suggestions, ranked best first."""
+        """The card set for the current topic, best first; ``reason`` says why it is empty."""
         payload = {
             "conversation_id": conversation_id,
             "trigger_event_id": trigger_event_id,
             "items": [item.model_dump(mode="json") for item in items],
+            "reason": reason,
         }
         await self._emit("suggestions", payload, conversation_room(tenant_id, conversation_id))
 
@@ -106,6 +112,14 @@ class Broadcaster:
         """What an IVR or a bot learnt before the handoff (the widget's context card)."""
         payload = {"conversation_id": conversation_id, **handoff.model_dump(mode="json")}
         await self._emit("handoff", payload, conversation_room(tenant_id, conversation_id))
+
+    async def steps(self, tenant_id: str, conversation_id: str, payload: dict[str, Any]) -> None:
+        """The conversation's step card changed (a new procedure, or a step done)."""
+        await self._emit("steps", payload, conversation_room(tenant_id, conversation_id))
+
+    async def entities(self, tenant_id: str, conversation_id: str, payload: dict[str, Any]) -> None:
+        """The conversation's details changed: every detail so far."""
+        await self._emit("entities", payload, conversation_room(tenant_id, conversation_id))
 
     async def status(self, tenant_id: str, meta: ConversationMeta) -> None:
         """The conversation's status changed."""

@@ -22,6 +22,7 @@ from server.store.api_keys import ApiKeyRepository
 from server.store.conversations import ConversationRepository, FeedbackRepository
 from server.store.documents import DocumentRepository
 from server.store.engine import Database, build_engine
+from server.store.entity_types import EntityTypeRepository
 from server.store.integrations import IntegrationRepository
 from server.store.knowledge_bases import KnowledgeBaseRepository
 from server.store.llm_integrations import LlmIntegrationRepository
@@ -57,6 +58,7 @@ class Store:
         self.reveals = RevealRepository(db)
         self.agent_idps = AgentIdpRepository(db)
         self.positions = StreamPositionRepository(db)
+        self.entity_types = EntityTypeRepository(db)
 
     @classmethod
     async def connect(cls, url: str) -> Store:

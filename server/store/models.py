@@ -201,3 +201,14 @@ class Reveal(Record):
     conversation_id: str | None = None
     provider: str | None = None
     provider_event_id: str | None = None
+
+
+class EntityType(Record):
+    """A tenant's own kind of detail: a name, a regular expression and how sure a match is."""
+
+    id: str
+    tenant_id: str
+    name: str
+    pattern: str
+    confidence: float
+    created_at: datetime

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     MetaData,
@@ -310,4 +311,31 @@ stream_positions = Table(
     Column("position", String(500), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("tenant_id", "integration_id", "topic"),
+)
+
+# A tenant's own entity types for the agent's details panel: a name and a regular expression.
+entity_types = Table(
+    "entity_types",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _tenant_fk(),
+    Column("name", String(40), nullable=False),
+    Column("pattern", String(300), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("tenant_id", "name"),
+)
+
+# The confidence a detail needs before the widget shows it, per tenant (default 0.8).
+entity_settings = Table(
+    "entity_settings",
+    metadata,
+    Column(
+        "tenant_id",
+        String(63),
+        ForeignKey("tenants.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("threshold", Float, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )

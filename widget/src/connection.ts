@@ -13,6 +13,7 @@ import type {
   AnswerEvent,
   AlertEvent,
   BridgeResult,
+  EntitiesEvent,
   ClientToServerEvents,
   ExternalSuggestionsEvent,
   FeedbackAction,
@@ -22,6 +23,7 @@ import type {
   ServerToClientEvents,
   Snapshot,
   StatusEvent,
+  StepsEvent,
   Suggestion,
   SuggestionsEvent,
   TranscriptEvent,
@@ -53,6 +55,8 @@ export interface ConnectionListener {
   answerDone(event: AnswerDoneEvent): void;
   answerDropped(event: AnswerDroppedEvent): void;
   integrationStatus(event: IntegrationStatusEvent): void;
+  steps(event: StepsEvent): void;
+  entities(event: EntitiesEvent): void;
   notice(message: string): void;
 }
 
@@ -123,6 +127,22 @@ export class AgentConnection {
   }
 
   /** Tells the server the agent used or dismissed a suggestion; failures become a notice. */
+  /** Ticks (or unticks) a step of the conversation's step card. */
+  tickStep(documentId: string, step: number, done: boolean): void {
+    const conversationId = this.conversationId;
+    if (conversationId === null) {
+      return;
+    }
+    const payload = { conversation_id: conversationId, document_id: documentId, step, done };
+    this.socket.timeout(ACK_TIMEOUT_MS).emit("steps.tick", payload, (err, reply) => {
+      if (err) {
+        this.listener.notice("The step was not saved");
+      } else if (!reply.ok) {
+        this.listener.notice(reply.error.message);
+      }
+    });
+  }
+
   feedback(suggestionId: string, action: FeedbackAction): void {
     const conversationId = this.conversationId;
     if (conversationId === null) {
@@ -235,6 +255,8 @@ export class AgentConnection {
     this.socket.on("answer.delta", (e) => isCurrent(e) && this.listener.answerDelta(e));
     this.socket.on("answer.done", (e) => isCurrent(e) && this.listener.answerDone(e));
     this.socket.on("answer.dropped", (e) => isCurrent(e) && this.listener.answerDropped(e));
+    this.socket.on("steps", (e) => isCurrent(e) && this.listener.steps(e));
+    this.socket.on("entities", (e) => isCurrent(e) && this.listener.entities(e));
     this.socket.on("error", (e) => {
       if (e.code === "token_expired") {
         this.tokenExpired = true;

@@ -98,6 +98,35 @@ export interface SuggestionsEvent {
   conversation_id: string;
   trigger_event_id: string;
   items: Suggestion[];
+  /** Why `items` is empty: nothing asked yet ("listening"), or nothing fits ("unsure"). */
+  reason?: "listening" | "unsure" | null;
+}
+
+export interface Step {
+  text: string;
+  done: boolean;
+}
+
+/** The procedure of the top card as a checklist; `next` is the step to do (null: all done). */
+export interface StepsEvent {
+  conversation_id: string;
+  document_id: string;
+  title: string;
+  heading: string;
+  steps: Step[];
+  next: number | null;
+}
+
+export interface EntityItem {
+  type: string;
+  value: string;
+  confidence: number;
+}
+
+/** Every detail the customer has given in the conversation so far. */
+export interface EntitiesEvent {
+  conversation_id: string;
+  items: EntityItem[];
 }
 
 export interface StatusEvent {
@@ -209,6 +238,8 @@ export interface ServerToClientEvents {
   "answer.done": (event: AnswerDoneEvent) => void;
   "answer.dropped": (event: AnswerDroppedEvent) => void;
   "integration.status": (event: IntegrationStatusEvent) => void;
+  steps: (event: StepsEvent) => void;
+  entities: (event: EntitiesEvent) => void;
   error: (error: ErrorPayload) => void;
   closing: (event: ClosingEvent) => void;
 }
@@ -226,6 +257,10 @@ export interface ClientToServerEvents {
   ) => void;
   "reply.send": (payload: ActionPayload, ack: (reply: Ack<ActionResult>) => void) => void;
   "notes.save": (payload: ActionPayload, ack: (reply: Ack<ActionResult>) => void) => void;
+  "steps.tick": (
+    payload: { conversation_id: string; document_id: string; step: number; done: boolean },
+    ack: (reply: Ack<{ next: number | null }>) => void,
+  ) => void;
   "session.renew": (payload: { token: string }, ack: (reply: Ack<{ expires_at: number }>) => void) => void;
   "bridge.event": (payload: { platform: string; message: unknown }, ack: (reply: Ack<BridgeResult>) => void) => void;
 }

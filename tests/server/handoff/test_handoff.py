@@ -115,7 +115,11 @@ async def test_items_alone_show_a_card_and_search_nothing(
 
     card = await widget.next("handoff")
     await widget.next("transcript")
+    # The greeting only makes the server listen; the items were never searched.
+    listening = await widget.next("suggestions")
     assert (card["intent"], card["summary"]) == (None, None)
+    assert (listening["trigger_event_id"], listening["items"]) == ("e1", [])
+    assert listening["reason"] == "listening"
     assert widget.pending("suggestions") == 0
 
 
