@@ -57,4 +57,6 @@ def top_k(scores: Scores, k: int, *, floor: float) -> list[tuple[int, float]]:
     else:
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]
-    return [(int(i), float(scores[i])) for i in best if scores[i] > floor]
+    best = best[scores[best] > floor]
+    # One conversion of the k winners to Python numbers, not one numpy scalar at a time.
+    return list(zip(best.tolist(), scores[best].tolist(), strict=True))

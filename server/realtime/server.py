@@ -10,6 +10,8 @@ from aiohttp import web
 from engineio.async_drivers.aiohttp import WebSocket as EngineioWebSocket
 
 from server.config import Settings
+from server.realtime.codec import WidgetPacket
+from server.realtime.fanout import DirectSendManager, DirectSendRedisManager
 
 # Widget messages are small JSON; a cap keeps one client from buffering megabytes.
 MAX_MESSAGE_BYTES = 64 * 1024
@@ -39,12 +41,15 @@ class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
 
 def create_socket_server(settings: Settings) -> socketio.AsyncServer:
     """An AsyncServer for aiohttp; its manager fans emits out through Redis if configured."""
-    manager = None
-    if settings.redis_url:
-        manager = socketio.AsyncRedisManager(settings.redis_url, channel=REDIS_CHANNEL)
+    manager: DirectSendManager = (
+        DirectSendRedisManager(settings.redis_url, channel=REDIS_CHANNEL)
+        if settings.redis_url
+        else DirectSendManager()
+    )
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
+        serializer=WidgetPacket,
         max_http_buffer_size=MAX_MESSAGE_BYTES,
         logger=False,
         engineio_logger=False,
