@@ -15,13 +15,21 @@ from server.logs import PathOnlyAccessLogger
 
 
 async def serve(
-    app: web.Application, settings: Settings, *, on_ready: Callable[[str], None] | None = None
+    app: web.Application,
+    settings: Settings,
+    *,
+    on_ready: Callable[[str], None] | None = None,
+    reuse_port: bool = False,
 ) -> None:
-    """Serve ``app`` on the configured host and port; ``on_ready`` gets the base URL."""
+    """Serve ``app`` on the configured host and port; ``on_ready`` gets the base URL.
+
+    With ``reuse_port`` the listening socket shares the port with the other workers
+    (``SO_REUSEPORT``, server/cli/workers.py).
+    """
     runner = web.AppRunner(app, access_log_class=PathOnlyAccessLogger, handle_signals=False)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, settings.host, settings.port)
+        site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
         await site.start()
         # Everything built at start-up (models, indexes, modules) lives as long as the process;
         # moving it out of the collector's reach removed 200-300 ms full-collection pauses
