@@ -12,10 +12,30 @@ from engineio.async_drivers.aiohttp import WebSocket as EngineioWebSocket
 from server.config import Settings
 from server.realtime.codec import WidgetPacket
 from server.realtime.fanout import DirectSendManager, DirectSendRedisManager
+from server.realtime.lean import LeanSocketServer
 
 # Widget messages are small JSON; a cap keeps one client from buffering megabytes.
 MAX_MESSAGE_BYTES = 64 * 1024
 REDIS_CHANNEL = "cuecard-socketio"
+# What a live socket keeps of its upgrade request's environ (engineio copies every header into
+# it and python-socketio keeps it per socket); the request itself stays reachable through
+# ``aiohttp.request`` for anyone who needs another header.
+KEPT_ENVIRON = frozenset(
+    {
+        "REQUEST_METHOD",
+        "PATH_INFO",
+        "QUERY_STRING",
+        "RAW_URI",
+        "REMOTE_ADDR",
+        "SERVER_PROTOCOL",
+        "HTTP_ORIGIN",
+        "HTTP_USER_AGENT",
+        "HTTP_X_FORWARDED_FOR",
+        "HTTP_X_FORWARDED_PROTO",
+        "wsgi.url_scheme",
+        "aiohttp.request",
+    }
+)
 
 
 class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
@@ -26,6 +46,9 @@ class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
     instead of ~30 KiB (docs/benchmarks.md). Widget messages are small JSON, so compression
     saves little bandwidth. python-engineio (4.15) has no option for this; once a release adds
     one (a ``websocket_compression``-style server option), use it and drop this class.
+
+    It also trims the environ the socket keeps for its life to ``KEPT_ENVIRON``: a browser's
+    headers (cookies included) copied once more per idle widget bought nothing.
     """
 
     async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
@@ -34,19 +57,26 @@ class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
             max_msg_size=self.server.max_http_buffer_size, compress=False
         )
         await self._sock.prepare(request)
+        # In place: python-socketio holds the same dict for the connect handler.
+        for key in [key for key in environ if key not in KEPT_ENVIRON]:
+            del environ[key]
         self.environ = environ
         await self.handler(self)
         return self._sock
 
 
 def create_socket_server(settings: Settings) -> socketio.AsyncServer:
-    """An AsyncServer for aiohttp; its manager fans emits out through Redis if configured."""
+    """An AsyncServer for aiohttp; its manager fans emits out through Redis if configured.
+
+    Packets are serialised by orjson (``codec``), emits queued without a task per recipient
+    (``fanout``), and sockets hold less memory (``lean``, ``UncompressedWebSocket``).
+    """
     manager: DirectSendManager = (
         DirectSendRedisManager(settings.redis_url, channel=REDIS_CHANNEL)
         if settings.redis_url
         else DirectSendManager()
     )
-    sio = socketio.AsyncServer(
+    sio = LeanSocketServer(
         async_mode="aiohttp",
         client_manager=manager,
         serializer=WidgetPacket,
