@@ -10,7 +10,7 @@ from socketio import packet as sio_packet
 from server.realtime.codec import OrjsonCodec, WidgetPacket
 
 PAYLOADS = [
-    ["transcript", {"conversation_id": "c-1", "line": {"seq": 3, "text": "ünïcode ✓ \"quoted\""}}],
+    ["transcript", {"conversation_id": "c-1", "line": {"seq": 3, "text": 'ünïcode ✓ "quoted"'}}],
     ["suggestions", {"items": [{"score": 0.1234, "highlights": [[0, 4]]}], "ok": True}],
     ["status", None],
     ["answer.delta", {"index": 0, "text": "line\nbreak\ttab \u2028"}],
@@ -36,7 +36,8 @@ def test_binary_payloads_keep_python_socketios_attachments() -> None:
     theirs = sio_packet.Packet(sio_packet.EVENT, data=data, namespace="/agent").encode()
 
     assert ours == theirs
-    assert isinstance(ours, list) and ours[1] == b"\x00\x01"  # a binary attachment
+    assert isinstance(ours, list)
+    assert ours[1] == b"\x00\x01"  # a binary attachment
 
 
 def test_a_payload_changed_after_construction_is_encoded_as_it_is_now() -> None:
@@ -50,7 +51,7 @@ def test_decodes_client_packets_and_refuses_malformed_json() -> None:
     pkt = WidgetPacket(encoded_packet='2/agent,5["join",{"conversation_id":"c-1"}]')
 
     assert (pkt.namespace, pkt.id, pkt.data) == ("/agent", 5, ["join", {"conversation_id": "c-1"}])
-    with pytest.raises(ValueError, match="JSON|expected"):
+    with pytest.raises(ValueError, match=r"JSON|expected"):
         WidgetPacket(encoded_packet='2/agent,["join",{')
 
 

@@ -34,10 +34,18 @@ async def sio(aiohttp_server: Callable[..., Awaitable[TestServer]]) -> Any:
     return server, test_server
 
 
-async def client(test_server: TestServer, room: str) -> tuple[socketio.AsyncClient, list[Any]]:
+async def client(
+    test_server: TestServer, room: str, arrived: asyncio.Event | None = None
+) -> tuple[socketio.AsyncClient, list[Any]]:
     received: list[Any] = []
     sio_client = socketio.AsyncClient(reconnection=False)
-    sio_client.on("line", received.append, namespace=NS)
+
+    def on_line(data: Any) -> None:
+        received.append(data)
+        if arrived is not None and data == {"n": "last"}:
+            arrived.set()
+
+    sio_client.on("line", on_line, namespace=NS)
     await sio_client.connect(
         str(test_server.make_url("/")), namespaces=[NS], transports=["websocket"]
     )
@@ -47,8 +55,9 @@ async def client(test_server: TestServer, room: str) -> tuple[socketio.AsyncClie
 
 async def test_room_members_get_every_emit_in_order_and_others_nothing(sio: Any) -> None:
     server, test_server = sio
+    last_arrived = asyncio.Event()
     a, got_a = await client(test_server, "conv-1")
-    b, got_b = await client(test_server, "conv-1")
+    b, got_b = await client(test_server, "conv-1", last_arrived)
     other, got_other = await client(test_server, "conv-2")
     skipped_sid = a.get_sid(NS)
 
@@ -66,9 +75,10 @@ async def test_room_members_get_every_emit_in_order_and_others_nothing(sio: Any)
     finally:
         loop.set_task_factory(None)
     await server.emit("line", {"n": "last"}, to="conv-1", namespace=NS, skip_sid=skipped_sid)
-    async with asyncio.timeout(5):
-        while len(got_b) < 21 or len(got_a) < 20:
-            await asyncio.sleep(0.01)
+    # Each socket's packets arrive in order, so b's last one means b has them all; a's 20
+    # were queued before it.
+    await asyncio.wait_for(last_arrived.wait(), 5)
+    await a.call("join", "conv-1", namespace=NS)  # a round trip: a's earlier packets are in
 
     assert got_a == [{"n": n} for n in range(20)]
     assert got_b == [*({"n": n} for n in range(20)), {"n": "last"}]
