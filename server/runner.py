@@ -11,6 +11,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from server.config import Settings
+from server.gcpolicy import GcPolicy
 from server.logs import PathOnlyAccessLogger
 
 
@@ -35,9 +36,12 @@ async def serve(
         # moving it out of the collector's reach removed 200-300 ms full-collection pauses
         # from the latency tail under load (docs/benchmarks.md).
         gc.freeze()
+        # Widgets' connections live long too: their objects are frozen as they accumulate.
+        collector = asyncio.create_task(GcPolicy().run(), name="gc-policy")
         if on_ready is not None:
             on_ready(settings.base_url)
         await _until_stopped()
+        collector.cancel()
     finally:
         await runner.cleanup()
 
