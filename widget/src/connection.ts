@@ -61,6 +61,14 @@ export type ActionEvent = "reply.send" | "notes.save";
 const ACK_TIMEOUT_MS = 10_000;
 const ACTION_ATTEMPTS = 3;
 const IN_PROGRESS_WAIT_MS = 1_000;
+// WebSocket straight away: a server running several workers behind one port needs no sticky
+// sessions for it (long-polling's requests must all reach the worker holding the session), and
+// a connection costs one request instead of a polling handshake and an upgrade. Where a proxy
+// blocks WebSocket, the same attempt falls back to long-polling.
+const TRANSPORT_OPTIONS = {
+  transports: ["websocket", "polling"],
+  tryAllTransports: true,
+};
 
 /** Raised by `search` when the server refuses the query or does not answer. */
 export class RequestFailed extends Error {}
@@ -74,7 +82,10 @@ export class AgentConnection {
     private readonly listener: ConnectionListener,
   ) {
     this.conversationId = options.pinnedConversationId;
-    this.socket = io(`${options.origin}/agent`, { auth: { token: options.token } });
+    this.socket = io(`${options.origin}/agent`, {
+      auth: { token: options.token },
+      ...TRANSPORT_OPTIONS,
+    });
     this.watchLink();
     this.watchConversationEvents();
   }
