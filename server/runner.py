@@ -9,6 +9,7 @@ import signal
 from collections.abc import Callable
 
 from aiohttp import web
+from threadpoolctl import threadpool_limits
 
 from server.config import Settings
 from server.gcpolicy import GcPolicy
@@ -27,6 +28,10 @@ async def serve(
     With ``reuse_port`` the listening socket shares the port with the other workers
     (``SO_REUSEPORT``, server/cli/workers.py).
     """
+    # One thread per process for numpy's BLAS: its pool spun on every query vector, costing
+    # 2.8 ms of CPU for a 0.3 ms product over 10,000 passages (docs/benchmarks.md). More
+    # cores are used by more processes (``--workers``), not by threads inside one.
+    threadpool_limits(limits=1, user_api="blas")
     runner = web.AppRunner(app, access_log_class=PathOnlyAccessLogger, handle_signals=False)
     await runner.setup()
     try:
