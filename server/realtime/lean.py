@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from contextlib import suppress
 from typing import Any
 
 import engineio
+import engineio.exceptions
 import socketio
 from engineio import packet as eio_packet
 from engineio.async_socket import AsyncSocket
@@ -123,10 +125,15 @@ def _ping(socket: AsyncSocket) -> None:
     if socket.closing or socket.closed:
         return
     socket.last_ping = time.time()
-    # ``send`` first checks the previous ping was answered; it only waits if it closes.
-    task = asyncio.ensure_future(socket.send(eio_packet.Packet(eio_packet.PING)))
+    task = asyncio.ensure_future(_send_ping(socket))
     _pinging.add(task)
     task.add_done_callback(_pinging.discard)
+
+
+async def _send_ping(socket: AsyncSocket) -> None:
+    # ``send`` first checks the previous ping was answered; it only waits if it closes.
+    with suppress(engineio.exceptions.SocketIsClosedError):
+        await socket.send(eio_packet.Packet(eio_packet.PING))
 
 
 # Ping sends in flight, so none is garbage-collected before it ran.
