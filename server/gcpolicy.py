@@ -41,7 +41,10 @@ class GcPolicy:
         self._reclaim_seconds = reclaim_seconds
         self._reclaim_growth = reclaim_growth
         self._reclaimed_at = time.monotonic()
+        # gc.get_freeze_count() walks the whole frozen list, so it is read only when reclaiming;
+        # each step counts what it freezes instead.
         self._frozen_after_reclaim = gc.get_freeze_count()
+        self._frozen_since_reclaim = 0
 
     async def run(self) -> None:
         """Apply the policy until cancelled."""
@@ -52,6 +55,8 @@ class GcPolicy:
     def step(self) -> None:
         """Freeze what survived since the last step; reclaim if it is time."""
         gc.collect(1)
+        # After collecting the young generations, every unfrozen survivor is in the oldest one.
+        self._frozen_since_reclaim += len(gc.get_objects(generation=2))
         gc.freeze()
         if self._reclaim_due():
             self.reclaim()
@@ -63,7 +68,10 @@ class GcPolicy:
         found = gc.collect()
         gc.freeze()
         self._reclaimed_at = time.monotonic()
+        # gc.get_freeze_count() walks the whole frozen list, so it is read only when reclaiming;
+        # each step counts what it freezes instead.
         self._frozen_after_reclaim = gc.get_freeze_count()
+        self._frozen_since_reclaim = 0
         log.debug(
             "full collection: %d unreachable, %d objects frozen, %.0f ms",
             found,
@@ -72,5 +80,5 @@ class GcPolicy:
         )
 
     def _reclaim_due(self) -> bool:
-        grown = gc.get_freeze_count() > self._frozen_after_reclaim * (1 + self._reclaim_growth)
+        grown = self._frozen_since_reclaim > self._frozen_after_reclaim * self._reclaim_growth
         return grown or time.monotonic() - self._reclaimed_at >= self._reclaim_seconds
