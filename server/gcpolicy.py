@@ -7,10 +7,13 @@ widgets that was a ~130 ms pause, at 2,500 ~300 ms, and every such pause was a l
 ``FREEZE_SECONDS`` (``gc.freeze()``, after collecting the young generations so that what is
 frozen is live), which keeps the old generation, and so every automatic full collection,
 small. Both calls are cheap: the young generations are a few thousand objects and freezing
-only moves a list. Frozen objects still die by reference counting; only cycles among them wait
-until the frozen set has grown by half or ``RECLAIM_SECONDS`` have passed, when one full
-collection of everything reclaims them (the pause the default collector would have taken far
-more often).
+only moves a list.
+
+Frozen objects still die by reference counting; only reference cycles among them outlive their
+use until ``RECLAIM_SECONDS`` have passed, when one full collection of everything reclaims them.
+Measured under load, such cycles are rare (a reclaim after 1,500 events and 500 widgets found
+153 unreachable objects), while a full collection walks the knowledge bases' indexes too
+(seconds at 10,000 passages): hence an hourly safety net, not a routine.
 """
 
 from __future__ import annotations
@@ -23,28 +26,18 @@ import time
 log = logging.getLogger(__name__)
 
 FREEZE_SECONDS = 1.0
-RECLAIM_SECONDS = 15 * 60.0
-RECLAIM_GROWTH = 0.5
+RECLAIM_SECONDS = 3600.0
 
 
 class GcPolicy:
-    """Freezes survivors periodically; reclaims frozen cycles rarely."""
+    """Freezes survivors every second; reclaims frozen cycles hourly."""
 
     def __init__(
-        self,
-        *,
-        freeze_seconds: float = FREEZE_SECONDS,
-        reclaim_seconds: float = RECLAIM_SECONDS,
-        reclaim_growth: float = RECLAIM_GROWTH,
+        self, *, freeze_seconds: float = FREEZE_SECONDS, reclaim_seconds: float = RECLAIM_SECONDS
     ) -> None:
         self._freeze_seconds = freeze_seconds
         self._reclaim_seconds = reclaim_seconds
-        self._reclaim_growth = reclaim_growth
         self._reclaimed_at = time.monotonic()
-        # gc.get_freeze_count() walks the whole frozen list, so it is read only when reclaiming;
-        # each step counts what it freezes instead.
-        self._frozen_after_reclaim = gc.get_freeze_count()
-        self._frozen_since_reclaim = 0
 
     async def run(self) -> None:
         """Apply the policy until cancelled."""
@@ -55,10 +48,8 @@ class GcPolicy:
     def step(self) -> None:
         """Freeze what survived since the last step; reclaim if it is time."""
         gc.collect(1)
-        # After collecting the young generations, every unfrozen survivor is in the oldest one.
-        self._frozen_since_reclaim += len(gc.get_objects(generation=2))
         gc.freeze()
-        if self._reclaim_due():
+        if time.monotonic() - self._reclaimed_at >= self._reclaim_seconds:
             self.reclaim()
 
     def reclaim(self) -> None:
@@ -68,17 +59,8 @@ class GcPolicy:
         found = gc.collect()
         gc.freeze()
         self._reclaimed_at = time.monotonic()
-        # gc.get_freeze_count() walks the whole frozen list, so it is read only when reclaiming;
-        # each step counts what it freezes instead.
-        self._frozen_after_reclaim = gc.get_freeze_count()
-        self._frozen_since_reclaim = 0
         log.debug(
-            "full collection: %d unreachable, %d objects frozen, %.0f ms",
+            "full collection: %d unreachable, %.0f ms",
             found,
-            self._frozen_after_reclaim,
             (time.perf_counter() - started) * 1000,
         )
-
-    def _reclaim_due(self) -> bool:
-        grown = self._frozen_since_reclaim > self._frozen_after_reclaim * self._reclaim_growth
-        return grown or time.monotonic() - self._reclaimed_at >= self._reclaim_seconds
