@@ -56,7 +56,8 @@ class LexicalLeg:
         if weighted:
             rows = np.concatenate([indices[indptr[t] : indptr[t + 1]] for t, _ in weighted])
             values = np.concatenate([data[indptr[t] : indptr[t + 1]] * w for t, w in weighted])
-            total = np.bincount(rows, weights=values, minlength=self._size).astype(np.float64)
+            summed = np.bincount(rows, weights=values, minlength=self._size)
+            total = summed.astype(np.float64, copy=False)
         absent = self._retriever.nonoccurrence_array  # BM25L/BM25+ only; None for Lucene's
         if absent is not None and weighted:
             total += sum(w * float(absent[t]) for t, w in weighted)
