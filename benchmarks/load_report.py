@@ -46,6 +46,7 @@ class Report:
     restart_ready_seconds: float = 0.0
     rejoined: int = 0
     rejoin_seconds: float = 0.0
+    rejoin_after_ready_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -121,6 +122,9 @@ def add_restart(report: Report, restarted_at: float, arrivals: list[Arrivals]) -
     times = [t for arrival in arrivals for t in arrival.rejoined_at]
     report.rejoined = len(times)
     report.rejoin_seconds = max(times, default=restarted_at) - restarted_at
+    report.rejoin_after_ready_seconds = max(
+        report.rejoin_seconds - report.restart_ready_seconds, 0.0
+    )
 
 
 def _rate(count: int, seconds: float) -> float:
@@ -148,7 +152,8 @@ def render(report: Report) -> str:
         lines.append(
             f"after restart             server ready in {r.restart_ready_seconds:.1f} s; "
             f"{r.rejoined} / {r.connected} widgets back and joined "
-            f"{r.rejoin_seconds:.1f} s after the restart began"
+            f"{r.rejoin_seconds:.1f} s after the restart began, "
+            f"{r.rejoin_after_ready_seconds:.1f} s after the new server was ready"
         )
     lines += [f"note: {note}" for note in r.notes]
     lines += [f"connect error: {error}" for error in r.connect_errors]
