@@ -43,6 +43,9 @@ def reserve_port(host: str, port: int) -> socket.socket:
     Workers bind the same address with ``SO_REUSEPORT`` and listen; only listening sockets take
     connections, so the supervisor's socket holds the port without receiving any.
     """
+    if port and _listening(host, port):
+        # Another cuecard with --workers would share the port silently (SO_REUSEPORT).
+        raise OSError(f"something already listens on {host}:{port}")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -53,6 +56,16 @@ def reserve_port(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+def _listening(host: str, port: int) -> bool:
+    """Whether a connection to ``host:port`` (loopback for a wildcard host) is accepted."""
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+    try:
+        with socket.create_connection((target, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 class WorkerPool:

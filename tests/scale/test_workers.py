@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,8 +19,16 @@ from click.testing import CliRunner
 
 from server.auth.tokens import TokenService
 from server.cli import cli
-from server.cli.workers import MIN_WORKER_LIFE_SECONDS
-from tests.fixtures.app import SECRET, Widget, customer_says, open_widget, seed_tenants
+from server.cli.serve import worker_count
+from server.cli.workers import MIN_WORKER_LIFE_SECONDS, available_cores
+from tests.fixtures.app import (
+    SECRET,
+    Widget,
+    customer_says,
+    make_settings,
+    open_widget,
+    seed_tenants,
+)
 from tests.fixtures.network import free_port
 from tests.fixtures.nodes import CUECARD
 
@@ -204,3 +213,46 @@ def test_more_than_one_worker_needs_redis(tmp_path: Path) -> None:
 
     assert result.exit_code != 0
     assert "--workers above 1 needs CUECARD_REDIS_URL" in result.output
+
+
+@pytest.mark.parametrize(
+    ("workers", "redis", "expected"),
+    [(None, "redis://127.0.0.1:1/0", available_cores()), (None, None, 1), (3, "redis://x/0", 3)],
+)
+def test_worker_count_defaults_to_the_cores_with_redis_and_one_without(
+    workers: int | None, redis: str | None, expected: int, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path, workers=workers, redis_url=redis)
+
+    assert worker_count(settings) == expected
+
+
+def test_a_port_taken_by_another_program_is_refused_clearly(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            "CUECARD_SECRET_KEY": SECRET.get_secret_value(),
+            "CUECARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+            "CUECARD_REDIS_URL": "redis://127.0.0.1:1/0",
+        }
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port), "--workers", "2"], env=env)
+
+    assert result.exit_code != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+def test_a_second_server_on_the_same_port_is_refused(server: Server, tmp_path: Path) -> None:
+    # SO_REUSEPORT would let it share the port with the first one's workers unnoticed.
+    env = {
+        "CUECARD_SECRET_KEY": SECRET.get_secret_value(),
+        "CUECARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'other.db'}",
+        "CUECARD_REDIS_URL": "redis://127.0.0.1:1/0",
+    }
+    result = CliRunner().invoke(
+        cli, ["serve", "--port", str(server.port), "--workers", "2"], env=env
+    )
+
+    assert result.exit_code != 0
+    assert "something already listens" in result.output
