@@ -10,8 +10,9 @@ WIDGET  = widget/dist/widget.js
 .PHONY: demo test install widget lint typecheck bench clean
 
 ## Run the demo: server on embedded defaults, demo knowledge base, simulated conversations.
+## make demo PORT=8090 listens elsewhere; ARGS="--speed 3" passes options to cuecard demo.
 demo: install widget
-	$(BIN)/cuecard demo
+	$(BIN)/cuecard demo $(if $(PORT),--port $(PORT)) $(ARGS)
 
 ## Run the whole suite: lint, types, widget unit tests, then pytest (Redis, PostgreSQL, Chromium).
 test: install widget
@@ -34,7 +35,7 @@ $(STAMP): pyproject.toml
 widget: $(WIDGET)
 
 $(WIDGET): widget/package.json widget/package-lock.json widget/build.mjs widget/index.html \
-           widget/widget.css $(wildcard widget/src/*.ts)
+           widget/widget.css $(shell find widget/src -name '*.ts')
 	cd widget && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 
 lint: install

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from argon2.profiles import RFC_9106_LOW_MEMORY
@@ -11,6 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///cuecard.db"
+# Wildcard listening addresses, and the loopback address a browser on this machine uses instead.
+LOOPBACK = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}  # noqa: S104
 
 
 class Settings(BaseSettings):
@@ -27,7 +30,9 @@ class Settings(BaseSettings):
         description="Server processes sharing the port; default: the cores with Redis, else 1.",
     )
     public_url: str | None = Field(
-        default=None, description="URL the widget is reached at; defaults to http://host:port."
+        default=None,
+        description="URL browsers reach the server at; defaults to http://host:port "
+        "(the loopback address when host is a wildcard).",
     )
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
@@ -87,6 +92,21 @@ class Settings(BaseSettings):
             raise ValueError("must be an https URL without query or fragment")
         return value
 
+    @field_validator("public_url", mode="before")
+    @classmethod
+    def _empty_public_url_is_unset(cls, value: object) -> object:
+        # CUECARD_PUBLIC_URL= (set but empty, as env files and compose write it) means unset.
+        return None if value == "" else value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_a_base_url(cls, value: str | None) -> str | None:
+        # Widget, sign-in and callback URLs are built on it: a missing scheme, a query or a
+        # fragment would only show up later, as a broken page in the agent desktop.
+        if value is not None and not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", value):
+            raise ValueError("must be an http:// or https:// URL, e.g. https://cuecard.example.com")
+        return value
+
     @field_validator("secret_key")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -124,8 +144,20 @@ class Settings(BaseSettings):
 
     @property
     def base_url(self) -> str:
-        """Where browsers reach this server."""
-        return self.public_url or f"http://{self.host}:{self.port}"
+        """Where browsers reach this server: the public URL, else this machine's own address.
+
+        A wildcard host (``0.0.0.0``, ``::``) is where the server listens, never an address a
+        browser can use; without a public URL the loopback address stands in for it.
+        """
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = LOOPBACK.get(self.host, self.host)
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}"
+
+    @property
+    def listens_everywhere(self) -> bool:
+        """The server listens on every interface (browsers elsewhere need ``public_url``)."""
+        return self.host in LOOPBACK
 
     @property
     def oidc_enabled(self) -> bool:

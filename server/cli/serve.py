@@ -33,6 +33,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     def ready(base_url: str) -> None:
         plural = f" ({count} workers)" if count > 1 else ""
         click.echo(f"cuecard listening on {base_url}{plural}", err=True)
+        if warning := public_url_warning(settings):
+            click.echo(warning, err=True)
 
     if count == 1:
         run(serve_app(create_app(settings), settings, on_ready=ready))
@@ -78,3 +80,13 @@ def serve_workers(settings: Settings, count: int, ready: Callable[[str], None]) 
 async def _migrate(database_url: str) -> None:
     async with open_store(database_url):
         pass
+
+
+def public_url_warning(settings: Settings) -> str | None:
+    """A reminder when browsers on other machines would be sent to this machine's loopback."""
+    if settings.public_url or not settings.listens_everywhere:
+        return None
+    return (
+        "warning: listening on every interface, but widget and sign-in URLs point at this "
+        "machine's loopback address: set CUECARD_PUBLIC_URL to the URL browsers use"
+    )

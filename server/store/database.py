@@ -17,6 +17,7 @@ import logging
 from sqlalchemy import text
 
 from server.store.admins import AdminRepository, AdminSessionRepository
+from server.store.agent_idps import AgentIdpRepository
 from server.store.api_keys import ApiKeyRepository
 from server.store.conversations import ConversationRepository, FeedbackRepository
 from server.store.documents import DocumentRepository
@@ -53,6 +54,7 @@ class Store:
         self.admins = AdminRepository(db)
         self.admin_sessions = AdminSessionRepository(db)
         self.reveals = RevealRepository(db)
+        self.agent_idps = AgentIdpRepository(db)
 
     @classmethod
     async def connect(cls, url: str) -> Store:

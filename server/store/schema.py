@@ -269,3 +269,27 @@ event_reveals = Table(
     Column("provider_event_id", String(200), nullable=True),
     Index("ix_event_reveals_tenant_id_revealed_at", "tenant_id", "revealed_at"),
 )
+
+# Each tenant's own identity provider, where agents of platforms without agent OAuth sign in
+# (one per tenant). The client secret is sealed like an LLM key; its last four characters are
+# kept apart so an admin can tell secrets apart without anything being decrypted.
+agent_identity_providers = Table(
+    "agent_identity_providers",
+    metadata,
+    Column(
+        "tenant_id",
+        String(63),
+        ForeignKey("tenants.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("display_name", String(60), nullable=False),
+    Column("issuer", String(2048), nullable=False),
+    Column("client_id", String(255), nullable=False),
+    Column("client_secret_encrypted", Text, nullable=False),
+    Column("client_secret_last4", String(4), nullable=False),
+    Column("agent_id_claim", String(200), nullable=False),
+    Column("allowed_email_domains", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -41,8 +41,10 @@ async def test_the_genesys_form_is_generated_from_its_settings(open_browser: Any
 
     page = await (await browser.get(f"{INTEGRATIONS}?provider=genesys")).text()
 
-    for label in ("Organization Id", "Client Secret", "Queue Ids", "Login Base Url"):
+    labels = ("Organization ID", "Client secret", "Queue IDs", "API base URL", "Login base URL")
+    for label in labels:
         assert f">{label}</label>" in page
+    assert "Api Base Url" not in page  # pydantic's generated title is not shown
     assert 'name="settings.client_secret" type="password"' in page
 
 
@@ -81,3 +83,16 @@ async def test_test_connection_reports_success_against_genesys(
     result = check_result(await (await browser.post(f"{integration}/test")).text())
 
     assert result == "Connected. The platform accepted these settings."
+
+
+async def test_the_form_offers_registered_platforms_and_names_the_planned_ones(
+    open_browser: Any,
+) -> None:
+    browser = await open_browser(ACME_ADMIN)
+    page = await (await browser.get(INTEGRATIONS)).text()
+    options = re.findall(r'<option value="([^"]*)"', page)
+    assert options == ["", "genesys"]  # the simulator reads server files: not storable
+    assert '<option value="genesys">Genesys Cloud</option>' in page
+    planned = re.search(r"Planned, not available yet: ([^<]*)\.", page)
+    assert planned is not None
+    assert planned[1].split(", ") == ["Five9", "8x8", "Salesforce Service Cloud", "Google CCAI"]

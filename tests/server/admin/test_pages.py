@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import FormData
 
+from providers.registry import PLATFORMS
 from server.admin.embedding import widget_urls
 from server.keys import STORE
 from tests.server.admin.conftest import ACME_ADMIN, PASSWORD, PLATFORM
@@ -80,9 +81,10 @@ async def test_knowledge_base_create_upload_query_reindex_and_delete(open_browse
     assert created.status == 303
     assert uploaded.status == 303
     assert "Uploaded 1 document(s): refund-window." in after_upload
-    assert "<code>refund-window</code>" in after_upload
-    assert "<strong>Refund window</strong>" in results
-    assert re.search(r"score \d\.\d{3}", results)
+    assert "<code>refund-<wbr>window</code>" in after_upload  # breaks between its parts only
+    assert '<span class="rank">#1</span> <strong>Refund window</strong>' in results
+    assert re.search(r"Matched \d of \d: (<mark>\w+</mark>, )*<mark>refund</mark>", results)
+    assert "score" not in results  # a fused score means nothing to a reader
     assert "<mark>" in results  # the query's words are highlighted in the snippet
     assert reindexed.status == 303
     assert deleted.status == 303
@@ -193,8 +195,12 @@ async def test_embedding_shows_each_platforms_url_and_saves_origins(open_browser
         "&amp;langTag={{gcLangTag}}&amp;usePopupAuth={{gcUsePopupAuth}}"
     )
     assert f'value="{genesys}"' in page
-    for platform in ("Genesys Cloud", "Five9", "8x8", "Salesforce Service Cloud"):
-        assert platform in page
+    # Desktops without an embedding in their folder are named as planned, with no URL.
+    planned = page.split('id="embed-planned"', 1)[1]
+    for platform in ("Five9", "8x8", "Salesforce Service Cloud"):
+        assert platform in planned
+        assert f"Iframe URL for {platform}" not in page
+    assert "provider=" not in page
     assert saved.status == 303
     assert bad.status == 422
     assert "line 1:" in await bad.text()
@@ -215,10 +221,28 @@ async def test_an_api_key_is_shown_once_works_and_can_be_revoked(open_browser: A
     revoked = await browser.post(f"/admin/tenants/acme/api-keys/{new[0].id}/revoke")
 
     assert created.headers["Cache-Control"] == "no-store"
+    assert 'data-copy="created-key"' in page  # a Copy button for the key (shown by admin.js)
     assert key not in listing
     assert works.status == 200
     assert revoked.status == 303
     assert (await store.api_keys.list("acme"))[-1].revoked_at is not None
+
+
+async def test_the_dense_retrieval_hint_is_true_whether_the_box_is_checked_or_not(
+    open_browser: Any,
+) -> None:
+    browser = await open_browser(ACME_ADMIN)
+
+    page = await (await browser.get("/admin/tenants/acme")).text()
+
+    checkbox = re.search(r'<input id="f-dense_retrieval"[^>]*>', page)
+    hint = re.search(r'<p class="help" id="f-dense_retrieval-help">([^<]+)</p>', page)
+    assert checkbox is not None
+    assert "checked" in checkbox[0]
+    assert hint is not None
+    assert not hint[1].startswith("Off:")  # it sat under a checked box
+    assert "by meaning as well as by their words" in hint[1]
+    assert "Unchecked: by words alone" in hint[1]
 
 
 async def test_sign_out_ends_the_session_on_the_server(open_browser: Any) -> None:
@@ -255,7 +279,7 @@ def test_the_genesys_url_is_the_one_the_install_guide_documents() -> None:
 
     [genesys] = [
         url
-        for platform, url, _ in widget_urls("https://cuecard.example.com/", "acme")
+        for platform, url, _ in widget_urls("https://cuecard.example.com/", "acme", PLATFORMS)
         if platform == "Genesys Cloud"
     ]
 

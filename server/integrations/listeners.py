@@ -1,0 +1,36 @@
+"""Runs pull adapters (sockets, streams, demo replays) into the pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from providers.base import PullAdapter
+from providers.models import Event
+
+log = logging.getLogger(__name__)
+
+EventSink = Callable[[Event], Awaitable[object]]
+
+
+async def run_listener(adapter: PullAdapter, sink: EventSink) -> None:
+    """Feed every event the adapter yields to ``sink`` (the pipeline) until cancelled."""
+    log.info("listening to %s", adapter.name)
+    try:
+        async for event in adapter.listen():
+            await deliver(sink, adapter.name, event)
+    finally:
+        await adapter.aclose()
+        log.info("stopped listening to %s", adapter.name)
+
+
+async def deliver(sink: EventSink, source: str, event: Event) -> None:
+    """Hand one event to ``sink``; a failure is logged, so the stream goes on."""
+    try:
+        await sink(event)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        # One bad event must not stop the stream; the next one may be fine.
+        log.exception("%s event %s failed", source, event.provider_event_id)
