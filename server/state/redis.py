@@ -10,7 +10,6 @@ from redis.exceptions import RedisError
 
 from server.conversation import Line, LineIn, Suggestion
 from server.errors import Unavailable
-from server.redispool import bounded_redis
 from server.state.base import CLAIM_SECONDS, REPORTER_SECONDS
 from server.state.models import Assignment, ConversationMeta, MetaChanges, Snapshot
 
@@ -82,7 +81,7 @@ class RedisState:
     @classmethod
     def from_url(cls, url: str, *, dedup_ttl_seconds: int, max_lines: int) -> RedisState:
         """A state store on the Redis server at ``url``."""
-        redis = bounded_redis(url)
+        redis = Redis.from_url(url, decode_responses=True)
         return cls(redis, dedup_ttl_seconds=dedup_ttl_seconds, max_lines=max_lines)
 
     async def claim_event(self, key: str) -> bool:
