@@ -97,13 +97,27 @@ def raise_fd_limit(wanted: int) -> int:
     return soft
 
 
+class BrowserLikeClient(socketio.AsyncClient):  # type: ignore[misc]
+    """python-socketio's client, waiting for a reconnection as long as socket.io-client does.
+
+    Its own reconnection attempts wait only 1 s for the namespace to connect (socket.io-client:
+    20 s), so a restarted server busy with every widget at once timed them all out, wave after
+    wave. Its jitter is ±``randomization_factor`` seconds, not ±50 % of the delay as in
+    browsers: a harsher herd than real widgets make.
+    """
+
+    async def connect(self, *args: Any, wait_timeout: float = 20, **kwargs: Any) -> None:
+        await super().connect(*args, wait_timeout=wait_timeout, **kwargs)
+
+
 async def _open_widget(
     plan: WorkerPlan, widget: int, token: str, session: aiohttp.ClientSession, sink: Arrivals
 ) -> socketio.AsyncClient:
     options = {"compress": BROWSER_COMPRESS_BITS} if plan.compress else {}
-    # Reconnection as the widget's socket.io-client does it: 1 s doubling to 5 s, each delay
-    # randomised by +-50 % so a restarted server is not hit by every widget at once.
-    client = socketio.AsyncClient(
+    # Reconnection like the widget's socket.io-client: 1 s doubling to 5 s, each delay
+    # randomised (here by +-0.5 s, see BrowserLikeClient) so a restarted server is not hit by
+    # every widget at once.
+    client = BrowserLikeClient(
         reconnection=True,
         reconnection_delay=1,
         reconnection_delay_max=5,
