@@ -31,8 +31,9 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     count = worker_count(settings)
 
     def ready(base_url: str) -> None:
-        plural = f" ({count} workers)" if count > 1 else ""
-        click.echo(f"cuecard listening on {base_url}{plural}", err=True)
+        click.echo(f"cuecard listening on {base_url}", err=True)
+        if count > 1:
+            click.echo(f"{count} workers share the port", err=True)
         if warning := public_url_warning(settings):
             click.echo(warning, err=True)
 
