@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Protocol
 
 from providers.models import ConversationAlert, ExternalSuggestions, Transcript
@@ -57,6 +58,9 @@ class Broadcaster:
         """A new transcript line."""
         payload = {"conversation_id": conversation_id, "line": line.model_dump(mode="json")}
         await self._emit("transcript", payload, conversation_room(tenant_id, conversation_id))
+        # Let the sockets' writers (woken by the emit) send the line before the caller goes on
+        # to retrieval, which holds the event loop: the relay never waits for suggestions.
+        await asyncio.sleep(0)
 
     async def suggestions(
         self,

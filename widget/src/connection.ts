@@ -82,6 +82,14 @@ const RECONNECT_OPTIONS = {
 };
 const ACTION_ATTEMPTS = 3;
 const IN_PROGRESS_WAIT_MS = 1_000;
+// WebSocket straight away: a server running several workers behind one port needs no sticky
+// sessions for it (long-polling's requests must all reach the worker holding the session), and
+// a connection costs one request instead of a polling handshake and an upgrade. Where a proxy
+// blocks WebSocket, the same attempt falls back to long-polling.
+const TRANSPORT_OPTIONS = {
+  transports: ["websocket", "polling"],
+  tryAllTransports: true,
+};
 
 /** Raised by `search` when the server refuses the query or does not answer. */
 export class RequestFailed extends Error {}
@@ -99,7 +107,11 @@ export class AgentConnection {
     private readonly listener: ConnectionListener,
   ) {
     this.conversationId = options.pinnedConversationId;
-    this.socket = io(`${options.origin}/agent`, { auth: { token: options.token }, ...RECONNECT_OPTIONS });
+    this.socket = io(`${options.origin}/agent`, {
+      auth: { token: options.token },
+      ...RECONNECT_OPTIONS,
+      ...TRANSPORT_OPTIONS,
+    });
     this.watchLink();
     this.watchConversationEvents();
   }
