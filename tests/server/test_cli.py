@@ -337,12 +337,16 @@ def test_serve_reminds_to_set_the_public_url_only_when_listening_everywhere() ->
 )
 def test_make_demo_passes_port_and_args_to_cuecard_demo(given: list[str], runs: str) -> None:
     # -o: take the install and widget steps as done; -n: print the command, run nothing.
+    # Under `make test` the suite inherits the outer make's MAKELEVEL/MAKEFLAGS, which would
+    # make this inner make announce its directory; a user's shell has neither.
+    environ = {k: v for k, v in os.environ.items() if k not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS"}}
     done = subprocess.run(
-        ["make", "-n", "-o", "install", "-o", "widget", "demo", *given],
+        ["make", "--no-print-directory", "-n", "-o", "install", "-o", "widget", "demo", *given],
         cwd=CUECARD.parents[2],
         capture_output=True,
         text=True,
         check=True,
+        env=environ,
     )
 
     assert done.stdout.split() == runs.split()
