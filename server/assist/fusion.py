@@ -13,6 +13,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from typing import TypeVar
 
 K = TypeVar("K", bound=Hashable)
+G = TypeVar("G", bound=Hashable)
 RRF_K = 60
 
 
@@ -30,6 +31,29 @@ def reciprocal_rank_fusion(
         for rank, item in enumerate(ranking, start=1):
             fused[item] = fused.get(item, 0.0) + weight / (k + rank)
     return fused
+
+
+def fuse_grouped(
+    rankings: Sequence[Sequence[int]], group_of: Sequence[G], k: int = RRF_K
+) -> tuple[dict[int, float], dict[G, float]]:
+    """Fused scores of items and, in the same pass, of their groups ranked by their best item.
+
+    The same scores, in the same order, as ``reciprocal_rank_fusion(rankings)`` and
+    ``reciprocal_rank_fusion([first_seen(group_of[i] for i in r) for r in rankings])``; one
+    walk over the rankings instead of four, as it runs on every search.
+
+    >>> fuse_grouped([[0, 1, 2]], ["a", "a", "b"], k=0)
+    ({0: 1.0, 1: 0.5, 2: 0.3333333333333333}, {'a': 1.0, 'b': 0.5})
+    """
+    items: dict[int, float] = {}
+    groups: dict[G, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            items[item] = items.get(item, 0.0) + 1.0 / (k + rank)
+        distinct = dict.fromkeys([group_of[item] for item in ranking])
+        for rank, group in enumerate(distinct, start=1):
+            groups[group] = groups.get(group, 0.0) + 1.0 / (k + rank)
+    return items, groups
 
 
 def first_seen(items: Iterable[K]) -> list[K]:
