@@ -238,24 +238,35 @@ class KnowledgeIndex:
     def _fuse(self, rankings: list[list[int]], lexical: dict[int, float], keep: int) -> list[Hit]:
         # Documents are fused on the rank of their best passage in each leg; the passage shown
         # is the one that fused best on its own (ties: the higher BM25 score, then the leg
-        # order). Only the ``keep`` best documents are ordered.
+        # order). Documents fused below the ``keep``-th best cannot be shown: they are skipped.
         passages, documents = fuse_grouped(rankings, self._document_of)
+        if not documents:
+            return []
+        cut = heapq.nlargest(keep, documents.values())[-1]
+        contenders = [d for d, fused in documents.items() if fused >= cut]
+        best = self._best_passages(passages, lexical, set(contenders))
+        order = sorted(contenders, key=lambda d: (-documents[d], -lexical.get(best[d], 0.0)))
+        return [
+            Hit(self._entries[d].document, self._chunks[best[d]], documents[d], best[d])
+            for d in order[:keep]
+        ]
+
+    def _best_passages(
+        self, passages: dict[int, float], lexical: dict[int, float], wanted: set[str]
+    ) -> dict[str, int]:
+        """Each wanted document's best fused passage; the first seen wins a tie."""
         best: dict[str, int] = {}
         for i, fused in passages.items():
             document_id = self._document_of[i]
+            if document_id not in wanted:
+                continue
             held = best.get(document_id)
             if held is None or (fused, lexical.get(i, 0.0)) > (
                 passages[held],
                 lexical.get(held, 0.0),
             ):
                 best[document_id] = i
-        order = heapq.nsmallest(
-            keep, documents, key=lambda d: (-documents[d], -lexical.get(best[d], 0.0))
-        )
-        return [
-            Hit(self._entries[d].document, self._chunks[best[d]], documents[d], best[d])
-            for d in order
-        ]
+        return best
 
     def _unchanged(self, document: Document) -> bool:
         entry = self._entries.get(document.external_id)
