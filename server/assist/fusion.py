@@ -9,6 +9,7 @@ the first few ranks so that agreement between the legs outweighs a single first 
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Hashable, Iterable, Sequence
 from typing import TypeVar
 
@@ -54,6 +55,47 @@ def fuse_grouped(
         for rank, group in enumerate(distinct, start=1):
             groups[group] = groups.get(group, 0.0) + 1.0 / (k + rank)
     return items, groups
+
+
+def fuse_documents(
+    rankings: Sequence[Sequence[int]],
+    document_of: Sequence[str],
+    lexical: dict[int, float],
+    keep: int,
+) -> list[tuple[str, int, float]]:
+    """The ``keep`` best documents as (document, its best passage, fused score), best first.
+
+    Documents are fused on the rank of their best passage in each ranking; the passage shown
+    is the one that fused best on its own. Ties go to the higher ``lexical`` (BM25) score of
+    that passage, then to the first seen. Documents fused below the ``keep``-th best cannot be
+    shown, so only the others are ordered and given a best passage.
+    """
+    passages, documents = fuse_grouped(rankings, document_of)
+    if not documents:
+        return []
+    cut = heapq.nlargest(keep, documents.values())[-1]
+    contenders = [d for d, fused in documents.items() if fused >= cut]
+    best = _best_passages(passages, document_of, lexical, set(contenders))
+    order = sorted(contenders, key=lambda d: (-documents[d], -lexical.get(best[d], 0.0)))
+    return [(d, best[d], documents[d]) for d in order[:keep]]
+
+
+def _best_passages(
+    passages: dict[int, float],
+    document_of: Sequence[str],
+    lexical: dict[int, float],
+    wanted: set[str],
+) -> dict[str, int]:
+    """Each wanted document's best fused passage (then best BM25 score; then first seen)."""
+    best: dict[str, int] = {}
+    for i, fused in passages.items():
+        document_id = document_of[i]
+        if document_id not in wanted:
+            continue
+        held = best.get(document_id)
+        if held is None or (fused, lexical.get(i, 0.0)) > (passages[held], lexical.get(held, 0.0)):
+            best[document_id] = i
+    return best
 
 
 def first_seen(items: Iterable[K]) -> list[K]:

@@ -6,7 +6,6 @@ the new one is swapped in, so a search never sees half an update.
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections import Counter
@@ -18,7 +17,7 @@ import numpy as np
 from server.assist.analysis import terms_many
 from server.assist.chunking import Chunk, chunk_document
 from server.assist.dense import DenseLeg, Encoder, Vectors, query_vector
-from server.assist.fusion import first_seen, fuse_grouped
+from server.assist.fusion import first_seen, fuse_documents
 from server.assist.lexical import LexicalLeg, top_k
 from server.assist.products import product_names
 from server.assist.query import Query
@@ -236,37 +235,11 @@ class KnowledgeIndex:
         return query_vector(vectors, [turn.weight for turn in query.turns])
 
     def _fuse(self, rankings: list[list[int]], lexical: dict[int, float], keep: int) -> list[Hit]:
-        # Documents are fused on the rank of their best passage in each leg; the passage shown
-        # is the one that fused best on its own (ties: the higher BM25 score, then the leg
-        # order). Documents fused below the ``keep``-th best cannot be shown: they are skipped.
-        passages, documents = fuse_grouped(rankings, self._document_of)
-        if not documents:
-            return []
-        cut = heapq.nlargest(keep, documents.values())[-1]
-        contenders = [d for d, fused in documents.items() if fused >= cut]
-        best = self._best_passages(passages, lexical, set(contenders))
-        order = sorted(contenders, key=lambda d: (-documents[d], -lexical.get(best[d], 0.0)))
+        fused = fuse_documents(rankings, self._document_of, lexical, keep)
         return [
-            Hit(self._entries[d].document, self._chunks[best[d]], documents[d], best[d])
-            for d in order[:keep]
+            Hit(self._entries[d].document, self._chunks[best], score, best)
+            for d, best, score in fused
         ]
-
-    def _best_passages(
-        self, passages: dict[int, float], lexical: dict[int, float], wanted: set[str]
-    ) -> dict[str, int]:
-        """Each wanted document's best fused passage; the first seen wins a tie."""
-        best: dict[str, int] = {}
-        for i, fused in passages.items():
-            document_id = self._document_of[i]
-            if document_id not in wanted:
-                continue
-            held = best.get(document_id)
-            if held is None or (fused, lexical.get(i, 0.0)) > (
-                passages[held],
-                lexical.get(held, 0.0),
-            ):
-                best[document_id] = i
-        return best
 
     def _unchanged(self, document: Document) -> bool:
         entry = self._entries.get(document.external_id)
