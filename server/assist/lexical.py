@@ -53,20 +53,21 @@ class LexicalLeg:
 
     def _weighted_sum(self, weighted: list[tuple[int, float]]) -> Scores:
         assert self._retriever is not None
-        index = self._retriever.scores
-        indptr, indices, data = self._starts, index["indices"], index["data"]
-        total: npt.NDArray[np.float64] = np.zeros(self._size, dtype=np.float64)
-        if weighted:
-            spans = [(indptr[t], indptr[t + 1]) for t, _ in weighted]
-            rows = np.concatenate([indices[a:b] for a, b in spans])
-            # One multiplication for all the postings, in their own precision as per term before.
-            lengths = [b - a for a, b in spans]
-            scale = np.repeat(np.array([w for _, w in weighted], dtype=data.dtype), lengths)
-            values = np.concatenate([data[a:b] for a, b in spans]) * scale
-            summed = np.bincount(rows, weights=values, minlength=self._size)
-            total = summed.astype(np.float64, copy=False)
+        if not weighted:
+            return np.zeros(self._size, dtype=np.float32)
+        starts, index = self._starts, self._retriever.scores
+        indices, data = index["indices"], index["data"]
+        spans = [(starts[t], starts[t + 1]) for t, _ in weighted]
+        rows = np.concatenate([indices[a:b] for a, b in spans])
+        # One multiplication for all the postings, in their own precision as per term before.
+        weights = np.array([w for _, w in weighted], dtype=data.dtype)
+        values = np.concatenate([data[a:b] for a, b in spans]) * np.repeat(
+            weights, [b - a for a, b in spans]
+        )
+        summed = np.bincount(rows, weights=values, minlength=self._size)
+        total = summed.astype(np.float64, copy=False)  # already float64: typing only
         absent = self._retriever.nonoccurrence_array  # BM25L/BM25+ only; None for Lucene's
-        if absent is not None and weighted:
+        if absent is not None:
             total += sum(w * float(absent[t]) for t, w in weighted)
         return total.astype(np.float32)
 
