@@ -164,6 +164,19 @@ async def test_sigterm_stops_every_worker_and_the_supervisor(server: Server) -> 
     assert time.monotonic() - started < 15
 
 
+async def test_workers_of_a_killed_supervisor_stop_and_free_the_port(server: Server) -> None:
+    workers = server.workers()
+
+    server.process.kill()  # SIGKILL: nothing is forwarded to the workers
+    server.process.wait(timeout=10)
+    _, alive = await asyncio.to_thread(psutil.wait_procs, workers, 30)
+
+    assert len(workers) == 2
+    assert alive == []
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", server.port)) != 0  # nobody serves the port
+
+
 async def test_a_worker_that_dies_is_replaced_and_the_port_keeps_serving(
     server: Server, api_key: str
 ) -> None:
