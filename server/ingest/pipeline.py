@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from providers.models import (
     AgentAssigned,
@@ -22,6 +22,7 @@ from providers.models import (
 from server.assist.base import Assistant, AssistRequest, Route
 from server.conversation import LineIn, Suggestion
 from server.errors import InProgress
+from server.ingest.live import LiveWriter
 from server.metrics import Metrics
 from server.queues.resolver import RouteSource
 from server.realtime.rooms import Broadcaster
@@ -59,6 +60,15 @@ def in_progress(event: Event, results: list[dict[str, str]], field: str | None) 
     )
 
 
+class Applied(NamedTuple):
+    """What applying an event did."""
+
+    # The journal had everything the event shows: an earlier delivery processed it (and
+    # Redis forgot, or the delivery failed after recording).
+    recorded_before: bool
+    suggested: bool
+
+
 class ConversationRecorder(Protocol):
     """Durable conversation records (the storage layer)."""
 
@@ -88,6 +98,7 @@ class Pipeline:
         self,
         *,
         state: StateStore,
+        live: LiveWriter,
         assistant: Assistant,
         broadcaster: Broadcaster,
         recorder: ConversationRecorder,
@@ -98,6 +109,7 @@ class Pipeline:
         routes: RouteSource | None = None,
     ) -> None:
         self._state = state
+        self._live = live
         self._assistant = assistant
         self._broadcaster = broadcaster
         self._recorder = recorder
@@ -113,16 +125,13 @@ class Pipeline:
         key = event_key(event.tenant_id, event.provider, event.provider_event_id)
         claim = await self._state.claim_event(key)
         if claim is Claim.DONE:
-            self._metrics.duplicate(event.provider)
-            self._observer.duplicate(event, time.perf_counter() - started)
-            log.debug("duplicate %s/%s dropped", event.provider, event.provider_event_id)
-            return Outcome.DUPLICATE
+            return self._duplicate(event, started)
         if claim is Claim.IN_PROGRESS:
             log.debug("%s/%s in progress elsewhere", event.provider, event.provider_event_id)
             return Outcome.IN_PROGRESS
         try:
             async with claim_kept(self._state, key):
-                suggested = await self._apply(event)
+                applied = await self._apply(event)
         except BaseException as err:
             if isinstance(err, Exception):
                 self._observer.failed(event, err, time.perf_counter() - started)
@@ -130,27 +139,36 @@ class Pipeline:
             await self._state.release_event(key)
             raise
         await self._state.complete_event(key)
+        if applied.recorded_before:
+            return self._duplicate(event, started)
         elapsed = time.perf_counter() - started
         self._metrics.pipeline_latency.observe(elapsed)
         self._metrics.ingested(event.provider, event.kind)
-        self._observer.delivered(event, elapsed, suggested=suggested)
+        self._observer.delivered(event, elapsed, suggested=applied.suggested)
         return Outcome.PROCESSED
 
-    async def _apply(self, event: Event) -> bool:
-        """Apply the event; True if suggestions were pushed for it."""
+    def _duplicate(self, event: Event, started: float) -> Outcome:
+        self._metrics.duplicate(event.provider)
+        self._observer.duplicate(event, time.perf_counter() - started)
+        log.debug("duplicate %s/%s dropped", event.provider, event.provider_event_id)
+        return Outcome.DUPLICATE
+
+    async def _apply(self, event: Event) -> Applied:
+        """Apply the event: record it, update the live state, tell the widgets."""
         changes = meta_changes(event)
         if changes is not None:
-            await self._change_status(event, changes)
+            return Applied(await self._change_status(event, changes), suggested=False)
         if is_utterance(event):
             return await self._add_line(event)
-        return False
+        return Applied(recorded_before=False, suggested=False)
 
-    async def _change_status(self, event: Event, changes: MetaChanges) -> None:
+    async def _change_status(self, event: Event, changes: MetaChanges) -> bool:
+        """Apply a status change; True if the journal had it already."""
         # The provider rides along so the widget's search can route like the pipeline does.
         changes = changes.model_copy(update={"provider": event.provider})
-        meta = await self._state.update_meta(event.tenant_id, event.conversation_id, changes)
-        await self._recorder.record(event, meta)
-        await self._broadcaster.status(event.tenant_id, meta)
+        agent_id = event.agent_id if isinstance(event, AgentAssigned) else None
+        shown = await self._live.status(event, changes, agent_id)
+        await self._recorder.record(event, shown.value)
         if isinstance(event, AgentAssigned):
             assignment = Assignment(conversation_id=event.conversation_id, queue=event.queue)
             # Recorded before the agent hears of it, so the widget's join that follows passes.
@@ -159,19 +177,23 @@ class Pipeline:
             )
             await self._state.assign(event.tenant_id, event.agent_id, assignment)
             await self._broadcaster.assigned(event.tenant_id, event.agent_id, assignment)
+        return not shown.fresh
 
-    async def _add_line(self, event: Message | Transcript) -> bool:
+    async def _add_line(self, event: Message | Transcript) -> Applied:
         line = LineIn(
             event_id=event.provider_event_id,
             speaker=event.speaker,
             text=event.text,
             occurred_at=event.occurred_at,
         )
-        numbered = await self._state.append_line(event.tenant_id, event.conversation_id, line)
-        await self._broadcaster.transcript(event.tenant_id, event.conversation_id, numbered)
-        if line.speaker is Speaker.CUSTOMER:
-            return await self._assist(event)
-        return False
+        shown = await self._live.line(event, line)
+        if line.speaker is not Speaker.CUSTOMER:
+            return Applied(recorded_before=not shown.fresh, suggested=False)
+        # A customer turn recorded before with its suggestions is done; one recorded without
+        # them (the delivery that recorded it failed before assist) is finished now.
+        if not shown.fresh and await self._live.shown_suggestions(event) is not None:
+            return Applied(recorded_before=True, suggested=False)
+        return Applied(recorded_before=False, suggested=await self._assist(event))
 
     async def _assist(self, event: Event) -> bool:
         try:
@@ -197,10 +219,7 @@ class Pipeline:
             log.exception("assist failed for conversation %s", event.conversation_id)
             return False
         if items:
-            await self._state.set_suggestions(event.tenant_id, event.conversation_id, items)
-            await self._broadcaster.suggestions(
-                event.tenant_id, event.conversation_id, event.provider_event_id, items
-            )
+            await self._live.suggestions(event, items)
             self._metrics.suggestions_emitted.inc(len(items))
         if self._answers is not None:
             # Even a turn without suggestions supersedes the previous turn's answer.

@@ -14,10 +14,12 @@ from server.auth.tokens import AgentIdentity, TokenService
 from server.bridge.service import DesktopBridges
 from server.errors import CuecardError, Forbidden, NotAssigned, TokenExpired
 from server.integrations.models import IntegrationStatus
+from server.journal.service import Journal
 from server.metrics import Metrics
 from server.observability.base import WidgetPresence
 from server.queues.resolver import RouteSource
 from server.ratelimit import RateLimit, RateLimiter
+from server.realtime.catchup import replay_payload
 from server.realtime.expiry import ExpiryTimers
 from server.realtime.payloads import (
     FeedbackPayload,
@@ -70,6 +72,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         *,
         tokens: TokenService,
         state: StateStore,
+        journal: Journal,
         assistant: Assistant,
         feedback: FeedbackLog,
         metrics: Metrics,
@@ -85,6 +88,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._integration_statuses = integration_statuses
         self._tokens = tokens
         self._state = state
+        self._journal = journal
         self._assistant = assistant
         self._feedback = feedback
         self._metrics = metrics
@@ -194,11 +198,16 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def _join(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
         payload = parse_payload(JoinPayload, data)
         await self._require_visible(identity, payload.conversation_id)
-        room = conversation_room(identity.tenant_id, payload.conversation_id)
-        # Enter the room before reading the snapshot: a line emitted in between is then
-        # both in the snapshot and live, and the widget de-duplicates it by seq.
-        await self.enter_room(sid, room)
-        snapshot = await self._state.snapshot(identity.tenant_id, payload.conversation_id)
+        tenant_id, conversation_id = identity.tenant_id, payload.conversation_id
+        # Enter the room before reading the record: an entry written in between then comes
+        # live (and maybe in the replay too), and the widget keeps each position once.
+        await self.enter_room(sid, conversation_room(tenant_id, conversation_id))
+        if payload.after is not None:
+            replay = await self._journal.replay(tenant_id, conversation_id, payload.after)
+            if replay is not None:
+                await self.emit("replay", replay_payload(replay), to=sid)
+                return {"replayed": len(replay.items)}
+        snapshot = await self._journal.snapshot(tenant_id, conversation_id)
         await self.emit("snapshot", snapshot.model_dump(mode="json"), to=sid)
         return {}
 
@@ -305,7 +314,10 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if identity.agent_id in agents:
             return
         reporter = await self._state.reporting_agent(identity.tenant_id, conversation_id)
-        if reporter != identity.agent_id:
+        if reporter == identity.agent_id:
+            return
+        # Live state may have lost the assignment (a Redis restart); the journal has not.
+        if not await self._journal.assigned(identity.tenant_id, conversation_id, identity.agent_id):
             raise NotAssigned(
                 "this conversation is not assigned to you; it opens once it is",
                 field="conversation_id",

@@ -11,6 +11,7 @@ from aiohttp import WSCloseCode, web
 from engineio.async_drivers.aiohttp import WebSocket as EngineioWebSocket
 
 from server.config import Settings
+from server.realtime.listener import ResyncingRedisManager
 
 # Widget messages are small JSON; a cap keeps one client from buffering megabytes.
 MAX_MESSAGE_BYTES = 64 * 1024
@@ -64,7 +65,7 @@ def create_socket_server(settings: Settings) -> socketio.AsyncServer:
     """An AsyncServer for aiohttp; its manager fans emits out through Redis if configured."""
     manager = None
     if settings.redis_url:
-        manager = socketio.AsyncRedisManager(settings.redis_url, channel=REDIS_CHANNEL)
+        manager = ResyncingRedisManager(settings.redis_url, channel=REDIS_CHANNEL)
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
@@ -85,6 +86,8 @@ async def close_fanout(sio: socketio.AsyncServer) -> None:
     would otherwise outlive the server until the loop shuts down or garbage collection.
     """
     manager = sio.manager
+    if isinstance(manager, ResyncingRedisManager):
+        await manager.stop_resyncs()
     listener = getattr(manager, "thread", None)
     if isinstance(listener, asyncio.Task):
         listener.cancel()

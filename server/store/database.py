@@ -24,6 +24,7 @@ from server.store.documents import DocumentRepository
 from server.store.engine import Database, build_engine
 from server.store.integrations import IntegrationRepository
 from server.store.knowledge_bases import KnowledgeBaseRepository
+from server.store.live import LiveRecordRepository
 from server.store.llm_integrations import LlmIntegrationRepository
 from server.store.migrations import upgrade_to_head
 from server.store.queue_mappings import QueueMappingRepository
@@ -55,6 +56,7 @@ class Store:
         self.admin_sessions = AdminSessionRepository(db)
         self.reveals = RevealRepository(db)
         self.agent_idps = AgentIdpRepository(db)
+        self.live = LiveRecordRepository(db)
 
     @classmethod
     async def connect(cls, url: str) -> Store:

@@ -42,7 +42,8 @@ async def test_customer_message_reaches_the_widget_with_suggestions(
 
     line = await widget.next("transcript")
     assert line["conversation_id"] == "conv-1"
-    assert line["line"]["seq"] == 1
+    # The assignment's status is the conversation's first entry, the line the next one.
+    assert line["position"] == line["line"]["seq"] == snapshot["position"] + 1 == 2
     assert line["line"]["speaker"] == "customer"
     suggestions = await widget.next("suggestions")
     assert suggestions["trigger_event_id"] == "e1"

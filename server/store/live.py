@@ -1,0 +1,201 @@
+"""The durable record of live conversations: positioned entries, written in batches.
+
+Every widget event of a conversation (a line, a suggestion set, a status change) is stored at
+its position. Positions come from the conversation's counter row, advanced in the transaction
+that stores the entries, so they never repeat and commit in order. An entry whose event was
+stored before (same tenant, provider, event id and kind) is not stored again: the write
+returns the stored one, which is how a delivery processed again after Redis forgot its claim
+is recognised.
+
+Example::
+
+    written = await store.live.write([LiveEntryIn(tenant_id="acme", conversation_id="c-1",
+        kind="line", provider="genesys", event_id="m-1", body='{"text": "hi"}')])
+    written[0].entry.position, written[0].fresh   # 1, True
+    later = await store.live.after("acme", "c-1", 0, limit=100)
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, delete, desc, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.store.engine import Database
+from server.store.models import LiveEntry, LiveEntryIn, LiveEntryKind, WrittenEntry
+from server.store.schema import live_conversations, live_entries, utcnow
+
+ConversationKey = tuple[str, str]
+_lc = live_conversations.c
+_le = live_entries.c
+
+
+class LiveRecordRepository:
+    """Write and read the live record; every read is scoped to one tenant's conversation."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def write(self, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
+        """Store ``items`` in one transaction, in order; one result per item, in order."""
+        if not items:
+            return []
+        async with self._db.transaction() as conn:
+            positioned = await _positioned(conn, self._db, items)
+            stored = await _insert_new(conn, self._db, positioned)
+            earlier = await _stored_before([e for e in positioned if _place(e) not in stored], conn)
+        return [
+            WrittenEntry(entry=entry, fresh=True)
+            if _place(entry) in stored
+            else WrittenEntry(entry=earlier[_dedup_key(entry)], fresh=False)
+            for entry in positioned
+        ]
+
+    async def after(
+        self, tenant_id: str, conversation_id: str, position: int, *, limit: int
+    ) -> list[LiveEntry]:
+        """Entries after ``position``, oldest first, at most ``limit``."""
+        statement = (
+            select(live_entries)
+            .where(*_conversation(tenant_id, conversation_id), _le.position > position)
+            .order_by(_le.position)
+            .limit(limit)
+        )
+        return await self._entries(statement)
+
+    async def newest(
+        self, tenant_id: str, conversation_id: str, kind: LiveEntryKind, *, limit: int
+    ) -> list[LiveEntry]:
+        """The newest ``limit`` entries of one kind, oldest first."""
+        statement = (
+            select(live_entries)
+            .where(*_conversation(tenant_id, conversation_id), _le.kind == kind)
+            .order_by(desc(_le.position))
+            .limit(limit)
+        )
+        return list(reversed(await self._entries(statement)))
+
+    async def find(
+        self, tenant_id: str, provider: str, event_id: str, kind: LiveEntryKind
+    ) -> LiveEntry | None:
+        """The entry of ``kind`` stored for one event, if there is one."""
+        statement = select(live_entries).where(
+            _le.tenant_id == tenant_id,
+            _le.provider == provider,
+            _le.event_id == event_id,
+            _le.kind == kind,
+        )
+        found = await self._entries(statement)
+        return found[0] if found else None
+
+    async def assigned(self, tenant_id: str, conversation_id: str, agent_id: str) -> bool:
+        """Whether an ``agent.assigned`` entry connected ``agent_id`` to the conversation."""
+        statement = (
+            select(_le.position)
+            .where(*_conversation(tenant_id, conversation_id), _le.agent_id == agent_id)
+            .limit(1)
+        )
+        async with self._db.reading() as conn:
+            return (await conn.execute(statement)).first() is not None
+
+    async def last_positions(self, keys: Sequence[ConversationKey]) -> dict[ConversationKey, int]:
+        """The newest position of each conversation named (those without entries are left out)."""
+        found: dict[ConversationKey, int] = {}
+        # Bounded IN lists keep every statement small, whatever the number of conversations.
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            statement = select(_lc.tenant_id, _lc.conversation_id, _lc.last_position).where(
+                tuple_(_lc.tenant_id, _lc.conversation_id).in_(chunk)
+            )
+            async with self._db.reading() as conn:
+                rows = (await conn.execute(statement)).all()
+            found.update({(row[0], row[1]): int(row[2]) for row in rows})
+        return found
+
+    async def purge(self, before: datetime) -> int:
+        """Forget conversations without entries since ``before``; how many were forgotten."""
+        idle = select(_lc.tenant_id, _lc.conversation_id).where(_lc.updated_at < before)
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                delete(live_entries).where(tuple_(_le.tenant_id, _le.conversation_id).in_(idle))
+            )
+            result = await conn.execute(delete(live_conversations).where(_lc.updated_at < before))
+        return int(result.rowcount or 0)
+
+    async def _entries(self, statement: Select[Any]) -> builtins.list[LiveEntry]:
+        async with self._db.reading() as conn:
+            rows = (await conn.execute(statement)).all()
+        return [LiveEntry.model_validate(row._mapping) for row in rows]
+
+
+def _conversation(tenant_id: str, conversation_id: str) -> tuple[ColumnElement[bool], ...]:
+    return (_le.tenant_id == tenant_id, _le.conversation_id == conversation_id)
+
+
+def _place(entry: LiveEntry) -> tuple[str, str, int]:
+    return (entry.tenant_id, entry.conversation_id, entry.position)
+
+
+def _dedup_key(entry: LiveEntryIn) -> tuple[str, str, str, str]:
+    return (entry.tenant_id, entry.provider, entry.event_id, entry.kind)
+
+
+async def _positioned(
+    conn: AsyncConnection, db: Database, items: Sequence[LiveEntryIn]
+) -> list[LiveEntry]:
+    """The items with positions taken from their conversations' counters, in item order."""
+    counts = Counter((item.tenant_id, item.conversation_id) for item in items)
+    # Counters advance in key order, so two nodes' batches lock the rows in the same order.
+    rows = [
+        {"tenant_id": t, "conversation_id": c, "last_position": n, "updated_at": utcnow()}
+        for (t, c), n in sorted(counts.items())
+    ]
+    upsert = db.insert(live_conversations)
+    advance = upsert.on_conflict_do_update(
+        index_elements=[_lc.tenant_id, _lc.conversation_id],
+        set_={
+            "last_position": _lc.last_position + upsert.excluded.last_position,
+            "updated_at": upsert.excluded.updated_at,
+        },
+    ).returning(_lc.tenant_id, _lc.conversation_id, _lc.last_position)
+    result = await conn.execute(advance, rows)
+    following = {(row[0], row[1]): int(row[2]) - counts[(row[0], row[1])] for row in result.all()}
+    positioned = []
+    for item in items:
+        key = (item.tenant_id, item.conversation_id)
+        following[key] += 1
+        positioned.append(LiveEntry(**item.model_dump(), position=following[key]))
+    return positioned
+
+
+async def _insert_new(
+    conn: AsyncConnection, db: Database, entries: Sequence[LiveEntry]
+) -> set[tuple[str, str, int]]:
+    """Insert the entries whose event has none of their kind yet; the places of those stored."""
+    insert = (
+        db.insert(live_entries)
+        .on_conflict_do_nothing()
+        .returning(_le.tenant_id, _le.conversation_id, _le.position)
+    )
+    result = await conn.execute(insert, [entry.model_dump() for entry in entries])
+    return {(row[0], row[1], int(row[2])) for row in result.all()}
+
+
+async def _stored_before(
+    entries: Sequence[LiveEntry], conn: AsyncConnection
+) -> dict[tuple[str, str, str, str], LiveEntry]:
+    """The entries stored earlier for the events of ``entries`` (duplicates), by key."""
+    if not entries:
+        return {}
+    keys = [_dedup_key(entry) for entry in entries]
+    statement = select(live_entries).where(
+        tuple_(_le.tenant_id, _le.provider, _le.event_id, _le.kind).in_(keys)
+    )
+    rows = (await conn.execute(statement)).all()
+    stored = [LiveEntry.model_validate(row._mapping) for row in rows]
+    return {_dedup_key(entry): entry for entry in stored}
