@@ -73,7 +73,8 @@ class Journal:
         """Store ``entry`` at the conversation's next position, unless its event has one of
         its kind already (then that one comes back, ``fresh`` False). Durable on return."""
         try:
-            return await asyncio.wait_for(self._commit.submit(entry), self._write_timeout)
+            async with asyncio.timeout(self._write_timeout):
+                return await self._commit.submit(entry)
         except TimeoutError as err:
             raise Unavailable("the database did not confirm the write in time") from err
 

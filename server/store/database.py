@@ -85,4 +85,5 @@ class Store:
 
     async def aclose(self) -> None:
         """Close every pooled connection."""
+        await self.live.aclose()
         await self._db.engine.dispose()

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import builtins
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, desc, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.dml import ReturningInsert
 
 from server.store.engine import Database
 from server.store.models import LiveEntry, LiveEntryIn, LiveEntryKind, WrittenEntry
@@ -40,21 +41,45 @@ class LiveRecordRepository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        # Writes come from one writer (the journal's group commit), often: a connection of
+        # their own saves a pool checkout per transaction.
+        self._writing = db.held()
+        # Built once: constructing them again per transaction cost as much as running them.
+        self._advance = _advance_statement(db)
+        self._insert = (
+            db.insert(live_entries)
+            .on_conflict_do_nothing()
+            .returning(_le.tenant_id, _le.conversation_id, _le.position)
+        )
 
     async def write(self, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
-        """Store ``items`` in one transaction, in order; one result per item, in order."""
+        """Store ``items`` in one transaction, in order; one result per item, in order.
+
+        Not for concurrent use: a single writer calls it (server/journal/writer.py).
+        """
         if not items:
             return []
-        async with self._db.transaction() as conn:
-            positioned = await _positioned(conn, self._db, items)
-            stored = await _insert_new(conn, self._db, positioned)
-            earlier = await _stored_before([e for e in positioned if _place(e) not in stored], conn)
-        return [
-            WrittenEntry(entry=entry, fresh=True)
-            if _place(entry) in stored
-            else WrittenEntry(entry=earlier[_dedup_key(entry)], fresh=False)
-            for entry in positioned
-        ]
+        return await self._writing.run(self._write_batch(items))
+
+    def _write_batch(
+        self, items: Sequence[LiveEntryIn]
+    ) -> Callable[[Connection], list[WrittenEntry]]:
+        def write(conn: Connection) -> list[WrittenEntry]:
+            rows = _positioned(conn, self._advance, items)
+            stored = _insert_new(conn, self._insert, rows)
+            earlier = _stored_before([row for row in rows if _place(row) not in stored], conn)
+            return [
+                WrittenEntry.model_construct(entry=LiveEntry.model_construct(**row), fresh=True)
+                if _place(row) in stored
+                else WrittenEntry.model_construct(entry=earlier[_dedup_key(row)], fresh=False)
+                for row in rows
+            ]
+
+        return write
+
+    async def aclose(self) -> None:
+        """Close the writing connection."""
+        await self._writing.aclose()
 
     async def after(
         self, tenant_id: str, conversation_id: str, position: int, *, limit: int
@@ -137,65 +162,83 @@ def _conversation(tenant_id: str, conversation_id: str) -> tuple[ColumnElement[b
     return (_le.tenant_id == tenant_id, _le.conversation_id == conversation_id)
 
 
-def _place(entry: LiveEntry) -> tuple[str, str, int]:
-    return (entry.tenant_id, entry.conversation_id, entry.position)
+Row = dict[str, Any]
 
 
-def _dedup_key(entry: LiveEntryIn) -> tuple[str, str, str, str]:
-    return (entry.tenant_id, entry.provider, entry.event_id, entry.kind)
+def _place(row: Row) -> tuple[str, str, int]:
+    return (row["tenant_id"], row["conversation_id"], row["position"])
 
 
-async def _positioned(
-    conn: AsyncConnection, db: Database, items: Sequence[LiveEntryIn]
-) -> list[LiveEntry]:
-    """The items with positions taken from their conversations' counters, in item order."""
-    counts = Counter((item.tenant_id, item.conversation_id) for item in items)
-    # Counters advance in key order, so two nodes' batches lock the rows in the same order.
-    rows = [
-        {"tenant_id": t, "conversation_id": c, "last_position": n, "updated_at": utcnow()}
-        for (t, c), n in sorted(counts.items())
-    ]
+def _dedup_key(row: Row | LiveEntry) -> tuple[str, str, str, str]:
+    if isinstance(row, LiveEntry):
+        return (row.tenant_id, row.provider, row.event_id, row.kind)
+    return (row["tenant_id"], row["provider"], row["event_id"], row["kind"])
+
+
+def _advance_statement(db: Database) -> ReturningInsert[str, str, int]:
+    """Add each row's ``last_position`` to its conversation's counter; the new values."""
     upsert = db.insert(live_conversations)
-    advance = upsert.on_conflict_do_update(
+    return upsert.on_conflict_do_update(
         index_elements=[_lc.tenant_id, _lc.conversation_id],
         set_={
             "last_position": _lc.last_position + upsert.excluded.last_position,
             "updated_at": upsert.excluded.updated_at,
         },
     ).returning(_lc.tenant_id, _lc.conversation_id, _lc.last_position)
-    result = await conn.execute(advance, rows)
+
+
+def _positioned(
+    conn: Connection,
+    advance: ReturningInsert[str, str, int],
+    items: Sequence[LiveEntryIn],
+) -> list[Row]:
+    """The items as rows, positioned from their conversations' counters, in item order."""
+    counts = Counter((item.tenant_id, item.conversation_id) for item in items)
+    now = utcnow()
+    # Counters advance in key order, so two nodes' batches lock the rows in the same order.
+    counters = [
+        {"tenant_id": t, "conversation_id": c, "last_position": n, "updated_at": now}
+        for (t, c), n in sorted(counts.items())
+    ]
+    result = conn.execute(advance, counters)
     following = {(row[0], row[1]): int(row[2]) - counts[(row[0], row[1])] for row in result.all()}
-    positioned = []
+    rows = []
     for item in items:
         key = (item.tenant_id, item.conversation_id)
         following[key] += 1
-        positioned.append(LiveEntry(**item.model_dump(), position=following[key]))
-    return positioned
+        rows.append(
+            {
+                "tenant_id": item.tenant_id,
+                "conversation_id": item.conversation_id,
+                "position": following[key],
+                "kind": item.kind,
+                "provider": item.provider,
+                "event_id": item.event_id,
+                "agent_id": item.agent_id,
+                "body": item.body,
+            }
+        )
+    return rows
 
 
-async def _insert_new(
-    conn: AsyncConnection, db: Database, entries: Sequence[LiveEntry]
+def _insert_new(
+    conn: Connection, insert: ReturningInsert[str, str, int], rows: Sequence[Row]
 ) -> set[tuple[str, str, int]]:
-    """Insert the entries whose event has none of their kind yet; the places of those stored."""
-    insert = (
-        db.insert(live_entries)
-        .on_conflict_do_nothing()
-        .returning(_le.tenant_id, _le.conversation_id, _le.position)
-    )
-    result = await conn.execute(insert, [entry.model_dump() for entry in entries])
+    """Insert the rows whose event has none of their kind yet; the places of those stored."""
+    result = conn.execute(insert, list(rows))
     return {(row[0], row[1], int(row[2])) for row in result.all()}
 
 
-async def _stored_before(
-    entries: Sequence[LiveEntry], conn: AsyncConnection
+def _stored_before(
+    rows: Sequence[Row], conn: Connection
 ) -> dict[tuple[str, str, str, str], LiveEntry]:
-    """The entries stored earlier for the events of ``entries`` (duplicates), by key."""
-    if not entries:
+    """The entries stored earlier for the events of ``rows`` (duplicates), by key."""
+    if not rows:
         return {}
-    keys = [_dedup_key(entry) for entry in entries]
+    keys = [_dedup_key(row) for row in rows]
     statement = select(live_entries).where(
         tuple_(_le.tenant_id, _le.provider, _le.event_id, _le.kind).in_(keys)
     )
-    rows = (await conn.execute(statement)).all()
-    stored = [LiveEntry.model_validate(row._mapping) for row in rows]
+    found = conn.execute(statement).all()
+    stored = [LiveEntry.model_validate(row._mapping) for row in found]
     return {_dedup_key(entry): entry for entry in stored}

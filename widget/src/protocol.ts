@@ -26,6 +26,8 @@ export interface Suggestion {
 
 export interface Snapshot {
   conversation_id: string;
+  /** Everything the conversation's record holds up to this position is in the snapshot. */
+  position: number;
   status: ConversationStatus;
   queue: string | null;
   agent_id: string | null;
@@ -36,20 +38,42 @@ export interface Snapshot {
 
 export interface TranscriptEvent {
   conversation_id: string;
+  /** The event's place in the conversation's record (the line's `seq`). */
+  position: number;
   line: Line;
 }
 
 export interface SuggestionsEvent {
   conversation_id: string;
+  position: number;
   trigger_event_id: string;
   items: Suggestion[];
 }
 
 export interface StatusEvent {
   conversation_id: string;
+  position: number;
   status: ConversationStatus;
   queue: string | null;
   agent_id: string | null;
+}
+
+/** What a widget that re-joined with `after` missed, oldest first, up to `position`. */
+export interface ReplayEvent {
+  conversation_id: string;
+  after: number;
+  position: number;
+  events: (
+    | { event: "transcript"; data: TranscriptEvent }
+    | { event: "suggestions"; data: SuggestionsEvent }
+    | { event: "status"; data: StatusEvent }
+  )[];
+}
+
+/** The server may have missed telling this widget something: the record reaches `position`. */
+export interface ResyncEvent {
+  conversation_id: string;
+  position: number;
 }
 
 export interface AssignedEvent {
@@ -141,6 +165,8 @@ export type Ack<T extends object = object> =
 
 export interface ServerToClientEvents {
   snapshot: (snapshot: Snapshot) => void;
+  replay: (event: ReplayEvent) => void;
+  resync: (event: ResyncEvent) => void;
   transcript: (event: TranscriptEvent) => void;
   suggestions: (event: SuggestionsEvent) => void;
   status: (event: StatusEvent) => void;
@@ -155,7 +181,10 @@ export interface ServerToClientEvents {
 }
 
 export interface ClientToServerEvents {
-  join: (payload: { conversation_id: string }, ack: (reply: Ack) => void) => void;
+  join: (
+    payload: { conversation_id: string; after?: number },
+    ack: (reply: Ack<{ replayed?: number }>) => void,
+  ) => void;
   leave: (payload: { conversation_id: string }, ack: (reply: Ack) => void) => void;
   search: (
     payload: { query: string; conversation_id?: string },
