@@ -196,8 +196,8 @@ class HeldConnection:
     time; for a writer committing every few milliseconds that was most of a transaction's
     cost. On a SQLite file the connection is a plain sqlite3 one on a thread of its own, so a
     transaction is one hop to that thread rather than several per statement (aiosqlite).
-    After any error the connection is dropped; the next transaction opens another. Not for
-    concurrent use.
+    After any error the connection is dropped; the next transaction opens another.
+    Concurrent callers take turns.
     """
 
     def __init__(self, db: Database) -> None:
@@ -205,6 +205,7 @@ class HeldConnection:
         self._conn: AsyncConnection | None = None
         self._threaded: tuple[Engine, ThreadPoolExecutor] | None = None
         self._sync: Connection | None = None
+        self._turn = asyncio.Lock()
         url = db.engine.url
         if db.backend == "sqlite" and url.database not in (None, "", ":memory:"):
             sync_engine = create_engine(
@@ -215,7 +216,7 @@ class HeldConnection:
 
     async def run(self, work: Callable[[Connection], ResultT]) -> ResultT:
         """``work(connection)`` inside a write transaction, committed when it returns."""
-        async with self._db.translated():
+        async with self._turn, self._db.translated():
             try:
                 if self._threaded is not None:
                     return await asyncio.get_running_loop().run_in_executor(

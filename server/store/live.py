@@ -55,7 +55,8 @@ class LiveRecordRepository:
     async def write(self, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
         """Store ``items`` in one transaction, in order; one result per item, in order.
 
-        Not for concurrent use: a single writer calls it (server/journal/writer.py).
+        Meant for one writer that batches (server/journal/writer.py): concurrent calls on one
+        repository take turns.
         """
         if not items:
             return []
