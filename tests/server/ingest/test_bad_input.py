@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from server.keys import JOURNAL, METRICS, STATE
+from server.keys import JOURNAL, METRICS
 from tests.fixtures.app import customer_says, event
 
 

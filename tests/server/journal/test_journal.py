@@ -81,9 +81,12 @@ async def test_a_replay_holds_every_entry_after_the_widget_s_position_in_order(
     positions = [position for position, _ in replay.items]
     assert positions == [3, 4, 5]
     third, fourth, fifth = (item for _, item in replay.items)
-    assert isinstance(third, Line) and third.text == "line 1"
-    assert isinstance(fourth, Line) and fourth.seq == 4
-    assert isinstance(fifth, SuggestionSet) and fifth.trigger_event_id == "m2"
+    assert isinstance(third, Line)
+    assert third.text == "line 1"
+    assert isinstance(fourth, Line)
+    assert fourth.seq == 4
+    assert isinstance(fifth, SuggestionSet)
+    assert fifth.trigger_event_id == "m2"
 
 
 async def test_a_replayed_status_is_the_whole_status_at_its_position(journal: Journal) -> None:
@@ -109,7 +112,8 @@ async def test_a_widget_far_behind_or_ahead_gets_a_snapshot_instead(journal: Jou
     assert await journal.replay("acme", "c1", after=0) is None
     assert await journal.replay("acme", "c1", after=REPLAY_LIMIT + 3) is None
     caught_up = await journal.replay("acme", "c1", after=REPLAY_LIMIT + 2)
-    assert caught_up is not None and caught_up.items == []
+    assert caught_up is not None
+    assert caught_up.items == []
 
 
 async def test_a_repeated_event_comes_back_recorded_before_at_its_first_position(

@@ -19,9 +19,11 @@ class Recorder:
         self.gate = asyncio.Event()
         self.gate.set()
         self.failures: list[Exception] = []
+        self.writing = asyncio.Event()
 
     async def write(self, items: Sequence[int]) -> list[int]:
         self.batches.append(list(items))
+        self.writing.set()
         await self.gate.wait()
         if self.failures:
             raise self.failures.pop()
@@ -42,8 +44,7 @@ async def test_items_waiting_while_a_write_runs_share_the_next_one() -> None:
     commit = GroupCommit(recorder.write)
     recorder.gate.clear()
     first = asyncio.create_task(commit.submit(1))
-    while not recorder.batches:
-        await asyncio.sleep(0)
+    await recorder.writing.wait()
     waiting = [asyncio.create_task(commit.submit(item)) for item in range(2, 7)]
     await asyncio.sleep(0)
 
@@ -60,8 +61,7 @@ async def test_a_batch_is_at_most_max_batch_items() -> None:
     commit = GroupCommit(recorder.write, max_batch=2)
     recorder.gate.clear()
     submitted = [asyncio.create_task(commit.submit(item)) for item in range(5)]
-    while not recorder.batches:
-        await asyncio.sleep(0)
+    await recorder.writing.wait()
 
     recorder.gate.set()
 
@@ -76,8 +76,7 @@ async def test_a_failed_write_fails_its_batch_and_the_next_batch_is_written() ->
     recorder.failures.append(Unavailable("database away"))
     recorder.gate.clear()
     failing = [asyncio.create_task(commit.submit(item)) for item in (1, 2)]
-    while not recorder.batches:
-        await asyncio.sleep(0)
+    await recorder.writing.wait()
     recorder.gate.set()
 
     results = await asyncio.gather(*failing, return_exceptions=True)
@@ -92,8 +91,7 @@ async def test_a_caller_that_gave_up_before_its_turn_is_not_written() -> None:
     commit = GroupCommit(recorder.write)
     recorder.gate.clear()
     first = asyncio.create_task(commit.submit(1))
-    while not recorder.batches:
-        await asyncio.sleep(0)
+    await recorder.writing.wait()
     abandoned = asyncio.create_task(commit.submit(2))
     kept = asyncio.create_task(commit.submit(3))
     await asyncio.sleep(0)

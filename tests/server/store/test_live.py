@@ -95,7 +95,8 @@ async def test_newest_entries_of_a_kind_come_oldest_first(store: Store) -> None:
 
     assert [(e.event_id, e.position) for e in newest] == [("e3", 4), ("e4", 5)]
     found = await store.live.find("acme", "genesys", "s1", "status")
-    assert found is not None and found.position == 6
+    assert found is not None
+    assert found.position == 6
     assert await store.live.find("acme", "genesys", "s1", "line") is None
 
 
