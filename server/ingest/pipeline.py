@@ -20,7 +20,7 @@ from providers.models import (
     is_utterance,
 )
 from server.assist.base import Assistant, AssistRequest, Route
-from server.conversation import LineIn, Suggestion
+from server.conversation import Line, LineIn, Suggestion
 from server.errors import InProgress
 from server.ingest.live import LiveWriter
 from server.metrics import Metrics
@@ -189,17 +189,22 @@ class Pipeline:
         shown = await self._live.line(event, line)
         if line.speaker is not Speaker.CUSTOMER:
             return Applied(recorded_before=not shown.fresh, suggested=False)
-        # A customer turn recorded before with its suggestions is done; one recorded without
-        # them (the delivery that recorded it failed before assist) is finished now.
-        if not shown.fresh and await self._live.shown_suggestions(event) is not None:
+        if shown.fresh:
+            return Applied(recorded_before=False, suggested=await self._assist(event, shown.value))
+        # Recorded before: its stored set is sent again. Without one, the delivery that recorded
+        # it may have failed before assist: assist runs on the conversation as it was then, so
+        # a turn that had no suggestions gets none now either.
+        if await self._live.shown_suggestions(event) is not None:
             return Applied(recorded_before=True, suggested=False)
-        return Applied(recorded_before=False, suggested=await self._assist(event))
+        suggested = await self._assist(event, shown.value)
+        return Applied(recorded_before=not suggested, suggested=suggested)
 
-    async def _assist(self, event: Event) -> bool:
+    async def _assist(self, event: Event, turn: Line) -> bool:
         try:
-            lines = await self._state.recent_lines(
+            recent = await self._state.recent_lines(
                 event.tenant_id, event.conversation_id, CONTEXT_LINES
             )
+            lines = [line for line in recent if line.seq <= turn.seq]
             meta = await self._state.meta(event.tenant_id, event.conversation_id)
             queue = event.queue or meta.queue
             request = AssistRequest(
