@@ -30,6 +30,14 @@ from server.state.models import ConversationMeta, MetaChanges
 
 log = logging.getLogger(__name__)
 ShownT = TypeVar("ShownT")
+# Live state this many entries behind the journal missed them for good (a Redis restarted from
+# an old snapshot), not merely for the moment (entries of the same conversation in flight).
+STALE_ENTRIES = 20
+
+
+def stale(applied: int, position: int) -> bool:
+    """Whether live state that had applied ``applied`` should be restored before ``position``."""
+    return (applied == 0 and position > 1) or position - applied > STALE_ENTRIES
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +61,8 @@ class LiveWriter:
         """A transcript line, numbered by its position."""
         written = await self._journal.record(line_entry(event, line))
         numbered = as_line(written.entry)
-        forgotten = await self._state.append_line(event.tenant_id, event.conversation_id, numbered)
-        if forgotten and numbered.seq > 1:
+        applied = await self._state.append_line(event.tenant_id, event.conversation_id, numbered)
+        if stale(applied, numbered.seq):
             await self._restore(event.tenant_id, event.conversation_id)
         await self._broadcaster.transcript(event.tenant_id, event.conversation_id, numbered)
         return Shown(numbered, numbered.seq, written.fresh)
@@ -65,10 +73,10 @@ class LiveWriter:
         """A status change; ``agent_id`` names the agent the event assigned, if it did."""
         written = await self._journal.record(status_entry(event, changes, agent_id))
         position = written.entry.position
-        meta, forgotten = await self._state.update_meta(
+        meta, applied = await self._state.update_meta(
             event.tenant_id, event.conversation_id, changes, position
         )
-        if forgotten and position > 1:
+        if stale(applied, position):
             meta = await self._restore(event.tenant_id, event.conversation_id)
         await self._broadcaster.status(event.tenant_id, meta, position)
         return Shown(meta, position, written.fresh)

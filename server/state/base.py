@@ -47,19 +47,20 @@ class StateStore(Protocol):
     async def release_event(self, key: str) -> None:
         """Give this node's claim back after a failure, so a retry can process the event."""
 
-    async def append_line(self, tenant_id: str, conversation_id: str, line: Line) -> bool:
+    async def append_line(self, tenant_id: str, conversation_id: str, line: Line) -> int:
         """Keep a transcript line (numbered by the journal) for the assist step, the newest up
         to the cap; a line already kept for its event is not kept again.
 
-        True when the live state did not know the conversation (new, or forgotten by a Redis
-        restart): the caller then restores it from the journal if it has earlier entries.
+        Returns the newest journal position the live state had applied to the conversation
+        before (0: it did not know the conversation, being new or lost in a Redis restart).
+        A caller far ahead of it restores the conversation from the journal.
         """
 
     async def update_meta(
         self, tenant_id: str, conversation_id: str, changes: MetaChanges, position: int
-    ) -> tuple[ConversationMeta, bool]:
+    ) -> tuple[ConversationMeta, int]:
         """Apply ``changes`` (the journal's entry at ``position``) to the conversation's
-        status; the result, and True when the live state did not know the conversation."""
+        status; the result, and the newest position applied before (as ``append_line``)."""
 
     async def restore(
         self,

@@ -18,6 +18,8 @@ MAX_EPHEMERAL = 100_000
 class _Conversation:
     meta: ConversationMeta
     lines: deque[Line]
+    # The newest journal position applied here.
+    applied: int = 0
     by_event: set[str] = field(default_factory=set)
     agents: set[str] = field(default_factory=set)
 
@@ -61,24 +63,24 @@ class MemoryState:
         if held is not None and not held[0]:
             del self._events[key]
 
-    async def append_line(self, tenant_id: str, conversation_id: str, line: Line) -> bool:
-        fresh = (tenant_id, conversation_id) not in self._conversations
+    async def append_line(self, tenant_id: str, conversation_id: str, line: Line) -> int:
         conversation = self._conversation(tenant_id, conversation_id)
+        applied, conversation.applied = conversation.applied, max(conversation.applied, line.seq)
         if line.event_id not in conversation.by_event:
             conversation.lines.append(line)
             conversation.by_event.add(line.event_id)
             if len(conversation.by_event) > 2 * self._max_lines:
                 conversation.by_event = {kept.event_id for kept in conversation.lines}
-        return fresh
+        return applied
 
     async def update_meta(
         self, tenant_id: str, conversation_id: str, changes: MetaChanges, position: int
-    ) -> tuple[ConversationMeta, bool]:
-        fresh = (tenant_id, conversation_id) not in self._conversations
+    ) -> tuple[ConversationMeta, int]:
         conversation = self._conversation(tenant_id, conversation_id)
+        applied, conversation.applied = conversation.applied, max(conversation.applied, position)
         update = changes.model_dump(exclude_none=True)
         conversation.meta = conversation.meta.model_copy(update=update)
-        return conversation.meta, fresh
+        return conversation.meta, applied
 
     async def restore(
         self,

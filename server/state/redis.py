@@ -17,13 +17,12 @@ PREFIX = "cuecard"
 # Live conversation state outlives the conversation by a day, then Redis forgets it.
 CONVERSATION_TTL_SECONDS = 24 * 3600
 
-# KEYS[1] ("known") holds the newest journal position Redis applied to the conversation; its
-# absence means Redis does not know the conversation (new, or lost in a restart): the scripts
-# answer 1 then, so the caller can restore it from the journal.
+# KEYS[1] ("known") holds the newest journal position Redis applied to the conversation; the
+# scripts answer the value before (0: Redis does not know the conversation, being new or lost
+# in a restart), so the caller can restore the conversation from the journal.
 _NOTE_POSITION = """
-local fresh = redis.call('EXISTS', KEYS[1]) == 0
 local known = tonumber(redis.call('GET', KEYS[1]) or '0')
-if fresh or tonumber(ARGV[1]) > known then
+if tonumber(ARGV[1]) > known then
   redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 else
   redis.call('EXPIRE', KEYS[1], ARGV[2])
@@ -40,12 +39,11 @@ if redis.call('HSETNX', KEYS[3], ARGV[4], ARGV[1]) == 1 then
 end
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 redis.call('EXPIRE', KEYS[3], ARGV[2])
-if fresh then return 1 end
-return 0
+return known
 """
 )
 
-# ARGV[3..] are field, value pairs; the answer is [fresh, field, value, ...].
+# ARGV[3..] are field, value pairs; the answer is [known before, field, value, ...].
 _UPDATE_META = (
     _NOTE_POSITION
     + """
@@ -54,7 +52,7 @@ if #ARGV > 2 then
 end
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 local fields = redis.call('HGETALL', KEYS[2])
-table.insert(fields, 1, fresh and 1 or 0)
+table.insert(fields, 1, known)
 return fields
 """
 )
@@ -164,7 +162,7 @@ class RedisState:
     def _claim_ms(self) -> int:
         return max(1, int(self.claim_seconds * 1000))
 
-    async def append_line(self, tenant_id: str, conversation_id: str, line: Line) -> bool:
+    async def append_line(self, tenant_id: str, conversation_id: str, line: Line) -> int:
         keys = [
             _key("known", tenant_id, conversation_id),
             _key("lines", tenant_id, conversation_id),
@@ -177,19 +175,19 @@ class RedisState:
             line.event_id,
             self._max_lines,
         ]
-        fresh = await self._call(self._append(keys=keys, args=args))
-        return bool(fresh)
+        known: int = await self._call(self._append(keys=keys, args=args))
+        return known
 
     async def update_meta(
         self, tenant_id: str, conversation_id: str, changes: MetaChanges, position: int
-    ) -> tuple[ConversationMeta, bool]:
+    ) -> tuple[ConversationMeta, int]:
         keys = [_key("known", tenant_id, conversation_id), _key("meta", tenant_id, conversation_id)]
         args: list[str | bytes | int] = [position, CONVERSATION_TTL_SECONDS]
         for name, value in changes.fields().items():
             args += [name, value]
         answer = await self._call(self._update_meta(keys=keys, args=args))
         fields = dict(zip(answer[1::2], answer[2::2], strict=True))
-        return ConversationMeta(conversation_id=conversation_id, **fields), bool(answer[0])
+        return ConversationMeta(conversation_id=conversation_id, **fields), int(answer[0])
 
     async def restore(
         self,

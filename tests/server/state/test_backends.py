@@ -102,15 +102,17 @@ async def test_a_retried_line_is_kept_once(state: StateStore) -> None:
     assert [n.event_id for n in await state.recent_lines("acme", "c1", 10)] == ["e1", "e2"]
 
 
-async def test_a_conversation_is_new_to_live_state_only_once(state: StateStore) -> None:
+async def test_live_state_says_how_far_it_had_applied_the_journal(state: StateStore) -> None:
     first = await state.append_line("acme", "c1", line("e1", 1))
-    second = await state.append_line("acme", "c1", line("e2", 2))
-    _, meta_first = await state.update_meta("acme", "c2", MetaChanges(status="open"), 1)
-    _, meta_again = await state.update_meta("acme", "c2", MetaChanges(status="held"), 2)
-    _, line_after_meta = await state.update_meta("acme", "c1", MetaChanges(status="held"), 3)
+    second = await state.append_line("acme", "c1", line("e4", 4))
+    _, meta_first = await state.update_meta("acme", "c2", MetaChanges(status="open"), 2)
+    _, meta_again = await state.update_meta("acme", "c2", MetaChanges(status="held"), 7)
+    _, after_lines = await state.update_meta("acme", "c1", MetaChanges(status="held"), 9)
+    retried = await state.append_line("acme", "c1", line("e4", 4))
 
-    assert (first, second) == (True, False)
-    assert (meta_first, meta_again, line_after_meta) == (True, False, False)
+    assert (first, second) == (0, 1)
+    assert (meta_first, meta_again, after_lines) == (0, 2, 4)
+    assert retried == 9
 
 
 async def test_status_changes_merge(state: StateStore) -> None:
@@ -153,7 +155,7 @@ async def test_a_restored_conversation_has_the_journal_s_lines_meta_and_agents(
     assert [n.event_id for n in await state.recent_lines("acme", "c1", 10)] == ["e2", "e5", "e9"]
     assert (await state.meta("acme", "c1")).queue == "billing"
     assert await state.conversation_agents("acme", "c1") == {"ada", "bob"}
-    assert await state.append_line("acme", "c1", line("e10", 10)) is False
+    assert await state.append_line("acme", "c1", line("e10", 10)) == 9
 
 
 async def test_tenants_do_not_share_conversations(state: StateStore) -> None:
@@ -164,7 +166,7 @@ async def test_tenants_do_not_share_conversations(state: StateStore) -> None:
     assert await state.recent_lines("globex", "c1", 10) == []
     assert (await state.meta("globex", "c1")).queue is None
     assert await state.assignment("globex", "agent") is None
-    assert await state.append_line("globex", "c1", line("g1", 1)) is True
+    assert await state.append_line("globex", "c1", line("g1", 1)) == 0
 
 
 async def test_assignment_is_the_newest(state: StateStore) -> None:
