@@ -14,9 +14,11 @@ import asyncio
 import contextlib
 import itertools
 import random
+import time
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
 import socketio
 
 NAMESPACE = "/agent"
@@ -67,13 +69,28 @@ class Sequencer:
 class FaultWidget:
     """One agent's widget showing one conversation, reconnecting across ``urls``."""
 
-    def __init__(self, urls: Sequence[str], token: str, conversation_id: str, first: int) -> None:
+    def __init__(
+        self,
+        urls: Sequence[str],
+        token: str,
+        conversation_id: str,
+        first: int,
+        *,
+        reconnect_delay: tuple[float, float] = RECONNECT_SECONDS,
+        http_session: aiohttp.ClientSession | None = None,
+    ) -> None:
         self._urls = itertools.cycle(list(urls)[first:] + list(urls)[:first])
         self._token = token
+        self._reconnect_delay = reconnect_delay
+        self._http_session = http_session
         self.conversation_id = conversation_id
         self.lines: dict[int, str] = {}
         self.statuses: list[str] = []
         self.reconnects = 0
+        # When each connection's join was acknowledged, and when connections were lost
+        # (time.monotonic()).
+        self.joined_at: list[float] = []
+        self.lost_at: list[float] = []
         self._sequencer = Sequencer()
         self._client: socketio.AsyncClient | None = None
         self._closing = False
@@ -121,17 +138,19 @@ class FaultWidget:
                     wait_timeout=10,
                 )
             except Exception:
-                await asyncio.sleep(random.uniform(*RECONNECT_SECONDS))
+                await asyncio.sleep(random.uniform(*self._reconnect_delay))
                 continue
             self._client = client
             if await self._join():
+                self.joined_at.append(time.monotonic())
                 return
             with contextlib.suppress(Exception):
                 await client.disconnect()
-            await asyncio.sleep(random.uniform(*RECONNECT_SECONDS))
+            await asyncio.sleep(random.uniform(*self._reconnect_delay))
 
     def _new_client(self) -> socketio.AsyncClient:
-        client = socketio.AsyncClient(reconnection=False)
+        options = {} if self._http_session is None else {"http_session": self._http_session}
+        client = socketio.AsyncClient(reconnection=False, **options)
         client.on("disconnect", lambda *reason: self._lost(client), namespace=NAMESPACE)
         client.on("snapshot", self._snapshot, namespace=NAMESPACE)
         client.on("replay", self._replay, namespace=NAMESPACE)
@@ -155,7 +174,13 @@ class FaultWidget:
         if self._closing or client is not self._client:
             return
         self.reconnects += 1
-        self._spawn(self._connect_somewhere())
+        self.lost_at.append(time.monotonic())
+        self._spawn(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        # As socket.io-client does: a randomised pause before the first attempt.
+        await asyncio.sleep(random.uniform(*self._reconnect_delay))
+        await self._connect_somewhere()
 
     def _spawn(self, work: Any) -> None:
         task = asyncio.ensure_future(work)
