@@ -86,34 +86,32 @@ class Journal:
 
     async def snapshot(self, tenant_id: str, conversation_id: str) -> Snapshot:
         """The conversation as a joining widget shows it, complete up to its ``position``."""
-        position = await self._position(tenant_id, conversation_id)
-        if position == 0:
+        read = await self._live.snapshot(
+            tenant_id, conversation_id, lines=self._max_lines, statuses=STATUS_LIMIT
+        )
+        if read.position == 0:
             return Snapshot(conversation_id=conversation_id)
-        lines = await self._live.newest(tenant_id, conversation_id, "line", limit=self._max_lines)
-        newest_set = await self._live.newest(tenant_id, conversation_id, "suggestions", limit=1)
-        statuses = await self._statuses(tenant_id, conversation_id)
-        meta = folded(ConversationMeta(conversation_id=conversation_id), statuses)
-        # Entries written after ``position`` was read arrive live, or in the next replay.
-        sets = [as_suggestions(e) for e in newest_set if e.position <= position]
+        meta = folded(ConversationMeta(conversation_id=conversation_id), read.statuses)
+        sets = [as_suggestions(entry) for entry in read.entries if entry.kind == "suggestions"]
         return Snapshot(
             **meta.model_dump(),
-            position=position,
-            transcript=[as_line(e) for e in lines if e.position <= position],
-            suggestions=sets[0].items if sets else [],
+            position=read.position,
+            transcript=[as_line(entry) for entry in read.entries if entry.kind == "line"],
+            suggestions=sets[-1].items if sets else [],
         )
 
     async def replay(self, tenant_id: str, conversation_id: str, after: int) -> Replay | None:
         """What a widget holding everything up to ``after`` missed; None when a snapshot
         serves it better (too far behind, or ahead of the record)."""
-        position = await self._position(tenant_id, conversation_id)
-        if after > position:
+        read = await self._live.after(
+            tenant_id, conversation_id, after, limit=REPLAY_LIMIT + 1, statuses=STATUS_LIMIT
+        )
+        if after > read.position or len(read.entries) > REPLAY_LIMIT:
             return None
-        missed = await self._live.after(tenant_id, conversation_id, after, limit=REPLAY_LIMIT + 1)
-        missed = [entry for entry in missed if entry.position <= position]
-        if len(missed) > REPLAY_LIMIT:
-            return None
-        items = await self._replayed(tenant_id, conversation_id, missed)
-        return Replay(conversation_id=conversation_id, after=after, position=position, items=items)
+        items = _replayed(conversation_id, read.entries, read.statuses)
+        return Replay(
+            conversation_id=conversation_id, after=after, position=read.position, items=items
+        )
 
     async def assigned(self, tenant_id: str, conversation_id: str, agent_id: str) -> bool:
         """Whether the conversation was assigned to ``agent_id`` (by any event recorded)."""
@@ -121,8 +119,8 @@ class Journal:
 
     async def agents(self, tenant_id: str, conversation_id: str) -> set[str]:
         """Every agent the conversation was assigned to."""
-        statuses = await self._statuses(tenant_id, conversation_id)
-        return {entry.agent_id for entry in statuses if entry.agent_id is not None}
+        read = await self._live.snapshot(tenant_id, conversation_id, lines=0, statuses=STATUS_LIMIT)
+        return {entry.agent_id for entry in read.statuses if entry.agent_id is not None}
 
     async def positions(self, keys: Sequence[ConversationKey]) -> dict[ConversationKey, int]:
         """The newest position of each conversation (0 for one without entries)."""
@@ -137,31 +135,22 @@ class Journal:
         """Write what is waiting, then stop writing."""
         await self._commit.aclose()
 
-    async def _position(self, tenant_id: str, conversation_id: str) -> int:
-        key = (tenant_id, conversation_id)
-        return (await self._live.last_positions([key])).get(key, 0)
 
-    async def _statuses(self, tenant_id: str, conversation_id: str) -> list[LiveEntry]:
-        return await self._live.newest(tenant_id, conversation_id, "status", limit=STATUS_LIMIT)
-
-    async def _replayed(
-        self, tenant_id: str, conversation_id: str, missed: list[LiveEntry]
-    ) -> list[ReplayItem]:
-        """Lines and sets as they are; each status as the whole status at its position."""
-        statuses = []
-        if any(entry.kind == "status" for entry in missed):
-            statuses = await self._statuses(tenant_id, conversation_id)
-        items: list[ReplayItem] = []
-        for entry in missed:
-            if entry.kind == "line":
-                items.append((entry.position, as_line(entry)))
-            elif entry.kind == "suggestions":
-                items.append((entry.position, as_suggestions(entry)))
-            else:
-                upto = [status for status in statuses if status.position <= entry.position]
-                meta = folded(ConversationMeta(conversation_id=conversation_id), upto)
-                items.append((entry.position, meta))
-        return items
+def _replayed(
+    conversation_id: str, missed: list[LiveEntry], statuses: list[LiveEntry]
+) -> list[ReplayItem]:
+    """Lines and sets as they are; each status as the whole status at its position."""
+    items: list[ReplayItem] = []
+    for entry in missed:
+        if entry.kind == "line":
+            items.append((entry.position, as_line(entry)))
+        elif entry.kind == "suggestions":
+            items.append((entry.position, as_suggestions(entry)))
+        else:
+            upto = [status for status in statuses if status.position <= entry.position]
+            meta = folded(ConversationMeta(conversation_id=conversation_id), upto)
+            items.append((entry.position, meta))
+    return items
 
 
 async def keep_journal_trimmed(journal: Journal, every: float = PURGE_EVERY_SECONDS) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from server.conversation import Line
@@ -14,6 +14,10 @@ from server.state.base import CLAIM_SECONDS, REPORTER_SECONDS, Claim
 from server.state.models import Assignment, ConversationMeta, MetaChanges
 
 PREFIX = "cuecard"
+# Connections a node opens to Redis at most; more callers at once wait their turn (up to
+# POOL_WAIT_SECONDS) instead of failing, as a thousand widgets reconnecting together would.
+POOL_SIZE = 100
+POOL_WAIT_SECONDS = 10
 # Live conversation state outlives the conversation by a day, then Redis forgets it.
 CONVERSATION_TTL_SECONDS = 24 * 3600
 
@@ -100,6 +104,14 @@ def _key(kind: str, tenant_id: str, name: str) -> str:
     return f"{PREFIX}:{kind}:{tenant_id}:{name}"
 
 
+def redis_client(url: str, **options: Any) -> Redis:
+    """A client for ``url`` whose callers queue for a connection when all are busy."""
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=POOL_SIZE, timeout=POOL_WAIT_SECONDS, **options
+    )
+    return Redis(connection_pool=pool)
+
+
 async def call_redis(awaitable: Any) -> Any:
     """Await a redis-py call, its errors translated once into :class:`Unavailable`."""
     # redis-py's return types are untyped unions; callers annotate what they read.
@@ -137,7 +149,7 @@ class RedisState:
         cls, url: str, *, dedup_ttl_seconds: int, max_lines: int, **options: Any
     ) -> RedisState:
         """A state store on the Redis server at ``url``."""
-        redis = Redis.from_url(url, decode_responses=True)
+        redis = redis_client(url, decode_responses=True)
         return cls(redis, dedup_ttl_seconds=dedup_ttl_seconds, max_lines=max_lines, **options)
 
     async def claim_event(self, key: str) -> Claim:

@@ -12,7 +12,7 @@ Example::
     written = await store.live.write([LiveEntryIn(tenant_id="acme", conversation_id="c-1",
         kind="line", provider="genesys", event_id="m-1", body='{"text": "hi"}')])
     written[0].entry.position, written[0].fresh   # 1, True
-    later = await store.live.after("acme", "c-1", 0, limit=100)
+    missed = await store.live.after("acme", "c-1", 0, limit=100, statuses=100)
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ from __future__ import annotations
 import builtins
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, desc, select, tuple_
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import ReturningInsert
 
 from server.store.engine import Database
@@ -82,29 +84,39 @@ class LiveRecordRepository:
         """Close the writing connection."""
         await self._writing.aclose()
 
-    async def after(
-        self, tenant_id: str, conversation_id: str, position: int, *, limit: int
-    ) -> list[LiveEntry]:
-        """Entries after ``position``, oldest first, at most ``limit``."""
-        statement = (
-            select(live_entries)
-            .where(*_conversation(tenant_id, conversation_id), _le.position > position)
-            .order_by(_le.position)
-            .limit(limit)
-        )
-        return await self._entries(statement)
+    async def snapshot(
+        self, tenant_id: str, conversation_id: str, *, lines: int, statuses: int
+    ) -> RecordRead:
+        """The conversation up to its newest position: the newest ``lines`` lines, the newest
+        suggestion set and the newest ``statuses`` status entries (one connection)."""
+        where = _conversation(tenant_id, conversation_id)
+        async with self._db.reading() as conn:
+            position = await _position(conn, tenant_id, conversation_id)
+            upto = (*where, _le.position <= position)
+            found = await _newest(conn, upto, "line", lines)
+            newest_set = await _newest(conn, upto, "suggestions", 1)
+            status_entries = await _newest(conn, upto, "status", statuses)
+        return RecordRead(position, found + newest_set, status_entries)
 
-    async def newest(
-        self, tenant_id: str, conversation_id: str, kind: LiveEntryKind, *, limit: int
-    ) -> list[LiveEntry]:
-        """The newest ``limit`` entries of one kind, oldest first."""
-        statement = (
-            select(live_entries)
-            .where(*_conversation(tenant_id, conversation_id), _le.kind == kind)
-            .order_by(desc(_le.position))
-            .limit(limit)
-        )
-        return list(reversed(await self._entries(statement)))
+    async def after(
+        self, tenant_id: str, conversation_id: str, after: int, *, limit: int, statuses: int
+    ) -> RecordRead:
+        """The entries after ``after`` up to the newest position, oldest first, at most
+        ``limit``, and (when one of them is a status) the newest ``statuses`` status entries."""
+        where = _conversation(tenant_id, conversation_id)
+        async with self._db.reading() as conn:
+            position = await _position(conn, tenant_id, conversation_id)
+            upto = (*where, _le.position <= position)
+            statement = (
+                select(live_entries)
+                .where(*upto, _le.position > after)
+                .order_by(_le.position)
+                .limit(limit)
+            )
+            entries = _as_entries((await conn.execute(statement)).all())
+            wanted = any(entry.kind == "status" for entry in entries)
+            status_entries = await _newest(conn, upto, "status", statuses) if wanted else []
+        return RecordRead(position, entries, status_entries)
 
     async def find(
         self, tenant_id: str, provider: str, event_id: str, kind: LiveEntryKind
@@ -155,8 +167,42 @@ class LiveRecordRepository:
 
     async def _entries(self, statement: Select[Any]) -> builtins.list[LiveEntry]:
         async with self._db.reading() as conn:
-            rows = (await conn.execute(statement)).all()
-        return [LiveEntry.model_validate(row._mapping) for row in rows]
+            return _as_entries((await conn.execute(statement)).all())
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRead:
+    """Entries of one conversation read together, consistent with ``position``."""
+
+    # The conversation's newest position (0: no entries); nothing newer was read.
+    position: int
+    entries: list[LiveEntry]
+    statuses: list[LiveEntry]
+
+
+def _as_entries(rows: Sequence[Any]) -> list[LiveEntry]:
+    return [LiveEntry.model_validate(row._mapping) for row in rows]
+
+
+async def _position(conn: AsyncConnection, tenant_id: str, conversation_id: str) -> int:
+    statement = select(_lc.last_position).where(
+        _lc.tenant_id == tenant_id, _lc.conversation_id == conversation_id
+    )
+    found = (await conn.execute(statement)).scalar()
+    return int(found or 0)
+
+
+async def _newest(
+    conn: AsyncConnection, where: tuple[ColumnElement[bool], ...], kind: str, limit: int
+) -> list[LiveEntry]:
+    """The newest ``limit`` entries of ``kind`` matching ``where``, oldest first."""
+    statement = (
+        select(live_entries)
+        .where(*where, _le.kind == kind)
+        .order_by(desc(_le.position))
+        .limit(limit)
+    )
+    return list(reversed(_as_entries((await conn.execute(statement)).all())))
 
 
 def _conversation(tenant_id: str, conversation_id: str) -> tuple[ColumnElement[bool], ...]:
