@@ -21,7 +21,7 @@ from providers.models import (
 )
 from server.assist.base import Assistant, AssistRequest, Route
 from server.conversation import Line, LineIn, Suggestion
-from server.errors import InProgress
+from server.errors import CuecardError, InProgress
 from server.ingest.live import LiveWriter
 from server.metrics import Metrics
 from server.queues.resolver import RouteSource
@@ -37,6 +37,8 @@ CONTEXT_LINES = 12
 # A live node finishes an event within milliseconds; a dead node's claim lapses within
 # CLAIM_SECONDS. Retrying a little later covers the first case and repeats through the second.
 IN_PROGRESS_RETRY_SECONDS = 2
+# A platform retries a failed delivery within minutes; an hour covers slow back-offs.
+FAILED_MEMORY_SECONDS = 3600
 
 
 class Outcome(StrEnum):
@@ -135,17 +137,29 @@ class Pipeline:
         except BaseException as err:
             if isinstance(err, Exception):
                 self._observer.failed(event, err, time.perf_counter() - started)
+            await self._note_failed(key)
             # Give the event back so the platform's retry can process it.
             await self._state.release_event(key)
             raise
         await self._state.complete_event(key)
-        if applied.recorded_before:
+        if applied.recorded_before and not await self._failed_before(key):
             return self._duplicate(event, started)
         elapsed = time.perf_counter() - started
         self._metrics.pipeline_latency.observe(elapsed)
         self._metrics.ingested(event.provider, event.kind)
         self._observer.delivered(event, elapsed, suggested=applied.suggested)
         return Outcome.PROCESSED
+
+    async def _note_failed(self, key: str) -> None:
+        """Remember that a delivery of the event failed, maybe after recording some of it: its
+        retry then finds those entries but is the event's first success, not a duplicate."""
+        try:
+            await self._state.put_ephemeral(_failed_key(key), "1", FAILED_MEMORY_SECONDS)
+        except CuecardError as err:
+            log.debug("could not note a failed delivery: %s", err.code)
+
+    async def _failed_before(self, key: str) -> bool:
+        return await self._state.take_ephemeral(_failed_key(key)) is not None
 
     def _duplicate(self, event: Event, started: float) -> Outcome:
         self._metrics.duplicate(event.provider)
@@ -235,6 +249,10 @@ class Pipeline:
         if self._routes is None:
             return Route()
         return await self._routes.resolve(tenant_id, provider, queue)
+
+
+def _failed_key(key: str) -> str:
+    return f"failed-delivery:{key}"
 
 
 def meta_changes(event: Event) -> MetaChanges | None:

@@ -109,7 +109,7 @@ def redis_client(url: str, **options: Any) -> Redis:
     pool = BlockingConnectionPool.from_url(
         url, max_connections=POOL_SIZE, timeout=POOL_WAIT_SECONDS, **options
     )
-    return Redis(connection_pool=pool)
+    return Redis.from_pool(pool)
 
 
 async def call_redis(awaitable: Any) -> Any:
