@@ -37,6 +37,13 @@ class InvalidInput(CuecardError):
     status = 422
 
 
+class PayloadRejected(InvalidInput):
+    """A platform's message (pushed or pulled) can never be mapped to events; retrying it
+    will not help."""
+
+    code = "payload_invalid"
+
+
 class MalformedBody(CuecardError):
     """The body is not parseable JSON."""
 

@@ -24,6 +24,8 @@ from server.answers.client import ChatClient
 from server.answers.service import AnswerService
 from server.answers.sources import LlmIntegrationSource, StoredLlmIntegrations
 from server.assist.engine import HybridAssistant
+from server.assist.entity_rules import StoredEntityRules
+from server.assist.followup import FollowUp
 from server.auth.admin_sessions import SessionService
 from server.auth.admin_sso import TERMS as ADMIN_SSO_TERMS
 from server.auth.admin_sso import AdminSso
@@ -43,6 +45,7 @@ from server.bridge.service import DesktopBridges
 from server.cluster.bus import ConfigBus
 from server.cluster.sync import ConfigSync
 from server.config import Settings
+from server.handoff.store import HandoffStore
 from server.ingest.live import LiveWriter
 from server.ingest.pipeline import Pipeline
 from server.ingest.records import StoreRecorder
@@ -166,6 +169,7 @@ def build_services(
     routes = RouteResolver(store)
     llm_integrations = llm_integrations or StoredLlmIntegrations(store, secrets)
     broadcaster = Broadcaster(resources.sockets)
+    handoffs = HandoffStore(state)
     answers = AnswerService(
         source=llm_integrations, client=ChatClient(http.llm), broadcaster=broadcaster
     )
@@ -173,6 +177,12 @@ def build_services(
     manager = resources.sockets.manager
     if isinstance(manager, ResyncingRedisManager):
         manager.on_resubscribed = LocalResync(resources.sockets, journal)
+    followup = FollowUp(
+        state=state,
+        assistant=assistant,
+        broadcaster=broadcaster,
+        rules=StoredEntityRules(store),
+    )
     pipeline = Pipeline(
         state=state,
         live=LiveWriter(journal=journal, state=state, broadcaster=broadcaster),
@@ -184,6 +194,8 @@ def build_services(
         suggestions_per_event=settings.suggestions_per_event,
         routes=routes,
         answers=answers,
+        handoffs=handoffs,
+        followup=followup,
     )
     integrations = IntegrationService(
         store=store,
@@ -196,6 +208,7 @@ def build_services(
         platforms=integrations.platforms,
         sink=pipeline.process,
         on_status=broadcaster.integration_status,
+        rejections=telemetry,
     )
     sync = ConfigSync(
         store=store, assistant=assistant, resolver=routes, bus=resources.bus, runner=supervisor
@@ -275,6 +288,8 @@ def build_services(
             integration_statuses=supervisor.statuses,
             actions=action_service,
             bridges=bridges,
+            handoffs=handoffs,
+            followup=followup,
         ),
     )
 

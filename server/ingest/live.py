@@ -81,9 +81,11 @@ class LiveWriter:
         await self._broadcaster.status(event.tenant_id, meta, position)
         return Shown(meta, position, written.fresh)
 
-    async def suggestions(self, event: Event, items: list[Suggestion]) -> Shown[SuggestionSet]:
-        """The suggestion set a customer turn produced."""
-        written = await self._journal.record(suggestions_entry(event, items))
+    async def suggestions(
+        self, event: Event, items: list[Suggestion], reason: str | None = None
+    ) -> Shown[SuggestionSet]:
+        """The card set a customer turn produced (``reason``: why it is empty)."""
+        written = await self._journal.record(suggestions_entry(event, items, reason))
         return await self._show_set(event, as_suggestions(written.entry), written.entry.position)
 
     async def shown_suggestions(self, event: Event) -> Shown[SuggestionSet] | None:
@@ -99,7 +101,12 @@ class LiveWriter:
         self, event: Event, shown: SuggestionSet, position: int, *, fresh: bool = True
     ) -> Shown[SuggestionSet]:
         await self._broadcaster.suggestions(
-            event.tenant_id, event.conversation_id, shown.trigger_event_id, shown.items, position
+            event.tenant_id,
+            event.conversation_id,
+            shown.trigger_event_id,
+            shown.items,
+            shown.reason,
+            position,
         )
         return Shown(shown, position, fresh)
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable
 from enum import StrEnum
 from typing import NamedTuple, Protocol
 
 from providers.models import (
     AgentAssigned,
+    ConversationAlert,
     ConversationEnded,
     ConversationStarted,
     Event,
+    ExternalSuggestions,
+    HandoffContext,
     Message,
     ParticipantHeld,
     ParticipantResumed,
@@ -20,8 +24,12 @@ from providers.models import (
     is_utterance,
 )
 from server.assist.base import Assistant, AssistRequest, Route
+from server.assist.followup import FollowUp
+from server.assist.models import CardSet
 from server.conversation import Line, LineIn, Suggestion
 from server.errors import CuecardError, InProgress
+from server.handoff.models import Handoff
+from server.handoff.store import HandoffStore
 from server.ingest.live import LiveWriter
 from server.metrics import Metrics
 from server.queues.resolver import RouteSource
@@ -32,8 +40,9 @@ from server.state.models import Assignment, ConversationMeta, MetaChanges
 
 log = logging.getLogger(__name__)
 
-# The assist step reads this many recent lines; the engine decides which of them matter.
-CONTEXT_LINES = 12
+# The assist step reads this many recent lines; the engine decides which of them matter. A
+# problem stated before a long run of verification questions must still be in reach.
+CONTEXT_LINES = 40
 # A live node finishes an event within milliseconds; a dead node's claim lapses within
 # CLAIM_SECONDS. Retrying a little later covers the first case and repeats through the second.
 IN_PROGRESS_RETRY_SECONDS = 2
@@ -109,6 +118,8 @@ class Pipeline:
         suggestions_per_event: int = 3,
         answers: AnswerStarter | None = None,
         routes: RouteSource | None = None,
+        handoffs: HandoffStore | None = None,
+        followup: FollowUp | None = None,
     ) -> None:
         self._state = state
         self._live = live
@@ -120,6 +131,8 @@ class Pipeline:
         self._limit = suggestions_per_event
         self._answers = answers
         self._routes = routes
+        self._handoffs = handoffs
+        self._followup = followup
 
     async def process(self, event: Event) -> Outcome:
         """Run one event through the pipeline unless another delivery already did."""
@@ -174,7 +187,21 @@ class Pipeline:
             return Applied(await self._change_status(event, changes), suggested=False)
         if is_utterance(event):
             return await self._add_line(event)
-        return Applied(recorded_before=False, suggested=False)
+        if isinstance(event, HandoffContext):
+            return Applied(recorded_before=False, suggested=await self._handoff(event))
+        return Applied(recorded_before=False, suggested=await self._pass_on(event))
+
+    async def _pass_on(self, event: Event) -> bool:
+        """Events shown live and not kept: partial lines, the platform's cards, alerts."""
+        match event:
+            case Transcript(is_final=False):
+                await self._broadcaster.partial(event)
+            case ExternalSuggestions():
+                await self._broadcaster.external_suggestions(event)
+                return True
+            case ConversationAlert():
+                await self._broadcaster.alert(event)
+        return False
 
     async def _change_status(self, event: Event, changes: MetaChanges) -> bool:
         """Apply a status change; True if the journal had it already."""
@@ -201,6 +228,10 @@ class Pipeline:
             occurred_at=event.occurred_at,
         )
         shown = await self._live.line(event, line)
+        if line.speaker is Speaker.AGENT and shown.fresh and self._followup is not None:
+            await self._follow(
+                self._followup.agent_said(event.tenant_id, event.conversation_id, event.text), event
+            )
         if line.speaker is not Speaker.CUSTOMER:
             return Applied(recorded_before=not shown.fresh, suggested=False)
         if shown.fresh:
@@ -213,12 +244,36 @@ class Pipeline:
         suggested = await self._assist(event, shown.value)
         return Applied(recorded_before=not suggested, suggested=suggested)
 
-    async def _assist(self, event: Event, turn: Line) -> bool:
+    async def _handoff(self, event: HandoffContext) -> bool:
+        """Keep and show the context, and search with it before anyone speaks."""
+        handoff = Handoff.of(event)
+        if self._handoffs is not None:
+            await self._handoffs.put(event.tenant_id, event.conversation_id, handoff)
+        await self._broadcaster.handoff(event.tenant_id, event.conversation_id, handoff)
+        turn = handoff.as_customer_turn()
+        return turn is not None and await self._assist(event, opening=turn)
+
+    async def _follow(self, step: Awaitable[None], event: Event) -> None:
+        """Step cards and details are extras: their failure must not fail the event."""
+        try:
+            await step
+        except Exception:
+            log.exception("follow-up failed for conversation %s", event.conversation_id)
+
+    async def _assist(
+        self, event: Event, turn: Line | None = None, opening: LineIn | None = None
+    ) -> bool:
+        """Suggest for the customer ``turn`` (on the conversation as it was then), or for
+        ``opening``: the handoff's intent and summary, searched as if the customer had said
+        them; never stored."""
         try:
             recent = await self._state.recent_lines(
                 event.tenant_id, event.conversation_id, CONTEXT_LINES
             )
-            lines = [line for line in recent if line.seq <= turn.seq]
+            lines = recent if turn is None else [line for line in recent if line.seq <= turn.seq]
+            if opening is not None:
+                seq = lines[-1].seq + 1 if lines else 1
+                lines = [*lines, Line(**opening.model_dump(), seq=seq)]
             meta = await self._state.meta(event.tenant_id, event.conversation_id)
             queue = event.queue or meta.queue
             request = AssistRequest(
@@ -231,19 +286,29 @@ class Pipeline:
                 trigger_event_id=event.provider_event_id,
                 limit=self._limit,
             )
-            items = await self._assistant.suggest(request)
+            cards = await self._assistant.suggest(request)
         except Exception:
             # A failed suggestion must not fail the event: the transcript line stands.
             self._metrics.assist_failures.inc()
             log.exception("assist failed for conversation %s", event.conversation_id)
             return False
-        if items:
-            await self._live.suggestions(event, items)
-            self._metrics.suggestions_emitted.inc(len(items))
+        if cards.changed:
+            await self._show(event, request, cards)
+        # Details and the step card come after the cards, so they never delay them.
+        if self._followup is not None:
+            await self._follow(self._followup.customer_said(request), event)
+            if cards.changed:
+                await self._follow(self._followup.cards_shown(request, cards), event)
+        # A verification answer or small talk changed nothing: the cards on screen stand.
+        return cards.changed and bool(cards.items)
+
+    async def _show(self, event: Event, request: AssistRequest, cards: CardSet) -> None:
+        """Send the new card set, and start its answer (an empty set supersedes the last)."""
+        items = cards.items
+        await self._live.suggestions(event, items, cards.reason)
+        self._metrics.suggestions_emitted.inc(len(items))
         if self._answers is not None:
-            # Even a turn without suggestions supersedes the previous turn's answer.
             self._answers.start(request, items)
-        return bool(items)
 
     async def _route(self, tenant_id: str, provider: str, queue: str | None) -> Route:
         if self._routes is None:

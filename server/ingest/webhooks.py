@@ -21,8 +21,8 @@ from server.api.openapi import api_doc
 from server.errors import (
     CuecardError,
     Forbidden,
-    InvalidInput,
     NotFound,
+    PayloadRejected,
     Unauthenticated,
     Unavailable,
 )
@@ -38,12 +38,6 @@ class SignatureRejected(Unauthenticated):
     """The pushed request's signature did not verify."""
 
     code = "signature_invalid"
-
-
-class PayloadRejected(InvalidInput):
-    """The pushed body can never be mapped to events; retrying it will not help."""
-
-    code = "payload_invalid"
 
 
 @routes.post(PATH)

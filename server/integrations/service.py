@@ -23,8 +23,9 @@ from pydantic import SecretStr, ValidationError
 
 from providers.base import Checkable, Manifest, ProviderSettings
 from providers.errors import ProviderConfigError, ProviderError
-from providers.registry import build_adapter, parse_settings, secret_fields
+from providers.registry import build_adapter, parse_settings, secret_fields, source_kind
 from server.errors import InvalidInput, NotFound, invalid_input
+from server.integrations.desktop import desktop_only
 from server.integrations.models import (
     MASK,
     CheckResult,
@@ -136,9 +137,12 @@ class IntegrationService:
     async def check(self, tenant_id: str, integration_id: str) -> CheckResult:
         """Run the adapter's connection test; the result carries the platform's real error."""
         row = await self._row(tenant_id, integration_id)
+        manifest = self._platforms[row.provider]
         try:
             settings = await self.settings(tenant_id, integration_id)
-            adapter = build_adapter(self._platforms[row.provider], settings)
+            if source_kind(manifest) is None:
+                return CheckResult(ok=True, message=desktop_only(manifest, settings))
+            adapter = build_adapter(manifest, settings)
         except ProviderError as err:
             return CheckResult(ok=False, code=err.code, message=str(err))
         try:
@@ -146,7 +150,7 @@ class IntegrationService:
                 message = f"{row.provider} has no connection test"
                 return CheckResult(ok=False, code="check_unsupported", message=message)
             async with asyncio.timeout(self._check_timeout):
-                await adapter.check()
+                found = await adapter.check()
         except ProviderError as err:
             return CheckResult(ok=False, code=err.code, message=str(err))
         except TimeoutError:
@@ -154,7 +158,7 @@ class IntegrationService:
             return CheckResult(ok=False, code="provider_not_ready", message=message)
         finally:
             await adapter.aclose()
-        return CheckResult(ok=True)
+        return CheckResult(ok=True, message=found)
 
     async def _row(self, tenant_id: str, integration_id: str) -> Integration:
         row = await self._store.integrations.get(tenant_id, integration_id)

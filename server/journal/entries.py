@@ -18,12 +18,14 @@ from server.store.models import LiveEntry, LiveEntryIn, LiveEntryKind
 
 
 class SuggestionSet(BaseModel):
-    """One ranked set of suggestions, for the customer turn ``trigger_event_id``."""
+    """One card set, for the customer turn ``trigger_event_id``; ``reason`` says why it is
+    empty (server.assist's abstention)."""
 
     model_config = ConfigDict(frozen=True)
 
     trigger_event_id: str
     items: list[Suggestion]
+    reason: str | None = None
 
 
 def _entry(
@@ -45,9 +47,11 @@ def line_entry(event: Event, line: LineIn) -> LiveEntryIn:
     return _entry(event, "line", line)
 
 
-def suggestions_entry(event: Event, items: list[Suggestion]) -> LiveEntryIn:
-    """The entry of the suggestion set a customer turn produced."""
-    shown = SuggestionSet(trigger_event_id=event.provider_event_id, items=items)
+def suggestions_entry(
+    event: Event, items: list[Suggestion], reason: str | None = None
+) -> LiveEntryIn:
+    """The entry of the card set a customer turn produced."""
+    shown = SuggestionSet(trigger_event_id=event.provider_event_id, items=items, reason=reason)
     return _entry(event, "suggestions", shown)
 
 

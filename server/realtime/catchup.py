@@ -41,7 +41,9 @@ def replay_payload(replay: Replay) -> dict[str, Any]:
             data = transcript_payload(conversation_id, item)
             events.append({"event": "transcript", "data": data})
         elif isinstance(item, SuggestionSet):
-            data = suggestions_payload(conversation_id, item.trigger_event_id, item.items, position)
+            data = suggestions_payload(
+                conversation_id, item.trigger_event_id, item.items, item.reason, position
+            )
             events.append({"event": "suggestions", "data": data})
         else:
             events.append({"event": "status", "data": status_payload(item, position)})

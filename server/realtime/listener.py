@@ -17,9 +17,10 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import socketio
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+
+from server.realtime.fanout import DirectSendRedisManager
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,9 @@ MAX_RETRY_SECONDS = 5.0
 Resubscribed = Callable[[], Awaitable[None]]
 
 
-class ResyncingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
-    """An AsyncRedisManager whose ``on_resubscribed`` runs whenever its listener returns."""
+class ResyncingRedisManager(DirectSendRedisManager):
+    """The fan-out manager (``fanout``), whose ``on_resubscribed`` runs whenever its listener
+    returns."""
 
     def __init__(self, url: str, *, channel: str, **options: Any) -> None:
         super().__init__(url, channel=channel, **options)

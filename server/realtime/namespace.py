@@ -10,9 +10,11 @@ import socketio
 
 from server.actions.service import ActionService
 from server.assist.base import Assistant, Route, SearchRequest
+from server.assist.followup import FollowUp
 from server.auth.tokens import AgentIdentity, TokenService
 from server.bridge.service import DesktopBridges
 from server.errors import CuecardError, Forbidden, NotAssigned, TokenExpired
+from server.handoff.store import HandoffStore
 from server.integrations.models import IntegrationStatus
 from server.journal.service import Journal
 from server.metrics import Metrics
@@ -29,6 +31,7 @@ from server.realtime.payloads import (
     RenewPayload,
     ReplyPayload,
     SearchPayload,
+    StepTickPayload,
     parse_payload,
 )
 from server.realtime.rooms import (
@@ -81,9 +84,13 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         integration_statuses: StatusSource | None = None,
         actions: ActionService | None = None,
         bridges: DesktopBridges | None = None,
+        handoffs: HandoffStore | None = None,
+        followup: FollowUp | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
+        self._handoffs = handoffs
         self._bridges = bridges
+        self._followup = followup
         self._actions = actions
         self._integration_statuses = integration_statuses
         self._tokens = tokens
@@ -173,6 +180,9 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def on_notes_save(self, sid: str, data: Any = None) -> Ack:
         return await self._handle(sid, self._save_notes, data)
 
+    async def on_steps_tick(self, sid: str, data: Any = None) -> Ack:
+        return await self._handle(sid, self._tick, data)
+
     async def on_session_renew(self, sid: str, data: Any = None) -> Ack:
         return await self._handle(sid, self._renew, data)
 
@@ -202,14 +212,24 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         # Enter the room before reading the record: an entry written in between then comes
         # live (and maybe in the replay too), and the widget keeps each position once.
         await self.enter_room(sid, conversation_room(tenant_id, conversation_id))
+        ack: Ack = {}
         if payload.after is not None:
             replay = await self._journal.replay(tenant_id, conversation_id, payload.after)
             if replay is not None:
                 await self.emit("replay", replay_payload(replay), to=sid)
-                return {"replayed": len(replay.items)}
-        snapshot = await self._journal.snapshot(tenant_id, conversation_id)
-        await self.emit("snapshot", snapshot.model_dump(mode="json"), to=sid)
-        return {}
+                ack = {"replayed": len(replay.items)}
+        if not ack:
+            snapshot = await self._journal.snapshot(tenant_id, conversation_id)
+            if self._handoffs is not None:
+                handoff = await self._handoffs.get(tenant_id, conversation_id)
+                snapshot = snapshot.model_copy(update={"handoff": handoff})
+            await self.emit("snapshot", snapshot.model_dump(mode="json"), to=sid)
+        # Step card and details are whole-state events outside the record: sent again on
+        # every join, a re-join with ``after`` included, so a widget that missed one catches up.
+        if self._followup is not None:
+            for event, extra in await self._followup.replay(tenant_id, conversation_id):
+                await self.emit(event, extra, to=sid)
+        return ack
 
     async def _leave(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
         payload = parse_payload(LeavePayload, data)
@@ -273,6 +293,20 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             identity, payload.conversation_id, payload.text, payload.request_id
         )
         return result.model_dump()
+
+    async def _tick(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
+        payload = parse_payload(StepTickPayload, data)
+        self._require_joined(sid, identity, payload.conversation_id)
+        if self._followup is None:
+            raise Forbidden("step cards are not available on this server")
+        card = await self._followup.tick(
+            identity.tenant_id,
+            payload.conversation_id,
+            payload.document_id,
+            payload.step,
+            payload.done,
+        )
+        return {"next": card.next}
 
     async def _renew(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
         payload = parse_payload(RenewPayload, data)

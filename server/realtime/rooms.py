@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Protocol
 
+from providers.models import ConversationAlert, ExternalSuggestions, Transcript
 from server.answers.models import Citation, ExtractiveAnswer
 from server.conversation import Line, Suggestion
+from server.handoff.models import Handoff
 from server.integrations.models import IntegrationStatus
 from server.state.models import Assignment, ConversationMeta
 
@@ -57,14 +60,20 @@ def transcript_payload(conversation_id: str, line: Line) -> dict[str, Any]:
 
 
 def suggestions_payload(
-    conversation_id: str, trigger_event_id: str, items: list[Suggestion], position: int
+    conversation_id: str,
+    trigger_event_id: str,
+    items: list[Suggestion],
+    reason: str | None,
+    position: int,
 ) -> dict[str, Any]:
-    """The ``suggestions`` event: one ranked set, at its position."""
+    """The ``suggestions`` event: one card set (``reason`` says why it is empty), at its
+    position."""
     return {
         "conversation_id": conversation_id,
         "position": position,
         "trigger_event_id": trigger_event_id,
         "items": [item.model_dump(mode="json") for item in items],
+        "reason": reason,
     }
 
 
@@ -94,6 +103,9 @@ class Broadcaster:
         """A new transcript line."""
         payload = transcript_payload(conversation_id, line)
         await self._emit("transcript", payload, conversation_room(tenant_id, conversation_id))
+        # Let the sockets' writers (woken by the emit) send the line before the caller goes on
+        # to retrieval, which holds the event loop: the relay never waits for suggestions.
+        await asyncio.sleep(0)
 
     async def suggestions(
         self,
@@ -101,11 +113,58 @@ class Broadcaster:
         conversation_id: str,
         trigger_event_id: str,
         items: list[Suggestion],
+        reason: str | None,
         position: int,
     ) -> None:
-        """A new set of suggestions, ranked best first."""
-        payload = suggestions_payload(conversation_id, trigger_event_id, items, position)
+        """The card set for the current topic, best first; ``reason`` says why it is empty."""
+        payload = suggestions_payload(conversation_id, trigger_event_id, items, reason, position)
         await self._emit("suggestions", payload, conversation_room(tenant_id, conversation_id))
+
+    async def partial(self, event: Transcript) -> None:
+        """Words still being recognised: shown live, replaced by the final line, never kept."""
+        payload = {
+            "conversation_id": event.conversation_id,
+            "event_id": event.provider_event_id,
+            "speaker": event.speaker.value,
+            "text": event.text,
+        }
+        room = conversation_room(event.tenant_id, event.conversation_id)
+        await self._emit("transcript.partial", payload, room)
+
+    async def external_suggestions(self, event: ExternalSuggestions) -> None:
+        """Cards the platform's own assistant suggested, marked with where they come from."""
+        payload = {
+            "conversation_id": event.conversation_id,
+            "event_id": event.provider_event_id,
+            "source": event.source,
+            "items": [item.model_dump(mode="json") for item in event.items],
+        }
+        room = conversation_room(event.tenant_id, event.conversation_id)
+        await self._emit("suggestions.external", payload, room)
+
+    async def alert(self, event: ConversationAlert) -> None:
+        """The platform flags the conversation (a person should step in, or it failed)."""
+        payload = {
+            "conversation_id": event.conversation_id,
+            "alert": event.alert.value,
+            "detail": event.detail,
+        }
+        await self._emit(
+            "alert", payload, conversation_room(event.tenant_id, event.conversation_id)
+        )
+
+    async def handoff(self, tenant_id: str, conversation_id: str, handoff: Handoff) -> None:
+        """What an IVR or a bot learnt before the handoff (the widget's context card)."""
+        payload = {"conversation_id": conversation_id, **handoff.model_dump(mode="json")}
+        await self._emit("handoff", payload, conversation_room(tenant_id, conversation_id))
+
+    async def steps(self, tenant_id: str, conversation_id: str, payload: dict[str, Any]) -> None:
+        """The conversation's step card changed (a new procedure, or a step done)."""
+        await self._emit("steps", payload, conversation_room(tenant_id, conversation_id))
+
+    async def entities(self, tenant_id: str, conversation_id: str, payload: dict[str, Any]) -> None:
+        """The conversation's details changed: every detail so far."""
+        await self._emit("entities", payload, conversation_room(tenant_id, conversation_id))
 
     async def status(self, tenant_id: str, meta: ConversationMeta, position: int) -> None:
         """The conversation's status changed."""

@@ -22,11 +22,13 @@ from server.store.api_keys import ApiKeyRepository
 from server.store.conversations import ConversationRepository, FeedbackRepository
 from server.store.documents import DocumentRepository
 from server.store.engine import Database, build_engine
+from server.store.entity_types import EntityTypeRepository
 from server.store.integrations import IntegrationRepository
 from server.store.knowledge_bases import KnowledgeBaseRepository
 from server.store.live import LiveRecordRepository
 from server.store.llm_integrations import LlmIntegrationRepository
 from server.store.migrations import upgrade_to_head
+from server.store.positions import StreamPositionRepository
 from server.store.queue_mappings import QueueMappingRepository
 from server.store.reveals import RevealRepository
 from server.store.tenants import TenantRepository
@@ -57,6 +59,8 @@ class Store:
         self.reveals = RevealRepository(db)
         self.agent_idps = AgentIdpRepository(db)
         self.live = LiveRecordRepository(db)
+        self.positions = StreamPositionRepository(db)
+        self.entity_types = EntityTypeRepository(db)
 
     @classmethod
     async def connect(cls, url: str) -> Store:

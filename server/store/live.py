@@ -10,7 +10,7 @@ is recognised.
 Example::
 
     written = await store.live.write([LiveEntryIn(tenant_id="acme", conversation_id="c-1",
-        kind="line", provider="genesys", event_id="m-1", body='{"text": "hi"}')])
+        kind="line", provider="acme-desk", event_id="m-1", body='{"text": "hi"}')])
     written[0].entry.position, written[0].fresh   # 1, True
     missed = await store.live.after("acme", "c-1", 0, limit=100, statuses=100)
 """

@@ -236,3 +236,14 @@ class WrittenEntry(BaseModel):
     entry: LiveEntry
     # False: the event's entry was stored before (this delivery is a duplicate).
     fresh: bool
+
+
+class EntityType(Record):
+    """A tenant's own kind of detail: a name, a regular expression and how sure a match is."""
+
+    id: str
+    tenant_id: str
+    name: str
+    pattern: str
+    confidence: float
+    created_at: datetime

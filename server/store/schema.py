@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     MetaData,
@@ -327,4 +328,49 @@ live_entries = Table(
     Column("body", Text, nullable=False),
     PrimaryKeyConstraint("tenant_id", "conversation_id", "position"),
     UniqueConstraint("tenant_id", "provider", "event_id", "kind"),
+)
+
+# Where each pull adapter that reads a log by position (a stream's message id) stopped, per
+# topic: a restarted adapter resumes just after it. Deleting the integration forgets them.
+stream_positions = Table(
+    "stream_positions",
+    metadata,
+    _tenant_fk(),
+    Column(
+        "integration_id",
+        String(32),
+        ForeignKey("integrations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("topic", String(500), nullable=False),
+    Column("position", String(500), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "integration_id", "topic"),
+)
+
+# A tenant's own entity types for the agent's details panel: a name and a regular expression.
+entity_types = Table(
+    "entity_types",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _tenant_fk(),
+    Column("name", String(40), nullable=False),
+    Column("pattern", String(300), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("tenant_id", "name"),
+)
+
+# The confidence a detail needs before the widget shows it, per tenant (default 0.8).
+entity_settings = Table(
+    "entity_settings",
+    metadata,
+    Column(
+        "tenant_id",
+        String(63),
+        ForeignKey("tenants.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("threshold", Float, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -18,6 +18,8 @@ from tests.faults.platform import message
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
 BEFORE, DURING, AFTER = 10, 30, 5
+# At the maximum batch size, node 0 is still busy with it well after its first lines show.
+BURST_LINES = 500
 
 
 async def test_redis_paused_for_five_seconds(cluster: Cluster) -> None:
@@ -62,13 +64,15 @@ async def test_a_node_killed_mid_event(cluster: Cluster) -> None:
         talking, burst = conversations[:2], conversations[2]
         await talk(platform, conversations, BEFORE)
         traffic = asyncio.create_task(talk(platform, talking, DURING))
-        # A long batch on node 0: it is being processed when the node dies.
+        # A long batch on node 0 (hundreds of milliseconds of work): it is being processed
+        # when the node dies.
         lines = [
             message(f"burst-{i}", burst.conversation_id, f"burst line {i}", customer=i % 4 == 0)
-            for i in range(60)
+            for i in range(BURST_LINES)
         ]
         batch = asyncio.create_task(platform.deliver({"events": lines}, node=0))
-        await asyncio.sleep(0.15)
+        # Killed once node 0 has shown the batch's first lines, with most of it still to do.
+        await burst.widgets[0].wait_showing(["burst-0", "burst-1", "burst-2"], within=30)
 
         cluster.nodes[0].kill()
         statuses = await batch

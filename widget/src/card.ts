@@ -30,8 +30,12 @@ export function renderCard(suggestion: Suggestion, actions: CardActions): HTMLEl
   });
   card.append(
     element("h3", { className: "card__title", text: suggestion.title, attrs: { id: titleId, "data-testid": "card-title" } }),
-    snippetElement(suggestion),
   );
+  if (suggestion.provided_by) {
+    card.classList.add("card--external");
+    card.append(element("p", { className: "card__provider", text: `From ${suggestion.provided_by}`, attrs: { "data-testid": "card-provider" } }));
+  }
+  card.append(snippetElement(suggestion));
   const link = sourceLink(suggestion);
   if (link !== null) {
     card.append(link);
@@ -64,6 +68,9 @@ function buttonRow(suggestion: Suggestion, actions: CardActions): HTMLElement {
       return;
     }
     used.setAttribute("aria-pressed", "true");
+    // Say what the click did: it tells cuecard this card helped, nothing is sent anywhere.
+    used.textContent = "✓ Marked helpful";
+    used.title = "Recorded that this card helped with the conversation";
     actions.used(suggestion);
   });
   const dismiss = button("Dismiss", `Dismiss: ${suggestion.title}`, "dismiss");

@@ -13,15 +13,21 @@ import type {
   AnswerDoneEvent,
   AnswerDroppedEvent,
   AnswerEvent,
+  AlertEvent,
   BridgeResult,
+  EntitiesEvent,
   ClientToServerEvents,
+  ExternalSuggestionsEvent,
   FeedbackAction,
+  HandoffEvent,
   IntegrationStatusEvent,
+  PartialEvent,
   ReplayEvent,
   ResyncEvent,
   ServerToClientEvents,
   Snapshot,
   StatusEvent,
+  StepsEvent,
   Suggestion,
   SuggestionsEvent,
   TranscriptEvent,
@@ -42,13 +48,19 @@ export interface ConnectionListener {
   conversationChanged(conversationId: string): void;
   snapshot(snapshot: Snapshot): void;
   transcript(event: TranscriptEvent): void;
+  partial(event: PartialEvent): void;
   suggestions(event: SuggestionsEvent): void;
+  externalSuggestions(event: ExternalSuggestionsEvent): void;
+  alert(event: AlertEvent): void;
+  handoff(event: HandoffEvent): void;
   conversationStatus(event: StatusEvent): void;
   answer(event: AnswerEvent): void;
   answerDelta(event: AnswerDeltaEvent): void;
   answerDone(event: AnswerDoneEvent): void;
   answerDropped(event: AnswerDroppedEvent): void;
   integrationStatus(event: IntegrationStatusEvent): void;
+  steps(event: StepsEvent): void;
+  entities(event: EntitiesEvent): void;
   notice(message: string): void;
 }
 
@@ -77,6 +89,14 @@ const IN_PROGRESS_WAIT_MS = 1_000;
 // An event ahead of a missing one waits this long for it (two nodes' emits may cross) before
 // the widget asks for a replay.
 const GAP_WAIT_MS = 500;
+// WebSocket straight away: a server running several workers behind one port needs no sticky
+// sessions for it (long-polling's requests must all reach the worker holding the session), and
+// a connection costs one request instead of a polling handshake and an upgrade. Where a proxy
+// blocks WebSocket, the same attempt falls back to long-polling.
+const TRANSPORT_OPTIONS = {
+  transports: ["websocket", "polling"],
+  tryAllTransports: true,
+};
 
 /** Raised by `search` when the server refuses the query or does not answer. */
 export class RequestFailed extends Error {}
@@ -97,7 +117,11 @@ export class AgentConnection {
     private readonly listener: ConnectionListener,
   ) {
     this.conversationId = options.pinnedConversationId;
-    this.socket = io(`${options.origin}/agent`, { auth: { token: options.token }, ...RECONNECT_OPTIONS });
+    this.socket = io(`${options.origin}/agent`, {
+      auth: { token: options.token },
+      ...RECONNECT_OPTIONS,
+      ...TRANSPORT_OPTIONS,
+    });
     this.watchLink();
     this.watchConversationEvents();
   }
@@ -125,6 +149,22 @@ export class AgentConnection {
   }
 
   /** Tells the server the agent used or dismissed a suggestion; failures become a notice. */
+  /** Ticks (or unticks) a step of the conversation's step card. */
+  tickStep(documentId: string, step: number, done: boolean): void {
+    const conversationId = this.conversationId;
+    if (conversationId === null) {
+      return;
+    }
+    const payload = { conversation_id: conversationId, document_id: documentId, step, done };
+    this.socket.timeout(ACK_TIMEOUT_MS).emit("steps.tick", payload, (err, reply) => {
+      if (err) {
+        this.listener.notice("The step was not saved");
+      } else if (!reply.ok) {
+        this.listener.notice(reply.error.message);
+      }
+    });
+  }
+
   feedback(suggestionId: string, action: FeedbackAction): void {
     const conversationId = this.conversationId;
     if (conversationId === null) {
@@ -229,12 +269,18 @@ export class AgentConnection {
     this.socket.on("replay", (r) => isCurrent(r) && this.replay(r));
     this.socket.on("resync", (r) => isCurrent(r) && this.resync(r));
     this.socket.on("transcript", (e) => isCurrent(e) && this.positioned({ event: "transcript", data: e }));
+    this.socket.on("transcript.partial", (e) => isCurrent(e) && this.listener.partial(e));
     this.socket.on("suggestions", (e) => isCurrent(e) && this.positioned({ event: "suggestions", data: e }));
+    this.socket.on("suggestions.external", (e) => isCurrent(e) && this.listener.externalSuggestions(e));
+    this.socket.on("alert", (e) => isCurrent(e) && this.listener.alert(e));
+    this.socket.on("handoff", (e) => isCurrent(e) && this.listener.handoff(e));
     this.socket.on("status", (e) => isCurrent(e) && this.positioned({ event: "status", data: e }));
     this.socket.on("answer", (e) => isCurrent(e) && this.listener.answer(e));
     this.socket.on("answer.delta", (e) => isCurrent(e) && this.listener.answerDelta(e));
     this.socket.on("answer.done", (e) => isCurrent(e) && this.listener.answerDone(e));
     this.socket.on("answer.dropped", (e) => isCurrent(e) && this.listener.answerDropped(e));
+    this.socket.on("steps", (e) => isCurrent(e) && this.listener.steps(e));
+    this.socket.on("entities", (e) => isCurrent(e) && this.listener.entities(e));
     this.socket.on("error", (e) => {
       if (e.code === "token_expired") {
         this.tokenExpired = true;
@@ -291,7 +337,11 @@ export class AgentConnection {
     }
   }
 
-  private follow(conversationId: string): void {
+  /**
+   * Shows `conversationId` from now on (the one the agent was connected to, or the one their
+   * desktop focuses); a conversation pinned by the URL stays.
+   */
+  follow(conversationId: string): void {
     if (this.options.pinnedConversationId !== null) {
       // A pinned conversation the desktop opened before cuecard heard of its assignment.
       if (conversationId === this.conversationId && this.awaitingAssignment) {

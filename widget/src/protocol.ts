@@ -22,6 +22,39 @@ export interface Suggestion {
   source: { document_id: string; url: string | null };
   score: number;
   trigger_event_id: string;
+  /** Set on cards the platform's own assistant suggested: who suggested them. */
+  provided_by?: string;
+}
+
+/** Words still being recognised; replaced by the speaker's final `transcript` line. */
+export interface PartialEvent {
+  conversation_id: string;
+  event_id: string;
+  speaker: Speaker;
+  text: string;
+}
+
+/** One card the platform's own assistant suggested (docs/socketio.md, ExternalCard). */
+export interface ExternalCard {
+  type: "article" | "faq" | "smart_reply" | "generated";
+  text: string;
+  title: string | null;
+  url: string | null;
+  confidence: number | null;
+  reference: string | null;
+}
+
+export interface ExternalSuggestionsEvent {
+  conversation_id: string;
+  event_id: string;
+  source: string;
+  items: ExternalCard[];
+}
+
+export interface AlertEvent {
+  conversation_id: string;
+  alert: "human_intervention_needed" | "unrecoverable_error";
+  detail: string | null;
 }
 
 export interface Snapshot {
@@ -34,6 +67,28 @@ export interface Snapshot {
   media: string | null;
   transcript: Line[];
   suggestions: Suggestion[];
+  /** What an IVR or a bot learnt before the handoff (absent from servers that predate it). */
+  handoff?: Handoff | null;
+}
+
+/** A labelled detail of the handoff (an account number, the caller's plan...). */
+export interface HandoffItem {
+  label: string;
+  value: string;
+}
+
+/** What an IVR or a bot learnt before the conversation reached the agent: the context card. */
+export interface Handoff {
+  event_id: string;
+  provider: string;
+  intent: string | null;
+  summary: string | null;
+  items: HandoffItem[];
+  occurred_at: string;
+}
+
+export interface HandoffEvent extends Handoff {
+  conversation_id: string;
 }
 
 export interface TranscriptEvent {
@@ -48,6 +103,35 @@ export interface SuggestionsEvent {
   position: number;
   trigger_event_id: string;
   items: Suggestion[];
+  /** Why `items` is empty: nothing asked yet ("listening"), or nothing fits ("unsure"). */
+  reason?: "listening" | "unsure" | null;
+}
+
+export interface Step {
+  text: string;
+  done: boolean;
+}
+
+/** The procedure of the top card as a checklist; `next` is the step to do (null: all done). */
+export interface StepsEvent {
+  conversation_id: string;
+  document_id: string;
+  title: string;
+  heading: string;
+  steps: Step[];
+  next: number | null;
+}
+
+export interface EntityItem {
+  type: string;
+  value: string;
+  confidence: number;
+}
+
+/** Every detail the customer has given in the conversation so far. */
+export interface EntitiesEvent {
+  conversation_id: string;
+  items: EntityItem[];
 }
 
 export interface StatusEvent {
@@ -168,7 +252,11 @@ export interface ServerToClientEvents {
   replay: (event: ReplayEvent) => void;
   resync: (event: ResyncEvent) => void;
   transcript: (event: TranscriptEvent) => void;
+  "transcript.partial": (event: PartialEvent) => void;
   suggestions: (event: SuggestionsEvent) => void;
+  "suggestions.external": (event: ExternalSuggestionsEvent) => void;
+  alert: (event: AlertEvent) => void;
+  handoff: (event: HandoffEvent) => void;
   status: (event: StatusEvent) => void;
   assigned: (event: AssignedEvent) => void;
   answer: (event: AnswerEvent) => void;
@@ -176,6 +264,8 @@ export interface ServerToClientEvents {
   "answer.done": (event: AnswerDoneEvent) => void;
   "answer.dropped": (event: AnswerDroppedEvent) => void;
   "integration.status": (event: IntegrationStatusEvent) => void;
+  steps: (event: StepsEvent) => void;
+  entities: (event: EntitiesEvent) => void;
   error: (error: ErrorPayload) => void;
   closing: (event: ClosingEvent) => void;
 }
@@ -196,6 +286,10 @@ export interface ClientToServerEvents {
   ) => void;
   "reply.send": (payload: ActionPayload, ack: (reply: Ack<ActionResult>) => void) => void;
   "notes.save": (payload: ActionPayload, ack: (reply: Ack<ActionResult>) => void) => void;
+  "steps.tick": (
+    payload: { conversation_id: string; document_id: string; step: number; done: boolean },
+    ack: (reply: Ack<{ next: number | null }>) => void,
+  ) => void;
   "session.renew": (payload: { token: string }, ack: (reply: Ack<{ expires_at: number }>) => void) => void;
   "bridge.event": (payload: { platform: string; message: unknown }, ack: (reply: Ack<BridgeResult>) => void) => void;
 }

@@ -48,7 +48,8 @@ async def test_a_tenant_admin_sets_it_up_and_sees_the_secret_only_masked(
     stored = await browser.client.app[AGENT_IDPS].get("acme")
 
     assert "Set up the identity provider" in empty
-    assert "a sign-in of their own sign in\nto the widget" in empty
+    # The registered desktops whose manifests ask for it are named.
+    assert "a sign-in of their own (8x8, Five9) sign in\nto the widget" in empty
     assert 'href="/admin/tenants/acme/agent-sign-in"' in empty  # in the tenant menu
     assert "http://127.0.0.1:8080/auth/idp/callback" in empty
     assert saved.status == 303

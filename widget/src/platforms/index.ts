@@ -5,6 +5,8 @@
 // folder here and one line below (docs/platforms.md). A platform without one still gets a
 // working page: its agents sign in (as its manifest says) and the widget follows them.
 
+import { eightByEight } from "./eight_by_eight";
+import { five9 } from "./five9";
 import { startSignIn } from "../sign-in";
 import { genesys } from "./genesys";
 import { simulator } from "./simulator";
@@ -13,6 +15,8 @@ import type { PlatformModule } from "./types";
 export const PLATFORMS: Readonly<Record<string, PlatformModule>> = {
   [genesys.name]: genesys,
   [simulator.name]: simulator,
+  [five9.name]: five9,
+  [eightByEight.name]: eightByEight,
 };
 
 /** The browser module of `name`, or the plain one: sign in, then the live widget. */

@@ -1,7 +1,7 @@
 """The durable record of live conversations: positions, entries and their de-duplication keys.
 
-Revision ID: issue13_0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Created: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "issue13_0007"
-down_revision: str | None = "0006"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
