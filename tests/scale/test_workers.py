@@ -141,7 +141,10 @@ async def test_two_workers_share_the_port_and_every_widget_gets_each_event_once(
     assert sum(spread) == WIDGETS
     # The event was ingested by one worker; widgets on both got it, numbered the same, once.
     assert all([line["event_id"] for line in got] == ["e1", "e2"] for got in lines)
-    assert all([line["seq"] for line in got] == [1, 2] for got in lines)
+    numbered = {tuple(line["seq"] for line in got) for got in lines}
+    assert len(numbered) == 1  # every widget saw the same positions
+    first, second = numbered.pop()
+    assert first < second
     await asyncio.sleep(0.2)
     assert all(widget.pending("transcript") == 0 for widget in widgets)
     for widget in widgets:
