@@ -18,6 +18,7 @@ Example::
 from __future__ import annotations
 
 import builtins
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, desc, select, tuple_
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import ReturningInsert
 
@@ -47,11 +48,13 @@ class LiveRecordRepository:
         # their own saves a pool checkout per transaction.
         self._writing = db.held()
         # Built once: constructing them again per transaction cost as much as running them.
-        self._advance = _advance_statement(db)
-        self._insert = (
+        dialect = db.engine.dialect
+        self._advance = Prepared(_advance_statement(db), dialect)
+        self._insert = Prepared(
             db.insert(live_entries)
             .on_conflict_do_nothing()
-            .returning(_le.tenant_id, _le.conversation_id, _le.position)
+            .returning(_le.tenant_id, _le.conversation_id, _le.position),
+            dialect,
         )
 
     async def write(self, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
@@ -70,13 +73,7 @@ class LiveRecordRepository:
         def write(conn: Connection) -> list[WrittenEntry]:
             rows = _positioned(conn, self._advance, items)
             stored = _insert_new(conn, self._insert, rows)
-            earlier = _stored_before([row for row in rows if _place(row) not in stored], conn)
-            return [
-                WrittenEntry.model_construct(entry=LiveEntry.model_construct(**row), fresh=True)
-                if _place(row) in stored
-                else WrittenEntry.model_construct(entry=earlier[_dedup_key(row)], fresh=False)
-                for row in rows
-            ]
+            return _written(conn, rows, stored)
 
         return write
 
@@ -234,9 +231,45 @@ def _advance_statement(db: Database) -> ReturningInsert[str, str, int]:
     ).returning(_lc.tenant_id, _lc.conversation_id, _lc.last_position)
 
 
+class Prepared:
+    """A write statement built once, returning rows.
+
+    On a SQLite file (the sqlite3 driver, on the writer's own thread) it runs on the driver's
+    cursor with its SQL compiled once: there SQLAlchemy's work per execution cost several times
+    the statement itself, and the journal writes on every event. Values still pass through the
+    columns' bind processors. Elsewhere (PostgreSQL) SQLAlchemy runs it.
+    """
+
+    def __init__(self, statement: ReturningInsert[str, str, int], dialect: Dialect) -> None:
+        self.statement = statement
+        compiled = statement.compile(dialect=dialect)
+        self._sql = str(compiled)
+        self._binds = [
+            (name, compiled.binds[name].type.bind_processor(dialect))
+            for name in compiled.positiontup or []
+        ]
+
+    def rows(self, conn: Connection, params: Sequence[Row]) -> list[tuple[Any, ...]]:
+        """Run the statement once per item of ``params``; every row it returned, in order."""
+        driver = conn.connection.driver_connection
+        if not isinstance(driver, sqlite3.Connection) or not self._binds:
+            return [tuple(row) for row in conn.execute(self.statement, list(params)).all()]
+        cursor = driver.cursor()
+        try:
+            found: list[tuple[Any, ...]] = []
+            for item in params:
+                values = [
+                    process(item[name]) if process else item[name] for name, process in self._binds
+                ]
+                found += cursor.execute(self._sql, values).fetchall()
+            return found
+        finally:
+            cursor.close()
+
+
 def _positioned(
     conn: Connection,
-    advance: ReturningInsert[str, str, int],
+    advance: Prepared,
     items: Sequence[LiveEntryIn],
 ) -> list[Row]:
     """The items as rows, positioned from their conversations' counters, in item order."""
@@ -247,8 +280,10 @@ def _positioned(
         {"tenant_id": t, "conversation_id": c, "last_position": n, "updated_at": now}
         for (t, c), n in sorted(counts.items())
     ]
-    result = conn.execute(advance, counters)
-    following = {(row[0], row[1]): int(row[2]) - counts[(row[0], row[1])] for row in result.all()}
+    following = {
+        (row[0], row[1]): int(row[2]) - counts[(row[0], row[1])]
+        for row in advance.rows(conn, counters)
+    }
     rows = []
     for item in items:
         key = (item.tenant_id, item.conversation_id)
@@ -269,11 +304,23 @@ def _positioned(
 
 
 def _insert_new(
-    conn: Connection, insert: ReturningInsert[str, str, int], rows: Sequence[Row]
+    conn: Connection, insert: Prepared, rows: Sequence[Row]
 ) -> set[tuple[str, str, int]]:
     """Insert the rows whose event has none of their kind yet; the places of those stored."""
-    result = conn.execute(insert, list(rows))
-    return {(row[0], row[1], int(row[2])) for row in result.all()}
+    return {(row[0], row[1], int(row[2])) for row in insert.rows(conn, rows)}
+
+
+def _written(
+    conn: Connection, rows: Sequence[Row], stored: set[tuple[str, str, int]]
+) -> list[WrittenEntry]:
+    """One result per row: the row as stored, or the entry its event had stored before."""
+    earlier = _stored_before([row for row in rows if _place(row) not in stored], conn)
+    return [
+        WrittenEntry.model_construct(entry=LiveEntry.model_construct(**row), fresh=True)
+        if _place(row) in stored
+        else WrittenEntry.model_construct(entry=earlier[_dedup_key(row)], fresh=False)
+        for row in rows
+    ]
 
 
 def _stored_before(
