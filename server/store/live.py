@@ -89,6 +89,8 @@ class LiveRecordRepository:
         where = _conversation(tenant_id, conversation_id)
         async with self._db.reading() as conn:
             position = await _position(conn, tenant_id, conversation_id)
+            if position == 0:  # nothing recorded yet: a widget opened as the call is offered
+                return RecordRead(0, [], [])
             upto = (*where, _le.position <= position)
             found = await _newest(conn, upto, "line", lines)
             newest_set = await _newest(conn, upto, "suggestions", 1)
