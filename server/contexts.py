@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from server.cluster.bus import ConfigBus
 from server.integrations.listeners import run_listener
+from server.journal.service import keep_journal_trimmed
 from server.keys import (
     CONFIG_BUS,
     HTTP,
@@ -153,13 +154,17 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await services.namespace.aclose()
     await services.answers.aclose()
+    await services.journal.aclose()
 
 
 async def background_ctx(app: web.Application) -> AsyncIterator[None]:
     """What runs while the server runs: the integrations' adapters, the listeners passed to
     create_app, the telemetry writer and, with Redis, the widgets' heartbeat."""
     services, telemetry_store = app[SERVICES], app[TELEMETRY_STORE]
-    tasks = [asyncio.create_task(services.telemetry.run(), name="telemetry")]
+    tasks = [
+        asyncio.create_task(services.telemetry.run(), name="telemetry"),
+        asyncio.create_task(keep_journal_trimmed(services.journal), name="journal-retention"),
+    ]
     if isinstance(telemetry_store, RedisTelemetry):
         tasks.append(
             asyncio.create_task(keep_widgets_alive(telemetry_store), name="widget-heartbeat")

@@ -46,10 +46,12 @@ from server.cluster.bus import ConfigBus
 from server.cluster.sync import ConfigSync
 from server.config import Settings
 from server.handoff.store import HandoffStore
+from server.ingest.live import LiveWriter
 from server.ingest.pipeline import Pipeline
 from server.ingest.records import StoreRecorder
 from server.integrations.service import IntegrationService
 from server.integrations.supervisor import Supervisor
+from server.journal.service import Journal
 from server.metrics import Metrics
 from server.observability.health import HealthService
 from server.observability.memory import MemoryTelemetry
@@ -58,6 +60,8 @@ from server.observability.reveals import RevealService
 from server.observability.telemetry import Telemetry
 from server.platforms import action_platforms, oauth_platforms, token_platforms
 from server.queues.resolver import RouteResolver
+from server.realtime.catchup import LocalResync
+from server.realtime.listener import ResyncingRedisManager
 from server.realtime.namespace import AgentNamespace
 from server.realtime.rooms import Broadcaster
 from server.secret_box import (
@@ -114,6 +118,7 @@ class Services:
     llm_integrations: LlmIntegrationSource
     answers: AnswerService
     broadcaster: Broadcaster
+    journal: Journal
     pipeline: Pipeline
     integrations: IntegrationService
     supervisor: Supervisor
@@ -168,6 +173,10 @@ def build_services(
     answers = AnswerService(
         source=llm_integrations, client=ChatClient(http.llm), broadcaster=broadcaster
     )
+    journal = Journal(store.live, max_lines=settings.transcript_max_lines)
+    manager = resources.sockets.manager
+    if isinstance(manager, ResyncingRedisManager):
+        manager.on_resubscribed = LocalResync(resources.sockets, journal)
     followup = FollowUp(
         state=state,
         assistant=assistant,
@@ -176,6 +185,7 @@ def build_services(
     )
     pipeline = Pipeline(
         state=state,
+        live=LiveWriter(journal=journal, state=state, broadcaster=broadcaster),
         assistant=assistant,
         broadcaster=broadcaster,
         recorder=StoreRecorder(store),
@@ -248,6 +258,7 @@ def build_services(
         llm_integrations=llm_integrations,
         answers=answers,
         broadcaster=broadcaster,
+        journal=journal,
         pipeline=pipeline,
         integrations=integrations,
         supervisor=supervisor,
@@ -268,6 +279,7 @@ def build_services(
         namespace=AgentNamespace(
             tokens=tokens,
             state=state,
+            journal=journal,
             assistant=assistant,
             feedback=store.feedback,
             routes=routes,

@@ -13,6 +13,8 @@ dies after it was ready is replaced, one that fails before it is ready stops the
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import os
 import select
@@ -30,6 +32,8 @@ STOP_SECONDS = 30.0
 POLL_SECONDS = 0.2
 # A replaced worker that dies again this soon is failing, not unlucky: the server stops.
 MIN_WORKER_LIFE_SECONDS = 5.0
+# prctl(2) option: the signal the kernel sends this process when its parent dies.
+PR_SET_PDEATHSIG = 1
 
 
 def available_cores() -> int:
@@ -56,6 +60,17 @@ def reserve_port(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+def stop_with_parent() -> None:
+    """Have the kernel send this process SIGTERM when its parent dies (Linux).
+
+    A supervisor killed outright (SIGKILL, the OOM killer) cannot forward the signal: without
+    this its workers would go on serving the port, unsupervised, and nothing could restart it.
+    """
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        log.warning("workers will not stop with a killed supervisor (prctl failed)")
 
 
 def _listening(host: str, port: int) -> bool:
@@ -118,6 +133,10 @@ class WorkerPool:
             signal.signal(sig, signal.SIG_DFL)
         os.close(self._ready_read)
         me = os.getpid()
+        supervisor = os.getppid()
+        stop_with_parent()
+        if os.getppid() != supervisor:  # the supervisor died before the line above
+            return 1
 
         def notify_ready() -> None:
             os.write(self._ready_write, me.to_bytes(4, "little"))

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    StringConstraints,
+    ValidationError,
+)
 
 from providers.models import Identifier
 from server.errors import invalid_input
@@ -21,6 +28,8 @@ class JoinPayload(ClientPayload):
     """Start (or resume) showing a conversation."""
 
     conversation_id: Identifier
+    # The newest position the widget holds: it then gets a replay of what came after.
+    after: NonNegativeInt | None = None
 
 
 class LeavePayload(ClientPayload):

@@ -12,8 +12,9 @@ from engineio.async_drivers.aiohttp import WebSocket as EngineioWebSocket
 
 from server.config import Settings
 from server.realtime.codec import WidgetPacket
-from server.realtime.fanout import DirectSendManager, DirectSendRedisManager
+from server.realtime.fanout import DirectSendManager
 from server.realtime.lean import LeanSocketServer
+from server.realtime.listener import ResyncingRedisManager
 
 # Widget messages are small JSON; a cap keeps one client from buffering megabytes.
 MAX_MESSAGE_BYTES = 64 * 1024
@@ -93,10 +94,11 @@ def create_socket_server(settings: Settings) -> socketio.AsyncServer:
     """An AsyncServer for aiohttp; its manager fans emits out through Redis if configured.
 
     Packets are serialised by orjson (``codec``), emits queued without a task per recipient
-    (``fanout``), and sockets hold less memory (``lean``, ``UncompressedWebSocket``).
+    (``fanout``; with Redis, ``listener`` notices when its subscription was away), and sockets
+    hold less memory (``lean``, ``UncompressedWebSocket``).
     """
     manager: DirectSendManager = (
-        DirectSendRedisManager(settings.redis_url, channel=REDIS_CHANNEL)
+        ResyncingRedisManager(settings.redis_url, channel=REDIS_CHANNEL)
         if settings.redis_url
         else DirectSendManager()
     )
@@ -121,6 +123,8 @@ async def close_fanout(sio: socketio.AsyncServer) -> None:
     would otherwise outlive the server until the loop shuts down or garbage collection.
     """
     manager = sio.manager
+    if isinstance(manager, ResyncingRedisManager):
+        await manager.stop_resyncs()
     listener = getattr(manager, "thread", None)
     if isinstance(listener, asyncio.Task):
         listener.cancel()

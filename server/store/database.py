@@ -25,6 +25,7 @@ from server.store.engine import Database, build_engine
 from server.store.entity_types import EntityTypeRepository
 from server.store.integrations import IntegrationRepository
 from server.store.knowledge_bases import KnowledgeBaseRepository
+from server.store.live import LiveRecordRepository
 from server.store.llm_integrations import LlmIntegrationRepository
 from server.store.migrations import upgrade_to_head
 from server.store.positions import StreamPositionRepository
@@ -57,6 +58,7 @@ class Store:
         self.admin_sessions = AdminSessionRepository(db)
         self.reveals = RevealRepository(db)
         self.agent_idps = AgentIdpRepository(db)
+        self.live = LiveRecordRepository(db)
         self.positions = StreamPositionRepository(db)
         self.entity_types = EntityTypeRepository(db)
 
@@ -87,4 +89,5 @@ class Store:
 
     async def aclose(self) -> None:
         """Close every pooled connection."""
+        await self.live.aclose()
         await self._db.engine.dispose()

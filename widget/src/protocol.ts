@@ -59,6 +59,8 @@ export interface AlertEvent {
 
 export interface Snapshot {
   conversation_id: string;
+  /** Everything the conversation's record holds up to this position is in the snapshot. */
+  position: number;
   status: ConversationStatus;
   queue: string | null;
   agent_id: string | null;
@@ -91,11 +93,14 @@ export interface HandoffEvent extends Handoff {
 
 export interface TranscriptEvent {
   conversation_id: string;
+  /** The event's place in the conversation's record (the line's `seq`). */
+  position: number;
   line: Line;
 }
 
 export interface SuggestionsEvent {
   conversation_id: string;
+  position: number;
   trigger_event_id: string;
   items: Suggestion[];
   /** Why `items` is empty: nothing asked yet ("listening"), or nothing fits ("unsure"). */
@@ -131,9 +136,28 @@ export interface EntitiesEvent {
 
 export interface StatusEvent {
   conversation_id: string;
+  position: number;
   status: ConversationStatus;
   queue: string | null;
   agent_id: string | null;
+}
+
+/** What a widget that re-joined with `after` missed, oldest first, up to `position`. */
+export interface ReplayEvent {
+  conversation_id: string;
+  after: number;
+  position: number;
+  events: (
+    | { event: "transcript"; data: TranscriptEvent }
+    | { event: "suggestions"; data: SuggestionsEvent }
+    | { event: "status"; data: StatusEvent }
+  )[];
+}
+
+/** The server may have missed telling this widget something: the record reaches `position`. */
+export interface ResyncEvent {
+  conversation_id: string;
+  position: number;
 }
 
 export interface AssignedEvent {
@@ -225,6 +249,8 @@ export type Ack<T extends object = object> =
 
 export interface ServerToClientEvents {
   snapshot: (snapshot: Snapshot) => void;
+  replay: (event: ReplayEvent) => void;
+  resync: (event: ResyncEvent) => void;
   transcript: (event: TranscriptEvent) => void;
   "transcript.partial": (event: PartialEvent) => void;
   suggestions: (event: SuggestionsEvent) => void;
@@ -245,7 +271,10 @@ export interface ServerToClientEvents {
 }
 
 export interface ClientToServerEvents {
-  join: (payload: { conversation_id: string }, ack: (reply: Ack) => void) => void;
+  join: (
+    payload: { conversation_id: string; after?: number },
+    ack: (reply: Ack<{ replayed?: number }>) => void,
+  ) => void;
   leave: (payload: { conversation_id: string }, ack: (reply: Ack) => void) => void;
   search: (
     payload: { query: string; conversation_id?: string },

@@ -33,6 +33,7 @@ function suggestion(id: string, documentId: string, trigger = "t1"): Suggestion 
 function snapshot(lines: Line[], suggestions: Suggestion[]): Snapshot {
   return {
     conversation_id: "c1",
+    position: lines.length,
     status: "open",
     queue: "billing",
     agent_id: "a1",
