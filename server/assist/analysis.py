@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import Stemmer
 
@@ -26,9 +26,12 @@ _STOPWORD_LIST = """
 STOPWORDS = frozenset(_STOPWORD_LIST.split())
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
-    """A word of a text: its character span and its stem (lower-cased)."""
+class Word(NamedTuple):
+    """A word of a text: its character span and its stem (lower-cased).
+
+    A named tuple: passages are analysed into about a hundred of these each, and a tuple is
+    built several times faster than a frozen dataclass.
+    """
 
     start: int
     end: int

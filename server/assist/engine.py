@@ -24,10 +24,11 @@ from server.store.models import Document, KnowledgeBase
 log = logging.getLogger(__name__)
 
 
-# A search over a few thousand passages takes about a millisecond; handing it to a worker
-# thread cost more than that in GIL hand-offs and tripled the latency tail under load
-# (docs/benchmarks.md). Larger knowledge bases are searched off the event loop.
-INLINE_SEARCH_MAX_CHUNKS = 2_000
+# A search over 10,000 passages takes about a millisecond of CPU; handing it to a worker
+# thread cost about half that again in GIL hand-offs per search and, with 2,000 passages,
+# tripled the latency tail under load (docs/benchmarks.md). Larger knowledge bases, whose
+# searches would hold the event loop for several milliseconds, are searched off it.
+INLINE_SEARCH_MAX_CHUNKS = 20_000
 # Documents ranked per turn: more than the cards shown, so an earlier card that is still
 # relevant can keep its place (cardset.py).
 LOOK_AHEAD = 8

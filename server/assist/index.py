@@ -17,7 +17,7 @@ import numpy as np
 from server.assist.analysis import terms_many
 from server.assist.chunking import Chunk, chunk_document
 from server.assist.dense import DenseLeg, Encoder, Vectors, query_vector
-from server.assist.fusion import first_seen, reciprocal_rank_fusion
+from server.assist.fusion import first_seen, fuse_documents
 from server.assist.lexical import LexicalLeg, top_k
 from server.assist.products import product_names
 from server.assist.query import Query
@@ -74,6 +74,7 @@ class KnowledgeIndex:
     def __init__(self, entries: Iterable[Entry]) -> None:
         entries = list(entries)
         self._chunks = [chunk for entry in entries for chunk in entry.chunks]
+        self._document_of = [chunk.document_id for chunk in self._chunks]
         self._passage_terms = [frozenset(t) for entry in entries for t in entry.terms]
         self._lexical = LexicalLeg([t for entry in entries for t in entry.terms])
         # Titles and headings name what a passage is about; they get a leg of their own whose
@@ -84,6 +85,7 @@ class KnowledgeIndex:
         )
         self._dense = DenseLeg(matrix)
         # Entries keep views into the one matrix rather than copies, so vectors are held once.
+        matrix = self._dense.vectors
         rows = np.cumsum([0] + [len(e.chunks) for e in entries])
         self._entries = {
             e.document.external_id: Entry(
@@ -203,7 +205,7 @@ class KnowledgeIndex:
         coverage = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
         document_id = hit.document.external_id
         cosine = max(
-            (score for i, score in dense if self._chunks[i].document_id == document_id),
+            (score for i, score in dense if self._document_of[i] == document_id),
             default=0.0,
         )
         return Hit(hit.document, hit.chunk, hit.score, hit.passage, coverage, cosine)
@@ -233,18 +235,10 @@ class KnowledgeIndex:
         return query_vector(vectors, [turn.weight for turn in query.turns])
 
     def _fuse(self, rankings: list[list[int]], lexical: dict[int, float], keep: int) -> list[Hit]:
-        # Documents are fused on the rank of their best passage in each leg; the passage shown
-        # is the one that fused best on its own.
-        by_document = [first_seen(self._chunks[i].document_id for i in r) for r in rankings]
-        documents = reciprocal_rank_fusion(by_document)
-        passages = reciprocal_rank_fusion(rankings)
-        best: dict[str, int] = {}
-        for i in sorted(passages, key=lambda i: (-passages[i], -lexical.get(i, 0.0))):
-            best.setdefault(self._chunks[i].document_id, i)
-        order = sorted(documents, key=lambda d: (-documents[d], -lexical.get(best[d], 0.0)))[:keep]
+        fused = fuse_documents(rankings, self._document_of, lexical, keep)
         return [
-            Hit(self._entries[d].document, self._chunks[best[d]], documents[d], best[d])
-            for d in order
+            Hit(self._entries[d].document, self._chunks[best], score, best)
+            for d, best, score in fused
         ]
 
     def _unchanged(self, document: Document) -> bool:

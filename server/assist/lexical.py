@@ -22,10 +22,13 @@ class LexicalLeg:
     def __init__(self, passages: Sequence[Sequence[str]]) -> None:
         self._size = len(passages)
         self._retriever: bm25s.BM25 | None = None
+        self._starts: list[int] = []
         # bm25s cannot index a corpus without a single term, and such a corpus matches nothing.
         if any(passages):
             self._retriever = bm25s.BM25()
             self._retriever.index([list(terms) for terms in passages], show_progress=False)
+            # Where each term's postings start, as Python ints: slicing by them is cheaper.
+            self._starts = self._retriever.scores["indptr"].tolist()
 
     def __len__(self) -> int:
         return self._size
@@ -50,16 +53,21 @@ class LexicalLeg:
 
     def _weighted_sum(self, weighted: list[tuple[int, float]]) -> Scores:
         assert self._retriever is not None
-        index = self._retriever.scores
-        indptr, indices, data = index["indptr"], index["indices"], index["data"]
-        total: npt.NDArray[np.float64] = np.zeros(self._size, dtype=np.float64)
-        if weighted:
-            rows = np.concatenate([indices[indptr[t] : indptr[t + 1]] for t, _ in weighted])
-            values = np.concatenate([data[indptr[t] : indptr[t + 1]] * w for t, w in weighted])
-            summed = np.bincount(rows, weights=values, minlength=self._size)
-            total = summed.astype(np.float64, copy=False)
+        if not weighted:
+            return np.zeros(self._size, dtype=np.float32)
+        starts, index = self._starts, self._retriever.scores
+        indices, data = index["indices"], index["data"]
+        spans = [(starts[t], starts[t + 1]) for t, _ in weighted]
+        rows = np.concatenate([indices[a:b] for a, b in spans])
+        # One multiplication for all the postings, in their own precision as per term before.
+        weights = np.array([w for _, w in weighted], dtype=data.dtype)
+        values = np.concatenate([data[a:b] for a, b in spans]) * np.repeat(
+            weights, [b - a for a, b in spans]
+        )
+        summed = np.bincount(rows, weights=values, minlength=self._size)
+        total = summed.astype(np.float64, copy=False)  # already float64: typing only
         absent = self._retriever.nonoccurrence_array  # BM25L/BM25+ only; None for Lucene's
-        if absent is not None and weighted:
+        if absent is not None:
             total += sum(w * float(absent[t]) for t, w in weighted)
         return total.astype(np.float32)
 

@@ -51,9 +51,9 @@ def quote(passage: str, terms: Collection[str]) -> Snippet:
     A long passage is quoted from the sentence whose window holds the most matching words, so
     the card shows why it was suggested rather than the passage's first lines.
     """
-    text, found = analysed(passage)
+    text, found, sentences = analysed(passage)
     matches = [word for word in found if word.stem in terms and word.stem not in UNMARKED]
-    start = _best_start(text, [word.start for word in matches]) if matches else 0
+    start = _best_start(text, sentences, [word.start for word in matches]) if matches else 0
     cut = _cut(text, start)
     # Spans move with the window: the cut keeps text[start:...] behind an optional ellipsis.
     shift = (len(ELLIPSIS) if start > 0 else 0) - start
@@ -69,10 +69,11 @@ def quote(passage: str, terms: Collection[str]) -> Snippet:
 # Cards quote the same passages over and over; analysing them per card dominated the event
 # loop under load (docs/benchmarks.md), so each passage is analysed once.
 @lru_cache(maxsize=PASSAGE_CACHE)
-def analysed(passage: str) -> tuple[str, tuple[Word, ...]]:
-    """A passage's plain text and its words with their spans."""
+def analysed(passage: str) -> tuple[str, tuple[Word, ...], tuple[int, ...]]:
+    """A passage's plain text, its words with their spans, and where its sentences start."""
     text = plain_text(passage)
-    return text, tuple(words(text))
+    sentences = tuple(m.end() for m in _SENTENCE_START.finditer(text)) or (0,)
+    return text, tuple(words(text)), sentences
 
 
 def highlights(text: str, terms: Collection[str]) -> tuple[Span, ...]:
@@ -84,10 +85,9 @@ def highlights(text: str, terms: Collection[str]) -> tuple[Span, ...]:
     )
 
 
-def _best_start(text: str, positions: list[int]) -> int:
+def _best_start(text: str, starts: tuple[int, ...], positions: list[int]) -> int:
     if len(text) <= SNIPPET_CHARS:
         return 0
-    starts = [m.end() for m in _SENTENCE_START.finditer(text)] or [0]
 
     def merit(start: int) -> tuple[int, int]:
         inside = [p - start for p in positions if start <= p < start + SNIPPET_CHARS]

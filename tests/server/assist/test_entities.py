@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 from server.assist.entities import BUILT_IN, DEFAULT_THRESHOLD, Recogniser, extract, shown
@@ -63,3 +64,24 @@ def test_the_threshold_filters_by_confidence() -> None:
     assert entities
     assert all(e.confidence < DEFAULT_THRESHOLD for e in entities)
     assert shown(entities, threshold=0.4) == entities
+
+
+def test_product_names_are_found_as_the_full_pattern_finds_them() -> None:
+    names = ("Home Hub", "Home Hub Pro", "iPhone", "Wi-Fi Calling", "Pixel", "Galaxy Note", "eSIM")
+    # A name outside ASCII sends every line through the whole pattern: the reference.
+    everything = (*names, "Café Crème")
+    words = ["my", "home", "hub", "pro", "iphone", "wi-fi", "calling", "pixel", "7", "galaxy"]
+    words += ["note", "esim", "phones", "hubs", "café", "the", "s21", "homes", "wifi", "x"]
+    rng = random.Random(3)
+    for _ in range(500):
+        picked = rng.choices(words, k=rng.randint(1, 8))
+        text = " ".join(w.upper() if rng.random() < 0.3 else w for w in picked)
+
+        assert extract(text, products=names) == extract(text, products=everything), text
+
+
+def test_lines_naming_no_product_find_none_however_many_products_there_are() -> None:
+    names = tuple(f"Widget{n} Pro" for n in range(3000))
+
+    assert found("my Widget12 Pro will not charge", products=names) == [("product", "Widget12 Pro")]
+    assert found("my router will not charge", products=names) == []
