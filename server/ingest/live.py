@@ -60,7 +60,12 @@ class LiveWriter:
     async def line(self, event: Event, line: LineIn) -> Shown[Line]:
         """A transcript line, numbered by its position."""
         written = await self._journal.record(line_entry(event, line))
-        numbered = as_line(written.entry)
+        # A line stored now is the one in hand (validated already); one stored before is read.
+        numbered = (
+            Line.model_construct(seq=written.entry.position, **dict(line))
+            if written.fresh
+            else as_line(written.entry)
+        )
         applied = await self._state.append_line(event.tenant_id, event.conversation_id, numbered)
         if stale(applied, numbered.seq):
             await self._restore(event.tenant_id, event.conversation_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -100,8 +101,15 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
+        if _driver_transaction(connection):
+            return  # begun on the driver (HeldConnection's SQLite writer); SQLAlchemy joins it
         writes = connection.get_execution_options().get(_WRITE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def _driver_transaction(connection: Connection) -> bool:
+    driver = connection.connection.driver_connection
+    return isinstance(driver, sqlite3.Connection) and driver.in_transaction
 
 
 def _refused_value(err: DBAPIError) -> bool:
@@ -241,11 +249,29 @@ class HeldConnection:
             engine.dispose()
 
     def _run_here(self, work: Callable[[Connection], ResultT]) -> ResultT:
+        """Run ``work`` in a transaction begun and committed on the sqlite3 connection itself:
+        for a writer committing on every event, SQLAlchemy's transaction bookkeeping cost more
+        than the statements. A statement ``work`` runs through SQLAlchemy joins the transaction
+        (the ``begin`` listener sees it open)."""
         assert self._threaded is not None
         if self._sync is None or self._sync.closed:
             self._sync = self._threaded[0].connect().execution_options(**{_WRITE: True})
-        with self._sync.begin():
-            return work(self._sync)
+        sync = self._sync
+        driver = sync.connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        driver.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(sync)
+            if sync.in_transaction():
+                sync.commit()  # SQLAlchemy's own view of the transaction; commits the driver's
+            else:
+                driver.commit()
+        except BaseException:
+            if sync.in_transaction():
+                sync.rollback()
+            driver.rollback()
+            raise
+        return result
 
     def _close_here(self) -> None:
         sync, self._sync = self._sync, None
