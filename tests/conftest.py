@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.genesys",
     "tests.fixtures.oidc",
     "tests.fixtures.relay",
+    "tests.fixtures.salesforce",
 ]
