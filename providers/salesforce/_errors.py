@@ -15,7 +15,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from providers.errors import ProviderAuthFailed, ProviderError, ProviderNotReady
+from providers.errors import (
+    ProviderAuthFailed,
+    ProviderConfigError,
+    ProviderError,
+    ProviderNotReady,
+)
 
 
 class ApiErrorItem(BaseModel):
@@ -92,3 +97,32 @@ def error_items(body: Any) -> tuple[ApiErrorItem, ...]:
 def has_code(body: Any, code: str) -> bool:
     """Whether the error array carries ``code``."""
     return any(item.error_code == code for item in error_items(body))
+
+
+def grant_error(username: str, status: int, body: Any) -> Exception:
+    """The error for a refused JWT bearer grant, with what the admin should check."""
+    fields = body if isinstance(body, dict) else {}
+    error = str(fields.get("error") or status)
+    description = str(fields.get("error_description") or "")
+    said = f"{error}: {description}" if description else error
+    if status >= 500:
+        return ProviderNotReady(f"Salesforce's token endpoint answered {status}")
+    hint = _GRANT_HINTS.get(description.lower()) or _GRANT_HINTS.get(error, "")
+    message = f"Salesforce refused the JWT bearer sign-in as {username} ({said})"
+    if error in {"invalid_client_id", "invalid_client"} or "audience" in description.lower():
+        return ProviderConfigError(f"{message} — {hint}")
+    return GrantRefused(f"{message} — {hint}" if hint else message)
+
+
+_GRANT_HINTS = {
+    "invalid_client_id": "check consumer_key (the External Client App's consumer key)",
+    "invalid_client": "check consumer_key (the External Client App's consumer key)",
+    "audience is invalid": "check login_url (https://test.salesforce.com for a sandbox)",
+    "invalid assertion": "the certificate uploaded to the External Client App does not match "
+    "private_key",
+    "user hasn't approved this consumer": "pre-authorize the integration user for the "
+    "External Client App (its permission set or profile)",
+    "invalid_app_access": "the integration user is not admin-approved for the External Client App",
+    "user is not admin approved to access this app": "assign the integration user the "
+    "permission set the External Client App pre-authorizes",
+}

@@ -1,6 +1,6 @@
 """Salesforce over HTTP: the JWT bearer grant, the REST API, and the org's API usage.
 
-The only module of the platform that talks to the network for the integration itself (agent
+The REST side of the integration (the session comes from ``_jwt.py``; agent
 sign-in is ``login.py``). Endpoints (protocols.md 7.3, 7.4):
 
 - ``POST {my domain}/services/oauth2/token`` grant_type=jwt-bearer, assertion=<RS256 JWT>
@@ -19,92 +19,49 @@ mints a new session once. Tokens never reach a log or an error message.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import aiohttp
-from authlib.oauth2.rfc7523 import JWTBearerGrant
-from joserfc.jwk import RSAKey
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import SecretStr, ValidationError
 
 from providers.errors import ProviderConfigError, ProviderNotReady
 from providers.salesforce._errors import (
     ApiErrorItem,
-    GrantRefused,
     RecordRejected,
     SessionRejected,
     error_items,
     has_code,
 )
+from providers.salesforce._jwt import JwtBearer
 from providers.salesforce._limits import ApiUsage, LimitGate, parse_limit_info
+from providers.salesforce._models import (
+    Method,
+    Subrequest,
+    SubResponse,
+    UpsertResult,
+    UserInfo,
+)
 from providers.salesforce.config import SalesforceSettings
 from providers.salesforce.const import (
     COMPOSITE_MAX,
     DEFAULT_BUDGET,
     DEFAULT_TIMINGS,
     INVALID_SESSION_ID,
-    JWT_GRANT_TYPE,
     REQUEST_LIMIT_EXCEEDED,
-    SESSION_SECONDS,
-    TOKEN_PATH,
     USERINFO_PATH,
     LimitBudget,
     Timings,
 )
 
+__all__ = ["SalesforceClient", "SubResponse", "Subrequest", "UpsertResult", "UserInfo"]
+
 log = logging.getLogger(__name__)
 
 NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError)
-Method = Literal["GET", "POST", "PATCH", "DELETE"]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
-
-
-class Session(_Model):
-    """A JWT bearer token response (protocols.md 7.4)."""
-
-    access_token: SecretStr
-    instance_url: str = Field(pattern=r"^https?://[^/?#]+/?$")
-    id: str = ""
-
-
-class UserInfo(_Model):
-    """``/services/oauth2/userinfo``, as far as cuecard needs it."""
-
-    user_id: str
-    organization_id: str
-    name: str = ""
-    preferred_username: str = ""
-
-
-class UpsertResult(_Model):
-    """The record an upsert by external id created or updated."""
-
-    id: str
-    created: bool
-
-
-class Subrequest(_Model):
-    """One request of a composite request; ``path`` is below ``/services/data/vXX.X``."""
-
-    method: Method
-    path: str = Field(pattern=r"^/")
-    reference_id: str = Field(alias="referenceId", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
-    body: dict[str, Any] | None = None
-
-
-class SubResponse(_Model):
-    """One answer of ``compositeResponse``."""
-
-    body: Any = None
-    status: int = Field(alias="httpStatusCode")
-    reference_id: str = Field(alias="referenceId")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +85,7 @@ class SalesforceClient:
         self._http = session
         self._timings = timings
         self._gate = LimitGate(timings, budget)
-        self._session: Session | None = None
-        self._minted_at = 0.0
-        self._minting = asyncio.Lock()
+        self._jwt = JwtBearer(settings, session, timings)
         self.usage: ApiUsage | None = None
 
     @property
@@ -238,7 +193,7 @@ class SalesforceClient:
 
     async def aclose(self) -> None:
         """Forget the session (the aiohttp session belongs to the caller)."""
-        self._session = None
+        self._jwt.forget()
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -246,8 +201,7 @@ class SalesforceClient:
         return f"{self._instance_url()}/services/data/{self._settings.api_version}{path}"
 
     def _instance_url(self) -> str:
-        session = self._session
-        return session.instance_url.rstrip("/") if session else self._settings.base_url
+        return self._jwt.instance_url
 
     def _subrequest(self, request: Subrequest) -> dict[str, Any]:
         entry: dict[str, Any] = {
@@ -263,19 +217,19 @@ class SalesforceClient:
         return _ok(await self._data_call(method, path, body), what)
 
     async def _data_call(self, method: Method, path: str, body: Any = None) -> _Answer:
-        await self._token()  # the REST base is the session's instance_url
+        await self._jwt.token()  # the REST base is the session's instance_url
         return await self._call(method, self._data_url(path), body)
 
     async def _call(self, method: Method, url: str, body: Any = None) -> _Answer:
         """One API call: through the limit gate, re-minting the session once on 401."""
-        token = await self._token()
+        token = await self._jwt.token()
         answer = await self._gate.run(lambda: self._send(method, url, token, body), _limit_refused)
         if answer.status == 401 and has_code(answer.body, INVALID_SESSION_ID):
             log.info(
                 "Salesforce session of tenant %s expired; minting a new one",
                 self._settings.tenant_id,
             )
-            token = await self._token(stale=token)
+            token = await self._jwt.token(stale=token)
             answer = await self._gate.run(
                 lambda: self._send(method, url, token, body), _limit_refused
             )
@@ -308,44 +262,6 @@ class SalesforceClient:
         if usage is not None:
             self.usage = usage
 
-    async def _token(self, *, stale: SecretStr | None = None) -> SecretStr:
-        async with self._minting:
-            session = self._session
-            loop_time = asyncio.get_running_loop().time()
-            fresh = loop_time - self._minted_at < SESSION_SECONDS - self._timings.token_leeway
-            if session is not None and fresh and session.access_token != stale:
-                return session.access_token
-            self._session = await self._mint()
-            self._minted_at = loop_time
-            return self._session.access_token
-
-    async def _mint(self) -> Session:
-        settings = self._settings
-        assertion = JWTBearerGrant.sign(
-            RSAKey.import_key(settings.private_key.get_secret_value()),
-            issuer=settings.consumer_key,
-            audience=settings.audience,
-            subject=settings.username,
-            expires_in=self._timings.assertion_seconds,
-            header={"alg": "RS256"},
-        )
-        form = {"grant_type": JWT_GRANT_TYPE, "assertion": assertion}
-        url = settings.base_url + TOKEN_PATH
-        timeout = aiohttp.ClientTimeout(total=self._timings.request_timeout)
-        try:
-            async with self._http.post(url, data=form, timeout=timeout) as response:
-                status, body = response.status, await _json(response)
-        except NETWORK_ERRORS as err:
-            raise ProviderNotReady(
-                f"cannot reach Salesforce at {settings.base_url}: {type(err).__name__}"
-            ) from err
-        if status != 200:
-            raise _grant_error(settings, status, body)
-        try:
-            return Session.model_validate(body)
-        except ValidationError as err:
-            raise ProviderNotReady("Salesforce sent an unexpected token response") from err
-
 
 def _limit_refused(answer: _Answer) -> bool:
     return answer.status == 403 and has_code(answer.body, REQUEST_LIMIT_EXCEEDED)
@@ -376,34 +292,6 @@ def _raise_first_failure(answers: Sequence[SubResponse]) -> None:
 def _duplicates(id_field: str, value: str) -> tuple[ApiErrorItem, ...]:
     message = f"more than one record has {id_field} = {value}"
     return (ApiErrorItem(message=message, error_code="MULTIPLE_CHOICES", fields=(id_field,)),)
-
-
-def _grant_error(settings: SalesforceSettings, status: int, body: Any) -> Exception:
-    fields = body if isinstance(body, dict) else {}
-    error = str(fields.get("error") or status)
-    description = str(fields.get("error_description") or "")
-    said = f"{error}: {description}" if description else error
-    if status >= 500:
-        return ProviderNotReady(f"Salesforce's token endpoint answered {status}")
-    hint = _GRANT_HINTS.get(description.lower()) or _GRANT_HINTS.get(error, "")
-    message = f"Salesforce refused the JWT bearer sign-in as {settings.username} ({said})"
-    if error in {"invalid_client_id", "invalid_client"} or "audience" in description.lower():
-        return ProviderConfigError(f"{message} — {hint}")
-    return GrantRefused(f"{message} — {hint}" if hint else message)
-
-
-_GRANT_HINTS = {
-    "invalid_client_id": "check consumer_key (the External Client App's consumer key)",
-    "invalid_client": "check consumer_key (the External Client App's consumer key)",
-    "audience is invalid": "check login_url (https://test.salesforce.com for a sandbox)",
-    "invalid assertion": "the certificate uploaded to the External Client App does not match "
-    "private_key",
-    "user hasn't approved this consumer": "pre-authorize the integration user for the "
-    "External Client App (its permission set or profile)",
-    "invalid_app_access": "the integration user is not admin-approved for the External Client App",
-    "user is not admin approved to access this app": "assign the integration user the "
-    "permission set the External Client App pre-authorizes",
-}
 
 
 def _seg(value: str) -> str:
