@@ -60,6 +60,11 @@ export default class CuecardAssist extends LightningElement {
         return 'Set this component\'s Widget URL to the https address cuecard\'s Embedding page gives.';
     }
 
+    /** The conversation toolkit works only on an open Messaging Session record page. */
+    get isMessagingSession() {
+        return this.objectApiName === 'MessagingSession';
+    }
+
     get frameStyle() {
         const height = Number(this.height) > 0 ? Number(this.height) : 560;
         return `height: ${height}px;`;
@@ -140,7 +145,7 @@ export default class CuecardAssist extends LightningElement {
     }
 
     async callToolkit(action, text) {
-        if (this.objectApiName !== 'MessagingSession') {
+        if (!this.isMessagingSession) {
             throw new Error('Send and Insert work on a Messaging Session page only');
         }
         const toolkit = this.refs.toolkit;
