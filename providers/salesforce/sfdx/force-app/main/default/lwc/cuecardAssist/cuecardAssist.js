@@ -6,13 +6,13 @@ import CONVERSATION_ENDED from '@salesforce/messageChannel/lightning__conversati
 import USER_ID from '@salesforce/user/Id';
 import {
     CHANNELS,
+    actionResult,
     contextMessage,
     frameUrl,
     lmsMessage,
-    readToolkitRequest,
+    readAction,
     remember,
     remembered,
-    toolkitResult,
     widgetMessage,
     widgetOriginOf
 } from './protocol';
@@ -114,10 +114,10 @@ export default class CuecardAssist extends LightningElement {
         if (!message) {
             return;
         }
-        if (message.type === 'ready') {
+        if (message.type === 'widget.ready') {
             this.handleReady();
-        } else if (message.type === 'toolkit') {
-            this.runToolkit(message);
+        } else if (message.type === 'desktop.action') {
+            this.runAction(message);
         }
     }
 
@@ -129,27 +129,27 @@ export default class CuecardAssist extends LightningElement {
         remembered(this.recordId).forEach((message) => this.post(message));
     }
 
-    async runToolkit(message) {
-        const request = readToolkitRequest(message);
+    async runAction(message) {
+        const request = readAction(message, this.recordId);
         if (request.error) {
-            this.post(toolkitResult(message.requestId, request.error));
+            this.post(actionResult(message.request_id, request.error));
             return;
         }
         try {
-            await this.callToolkit(request.action, request.text);
-            this.post(toolkitResult(message.requestId));
+            await this.callToolkit(request.method, request.text);
+            this.post(actionResult(message.request_id));
         } catch (error) {
             const said = (error && (error.message || error.body?.message)) || String(error);
-            this.post(toolkitResult(message.requestId, `the conversation toolkit refused: ${said}`));
+            this.post(actionResult(message.request_id, `the conversation toolkit refused: ${said}`));
         }
     }
 
-    async callToolkit(action, text) {
+    async callToolkit(method, text) {
         if (!this.isMessagingSession) {
             throw new Error('Send and Insert work on a Messaging Session page only');
         }
         const toolkit = this.refs.toolkit;
-        if (action === 'setAgentInput') {
+        if (method === 'setAgentInput') {
             // Insert at the cursor, keeping what the agent already typed.
             return toolkit.setAgentInput(this.recordId, { text }, true);
         }

@@ -1,20 +1,23 @@
 /**
  * The postMessage protocol between the cuecardAssist component (the host) and the cuecard
- * widget it frames. Every message carries `cuecard: "salesforce/1"`.
+ * widget it frames (cuecard's docs/socketio.md, "The widget and its desktop").
  *
- * Host -> widget:
- *   {type: "context", recordId, objectApiName, userId, observedAt}
- *   {type: "lms", channel, recordId, objectApiName, userId, observedAt, payload}
- *   {type: "toolkit.result", requestId, ok, error?}
- * Widget -> host:
- *   {type: "ready"}
- *   {type: "toolkit", requestId, action: "sendMessage" | "setAgentInput", text}
- *
- * The widget forwards "context" and "lms" to cuecard unchanged; cuecard's Salesforce bridge
- * (providers/salesforce/mapping.py) turns them into conversation events.
+ * Host -> widget, forwarded by the widget to cuecard unchanged (the Salesforce bridge,
+ * providers/salesforce/mapping.py, turns them into conversation events):
+ *   {cuecard: "salesforce/1", type: "context", recordId, objectApiName, userId, observedAt}
+ *   {cuecard: "salesforce/1", type: "lms", channel, recordId, objectApiName, userId,
+ *    observedAt, payload}
+ * and the answer to a desktop action, which the widget keeps:
+ *   {type: "desktop.action.result", request_id, ok, message?}
+ * Widget -> host (cuecard's envelope):
+ *   {source: "cuecard", version: 1, type: "widget.ready", platform: "salesforce"}
+ *   {source: "cuecard", version: 1, type: "desktop.action", request_id,
+ *    action: "send_text" | "insert_text", conversation_id, text}
  */
 
 export const PROTOCOL = 'salesforce/1';
+export const ENVELOPE_SOURCE = 'cuecard';
+export const ENVELOPE_VERSION = 1;
 
 export const CHANNELS = Object.freeze([
     'lightning__conversationEndUserMessage',
@@ -22,7 +25,8 @@ export const CHANNELS = Object.freeze([
     'lightning__conversationEnded'
 ]);
 
-export const TOOLKIT_ACTIONS = Object.freeze(['sendMessage', 'setAgentInput']);
+// cuecard's desktop actions and the conversation toolkit method that carries each out.
+export const TOOLKIT_ACTIONS = Object.freeze({ send_text: 'sendMessage', insert_text: 'setAgentInput' });
 
 // Record pages whose record is the conversation itself.
 export const CONVERSATION_OBJECTS = Object.freeze(['MessagingSession', 'VoiceCall']);
@@ -97,18 +101,30 @@ export function lmsMessage(host, channel, payload) {
     return envelope('lms', host, { channel, payload: copy });
 }
 
-/** A widget message: {type, ...} when it speaks this protocol, else null. */
+/** A message in cuecard's widget envelope ({type, ...}), else null. */
 export function widgetMessage(data) {
-    if (!data || typeof data !== 'object' || data.cuecard !== PROTOCOL) {
+    if (!data || typeof data !== 'object') {
+        return null;
+    }
+    if (data.source !== ENVELOPE_SOURCE || data.version !== ENVELOPE_VERSION) {
         return null;
     }
     return typeof data.type === 'string' ? data : null;
 }
 
-/** A toolkit request's action and text, or an error saying what is wrong with it. */
-export function readToolkitRequest(data) {
-    if (!TOOLKIT_ACTIONS.includes(data.action)) {
-        return { error: `unknown toolkit action: ${String(data.action)}` };
+/**
+ * The toolkit method and text a desktop action asks for on this record, or an error saying
+ * what is wrong with it.
+ */
+export function readAction(data, recordId) {
+    const method = Object.prototype.hasOwnProperty.call(TOOLKIT_ACTIONS, data.action)
+        ? TOOLKIT_ACTIONS[data.action]
+        : null;
+    if (!method) {
+        return { error: `unknown desktop action: ${String(data.action)}` };
+    }
+    if (data.conversation_id !== recordId) {
+        return { error: 'conversation_id: not the conversation on this page' };
     }
     if (typeof data.text !== 'string' || !data.text.trim()) {
         return { error: 'text: a non-empty string is required' };
@@ -116,13 +132,13 @@ export function readToolkitRequest(data) {
     if (data.text.length > MAX_TEXT) {
         return { error: `text: at most ${MAX_TEXT} characters` };
     }
-    return { action: data.action, text: data.text };
+    return { method, text: data.text };
 }
 
-/** The toolkit's answer for a request, as the widget receives it. */
-export function toolkitResult(requestId, error) {
-    const result = { cuecard: PROTOCOL, type: 'toolkit.result', requestId: String(requestId ?? '') };
-    return error ? { ...result, ok: false, error } : { ...result, ok: true };
+/** The answer to a desktop action, as the widget expects it. */
+export function actionResult(requestId, error) {
+    const result = { type: 'desktop.action.result', request_id: String(requestId ?? '') };
+    return error ? { ...result, ok: false, message: error } : { ...result, ok: true };
 }
 
 /**

@@ -45,7 +45,7 @@ function spyOnFrame(element) {
 function fromWidget(element, data, overrides = {}) {
     window.dispatchEvent(
         new MessageEvent('message', {
-            data: { cuecard: 'salesforce/1', ...data },
+            data: { source: 'cuecard', version: 1, ...data },
             origin: WIDGET_ORIGIN,
             source: frameOf(element).contentWindow,
             ...overrides
@@ -102,7 +102,7 @@ describe('c-cuecard-assist', () => {
     it('posts the context, then its record\'s events, only to the widget origin', () => {
         const element = mount();
         const posted = spyOnFrame(element);
-        fromWidget(element, { type: 'ready' });
+        fromWidget(element, { type: 'widget.ready', platform: 'salesforce' });
         handlerFor(END_USER)(customerLine());
         handlerFor(AGENT_SEND)({ recordId: SESSION, content: 'Let me check', name: 'Ann', timestamp: 1795255230000 });
         handlerFor(ENDED)({ recordId: SESSION });
@@ -123,7 +123,7 @@ describe('c-cuecard-assist', () => {
     it('keeps only the events of its own record', () => {
         const element = mount();
         const posted = spyOnFrame(element);
-        fromWidget(element, { type: 'ready' });
+        fromWidget(element, { type: 'widget.ready', platform: 'salesforce' });
         posted.mockClear();
         handlerFor(END_USER)(customerLine(OTHER_SESSION, 'Another conversation'));
         handlerFor(ENDED)({ recordId: OTHER_SESSION });
@@ -135,7 +135,7 @@ describe('c-cuecard-assist', () => {
         const posted = spyOnFrame(element);
         handlerFor(END_USER)(customerLine());
         expect(posted).not.toHaveBeenCalled();
-        fromWidget(element, { type: 'ready' });
+        fromWidget(element, { type: 'widget.ready', platform: 'salesforce' });
         expect(posted.mock.calls.map(([m]) => m.type)).toEqual(['context', 'lms']);
     });
 
@@ -147,7 +147,7 @@ describe('c-cuecard-assist', () => {
 
         const second = mount();
         const posted = spyOnFrame(second);
-        fromWidget(second, { type: 'ready' });
+        fromWidget(second, { type: 'widget.ready', platform: 'salesforce' });
         const lines = posted.mock.calls.map(([m]) => m).filter((m) => m.type === 'lms');
         expect(lines).toHaveLength(1);
         expect(lines[0].payload.content).toBe('My router keeps dropping');
@@ -158,7 +158,7 @@ describe('c-cuecard-assist', () => {
         ['another window', { source: window }]
     ])('ignores a toolkit request from %s', async (_, overrides) => {
         const element = mount();
-        fromWidget(element, { type: 'toolkit', requestId: 'r-1', action: 'sendMessage', text: 'Hi' }, overrides);
+        fromWidget(element, { type: 'desktop.action', request_id: 'r-1', action: 'send_text', conversation_id: SESSION, text: 'Hi' }, overrides);
         await flush();
         expect(sendTextMessage).not.toHaveBeenCalled();
     });
@@ -167,18 +167,18 @@ describe('c-cuecard-assist', () => {
         const element = mount();
         const posted = spyOnFrame(element);
         const text = 'Restart the router, then hold the reset button for 10 seconds.';
-        fromWidget(element, { type: 'toolkit', requestId: 'r-1', action: 'sendMessage', text });
+        fromWidget(element, { type: 'desktop.action', request_id: 'r-1', action: 'send_text', conversation_id: SESSION, text });
         await flush();
         expect(sendTextMessage).toHaveBeenCalledWith(SESSION, { text });
         expect(posted).toHaveBeenCalledWith(
-            { cuecard: 'salesforce/1', type: 'toolkit.result', requestId: 'r-1', ok: true },
+            { type: 'desktop.action.result', request_id: 'r-1', ok: true },
             WIDGET_ORIGIN
         );
     });
 
     it('puts a card\'s text in the agent\'s box when the agent clicks Insert', async () => {
         const element = mount();
-        fromWidget(element, { type: 'toolkit', requestId: 'r-2', action: 'setAgentInput', text: 'Hello Dana' });
+        fromWidget(element, { type: 'desktop.action', request_id: 'r-2', action: 'insert_text', conversation_id: SESSION, text: 'Hello Dana' });
         await flush();
         expect(setAgentInput).toHaveBeenCalledWith(SESSION, { text: 'Hello Dana' }, true);
         expect(sendTextMessage).not.toHaveBeenCalled();
@@ -188,31 +188,33 @@ describe('c-cuecard-assist', () => {
         sendTextMessage.mockImplementationOnce(() => Promise.reject(new Error('session is closed')));
         const element = mount();
         const posted = spyOnFrame(element);
-        fromWidget(element, { type: 'toolkit', requestId: 'r-3', action: 'sendMessage', text: 'Hi' });
+        fromWidget(element, { type: 'desktop.action', request_id: 'r-3', action: 'send_text', conversation_id: SESSION, text: 'Hi' });
         await flush();
         expect(posted).toHaveBeenCalledWith(
-            expect.objectContaining({ requestId: 'r-3', ok: false, error: 'the conversation toolkit refused: session is closed' }),
+            expect.objectContaining({ request_id: 'r-3', ok: false, message: 'the conversation toolkit refused: session is closed' }),
             WIDGET_ORIGIN
         );
     });
 
     it.each([
-        [{ action: 'endChat', text: 'bye' }, 'unknown toolkit action: endChat'],
-        [{ action: 'sendMessage', text: '   ' }, 'text: a non-empty string is required'],
-        [{ action: 'sendMessage', text: 'x'.repeat(10001) }, 'text: at most 10000 characters']
+        [{ action: 'end_chat', conversation_id: SESSION, text: 'bye' }, 'unknown desktop action: end_chat'],
+        [{ action: 'send_text', conversation_id: OTHER_SESSION, text: 'Hi' }, 'conversation_id: not the conversation on this page'],
+        [{ action: 'send_text', conversation_id: SESSION, text: '   ' }, 'text: a non-empty string is required'],
+        [{ action: 'send_text', conversation_id: SESSION, text: 'x'.repeat(10001) }, 'text: at most 10000 characters']
     ])('refuses a malformed toolkit request %#', async (request, error) => {
         const element = mount();
         const posted = spyOnFrame(element);
-        fromWidget(element, { type: 'toolkit', requestId: 'r-4', ...request });
+        fromWidget(element, { type: 'desktop.action', request_id: 'r-4', ...request });
         await flush();
         expect(sendTextMessage).not.toHaveBeenCalled();
-        expect(posted).toHaveBeenCalledWith(expect.objectContaining({ ok: false, error }), WIDGET_ORIGIN);
+        expect(posted).toHaveBeenCalledWith(expect.objectContaining({ ok: false, message: error }), WIDGET_ORIGIN);
     });
 
     it('does not send from a Case page', async () => {
-        const element = mount({ recordId: '500Ho00000Cs1cQIAR', objectApiName: 'Case' });
+        const caseId = '500Ho00000Cs1cQIAR';
+        const element = mount({ recordId: caseId, objectApiName: 'Case' });
         const posted = spyOnFrame(element);
-        fromWidget(element, { type: 'toolkit', requestId: 'r-5', action: 'sendMessage', text: 'Hi' });
+        fromWidget(element, { type: 'desktop.action', request_id: 'r-5', action: 'send_text', conversation_id: caseId, text: 'Hi' });
         await flush();
         expect(sendTextMessage).not.toHaveBeenCalled();
         expect(posted).toHaveBeenCalledWith(expect.objectContaining({ ok: false }), WIDGET_ORIGIN);
@@ -224,7 +226,7 @@ describe('c-cuecard-assist', () => {
         document.body.removeChild(element);
         window.dispatchEvent(
             new MessageEvent('message', {
-                data: { cuecard: 'salesforce/1', type: 'toolkit', requestId: 'r-6', action: 'sendMessage', text: 'Hi' },
+                data: { source: 'cuecard', version: 1, type: 'desktop.action', request_id: 'r-6', action: 'send_text', conversation_id: SESSION, text: 'Hi' },
                 origin: WIDGET_ORIGIN,
                 source: frameWindow
             })
