@@ -77,7 +77,11 @@ class SalesforceSettings(ProviderSettings):
         description="Origins of the Lightning pages that frame the widget, when they are not "
         "<my domain>.lightning.force.com.",
     )
-    api_version: str = Field(default=API_VERSION, pattern=r"^v\d{2,3}\.0$")
+    api_version: str = Field(
+        default=API_VERSION,
+        pattern=r"^v\d{2,3}\.0$",
+        description="REST API version, e.g. v66.0.",
+    )
     task_external_id_field: ApiName = Field(
         default="Cuecard_Id__c",
         description="External ID field on Task (Activity) that makes wrap-up writes idempotent.",

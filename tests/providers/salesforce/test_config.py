@@ -13,7 +13,7 @@ from providers.salesforce.embed import SalesforceEmbedding, component_setup
 from providers.salesforce.manifest import MANIFEST
 from providers.salesforce.mapping import HostMessageModel
 
-from .conftest import app_keys
+from .conftest import app_keys, fixture
 
 VALID: dict[str, Any] = {
     "tenant_id": "acme",
@@ -123,6 +123,14 @@ def test_the_manifest_declares_what_the_folder_implements() -> None:
     assert isinstance(MANIFEST.embedding, Embedding)
     assert MANIFEST.adapter is None
     assert MANIFEST.actions is None
+
+
+def test_the_example_settings_are_a_working_section() -> None:
+    # The platform contract builds the platform from this file (a throwaway test key).
+    configured = SalesforceSettings.model_validate(
+        {**fixture("settings.json"), "tenant_id": "acme"}
+    )
+    assert configured.frame_origins == ("https://acme.lightning.force.com",)
 
 
 def test_the_embedding_page_values_for_a_tenant() -> None:

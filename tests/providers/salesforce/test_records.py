@@ -8,7 +8,7 @@ import pytest
 
 from providers.salesforce import SalesforceClient
 from providers.salesforce._errors import RecordRejected
-from providers.salesforce.records import (
+from providers.salesforce._records import (
     HoldSpan,
     WrapUp,
     conversation_context,
