@@ -38,7 +38,7 @@ $(STAMP): pyproject.toml
 widget: $(WIDGET)
 
 $(WIDGET): widget/package.json widget/package-lock.json widget/build.mjs widget/index.html \
-           widget/widget.css $(wildcard widget/src/*.ts)
+           widget/widget.css $(shell find widget/src -name '*.ts')
 	cd widget && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 
 lwc: $(LWC_DEPS)

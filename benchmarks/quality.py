@@ -7,7 +7,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/quality.py --min-recall3 0.7     # exit 1 below 70 % recall@3
 
 It loads the demo knowledge base through the real loader, builds the engine that
-``server.contexts.assistant_ctx`` builds, and replays every conversation of the evaluation set
+``server.wiring.build_services`` builds, and replays every conversation of the evaluation set
 turn by turn through ``Assistant.suggest``, asking after each customer turn, as the pipeline
 does. See docs/quality.md for what the figures mean.
 """
@@ -34,8 +34,8 @@ from quality_score import Outcome, render, render_misses, summarise
 
 from providers.models import Speaker
 from server.assist.base import Assistant, AssistRequest
+from server.conversation import Line
 from server.ingest.pipeline import CONTEXT_LINES
-from server.state.models import Line
 
 LIMIT = 3
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)

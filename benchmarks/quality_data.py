@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import ast
 import inspect
 import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_type_hints
 
-from server import contexts
 from server.assist.base import Assistant
 from server.kb.loader import load_folder
 from server.store.models import Document, KnowledgeBase
+from server.wiring import Services
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_KB = ROOT / "server" / "demo" / "kb"
@@ -103,29 +102,15 @@ def demo_documents(folder: Path = DEMO_KB) -> tuple[KnowledgeBase, list[Document
 
 
 def default_engine_class() -> type[Any]:
-    """The class ``server.contexts.assistant_ctx`` builds as the server's knowledge engine.
+    """The class the server builds as its knowledge engine: ``Services.assistant``'s type.
 
-    Read from that function's source, so the benchmark follows the server when the engine
-    is replaced without anyone having to remember this file.
+    Read from the service graph (``server/wiring.py``), so the benchmark follows the server
+    when the engine is replaced without anyone having to remember this file.
     """
-    tree = ast.parse(inspect.getsource(contexts.assistant_ctx))
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == "assistant" for t in node.targets)
-            and isinstance(node.value, ast.Call)
-        ):
-            return _resolve(ast.unparse(node.value.func))
-    raise RuntimeError("cannot find `assistant = Engine(...)` in server.contexts.assistant_ctx")
-
-
-def _resolve(dotted: str) -> type[Any]:
-    value: Any = contexts
-    for part in dotted.split("."):
-        value = vars(value)[part] if inspect.ismodule(value) else getattr(value, part)
-    if not inspect.isclass(value):
-        raise RuntimeError(f"server.contexts builds its assistant with {dotted}, not a class")
-    return value
+    engine = get_type_hints(Services)["assistant"]
+    if not inspect.isclass(engine):
+        raise RuntimeError(f"server.wiring.Services.assistant is {engine!r}, not a class")
+    return engine
 
 
 def build_engine() -> Assistant:
@@ -137,6 +122,6 @@ def build_engine() -> Assistant:
         # The server builds it with arguments now; mirror them here rather than guess.
         raise RuntimeError(
             f"{engine_class.__name__} needs constructor arguments; update build_engine() in "
-            "benchmarks/quality_data.py to pass what server/contexts.py passes"
+            "benchmarks/quality_data.py to pass what server/wiring.py passes"
         ) from err
     return engine

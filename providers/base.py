@@ -7,7 +7,8 @@ protocol per capability (event source, :class:`DesktopBridge`, agent sign-in thr
 :class:`Embedding`, :class:`QueueWatching` / :class:`UserWatching`, :class:`Checkable`).
 
 Push sources (webhooks) implement :class:`PushAdapter`: ``verify`` checks the request is
-genuine, ``parse`` turns its payload into canonical events. Pull sources (sockets, streams,
+genuine, ``parse`` decodes its body and turns it into canonical events; the server routes
+``POST /api/v1/webhooks/<platform>/<integration id>`` to them. Pull sources (sockets, streams,
 replays) implement :class:`PullAdapter`: ``listen`` yields canonical events until closed.
 Both close with ``aclose``. Adapters never import the server; they see requests through
 :class:`InboundRequest` so they stay testable without a web framework.
@@ -37,7 +38,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import aiohttp
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
 
-from providers.models import Event, Identifier
+from providers.models import Event, Identifier, TenantId
 
 
 class InboundRequest(BaseModel):
@@ -56,7 +57,7 @@ class ProviderSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    tenant_id: str
+    tenant_id: TenantId
 
 
 @runtime_checkable
@@ -79,13 +80,19 @@ class PullAdapter(Adapter, Protocol):
 
 @runtime_checkable
 class PushAdapter(Adapter, Protocol):
-    """An adapter that receives requests the platform pushes to us."""
+    """An adapter that receives requests the platform pushes to us.
+
+    The server calls ``verify`` on every request, then ``parse``; the platform gets a 2xx only
+    once the events went through the pipeline, so its retries cover any failure after that.
+    """
 
     async def verify(self, request: InboundRequest) -> None:
-        """Raise :class:`providers.errors.SignatureInvalid` unless the request is genuine."""
+        """Raise :class:`providers.errors.SignatureInvalid` unless the request is genuine
+        (``ProviderNotReady`` when the keys to check it cannot be fetched now)."""
 
-    def parse(self, payload: Any) -> list[Event]:
-        """Map one pushed payload to canonical events; unknown payloads map to nothing."""
+    def parse(self, request: InboundRequest) -> list[Event]:
+        """Decode the verified request's body into canonical events; unknown payloads map to
+        nothing; :class:`providers.errors.PayloadInvalid` for a body that can never map."""
 
 
 class ConnectionState(StrEnum):
@@ -170,7 +177,8 @@ class QueueWatching(Protocol):
     """
 
     async def watch_queues(self, queue_ids: Sequence[str]) -> None:
-        """Follow exactly these queues from now on (in addition to any in the settings)."""
+        """Follow these queues from now on, besides any in the settings. Queues no longer
+        listed may still be followed until the adapter restarts."""
 
 
 @runtime_checkable
@@ -326,7 +334,8 @@ class Embedding(Protocol):
         ``frame_origins``), or None when the page is opened without one."""
 
     def frame_origins(self, settings: Any) -> tuple[str, ...]:
-        """Origins allowed to frame the widget for an integration with these settings."""
+        """Origins allowed to frame the widget for an integration with these settings (None
+        for a platform admins store no integrations of: ``Manifest.storable`` is False)."""
 
 
 # -- the manifest ----------------------------------------------------------------------------

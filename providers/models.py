@@ -25,6 +25,9 @@ from typing import Annotated, Any, Literal, TypeGuard
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# The one tenant-id type: a lowercase slug, the same in events, settings, storage, API and URLs.
+TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+TenantId = Annotated[str, StringConstraints(pattern=TENANT_ID_PATTERN, min_length=1, max_length=63)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
 
 
@@ -51,7 +54,7 @@ class EventBase(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    tenant_id: Identifier
+    tenant_id: TenantId
     provider: Identifier
     provider_event_id: Identifier
     conversation_id: Identifier

@@ -1,108 +1,141 @@
-"""The explicit list of provider adapters cuecard can run.
+"""The explicit dict of platforms cuecard knows, and the helpers that read their manifests.
 
-Adding a platform means one folder under ``providers/`` and one line in :data:`ADAPTERS`;
-the contract test in ``tests/providers/test_contract.py`` then checks it like the others.
+Adding a platform means one folder under ``providers/`` with a ``manifest.py`` and one line
+in :data:`PLATFORMS`; the contract test in ``tests/providers/test_contract.py`` then checks
+the folder like the others (docs/platforms.md walks through it).
 
 Example::
 
-    >>> spec = get_spec("simulator")
-    >>> settings = spec.parse_settings({"tenant_id": "demo", "scripts": ["chat.json"]})
-    >>> adapter = spec.create(settings)
+    >>> manifest = get_platform("simulator")
+    >>> settings = parse_settings(manifest, {"tenant_id": "demo", "scripts": ["chat.json"]})
+    >>> adapter = build_adapter(manifest, settings)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast, get_args
 
 from pydantic import SecretStr, ValidationError
 
-from providers.base import Adapter, ProviderSettings
+from providers.base import Adapter, Capability, Manifest, ProviderSettings
 from providers.errors import ProviderConfigError
-from providers.genesys import GenesysAdapter, GenesysSettings
-from providers.simulator import SimulatorAdapter, SimulatorSettings
+from providers.genesys.manifest import MANIFEST as GENESYS
+from providers.simulator.manifest import MANIFEST as SIMULATOR
 
-AdapterKind = Literal["pull", "push"]
-
-
-@dataclass(frozen=True, slots=True)
-class AdapterSpec:
-    """What the server needs to know to configure and run one adapter."""
-
-    name: str
-    adapter_cls: type[Adapter]
-    settings_cls: type[ProviderSettings]
-    kind: AdapterKind
-    # Whether admins may store integrations of this adapter (the simulator reads server files).
-    storable: bool = True
-
-    def parse_settings(self, data: Mapping[str, Any]) -> ProviderSettings:
-        """Validate this adapter's settings section; errors become ``ProviderConfigError``."""
-        try:
-            return self.settings_cls.model_validate(data)
-        except ValidationError as err:
-            problems = "; ".join(
-                f"{'.'.join(map(str, error['loc'])) or 'settings'}: {error['msg']}"
-                for error in err.errors()
-            )
-            raise ProviderConfigError(f"{self.name} settings: {problems}") from err
-
-    @property
-    def secret_fields(self) -> frozenset[str]:
-        """Settings fields holding secrets: stored sealed and never shown back."""
-        return frozenset(
-            name
-            for name, field in self.settings_cls.model_fields.items()
-            if field.annotation is SecretStr or SecretStr in get_args(field.annotation)
-        )
-
-    def settings_schema(self) -> dict[str, Any]:
-        """The JSON schema of the settings an admin enters (the tenant is implied)."""
-        schema = self.settings_cls.model_json_schema()
-        schema["properties"].pop("tenant_id", None)
-        schema["required"] = [name for name in schema.get("required", ()) if name != "tenant_id"]
-        for name in self.secret_fields:
-            schema["properties"][name]["writeOnly"] = True
-        return schema
-
-    def create(self, settings: ProviderSettings) -> Adapter:
-        """Build the adapter from settings of its own settings class."""
-        if not isinstance(settings, self.settings_cls):
-            raise ProviderConfigError(
-                f"{self.name} needs {self.settings_cls.__name__}, not {type(settings).__name__}"
-            )
-        # Each adapter's constructor takes its own settings class, checked just above.
-        factory = cast(Callable[[ProviderSettings], Adapter], self.adapter_cls)
-        return factory(settings)
-
-
-ADAPTERS: dict[str, AdapterSpec] = {
-    "genesys": AdapterSpec(
-        name="genesys",
-        adapter_cls=GenesysAdapter,
-        settings_cls=GenesysSettings,
-        kind="pull",
-    ),
-    "simulator": AdapterSpec(
-        name="simulator",
-        adapter_cls=SimulatorAdapter,
-        settings_cls=SimulatorSettings,
-        kind="pull",
-        storable=False,
-    ),
+PLATFORMS: dict[str, Manifest] = {
+    GENESYS.name: GENESYS,
+    SIMULATOR.name: SIMULATOR,
 }
 
 
-def storable_specs() -> dict[str, AdapterSpec]:
-    """The adapters admins may configure as stored integrations."""
-    return {name: spec for name, spec in ADAPTERS.items() if spec.storable}
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A platform cuecard promises whose folder has not landed: pages show it as planned."""
+
+    display_name: str
+    capabilities: frozenset[Capability]
 
 
-def get_spec(name: str) -> AdapterSpec:
-    """The registered adapter called ``name``; unknown names are a configuration error."""
+_DESKTOP = frozenset({Capability.DESKTOP_BRIDGE, Capability.AGENT_SIGN_IN, Capability.EMBEDDING})
+# Delete a platform's line here when its folder is registered above.
+PLANNED: dict[str, Planned] = {
+    "five9": Planned("Five9", _DESKTOP),
+    "8x8": Planned("8x8", _DESKTOP),
+    "salesforce": Planned("Salesforce Service Cloud", _DESKTOP | {Capability.DESKTOP_ACTIONS}),
+    "google_ccai": Planned("Google CCAI", frozenset({Capability.EVENTS_PUSH})),
+}
+
+SourceKind = Literal["pull", "push"]
+
+
+def get_platform(name: str, platforms: Mapping[str, Manifest] = PLATFORMS) -> Manifest:
+    """The platform called ``name``; unknown names are a configuration error."""
     try:
-        return ADAPTERS[name]
+        return platforms[name]
     except KeyError:
-        known = ", ".join(sorted(ADAPTERS))
+        known = ", ".join(sorted(platforms))
         raise ProviderConfigError(f"unknown provider {name!r} (known: {known})") from None
+
+
+def planned(capability: Capability | None = None) -> list[str]:
+    """Display names of the planned platforms (those that will have ``capability``)."""
+    return [
+        plan.display_name
+        for plan in PLANNED.values()
+        if capability is None or capability in plan.capabilities
+    ]
+
+
+def storable(platforms: Mapping[str, Manifest] = PLATFORMS) -> dict[str, Manifest]:
+    """The platforms admins may store integrations of."""
+    return {name: manifest for name, manifest in platforms.items() if manifest.storable}
+
+
+def with_capability(
+    capability: Capability, platforms: Mapping[str, Manifest] = PLATFORMS
+) -> dict[str, Manifest]:
+    """The platforms that declare ``capability``."""
+    return {name: manifest for name, manifest in platforms.items() if manifest.has(capability)}
+
+
+def source_kind(manifest: Manifest) -> SourceKind | None:
+    """Whether the platform's server-side event source pulls or is pushed to, if it has one."""
+    if manifest.has(Capability.EVENTS_PULL):
+        return "pull"
+    if manifest.has(Capability.EVENTS_PUSH):
+        return "push"
+    return None
+
+
+def parse_settings(manifest: Manifest, data: Mapping[str, Any]) -> ProviderSettings:
+    """Validate one settings section; errors become ``ProviderConfigError``."""
+    try:
+        return manifest.settings.model_validate(data)
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(map(str, error['loc'])) or 'settings'}: {error['msg']}"
+            for error in err.errors()
+        )
+        raise ProviderConfigError(f"{manifest.name} settings: {problems}") from err
+
+
+def secret_fields(manifest: Manifest) -> frozenset[str]:
+    """Settings fields holding secrets: stored sealed and never shown back."""
+    return frozenset(
+        name
+        for name, field in manifest.settings.model_fields.items()
+        if field.annotation is SecretStr or SecretStr in get_args(field.annotation)
+    )
+
+
+def settings_schema(manifest: Manifest) -> dict[str, Any]:
+    """The JSON schema of the settings an admin enters (the tenant is implied)."""
+    schema = manifest.settings.model_json_schema()
+    schema["properties"].pop("tenant_id", None)
+    schema["required"] = [name for name in schema.get("required", ()) if name != "tenant_id"]
+    for name in secret_fields(manifest):
+        schema["properties"][name]["writeOnly"] = True
+    return schema
+
+
+def build_adapter(
+    manifest: Manifest, settings: ProviderSettings, *, queues: Iterable[str] = ()
+) -> Adapter:
+    """The platform's event source for these settings.
+
+    Adapters declaring ``Capability.QUEUE_WATCHING`` also get the queues admins mapped for
+    the platform (``queues=``); the others are built from their settings alone.
+    """
+    if manifest.adapter is None:
+        raise ProviderConfigError(f"{manifest.name} has no server-side event source")
+    if not isinstance(settings, manifest.settings):
+        raise ProviderConfigError(
+            f"{manifest.name} needs {manifest.settings.__name__}, not {type(settings).__name__}"
+        )
+    # Each adapter's constructor takes its own settings class, checked just above.
+    factory = cast(Callable[..., Adapter], manifest.adapter)
+    if manifest.has(Capability.QUEUE_WATCHING):
+        return factory(settings, queues=tuple(sorted(set(queues))))
+    return factory(settings)

@@ -1,146 +1,68 @@
-"""cleanup_ctx generators: each opens one resource at start-up and closes it at shutdown."""
+"""cleanup_ctx generators: each opens one resource at start-up and closes it at shutdown.
+
+In order: the database, the live state, the telemetry store, the config channel, the HTTP
+sessions, the Socket.IO fan-out; then the service graph built over them (``server/wiring.py``);
+last what runs in the background: the supervisor of the integrations, the listeners, the
+telemetry writer. Shutdown closes them in reverse.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 
 import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
 
-from providers.base import ProviderSettings
-from providers.genesys.agent_client import AgentClient
-from providers.genesys.const import PROVIDER as GENESYS
-from server.actions.genesys import GenesysActions
-from server.actions.service import AgentActions
-from server.answers.client import ChatClient
-from server.answers.service import AnswerService
-from server.assist.engine import HybridAssistant
-from server.auth.admin_sessions import SessionService
-from server.auth.admin_sso import AdminSso
-from server.auth.admins import AdminService
-from server.auth.apikeys import ApiKeyAuthenticator
-from server.auth.custody import GenesysTokens
-from server.auth.genesys_login import CALLBACK_PATH, GenesysLogin, UserWatching
-from server.auth.oidc_client import OidcClient
-from server.auth.passwords import Passwords
-from server.auth.sessions import AgentSessions
-from server.auth.throttle import LoginThrottle
-from server.ingest.listeners import run_listener
-from server.ingest.pipeline import Pipeline
-from server.ingest.records import StoreRecorder
-from server.integrations.models import IntegrationStatus
-from server.integrations.service import IntegrationService
-from server.integrations.supervisor import Supervisor
+from server.cluster.bus import ConfigBus
+from server.integrations.listeners import run_listener
 from server.keys import (
-    ADMIN_SSO,
-    ADMINS,
-    AGENT_ACTIONS,
-    AGENT_SESSIONS,
-    AGENT_TOKEN_SECRETS,
-    ANSWERS,
-    API_KEYS,
-    ASSISTANT,
     CONFIG_BUS,
-    CONFIG_SYNC,
-    GENESYS_LOGIN,
-    GENESYS_TOKENS,
-    HEALTH,
-    INTEGRATION_SECRETS,
-    INTEGRATIONS,
-    KNOWLEDGE,
+    HTTP,
     LISTENERS,
     LLM_INTEGRATIONS,
-    LLMS,
-    MAPPINGS,
-    METRICS,
-    PIPELINE,
-    PRESENCE,
-    PROVIDERS,
-    REVEALS,
-    ROUTES,
-    SECRETS,
-    SESSIONS,
+    LOCAL_INTEGRATIONS,
+    PLATFORMS,
+    SERVICES,
     SETTINGS,
     SOCKETS,
     STATE,
     STORE,
-    SUPERVISOR,
-    TELEMETRY,
-    TENANTS,
-    TOKENS,
+    TELEMETRY_STORE,
+    publish,
 )
-from server.observability.health import HealthService
 from server.observability.memory import MemoryTelemetry
 from server.observability.redis import RedisTelemetry, keep_widgets_alive
-from server.observability.reveals import RevealService
-from server.observability.telemetry import Telemetry
-from server.queues.bus import ConfigBus
-from server.queues.resolver import RouteResolver
-from server.queues.sync import ConfigSync
-from server.realtime.namespace import AgentNamespace
-from server.realtime.rooms import Broadcaster
 from server.realtime.server import close_fanout
-from server.services.knowledge import KnowledgeService
-from server.services.routing import LlmIntegrationService, MappingService
-from server.services.tenants import TenantService
 from server.state.base import StateStore
 from server.state.memory import MemoryState
 from server.state.redis import RedisState
 from server.store.database import Store
+from server.wiring import HttpSessions, Resources, build_services, prepare
 
 log = logging.getLogger(__name__)
 
+# Each purpose has its own limits; these only bound a forgotten request.
+_TIMEOUTS = {
+    "llm": aiohttp.ClientTimeout(total=120, sock_connect=10),
+    "platforms": aiohttp.ClientTimeout(total=20, sock_connect=10),
+    "identity": aiohttp.ClientTimeout(total=15, sock_connect=5),
+}
 
-async def store_ctx(app: web.Application) -> AsyncIterator[None]:
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     """The database, migrated to the newest schema."""
     store = await Store.connect(app[SETTINGS].database_url)
     await store.migrate()
     app[STORE] = store
-    app[API_KEYS] = ApiKeyAuthenticator(store.api_keys)
     yield
     await store.aclose()
 
 
-async def admin_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Admin accounts and sessions; sessions that expired while the server was down go."""
-    store, settings = app[STORE], app[SETTINGS]
-    passwords = Passwords.from_settings(settings)
-    if passwords.below_recommended:
-        log.warning("admin passwords are hashed below argon2's RFC 9106 cost: for tests only")
-    app[ADMINS] = AdminService(store, passwords, LoginThrottle())
-    sessions = SessionService(
-        store, idle_seconds=settings.admin_idle_seconds, max_seconds=settings.admin_max_seconds
-    )
-    app[SESSIONS] = sessions
-    await sessions.purge()
-    yield
-
-
-async def admin_sso_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Admin single sign-on through the configured OpenID provider, if there is one."""
-    settings = app[SETTINGS]
-    if settings.oidc_issuer is None or settings.oidc_client_id is None:
-        yield
-        return
-    assert settings.oidc_client_secret is not None  # Settings requires all three together
-    timeout = aiohttp.ClientTimeout(total=15, sock_connect=5)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        client = OidcClient(
-            session,
-            issuer=settings.oidc_issuer,
-            client_id=settings.oidc_client_id,
-            client_secret=settings.oidc_client_secret,
-        )
-        app[ADMIN_SSO] = AdminSso(
-            client, app[STATE], app[ADMINS], client_id=settings.oidc_client_id
-        )
-        yield
-
-
-async def state_ctx(app: web.Application) -> AsyncIterator[None]:
+async def live_state_ctx(app: web.Application) -> AsyncIterator[None]:
     """Shared live state: Redis when configured, memory otherwise."""
     settings = app[SETTINGS]
     options = {
@@ -160,53 +82,17 @@ async def state_ctx(app: web.Application) -> AsyncIterator[None]:
     await state.aclose()
 
 
-async def telemetry_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The event inspector and health counts: in Redis when configured, memory otherwise."""
+async def telemetry_store_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Where the event inspector and health counts are kept: Redis when configured."""
     settings = app[SETTINGS]
     store: MemoryTelemetry | RedisTelemetry
-    tasks = []
     if settings.redis_url:
         store = RedisTelemetry.from_url(settings.redis_url, ring_size=settings.inspector_events)
-        tasks.append(asyncio.create_task(keep_widgets_alive(store), name="widget-heartbeat"))
     else:
         store = MemoryTelemetry(ring_size=settings.inspector_events)
-    telemetry = Telemetry(store)
-    app[TELEMETRY], app[PRESENCE] = telemetry, store
-    app[REVEALS] = RevealService(telemetry, app[STORE])
-    # The supervisor starts later (integrations_ctx); it is looked up per request.
-    app[HEALTH] = HealthService(
-        telemetry, store, statuses=lambda tenant_id: app[SUPERVISOR].statuses(tenant_id)
-    )
-    tasks.append(asyncio.create_task(telemetry.run(), name="telemetry"))
+    app[TELEMETRY_STORE] = store
     yield
-    await stop_tasks(tasks)
-    await telemetry.flush()
     await store.aclose()
-
-
-async def assistant_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The knowledge engine, with every knowledge base indexed."""
-    store = app[STORE]
-    assistant = HybridAssistant()
-    for kb in await store.knowledge_bases.all():
-        await assistant.load(kb, await store.documents.list(kb.tenant_id, kb.id))
-    app[ASSISTANT] = assistant
-    yield
-
-
-async def answers_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Answers to customer turns; the LLM session closes and answers in flight stop at shutdown."""
-    # Each answer has its own, shorter time limits; this only bounds a forgotten request.
-    timeout = aiohttp.ClientTimeout(total=120, sock_connect=10)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        answers = AnswerService(
-            source=app[LLM_INTEGRATIONS],
-            client=ChatClient(session),
-            broadcaster=Broadcaster(app[SOCKETS]),
-        )
-        app[ANSWERS] = answers
-        yield
-        await answers.aclose()
 
 
 async def config_bus_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -223,143 +109,72 @@ async def config_bus_ctx(app: web.Application) -> AsyncIterator[None]:
         await redis.aclose()
 
 
-async def queues_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Queue routing and config sync; from here on, other nodes' changes are applied."""
-    store, assistant = app[STORE], app[ASSISTANT]
-    app[ROUTES] = RouteResolver(store)
-    sync = ConfigSync(store=store, assistant=assistant, resolver=app[ROUTES], bus=app[CONFIG_BUS])
-    app[CONFIG_SYNC] = sync
-    for tenant in await store.tenants.list():
-        await assistant.set_dense(tenant.id, tenant.dense_retrieval)
-    app[CONFIG_BUS].deliver_to(sync.apply, sync.resync)
+async def http_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Outbound HTTP sessions: LLM endpoints, platforms, the admins' identity provider."""
+    async with AsyncExitStack() as stack:
+        sessions = {
+            purpose: await stack.enter_async_context(aiohttp.ClientSession(timeout=timeout))
+            for purpose, timeout in _TIMEOUTS.items()
+        }
+        app[HTTP] = HttpSessions(**sessions)
+        yield
+
+
+async def fanout_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Socket.IO's fan-out to the other nodes (a Redis channel when configured)."""
     yield
+    await close_fanout(app[SOCKETS])
 
 
 async def services_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The operations the REST API and the admin pages share."""
-    store, sync = app[STORE], app[CONFIG_SYNC]
-    app[TENANTS] = TenantService(store, sync)
-    app[KNOWLEDGE] = KnowledgeService(store, sync, app[ASSISTANT])
-    app[MAPPINGS] = MappingService(store, sync, app[ROUTES])
-    app[LLMS] = LlmIntegrationService(store, app[SECRETS])
-    yield
-
-
-async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The pipeline and the widget namespace, wired to the resources above."""
-    sio = app[SOCKETS]
-    app[PIPELINE] = Pipeline(
+    """The service graph over the resources above, published to the handlers; answers still
+    being written stop at shutdown."""
+    resources = Resources(
+        store=app[STORE],
         state=app[STATE],
-        assistant=app[ASSISTANT],
-        broadcaster=Broadcaster(sio),
-        recorder=StoreRecorder(app[STORE]),
-        metrics=app[METRICS],
-        observer=app[TELEMETRY],
-        suggestions_per_event=app[SETTINGS].suggestions_per_event,
-        routes=app[ROUTES],
-        answers=app[ANSWERS],
+        telemetry_store=app[TELEMETRY_STORE],
+        bus=app[CONFIG_BUS],
+        http=app[HTTP],
+        sockets=app[SOCKETS],
     )
-    sio.register_namespace(
-        AgentNamespace(
-            tokens=app[TOKENS],
-            state=app[STATE],
-            assistant=app[ASSISTANT],
-            feedback=app[STORE].feedback,
-            routes=app[ROUTES],
-            metrics=app[METRICS],
-            presence=app[PRESENCE],
-            integration_statuses=lambda tenant_id: app[SUPERVISOR].statuses(tenant_id),
-            actions=app[AGENT_ACTIONS],
-        )
+    services = build_services(
+        app[SETTINGS],
+        resources,
+        app[PLATFORMS],
+        llm_integrations=app.get(LLM_INTEGRATIONS),
+        local_integrations=app[LOCAL_INTEGRATIONS],
     )
+    publish(app, services)
+    app[SOCKETS].register_namespace(services.namespace)
+    await prepare(services, resources.store)
+    # From here on, other nodes' changes apply (they waited, in order, since subscribing).
+    resources.bus.deliver_to(services.sync.apply, services.sync.resync)
     yield
-    await close_fanout(sio)
+    await services.answers.aclose()
+
+
+async def background_ctx(app: web.Application) -> AsyncIterator[None]:
+    """What runs while the server runs: the integrations' adapters, the listeners passed to
+    create_app, the telemetry writer and, with Redis, the widgets' heartbeat."""
+    services, telemetry_store = app[SERVICES], app[TELEMETRY_STORE]
+    tasks = [asyncio.create_task(services.telemetry.run(), name="telemetry")]
+    if isinstance(telemetry_store, RedisTelemetry):
+        tasks.append(
+            asyncio.create_task(keep_widgets_alive(telemetry_store), name="widget-heartbeat")
+        )
+    for adapter in app[LISTENERS]:
+        listening = run_listener(adapter, services.pipeline.process)
+        tasks.append(asyncio.create_task(listening, name=f"listener-{adapter.name}"))
+    await services.supervisor.start()
+    yield
+    await services.supervisor.aclose()
+    await stop_tasks(tasks)
+    await services.telemetry.flush()
 
 
 async def disconnect_widgets(app: web.Application) -> None:
     """on_shutdown: close widget sockets first, or the server waits out their handlers."""
     await app[SOCKETS].shutdown()
-
-
-async def agent_auth_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Agent sign-in with Genesys Cloud, agent sessions, and actions with the agent's token."""
-
-    async def provider_settings(tenant_id: str, provider: str) -> ProviderSettings | None:
-        # The integrations service starts later (it needs the pipeline); it exists by the
-        # time a request arrives.
-        return await app[INTEGRATIONS].provider_settings(tenant_id, provider)
-
-    async def provider_of(tenant_id: str, conversation_id: str) -> str | None:
-        known = (await app[STATE].meta(tenant_id, conversation_id)).provider
-        if known is not None:
-            return known
-        # A widget may act before cuecard saw the conversation's first event; Genesys itself
-        # refuses a conversation the agent is not on.
-        return GENESYS if await provider_settings(tenant_id, GENESYS) is not None else None
-
-    timeout = aiohttp.ClientTimeout(total=20, sock_connect=10)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        client = AgentClient(session)
-        custody = GenesysTokens(app[STATE], app[AGENT_TOKEN_SECRETS], client)
-        sessions = AgentSessions(app[TOKENS], app[STATE])
-        app[GENESYS_TOKENS], app[AGENT_SESSIONS] = custody, sessions
-        app[GENESYS_LOGIN] = GenesysLogin(
-            settings=provider_settings,
-            state=app[STATE],
-            client=client,
-            custody=custody,
-            sessions=sessions,
-            redirect_uri=app[SETTINGS].base_url.rstrip("/") + CALLBACK_PATH,
-            signed_in=lambda tenant_id, user_id: _watch_agent(app, tenant_id, user_id),
-        )
-        genesys = GenesysActions(settings=provider_settings, custody=custody, client=client)
-        app[AGENT_ACTIONS] = AgentActions(
-            state=app[STATE], platforms={GENESYS: genesys}, provider_of=provider_of
-        )
-        yield
-
-
-async def _watch_agent(app: web.Application, tenant_id: str, user_id: str) -> None:
-    """A signed-in agent's conversations reach the tenant's running Genesys adapters."""
-    for adapter in app[SUPERVISOR].adapters(tenant_id, GENESYS):
-        if not isinstance(adapter, UserWatching):
-            continue
-        try:
-            await adapter.watch_user(user_id)
-        except Exception:
-            # Sign-in still succeeds; the adapter's queue subscriptions keep working.
-            log.warning("could not watch agent %s of tenant %s", user_id, tenant_id, exc_info=True)
-
-
-async def integrations_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Stored integrations: the service, and a supervisor running their adapters."""
-    service = IntegrationService(
-        store=app[STORE], box=app[INTEGRATION_SECRETS], specs=app[PROVIDERS]
-    )
-    broadcaster = Broadcaster(app[SOCKETS])
-
-    async def announce(tenant_id: str, status: IntegrationStatus) -> None:
-        await broadcaster.integration_status(tenant_id, status)
-
-    supervisor = Supervisor(
-        store=app[STORE], integrations=service, sink=app[PIPELINE].process, on_status=announce
-    )
-    service.on_change(app[CONFIG_SYNC].integration_changed)
-    app[CONFIG_SYNC].run_integrations_with(supervisor)
-    app[INTEGRATIONS], app[SUPERVISOR] = service, supervisor
-    await supervisor.start()
-    yield
-    await supervisor.aclose()
-
-
-async def listeners_ctx(app: web.Application) -> AsyncIterator[None]:
-    """One task per pull adapter, feeding the pipeline; cancelled at shutdown."""
-    tasks = [
-        asyncio.create_task(run_listener(adapter, app[PIPELINE]), name=f"listener-{adapter.name}")
-        for adapter in app[LISTENERS]
-    ]
-    yield
-    await stop_tasks(tasks)
 
 
 async def stop_tasks(tasks: list[asyncio.Task[None]]) -> None:

@@ -102,6 +102,13 @@ class TooManyAttempts(CuecardError):
         self.retry_after = retry_after
 
 
+class RateLimited(CuecardError):
+    """Too many requests of one kind from one agent or connection in a short time."""
+
+    code = "rate_limited"
+    status = 429
+
+
 class Unavailable(CuecardError):
     """A backing service (database, Redis) is unreachable."""
 

@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/"
 # Describing the API is not using it: integrators read the document before they have a key.
 PUBLIC_API_PATHS = frozenset({"/api/v1/openapi.json"})
+# Platforms sign what they push; the integration's adapter verifies every request itself.
+WEBHOOK_PREFIX = "/api/v1/webhooks/"
 TENANT_HEADER = "X-Cuecard-Tenant"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -61,9 +63,13 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
 @web.middleware
 async def principal_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Authenticate every /api/ request: a tenant API key, or an admin session cookie."""
-    if request.path.startswith(API_PREFIX) and request.path not in PUBLIC_API_PATHS:
+    if request.path.startswith(API_PREFIX) and not _public(request.path):
         request[REQUEST_PRINCIPAL] = await _authenticate(request)
     return await handler(request)
+
+
+def _public(path: str) -> bool:
+    return path in PUBLIC_API_PATHS or path.startswith(WEBHOOK_PREFIX)
 
 
 async def _authenticate(request: web.Request) -> Principal:

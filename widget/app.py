@@ -1,8 +1,13 @@
 """The widget sub-app: serves the built page and its assets with the widget's security headers.
 
-The server mounts it under ``/widget/``::
+``/widget/`` is the generic page; ``/widget/<platform>`` is the entry of each platform whose
+manifest declares ``Capability.EMBEDDING``: framed only by the origins the tenant's integration
+of that platform yields, and loaded only when the desktop's stated origin is one of them. The
+server mounts it under ``/widget/`` and, once its services run, tells it where the tenants'
+origins come from (read through ``request.config_dict``; until then nothing may frame it)::
 
-    app.add_subapp("/widget/", create_widget_app(settings.widget_dist, store.desktop_origins))
+    app.add_subapp("/widget/", create_widget_app(dist, embedded))
+    app[WIDGET_SOURCES] = WidgetSources(tenants.allowed_origins, integrations.provider_settings)
 """
 
 from __future__ import annotations
@@ -10,16 +15,18 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from .csp import (
+from providers.base import Manifest
+from widget.csp import (
     STATIC_HEADERS,
     FrameAncestors,
-    PlatformOrigin,
+    SettingsLookup,
     content_security_policy,
     same_origin,
     tenant_origins,
@@ -27,10 +34,26 @@ from .csp import (
 )
 
 _LOGGER = logging.getLogger(__name__)
+
+
+async def _no_settings(tenant_id: str, platform: str) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class WidgetSources:
+    """Where the framing policy comes from: the tenants' own origins, and their settings of
+    each embedded platform (None when the tenant has no enabled integration of it)."""
+
+    frame_ancestors: FrameAncestors
+    platform_settings: SettingsLookup = _no_settings
+
+
 DIST_KEY = web.AppKey("widget_dist", Path)
-FRAME_ANCESTORS_KEY: web.AppKey[FrameAncestors] = web.AppKey("widget_frame_ancestors")
-GENESYS_ORIGIN_KEY: web.AppKey[PlatformOrigin] = web.AppKey("widget_genesys_origin")
-GENESYS_ENTRY = "genesys-entry"
+EMBEDDED_KEY: web.AppKey[Mapping[str, Manifest]] = web.AppKey("widget_embedded_platforms")
+# Set on the parent app by the server once its services exist; read via request.config_dict.
+SOURCES_KEY = web.AppKey("widget_sources", WidgetSources)
+ENTRY_PREFIX = "platform-entry:"
 
 INDEX = "index.html"
 # Build output is flat: a plain file name, no directories, no dot files.
@@ -50,26 +73,22 @@ NOT_BUILT_MESSAGE = "The widget has not been built; run: make widget"
 
 
 def create_widget_app(
-    dist: Path, frame_ancestors: FrameAncestors, genesys_origin: PlatformOrigin | None = None
+    dist: Path, embedded: Mapping[str, Manifest] | None = None
 ) -> web.Application:
     """Builds the sub-app serving ``dist`` (the output of ``npm run build``).
 
-    ``genesys_origin`` gives a tenant's Genesys Cloud desktop origin: ``/widget/genesys`` may
-    be framed by that origin only, and the generic page by it as well as the tenant's own list.
+    ``embedded`` are the platforms with an entry page. ``/widget/<platform>`` may be framed by
+    that platform's origins only, the generic page by them as well as the tenant's own list.
     """
     app = web.Application(middlewares=[_security_headers])
     app[DIST_KEY] = dist
-    app[FRAME_ANCESTORS_KEY] = frame_ancestors
-    app[GENESYS_ORIGIN_KEY] = genesys_origin or _no_platform
+    app[EMBEDDED_KEY] = dict(embedded or {})
     app.router.add_get("", _redirect_to_slash)
     app.router.add_get("/", _index)
-    app.router.add_get("/genesys", _genesys_index, name=GENESYS_ENTRY)
+    for platform in app[EMBEDDED_KEY]:
+        app.router.add_get(f"/{platform}", _platform_index, name=ENTRY_PREFIX + platform)
     app.router.add_get("/{name}", _asset)
     return app
-
-
-async def _no_platform(tenant_id: str) -> str | None:
-    return None
 
 
 @web.middleware
@@ -87,43 +106,67 @@ async def _security_headers(request: web.Request, handler: Handler) -> web.Strea
 
 
 async def _frame_origins(request: web.Request) -> Sequence[str]:
-    """Who may frame this response: the Genesys entry only the tenant's Genesys desktop."""
+    """Who may frame this response: a platform's entry only that platform's desktop."""
     tenant = request.query.get("tenant")
-    genesys = await _genesys_origin(request, tenant)
-    if request.match_info.route.name == GENESYS_ENTRY:
-        return [genesys] if genesys else []
-    origins = await tenant_origins(request.app[FRAME_ANCESTORS_KEY], tenant)
-    return [*origins, genesys] if genesys else origins
+    platform = _entry_platform(request)
+    if platform is not None:
+        return await _platform_origins(request, platform, tenant)
+    sources = request.config_dict.get(SOURCES_KEY)
+    if sources is None:
+        return []
+    origins = list(await tenant_origins(sources.frame_ancestors, tenant))
+    for embedded in request.app[EMBEDDED_KEY]:
+        origins += await _platform_origins(request, embedded, tenant)
+    return origins
 
 
-async def _genesys_origin(request: web.Request, tenant: str | None) -> str | None:
+def _entry_platform(request: web.Request) -> str | None:
+    name = request.match_info.route.name or ""
+    return name.removeprefix(ENTRY_PREFIX) if name.startswith(ENTRY_PREFIX) else None
+
+
+async def _platform_origins(
+    request: web.Request, platform: str, tenant: str | None
+) -> tuple[str, ...]:
+    """Origins the tenant's integration of ``platform`` may frame the widget from."""
     tenant_id = valid_tenant_id(tenant)
-    if tenant_id is None:
-        return None
+    manifest = request.app[EMBEDDED_KEY][platform]
+    sources = request.config_dict.get(SOURCES_KEY)
+    if tenant_id is None or manifest.embedding is None or sources is None:
+        return ()
     try:
-        return await request.app[GENESYS_ORIGIN_KEY](tenant_id)
+        settings = await sources.platform_settings(tenant_id, platform)
+        if settings is None and manifest.storable:
+            return ()
+        return tuple(manifest.embedding.frame_origins(settings))
     except Exception:
-        # Fail closed: without the origin the page cannot be framed by Genesys.
-        _LOGGER.warning("Genesys origin lookup failed for tenant %s", tenant_id, exc_info=True)
-        return None
+        # Fail closed: without the origins the page cannot be framed by the platform.
+        _LOGGER.warning("%s origins failed for tenant %s", platform, tenant_id, exc_info=True)
+        return ()
 
 
-async def _genesys_index(request: web.Request) -> web.StreamResponse:
-    """The widget inside a Genesys Cloud interaction, once ``gcHostOrigin`` checks out.
+async def _platform_index(request: web.Request) -> web.StreamResponse:
+    """The widget inside a platform's desktop, once the desktop's stated origin checks out.
 
-    Genesys interpolates ``gcHostOrigin`` into the Application URL; it must be the tenant's
-    configured Genesys desktop, or the page refuses to load (protocols.md 2.4).
+    A desktop that interpolates its own origin into the URL (``Embedding.host_origin_param``,
+    e.g. ``gcHostOrigin``) must state one of the tenant's configured origins, or the page refuses
+    to load.
     """
-    tenant = request.query.get("tenant")
-    expected = await _genesys_origin(request, tenant)
-    if expected is None:
-        raise _refused(404, "Genesys Cloud is not set up for this tenant (check ?tenant=).")
-    host = request.query.get("gcHostOrigin", "")
-    if not same_origin(host, expected):
+    platform = _entry_platform(request) or ""
+    manifest = request.app[EMBEDDED_KEY][platform]
+    origins = await _platform_origins(request, platform, request.query.get("tenant"))
+    if not origins:
+        raise _refused(
+            404, f"{manifest.display_name} is not set up for this tenant (check ?tenant=)."
+        )
+    param = manifest.embedding.host_origin_param if manifest.embedding else None
+    host = request.query.get(param, "") if param else ""
+    if param and not any(same_origin(host, origin) for origin in origins):
         raise _refused(
             400,
-            f"gcHostOrigin {host!r} is not this tenant's Genesys Cloud desktop ({expected}); "
-            "check the Application URL of the Interaction Widget.",
+            f"{param} {host!r} is not this tenant's {manifest.display_name} desktop "
+            f"({', '.join(origins)}); check the widget URL configured in "
+            f"{manifest.display_name}.",
         )
     return await _index(request)
 

@@ -6,16 +6,19 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
+from providers.base import ProviderSettings
+from providers.models import TENANT_ID_PATTERN
+
 _LOGGER = logging.getLogger(__name__)
 
 FrameAncestors = Callable[[str], Awaitable[Sequence[str]]]
 """Returns the origins allowed to frame the widget for a tenant id; empty when unknown."""
 
-PlatformOrigin = Callable[[str], Awaitable[str | None]]
-"""Returns the origin of a tenant's platform desktop (e.g. Genesys Cloud), None if it has none."""
+SettingsLookup = Callable[[str, str], Awaitable[ProviderSettings | None]]
+"""(tenant_id, platform) -> the tenant's enabled settings of the platform, None if none."""
 
-TENANT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-# One CSP host-source with an explicit http(s) scheme, e.g. https://*.my.salesforce.com:443.
+TENANT_ID = re.compile(TENANT_ID_PATTERN)
+# One CSP host-source with an explicit http(s) scheme, e.g. https://*.desk.example.com:443.
 # Anything else (spaces, ';', quotes, paths) could change the policy's meaning, so it is dropped.
 _ORIGIN = re.compile(r"https?://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:(\d{1,5}|\*))?", re.IGNORECASE)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -60,14 +60,15 @@ def user_topics(user_id: str) -> list[str]:
 class GenesysAdapter:
     """Follows a Genesys Cloud organization's queues (and logged-in agents) as events.
 
-    Subscribes ``settings.queue_ids`` on the Notification API with a client-credentials
+    Subscribes ``settings.queue_ids`` and the admin-mapped ``queues`` on the Notification
+    API with a client-credentials
     token, keeps the channels alive (heartbeats, ``socket_closing``, expiry, reconnects),
     fetches web-messaging text by id, and after a lost socket re-reads every conversation it
     knows to be active, so nothing is missed and nothing is emitted twice.
 
     Example::
 
-        adapter = GenesysAdapter(settings)
+        adapter = GenesysAdapter(settings, queues=("billing-queue-id",))
         adapter.watch_status(print)
         await adapter.watch_user("8b1f-user")
         async for event in adapter.listen():
@@ -76,8 +77,15 @@ class GenesysAdapter:
 
     name: ClassVar[str] = PROVIDER
 
-    def __init__(self, settings: GenesysSettings, *, timings: Timings = DEFAULT_TIMINGS) -> None:
+    def __init__(
+        self,
+        settings: GenesysSettings,
+        *,
+        queues: Iterable[str] = (),
+        timings: Timings = DEFAULT_TIMINGS,
+    ) -> None:
         self._settings = settings
+        self._queues = sorted({*settings.queue_ids, *queues})
         self._timings = timings
         self._client = GenesysClient(settings, timings)
         self._stream = NotificationStream(self._client, timings, self._report)
@@ -89,7 +97,7 @@ class GenesysAdapter:
     async def listen(self) -> AsyncIterator[Event]:
         """Yield events until closed; raise ``ProviderAuthFailed``/``ProviderConfigError``."""
         self._report(ConnectionState.CONNECTING, None)
-        await self._stream.add_topics(queue_topics(self._settings.queue_ids))
+        await self._stream.add_topics(queue_topics(self._queues))
         self._stream.start()
         try:
             while (item := await self._stream.items.get()) is not None:
@@ -110,8 +118,9 @@ class GenesysAdapter:
         """Also follow one agent's conversations (call when the agent logs in)."""
         await self._stream.add_topics(user_topics(user_id))
 
-    async def watch_queues(self, queue_ids: Iterable[str]) -> None:
-        """Also follow these routing queues' conversations."""
+    async def watch_queues(self, queue_ids: Sequence[str]) -> None:
+        """Also follow these routing queues' conversations (queues no longer mapped are
+        followed until the adapter restarts: their events then route to the default)."""
         await self._stream.add_topics(queue_topics(queue_ids))
 
     async def check(self) -> None:

@@ -28,17 +28,26 @@ class GenesysSettings(ProviderSettings):
         description="Region domain, e.g. mypurecloud.ie (the part after api. / login.).",
     )
     organization_id: GenesysId = Field(description="Agents from any other org are refused.")
-    client_id: GenesysId
-    client_secret: SecretStr
+    client_id: GenesysId = Field(
+        description="OAuth client (Client Credentials) the server reads notifications with."
+    )
+    client_secret: SecretStr = Field(description="Secret of that client; stored encrypted.")
     agent_client_id: GenesysId | None = Field(
         default=None, description="OAuth client (Code Authorization + PKCE) for agent login."
     )
     queue_ids: tuple[GenesysId, ...] = Field(
         default=(), description="Queues to watch; every queue mapped for genesys is added."
     )
-    api_base_url: AnyHttpUrl | None = None
-    login_base_url: AnyHttpUrl | None = None
-    desktop_origin: AnyHttpUrl | None = None
+    api_base_url: AnyHttpUrl | None = Field(
+        default=None, description="Override of https://api.<environment> (private clouds, tests)."
+    )
+    login_base_url: AnyHttpUrl | None = Field(
+        default=None, description="Override of https://login.<environment>."
+    )
+    desktop_origin: AnyHttpUrl | None = Field(
+        default=None,
+        description="Override of https://apps.<environment>, the desktop that frames the widget.",
+    )
 
     @field_validator("environment")
     @classmethod

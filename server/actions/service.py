@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from server.auth.tokens import AgentIdentity
-from server.errors import Conflict, CuecardError, InvalidInput
+from server.errors import Conflict, InvalidInput, RateLimited
 from server.state.base import StateStore
 
 log = logging.getLogger(__name__)
@@ -29,13 +29,6 @@ ActionKind = Literal["reply", "notes"]
 RESULT_SECONDS = 24 * 3600
 RATE_WINDOW_SECONDS = 10.0
 RATE_LIMIT = 10
-
-
-class RateLimited(CuecardError):
-    """Too many actions from one agent in a short time."""
-
-    code = "rate_limited"
-    status = 429
 
 
 class ActionResult(BaseModel):
@@ -65,8 +58,37 @@ class PlatformActions(Protocol):
 ProviderOf = Callable[[str, str], Awaitable[str | None]]
 """(tenant_id, conversation_id) -> the platform the conversation lives on, if known."""
 
+SettingsLookup = Callable[[str, str], Awaitable[object | None]]
+"""(tenant_id, platform) -> the tenant's enabled settings of the platform, None if none."""
 
-class AgentActions:
+
+class ConversationPlatforms:
+    """Which platform a conversation lives on, for its agent actions (a ``ProviderOf``).
+
+    The live state knows once cuecard saw the conversation's first event. A widget may act
+    before that: the conversation is then taken to be on the first of ``candidates`` the
+    tenant has an integration of; that platform itself refuses a conversation the agent is
+    not on.
+    """
+
+    def __init__(
+        self, state: StateStore, settings: SettingsLookup, candidates: Sequence[str]
+    ) -> None:
+        self._state = state
+        self._settings = settings
+        self._candidates = tuple(candidates)
+
+    async def __call__(self, tenant_id: str, conversation_id: str) -> str | None:
+        known = (await self._state.meta(tenant_id, conversation_id)).provider
+        if known is not None:
+            return known
+        for platform in self._candidates:
+            if await self._settings(tenant_id, platform) is not None:
+                return platform
+        return None
+
+
+class ActionService:
     """Routes actions to the conversation's platform, once per request id."""
 
     def __init__(

@@ -1,59 +1,41 @@
-"""Embedding the widget: each agent desktop's iframe URL, and who may frame it."""
+"""Embedding the widget: each agent desktop's iframe URL, and who may frame it.
+
+Only platforms whose folder declares ``Capability.EMBEDDING`` get a URL; the desktops cuecard
+promises but cannot embed in yet are listed as planned, without a URL that would not work.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aiohttp import web
 
+from providers.base import Capability, Manifest
+from providers.registry import planned, with_capability
 from server.admin.pages import form_errors, lines, page_tenant, read_form, redirect, render, url
 from server.api.bodies import validate
-from server.api.models import TenantPatch
 from server.errors import CuecardError
-from server.keys import SETTINGS, TENANTS
+from server.keys import PLATFORMS, SETTINGS, TENANTS
+from server.services.models import TenantPatch
 from server.store.models import Tenant
 
 routes = web.RouteTableDef()
 PATH = "/tenants/{tenant_id}/embedding"
-# Genesys Cloud fills these placeholders in when it loads the Interaction Widget
-# (protocols.md 2.4); docs/genesys.md "The Interaction Widget" shows the same URL.
-GENESYS_QUERY = (
-    "conversationId={{gcConversationId}}&gcHostOrigin={{gcHostOrigin}}"
-    "&gcTargetEnv={{gcTargetEnv}}&langTag={{gcLangTag}}&usePopupAuth={{gcUsePopupAuth}}"
-)
-GENESYS_SANDBOX = (
-    "allow-scripts,allow-same-origin,allow-forms,allow-popups,allow-popups-to-escape-sandbox"
-)
 
 
-def widget_urls(base_url: str, tenant_id: str) -> list[tuple[str, str, str]]:
-    """(platform, iframe URL, where it goes) for every agent desktop cuecard embeds in."""
+def widget_urls(
+    base_url: str, tenant_id: str, platforms: Mapping[str, Manifest]
+) -> list[tuple[str, str, str]]:
+    """(platform, iframe URL, where it goes) for every desktop cuecard embeds in."""
     base = base_url.rstrip("/")
-    widget = f"{base}/widget/?tenant={tenant_id}"
     return [
         (
-            "Genesys Cloud",
-            f"{base}/widget/genesys?tenant={tenant_id}&{GENESYS_QUERY}",
-            "Admin > Integrations > Interaction Widget > Configuration > Properties: "
-            f"Application URL. Iframe Sandbox Options: {GENESYS_SANDBOX}; Iframe "
-            "Feature/Permissions Policy: clipboard-write. The frame origin comes from the "
-            "tenant's Genesys integration (its environment or desktop origin).",
-        ),
-        (
-            "Five9",
-            f"{widget}&provider=five9",
-            "Agent Desktop Plus: a custom connector tab; the widget follows the agent.",
-        ),
-        (
-            "8x8",
-            f"{widget}&provider=8x8",
-            "8x8 Agent Workspace: a partner iframe panel.",
-        ),
-        (
-            "Salesforce Service Cloud",
-            f"{widget}&provider=salesforce",
-            "A Lightning utility item or Visualforce iframe in the service console.",
-        ),
+            manifest.display_name,
+            f"{base}/widget/{name}?tenant={tenant_id}&{manifest.embedding.url_query}",
+            manifest.embedding.instructions,
+        )
+        for name, manifest in with_capability(Capability.EMBEDDING, platforms).items()
+        if manifest.embedding is not None
     ]
 
 
@@ -88,7 +70,8 @@ def _page(
 ) -> web.Response:
     base_url = request.config_dict[SETTINGS].base_url
     context = {
-        "urls": widget_urls(base_url, tenant.id),
+        "urls": widget_urls(base_url, tenant.id, request.config_dict[PLATFORMS]),
+        "planned": planned(Capability.EMBEDDING),
         "origins": "\n".join(origins),
         "errors": errors,
     }

@@ -1,4 +1,8 @@
-"""Platform integrations: a settings form per provider, write-only secrets, Test connection."""
+"""Platform integrations: a settings form per provider, write-only secrets, Test connection.
+
+The providers offered are the registered platforms admins may store integrations of; the ones
+cuecard promises but has no folder for yet are named as planned, not offered.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,14 @@ from typing import Any
 
 from aiohttp import web
 
+from providers.base import Manifest
+from providers.registry import planned, settings_schema
 from server.admin.pages import form_errors, page_tenant, read_form, redirect, render, text, url
 from server.admin.settings_form import form_values, read_settings, settings_fields
 from server.api.bodies import validate
 from server.errors import CuecardError, InvalidInput
 from server.integrations.models import IntegrationIn, IntegrationPatch
-from server.keys import INTEGRATIONS, PROVIDERS
+from server.keys import INTEGRATIONS
 
 routes = web.RouteTableDef()
 LIST = "/tenants/{tenant_id}/integrations"
@@ -34,8 +40,9 @@ async def create_integration(request: web.Request) -> web.StreamResponse:
     provider = text(form, "provider")
     values: dict[str, Any] = {**form, "enabled": form.get("enabled") == "on"}
     try:
-        spec = _spec(request, provider)
-        settings = read_settings(settings_fields(spec.settings_schema()), form, keep_secrets=False)
+        manifest = _manifest(request, provider)
+        fields = settings_fields(settings_schema(manifest))
+        settings = read_settings(fields, form, keep_secrets=False)
         body = validate(
             IntegrationIn,
             {
@@ -70,7 +77,7 @@ async def update_integration(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     values: dict[str, Any] = {**form, "enabled": form.get("enabled") == "on"}
     try:
-        fields = settings_fields(_spec(request, view.provider).settings_schema())
+        fields = settings_fields(settings_schema(_manifest(request, view.provider)))
         patch = validate(
             IntegrationPatch,
             {
@@ -107,11 +114,11 @@ async def delete_integration(request: web.Request) -> web.StreamResponse:
     return redirect(request, location, "Integration deleted.")
 
 
-def _spec(request: web.Request, provider: str) -> Any:
-    specs = request.config_dict[PROVIDERS]
-    if provider not in specs:
+def _manifest(request: web.Request, provider: str) -> Manifest:
+    platforms = request.config_dict[INTEGRATIONS].platforms
+    if provider not in platforms:
         raise InvalidInput("choose one of the providers listed", field="provider")
-    return specs[provider]
+    return platforms[provider]
 
 
 async def _list(
@@ -123,13 +130,17 @@ async def _list(
     status: int = 200,
 ) -> web.Response:
     tenant = await page_tenant(request)
-    specs = request.config_dict[PROVIDERS]
-    spec = specs.get(provider)
+    integrations = request.config_dict[INTEGRATIONS]
+    manifest = integrations.platforms.get(provider)
     context = {
-        "integrations": await request.config_dict[INTEGRATIONS].list(tenant.id),
-        "providers": sorted(specs),
-        "provider": provider if spec is not None else "",
-        "fields": [] if spec is None else settings_fields(spec.settings_schema()),
+        "integrations": await integrations.list(tenant.id),
+        "providers": [
+            (name, integrations.platforms[name].display_name)
+            for name in sorted(integrations.platforms)
+        ],
+        "planned": planned(),
+        "provider": provider if manifest is not None else "",
+        "fields": [] if manifest is None else settings_fields(settings_schema(manifest)),
         "values": values,
         "errors": errors,
     }
@@ -148,11 +159,11 @@ async def _one(
     view = await request.config_dict[INTEGRATIONS].get(
         tenant.id, request.match_info["integration_id"]
     )
-    spec = request.config_dict[PROVIDERS].get(view.provider)
+    manifest = request.config_dict[INTEGRATIONS].platforms.get(view.provider)
     stored = {"name": view.name, "enabled": view.enabled, **form_values(view.settings)}
     context = {
         "integration": view,
-        "fields": [] if spec is None else settings_fields(spec.settings_schema()),
+        "fields": [] if manifest is None else settings_fields(settings_schema(manifest)),
         "values": stored if values is None else values,
         "masked": form_values(view.settings),
         "errors": errors,

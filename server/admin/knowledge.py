@@ -15,9 +15,9 @@ from server.admin.pages import (
     url,
 )
 from server.api.bodies import read_files, validate
-from server.api.models import KnowledgeBaseIn
 from server.errors import CuecardError
 from server.keys import KNOWLEDGE
+from server.services.models import KnowledgeBaseIn
 
 routes = web.RouteTableDef()
 KBS = "/tenants/{tenant_id}/knowledge-bases"

@@ -9,9 +9,9 @@ from pydantic import SecretStr
 
 from server.admin.pages import form_errors, page_tenant, read_form, redirect, render, text, url
 from server.api.bodies import validate
-from server.api.models import LlmIntegrationIn, QueueMappingIn
 from server.errors import CuecardError, InvalidInput
 from server.keys import KNOWLEDGE, LLMS, MAPPINGS
+from server.services.models import LlmIntegrationIn, QueueMappingIn
 
 routes = web.RouteTableDef()
 MAPPINGS_PATH = "/tenants/{tenant_id}/queue-mappings"

@@ -8,16 +8,12 @@ from aiohttp import web
 
 from server.admin.pages import read_form, redirect, render, text, url
 from server.admin.signin import check_signin_token, sign_in_page, start_session
-from server.auth.admin_sso import PENDING_SECONDS, AdminSso, PendingSso
+from server.auth.admin_sso import SSO_COOKIE, AdminSso, PendingSso
 from server.auth.errors import SsoCancelled, SsoNotConfigured
 from server.errors import CuecardError, InvalidInput
 from server.keys import ADMIN_SSO, SESSIONS, SETTINGS, SIGNED_IN
 
 routes = web.RouteTableDef()
-# One cookie per sign-in in progress, so two tabs signing in at once do not clash.
-COOKIE_PREFIX = "cuecard_sso_"
-COOKIE_PATH = "/admin/sso/"
-_STATE = re.compile(r"[A-Za-z0-9_-]{20,128}")
 _OAUTH_ERROR = re.compile(r"[a-z_]{1,64}")
 
 
@@ -37,22 +33,14 @@ async def start_sso(request: web.Request) -> web.StreamResponse:
     secure = request.config_dict[SETTINGS].base_url.startswith("https://")
     try:
         check_signin_token(request, text(form, "signin_token"))
-        start = await sso.begin(next_path=next_path, redirect_uri=_callback_url(request))
+        authorize_url, start = await sso.begin(
+            next_path=next_path, redirect_uri=_callback_url(request)
+        )
     except CuecardError as err:
         errors = {"form": f"Single sign-on: {err.message}"}
         return sign_in_page(request, "", errors, next_path=next_path, status=err.status)
-    response = redirect(request, start.authorize_url)
-    response.headers["Cache-Control"] = "no-store"
-    response.set_cookie(
-        COOKIE_PREFIX + start.state,
-        start.browser_secret,
-        max_age=PENDING_SECONDS,
-        path=COOKIE_PATH,
-        httponly=True,
-        secure=secure,
-        # Lax: the cookie must ride along on the provider's top-level redirect back to us.
-        samesite="Lax",
-    )
+    response = redirect(request, authorize_url)
+    SSO_COOKIE.set(response, start, secure=secure)
     return response
 
 
@@ -61,7 +49,7 @@ async def sso_callback(request: web.Request) -> web.StreamResponse:
     """Finish the sign-in: a session for the matching admin, or a page saying why not."""
     sso = _sso(request)
     state = request.query.get("state", "")
-    cookie = request.cookies.get(COOKIE_PREFIX + state) if _STATE.fullmatch(state) else None
+    cookie = SSO_COOKIE.secret(request, state)
     try:
         pending = await sso.claim(state, cookie)
         response = await _finish(request, sso, pending)
@@ -69,7 +57,7 @@ async def sso_callback(request: web.Request) -> web.StreamResponse:
         response = render(request, "sso_refused.html", {"error": err}, status=err.status)
     response.headers["Cache-Control"] = "no-store"
     if cookie is not None:
-        response.del_cookie(COOKIE_PREFIX + state, path=COOKIE_PATH)
+        SSO_COOKIE.clear(response, state)
     return response
 
 
@@ -85,7 +73,7 @@ async def _finish(request: web.Request, sso: AdminSso, pending: PendingSso) -> w
     previous = request.get(SIGNED_IN)
     if previous is not None:
         await request.config_dict[SESSIONS].end(previous)
-    return await start_session(request, admin_id=admin.id, next_path=pending.next_path)
+    return await start_session(request, admin_id=admin.id, next_path=pending.context.next_path)
 
 
 def _callback_url(request: web.Request) -> str:

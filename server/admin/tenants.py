@@ -18,10 +18,10 @@ from server.admin.pages import (
     url,
 )
 from server.api.bodies import validate
-from server.api.models import TenantIn, TenantPatch
 from server.auth.access import Permission, authorize
 from server.errors import CuecardError
 from server.keys import TENANTS
+from server.services.models import TenantIn, TenantPatch
 
 routes = web.RouteTableDef()
 

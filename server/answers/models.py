@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from server.assist.models import Suggestion
+from server.conversation import Suggestion
 
 
 class LlmEndpoint(BaseModel):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from server.answers.client import ChatMessage
 from server.answers.models import Passage
-from server.state.models import Line
+from server.conversation import Line
 
 DEFAULT_SYSTEM_PROMPT = (
     "You help a contact-centre agent reply to a customer. Answer the customer's latest "

@@ -25,7 +25,7 @@ from server.answers.models import (
 from server.answers.prompt import build_messages
 from server.answers.sources import LlmIntegrationSource
 from server.assist.base import AssistRequest
-from server.assist.models import Suggestion
+from server.conversation import Suggestion
 from server.realtime.rooms import Broadcaster
 
 log = logging.getLogger(__name__)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Protocol
 
 from pydantic import SecretStr
 
 from server.answers.models import LlmEndpoint
-from server.queues.secrets import SecretBox, SecretUnreadable
+from server.secret_box import SecretBox, SecretUnreadable
 from server.store.database import Store
 
 log = logging.getLogger(__name__)
@@ -34,15 +33,14 @@ class LlmIntegrationSource(Protocol):
 class StoredLlmIntegrations:
     """Integrations from the store, their API keys opened only for the request that needs them."""
 
-    def __init__(self, store: Callable[[], Store], box: SecretBox) -> None:
-        # The store opens when the app starts, after this source is built.
+    def __init__(self, store: Store, box: SecretBox) -> None:
         self._store = store
         self._box = box
 
     async def get(self, tenant_id: str, integration_id: str | None) -> LlmEndpoint | None:
         if integration_id is None:
             return None  # integrations are chosen per queue mapping; there is no tenant default
-        store = self._store()
+        store = self._store
         integration = await store.llm_integrations.get(tenant_id, integration_id)
         sealed = await store.llm_integrations.sealed_api_key(tenant_id, integration_id)
         if integration is None or sealed is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from providers.registry import settings_schema, source_kind
 from server.api.bodies import items_out, json_out, no_content, read_model
 from server.api.openapi import api_doc
 from server.integrations.models import (
@@ -13,7 +14,7 @@ from server.integrations.models import (
     IntegrationView,
     ProviderInfo,
 )
-from server.keys import INTEGRATIONS, PROVIDERS
+from server.keys import INTEGRATIONS
 from server.middlewares import request_tenant
 
 routes = web.RouteTableDef()
@@ -25,10 +26,17 @@ ITEM = COLLECTION + "/{integration_id}"
 @api_doc(response=ProviderInfo, items=True)
 async def list_providers(request: web.Request) -> web.Response:
     """The providers integrations can be made for, each with its settings' JSON schema."""
+    platforms = request.app[INTEGRATIONS].platforms
     return items_out(
         [
-            ProviderInfo(name=spec.name, kind=spec.kind, settings_schema=spec.settings_schema())
-            for spec in sorted(request.app[PROVIDERS].values(), key=lambda spec: spec.name)
+            ProviderInfo(
+                name=manifest.name,
+                display_name=manifest.display_name,
+                kind=source_kind(manifest),
+                capabilities=sorted(manifest.capabilities),
+                settings_schema=settings_schema(manifest),
+            )
+            for manifest in sorted(platforms.values(), key=lambda manifest: manifest.name)
         ]
     )
 

@@ -25,10 +25,6 @@ from server.api.models import (
     BatchWritten,
     DocumentBatch,
     DocumentOut,
-    DocumentSummary,
-    KnowledgeBaseIn,
-    KnowledgeBaseOut,
-    KnowledgeBasePatch,
     ReindexOut,
     SearchQuery,
     SearchResultsOut,
@@ -38,6 +34,12 @@ from server.api.openapi import api_doc
 from server.errors import BodyTooLarge, InvalidInput
 from server.keys import KNOWLEDGE
 from server.middlewares import request_tenant
+from server.services.models import (
+    DocumentSummary,
+    KnowledgeBaseIn,
+    KnowledgeBaseOut,
+    KnowledgeBasePatch,
+)
 from server.store.models import DocumentIn
 
 routes = web.RouteTableDef()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.api.bodies import items_out, json_out, no_content, read_model
-from server.api.models import LlmIntegrationIn, LlmIntegrationOut, LlmIntegrationPatch
+from server.api.models import LlmIntegrationOut
 from server.api.openapi import api_doc
 from server.keys import LLMS
 from server.middlewares import request_tenant
+from server.services.models import LlmIntegrationIn, LlmIntegrationPatch
 
 routes = web.RouteTableDef()
 INTEGRATIONS = "/api/v1/llm-integrations"

@@ -6,9 +6,6 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
-    AnyHttpUrl,
-    BaseModel,
-    ConfigDict,
     Field,
     RootModel,
     SecretStr,
@@ -16,86 +13,23 @@ from pydantic import (
 )
 
 from providers.models import Event
-from server.assist.base import Route
+from server.services.models import (
+    DocumentSummary,
+    In,
+    Name,
+    Out,
+    SearchResultOut,
+)
 from server.store.models import (
     Admin,
     AdminRole,
     ApiKey,
     Document,
     DocumentIn,
-    KnowledgeBase,
     LlmIntegration,
     QueueMapping,
     Tenant,
 )
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Prompt = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
-RowId = Annotated[str, StringConstraints(min_length=1, max_length=32)]
-ApiKeyText = Annotated[
-    SecretStr, Field(min_length=8, max_length=1000, description="Write-only; never returned.")
-]
-Origin = Annotated[
-    str, StringConstraints(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$", max_length=300)
-]
-
-
-class In(BaseModel):
-    """Base of request bodies: unknown fields are errors, not silently dropped."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Out(BaseModel):
-    """Base of response bodies."""
-
-    model_config = ConfigDict(frozen=True)
-
-
-class KnowledgeBaseIn(In):
-    name: Name
-    is_default: bool = False
-
-
-class KnowledgeBasePatch(In):
-    name: Name | None = None
-    is_default: bool | None = None
-
-
-class KnowledgeBaseOut(Out):
-    id: str
-    name: str
-    is_default: bool
-    document_count: int
-    created_at: datetime
-
-    @classmethod
-    def of(cls, kb: KnowledgeBase, document_count: int) -> KnowledgeBaseOut:
-        return cls(
-            id=kb.id,
-            name=kb.name,
-            is_default=kb.is_default,
-            document_count=document_count,
-            created_at=kb.created_at,
-        )
-
-
-class DocumentSummary(Out):
-    external_id: str
-    title: str
-    url: str | None
-    tags: tuple[str, ...]
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, doc: Document) -> DocumentSummary:
-        return cls(
-            external_id=doc.external_id,
-            title=doc.title,
-            url=doc.url,
-            tags=doc.tags,
-            updated_at=doc.updated_at,
-        )
 
 
 class DocumentOut(DocumentSummary):
@@ -104,17 +38,6 @@ class DocumentOut(DocumentSummary):
     @classmethod
     def of(cls, doc: Document) -> DocumentOut:
         return cls(body=doc.body, **DocumentSummary.of(doc).model_dump())
-
-
-class SearchResultOut(Out):
-    document_id: str
-    title: str
-    url: str | None
-    snippet: str
-    highlights: list[tuple[int, int]] = Field(
-        description="[start, end) offsets into snippet of the words that matched."
-    )
-    score: float
 
 
 class SearchQuery(In):
@@ -138,12 +61,6 @@ class ReindexOut(Out):
     documents: int
 
 
-class QueueMappingIn(In):
-    kb_id: RowId | None = None
-    system_prompt: Prompt | None = None
-    llm_integration_id: RowId | None = None
-
-
 class QueueMappingOut(Out):
     provider: str
     queue: str
@@ -156,33 +73,6 @@ class QueueMappingOut(Out):
     @classmethod
     def of(cls, mapping: QueueMapping) -> QueueMappingOut:
         return cls.model_validate(mapping.model_dump())
-
-
-class MatchedRow(Out):
-    provider: str
-    queue: str
-
-
-class ResolutionOut(Out):
-    provider: str | None
-    queue: str | None
-    match: Literal["exact", "any_provider", "provider_default", "tenant_default", "default_kb"]
-    mapping: MatchedRow | None
-    route: Route
-
-
-class LlmIntegrationIn(In):
-    name: Name
-    base_url: AnyHttpUrl
-    model: Name
-    api_key: ApiKeyText | None = None
-
-
-class LlmIntegrationPatch(In):
-    name: Name | None = None
-    base_url: AnyHttpUrl | None = None
-    model: Name | None = None
-    api_key: ApiKeyText | None = Field(default=None, description="null removes the key.")
 
 
 class LlmIntegrationOut(Out):
@@ -207,22 +97,6 @@ class LlmIntegrationOut(Out):
             created_at=integration.created_at,
             updated_at=integration.updated_at,
         )
-
-
-class TenantIn(In):
-    id: Annotated[
-        str,
-        StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$"),
-        Field(description="Lowercase letters, digits and dashes; cannot change later."),
-    ]
-    name: Name
-    allowed_origins: Annotated[list[Origin], Field(max_length=50)] = []
-
-
-class TenantPatch(In):
-    name: Name | None = None
-    dense_retrieval: bool | None = None
-    allowed_origins: Annotated[list[Origin], Field(max_length=50)] | None = None
 
 
 class TenantOut(Out):
@@ -324,3 +198,8 @@ class AdminOut(Out):
             last_login_at=admin.last_login_at,
             sso_linked=admin.oidc_subject is not None,
         )
+
+
+class WebhookResult(Out):
+    accepted: int = Field(description="Events processed now.")
+    duplicates: int = Field(description="Events already processed from an earlier delivery.")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.api.bodies import items_out, json_out, no_content, read_model
-from server.api.models import QueueMappingIn, QueueMappingOut, ResolutionOut, ResolveQuery
+from server.api.models import QueueMappingOut, ResolveQuery
 from server.api.openapi import api_doc
 from server.errors import InvalidInput
 from server.keys import MAPPINGS
 from server.middlewares import request_tenant
+from server.services.models import QueueMappingIn, ResolutionOut
 
 routes = web.RouteTableDef()
 PATH = "/api/v1/queue-mappings"

@@ -5,11 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.api.bodies import items_out, json_out, read_model
-from server.api.models import TenantIn, TenantOut, TenantPatch
+from server.api.models import TenantOut
 from server.api.openapi import api_doc
 from server.auth.access import Permission, authorize
 from server.keys import TENANTS
 from server.middlewares import request_principal, request_tenant
+from server.services.models import TenantIn, TenantPatch
 
 routes = web.RouteTableDef()
 TENANT = "/api/v1/tenant"

@@ -15,8 +15,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from server.assist.models import Suggestion
-from server.state.models import Line
+from server.conversation import Line, Suggestion
 from server.store.models import Document, KnowledgeBase
 
 

@@ -12,9 +12,9 @@ from server.assist.debounce import Coalescer
 from server.assist.dense import Encoder, WordLlamaEncoder
 from server.assist.index import Hit, KnowledgeIndex
 from server.assist.memory import SuggestionMemory
-from server.assist.models import Source, Suggestion
 from server.assist.query import Query, conversation_query, typed_query
 from server.assist.snippets import quote
+from server.conversation import Source, Suggestion
 from server.store.models import Document, KnowledgeBase
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from providers.models import Speaker
 from server.assist.analysis import terms
-from server.state.models import Line
+from server.conversation import Line
 
 # Each older customer turn counts this much less than the one after it: the newest turn says
 # what the customer needs now, earlier ones say what it is about.

@@ -1,1 +1,1 @@
-"""Authentication: platform sign-in (Genesys Cloud), agent sessions and tokens, API keys."""
+"""Authentication: agent sign-in at their platform, agent sessions and tokens, API keys, admins."""

@@ -2,7 +2,8 @@
 
 1. ``begin``: a random ``state``, ``nonce`` and PKCE ``code_verifier`` are kept server-side
    under the state, with the page to return to, bound to the browser by a secret that only an
-   HttpOnly cookie holds. The browser goes to the provider's authorization endpoint.
+   HttpOnly cookie holds (:mod:`server.auth.pkce`). The browser goes to the provider's
+   authorization endpoint.
 2. ``claim`` + ``finish`` at the callback: the state is taken once and must match the
    browser's cookie; the code is exchanged with the verifier; the ID token's signature is
    checked against the provider's JWKS (joserfc) and its ``iss``, ``aud``, ``exp``, ``nonce``
@@ -13,20 +14,15 @@ Example::
 
     start = await sso.begin(next_path="/admin/tenants", redirect_uri=callback_url)
     # ... the provider redirects back with ?code=...&state=...
-    admin = await sso.finish(await sso.claim(state, cookie), code)
+    admin = await sso.finish(await sso.claim(state, cookie), code)  # cookie: SSO_COOKIE
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-from dataclasses import dataclass
 from typing import Any
 
-from authlib.common.security import generate_token
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.errors import ClaimError, ExpiredTokenError, InvalidKeyIdError, JoseError
@@ -35,12 +31,12 @@ from pydantic import BaseModel, ConfigDict
 from server.auth.admins import AdminService, SsoIdentity
 from server.auth.errors import SsoStateInvalid, SsoTokenInvalid
 from server.auth.oidc_client import OidcClient, TokenResponse
+from server.auth.pkce import BrowserCookie, Claimed, FlowStart, PendingFlows
 from server.state.base import StateStore
 from server.store.models import Admin
 
 log = logging.getLogger(__name__)
 
-PENDING_SECONDS = 600
 SCOPE = "openid email profile"
 # Clock skew tolerated on exp, nbf and iat.
 LEEWAY_SECONDS = 60
@@ -53,33 +49,20 @@ _WRONG_CLAIM = {
 }
 
 
-class PendingSso(BaseModel):
-    """A sign-in between ``begin`` and the callback, kept server-side under its state."""
+# One cookie per sign-in in progress, so two tabs signing in at once do not clash.
+SSO_COOKIE = BrowserCookie(prefix="cuecard_sso_", path="/admin/sso/")
+
+
+class SsoContext(BaseModel):
+    """What a sign-in needs after the provider sends the browser back."""
 
     model_config = ConfigDict(frozen=True)
 
-    nonce: str
-    code_verifier: str
-    browser_digest: str
     redirect_uri: str
     next_path: str
 
 
-@dataclass(frozen=True, slots=True)
-class SsoStart:
-    """Where to send the browser, and the secret its cookie must carry back."""
-
-    authorize_url: str
-    state: str
-    browser_secret: str
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _state_key(state: str) -> str:
-    return f"admin-sso:{state}"
+PendingSso = Claimed[SsoContext]
 
 
 class AdminSso:
@@ -89,55 +72,43 @@ class AdminSso:
         self, client: OidcClient, state: StateStore, admins: AdminService, *, client_id: str
     ) -> None:
         self._client = client
-        self._state = state
+        self._flows = PendingFlows(
+            state,
+            namespace="admin-sso",
+            model=SsoContext,
+            refused=SsoStateInvalid,
+            expired="this sign-in expired or was already used; please start again",
+            other_browser="this sign-in was started in another browser; please start again here",
+        )
         self._admins = admins
         self._client_id = client_id
 
-    async def begin(self, *, next_path: str, redirect_uri: str) -> SsoStart:
-        """Start a sign-in; the provider will send the browser back to ``redirect_uri``."""
+    async def begin(self, *, next_path: str, redirect_uri: str) -> tuple[str, FlowStart]:
+        """Start a sign-in: where to send the browser, and the flow its cookie binds."""
         metadata = await self._client.metadata()
-        state, nonce, verifier, browser_secret = (generate_token(n) for n in (32, 32, 64, 32))
-        pending = PendingSso(
-            nonce=nonce,
-            code_verifier=verifier,
-            browser_digest=_digest(browser_secret),
-            redirect_uri=redirect_uri,
-            next_path=next_path,
-        )
-        await self._state.put_ephemeral(
-            _state_key(state), pending.model_dump_json(), PENDING_SECONDS
-        )
+        start = await self._flows.begin(SsoContext(redirect_uri=redirect_uri, next_path=next_path))
         url = prepare_grant_uri(
             metadata.authorization_endpoint,
             self._client_id,
             "code",
             redirect_uri=redirect_uri,
             scope=SCOPE,
-            state=state,
-            nonce=nonce,
-            code_challenge=create_s256_code_challenge(verifier),
+            state=start.state,
+            nonce=start.nonce,
+            code_challenge=start.code_challenge,
             code_challenge_method="S256",
         )
-        return SsoStart(authorize_url=str(url), state=state, browser_secret=browser_secret)
+        return str(url), start
 
     async def claim(self, state: str, browser_secret: str | None) -> PendingSso:
         """The pending sign-in for ``state``, taken once; refused for any other browser."""
-        raw = await self._state.take_ephemeral(_state_key(state)) if state else None
-        if raw is None:
-            raise SsoStateInvalid("this sign-in expired or was already used; please start again")
-        pending = PendingSso.model_validate_json(raw)
-        if browser_secret is None or not hmac.compare_digest(
-            _digest(browser_secret), pending.browser_digest
-        ):
-            raise SsoStateInvalid(
-                "this sign-in was started in another browser; please start again here"
-            )
-        return pending
+        return await self._flows.claim(state, browser_secret)
 
     async def finish(self, pending: PendingSso, code: str) -> Admin:
         """Exchange the code, verify the ID token, and open the matching admin account."""
+        redirect_uri = pending.context.redirect_uri
         tokens = await self._client.exchange_code(
-            code, code_verifier=pending.code_verifier, redirect_uri=pending.redirect_uri
+            code, code_verifier=pending.code_verifier, redirect_uri=redirect_uri
         )
         identity = await self._verified_identity(tokens, pending.nonce)
         admin = await self._admins.sign_in_with_sso(identity)

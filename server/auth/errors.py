@@ -6,9 +6,9 @@ from server.errors import CuecardError, Forbidden, TokenExpired, Unauthenticated
 
 
 class LoginNotConfigured(CuecardError):
-    """The tenant has no enabled Genesys integration with an agent login client."""
+    """The tenant has no enabled integration of the platform able to sign agents in."""
 
-    code = "genesys_not_configured"
+    code = "sign_in_not_configured"
     status = 404
 
 
@@ -19,28 +19,28 @@ class LoginStateInvalid(Unauthenticated):
 
 
 class LoginCancelled(Unauthenticated):
-    """The agent cancelled at Genesys Cloud, or Genesys answered with an OAuth error."""
+    """The agent cancelled at the platform, or the platform answered with an OAuth error."""
 
     code = "login_cancelled"
 
 
 class WrongOrganization(Forbidden):
-    """The agent signed in to a Genesys organization other than the tenant's."""
+    """The agent signed in to another organization of the platform than the tenant's."""
 
     code = "wrong_organization"
 
 
-class GenesysLoginFailed(CuecardError):
-    """Genesys Cloud could not complete the sign-in (unreachable, refused the client...)."""
+class PlatformLoginFailed(CuecardError):
+    """The platform could not complete the sign-in (unreachable, refused the client...)."""
 
-    code = "genesys_login_failed"
+    code = "platform_login_failed"
     status = 502
 
 
-class GenesysSessionEnded(TokenExpired):
-    """The agent's Genesys Cloud token expired or was revoked: sign in again."""
+class PlatformSessionEnded(TokenExpired):
+    """The agent's token at the platform expired or was revoked: sign in again."""
 
-    code = "genesys_session_expired"
+    code = "platform_session_expired"
 
 
 class RefreshRefused(Unauthenticated):

@@ -36,8 +36,10 @@ def origin_of(base_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def signed_in_page(base_url: str, nonce: str, session: AgentSession) -> web.Response:
-    """Success: the widget receives the cuecard session (never the Genesys token)."""
+def signed_in_page(
+    base_url: str, nonce: str, session: AgentSession, platform_name: str
+) -> web.Response:
+    """Success: the widget receives the cuecard session (never the platform's token)."""
     message = {
         "type": MESSAGE_TYPE,
         "nonce": nonce,
@@ -45,23 +47,28 @@ def signed_in_page(base_url: str, nonce: str, session: AgentSession) -> web.Resp
         "session": session.model_dump(mode="json"),
     }
     text = f"Signed in as {session.agent.name}. You can close this window."
-    return _page(base_url, message, text, status=200)
+    return _page(base_url, message, text, platform_name, status=200)
 
 
-def failed_page(base_url: str, nonce: str | None, err: CuecardError) -> web.Response:
+def failed_page(
+    base_url: str, nonce: str | None, err: CuecardError, platform_name: str
+) -> web.Response:
     """Failure: the widget shows ``err``'s message and offers to sign in again."""
     message = {"type": MESSAGE_TYPE, "nonce": nonce, "ok": False, "error": err.to_dict()}
-    return _page(base_url, message, f"Sign-in failed: {err.message}", status=err.status)
+    text = f"Sign-in failed: {err.message}"
+    return _page(base_url, message, text, platform_name, status=err.status)
 
 
-def _page(base_url: str, message: dict[str, Any], text: str, *, status: int) -> web.Response:
+def _page(
+    base_url: str, message: dict[str, Any], text: str, platform_name: str, *, status: int
+) -> web.Response:
     nonce = secrets.token_urlsafe(16)
     outcome = _script_json({"origin": origin_of(base_url), "message": message})
     body = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>cuecard sign-in</title></head>
 <body>
 <p data-testid="login-outcome">{html.escape(text)}</p>
-<p id="hint" hidden>Return to Genesys Cloud; this window can be closed.</p>
+<p id="hint" hidden>Return to {html.escape(platform_name)}; this window can be closed.</p>
 <script type="application/json" id="outcome">{outcome}</script>
 <script nonce="{nonce}">{_SCRIPT}</script>
 </body></html>"""

@@ -2,10 +2,12 @@
 
 The refresh token is opaque, stored only as a hash, and rotated on every use. Presenting a
 token that was already rotated revokes the whole session (it may have been stolen), so the
-agent signs in again. Example::
+agent signs in again. A session lasts no longer than the sign-in at the platform behind it
+(``check_signed_in`` raises when that ended). Example::
 
-    session = await sessions.open("acme", "user-1", "Ada Agent")
-    later = await sessions.refresh(session.refresh_token)   # session.refresh_token is now dead
+    session = await sessions.open("acme", "user-1", "Ada Agent", platform="acmedesk")
+    later = await sessions.refresh(session.refresh_token, sign_in.check_signed_in)
+    # session.refresh_token is now dead
 """
 
 from __future__ import annotations
@@ -17,14 +19,15 @@ from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel, ConfigDict
 
-from server.auth.errors import GenesysSessionEnded, RefreshRefused
+from server.auth.errors import RefreshRefused
 from server.auth.tokens import TokenService
 from server.state.base import StateStore
 
 # How long a session can be kept alive by refreshing, at most, before signing in again.
 SESSION_SECONDS = 12 * 3600
 
-StillSignedIn = Callable[[str, str], Awaitable[bool]]
+CheckSignedIn = Callable[[str | None, str, str], Awaitable[None]]
+"""(platform, tenant_id, agent_id): raises ``PlatformSessionEnded`` once that sign-in ended."""
 
 
 class AgentProfile(BaseModel):
@@ -53,6 +56,8 @@ class _Family(BaseModel):
 
     tenant_id: str
     agent: AgentProfile
+    # The platform the agent signed in with; None for families kept before it was recorded.
+    platform: str | None = None
     family: str
     ends_at: float
 
@@ -72,17 +77,20 @@ class AgentSessions:
         self._tokens = tokens
         self._state = state
 
-    async def open(self, tenant_id: str, agent_id: str, name: str) -> AgentSession:
-        """A new session for a freshly signed-in agent."""
+    async def open(
+        self, tenant_id: str, agent_id: str, name: str, *, platform: str
+    ) -> AgentSession:
+        """A new session for an agent who just signed in with ``platform``."""
         family = _Family(
             tenant_id=tenant_id,
             agent=AgentProfile(id=agent_id, name=name),
+            platform=platform,
             family=secrets.token_urlsafe(16),
             ends_at=time.time() + SESSION_SECONDS,
         )
         return await self._issue(family)
 
-    async def refresh(self, refresh_token: str, still_signed_in: StillSignedIn) -> AgentSession:
+    async def refresh(self, refresh_token: str, check_signed_in: CheckSignedIn) -> AgentSession:
         """A new session token and refresh token; the presented refresh token stops working."""
         digest = _digest(refresh_token)
         raw = await self._state.take_ephemeral(f"session-refresh:{digest}")
@@ -93,8 +101,7 @@ class AgentSessions:
         await self._state.put_ephemeral(f"session-used:{digest}", family.family, SESSION_SECONDS)
         if family.seconds_left() <= 0:
             raise RefreshRefused("the session reached its maximum length; sign in again")
-        if not await still_signed_in(family.tenant_id, family.agent.id):
-            raise GenesysSessionEnded("your Genesys Cloud session has ended; sign in again")
+        await check_signed_in(family.platform, family.tenant_id, family.agent.id)
         return await self._issue(family)
 
     async def _issue(self, family: _Family) -> AgentSession:

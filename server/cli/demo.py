@@ -6,18 +6,23 @@ import functools
 import secrets
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
+from aiohttp import web
 from pydantic import SecretStr
 
+from providers.simulator import DesktopPlaylist
 from providers.simulator.adapter import SimulatorAdapter
 from providers.simulator.config import SimulatorSettings
 from providers.simulator.const import PROVIDER
+from providers.simulator.embed import HOST_ORIGIN_PARAM
 from server.app import create_app
 from server.auth.passwords import Passwords
 from server.auth.tokens import TokenService
 from server.cli.common import load_settings, open_store, run
 from server.config import Settings
+from server.demo.desktop import MOUNT, DesktopPage, create_desktop_app
 from server.kb.loader import load_folder
 from server.logs import configure_logging
 from server.runner import serve
@@ -25,6 +30,8 @@ from server.runner import serve
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 DEMO_TENANT = "demo"
 DEMO_AGENT = "demo-agent"
+# The simulated desktop's agent: its widget follows the desktop's conversations, not the replay's.
+DESK_AGENT = "desk-agent"
 DEMO_HELP_CENTRE = "https://help.example.com/articles/"
 # The simulated conversations' queues, each mapped to the help centre as an admin would.
 DEMO_QUEUES = {
@@ -44,7 +51,11 @@ DEMO_ADMIN = "admin@demo.example"
 @click.option("--speed", default=1.0, show_default=True, help="Replay speed (2 = twice as fast).")
 @click.option("--once", is_flag=True, help="Play each scripted conversation once, then idle.")
 def demo(host: str, port: int, speed: float, once: bool) -> None:
-    """Run the server with a demo tenant, knowledge base and simulated conversations."""
+    """Run the server with a demo tenant, knowledge base and simulated conversations.
+
+    Prints the widget's URL, a simulated agent desktop's URL (it frames the widget and plays
+    the conversations into it over postMessage) and the admin portal's sign-in.
+    """
     workdir = Path(tempfile.mkdtemp(prefix="cuecard-demo-"))
     settings = load_settings(
         demo=True,
@@ -57,18 +68,33 @@ def demo(host: str, port: int, speed: float, once: bool) -> None:
     # A fresh password each run: the demo may listen on a shared network.
     admin_password = secrets.token_urlsafe(12)
     run(_seed(settings, admin_password))
-    simulator = SimulatorAdapter(
-        SimulatorSettings(
-            tenant_id=DEMO_TENANT,
-            scripts=tuple(sorted((DEMO_DIR / "conversations").glob("*.json"))),
-            agent_id=DEMO_AGENT,
-            speed=speed,
-            loop=not once,
-        )
+    simulated = SimulatorSettings(
+        tenant_id=DEMO_TENANT,
+        scripts=tuple(sorted((DEMO_DIR / "conversations").glob("*.json"))),
+        agent_id=DEMO_AGENT,
+        speed=speed,
+        loop=not once,
+        desktop_origins=(_origin(settings.base_url),),
     )
-    app = create_app(settings, listeners=[simulator])
+    app = create_app(
+        settings,
+        listeners=[SimulatorAdapter(simulated)],
+        local_integrations={PROVIDER: [simulated]},
+    )
+    add_simulated_desktop(app, simulated)
     announce = functools.partial(_announce, settings, admin_password=admin_password)
     run(serve(app, settings, on_ready=announce))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def add_simulated_desktop(app: web.Application, simulated: SimulatorSettings) -> None:
+    """Serve the simulated agent desktop, which plays the scripts into the widget it frames."""
+    page = DesktopPage(platform=PROVIDER, host_origin_param=HOST_ORIGIN_PARAM)
+    app.add_subapp(MOUNT, create_desktop_app(page, DesktopPlaylist(simulated).next))
 
 
 async def _seed(settings: Settings, admin_password: str) -> None:
@@ -92,4 +118,6 @@ def _announce(settings: Settings, base_url: str, admin_password: str) -> None:
     token = tokens.mint(DEMO_TENANT, DEMO_AGENT, ttl_seconds=DEMO_TOKEN_SECONDS)
     click.echo(f"cuecard demo running on {base_url} (Ctrl+C to stop)")
     click.echo(f"Widget URL: {base_url}/widget/?tenant={DEMO_TENANT}#token={token}", nl=True)
+    desk_token = tokens.mint(DEMO_TENANT, DESK_AGENT, ttl_seconds=DEMO_TOKEN_SECONDS)
+    click.echo(f"Desktop URL: {base_url}{MOUNT}?tenant={DEMO_TENANT}#token={desk_token}")
     click.echo(f"Admin portal: {base_url}/admin/ — {DEMO_ADMIN}, password {admin_password}")

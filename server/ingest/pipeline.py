@@ -20,12 +20,12 @@ from providers.models import (
     is_utterance,
 )
 from server.assist.base import Assistant, AssistRequest, Route
-from server.assist.models import Suggestion
+from server.conversation import LineIn, Suggestion
 from server.metrics import Metrics
 from server.queues.resolver import RouteSource
 from server.realtime.rooms import Broadcaster
 from server.state.base import StateStore, event_key
-from server.state.models import Assignment, ConversationMeta, LineIn, MetaChanges
+from server.state.models import Assignment, ConversationMeta, MetaChanges
 
 log = logging.getLogger(__name__)
 

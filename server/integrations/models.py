@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from providers.base import ConnectionState
+from providers.base import Capability, ConnectionState
 from server.store.models import Integration
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -85,5 +85,9 @@ class ProviderInfo(BaseModel):
     """A provider integrations can be made for, and the JSON schema of its settings."""
 
     name: str
-    kind: str
+    display_name: str
+    kind: Literal["pull", "push"] | None = Field(
+        description="How its server-side events arrive; null when only the desktop sends them."
+    )
+    capabilities: list[Capability]
     settings_schema: dict[str, Any]

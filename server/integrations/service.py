@@ -5,8 +5,8 @@ before they reach the database and are only ever shown back masked.
 
 Example::
 
-    service = IntegrationService(store=store, box=box, specs=storable_specs())
-    view = await service.create("acme", IntegrationIn(provider="genesys", name="EU", settings=s))
+    service = IntegrationService(store=store, box=box, platforms=storable())
+    view = await service.create("acme", IntegrationIn(provider="acmedesk", name="EU", settings=s))
     result = await service.check("acme", view.id)   # CheckResult(ok=False, message="...")
 """
 
@@ -21,9 +21,9 @@ from typing import Any
 
 from pydantic import SecretStr, ValidationError
 
-from providers.base import Checkable, ProviderSettings
+from providers.base import Checkable, Manifest, ProviderSettings
 from providers.errors import ProviderConfigError, ProviderError
-from providers.registry import AdapterSpec
+from providers.registry import build_adapter, parse_settings, secret_fields
 from server.errors import InvalidInput, NotFound, invalid_input
 from server.integrations.models import (
     MASK,
@@ -32,7 +32,7 @@ from server.integrations.models import (
     IntegrationPatch,
     IntegrationView,
 )
-from server.queues.secrets import SecretBox
+from server.secret_box import SecretBox
 from server.store.database import Store
 from server.store.integrations import SealedSettings
 from server.store.models import Integration
@@ -52,19 +52,19 @@ class IntegrationService:
         *,
         store: Store,
         box: SecretBox,
-        specs: Mapping[str, AdapterSpec],
+        platforms: Mapping[str, Manifest],
         check_timeout: float = CHECK_TIMEOUT_SECONDS,
     ) -> None:
         self._store = store
         self._box = box
-        self._specs = specs
+        self._platforms = platforms
         self._check_timeout = check_timeout
         self._listeners: builtins.list[ChangeListener] = []
 
     @property
-    def specs(self) -> Mapping[str, AdapterSpec]:
-        """The providers integrations can be made for."""
-        return self._specs
+    def platforms(self) -> Mapping[str, Manifest]:
+        """The platforms integrations can be made for."""
+        return self._platforms
 
     def on_change(self, listener: ChangeListener) -> None:
         """Call ``listener(tenant_id, integration_id)`` after every committed change."""
@@ -80,12 +80,12 @@ class IntegrationService:
 
     async def create(self, tenant_id: str, body: IntegrationIn) -> IntegrationView:
         """Validate the settings with the provider's model, seal the secrets, store."""
-        spec = self._spec(body.provider)
-        settings = self._validate(spec, tenant_id, body.settings)
-        plain, sealed = self._split(spec, settings)
+        manifest = self._manifest(body.provider)
+        settings = self._validate(manifest, tenant_id, body.settings)
+        plain, sealed = self._split(manifest, settings)
         row = await self._store.integrations.create(
             tenant_id,
-            provider=spec.name,
+            provider=manifest.name,
             name=body.name,
             enabled=body.enabled,
             settings=plain,
@@ -101,11 +101,11 @@ class IntegrationService:
         row = await self._row(tenant_id, integration_id)
         changes: dict[str, Any] = patch.model_dump(include={"name", "enabled"}, exclude_none=True)
         if patch.settings is not None:
-            spec = self._spec(row.provider)
+            manifest = self._manifest(row.provider)
             current = {**row.settings, **await self._secrets(row)}
             merged = {**current, **_without_masked(patch.settings)}
             changes["settings"], changes["sealed"] = self._split(
-                spec, self._validate(spec, tenant_id, merged)
+                manifest, self._validate(manifest, tenant_id, merged)
             )
         updated = await self._store.integrations.update(tenant_id, integration_id, **changes)
         await self._changed(tenant_id, integration_id)
@@ -120,11 +120,11 @@ class IntegrationService:
     async def settings(self, tenant_id: str, integration_id: str) -> ProviderSettings:
         """The integration's full settings, secrets opened, for the code that connects."""
         row = await self._row(tenant_id, integration_id)
-        spec = self._specs.get(row.provider)
-        if spec is None:
+        manifest = self._platforms.get(row.provider)
+        if manifest is None:
             raise ProviderConfigError(f"provider {row.provider!r} is not available")
         data = {**row.settings, **await self._secrets(row), "tenant_id": tenant_id}
-        return spec.parse_settings(data)
+        return parse_settings(manifest, data)
 
     async def provider_settings(self, tenant_id: str, provider: str) -> ProviderSettings | None:
         """Settings of the tenant's first enabled integration of ``provider``, if any."""
@@ -138,7 +138,7 @@ class IntegrationService:
         row = await self._row(tenant_id, integration_id)
         try:
             settings = await self.settings(tenant_id, integration_id)
-            adapter = self._specs[row.provider].create(settings)
+            adapter = build_adapter(self._platforms[row.provider], settings)
         except ProviderError as err:
             return CheckResult(ok=False, code=err.code, message=str(err))
         try:
@@ -162,27 +162,27 @@ class IntegrationService:
             raise NotFound("no such integration")
         return row
 
-    def _spec(self, provider: str) -> AdapterSpec:
-        spec = self._specs.get(provider)
-        if spec is None:
-            known = ", ".join(sorted(self._specs)) or "none"
+    def _manifest(self, provider: str) -> Manifest:
+        manifest = self._platforms.get(provider)
+        if manifest is None:
+            known = ", ".join(sorted(self._platforms)) or "none"
             raise InvalidInput(f"unknown provider {provider!r} (known: {known})", field="provider")
-        return spec
+        return manifest
 
     def _validate(
-        self, spec: AdapterSpec, tenant_id: str, data: Mapping[str, Any]
+        self, manifest: Manifest, tenant_id: str, data: Mapping[str, Any]
     ) -> ProviderSettings:
         if "tenant_id" in data:
             raise InvalidInput("the tenant is implied, not a setting", field="settings.tenant_id")
         try:
-            return spec.settings_cls.model_validate({**data, "tenant_id": tenant_id})
+            return manifest.settings.model_validate({**data, "tenant_id": tenant_id})
         except ValidationError as err:
             raise invalid_input(err, prefix="settings") from err
 
     def _split(
-        self, spec: AdapterSpec, settings: ProviderSettings
+        self, manifest: Manifest, settings: ProviderSettings
     ) -> tuple[dict[str, Any], SealedSettings]:
-        secret_names = spec.secret_fields
+        secret_names = secret_fields(manifest)
         plain = settings.model_dump(mode="json", exclude={"tenant_id", *secret_names})
         secrets = {
             name: value.get_secret_value()

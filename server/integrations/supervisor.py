@@ -1,9 +1,11 @@
-"""Runs every enabled pull integration's adapter into the pipeline, and knows how each is doing.
+"""Runs every enabled integration's adapter, and knows how each is doing.
 
-One task per integration: build the adapter from the stored settings, feed what it yields to
-the pipeline, and on failure react as the error class says — reconnect with capped back-off
-(not ready), or stop and show the admin (auth failed, config error). A change to an integration
-restarts its task; a delete or disable stops it.
+One task per integration: build the adapter from the stored settings (with the mapped queues
+when the platform declares queue watching). A pull adapter's events are fed to the pipeline; a
+push adapter is held ready for the webhook route. On failure the task reacts as the error
+class says — reconnect with capped back-off (not ready), or stop and show the admin (auth
+failed, config error). A change to an integration restarts its task; a delete or disable
+stops it.
 """
 
 from __future__ import annotations
@@ -12,20 +14,24 @@ import asyncio
 import builtins
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
 
 from providers.base import (
     Adapter,
+    Capability,
     ConnectionState,
     ConnectionStatus,
+    Manifest,
     PullAdapter,
+    PushAdapter,
+    QueueWatching,
     StatusReporting,
+    UserWatching,
 )
 from providers.errors import ProviderAuthFailed, ProviderConfigError
-from providers.models import Event
-from server.ingest.listeners import deliver
+from providers.registry import build_adapter
+from server.integrations.listeners import EventSink, deliver
 from server.integrations.models import IntegrationStatus
 from server.integrations.service import IntegrationService
 from server.store.database import Store
@@ -33,16 +39,8 @@ from server.store.models import Integration
 
 log = logging.getLogger(__name__)
 
-EventSink = Callable[[Event], Awaitable[object]]
 StatusSink = Callable[[str, IntegrationStatus], Awaitable[None]]
 _STOPPING_STATES = {ConnectionState.AUTH_FAILED, ConnectionState.CONFIG_ERROR}
-
-
-@runtime_checkable
-class QueueWatching(Protocol):
-    """An adapter that can follow a changing set of queues without restarting."""
-
-    async def watch_queues(self, queue_ids: builtins.list[str]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +71,14 @@ class Supervisor:
         *,
         store: Store,
         integrations: IntegrationService,
+        platforms: Mapping[str, Manifest],
         sink: EventSink,
         on_status: StatusSink,
         backoff: Backoff = Backoff(),
     ) -> None:
         self._store = store
         self._integrations = integrations
+        self._platforms = platforms
         self._sink = sink
         self._on_status = on_status
         self._backoff = backoff
@@ -106,7 +106,7 @@ class Supervisor:
     async def queues_changed(self, tenant_id: str) -> None:
         """The tenant's queue mappings changed: adapters that watch queues follow them."""
         for key, runner in list(self._runners.items()):
-            if key[0] != tenant_id or "queue_ids" not in runner.row.settings:
+            if key[0] != tenant_id or not self._watches_queues(runner.row):
                 continue
             if isinstance(runner.adapter, QueueWatching):
                 await runner.adapter.watch_queues(await self._queues(runner.row))
@@ -121,6 +121,14 @@ class Supervisor:
             if tenant == tenant_id
         ]
 
+    def push_adapter(self, provider: str, integration_id: str) -> tuple[str, PushAdapter] | None:
+        """The tenant and the running push adapter of an integration of ``provider``, if any."""
+        for (tenant, running_id), runner in self._runners.items():
+            adapter = runner.adapter
+            if running_id == integration_id and runner.row.provider == provider:
+                return (tenant, adapter) if isinstance(adapter, PushAdapter) else None
+        return None
+
     def adapters(self, tenant_id: str, provider: str) -> builtins.list[Adapter]:
         """The tenant's running adapters of ``provider``."""
         return [
@@ -128,6 +136,19 @@ class Supervisor:
             for (tenant, _), runner in self._runners.items()
             if tenant == tenant_id and runner.row.provider == provider and runner.adapter
         ]
+
+    async def watch_user(self, provider: str, tenant_id: str, user_id: str) -> None:
+        """An agent signed in: the tenant's running adapters of ``provider`` follow them too."""
+        for adapter in self.adapters(tenant_id, provider):
+            if not isinstance(adapter, UserWatching):
+                continue
+            try:
+                await adapter.watch_user(user_id)
+            except Exception:
+                # Sign-in still succeeds; the adapter's queue subscriptions keep working.
+                log.warning(
+                    "could not watch agent %s of tenant %s", user_id, tenant_id, exc_info=True
+                )
 
     async def aclose(self) -> None:
         """Stop every adapter; changes arriving later (from other nodes) start nothing."""
@@ -170,7 +191,9 @@ class Supervisor:
             return ConnectionStatus(state=ConnectionState.CONFIG_ERROR, last_error=str(err))
         runner.adapter = adapter
         try:
-            return await self._consume(runner, adapter)
+            if isinstance(adapter, PullAdapter):
+                return await self._consume(runner, adapter)
+            return await self._hold(runner)
         except ProviderAuthFailed as err:
             return ConnectionStatus(state=ConnectionState.AUTH_FAILED, last_error=str(err))
         except ProviderConfigError as err:
@@ -184,16 +207,27 @@ class Supervisor:
             runner.adapter = None
             await adapter.aclose()
 
-    async def _build(self, row: Integration) -> PullAdapter:
+    async def _build(self, row: Integration) -> Adapter:
+        manifest = self._platforms.get(row.provider)
+        if manifest is None:
+            raise ProviderConfigError(f"provider {row.provider!r} is not available")
         settings = await self._integrations.settings(row.tenant_id, row.id)
-        configured = getattr(settings, "queue_ids", None)
-        if configured is not None:
-            queues = sorted({*configured, *await self._queues(row)})
-            settings = settings.model_copy(update={"queue_ids": tuple(queues)})
-        adapter = self._integrations.specs[row.provider].create(settings)
-        if not isinstance(adapter, PullAdapter):
-            raise ProviderConfigError(f"{row.provider} is not a pull source")
+        queues = await self._queues(row) if self._watches_queues(row) else ()
+        adapter = build_adapter(manifest, settings, queues=queues)
+        if not isinstance(adapter, PullAdapter | PushAdapter):
+            await adapter.aclose()
+            raise ProviderConfigError(f"{row.provider} is neither a pull nor a push source")
         return adapter
+
+    def _watches_queues(self, row: Integration) -> bool:
+        manifest = self._platforms.get(row.provider)
+        return manifest is not None and manifest.has(Capability.QUEUE_WATCHING)
+
+    async def _hold(self, runner: _Runner) -> ConnectionStatus:
+        """A push adapter is ready once built; it serves webhook requests until stopped."""
+        await self._report(runner, ConnectionStatus(state=ConnectionState.CONNECTED))
+        await asyncio.Event().wait()
+        return ConnectionStatus(state=ConnectionState.STOPPED)
 
     async def _consume(self, runner: _Runner, adapter: PullAdapter) -> ConnectionStatus:
         reporting = isinstance(adapter, StatusReporting)

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from server.api.models import In, Out
 from server.integrations.models import IntegrationStatus
 from server.observability.models import EventOutcome, EventRecord, RecordFilter
+from server.services.models import In, Out
 from server.store.models import Reveal
 
 # The ring holds at most CUECARD_INSPECTOR_EVENTS records; a page is at most this many.

@@ -13,7 +13,7 @@ A row without a ``kb_id`` uses the tenant's default knowledge base.
 Example::
 
     resolver = RouteResolver(store)
-    route = await resolver.resolve("acme", "genesys", "billing")
+    route = await resolver.resolve("acme", "acmedesk", "billing")
     resolver.invalidate("acme")   # after any change to acme's mappings or knowledge bases
 """
 

@@ -8,9 +8,10 @@ from typing import Any, Protocol
 
 import socketio
 
-from server.actions.service import AgentActions
+from server.actions.service import ActionService
 from server.assist.base import Assistant, Route, SearchRequest
 from server.auth.tokens import AgentIdentity, TokenService
+from server.bridge.service import DesktopBridges
 from server.errors import CuecardError, Forbidden
 from server.integrations.models import IntegrationStatus
 from server.metrics import Metrics
@@ -68,9 +69,11 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         presence: WidgetPresence,
         routes: RouteSource | None = None,
         integration_statuses: StatusSource | None = None,
-        actions: AgentActions | None = None,
+        actions: ActionService | None = None,
+        bridges: DesktopBridges | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
+        self._bridges = bridges
         self._actions = actions
         self._integration_statuses = integration_statuses
         self._tokens = tokens
@@ -115,6 +118,8 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self._metrics.connected_widgets.dec()
         await self._presence.disconnected(sid)
+        if self._bridges is not None:
+            self._bridges.forget(sid)
 
     async def on_join(self, sid: str, data: Any = None) -> Ack:
         return await self._handle(sid, self._join, data)
@@ -136,6 +141,9 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_session_renew(self, sid: str, data: Any = None) -> Ack:
         return await self._handle(sid, self._renew, data)
+
+    async def on_bridge_event(self, sid: str, data: Any = None) -> Ack:
+        return await self._handle(sid, self._bridge_event, data)
 
     async def _handle(self, sid: str, handler: Any, data: Any) -> Ack:
         try:
@@ -223,11 +231,16 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.save_session(sid, {"identity": renewed})
         return {"expires_at": renewed.expires_at}
 
+    async def _bridge_event(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
+        if self._bridges is None:
+            raise Forbidden("the desktop bridge is not available on this server")
+        return await self._bridges.report(sid, identity, data)
+
     def _require_joined(self, sid: str, identity: AgentIdentity, conversation_id: str) -> None:
         if conversation_room(identity.tenant_id, conversation_id) not in self.rooms(sid):
             raise Forbidden("join the conversation first", field="conversation_id")
 
-    def _agent_actions(self) -> AgentActions:
+    def _agent_actions(self) -> ActionService:
         if self._actions is None:
             raise Forbidden("agent actions are not available on this server")
         return self._actions

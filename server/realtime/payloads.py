@@ -63,6 +63,17 @@ class NotesPayload(ClientPayload):
     request_id: RequestId
 
 
+PlatformName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+
+
+class BridgeEventPayload(ClientPayload):
+    """A message the agent's desktop handed the widget, forwarded unchanged (``bridge.event``)."""
+
+    platform: PlatformName
+    # Validated by the platform's own bridge model (server.bridge.service).
+    message: Any
+
+
 class RenewPayload(ClientPayload):
     """A refreshed session token for the same agent, so the socket outlives the old one."""
 

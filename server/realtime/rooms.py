@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from server.answers.models import Citation, ExtractiveAnswer
-from server.assist.models import Suggestion
+from server.conversation import Line, Suggestion
 from server.integrations.models import IntegrationStatus
-from server.state.models import Assignment, ConversationMeta, Line
+from server.state.models import Assignment, ConversationMeta
 
 NAMESPACE = "/agent"
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 
-from server.api.models import (
+from server.assist.base import Assistant, Route, SearchRequest
+from server.cluster.sync import ConfigSync
+from server.errors import InvalidInput, NotFound
+from server.kb.loader import read_upload
+from server.services.models import (
     DocumentSummary,
     KnowledgeBaseIn,
     KnowledgeBaseOut,
     KnowledgeBasePatch,
     SearchResultOut,
 )
-from server.assist.base import Assistant, Route, SearchRequest
-from server.errors import InvalidInput, NotFound
-from server.kb.loader import read_upload
-from server.queues.sync import ConfigSync
 from server.store.database import Store
 from server.store.models import Document, DocumentIn, KnowledgeBase
 

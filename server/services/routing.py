@@ -5,17 +5,17 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from server.api.models import (
+from server.cluster.sync import ConfigSync
+from server.errors import NotFound
+from server.queues.resolver import RouteResolver
+from server.secret_box import SecretBox
+from server.services.models import (
     LlmIntegrationIn,
     LlmIntegrationPatch,
     MatchedRow,
     QueueMappingIn,
     ResolutionOut,
 )
-from server.errors import NotFound
-from server.queues.resolver import RouteResolver
-from server.queues.secrets import SecretBox
-from server.queues.sync import ConfigSync
 from server.store.database import Store
 from server.store.models import LlmIntegration, QueueMapping
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import builtins
 
-from server.api.models import TenantIn, TenantPatch
 from server.auth.access import Permission, Principal, allowed
+from server.cluster.sync import ConfigSync
 from server.errors import NotFound
-from server.queues.sync import ConfigSync
+from server.services.models import TenantIn, TenantPatch
 from server.store.database import Store
 from server.store.models import ApiKey, Tenant
 
@@ -34,6 +34,11 @@ class TenantService:
         if tenant is None:
             raise NotFound("no such tenant")
         return tenant
+
+    async def allowed_origins(self, tenant_id: str) -> tuple[str, ...]:
+        """Origins the tenant lets frame the widget; none for an unknown tenant."""
+        tenant = await self._store.tenants.get(tenant_id)
+        return tenant.allowed_origins if tenant is not None else ()
 
     async def update(self, tenant_id: str, patch: TenantPatch) -> Tenant:
         """Apply the given fields; a dense-retrieval change reaches every node's index."""

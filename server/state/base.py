@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from server.assist.models import Suggestion
-from server.state.models import (
-    Assignment,
-    ConversationMeta,
-    Line,
-    LineIn,
-    MetaChanges,
-    Snapshot,
-)
+from server.conversation import Line, LineIn, Suggestion
+from server.state.models import Assignment, ConversationMeta, MetaChanges, Snapshot
 
 # How long an event may stay "in processing" before another delivery may take it over:
 # long enough for the pipeline, short enough that a crashed node does not lose the event.
 CLAIM_SECONDS = 30
+# A conversation stays bound to the agent whose desktop reported it this long after that
+# agent's last report: live conversation state lives as long.
+REPORTER_SECONDS = 24 * 3600
 
 
 class StateStore(Protocol):
@@ -61,6 +57,19 @@ class StateStore(Protocol):
 
     async def assignment(self, tenant_id: str, agent_id: str) -> Assignment | None:
         """The agent's newest conversation, if any."""
+
+    async def bind_reporting_agent(
+        self, tenant_id: str, conversation_id: str, agent_id: str
+    ) -> str:
+        """Bind the conversation to the agent whose desktop reports it, unless already bound.
+
+        First writer wins, atomically across nodes: the result is the agent the conversation
+        is bound to, ``agent_id`` itself if this call bound it or it was bound to them already
+        (which renews the binding).
+        """
+
+    async def reporting_agent(self, tenant_id: str, conversation_id: str) -> str | None:
+        """The agent whose desktop reported the conversation first, if one did."""
 
     async def put_ephemeral(self, key: str, value: str, ttl_seconds: int) -> None:
         """Keep a short-lived value (login state, refresh tokens) until it expires."""

@@ -6,16 +6,9 @@ import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
-from server.assist.models import Suggestion
-from server.state.base import CLAIM_SECONDS
-from server.state.models import (
-    Assignment,
-    ConversationMeta,
-    Line,
-    LineIn,
-    MetaChanges,
-    Snapshot,
-)
+from server.conversation import Line, LineIn, Suggestion
+from server.state.base import CLAIM_SECONDS, REPORTER_SECONDS
+from server.state.models import Assignment, ConversationMeta, MetaChanges, Snapshot
 
 MAX_CONVERSATIONS = 50_000
 MAX_EPHEMERAL = 100_000
@@ -40,6 +33,7 @@ class MemoryState:
         self._conversations: OrderedDict[tuple[str, str], _Conversation] = OrderedDict()
         self._assignments: dict[tuple[str, str], Assignment] = {}
         self._ephemeral: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._reporters: OrderedDict[tuple[str, str], tuple[str, float]] = OrderedDict()
 
     async def claim_event(self, key: str) -> bool:
         self._forget_expired_events()
@@ -107,6 +101,25 @@ class MemoryState:
     async def assignment(self, tenant_id: str, agent_id: str) -> Assignment | None:
         return self._assignments.get((tenant_id, agent_id))
 
+    async def bind_reporting_agent(
+        self, tenant_id: str, conversation_id: str, agent_id: str
+    ) -> str:
+        key = (tenant_id, conversation_id)
+        bound = await self.reporting_agent(tenant_id, conversation_id)
+        if bound is not None and bound != agent_id:
+            return bound
+        self._reporters.pop(key, None)
+        self._reporters[key] = (agent_id, time.monotonic() + REPORTER_SECONDS)
+        while len(self._reporters) > MAX_CONVERSATIONS:
+            self._reporters.popitem(last=False)
+        return agent_id
+
+    async def reporting_agent(self, tenant_id: str, conversation_id: str) -> str | None:
+        held = self._reporters.get((tenant_id, conversation_id))
+        if held is None or held[1] <= time.monotonic():
+            return None
+        return held[0]
+
     async def put_ephemeral(self, key: str, value: str, ttl_seconds: int) -> None:
         self._ephemeral.pop(key, None)
         self._ephemeral[key] = (value, time.monotonic() + ttl_seconds)
@@ -131,6 +144,7 @@ class MemoryState:
         self._events.clear()
         self._conversations.clear()
         self._ephemeral.clear()
+        self._reporters.clear()
 
     def _conversation(self, tenant_id: str, conversation_id: str) -> _Conversation:
         key = (tenant_id, conversation_id)

@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict
 
-from providers.models import MediaType, Speaker
-from server.assist.models import Suggestion
+from providers.models import MediaType
+from server.conversation import Line, Suggestion
 from server.store.models import ConversationStatus
-
-
-class LineIn(BaseModel):
-    """A transcript line before the state store numbers it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    event_id: str
-    speaker: Speaker
-    text: str
-    occurred_at: datetime
-
-
-class Line(LineIn):
-    """A numbered transcript line; ``seq`` increases by one per line in a conversation."""
-
-    seq: int
 
 
 class ConversationMeta(BaseModel):

@@ -8,17 +8,10 @@ from pydantic import TypeAdapter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from server.assist.models import Suggestion
+from server.conversation import Line, LineIn, Suggestion
 from server.errors import Unavailable
-from server.state.base import CLAIM_SECONDS
-from server.state.models import (
-    Assignment,
-    ConversationMeta,
-    Line,
-    LineIn,
-    MetaChanges,
-    Snapshot,
-)
+from server.state.base import CLAIM_SECONDS, REPORTER_SECONDS
+from server.state.models import Assignment, ConversationMeta, MetaChanges, Snapshot
 
 PREFIX = "cuecard"
 # Live conversation state outlives the conversation by a day, then Redis forgets it.
@@ -42,6 +35,20 @@ for _, key in ipairs(KEYS) do
   redis.call('EXPIRE', key, ARGV[3])
 end
 return encoded
+"""
+
+# First writer wins: bind an unbound conversation, renew the binding for its own agent, and
+# answer with whoever holds it, in one step so two nodes cannot both bind it.
+_BIND_REPORTER = """
+local bound = redis.call('GET', KEYS[1])
+if not bound then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return ARGV[1]
+end
+if bound == ARGV[1] then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
+return bound
 """
 
 _SUGGESTIONS = TypeAdapter(list[Suggestion])
@@ -69,6 +76,7 @@ class RedisState:
         self._dedup_ttl = dedup_ttl_seconds
         self._max_lines = max_lines
         self._append = redis.register_script(_APPEND_LINE)
+        self._bind_reporter = redis.register_script(_BIND_REPORTER)
 
     @classmethod
     def from_url(cls, url: str, *, dedup_ttl_seconds: int, max_lines: int) -> RedisState:
@@ -152,6 +160,19 @@ class RedisState:
     async def assignment(self, tenant_id: str, agent_id: str) -> Assignment | None:
         raw = await self._call(self._redis.get(_key("assignment", tenant_id, agent_id)))
         return Assignment.model_validate_json(raw) if raw else None
+
+    async def bind_reporting_agent(
+        self, tenant_id: str, conversation_id: str, agent_id: str
+    ) -> str:
+        key = _key("reporter", tenant_id, conversation_id)
+        bound = await self._call(self._bind_reporter(keys=[key], args=[agent_id, REPORTER_SECONDS]))
+        return str(bound)
+
+    async def reporting_agent(self, tenant_id: str, conversation_id: str) -> str | None:
+        bound: str | None = await self._call(
+            self._redis.get(_key("reporter", tenant_id, conversation_id))
+        )
+        return bound
 
     async def put_ephemeral(self, key: str, value: str, ttl_seconds: int) -> None:
         await self._call(self._redis.set(f"{PREFIX}:ephemeral:{key}", value, ex=ttl_seconds))

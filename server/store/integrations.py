@@ -7,7 +7,7 @@ The store never sees plaintext credentials: callers seal the secret settings fir
 Example::
 
     integration = await store.integrations.create(
-        "acme", provider="genesys", name="Genesys EU", enabled=True,
+        "acme", provider="acmedesk", name="Acme Desk EU", enabled=True,
         settings={"environment": "mypurecloud.ie", ...},
         sealed=SealedSettings(ciphertext="gAAAA...", hints={"client_secret": "x9Qa"}),
     )

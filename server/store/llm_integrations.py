@@ -1,7 +1,7 @@
 """LLM integrations: OpenAI-compatible endpoints whose API keys are stored sealed.
 
 The store never sees a plaintext key: callers seal it first (see
-:class:`server.queues.secrets.SecretBox`) and pass the ciphertext with the key's last four
+:class:`server.secret_box.SecretBox`) and pass the ciphertext with the key's last four
 characters, which is all that is ever shown back.
 
 Example::

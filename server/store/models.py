@@ -7,11 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from providers.models import MediaType
+from providers.models import MediaType, TenantId
 
-Slug = Annotated[
-    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", min_length=1, max_length=63)
-]
 ConversationStatus = Literal["open", "held", "ended"]
 FeedbackAction = Literal["used", "dismissed"]
 
@@ -25,7 +22,7 @@ class Record(BaseModel):
 class Tenant(Record):
     """A customer organisation; every other record belongs to exactly one."""
 
-    id: Slug
+    id: TenantId
     name: str
     allowed_origins: tuple[str, ...] = ()
     created_at: datetime

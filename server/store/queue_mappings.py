@@ -3,10 +3,10 @@
 Example::
 
     mapping, created = await store.queue_mappings.put(
-        "acme", "genesys", "billing", kb_id=billing_kb.id, system_prompt="Be brief."
+        "acme", "acmedesk", "billing", kb_id=billing_kb.id, system_prompt="Be brief."
     )
-    rows = await store.queue_mappings.candidates("acme", "genesys", "billing")
-    # the exact row, plus any ("*", "billing"), ("genesys", "*") and ("*", "*") rows
+    rows = await store.queue_mappings.candidates("acme", "acmedesk", "billing")
+    # the exact row, plus any ("*", "billing"), ("acmedesk", "*") and ("*", "*") rows
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Example::
 
     reveal = await store.reveals.record(
         "acme", record_id="9f1c2b3a4d5e6f70", revealed_by="api_key:1f2e3d4c",
-        kind="message", conversation_id="conv-1", provider="genesys", provider_event_id="m-1",
+        kind="message", conversation_id="conv-1", provider="acmedesk", provider_event_id="m-1",
     )
     latest = await store.reveals.list("acme", limit=50)
 """

@@ -1,99 +1,143 @@
-"""The contract every registered adapter must follow, checked over the whole registry."""
+"""The contract every registered platform follows, checked over the whole registry (hassfest).
+
+Each platform is one folder ``providers/<name>/`` with the house file names, a manifest whose
+declared capabilities are exactly the ones implemented, a documented settings model, and a
+test folder ``tests/providers/<name>/`` whose ``fixtures/settings.json`` is a working
+settings section (the tenant is implied). docs/platforms.md explains each rule.
+"""
 
 from __future__ import annotations
 
-import ast
-import inspect
+import dataclasses
+import json
+import re
 from pathlib import Path
-from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 import providers
-from providers.base import Adapter, ProviderSettings, PullAdapter, PushAdapter
-from providers.registry import ADAPTERS, AdapterSpec
+from providers.base import Capability, Manifest, ProviderSettings
+from providers.registry import PLATFORMS, parse_settings
+from tests.fixtures import hookdesk
+from tests.fixtures.hookdesk.config import HookdeskSettings
+from tests.fixtures.hookdesk.manifest import MANIFEST as HOOKDESK
+from tests.providers.contract import (
+    field_problems,
+    folder_problems,
+    placement_problems,
+    protocol_problems,
+    server_imports,
+    settings_problems,
+)
 
 PROVIDERS_DIR = Path(providers.__file__).parent
-FIXTURES = Path(__file__).parent
-HOUSE_FILES = ("adapter.py", "config.py", "client.py", "mapping.py", "const.py")
+REPOSITORY = PROVIDERS_DIR.parent
+TESTS_DIR = Path(__file__).parent
+NAME = re.compile(r"[a-z][a-z0-9]{1,30}")
 
-# One working settings section per adapter, so the contract can build each of them.
-EXAMPLE_SETTINGS: dict[str, dict[str, Any]] = {
-    "genesys": {
-        "tenant_id": "acme",
-        "environment": "mypurecloud.ie",
-        "organization_id": "7a1c4e7e-0000-4c1a-9f0e-000000000001",
-        "client_id": "3f2a9c1e-client",
-        "client_secret": "not-a-real-secret",
-        "queue_ids": ["fd17c2e4-queue"],
-    },
-    "simulator": {
-        "tenant_id": "acme",
-        "scripts": [FIXTURES / "simulator" / "fixtures" / "chat.json"],
-        "speed": 1000,
-    },
-}
+HOOKDESK_SETTINGS = HookdeskSettings(tenant_id="acme", signing_secret=SecretStr("s" * 32))
 
-specs = pytest.mark.parametrize("spec", list(ADAPTERS.values()), ids=list(ADAPTERS))
+platforms = pytest.mark.parametrize("manifest", list(PLATFORMS.values()), ids=list(PLATFORMS))
 
 
-def test_registry_keys_are_spec_names() -> None:
-    assert all(key == spec.name for key, spec in ADAPTERS.items())
+def example_settings(manifest: Manifest) -> ProviderSettings:
+    """The platform's example settings from its test folder, for the tenant acme."""
+    path = TESTS_DIR / manifest.name / "fixtures" / "settings.json"
+    assert path.is_file(), f"add {path.relative_to(REPOSITORY)}: a working settings section"
+    return parse_settings(manifest, {**json.loads(path.read_text()), "tenant_id": "acme"})
 
 
-@specs
-def test_adapter_name_matches_registry_key(spec: AdapterSpec) -> None:
-    assert spec.adapter_cls.name == spec.name
+def test_registry_keys_are_manifest_names() -> None:
+    assert all(key == manifest.name for key, manifest in PLATFORMS.items())
 
 
-@specs
-def test_settings_model_is_a_frozen_strict_provider_settings(spec: AdapterSpec) -> None:
-    assert issubclass(spec.settings_cls, ProviderSettings)
-    assert spec.settings_cls.model_config.get("frozen") is True
-    assert spec.settings_cls.model_config.get("extra") == "forbid"
+def test_display_names_are_distinct() -> None:
+    names = [manifest.display_name.casefold() for manifest in PLATFORMS.values()]
+    assert len(set(names)) == len(names)
 
 
-@specs
-def test_adapter_lives_in_its_own_house_style_folder(spec: AdapterSpec) -> None:
-    folder = PROVIDERS_DIR / spec.name
-    assert [name for name in HOUSE_FILES if not (folder / name).is_file()] == []
-    assert spec.adapter_cls.__module__ == f"providers.{spec.name}.adapter"
-    assert spec.settings_cls.__module__ == f"providers.{spec.name}.config"
+@platforms
+def test_name_is_a_plain_lowercase_word(manifest: Manifest) -> None:
+    # It is a URL segment (/widget/<name>, /auth/<name>/login) and a Python package name.
+    assert NAME.fullmatch(manifest.name)
 
 
-@specs
-def test_adapter_implements_its_kind(spec: AdapterSpec) -> None:
-    assert inspect.iscoroutinefunction(spec.adapter_cls.aclose)
-    if spec.kind == "pull":
-        assert inspect.isasyncgenfunction(getattr(spec.adapter_cls, "listen", None))
-    else:
-        assert inspect.iscoroutinefunction(getattr(spec.adapter_cls, "verify", None))
-        assert callable(getattr(spec.adapter_cls, "parse", None))
+@platforms
+def test_folder_has_the_house_files_of_its_capabilities(manifest: Manifest) -> None:
+    assert folder_problems(manifest, PROVIDERS_DIR / manifest.name) == []
 
 
-@specs
-async def test_built_adapter_satisfies_the_protocol(spec: AdapterSpec) -> None:
-    assert spec.name in EXAMPLE_SETTINGS, "add example settings for the new adapter above"
-    adapter = spec.create(spec.parse_settings(EXAMPLE_SETTINGS[spec.name]))
-    protocol = PullAdapter if spec.kind == "pull" else PushAdapter
-    assert isinstance(adapter, Adapter)
-    assert isinstance(adapter, protocol)
-    await adapter.aclose()
+@platforms
+def test_each_part_lives_in_its_house_file(manifest: Manifest) -> None:
+    assert placement_problems(manifest, f"providers.{manifest.name}") == []
 
 
-def test_providers_never_import_the_server() -> None:
-    offenders = [
-        f"{path.relative_to(PROVIDERS_DIR)}:{node.lineno}"
-        for path in PROVIDERS_DIR.rglob("*.py")
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-        if isinstance(node, ast.Import | ast.ImportFrom) and _imports_server_or_widget(node)
+@platforms
+def test_declared_capabilities_and_fields_match(manifest: Manifest) -> None:
+    assert field_problems(manifest) == []
+
+
+@platforms
+def test_settings_model_is_strict_and_documented(manifest: Manifest) -> None:
+    assert settings_problems(manifest) == []
+
+
+@platforms
+async def test_every_declared_capability_implements_its_protocol(
+    manifest: Manifest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPOSITORY)  # example settings name files relative to the repository
+    assert await protocol_problems(manifest, example_settings(manifest)) == []
+
+
+@platforms
+def test_platform_has_a_test_folder_and_its_docs_exist(manifest: Manifest) -> None:
+    assert (TESTS_DIR / manifest.name / "__init__.py").is_file()
+    assert manifest.docs is not None, "name the platform's install guide"
+    assert (REPOSITORY / manifest.docs).is_file()
+
+
+def test_providers_never_import_the_server_or_the_widget() -> None:
+    assert server_imports(PROVIDERS_DIR) == []
+
+
+async def test_the_push_platform_of_the_tests_follows_the_contract_too() -> None:
+    folder = Path(hookdesk.__file__).parent
+    assert folder_problems(HOOKDESK, folder) == []
+    assert placement_problems(HOOKDESK, "tests.fixtures.hookdesk") == []
+    assert field_problems(HOOKDESK) == []
+    assert settings_problems(HOOKDESK) == []
+    assert await protocol_problems(HOOKDESK, HOOKDESK_SETTINGS) == []
+
+
+class Undocumented(ProviderSettings):
+    token: str
+
+
+async def test_the_checks_name_what_a_broken_platform_gets_wrong(tmp_path: Path) -> None:
+    broken = dataclasses.replace(
+        HOOKDESK,
+        settings=Undocumented,
+        capabilities=frozenset({Capability.EVENTS_PULL, Capability.EMBEDDING}),
+    )
+    for name in ("__init__.py", "manifest.py", "adapter.py", "utils.py"):
+        (tmp_path / name).write_text("")
+    assert folder_problems(broken, tmp_path) == [
+        "missing config.py",
+        "embed.py missing",
+        "utils.py: not a house file name (private modules start with _)",
     ]
-    assert offenders == []
-
-
-def _imports_server_or_widget(node: ast.Import | ast.ImportFrom) -> bool:
-    if isinstance(node, ast.Import):
-        roots = [alias.name.split(".")[0] for alias in node.names]
-    else:
-        roots = [node.module.split(".")[0]] if node.module and node.level == 0 else []
-    return any(root in {"server", "widget"} for root in roots)
+    assert field_problems(broken) == ["embedding is not set"]
+    assert settings_problems(broken) == [
+        "settings field token has neither a description nor a title"
+    ]
+    assert placement_problems(broken, "tests.fixtures.hookdesk") == [
+        "tests.fixtures.hookdesk.manifest.MANIFEST is not the registered manifest",
+        f"settings is defined in {__name__}, not tests.fixtures.hookdesk.config",
+    ]
+    as_pull = dataclasses.replace(HOOKDESK, capabilities=frozenset({Capability.EVENTS_PULL}))
+    assert await protocol_problems(as_pull, HOOKDESK_SETTINGS) == [
+        "HookdeskAdapter lacks PullAdapter.listen",
+        "listen must be an async generator",
+    ]

@@ -11,7 +11,7 @@ import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
-from widget import create_widget_app
+from widget import SOURCES_KEY, WidgetSources, create_widget_app
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
 Client = TestClient[web.Request, web.Application]
@@ -58,7 +58,8 @@ def lookup() -> OriginLookup:
 async def mounted(aiohttp_client: ClientFactory, dist: Path, lookup: OriginLookup) -> Client:
     """The sub-app mounted the way the server mounts it."""
     root = web.Application()
-    root.add_subapp("/widget/", create_widget_app(dist, lookup))
+    root[SOURCES_KEY] = WidgetSources(lookup)
+    root.add_subapp("/widget/", create_widget_app(dist))
     return await aiohttp_client(root)
 
 
@@ -153,7 +154,8 @@ async def test_failing_lookup_fails_closed(aiohttp_client: ClientFactory, dist: 
         raise RuntimeError("tenant store unavailable")
 
     root = web.Application()
-    root.add_subapp("/widget/", create_widget_app(dist, broken))
+    root[SOURCES_KEY] = WidgetSources(broken)
+    root.add_subapp("/widget/", create_widget_app(dist))
     client = await aiohttp_client(root)
     response = await client.get("/widget/?tenant=acme")
     assert response.status == 200

@@ -1,4 +1,4 @@
-// The sign-in strip of the Genesys widget: who is signed in, or a button to sign in (again).
+// The sign-in strip of a desktop's widget: who is signed in, or a button to sign in (again).
 
 export type AccountState =
   | { state: "signed-out" }
@@ -30,6 +30,7 @@ export class AccountView {
     private readonly box: HTMLElement,
     private readonly label: HTMLElement,
     private readonly button: HTMLButtonElement,
+    private readonly platformName: string,
   ) {
     this.box.hidden = false;
   }
@@ -49,6 +50,7 @@ export class AccountView {
     }
     const offered = account.state !== "signed-in" && account.state !== "signing-in";
     this.button.hidden = !offered;
-    this.button.textContent = account.state === "signed-out" ? "Sign in with Genesys Cloud" : "Sign in again";
+    this.button.textContent =
+      account.state === "signed-out" ? `Sign in with ${this.platformName}` : "Sign in again";
   }
 }

@@ -11,6 +11,7 @@ import type {
   AnswerDoneEvent,
   AnswerDroppedEvent,
   AnswerEvent,
+  BridgeResult,
   ClientToServerEvents,
   FeedbackAction,
   IntegrationStatusEvent,
@@ -143,6 +144,11 @@ export class AgentConnection {
       await new Promise((resolve) => window.setTimeout(resolve, IN_PROGRESS_WAIT_MS));
     }
     throw new RequestFailed("Not confirmed — check the conversation before trying again");
+  }
+
+  /** Forwards one desktop message as `bridge.event`; rejects when the ack does not come. */
+  bridgeEvent(platform: string, message: unknown): Promise<Ack<BridgeResult>> {
+    return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("bridge.event", { platform, message });
   }
 
   /** Uses a renewed session token: on this socket now, and for any reconnection later. */

@@ -1,8 +1,7 @@
 // A small banner while a platform connection of the tenant is not connected.
 
+import { platformDisplayName } from "./platforms";
 import type { IntegrationStatusEvent } from "./protocol";
-
-const PROVIDER_NAMES: Record<string, string> = { genesys: "Genesys Cloud" };
 
 const STATE_TEXT: Record<IntegrationStatusEvent["state"], string> = {
   connecting: "connecting…",
@@ -21,7 +20,7 @@ export function bannerText(statuses: Iterable<IntegrationStatusEvent>): string |
   }
   return down
     .map((status) => {
-      const name = PROVIDER_NAMES[status.provider] ?? status.provider;
+      const name = platformDisplayName(status.provider);
       const detail = status.message ? ` (${status.message})` : "";
       return `${name}: ${STATE_TEXT[status.state] ?? status.state}${detail}`;
     })

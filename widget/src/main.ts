@@ -5,19 +5,19 @@ import type { SendText } from "./card";
 import { AgentConnection } from "./connection";
 import { WidgetController } from "./controller";
 import { required } from "./dom";
-import { startGenesys } from "./genesys";
 import { IntegrationBanner } from "./integration-banner";
 import { NotesPanel } from "./notes-panel";
 import { parseLaunchParams, scrubTokenFromLocation, type LaunchParams } from "./params";
+import { PLATFORMS } from "./platforms";
+import type { OpenOptions } from "./platforms/types";
 import { SearchPanel } from "./search";
 import { resolveToken } from "./session-token";
 import { StatusView } from "./status-view";
 import { TranscriptView } from "./transcript-view";
 
-interface OpenOptions {
-  /** Offer Send on cards and the answer, and the wrap-up notes form (Genesys). */
+interface WidgetOptions extends OpenOptions {
+  /** Offer Send on cards and the answer, and the wrap-up notes form. */
   agentActions: boolean;
-  onRefused?: (code: string, message: string) => void;
 }
 
 function start(): void {
@@ -28,9 +28,20 @@ function start(): void {
     required("conversation-status", HTMLElement),
     required("notice", HTMLElement),
   );
-  if (params.genesys) {
-    startGenesys(params, (token, onRefused) =>
-      openWidget(params, status, token, { agentActions: true, onRefused }),
+  if (params.platform !== null) {
+    const platform = PLATFORMS[params.platform];
+    if (platform === undefined) {
+      status.showLink({
+        state: "refused",
+        code: "unknown_platform",
+        message: `This widget has no entry for ${params.platform}`,
+      });
+      return;
+    }
+    platform.start(
+      params,
+      (token, options) => openWidget(params, status, token, { agentActions: platform.agentActions, ...options }),
+      (code, message) => status.showLink({ state: "refused", code, message }),
     );
     return;
   }
@@ -51,14 +62,10 @@ function openWidget(
   params: LaunchParams,
   status: StatusView,
   token: string,
-  options: OpenOptions,
+  options: WidgetOptions,
 ): AgentConnection {
   let connection: AgentConnection | null = null;
-  const send: SendText | undefined = options.agentActions
-    ? async (text) => {
-        await connection?.act("reply.send", text);
-      }
-    : undefined;
+  const send = sendText(options, () => connection);
   const suggestionsSection = required("suggestions", HTMLElement).closest("section");
   if (suggestionsSection === null) {
     throw new Error("widget page is missing the suggestions section");
@@ -113,6 +120,26 @@ function openWidget(
     (suggestion, action) => live.feedback(suggestion.id, action),
   );
   return live;
+}
+
+/** What Send on a card does: the server acts with the agent's token, or the desktop sends. */
+function sendText(options: WidgetOptions, connection: () => AgentConnection | null): SendText | undefined {
+  if (options.agentActions) {
+    return async (text) => {
+      await connection()?.act("reply.send", text);
+    };
+  }
+  const desktopSend = options.desktopSend;
+  if (desktopSend === undefined) {
+    return undefined;
+  }
+  return async (text) => {
+    const conversationId = connection()?.currentConversationId ?? null;
+    if (conversationId === null) {
+      throw new Error("No conversation is open");
+    }
+    await desktopSend(conversationId, text);
+  };
 }
 
 start();

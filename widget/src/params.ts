@@ -1,6 +1,7 @@
 // Reads the launch parameters the agent desktop puts in the widget URL.
 //
 //   /widget/?tenant=acme&conversation=c-123#token=<jwt>
+//   /widget/<platform>?tenant=acme&...   (a desktop platform's entry: its module takes over)
 //
 // The token travels in the fragment so it never reaches a server or an access log; it is
 // removed from the visible URL as soon as it has been read. Genesys Cloud interaction widgets
@@ -10,11 +11,13 @@ export interface LaunchParams {
   tenant: string | null;
   conversationId: string | null;
   token: string | null;
-  /** Opened as a Genesys Cloud interaction widget (`/widget/genesys`): the agent signs in. */
-  genesys: boolean;
+  /** The desktop platform whose entry opened the page (`/widget/<platform>`), if any. */
+  platform: string | null;
 }
 
 const CONVERSATION_KEYS = ["conversation", "conversationId", "gcConversationId"] as const;
+// Registry names are plain lowercase words (the contract test checks them).
+const PLATFORM_ENTRY = /\/widget\/([a-z][a-z0-9]{1,30})\/?$/;
 
 function nonEmpty(value: string | null): string | null {
   const trimmed = value?.trim() ?? "";
@@ -34,7 +37,7 @@ export function parseLaunchParams(url: URL): LaunchParams {
     tenant: nonEmpty(query.get("tenant")),
     conversationId,
     token: nonEmpty(fragment.get("token")),
-    genesys: /\/genesys\/?$/.test(url.pathname),
+    platform: PLATFORM_ENTRY.exec(url.pathname)?.[1] ?? null,
   };
 }
 

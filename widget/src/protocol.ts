@@ -116,6 +116,13 @@ export interface ActionPayload {
   request_id: string;
 }
 
+/** The acknowledgement of `bridge.event`, as POST /api/v1/events answers a batch. */
+export interface BridgeResult {
+  accepted: number;
+  duplicates: number;
+  results: { provider_event_id: string; status: "processed" | "duplicate" }[];
+}
+
 export interface ErrorPayload {
   code: string;
   message: string;
@@ -154,4 +161,5 @@ export interface ClientToServerEvents {
   "reply.send": (payload: ActionPayload, ack: (reply: Ack<ActionResult>) => void) => void;
   "notes.save": (payload: ActionPayload, ack: (reply: Ack<ActionResult>) => void) => void;
   "session.renew": (payload: { token: string }, ack: (reply: Ack<{ expires_at: number }>) => void) => void;
+  "bridge.event": (payload: { platform: string; message: unknown }, ack: (reply: Ack<BridgeResult>) => void) => void;
 }

@@ -1,6 +1,6 @@
 // A signed-in agent's cuecard session: renewed before it expires, with a rotating refresh token.
 //
-// The session lives only in this page's memory: the Genesys token never reaches the browser,
+// The session lives only in this page's memory: the platform's token never reaches the browser,
 // and the refresh token is only ever sent back to cuecard's own /auth/session/refresh.
 
 export interface AgentSession {
@@ -17,7 +17,7 @@ export interface SessionError {
   message: string;
 }
 
-/** Raised when the server refuses to renew; `code` says why (e.g. genesys_session_expired). */
+/** Raised when the server refuses to renew; `code` says why (e.g. platform_session_expired). */
 export class SessionEnded extends Error {
   constructor(readonly error: SessionError) {
     super(error.message);

@@ -13,15 +13,25 @@ test("tenant and conversation come from the query, the token from the fragment",
     tenant: "acme",
     conversationId: "c-1",
     token: "abc.def.ghi",
-    genesys: false,
+    platform: null,
   });
+});
+
+test("a platform entry names its platform; assets and odd paths name none", () => {
+  const entry = (path: string): string | null =>
+    parseLaunchParams(new URL(`https://x.example${path}?tenant=acme`)).platform;
+  assert.equal(entry("/widget/genesys"), "genesys");
+  assert.equal(entry("/widget/genesys/"), "genesys");
+  assert.equal(entry("/widget/"), null);
+  assert.equal(entry("/widget/widget.js"), null);
+  assert.equal(entry("/widget/Genesys"), null);
 });
 
 test("the Genesys entry reads the interpolated conversation and ignores empty placeholders", () => {
   const params = parseLaunchParams(
     new URL("https://x.example/widget/genesys?tenant=acme&conversationId=g-1&gcHostOrigin=h"),
   );
-  assert.equal(params.genesys, true);
+  assert.equal(params.platform, "genesys");
   assert.equal(params.conversationId, "g-1");
   const raw = parseLaunchParams(
     new URL("https://x.example/widget/genesys?tenant=acme&conversationId={{gcConversationId}}"),

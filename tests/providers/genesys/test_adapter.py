@@ -109,6 +109,18 @@ async def test_topics_beyond_1000_go_to_a_second_channel(
     assert sizes == [200, 1000]
 
 
+async def test_admin_mapped_queues_are_followed_besides_the_configured_ones(
+    world: GenesysWorld, double: TestServer
+) -> None:
+    adapter = GenesysAdapter(
+        settings_for(double, queue_ids=[QUEUE]), queues=["q-mapped"], timings=FAST
+    )
+    async with running(adapter):
+        channel = world.channels.only_live()
+        watched = sorted(topic.split(".")[3] for topic in channel.topics)
+    assert watched == sorted([QUEUE, QUEUE, "q-mapped", "q-mapped"])
+
+
 async def test_a_rejected_topic_is_skipped_and_the_rest_still_flow(
     world: GenesysWorld, double: TestServer
 ) -> None:

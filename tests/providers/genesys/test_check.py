@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestServer
 from providers.base import Checkable, StatusReporting
 from providers.errors import ProviderAuthFailed, ProviderConfigError, ProviderNotReady
 from providers.genesys import GenesysAdapter
-from providers.registry import get_spec
+from providers.registry import build_adapter, get_platform, parse_settings
 from tests.doubles.genesys.world import GenesysWorld, OAuthClient
 
 from .conftest import FAST, settings_for
@@ -65,21 +65,23 @@ async def test_unreachable_login_host_is_not_ready(double: TestServer) -> None:
 
 
 def test_registered_adapter_reports_status_and_can_be_checked() -> None:
-    spec = get_spec("genesys")
-    settings = spec.parse_settings(
-        {"tenant_id": "acme", "organization_id": "o-1", "client_id": "c", "client_secret": "s"}
+    manifest = get_platform("genesys")
+    settings = parse_settings(
+        manifest,
+        {"tenant_id": "acme", "organization_id": "o-1", "client_id": "c", "client_secret": "s"},
     )
-    adapter = spec.create(settings)
+    adapter = build_adapter(manifest, settings)
     assert isinstance(adapter, StatusReporting)
     assert isinstance(adapter, Checkable)
 
 
 async def test_ids_that_would_change_a_topic_name_are_refused() -> None:
-    spec = get_spec("genesys")
-    settings = spec.parse_settings(
-        {"tenant_id": "acme", "organization_id": "o-1", "client_id": "c", "client_secret": "s"}
+    manifest = get_platform("genesys")
+    settings = parse_settings(
+        manifest,
+        {"tenant_id": "acme", "organization_id": "o-1", "client_id": "c", "client_secret": "s"},
     )
-    adapter = spec.create(settings)
+    adapter = build_adapter(manifest, settings)
     assert isinstance(adapter, GenesysAdapter)
     with pytest.raises(ProviderConfigError, match="is not a Genesys id"):
         await adapter.watch_queues(["q.*"])

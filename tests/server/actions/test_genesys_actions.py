@@ -168,7 +168,7 @@ async def test_an_expired_genesys_token_asks_the_agent_to_sign_in_again(
     ack = await ada.call(
         "reply.send", {"conversation_id": "c-1", "text": "Hi", "request_id": "req-0007"}
     )
-    assert ack["error"]["code"] == "genesys_session_expired"
+    assert ack["error"]["code"] == "platform_session_expired"
     assert "sign in again" in ack["error"]["message"]
     assert sent_texts(genesys_world, "c-1") == []
 

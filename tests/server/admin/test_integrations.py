@@ -81,3 +81,16 @@ async def test_test_connection_reports_success_against_genesys(
     result = check_result(await (await browser.post(f"{integration}/test")).text())
 
     assert result == "Connected. The platform accepted these settings."
+
+
+async def test_the_form_offers_registered_platforms_and_names_the_planned_ones(
+    open_browser: Any,
+) -> None:
+    browser = await open_browser(ACME_ADMIN)
+    page = await (await browser.get(INTEGRATIONS)).text()
+    options = re.findall(r'<option value="([^"]*)"', page)
+    assert options == ["", "genesys"]  # the simulator reads server files: not storable
+    assert '<option value="genesys">Genesys Cloud</option>' in page
+    planned = re.search(r"Planned, not available yet: ([^<]*)\.", page)
+    assert planned is not None
+    assert planned[1].split(", ") == ["Five9", "8x8", "Salesforce Service Cloud", "Google CCAI"]

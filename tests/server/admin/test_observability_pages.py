@@ -14,7 +14,7 @@ from server.auth.tokens import TokenService
 from server.config import Settings
 from server.keys import STORE
 from tests.fixtures.app import customer_says, event, open_widget
-from tests.fixtures.relay import SPEC, RelayPlatform
+from tests.fixtures.relay import RELAY, RelayPlatform
 from tests.server.admin.conftest import ACME_ADMIN, PLATFORM, Browser, create_admins
 from tests.server.integrations.test_api import create
 from tests.server.integrations.test_supervisor import state_of
@@ -170,7 +170,7 @@ async def relay_admin(
     api_keys: dict[str, str],
 ) -> Browser:
     """Acme's admin on a server where relay integrations can be stored."""
-    app = create_app(settings, providers={"relay": SPEC})
+    app = create_app(settings, platforms={"relay": RELAY})
     client = await aiohttp_client(app)
     await create_admins(app)
     browser = Browser(client)

@@ -13,7 +13,6 @@ from pydantic import SecretStr
 from server.answers.models import LlmEndpoint
 from server.app import create_app
 from server.config import Settings
-from server.keys import LLM_INTEGRATIONS
 from tests.fixtures.llm import API_KEY, MODEL, FakeLlm, fake_llm  # noqa: F401
 
 # Short limits keep the timeout tests quick; a real integration would use the defaults.
@@ -60,6 +59,4 @@ async def client(
     llm_source: InTestSource,
 ) -> TestClient[Any, Any]:
     """The running server, its LLM integrations looked up in ``llm_source``."""
-    app = create_app(settings)
-    app[LLM_INTEGRATIONS] = llm_source
-    return await aiohttp_client(app)
+    return await aiohttp_client(create_app(settings, llm_integrations=llm_source))

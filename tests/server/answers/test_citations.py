@@ -13,8 +13,7 @@ from server.answers.citations import (
 )
 from server.answers.models import Citation, number_passages
 from server.answers.prompt import CITATION_RULE, DEFAULT_SYSTEM_PROMPT, build_messages
-from server.assist.models import Source, Suggestion
-from server.state.models import Line
+from server.conversation import Line, Source, Suggestion
 
 
 def suggestion(n: int) -> Suggestion:

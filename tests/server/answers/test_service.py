@@ -14,9 +14,8 @@ from providers.models import Speaker
 from server.answers.client import ChatClient
 from server.answers.service import AnswerService, answer_id_for
 from server.assist.base import AssistRequest, Route
-from server.assist.models import Source, Suggestion
+from server.conversation import Line, Source, Suggestion
 from server.realtime.rooms import Broadcaster
-from server.state.models import Line
 from tests.fixtures.llm import FakeLlm, Script
 from tests.server.answers.conftest import InTestSource, endpoint_for
 

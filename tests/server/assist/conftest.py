@@ -8,7 +8,7 @@ import pytest
 
 from providers.models import Speaker
 from server.assist.dense import Vectors, WordLlamaEncoder
-from server.state.models import Line
+from server.conversation import Line
 from server.store.models import Document, KnowledgeBase
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

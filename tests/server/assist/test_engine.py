@@ -12,7 +12,7 @@ from server.assist.base import AssistRequest, Route, SearchRequest
 from server.assist.dense import Vectors
 from server.assist.engine import HybridAssistant
 from server.assist.memory import SuggestionMemory
-from server.assist.models import Suggestion
+from server.conversation import Suggestion
 from tests.server.assist.conftest import CountingEncoder, document, knowledge_base, lines
 
 ACME = knowledge_base("kb-acme", "acme")

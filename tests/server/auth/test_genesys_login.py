@@ -18,7 +18,7 @@ from tests.fixtures.app import make_settings
 from tests.fixtures.genesys import (
     NONCE,
     REDIRECT_URI,
-    WATCHING_SPEC,
+    WATCHING_GENESYS,
     add_integration,
     callback,
     log_in_at_genesys,
@@ -111,7 +111,7 @@ async def test_a_used_code_is_refused_by_genesys_under_a_new_state(
     _, fresh_state = await log_in_at_genesys(await start_login(client))
     page = await callback(client, code=code, state=fresh_state)
     assert page.status == 502
-    assert page.message["error"]["code"] == "genesys_login_failed"
+    assert page.message["error"]["code"] == "platform_login_failed"
 
 
 async def test_a_code_redeemed_with_another_logins_verifier_fails_pkce(
@@ -185,7 +185,7 @@ async def test_behind_https_the_login_cookie_is_secure(
     aiohttp_client: Any, tmp_path: Path, api_keys: dict[str, str], genesys_url: str
 ) -> None:
     settings = make_settings(tmp_path, public_url="https://cuecard.example")
-    client = await aiohttp_client(create_app(settings, providers={"genesys": WATCHING_SPEC}))
+    client = await aiohttp_client(create_app(settings, platforms={"genesys": WATCHING_GENESYS}))
     await add_integration(client, api_keys["acme"], genesys_url)
     response = await client.get(
         "/auth/genesys/login", params={"tenant": "acme", "nonce": NONCE}, allow_redirects=False

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from server.auth.tokens import TokenService
+from server.keys import STATE
 from tests.doubles.genesys.world import GenesysWorld
 from tests.fixtures.genesys import AGENT_CLIENT, sign_in
 
@@ -58,5 +61,22 @@ async def test_the_session_ends_with_the_genesys_sign_in(
     await asyncio.sleep(1.1)
     status, body = await refresh(client, session["refresh_token"])
     assert status == 401
-    assert body["code"] == "genesys_session_expired"
+    assert body["code"] == "platform_session_expired"
     assert "sign in again" in body["message"]
+
+
+async def test_a_session_from_before_sessions_recorded_their_platform_still_renews(
+    client: TestClient[Any, Any],
+) -> None:
+    session = await sign_in(client)
+    # Store the session as the server did before it recorded the platform signed in with.
+    state = client.app[STATE]
+    key = "session-refresh:" + hashlib.sha256(session["refresh_token"].encode()).hexdigest()
+    family = json.loads(await state.take_ephemeral(key) or "{}")
+    assert family.pop("platform") == "genesys"
+    await state.put_ephemeral(key, json.dumps(family), 3600)
+
+    status, renewed = await refresh(client, session["refresh_token"])
+
+    assert status == 200, renewed
+    assert renewed["agent"]["id"] == "u-ada"

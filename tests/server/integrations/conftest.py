@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 
 from server.app import create_app
 from server.config import Settings
-from tests.fixtures.relay import SPEC
+from tests.fixtures.relay import RELAY
 
 
 @pytest.fixture
@@ -20,4 +20,4 @@ async def client(
     api_keys: dict[str, str],
 ) -> TestClient[Any, Any]:
     """The real app; relay is the one provider integrations can be stored for."""
-    return await aiohttp_client(create_app(settings, providers={"relay": SPEC}))
+    return await aiohttp_client(create_app(settings, platforms={"relay": RELAY}))

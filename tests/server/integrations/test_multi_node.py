@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 from server.app import create_app
 from server.keys import SUPERVISOR
 from tests.fixtures.app import make_settings, seed_tenants
-from tests.fixtures.relay import RELAY_TOKEN, SPEC, RelayPlatform
+from tests.fixtures.relay import RELAY, RELAY_TOKEN, RelayPlatform
 from tests.server.api.test_knowledge import auth
 from tests.server.api.test_multi_node import eventually
 from tests.server.integrations.test_api import COLLECTION
@@ -28,8 +28,8 @@ async def test_integration_changes_reach_the_other_node(
 ) -> None:
     settings = make_settings(tmp_path, redis_url=redis_url)
     key = (await seed_tenants(settings.database_url))["acme"]
-    node_a = await aiohttp_client(create_app(settings, providers={"relay": SPEC}))
-    node_b = await aiohttp_client(create_app(settings, providers={"relay": SPEC}))
+    node_a = await aiohttp_client(create_app(settings, platforms={"relay": RELAY}))
+    node_b = await aiohttp_client(create_app(settings, platforms={"relay": RELAY}))
     body = {"provider": "relay", "name": "R", "settings": {"url": relay.url, "token": "wrong"}}
 
     created = await (await node_a.post(COLLECTION, json=body, headers=auth(key))).json()

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 
 from server.app import create_app
 from server.config import Settings
-from tests.fixtures.relay import RELAY_TOKEN, SPEC, RelayPlatform
+from tests.fixtures.relay import RELAY, RELAY_TOKEN, RelayPlatform
 from tests.server.integrations.test_api import create
 from tests.server.integrations.test_supervisor import state_of
 from tests.server.observability.test_health import health
@@ -22,7 +22,7 @@ async def client(
     settings: Settings,
     api_keys: dict[str, str],
 ) -> TestClient[Any, Any]:
-    return await aiohttp_client(create_app(settings, providers={"relay": SPEC}))
+    return await aiohttp_client(create_app(settings, platforms={"relay": RELAY}))
 
 
 async def test_connections_show_state_and_last_error_to_their_tenant_only(

@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+from redis.asyncio import Redis
 
 from providers.models import MediaType, Speaker
-from server.assist.models import Source, Suggestion
+from server.conversation import LineIn, Source, Suggestion
 from server.errors import Unavailable
-from server.state.base import StateStore
+from server.state.base import REPORTER_SECONDS, StateStore
 from server.state.memory import MemoryState
-from server.state.models import Assignment, LineIn, MetaChanges
+from server.state.models import Assignment, MetaChanges
 from server.state.redis import RedisState
 from tests.fixtures.redis import empty_redis
 
@@ -169,3 +170,43 @@ async def test_an_ephemeral_value_expires(state: StateStore) -> None:
     await state.put_ephemeral("login:s2", "payload", ttl_seconds=1)
     await asyncio.sleep(1.2)
     assert await state.get_ephemeral("login:s2") is None
+
+
+async def test_a_conversation_is_bound_to_the_first_reporting_agent(state: StateStore) -> None:
+    assert await state.reporting_agent("acme", "c1") is None
+    assert await state.bind_reporting_agent("acme", "c1", "ada") == "ada"
+    assert await state.bind_reporting_agent("acme", "c1", "bob") == "ada"
+    assert await state.bind_reporting_agent("acme", "c1", "ada") == "ada"
+    assert await state.reporting_agent("acme", "c1") == "ada"
+
+
+async def test_concurrent_reporters_agree_on_one_agent(state: StateStore) -> None:
+    agents = [f"agent-{n}" for n in range(12)]
+    bound = await asyncio.gather(*(state.bind_reporting_agent("acme", "c9", a) for a in agents))
+    assert len(set(bound)) == 1
+    assert await state.reporting_agent("acme", "c9") == bound[0]
+
+
+async def test_reporter_bindings_are_per_tenant(state: StateStore) -> None:
+    await state.bind_reporting_agent("acme", "c1", "ada")
+    assert await state.reporting_agent("globex", "c1") is None
+    assert await state.bind_reporting_agent("globex", "c1", "bob") == "bob"
+    assert await state.reporting_agent("acme", "c1") == "ada"
+
+
+@pytest.mark.redis
+async def test_two_nodes_bind_a_conversation_once(redis_server: str) -> None:
+    await empty_redis(redis_server)
+    nodes = [RedisState.from_url(redis_server, **OPTIONS) for _ in range(2)]
+    try:
+        bound = await asyncio.gather(
+            *(node.bind_reporting_agent("acme", "c1", f"agent-{i}") for i, node in enumerate(nodes))
+        )
+        assert bound[0] == bound[1]
+        client = Redis.from_url(redis_server)
+        ttl = await client.ttl("cuecard:reporter:acme:c1")
+        await client.aclose()
+        assert 0 < ttl <= REPORTER_SECONDS
+    finally:
+        for node in nodes:
+            await node.aclose()

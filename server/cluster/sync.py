@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Protocol
 
 from server.assist.base import Assistant
-from server.queues.bus import ConfigBus, ConfigChange
+from server.cluster.bus import ConfigBus, ConfigChange
 from server.queues.resolver import RouteResolver
 from server.store.database import Store
 from server.store.models import Document, KnowledgeBase
@@ -35,18 +35,21 @@ class ConfigSync:
     """Applies configuration changes to this node and relays them to the others."""
 
     def __init__(
-        self, *, store: Store, assistant: Assistant, resolver: RouteResolver, bus: ConfigBus
+        self,
+        *,
+        store: Store,
+        assistant: Assistant,
+        resolver: RouteResolver,
+        bus: ConfigBus,
+        runner: IntegrationRunner | None = None,
     ) -> None:
         self._store = store
         self._assistant = assistant
         self._resolver = resolver
         self._bus = bus
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._runner: IntegrationRunner | None = None
-
-    def run_integrations_with(self, runner: IntegrationRunner) -> None:
-        """From now on, integration and queue changes also reach ``runner``."""
+        # Integration and queue changes also reach the runner of the integrations, if any.
         self._runner = runner
+        self._locks: dict[str, asyncio.Lock] = {}
 
     @asynccontextmanager
     async def editing(self, kb_id: str) -> AsyncIterator[None]:

@@ -1,8 +1,9 @@
-"""Genesys Cloud calls made for one agent: PKCE login, token checks, replies and wrap-up notes.
+"""Genesys Cloud calls made for one agent: code exchange, token checks, replies, wrap-up notes.
 
-The integration's own client (``client.py``) holds the client-credentials grant; this module
-only ever uses an agent's token, passed per call. Tokens are never logged and never part of an
-error message. Endpoints (platform-client-sdk ConversationsApi / TokensApi / UsersApi):
+A private module of ``client.py``: the integration's own client there holds the
+client-credentials grant; this one only ever uses an agent's token, passed per call. Tokens
+are never logged and never part of an error message. Endpoints (platform-client-sdk
+ConversationsApi / TokensApi / UsersApi):
 
 - ``POST {login}/oauth/token`` grant_type=authorization_code | refresh_token (protocols.md 2.1)
 - ``GET /api/v2/tokens/me`` -> TokenInfo, ``GET /api/v2/users/me`` -> User (protocols.md 2.3)
@@ -16,13 +17,15 @@ error message. Endpoints (platform-client-sdk ConversationsApi / TokensApi / Use
 from __future__ import annotations
 
 from typing import Any, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import aiohttp
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from providers.base import AgentGrant
 from providers.errors import (
-    ProviderAuthFailed,
+    ActionRefused,
+    AgentTokenRejected,
     ProviderConfigError,
     ProviderError,
     ProviderNotReady,
@@ -30,22 +33,6 @@ from providers.errors import (
 from providers.genesys.config import GenesysSettings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-
-
-class AgentTokenRejected(ProviderAuthFailed):
-    """Genesys Cloud answered 401: the agent's token expired or was revoked."""
-
-    code = "genesys_token_rejected"
-
-
-class AgentRequestRefused(ProviderError):
-    """Genesys Cloud refused an agent's request (permission, unknown id, bad body)."""
-
-    code = "genesys_refused"
-
-    def __init__(self, message: str, *, status: int) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class LoginRefused(ProviderError):
@@ -56,14 +43,6 @@ class LoginRefused(ProviderError):
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
-
-
-class GenesysGrant(_Model):
-    """A token response (protocols.md 2.1 step 5); the tokens stay secret."""
-
-    access_token: SecretStr
-    refresh_token: SecretStr | None = None
-    expires_in: int = Field(ge=1)
 
 
 class OrganizationRef(_Model):
@@ -112,23 +91,6 @@ class Conversation(_Model):
     participants: tuple[Participant, ...] = ()
 
 
-def authorize_url(
-    settings: GenesysSettings, *, redirect_uri: str, state: str, code_challenge: str
-) -> str:
-    """Where the login popup goes: ``/oauth/authorize`` with PKCE (S256) and our state."""
-    if settings.agent_client_id is None:
-        raise ProviderConfigError("agent_client_id (the PKCE login client) is not configured")
-    query = {
-        "client_id": settings.agent_client_id,
-        "response_type": "code",
-        "redirect_uri": redirect_uri,
-        "code_challenge": code_challenge,
-        "code_challenge_method": "S256",
-        "state": state,
-    }
-    return f"{settings.login_url}/oauth/authorize?{urlencode(query)}"
-
-
 class AgentClient:
     """Agent-token calls over a shared aiohttp session."""
 
@@ -137,7 +99,7 @@ class AgentClient:
 
     async def exchange_code(
         self, settings: GenesysSettings, *, code: str, code_verifier: str, redirect_uri: str
-    ) -> GenesysGrant:
+    ) -> AgentGrant:
         """Trade an authorization code and its PKCE verifier for the agent's tokens."""
         form = {
             "grant_type": "authorization_code",
@@ -148,7 +110,7 @@ class AgentClient:
         }
         return await self._token(settings, form)
 
-    async def refresh(self, settings: GenesysSettings, refresh_token: SecretStr) -> GenesysGrant:
+    async def refresh(self, settings: GenesysSettings, refresh_token: SecretStr) -> AgentGrant:
         """A fresh access token for a refresh token (public client: client_id, no secret)."""
         form = {
             "grant_type": "refresh_token",
@@ -211,7 +173,7 @@ class AgentClient:
         )
         await self._api(settings, token, "POST", path, {"notes": notes, "provisional": True})
 
-    async def _token(self, settings: GenesysSettings, form: dict[str, str]) -> GenesysGrant:
+    async def _token(self, settings: GenesysSettings, form: dict[str, str]) -> AgentGrant:
         url = f"{settings.login_url}/oauth/token"
         try:
             async with self._session.post(url, data=form) as response:
@@ -221,7 +183,7 @@ class AgentClient:
             raise ProviderNotReady(
                 f"Genesys Cloud login unreachable: {type(err).__name__}"
             ) from err
-        return _parse(GenesysGrant, body, "oauth/token")
+        return _parse(AgentGrant, body, "oauth/token")
 
     async def _api(
         self,
@@ -280,9 +242,7 @@ def _check_api_response(status: int, body: Any) -> None:
         raise AgentTokenRejected("the Genesys Cloud session has expired or was signed out")
     if status >= 500 or status == 429:
         raise ProviderNotReady(f"Genesys Cloud answered {status}")
-    raise AgentRequestRefused(
-        f"Genesys Cloud refused the request: {message or status}", status=status
-    )
+    raise ActionRefused(f"Genesys Cloud refused the request: {message or status}")
 
 
 def _parse(model: type[ModelT], body: Any, what: str) -> ModelT:

@@ -1,4 +1,4 @@
-"""Sealing LLM API keys at rest with Fernet, under a key derived from the server's secret.
+"""Sealing secrets at rest with Fernet (LLM API keys, integration secrets, agents' tokens).
 
 Example::
 
@@ -22,7 +22,11 @@ from server.store.llm_integrations import SealedKey
 # Changing a context string yields a different key: it names what the key protects.
 LLM_KEY_CONTEXT = b"cuecard/llm-integrations/api-key/v1"
 INTEGRATION_SECRETS_CONTEXT = b"cuecard/integrations/secrets/v1"
-AGENT_TOKENS_CONTEXT = b"cuecard/genesys/agent-tokens/v1"
+
+
+def agent_tokens_context(platform: str) -> bytes:
+    """The context agents' tokens of ``platform`` are sealed under: one key per platform."""
+    return f"cuecard/{platform}/agent-tokens/v1".encode()
 
 
 class SecretUnreadable(CuecardError):

@@ -1,27 +1,34 @@
-// The Genesys Cloud interaction widget: sign in through the popup, then open the live widget
-// with the session token, keep the session renewed, and offer sign-in again when it ends.
+// Agent sign-in at the platform, for desktops whose agents sign in with the platform's own
+// OAuth: sign in through the popup, then open the live widget with the session token, keep
+// the session renewed, and offer sign-in again when it ends.
 
 import { AccountView } from "./account-view";
 import type { AgentConnection } from "./connection";
 import { required } from "./dom";
-import { SignInFailed, signInWithPopup } from "./genesys-login";
 import type { LaunchParams } from "./params";
+import type { OpenWidget } from "./platforms/types";
 import { refreshOverHttp, SessionKeeper, type AgentSession } from "./session";
+import { SignInFailed, signInWithPopup } from "./sign-in-popup";
 
-/** Opens the live widget for a session token; `onRefused` hears a refused connection. */
-export type OpenWidget = (
-  token: string,
-  onRefused: (code: string, message: string) => void,
-) => AgentConnection;
+const SESSION_REFUSALS = new Set(["token_expired", "unauthenticated", "platform_session_expired"]);
 
-const SESSION_REFUSALS = new Set(["token_expired", "unauthenticated", "genesys_session_expired"]);
+/** The platform agents sign in with: its registry name and its name as agents know it. */
+export interface SignInPlatform {
+  readonly name: string;
+  readonly displayName: string;
+}
 
-export function startGenesys(params: LaunchParams, open: OpenWidget): void {
+export function startPlatformSignIn(
+  params: LaunchParams,
+  open: OpenWidget,
+  platform: SignInPlatform,
+): void {
   const origin = window.location.origin;
   const account = new AccountView(
     required("account", HTMLElement),
     required("account-status", HTMLElement),
     required("sign-in", HTMLButtonElement),
+    platform.displayName,
   );
   const tenant = params.tenant;
   if (tenant === null) {
@@ -47,10 +54,12 @@ export function startGenesys(params: LaunchParams, open: OpenWidget): void {
       },
     });
     if (connection === null) {
-      connection = open(session.token, (code, message) => {
-        if (SESSION_REFUSALS.has(code)) {
-          ended(message);
-        }
+      connection = open(session.token, {
+        onRefused: (code, message) => {
+          if (SESSION_REFUSALS.has(code)) {
+            ended(message);
+          }
+        },
       });
     } else {
       connection.renew(session.token);
@@ -61,7 +70,7 @@ export function startGenesys(params: LaunchParams, open: OpenWidget): void {
   account.onSignIn(() => {
     account.show({ state: "signing-in" });
     // Opened synchronously inside the click handler, so the browser allows the popup.
-    signInWithPopup(origin, tenant).then(signedIn, (err: unknown) => {
+    signInWithPopup(origin, platform.name, tenant).then(signedIn, (err: unknown) => {
       const error = err instanceof SignInFailed ? err.error : { code: "refused", message: String(err) };
       account.show({ state: "failed", ...error });
     });

@@ -1,10 +1,17 @@
-"""Suggestions as the widget receives them."""
+"""What a live conversation shows the agent: numbered transcript lines and suggestion cards.
+
+The one home of these models, below both ``state/`` (which keeps them) and ``assist/`` (which
+reads lines and makes suggestions): it imports neither.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from providers.models import Speaker
 
 SuggestionKind = Literal["article", "answer", "action"]
 
@@ -33,3 +40,20 @@ class Suggestion(BaseModel):
     source: Source
     score: float
     trigger_event_id: str
+
+
+class LineIn(BaseModel):
+    """A transcript line before the state store numbers it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    speaker: Speaker
+    text: str
+    occurred_at: datetime
+
+
+class Line(LineIn):
+    """A numbered transcript line; ``seq`` increases by one per line in a conversation."""
+
+    seq: int

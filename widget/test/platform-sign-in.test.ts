@@ -1,10 +1,10 @@
-// The Genesys widget's pure parts: popup messages, session renewal timing, banner and labels.
+// A desktop's sign-in, pure parts: popup messages, session renewal timing, banner and labels.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { accountLabel } from "../src/account-view";
-import { loginOutcome, MESSAGE_TYPE } from "../src/genesys-login";
+import { loginOutcome, MESSAGE_TYPE } from "../src/sign-in-popup";
 import { bannerText } from "../src/integration-banner";
 import { renewDelay, type AgentSession } from "../src/session";
 

@@ -1,4 +1,4 @@
-"""Runs pull adapters (sockets, streams, the simulator) into the pipeline."""
+"""Runs pull adapters (sockets, streams, demo replays) into the pipeline."""
 
 from __future__ import annotations
 
@@ -8,23 +8,24 @@ from collections.abc import Awaitable, Callable
 
 from providers.base import PullAdapter
 from providers.models import Event
-from server.ingest.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
+EventSink = Callable[[Event], Awaitable[object]]
 
-async def run_listener(adapter: PullAdapter, pipeline: Pipeline) -> None:
-    """Feed every event the adapter yields through the pipeline until cancelled."""
+
+async def run_listener(adapter: PullAdapter, sink: EventSink) -> None:
+    """Feed every event the adapter yields to ``sink`` (the pipeline) until cancelled."""
     log.info("listening to %s", adapter.name)
     try:
         async for event in adapter.listen():
-            await deliver(pipeline.process, adapter.name, event)
+            await deliver(sink, adapter.name, event)
     finally:
         await adapter.aclose()
         log.info("stopped listening to %s", adapter.name)
 
 
-async def deliver(sink: Callable[[Event], Awaitable[object]], source: str, event: Event) -> None:
+async def deliver(sink: EventSink, source: str, event: Event) -> None:
     """Hand one event to ``sink``; a failure is logged, so the stream goes on."""
     try:
         await sink(event)

@@ -1,0 +1,2 @@
+"""Configuration shared between server nodes: the bus that carries changes, the sync that
+applies them."""

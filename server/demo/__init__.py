@@ -1,0 +1,1 @@
+"""What only ``cuecard demo`` (and tests) serve: demo data and the simulated agent desktop."""
