@@ -22,10 +22,12 @@ from pydantic import SecretStr, ValidationError
 from providers.base import Adapter, Capability, Manifest, ProviderSettings
 from providers.errors import ProviderConfigError
 from providers.genesys.manifest import MANIFEST as GENESYS
+from providers.salesforce.manifest import MANIFEST as SALESFORCE
 from providers.simulator.manifest import MANIFEST as SIMULATOR
 
 PLATFORMS: dict[str, Manifest] = {
     GENESYS.name: GENESYS,
+    SALESFORCE.name: SALESFORCE,
     SIMULATOR.name: SIMULATOR,
 }
 
@@ -43,7 +45,6 @@ _DESKTOP = frozenset({Capability.DESKTOP_BRIDGE, Capability.AGENT_SIGN_IN, Capab
 PLANNED: dict[str, Planned] = {
     "five9": Planned("Five9", _DESKTOP),
     "8x8": Planned("8x8", _DESKTOP),
-    "salesforce": Planned("Salesforce Service Cloud", _DESKTOP | {Capability.DESKTOP_ACTIONS}),
     "google_ccai": Planned("Google CCAI", frozenset({Capability.EVENTS_PUSH})),
 }
 

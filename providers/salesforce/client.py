@@ -57,11 +57,19 @@ from providers.salesforce.const import (
     Timings,
 )
 
-__all__ = ["SalesforceClient", "SubResponse", "Subrequest", "UpsertResult", "UserInfo"]
+__all__ = [
+    "SalesforceCheck",
+    "SalesforceClient",
+    "SubResponse",
+    "Subrequest",
+    "UpsertResult",
+    "UserInfo",
+]
 
 log = logging.getLogger(__name__)
 
 NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError)
+CHECK_BUDGET = LimitBudget(probes=1, concurrency=1, cooldown=60.0, seconds=10.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,3 +313,19 @@ async def _json(response: aiohttp.ClientResponse) -> Any:
         return await response.json()
     except ValueError:
         return None
+
+
+class SalesforceCheck:
+    """:class:`providers.base.ConnectionCheck`: the admin's Test connection (``check`` above)."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._http = session
+
+    async def check(self, settings: SalesforceSettings) -> None:
+        """JWT bearer sign-in, userinfo's org, and the API allocation; the real error if not."""
+        # One refused request is enough to tell the admin the org is over its API limit.
+        client = SalesforceClient(settings, self._http, budget=CHECK_BUDGET)
+        try:
+            await client.check()
+        finally:
+            await client.aclose()

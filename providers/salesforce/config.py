@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Annotated
 
 from joserfc.errors import JoseError
@@ -17,7 +18,12 @@ from pydantic import (
 )
 
 from providers.base import ProviderSettings
-from providers.salesforce.const import API_VERSION, ORGANIZATION_PREFIX
+from providers.salesforce.const import (
+    API_VERSION,
+    DEFAULT_BUDGET,
+    ORGANIZATION_PREFIX,
+    LimitBudget,
+)
 
 # My Domain host suffixes and the Lightning host suffix each one serves pages from.
 LIGHTNING_SUFFIXES = {
@@ -25,6 +31,7 @@ LIGHTNING_SUFFIXES = {
     ".my.salesforce.mil": ".lightning.crmforce.mil",
 }
 _ID_SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+_PEM = re.compile(r"-----BEGIN ([A-Z ]+)-----(.*?)-----END \1-----", re.DOTALL)
 
 ApiName = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
@@ -86,6 +93,20 @@ class SalesforceSettings(ProviderSettings):
         default="Cuecard_Id__c",
         description="External ID field on Task (Activity) that makes wrap-up writes idempotent.",
     )
+    api_limit_probes: int = Field(
+        default=DEFAULT_BUDGET.probes,
+        ge=1,
+        le=100,
+        description="When the org answers REQUEST_LIMIT_EXCEEDED, at most this many requests "
+        "probe it (backing off) before cuecard pauses its writes for the cool-down.",
+    )
+    api_limit_cooldown_seconds: int = Field(
+        default=int(DEFAULT_BUDGET.cooldown),
+        ge=1,
+        le=86_400,
+        description="How long writes pause after the probes are spent; they wait in the "
+        "outbox meanwhile and are applied afterwards.",
+    )
 
     @field_validator("my_domain_url", "login_url")
     @classmethod
@@ -102,6 +123,7 @@ class SalesforceSettings(ProviderSettings):
     @field_validator("private_key")
     @classmethod
     def _rsa_key(cls, value: SecretStr) -> SecretStr:
+        value = SecretStr(normalise_pem(value.get_secret_value()))
         try:
             key = RSAKey.import_key(value.get_secret_value())
         except (JoseError, ValueError, TypeError) as err:
@@ -126,6 +148,13 @@ class SalesforceSettings(ProviderSettings):
         return str(self.my_domain_url).rstrip("/")
 
     @property
+    def limit_budget(self) -> LimitBudget:
+        """What a REQUEST_LIMIT_EXCEEDED storm may cost the org (``const.LimitBudget``)."""
+        return DEFAULT_BUDGET._replace(
+            probes=self.api_limit_probes, cooldown=float(self.api_limit_cooldown_seconds)
+        )
+
+    @property
     def audience(self) -> str:
         """The JWT bearer assertion's ``aud``."""
         return str(self.login_url).rstrip("/")
@@ -137,6 +166,16 @@ class SalesforceSettings(ProviderSettings):
             return tuple(str(origin).rstrip("/") for origin in self.lightning_origins)
         derived = lightning_origin(self.my_domain_url)
         return (derived,) if derived else ()
+
+
+def normalise_pem(text: str) -> str:
+    """A PEM block with its line breaks back: a browser's one-line input field drops them."""
+    match = _PEM.search(text)
+    if match is None:
+        return text
+    label, body = match.group(1), "".join(match.group(2).split())
+    lines = [body[start : start + 64] for start in range(0, len(body), 64)]
+    return f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----\n"
 
 
 def lightning_origin(my_domain_url: AnyHttpUrl) -> str | None:

@@ -146,6 +146,11 @@ def default_schema() -> dict[str, SObjectType]:
             frozenset({"Id", "CaseId", "OwnerId", "Status", "Name"}),
             references=frozenset({"CaseId", "OwnerId"}),
         ),
+        "VoiceCall": SObjectType(
+            "0LQ",
+            frozenset({"Id", "RelatedRecordId", "OwnerId", "CallType"}),
+            references=frozenset({"RelatedRecordId", "OwnerId"}),
+        ),
         "AgentWork": SObjectType(
             "0Bz",
             frozenset({"Id", "WorkItemId", "OriginalQueueId", "UserId", "CreatedDate"}),

@@ -101,6 +101,21 @@ def test_the_private_key_must_be_an_rsa_private_key() -> None:
     assert "private_key" in problems(private_key=public)
 
 
+def test_a_private_key_pasted_into_a_one_line_field_gets_its_line_breaks_back() -> None:
+    # Browsers drop the line breaks of a value typed or pasted into an <input>.
+    pasted = app_keys().private_pem.replace("\n", "")
+    configured = settings(private_key=pasted)
+    assert configured.private_key.get_secret_value() == app_keys().private_pem
+
+
+def test_the_limit_budget_comes_from_the_settings() -> None:
+    budget = settings(api_limit_probes=3, api_limit_cooldown_seconds=120).limit_budget
+    assert (budget.probes, budget.cooldown) == (3, 120.0)
+    assert problems(api_limit_probes=0) == {
+        "api_limit_probes": "Input should be greater than or equal to 1"
+    }
+
+
 def test_the_private_key_is_a_secret_and_the_consumer_key_is_not() -> None:
     configured = settings()
     assert "PRIVATE KEY" not in repr(configured)
@@ -115,6 +130,8 @@ def test_the_manifest_declares_what_the_folder_implements() -> None:
         Capability.AGENT_SIGN_IN,
         Capability.DESKTOP_ACTIONS,
         Capability.EMBEDDING,
+        Capability.CONNECTION_CHECK,
+        Capability.CONVERSATION_RECORDS,
     }
     assert MANIFEST.sign_in is SignInFlow.PLATFORM_OAUTH
     assert MANIFEST.oauth is not None

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import pytest
+from aiohttp.test_utils import TestServer
 
+from providers.base import HoldSpan, WrapUp
+from providers.errors import PayloadInvalid, ProviderError, ProviderNotReady
+from providers.models import MediaType
 from providers.salesforce import SalesforceClient
 from providers.salesforce._errors import RecordRejected
-from providers.salesforce._records import (
-    HoldSpan,
-    WrapUp,
+from providers.salesforce.client import SalesforceCheck
+from providers.salesforce.records import (
+    SalesforceRecords,
     conversation_context,
     describe,
     write_wrap_up,
 )
 from tests.doubles.salesforce.world import SalesforceWorld
 
-from .conftest import AGENT_ID
+from .conftest import AGENT_ID, FAST, settings_for, stranger_keys
 
 ENDED = datetime(2026, 11, 21, 10, 9, 12, tzinfo=UTC)
 
@@ -93,7 +99,7 @@ async def test_a_conversation_not_routed_by_omni_channel_has_no_queue(
 
 
 async def test_an_id_that_could_escape_the_query_is_refused(client: SalesforceClient) -> None:
-    with pytest.raises(ValueError, match="not a Salesforce record id"):
+    with pytest.raises(PayloadInvalid, match="not a Salesforce record id"):
         await conversation_context(client, "0Mw' OR Id != '")
 
 
@@ -154,3 +160,66 @@ def test_long_notes_are_cut_so_the_timeline_still_fits() -> None:
 def test_a_hold_cannot_end_before_it_starts() -> None:
     with pytest.raises(ValueError, match="ended_at"):
         HoldSpan(started_at=ENDED, ended_at=ENDED - timedelta(seconds=1))
+
+
+# -- the platform's ConversationRecords ------------------------------------------------------
+
+
+@pytest.fixture
+def records(double: TestServer, http: aiohttp.ClientSession) -> SalesforceRecords:
+    return SalesforceRecords(settings_for(double), http, timings=FAST)
+
+
+async def test_the_records_give_the_omni_channel_queue_as_the_conversation_starts(
+    world: SalesforceWorld, records: SalesforceRecords
+) -> None:
+    _, session_id, _ = arrange(world)
+    facts = await records.facts(session_id, MediaType.MESSAGE)
+    assert facts.queue == "Billing"
+
+
+async def test_a_voice_call_is_read_and_wrapped_up_on_its_related_record(
+    world: SalesforceWorld, records: SalesforceRecords
+) -> None:
+    queue_id = world.insert("Group", Name="Voice", DeveloperName="Voice_Support", Type="Queue")
+    case_id = world.insert("Case", Subject="Phone line crackles")
+    call_id = world.insert("VoiceCall", RelatedRecordId=case_id, CallType="Inbound")
+    world.insert("AgentWork", WorkItemId=call_id, OriginalQueueId=queue_id, UserId=AGENT_ID)
+
+    assert (await records.facts(call_id, MediaType.VOICE)).queue == "Voice_Support"
+    task_id = await records.write_back(wrap_up(call_id, media=MediaType.VOICE))
+
+    task = world.records["Task"][task_id]
+    assert (task["WhatId"], task["Cuecard_Hold_Count__c"]) == (case_id, 2)
+
+
+async def test_the_org_api_allowance_follows_the_last_response(
+    world: SalesforceWorld, records: SalesforceRecords
+) -> None:
+    assert records.allowance() is None
+    _, session_id, _ = arrange(world)
+    world.api_used, world.api_max = 41_000, 100_000
+    world.faults.limit_exceeded = 1
+    await records.write_back(wrap_up(session_id))
+    allowance = records.allowance()
+    assert allowance is not None
+    assert (allowance.limit, allowance.refused) == (100_000, 1)
+    assert allowance.used == world.api_used
+
+
+async def test_the_connection_check_names_what_is_wrong(
+    double: TestServer, world: SalesforceWorld, http: aiohttp.ClientSession
+) -> None:
+    check = SalesforceCheck(http)
+    await check.check(settings_for(double))
+    with pytest.raises(ProviderError, match="certificate uploaded to the External Client App"):
+        await check.check(settings_for(double, private_key=stranger_keys().private_pem))
+
+
+async def test_the_connection_check_reports_an_org_over_its_limit_at_once(
+    double: TestServer, world: SalesforceWorld, http: aiohttp.ClientSession
+) -> None:
+    world.faults.limit_storm = True
+    with pytest.raises(ProviderNotReady, match="API request limit exceeded"):
+        await asyncio.wait_for(SalesforceCheck(http).check(settings_for(double)), 5)
+    assert sum(1 for _, _, status in world.requests if status == 403) == 1
