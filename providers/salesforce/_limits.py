@@ -127,7 +127,8 @@ class LimitGate:
                 raise ApiLimitExceeded(
                     "Salesforce API request limit exceeded: the org refused "
                     f"{self._refusals} requests in a row; trying again in "
-                    f"{self._open_at - now:.0f} s"
+                    f"{self._open_at - now:.0f} s",
+                    retry_after=self._open_at - now,
                 )
             # The cool-down is over: a fresh round of probes.
             self._refusals = 1
@@ -153,7 +154,8 @@ class LimitGate:
     def _gave_up(self) -> ApiLimitExceeded:
         return ApiLimitExceeded(
             "Salesforce API request limit exceeded; gave up after "
-            f"{self._budget.seconds:g} s of back-off"
+            f"{self._budget.seconds:g} s of back-off",
+            retry_after=max(0.0, self._open_at - _now()),
         )
 
 

@@ -28,6 +28,7 @@ from server.store.migrations import upgrade_to_head
 from server.store.queue_mappings import QueueMappingRepository
 from server.store.reveals import RevealRepository
 from server.store.tenants import TenantRepository
+from server.store.write_backs import WriteBackRepository
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class Store:
         self.admins = AdminRepository(db)
         self.admin_sessions = AdminSessionRepository(db)
         self.reveals = RevealRepository(db)
+        self.write_backs = WriteBackRepository(db)
 
     @classmethod
     async def connect(cls, url: str) -> Store:
