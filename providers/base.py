@@ -343,6 +343,29 @@ class Embedding(Protocol):
         for a platform admins store no integrations of: ``Manifest.storable`` is False)."""
 
 
+class SetupValue(BaseModel):
+    """One value an admin enters in the platform to embed the widget, with where it goes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    value: str
+    help: str = ""
+
+
+@runtime_checkable
+class EmbeddingSetup(Protocol):
+    """An :class:`Embedding` set up with several values rather than one iframe URL (a
+    component's property, a trusted site, a callback URL): the Embedding page lists them."""
+
+    def setup_values(
+        self, settings: Any, *, widget_url: str, callback_url: str
+    ) -> Sequence[SetupValue]:
+        """The values for a tenant whose widget page is ``widget_url`` (``?tenant=`` included)
+        and whose agents' sign-in returns to ``callback_url``; ``settings`` is the tenant's
+        integration, None before there is one."""
+
+
 # -- connection check and conversation records -----------------------------------------------
 
 

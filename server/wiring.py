@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from providers.base import Manifest, ProviderSettings
 from providers.registry import storable
-from server.actions.service import ActionService, ConversationPlatforms
+from server.actions.service import ActionService, ConversationPlatforms, PlatformActions
 from server.answers.client import ChatClient
 from server.answers.service import AnswerService
 from server.answers.sources import LlmIntegrationSource, StoredLlmIntegrations
@@ -60,6 +60,12 @@ from server.services.routing import LlmIntegrationService, MappingService
 from server.services.tenants import TenantService
 from server.state.base import StateStore
 from server.store.database import Store
+from server.writeback.enrich import EnrichingSink
+from server.writeback.notes import kept_notes
+from server.writeback.recorder import RecorderChain, WriteBackRecorder
+from server.writeback.records import PlatformRecords
+from server.writeback.views import WriteBackViews
+from server.writeback.writer import OutboxWriter
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +124,9 @@ class Services:
     actions: ActionService
     enabled_platforms: EnabledPlatforms
     bridges: DesktopBridges
+    records: PlatformRecords
+    writer: OutboxWriter
+    write_backs: WriteBackViews
     namespace: AgentNamespace
 
 
@@ -154,27 +163,38 @@ def build_services(
     answers = AnswerService(
         source=llm_integrations, client=ChatClient(http.llm), broadcaster=broadcaster
     )
+    integrations = IntegrationService(
+        store=store,
+        box=SecretBox(secret_key, INTEGRATION_SECRETS_CONTEXT),
+        platforms=storable(platforms),
+        http=http.platforms,
+    )
+    records = PlatformRecords(
+        integrations.platforms, integrations.provider_settings, http.platforms, state
+    )
+    writer = OutboxWriter(store.write_backs, records)
+    integrations.on_change(writer.integration_changed)
     pipeline = Pipeline(
         state=state,
         assistant=assistant,
         broadcaster=broadcaster,
-        recorder=StoreRecorder(store),
+        recorder=RecorderChain(
+            StoreRecorder(store),
+            WriteBackRecorder(records.platforms, store.write_backs, state, writer.wake),
+        ),
         metrics=metrics,
         observer=telemetry,
         suggestions_per_event=settings.suggestions_per_event,
         routes=routes,
         answers=answers,
     )
-    integrations = IntegrationService(
-        store=store,
-        box=SecretBox(secret_key, INTEGRATION_SECRETS_CONTEXT),
-        platforms=storable(platforms),
-    )
+    # The platforms' own event sources go through it; events posted to the API do not.
+    sink = EnrichingSink(pipeline, records, state)
     supervisor = Supervisor(
         store=store,
         integrations=integrations,
         platforms=integrations.platforms,
-        sink=pipeline.process,
+        sink=sink.process,
         on_status=broadcaster.integration_status,
     )
     sync = ConfigSync(
@@ -193,7 +213,10 @@ def build_services(
         base_url=settings.base_url,
         signed_in=supervisor.watch_user,
     )
-    actions = action_platforms(platforms, http.platforms, integrations, agent_tokens)
+    actions: dict[str, PlatformActions] = {
+        **action_platforms(platforms, http.platforms, integrations, agent_tokens),
+        **kept_notes(integrations.platforms, store.write_backs, state, writer.wake),
+    }
     action_service = ActionService(
         state=state,
         platforms=actions,
@@ -202,7 +225,7 @@ def build_services(
     enabled = EnabledPlatforms(
         platforms, stored=integrations.provider_settings, local=local_integrations
     )
-    bridges = DesktopBridges(platforms=enabled, state=state, pipeline=pipeline)
+    bridges = DesktopBridges(platforms=enabled, state=state, pipeline=sink)
     return Services(
         metrics=metrics,
         tokens=tokens,
@@ -233,6 +256,9 @@ def build_services(
         actions=action_service,
         enabled_platforms=enabled,
         bridges=bridges,
+        records=records,
+        writer=writer,
+        write_backs=WriteBackViews(records, store.write_backs),
         namespace=AgentNamespace(
             tokens=tokens,
             state=state,

@@ -12,22 +12,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict
-
+from providers.base import SetupValue
 from providers.salesforce.config import SalesforceSettings
 
 HOST_ORIGIN_PARAM = "hostOrigin"
-
-
-class ComponentSetup(BaseModel):
-    """The values an admin enters in Salesforce for one cuecard tenant."""
-
-    model_config = ConfigDict(frozen=True)
-
-    widget_url: str
-    trusted_site_url: str
-    callback_url: str
-    frame_origins: tuple[str, ...]
 
 
 class SalesforceEmbedding:
@@ -59,14 +47,34 @@ class SalesforceEmbedding:
         return settings.frame_origins
 
 
-def component_setup(
-    settings: SalesforceSettings, *, widget_url: str, callback_url: str
-) -> ComponentSetup:
-    """What the Embedding page shows for a tenant's Salesforce integration."""
-    parts = urlsplit(widget_url)
-    return ComponentSetup(
-        widget_url=widget_url,
-        trusted_site_url=f"{parts.scheme}://{parts.netloc}",
-        callback_url=callback_url,
-        frame_origins=settings.frame_origins,
-    )
+    def setup_values(
+        self, settings: SalesforceSettings | None, *, widget_url: str, callback_url: str
+    ) -> list[SetupValue]:
+        """What the Embedding page shows: the component's property, the Trusted Site, the
+        External Client App's callback, and the Lightning origins that may frame the widget."""
+        parts = urlsplit(widget_url)
+        origins = ", ".join(settings.frame_origins) if settings is not None else ""
+        return [
+            SetupValue(
+                label="Widget URL",
+                value=widget_url,
+                help="The cuecardAssist component's Widget URL property in Lightning App Builder.",
+            ),
+            SetupValue(
+                label="CSP Trusted Site URL",
+                value=f"{parts.scheme}://{parts.netloc}",
+                help="CUECARD_WIDGET_ORIGIN when deploying the DX project, or Setup → Trusted "
+                "URLs: frame-src and connect-src.",
+            ),
+            SetupValue(
+                label="Callback URL",
+                value=callback_url,
+                help="The External Client App's OAuth callback URL (agents sign in through it).",
+            ),
+            SetupValue(
+                label="Lightning origins",
+                value=origins or "add the Salesforce integration first",
+                help="Pages at these origins may frame the widget (from My Domain, or the "
+                "integration's lightning_origins).",
+            ),
+        ]

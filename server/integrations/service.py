@@ -19,6 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import aiohttp
 from pydantic import SecretStr, ValidationError
 
 from providers.base import Checkable, Manifest, ProviderSettings
@@ -53,9 +54,11 @@ class IntegrationService:
         store: Store,
         box: SecretBox,
         platforms: Mapping[str, Manifest],
+        http: aiohttp.ClientSession | None = None,
         check_timeout: float = CHECK_TIMEOUT_SECONDS,
     ) -> None:
         self._store = store
+        self._http = http
         self._box = box
         self._platforms = platforms
         self._check_timeout = check_timeout
@@ -134,27 +137,35 @@ class IntegrationService:
         return None
 
     async def check(self, tenant_id: str, integration_id: str) -> CheckResult:
-        """Run the adapter's connection test; the result carries the platform's real error."""
+        """Run the platform's connection test; the result carries the platform's real error."""
         row = await self._row(tenant_id, integration_id)
         try:
             settings = await self.settings(tenant_id, integration_id)
-            adapter = build_adapter(self._platforms[row.provider], settings)
-        except ProviderError as err:
-            return CheckResult(ok=False, code=err.code, message=str(err))
-        try:
-            if not isinstance(adapter, Checkable):
-                message = f"{row.provider} has no connection test"
-                return CheckResult(ok=False, code="check_unsupported", message=message)
             async with asyncio.timeout(self._check_timeout):
-                await adapter.check()
+                supported = await self._run_check(self._platforms[row.provider], settings)
         except ProviderError as err:
             return CheckResult(ok=False, code=err.code, message=str(err))
         except TimeoutError:
             message = f"{row.provider} did not answer within {self._check_timeout:g} s"
             return CheckResult(ok=False, code="provider_not_ready", message=message)
+        if not supported:
+            message = f"{row.provider} has no connection test"
+            return CheckResult(ok=False, code="check_unsupported", message=message)
+        return CheckResult(ok=True)
+
+    async def _run_check(self, manifest: Manifest, settings: ProviderSettings) -> bool:
+        """The platform's own check, else its adapter's; False if it has neither."""
+        if manifest.check is not None and self._http is not None:
+            await manifest.check(self._http).check(settings)
+            return True
+        adapter = build_adapter(manifest, settings)
+        try:
+            if not isinstance(adapter, Checkable):
+                return False
+            await adapter.check()
+            return True
         finally:
             await adapter.aclose()
-        return CheckResult(ok=True)
 
     async def _row(self, tenant_id: str, integration_id: str) -> Integration:
         row = await self._store.integrations.get(tenant_id, integration_id)

@@ -157,7 +157,9 @@ class Supervisor:
             await self._stop(key)
 
     async def _launch(self, row: Integration) -> None:
-        if self._closed:
+        manifest = self._platforms.get(row.provider)
+        if self._closed or (manifest is not None and manifest.adapter is None):
+            # A platform without a server-side event source (a desktop bridge) runs nothing.
             return
         key = (row.tenant_id, row.id)
         runner = _Runner(row, ConnectionStatus(state=ConnectionState.CONNECTING))

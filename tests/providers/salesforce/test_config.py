@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from providers.base import Capability, Embedding, SignInFlow
 from providers.salesforce.config import SalesforceSettings, org_id_18
-from providers.salesforce.embed import SalesforceEmbedding, component_setup
+from providers.salesforce.embed import SalesforceEmbedding
 from providers.salesforce.manifest import MANIFEST
 from providers.salesforce.mapping import HostMessageModel
 
@@ -151,11 +151,15 @@ def test_the_example_settings_are_a_working_section() -> None:
 
 
 def test_the_embedding_page_values_for_a_tenant() -> None:
-    setup = component_setup(
+    values = SalesforceEmbedding().setup_values(
         settings(),
         widget_url="https://cuecard.acme.example/widget/salesforce?tenant=acme",
         callback_url="https://cuecard.acme.example/auth/salesforce/callback",
     )
-    assert setup.trusted_site_url == "https://cuecard.acme.example"
-    assert setup.frame_origins == ("https://acme.lightning.force.com",)
+    assert {value.label: value.value for value in values} == {
+        "Widget URL": "https://cuecard.acme.example/widget/salesforce?tenant=acme",
+        "CSP Trusted Site URL": "https://cuecard.acme.example",
+        "Callback URL": "https://cuecard.acme.example/auth/salesforce/callback",
+        "Lightning origins": "https://acme.lightning.force.com",
+    }
     assert SalesforceEmbedding().host_origin_param == "hostOrigin"

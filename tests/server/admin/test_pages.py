@@ -196,9 +196,17 @@ async def test_embedding_shows_each_platforms_url_and_saves_origins(open_browser
     assert f'value="{genesys}"' in page
     # Desktops without an embedding in their folder are named as planned, with no URL.
     planned = page.split('id="embed-planned"', 1)[1]
-    for platform in ("Five9", "8x8", "Salesforce Service Cloud"):
+    for platform in ("Five9", "8x8"):
         assert platform in planned
         assert f"Iframe URL for {platform}" not in page
+    # Salesforce's component takes its values one by one, before any integration exists too.
+    setup = dict(re.findall(r'readonly value="([^"]*)"[^>]*data-setup="([^"]+)"', page))
+    assert {label: value for value, label in setup.items()} == {
+        "Widget URL": "http://127.0.0.1:8080/widget/salesforce?tenant=acme",
+        "CSP Trusted Site URL": "http://127.0.0.1:8080",
+        "Callback URL": "http://127.0.0.1:8080/auth/salesforce/callback",
+        "Lightning origins": "add the Salesforce integration first",
+    }
     assert "provider=" not in page
     assert saved.status == 303
     assert bad.status == 422
