@@ -46,7 +46,6 @@ class SalesforceEmbedding:
         """The org's Lightning origins."""
         return settings.frame_origins
 
-
     def setup_values(
         self, settings: SalesforceSettings | None, *, widget_url: str, callback_url: str
     ) -> list[SetupValue]:

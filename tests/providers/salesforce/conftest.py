@@ -11,11 +11,12 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from providers.salesforce import SalesforceClient
-from providers.salesforce.const import LimitBudget, Timings
+from providers.salesforce.const import LimitBudget
 from tests.doubles.salesforce.world import SalesforceWorld
 from tests.fixtures.salesforce import (
     AGENT_ID,
     CALLBACK,
+    FAST,
     FOREIGN_AGENT_ID,
     INTEGRATION_USER,
     app_keys,
@@ -37,13 +38,6 @@ __all__ = [
 ]
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FAST = Timings(
-    assertion_seconds=170,
-    token_leeway=300.0,
-    limit_backoff_initial=0.02,
-    limit_backoff_max=0.08,
-    request_timeout=5.0,
-)
 BUDGET = LimitBudget(probes=4, concurrency=3, cooldown=0.3, seconds=5.0)
 
 
