@@ -4,7 +4,8 @@ sObject get / update / upsert by external id, query (with ``nextRecordsUrl`` pag
 and composite, which runs its subrequests through the same :func:`serve` in one transaction.
 Every response carries ``Sforce-Limit-Info``; each top-level call (a composite included)
 counts once against the org's allocation. Errors are Salesforce's JSON error array. The
-faults in ``world.faults`` answer 403 REQUEST_LIMIT_EXCEEDED or 401 INVALID_SESSION_ID.
+faults in ``world.faults`` answer 403 REQUEST_LIMIT_EXCEEDED or 401 INVALID_SESSION_ID, or
+stall requests (a server that dies mid-write).
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ async def handle(request: web.Request) -> web.Response:
     """One top-level REST call: session, faults, then :func:`serve`."""
     world = request.app[WORLD]
     reply = _refusal(world, request.headers.get("Authorization", ""))
+    if reply is None and world.faults.stall and world.faults.stall in request.path:
+        world.faults.stalled += 1
+        await world.faults.stall_lifted.wait()
+        reply = error(503, "SERVER_UNAVAILABLE", "Server unavailable, try again later")
     if reply is None:
         world.api_used += 1
         try:

@@ -7,6 +7,7 @@ written, requests received, API usage).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import secrets
 import time
@@ -118,6 +119,12 @@ class Faults:
     limit_storm: bool = False
     # Answer 401 INVALID_SESSION_ID to this many requests, whatever their token.
     invalid_session: int = 0
+    # While set, REST calls whose path contains it hang (``stalled`` counts them); once
+    # ``stall_lifted`` is set they answer 503 without having been served, like a request
+    # that never reached the org's database.
+    stall: str | None = None
+    stall_lifted: asyncio.Event = field(default_factory=asyncio.Event)
+    stalled: int = 0
 
 
 # A validation rule: (sobject, record after the write) -> an error item, or None to pass.
