@@ -18,6 +18,8 @@ import { TranscriptView } from "./transcript-view";
 interface WidgetOptions extends OpenOptions {
   /** Offer Send on cards and the answer, and the wrap-up notes form. */
   agentActions: boolean;
+  /** Offer the wrap-up notes form (also without agent actions). */
+  notes?: boolean;
 }
 
 function start(): void {
@@ -40,7 +42,12 @@ function start(): void {
     }
     platform.start(
       params,
-      (token, options) => openWidget(params, status, token, { agentActions: platform.agentActions, ...options }),
+      (token, options) =>
+        openWidget(params, status, token, {
+          agentActions: platform.agentActions,
+          notes: platform.notes ?? false,
+          ...options,
+        }),
       (code, message) => status.showLink({ state: "refused", code, message }),
     );
     return;
@@ -66,6 +73,7 @@ function openWidget(
 ): AgentConnection {
   let connection: AgentConnection | null = null;
   const send = sendText(options, () => connection);
+  const insert = desktopText(options.desktopInsert, () => connection);
   const suggestionsSection = required("suggestions", HTMLElement).closest("section");
   if (suggestionsSection === null) {
     throw new Error("widget page is missing the suggestions section");
@@ -81,7 +89,11 @@ function openWidget(
     required("suggestions-empty", HTMLElement),
     (suggestion, action) => connection?.feedback(suggestion.id, action),
     new AnswerView(suggestionsSection, send),
-    { banner: new IntegrationBanner(required("integration-banner", HTMLElement)), ...(send ? { send } : {}) },
+    {
+      banner: new IntegrationBanner(required("integration-banner", HTMLElement)),
+      ...(send ? { send } : {}),
+      ...(insert ? { insert } : {}),
+    },
   );
   if (params.conversationId !== null) {
     controller.conversationChanged(params.conversationId);
@@ -96,7 +108,7 @@ function openWidget(
     controller,
   );
   connection = live;
-  if (options.agentActions) {
+  if (options.agentActions || options.notes === true) {
     new NotesPanel(
       required("notes-section", HTMLElement),
       required("notes-form", HTMLFormElement),
@@ -129,8 +141,15 @@ function sendText(options: WidgetOptions, connection: () => AgentConnection | nu
       await connection()?.act("reply.send", text);
     };
   }
-  const desktopSend = options.desktopSend;
-  if (desktopSend === undefined) {
+  return desktopText(options.desktopSend, connection);
+}
+
+/** A card action the framing desktop carries out on the open conversation. */
+function desktopText(
+  act: ((conversationId: string, text: string) => Promise<void>) | undefined,
+  connection: () => AgentConnection | null,
+): SendText | undefined {
+  if (act === undefined) {
     return undefined;
   }
   return async (text) => {
@@ -138,7 +157,7 @@ function sendText(options: WidgetOptions, connection: () => AgentConnection | nu
     if (conversationId === null) {
       throw new Error("No conversation is open");
     }
-    await desktopSend(conversationId, text);
+    await act(conversationId, text);
   };
 }
 

@@ -5,11 +5,13 @@
 // folder here and one line below (docs/platforms.md).
 
 import { genesys } from "./genesys";
+import { salesforce } from "./salesforce";
 import { simulator } from "./simulator";
 import type { PlatformModule } from "./types";
 
 export const PLATFORMS: Readonly<Record<string, PlatformModule>> = {
   [genesys.name]: genesys,
+  [salesforce.name]: salesforce,
   [simulator.name]: simulator,
 };
 
