@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from server.keys import STORE
+from server.keys import STORE, SUPERVISOR
 from server.store.models import WriteBackStatus
 from server.store.write_backs import WriteBackKey
 from tests.doubles.salesforce.world import SalesforceWorld
@@ -259,3 +259,45 @@ async def test_a_limit_storm_stays_within_the_budget_and_every_wrap_up_lands(
 
 def _refused(world: SalesforceWorld) -> int:
     return sum(1 for _, _, status in world.requests if status == 403)
+
+
+async def test_a_refused_sign_in_holds_the_wrap_up_until_the_integration_is_saved(
+    client: TestClient[Any, Any],
+    api_keys: dict[str, str],
+    conversation: Conversation,
+    salesforce_world: SalesforceWorld,
+) -> None:
+    await conversation.hand_in("context")
+    integration = salesforce_world.user_by_name("cuecard-integration@acme.example")
+    assert integration is not None
+    # An admin removed the permission set from the app, and the session ran out.
+    integration.preauthorized = False
+    salesforce_world.expire_sessions()
+    await conversation.hand_in("ended")
+    key = WriteBackKey("acme", "salesforce", conversation.session_id)
+    outbox = client.app[STORE].write_backs
+    async with asyncio.timeout(10):
+        while True:
+            row = await outbox.get(key)
+            if row is not None and row.status is WriteBackStatus.HELD:
+                break
+            await asyncio.sleep(0.05)
+    assert "user hasn't approved this consumer" in (row.last_error or "")
+    assert conversation.tasks() == []
+
+    integration.preauthorized = True
+    listed = await client.get("/api/v1/integrations", headers=auth(api_keys["acme"]))
+    [saved] = (await listed.json())["items"]
+    patched = await client.patch(
+        f"/api/v1/integrations/{saved['id']}",
+        json={"name": "Acme org (fixed)"},
+        headers=auth(api_keys["acme"]),
+    )
+    assert patched.status == 200
+    await eventually(lambda: len(conversation.tasks()) == 1)
+
+
+async def test_a_desktop_platform_runs_no_event_source_and_shows_no_connection_error(
+    client: TestClient[Any, Any],
+) -> None:
+    assert client.app[SUPERVISOR].statuses("acme") == []
