@@ -81,6 +81,12 @@ class PlatformRecords:
             # The conversation goes on without the platform's queue: its default route.
             log.info("%s facts for conversation %s unavailable: %s", platform, conversation_id, err)
             return None
+        except Exception:
+            # Whatever failed (the settings could not be read...), the conversation goes on.
+            log.warning(
+                "%s facts for conversation %s failed", platform, conversation_id, exc_info=True
+            )
+            return None
         finally:
             await self._publish(tenant_id, platform)
 
