@@ -13,8 +13,9 @@ LWC_DEPS = $(LWC)/node_modules/.installed
 .PHONY: demo test install widget lwc lint typecheck bench clean
 
 ## Run the demo: server on embedded defaults, demo knowledge base, simulated conversations.
+## make demo PORT=8090 listens elsewhere; ARGS="--speed 3" passes options to cuecard demo.
 demo: install widget
-	$(BIN)/cuecard demo
+	$(BIN)/cuecard demo $(if $(PORT),--port $(PORT)) $(ARGS)
 
 ## Run the whole suite: lint, types, widget unit tests, then pytest (Redis, PostgreSQL, Chromium).
 test: install widget lwc

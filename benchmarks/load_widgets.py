@@ -126,7 +126,8 @@ async def _connect_all(
 
     async def connect(widget: int) -> None:
         async with gate:
-            token = tokens.mint(plan.tenant_id, f"agent-{widget}")
+            # Supervisors may watch any conversation: the traffic assigns none to these agents.
+            token = tokens.mint(plan.tenant_id, f"agent-{widget}", supervisor=True)
             try:
                 client = await _open_widget(plan, widget, token, session, sink)
             except Exception as err:

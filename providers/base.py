@@ -30,7 +30,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -39,6 +39,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import aiohttp
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from providers.errors import PayloadInvalid
 from providers.models import Event, Identifier, MediaType, TenantId
 
 
@@ -96,6 +97,66 @@ class PushAdapter(Adapter, Protocol):
         nothing; :class:`providers.errors.PayloadInvalid` for a body that can never map."""
 
 
+@runtime_checkable
+class Delivery(Protocol):
+    """One message of an :class:`AcknowledgedSource`, held until it is acknowledged.
+
+    It carries either canonical events (one message may map to several) or, for a message
+    that can never be mapped (undecodable, schema-invalid), ``rejected``. The consumer
+    settles it exactly once: ``ack`` once every event was accepted by the pipeline (processed,
+    or recognised as a duplicate) or once a rejection was recorded; ``nack`` after a
+    transient failure, so the platform redelivers it. Settling twice does nothing.
+    """
+
+    @property
+    def message_id(self) -> str:
+        """The platform's id of the message, for logs and the event inspector."""
+
+    @property
+    def events(self) -> Sequence[Event]:
+        """Its canonical events, in order; empty when rejected."""
+
+    @property
+    def rejected(self) -> PayloadInvalid | None:
+        """Why the message can never be mapped: record it as rejected, then ``ack``."""
+
+    async def ack(self) -> None:
+        """Accepted (or rejected for good): the platform must not deliver it again."""
+
+    async def nack(self) -> None:
+        """Not accepted this time: give it back for redelivery."""
+
+
+@runtime_checkable
+class AcknowledgedSource(Protocol):
+    """A pull adapter that acknowledges a message only once the pipeline has accepted it.
+
+    Declared as ``Capability.EVENTS_ACKNOWLEDGED`` (with ``EVENTS_PULL``). The server
+    consumes ``deliveries()`` instead of ``listen()``, one delivery at a time::
+
+        async for delivery in adapter.deliveries():
+            if delivery.rejected is not None:
+                inspector.rejected(tenant_id, delivery.message_id, delivery.rejected)
+                await delivery.ack()
+                continue
+            try:
+                for event in delivery.events:
+                    await pipeline.process(event)   # a duplicate counts as accepted
+            except Exception:
+                await delivery.nack()               # transient: the platform redelivers
+            else:
+                await delivery.ack()
+
+    Messages that map to nothing (unknown types) are acknowledged by the adapter itself and
+    never yielded. Deliveries not settled when the adapter closes (the consumer was
+    cancelled, the server is stopping) are given back by ``aclose``, once no more can
+    arrive, so they are redelivered at once rather than after their lease runs out.
+    """
+
+    def deliveries(self) -> AsyncGenerator[Delivery, None]:
+        """Yield deliveries until the adapter is closed."""
+
+
 class ConnectionState(StrEnum):
     """Where a pull adapter's connection to its platform stands."""
 
@@ -132,12 +193,32 @@ class StatusReporting(Protocol):
 class Checkable(Protocol):
     """An adapter that can test its settings against the platform without side effects."""
 
-    async def check(self) -> None:
+    async def check(self) -> str | None:
         """Return if credentials and hosts work; raise a classified ``ProviderError`` if not.
 
-        The error's message is shown to the admin as is, so it names what to fix and never
-        contains a secret.
+        What it returns, if anything, is one or two sentences on what it found (shown to the
+        admin beside "Connected"). The error's message is shown to the admin as is, so it
+        names what to fix and never contains a secret.
         """
+
+
+class SourceLoad(BaseModel):
+    """How much a running source holds, for the admin's health view."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # Messages taken from the platform and not settled yet (being processed or queued).
+    backlog: int = Field(ge=0)
+    # Why the last message that could never be mapped was rejected, if one was.
+    last_rejection: str | None = None
+
+
+@runtime_checkable
+class LoadReporting(Protocol):
+    """A running source that says how much it holds (Health shows it)."""
+
+    def load(self) -> SourceLoad:
+        """The backlog and last rejection as they stand."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,6 +233,9 @@ class Capability(StrEnum):
     # Server-side event sources: ``Manifest.adapter`` is a PullAdapter or a PushAdapter.
     EVENTS_PULL = "events.pull"
     EVENTS_PUSH = "events.push"
+    # The pull source redelivers until told a message was accepted: the adapter is also an
+    # AcknowledgedSource, whose ``deliveries`` the server prefers over ``listen``.
+    EVENTS_ACKNOWLEDGED = "events.acknowledged"
     # The agent's desktop hands the widget messages: ``Manifest.bridge`` (DesktopBridge).
     DESKTOP_BRIDGE = "desktop.bridge"
     # Agents sign in: ``Manifest.sign_in`` says how (platform OAuth or the tenant's IdP).
@@ -168,6 +252,9 @@ class Capability(StrEnum):
     # Settings can be tested against the platform: the adapter is Checkable, or, for a
     # platform without an event source, ``Manifest.check`` (ConnectionCheck).
     CONNECTION_CHECK = "connection.check"
+    # The pull adapter reads a log by position and resumes where it stopped: it is built with
+    # ``positions=`` (a PositionStore the server keeps in its database).
+    STREAM_POSITIONS = "stream.positions"
     # The server reads and writes the platform's own records of a conversation with the
     # integration's credentials: ``Manifest.records`` (ConversationRecords).
     CONVERSATION_RECORDS = "conversation.records"
@@ -184,6 +271,37 @@ class QueueWatching(Protocol):
     async def watch_queues(self, queue_ids: Sequence[str]) -> None:
         """Follow these queues from now on, besides any in the settings. Queues no longer
         listed may still be followed until the adapter restarts."""
+
+
+@runtime_checkable
+class PositionStore(Protocol):
+    """Where a streaming adapter stopped reading each topic: the last message it processed.
+
+    Adapters declaring ``Capability.STREAM_POSITIONS`` are built with ``positions=`` and store
+    each message's id after handing on its events, so a restarted adapter resumes just after
+    it: no gap, no repeat. The server keeps positions in its database, per integration.
+    """
+
+    async def get(self, topic: str) -> str | None:
+        """The position stored for ``topic``, or None if it was never read."""
+
+    async def put(self, topic: str, position: str) -> None:
+        """Remember ``position`` as the last one processed on ``topic``."""
+
+
+class MemoryPositions:
+    """Positions kept in memory: they survive reconnects, not a restart of the process."""
+
+    def __init__(self) -> None:
+        self._positions: dict[str, str] = {}
+
+    async def get(self, topic: str) -> str | None:
+        """The position stored for ``topic``, or None."""
+        return self._positions.get(topic)
+
+    async def put(self, topic: str, position: str) -> None:
+        """Remember ``position`` for ``topic``."""
+        self._positions[topic] = position
 
 
 @runtime_checkable
@@ -343,6 +461,18 @@ class Embedding(Protocol):
         for a platform admins store no integrations of: ``Manifest.storable`` is False)."""
 
 
+@runtime_checkable
+class HostScripts(Protocol):
+    """An embedding whose page loads the desktop's own SDK from the platform at run time.
+
+    The server lets ``/widget/<platform>`` (that page only) load scripts from these URLs'
+    origins, and tells the page the URLs; cuecard never bundles or copies such an SDK.
+    """
+
+    def script_urls(self, settings: Any) -> tuple[str, ...]:
+        """The https URLs of the scripts the page loads, in order."""
+
+
 class SetupValue(BaseModel):
     """One value an admin enters in the platform to embed the widget, with where it goes."""
 
@@ -377,8 +507,9 @@ class ConnectionCheck(Protocol):
     ``ProviderError`` whose message says what to fix; it is shown to the admin as is.
     """
 
-    async def check(self, settings: Any) -> None:
-        """Return if the settings work against the platform, without side effects."""
+    async def check(self, settings: Any) -> str | None:
+        """Return if the settings work against the platform, without side effects; what it
+        returns, if anything, is what it found (as ``Checkable.check``)."""
 
 
 class ConversationFacts(BaseModel):

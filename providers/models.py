@@ -22,13 +22,41 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeGuard
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from pydantic import (
+    AnyHttpUrl,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    model_validator,
+)
 
-Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Ids never hold control characters: they reach logs, room names and SQL text columns, and
+# PostgreSQL cannot store NUL at all. Text may hold line breaks and tabs, never NUL.
+Identifier = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"
+    ),
+]
 # The one tenant-id type: a lowercase slug, the same in events, settings, storage, API and URLs.
 TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 TenantId = Annotated[str, StringConstraints(pattern=TENANT_ID_PATTERN, min_length=1, max_length=63)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000, pattern=r"^[^\x00]+$")]
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=r"^[^\x00]+$"),
+]
+Label = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00]+$"),
+]
+Fact = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000, pattern=r"^[^\x00]+$"),
+]
 
 
 class Speaker(StrEnum):
@@ -116,6 +144,85 @@ class ConversationEnded(EventBase):
     kind: Literal["conversation.ended"] = "conversation.ended"
 
 
+class SuggestionType(StrEnum):
+    """What a platform's own assistant suggested."""
+
+    ARTICLE = "article"
+    FAQ = "faq"
+    SMART_REPLY = "smart_reply"
+    GENERATED = "generated"
+
+
+class ExternalSuggestion(BaseModel):
+    """One card a platform's own assistant suggested; ``reference`` is its id for feedback."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: SuggestionType
+    text: Text
+    title: Title | None = None
+    url: AnyHttpUrl | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    reference: Identifier | None = None
+
+
+class ExternalSuggestions(EventBase):
+    """Suggestions made by the platform's own assistant (e.g. Google Agent Assist).
+
+    They are shown beside cuecard's own cards, marked with ``source``.
+    """
+
+    kind: Literal["suggestions.external"] = "suggestions.external"
+    source: Identifier
+    items: tuple[ExternalSuggestion, ...] = Field(min_length=1, max_length=20)
+
+
+class AlertType(StrEnum):
+    """Why the platform says the conversation needs attention."""
+
+    HUMAN_NEEDED = "human_intervention_needed"
+    PLATFORM_ERROR = "unrecoverable_error"
+
+
+class ConversationAlert(EventBase):
+    """The platform flags the conversation: a person should step in, or it failed for good.
+
+    ``detail`` is the platform's own explanation (an error message), never customer text.
+    """
+
+    kind: Literal["conversation.alert"] = "conversation.alert"
+    alert: AlertType
+    detail: Title | None = None
+
+
+class HandoffItem(BaseModel):
+    """One labelled fact collected before the handoff, e.g. an account number."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: Label
+    value: Fact
+
+
+class HandoffContext(EventBase):
+    """What an IVR or a bot learnt before the conversation reached an agent.
+
+    Platforms carry it as call-attached variables (Five9) or attached data (8x8). It is
+    shown to the agent as a context card and searched before anyone speaks.
+    """
+
+    kind: Literal["context.handoff"] = "context.handoff"
+    intent: Fact | None = None
+    summary: Text | None = None
+    items: tuple[HandoffItem, ...] = Field(default=(), max_length=50)
+
+    @model_validator(mode="after")
+    def _says_something(self) -> HandoffContext:
+        if self.intent is None and self.summary is None and not self.items:
+            raise ValueError("a handoff context needs an intent, a summary or an item")
+        return self
+
+
 Event = Annotated[
     ConversationStarted
     | Message
@@ -123,7 +230,10 @@ Event = Annotated[
     | ParticipantResumed
     | AgentAssigned
     | Transcript
-    | ConversationEnded,
+    | ConversationEnded
+    | ExternalSuggestions
+    | ConversationAlert
+    | HandoffContext,
     Field(discriminator="kind"),
 ]
 
@@ -136,6 +246,9 @@ EVENT_KINDS: tuple[str, ...] = (
     "agent.assigned",
     "transcript",
     "conversation.ended",
+    "suggestions.external",
+    "conversation.alert",
+    "context.handoff",
 )
 
 

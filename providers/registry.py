@@ -19,16 +19,29 @@ from typing import Any, Literal, cast, get_args
 
 from pydantic import SecretStr, ValidationError
 
-from providers.base import Adapter, Capability, Manifest, ProviderSettings
+from providers.base import (
+    Adapter,
+    Capability,
+    Manifest,
+    MemoryPositions,
+    PositionStore,
+    ProviderSettings,
+)
+from providers.eight_by_eight.manifest import MANIFEST as EIGHT_BY_EIGHT
 from providers.errors import ProviderConfigError
+from providers.five9.manifest import MANIFEST as FIVE9
 from providers.genesys.manifest import MANIFEST as GENESYS
+from providers.google_ccai.manifest import MANIFEST as GOOGLE_CCAI
 from providers.salesforce.manifest import MANIFEST as SALESFORCE
 from providers.simulator.manifest import MANIFEST as SIMULATOR
 
 PLATFORMS: dict[str, Manifest] = {
     GENESYS.name: GENESYS,
+    GOOGLE_CCAI.name: GOOGLE_CCAI,
     SALESFORCE.name: SALESFORCE,
     SIMULATOR.name: SIMULATOR,
+    FIVE9.name: FIVE9,
+    EIGHT_BY_EIGHT.name: EIGHT_BY_EIGHT,
 }
 
 
@@ -40,13 +53,9 @@ class Planned:
     capabilities: frozenset[Capability]
 
 
-_DESKTOP = frozenset({Capability.DESKTOP_BRIDGE, Capability.AGENT_SIGN_IN, Capability.EMBEDDING})
-# Delete a platform's line here when its folder is registered above.
-PLANNED: dict[str, Planned] = {
-    "five9": Planned("Five9", _DESKTOP),
-    "8x8": Planned("8x8", _DESKTOP),
-    "google_ccai": Planned("Google CCAI", frozenset({Capability.EVENTS_PUSH})),
-}
+# Delete a platform's line here when its folder is registered above; every promised platform
+# has landed.
+PLANNED: dict[str, Planned] = {}
 
 SourceKind = Literal["pull", "push"]
 
@@ -122,12 +131,18 @@ def settings_schema(manifest: Manifest) -> dict[str, Any]:
 
 
 def build_adapter(
-    manifest: Manifest, settings: ProviderSettings, *, queues: Iterable[str] = ()
+    manifest: Manifest,
+    settings: ProviderSettings,
+    *,
+    queues: Iterable[str] = (),
+    positions: PositionStore | None = None,
 ) -> Adapter:
     """The platform's event source for these settings.
 
     Adapters declaring ``Capability.QUEUE_WATCHING`` also get the queues admins mapped for
-    the platform (``queues=``); the others are built from their settings alone.
+    the platform (``queues=``), those declaring ``Capability.STREAM_POSITIONS`` where their
+    reading stopped (``positions=``, kept in memory when none is given); the others are
+    built from their settings alone.
     """
     if manifest.adapter is None:
         raise ProviderConfigError(f"{manifest.name} has no server-side event source")
@@ -137,6 +152,9 @@ def build_adapter(
         )
     # Each adapter's constructor takes its own settings class, checked just above.
     factory = cast(Callable[..., Adapter], manifest.adapter)
+    options: dict[str, Any] = {}
     if manifest.has(Capability.QUEUE_WATCHING):
-        return factory(settings, queues=tuple(sorted(set(queues))))
-    return factory(settings)
+        options["queues"] = tuple(sorted(set(queues)))
+    if manifest.has(Capability.STREAM_POSITIONS):
+        options["positions"] = positions if positions is not None else MemoryPositions()
+    return factory(settings, **options)

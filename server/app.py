@@ -18,6 +18,7 @@ from providers.registry import with_capability
 from server.admin.app import create_admin_app
 from server.answers.sources import LlmIntegrationSource
 from server.api.admins import routes as admin_api_routes
+from server.api.agent_sign_in import routes as agent_sign_in_routes
 from server.api.api_keys import routes as api_key_routes
 from server.api.integrations import routes as integration_routes
 from server.api.knowledge import routes as knowledge_routes
@@ -48,7 +49,11 @@ from server.keys import (
     SETTINGS,
     SOCKETS,
 )
-from server.middlewares import errors_middleware, principal_middleware
+from server.middlewares import (
+    errors_middleware,
+    principal_middleware,
+    refused_body_middleware,
+)
 from server.observability.routes import routes as observability_routes
 from server.realtime.server import create_socket_server
 from server.routes import routes as ops_routes
@@ -65,6 +70,7 @@ ROUTE_TABLES = (
     llm_routes,
     tenant_routes,
     integration_routes,
+    agent_sign_in_routes,
     api_key_routes,
     admin_api_routes,
     observability_routes,
@@ -94,7 +100,7 @@ def create_app(
         raise ValueError("settings.secret_key must be set before creating the app")
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[errors_middleware, principal_middleware],
+        middlewares=[refused_body_middleware, errors_middleware, principal_middleware],
     )
     app[SETTINGS] = settings
     app[PLATFORMS] = REGISTERED if platforms is None else platforms

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import re
+from collections import Counter
 from pathlib import Path
 
 from argon2.profiles import RFC_9106_LOW_MEMORY
@@ -10,18 +13,30 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
+# A random 32-character hex key estimates at 95 bits or more (see estimated_bits).
+MIN_SECRET_BITS = 80
+HOW_TO_GENERATE_A_KEY = (
+    "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+)
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///cuecard.db"
+# Wildcard listening addresses, and the loopback address a browser on this machine uses instead.
+LOOPBACK = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}  # noqa: S104
 
 
 class Settings(BaseSettings):
     """Every knob of the server. Environment variables use the ``CUECARD_`` prefix."""
 
-    model_config = SettingsConfigDict(env_prefix="CUECARD_", extra="ignore", frozen=True)
+    # Inputs stay out of error messages: a refused value may be the signing key itself.
+    model_config = SettingsConfigDict(
+        env_prefix="CUECARD_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     public_url: str | None = Field(
-        default=None, description="URL the widget is reached at; defaults to http://host:port."
+        default=None,
+        description="URL browsers reach the server at; defaults to http://host:port "
+        "(the loopback address when host is a wildcard).",
     )
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
@@ -47,6 +62,10 @@ class Settings(BaseSettings):
         default=None, description="Built widget assets; defaults to widget/dist in the package."
     )
     log_level: str = "INFO"
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token that /metrics requires; unset, only this host may read it.",
+    )
     admin_idle_seconds: int = Field(
         default=30 * 60, ge=60, description="An admin session ends after this long unused."
     )
@@ -81,19 +100,42 @@ class Settings(BaseSettings):
             raise ValueError("must be an https URL without query or fragment")
         return value
 
+    @field_validator("public_url", mode="before")
+    @classmethod
+    def _empty_public_url_is_unset(cls, value: object) -> object:
+        # CUECARD_PUBLIC_URL= (set but empty, as env files and compose write it) means unset.
+        return None if value == "" else value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_a_base_url(cls, value: str | None) -> str | None:
+        # Widget, sign-in and callback URLs are built on it: a missing scheme, a query or a
+        # fragment would only show up later, as a broken page in the agent desktop.
+        if value is not None and not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", value):
+            raise ValueError("must be an http:// or https:// URL, e.g. https://cuecard.example.com")
+        return value
+
     @field_validator("secret_key")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
+        if value is None:
+            return value
+        secret = value.get_secret_value()
+        if len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
+        if estimated_bits(secret) < MIN_SECRET_BITS:
+            raise ValueError(
+                "CUECARD_SECRET_KEY is too predictable (repeated or too few different "
+                f"characters; at least {MIN_SECRET_BITS} bits of randomness are needed): "
+                f"{HOW_TO_GENERATE_A_KEY}"
+            )
         return value
 
     @model_validator(mode="after")
     def _secret_required_outside_demo(self) -> Settings:
         if self.secret_key is None and not self.demo:
             raise ValueError(
-                "CUECARD_SECRET_KEY is required outside the demo "
-                "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                f"CUECARD_SECRET_KEY is required outside the demo ({HOW_TO_GENERATE_A_KEY})"
             )
         return self
 
@@ -118,10 +160,35 @@ class Settings(BaseSettings):
 
     @property
     def base_url(self) -> str:
-        """Where browsers reach this server."""
-        return self.public_url or f"http://{self.host}:{self.port}"
+        """Where browsers reach this server: the public URL, else this machine's own address.
+
+        A wildcard host (``0.0.0.0``, ``::``) is where the server listens, never an address a
+        browser can use; without a public URL the loopback address stands in for it.
+        """
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = LOOPBACK.get(self.host, self.host)
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}"
+
+    @property
+    def listens_everywhere(self) -> bool:
+        """The server listens on every interface (browsers elsewhere need ``public_url``)."""
+        return self.host in LOOPBACK
 
     @property
     def oidc_enabled(self) -> bool:
         """Admins may sign in through the configured OpenID provider."""
         return self.oidc_issuer is not None
+
+
+def estimated_bits(secret: str) -> float:
+    """A rough upper bound on a key's randomness, to refuse obviously weak keys.
+
+    The key's shortest repeating unit (``"ab" * 16`` counts as ``"ab"``), times the Shannon
+    entropy of that unit's characters: ``"a" * 32`` is 0 bits, a random 32-character hex key
+    about 120, ``secrets.token_urlsafe(48)`` over 300.
+    """
+    period = (secret + secret).find(secret, 1)
+    unit = secret[:period] if len(secret) % period == 0 else secret
+    counts = Counter(unit).values()
+    return -sum(count * math.log2(count / len(unit)) for count in counts)

@@ -36,7 +36,8 @@ from server.keys import (
 )
 from server.observability.memory import MemoryTelemetry
 from server.observability.redis import RedisTelemetry, keep_widgets_alive
-from server.realtime.server import close_fanout
+from server.realtime.rooms import NAMESPACE
+from server.realtime.server import close_fanout, close_widgets
 from server.state.base import StateStore
 from server.state.memory import MemoryState
 from server.state.redis import RedisState
@@ -110,7 +111,7 @@ async def config_bus_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def http_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Outbound HTTP sessions: LLM endpoints, platforms, the admins' identity provider."""
+    """Outbound HTTP sessions: LLM endpoints, platforms, identity providers (admins', tenants')."""
     async with AsyncExitStack() as stack:
         sessions = {
             purpose: await stack.enter_async_context(aiohttp.ClientSession(timeout=timeout))
@@ -150,6 +151,7 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
     # From here on, other nodes' changes apply (they waited, in order, since subscribing).
     resources.bus.deliver_to(services.sync.apply, services.sync.resync)
     yield
+    await services.namespace.aclose()
     await services.answers.aclose()
 
 
@@ -179,7 +181,7 @@ async def background_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def disconnect_widgets(app: web.Application) -> None:
     """on_shutdown: close widget sockets first, or the server waits out their handlers."""
-    await app[SOCKETS].shutdown()
+    await close_widgets(app[SOCKETS], NAMESPACE)
 
 
 async def stop_tasks(tasks: list[asyncio.Task[None]]) -> None:

@@ -37,6 +37,13 @@ class InvalidInput(CuecardError):
     status = 422
 
 
+class PayloadRejected(InvalidInput):
+    """A platform's message (pushed or pulled) can never be mapped to events; retrying it
+    will not help."""
+
+    code = "payload_invalid"
+
+
 class MalformedBody(CuecardError):
     """The body is not parseable JSON."""
 
@@ -77,6 +84,12 @@ class CsrfRejected(Forbidden):
     code = "csrf_rejected"
 
 
+class NotAssigned(Forbidden):
+    """An agent's widget asked for a conversation that is not theirs (yet)."""
+
+    code = "not_assigned"
+
+
 class NotFound(CuecardError):
     """No such resource for this tenant."""
 
@@ -107,6 +120,32 @@ class RateLimited(CuecardError):
 
     code = "rate_limited"
     status = 429
+
+
+class InProgress(CuecardError):
+    """Another delivery of an event is being processed right now: retry, it is not done yet.
+
+    ``retry_after`` is in seconds; ``results`` says what became of the events before it.
+    """
+
+    code = "in_progress"
+    status = 503
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: int,
+        field: str | None = None,
+        results: list[dict[str, str]] | None = None,
+    ) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+        self.results = results or []
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error body, with the results of the events processed before this one."""
+        return {**super().to_dict(), "results": self.results}
 
 
 class Unavailable(CuecardError):

@@ -19,6 +19,8 @@ from server.auth.admin_sso import AdminSso
 from server.auth.admins import AdminService
 from server.auth.apikeys import ApiKeyAuthenticator
 from server.auth.custody import AgentTokens
+from server.auth.idp_login import TenantIdpSignIn
+from server.auth.idp_settings import AgentIdps
 from server.auth.platform_login import PlatformSignIn
 from server.auth.sessions import AgentSessions
 from server.auth.tokens import TokenService
@@ -68,6 +70,9 @@ SUPERVISOR = web.AppKey("supervisor", Supervisor)
 AGENT_TOKENS = web.AppKey("agent_tokens", AgentTokens)
 AGENT_SESSIONS = web.AppKey("agent_sessions", AgentSessions)
 PLATFORM_SIGN_IN = web.AppKey("platform_sign_in", PlatformSignIn)
+# Each tenant's own identity provider, and agents' sign-in through it.
+AGENT_IDPS = web.AppKey("agent_idps", AgentIdps)
+IDP_SIGN_IN = web.AppKey("idp_sign_in", TenantIdpSignIn)
 AGENT_ACTIONS = web.AppKey("agent_actions", ActionService)
 # The platforms this server runs (providers.registry.PLATFORMS unless a test names others).
 PLATFORMS: web.AppKey[Mapping[str, Manifest]] = web.AppKey("platforms")
@@ -133,6 +138,8 @@ def publish(app: web.Application, services: Services) -> None:
     app[AGENT_TOKENS] = services.agent_tokens
     app[AGENT_SESSIONS] = services.agent_sessions
     app[PLATFORM_SIGN_IN] = services.sign_in
+    app[AGENT_IDPS] = services.agent_idps
+    app[IDP_SIGN_IN] = services.idp_sign_in
     app[AGENT_ACTIONS] = services.actions
     app[WRITE_BACKS] = services.write_backs
     app[WIDGET_SOURCES] = WidgetSources(

@@ -1,11 +1,21 @@
-"""Prometheus metrics, one registry per app so tests and several apps in a process stay apart."""
+"""Prometheus metrics, one registry per app so tests and several apps in a process stay apart.
+
+Label values come only from known sets: an event's ``provider`` is whatever its sender wrote,
+so providers the registry does not know are counted under ``other``; kinds and error codes
+are fixed by the server.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from providers.registry import PLATFORMS
+
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+OTHER_PROVIDER = "other"
 # Buckets around the product promise: well under a second, typically a few milliseconds.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
@@ -13,7 +23,8 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 class Metrics:
     """The server's counters, gauges and histograms."""
 
-    def __init__(self) -> None:
+    def __init__(self, known_providers: Iterable[str] = PLATFORMS) -> None:
+        self._providers = frozenset(known_providers)
         self.registry = CollectorRegistry()
         self.events_ingested = Counter(
             "cuecard_events_ingested_total",
@@ -54,6 +65,17 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+
+    def ingested(self, provider: str, kind: str) -> None:
+        """Count one processed event."""
+        self.events_ingested.labels(self._provider(provider), kind).inc()
+
+    def duplicate(self, provider: str) -> None:
+        """Count one event dropped as already processed."""
+        self.duplicates_dropped.labels(self._provider(provider)).inc()
+
+    def _provider(self, provider: str) -> str:
+        return provider if provider in self._providers else OTHER_PROVIDER
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""

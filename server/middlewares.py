@@ -9,7 +9,14 @@ from aiohttp.typedefs import Handler
 
 from server.auth.access import Permission, Principal, authorize
 from server.auth.admin_sessions import COOKIE, CSRF_HEADER
-from server.errors import BodyTooLarge, CuecardError, InvalidInput, NotFound, Unauthenticated
+from server.errors import (
+    BodyTooLarge,
+    CuecardError,
+    InvalidInput,
+    MalformedBody,
+    NotFound,
+    Unauthenticated,
+)
 from server.keys import API_KEYS, REQUEST_PRINCIPAL, SESSIONS, SETTINGS, STORE
 
 log = logging.getLogger(__name__)
@@ -40,6 +47,11 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     except web.HTTPRequestEntityTooLarge:
         limit = request.app[SETTINGS].max_body_bytes
         return error_response(BodyTooLarge(f"the body exceeds {limit} bytes", field="body"))
+    except web.RequestPayloadError as err:
+        # The body's transfer or content encoding does not decode (e.g. not really gzip).
+        if not request.path.startswith(API_PREFIX):
+            raise web.HTTPBadRequest(text="the request body could not be read") from err
+        return error_response(MalformedBody("the body could not be read", field="body"))
     except web.HTTPNotFound as err:
         if not request.path.startswith(API_PREFIX):
             raise
@@ -58,6 +70,39 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return web.json_response(
             {"code": "internal_error", "message": "internal error; retrying is safe"}, status=500
         )
+
+
+@web.middleware
+async def refused_body_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """After refusing a compressed body unread, close the connection instead of draining it.
+
+    aiohttp otherwise reads a refused request's remaining body before reusing the connection,
+    and reading a compressed body means inflating it: a 1 MB gzip bomb would cost a GiB of
+    zlib work even though it was refused at the first byte.
+    """
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        if exc.status >= 400 and _unread_compressed_body(request):
+            await _answer_and_close(request, exc)
+            return exc
+        raise
+    if response.status >= 400 and _unread_compressed_body(request):
+        await _answer_and_close(request, response)
+    return response
+
+
+def _unread_compressed_body(request: web.Request) -> bool:
+    return bool(request.headers.get("Content-Encoding")) and not request.content.is_eof()
+
+
+async def _answer_and_close(request: web.Request, response: web.StreamResponse) -> None:
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    # The answer is flushed before the transport closes; the rest of the body is never read.
+    if request.protocol is not None:
+        request.protocol.force_close()
 
 
 @web.middleware

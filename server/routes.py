@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from aiohttp import web
+import hmac
+import ipaddress
 
-from server.errors import CuecardError
-from server.keys import METRICS, STATE, STORE
+from aiohttp import web
+from pydantic import SecretStr
+
+from server.errors import CuecardError, Forbidden, Unauthenticated
+from server.keys import METRICS, SETTINGS, STATE, STORE
 from server.metrics import CONTENT_TYPE
+from server.middlewares import request_api_key
+
+# Headers a reverse proxy adds; their presence means the loopback peer is only a relay.
+PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 
 routes = web.RouteTableDef()
 
@@ -37,6 +45,29 @@ async def readyz(request: web.Request) -> web.Response:
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
-    """Prometheus text exposition."""
+    """Prometheus text exposition, for the configured token's bearer or this host only."""
+    check_metrics_access(request, request.app[SETTINGS].metrics_token)
     body = request.app[METRICS].render()
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+
+def check_metrics_access(request: web.Request, token: SecretStr | None) -> None:
+    """With a token, its bearer may read metrics; without, only a direct loopback peer.
+
+    A request relayed by a proxy on this host also arrives from loopback; the forwarding
+    headers proxies add tell it apart, so it needs the token too.
+    """
+    if token is not None:
+        given = request_api_key(request) or ""
+        if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
+            raise Unauthenticated("/metrics needs the metrics token (Authorization: Bearer ...)")
+        return
+    if not _loopback(request.remote) or any(name in request.headers for name in PROXY_HEADERS):
+        raise Forbidden("/metrics is served to this host only; set CUECARD_METRICS_TOKEN to scrape")
+
+
+def _loopback(address: str | None) -> bool:
+    try:
+        return address is not None and ipaddress.ip_address(address).is_loopback
+    except ValueError:  # a Unix socket peer has no IP address
+        return False

@@ -1,4 +1,5 @@
-"""Sealing secrets at rest with Fernet (LLM API keys, integration secrets, agents' tokens).
+"""Sealing secrets at rest with Fernet (LLM API keys, integration and identity-provider
+secrets, agents' tokens).
 
 Example::
 
@@ -22,6 +23,7 @@ from server.store.llm_integrations import SealedKey
 # Changing a context string yields a different key: it names what the key protects.
 LLM_KEY_CONTEXT = b"cuecard/llm-integrations/api-key/v1"
 INTEGRATION_SECRETS_CONTEXT = b"cuecard/integrations/secrets/v1"
+AGENT_IDP_SECRET_CONTEXT = b"cuecard/agent-idp/client-secret/v1"
 
 
 def agent_tokens_context(platform: str) -> bytes:

@@ -25,10 +25,13 @@ from server.answers.service import AnswerService
 from server.answers.sources import LlmIntegrationSource, StoredLlmIntegrations
 from server.assist.engine import HybridAssistant
 from server.auth.admin_sessions import SessionService
+from server.auth.admin_sso import TERMS as ADMIN_SSO_TERMS
 from server.auth.admin_sso import AdminSso
 from server.auth.admins import AdminService
 from server.auth.apikeys import ApiKeyAuthenticator
 from server.auth.custody import AgentTokens
+from server.auth.idp_login import TenantIdpSignIn
+from server.auth.idp_settings import AgentIdps
 from server.auth.oidc_client import OidcClient
 from server.auth.passwords import Passwords
 from server.auth.platform_login import PlatformSignIn
@@ -40,6 +43,7 @@ from server.bridge.service import DesktopBridges
 from server.cluster.bus import ConfigBus
 from server.cluster.sync import ConfigSync
 from server.config import Settings
+from server.handoff.store import HandoffStore
 from server.ingest.pipeline import Pipeline
 from server.ingest.records import StoreRecorder
 from server.integrations.service import IntegrationService
@@ -54,7 +58,12 @@ from server.platforms import action_platforms, oauth_platforms, token_platforms
 from server.queues.resolver import RouteResolver
 from server.realtime.namespace import AgentNamespace
 from server.realtime.rooms import Broadcaster
-from server.secret_box import INTEGRATION_SECRETS_CONTEXT, LLM_KEY_CONTEXT, SecretBox
+from server.secret_box import (
+    AGENT_IDP_SECRET_CONTEXT,
+    INTEGRATION_SECRETS_CONTEXT,
+    LLM_KEY_CONTEXT,
+    SecretBox,
+)
 from server.services.knowledge import KnowledgeService
 from server.services.routing import LlmIntegrationService, MappingService
 from server.services.tenants import TenantService
@@ -121,6 +130,8 @@ class Services:
     agent_tokens: AgentTokens
     agent_sessions: AgentSessions
     sign_in: PlatformSignIn
+    agent_idps: AgentIdps
+    idp_sign_in: TenantIdpSignIn
     actions: ActionService
     enabled_platforms: EnabledPlatforms
     bridges: DesktopBridges
@@ -145,7 +156,7 @@ def build_services(
     """
     secret_key = _secret_key(settings)
     store, state, http = resources.store, resources.state, resources.http
-    metrics = Metrics()
+    metrics = Metrics(known_providers=platforms)
     tokens = TokenService(secret_key, settings.token_ttl_seconds)
     passwords = Passwords.from_settings(settings)
     if passwords.below_recommended:
@@ -160,6 +171,7 @@ def build_services(
     routes = RouteResolver(store)
     llm_integrations = llm_integrations or StoredLlmIntegrations(store, secrets)
     broadcaster = Broadcaster(resources.sockets)
+    handoffs = HandoffStore(state)
     answers = AnswerService(
         source=llm_integrations, client=ChatClient(http.llm), broadcaster=broadcaster
     )
@@ -187,6 +199,7 @@ def build_services(
         suggestions_per_event=settings.suggestions_per_event,
         routes=routes,
         answers=answers,
+        handoffs=handoffs,
     )
     # The platforms' own event sources go through it; events posted to the API do not.
     sink = EnrichingSink(pipeline, records, state)
@@ -196,6 +209,7 @@ def build_services(
         platforms=integrations.platforms,
         sink=sink.process,
         on_status=broadcaster.integration_status,
+        rejections=telemetry,
     )
     sync = ConfigSync(
         store=store, assistant=assistant, resolver=routes, bus=resources.bus, runner=supervisor
@@ -213,6 +227,13 @@ def build_services(
         base_url=settings.base_url,
         signed_in=supervisor.watch_user,
     )
+    agent_idps = AgentIdps(
+        store,
+        SecretBox(secret_key, AGENT_IDP_SECRET_CONTEXT),
+        http.identity,
+        base_url=settings.base_url,
+    )
+    idp_sign_in = TenantIdpSignIn(idps=agent_idps, state=state, sessions=agent_sessions)
     actions: dict[str, PlatformActions] = {
         **action_platforms(platforms, http.platforms, integrations, agent_tokens),
         **kept_notes(integrations.platforms, store.write_backs, state, writer.wake),
@@ -253,6 +274,8 @@ def build_services(
         agent_tokens=agent_tokens,
         agent_sessions=agent_sessions,
         sign_in=sign_in,
+        agent_idps=agent_idps,
+        idp_sign_in=idp_sign_in,
         actions=action_service,
         enabled_platforms=enabled,
         bridges=bridges,
@@ -270,6 +293,7 @@ def build_services(
             integration_statuses=supervisor.statuses,
             actions=action_service,
             bridges=bridges,
+            handoffs=handoffs,
         ),
     )
 
@@ -295,8 +319,9 @@ def _admin_sso(
         issuer=settings.oidc_issuer,
         client_id=settings.oidc_client_id,
         client_secret=settings.oidc_client_secret,
+        terms=ADMIN_SSO_TERMS,
     )
-    return AdminSso(client, state, admins, client_id=settings.oidc_client_id)
+    return AdminSso(client, state, admins)
 
 
 def _secret_key(settings: Settings) -> SecretStr:

@@ -10,4 +10,5 @@ pytest_plugins = [
     "tests.fixtures.oidc",
     "tests.fixtures.relay",
     "tests.fixtures.salesforce",
+    "tests.fixtures.pubsub",
 ]

@@ -2,7 +2,10 @@
 
 ``/widget/`` is the generic page; ``/widget/<platform>`` is the entry of each platform whose
 manifest declares ``Capability.EMBEDDING``: framed only by the origins the tenant's integration
-of that platform yields, and loaded only when the desktop's stated origin is one of them. The
+of that platform yields, and loaded only when the desktop's stated origin is one of them. An
+entry whose desktop SDK comes from the platform (``HostScripts``) may load scripts from those
+URLs' origins, on that page only; ``/widget/<platform>/embedding`` tells the page the origins
+allowed to frame it and the scripts to load. The
 server mounts it under ``/widget/`` and, once its services run, tells it where the tenants'
 origins come from (read through ``request.config_dict``; until then nothing may frame it)::
 
@@ -21,8 +24,9 @@ from pathlib import Path
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from yarl import URL
 
-from providers.base import Manifest
+from providers.base import Embedding, HostScripts, Manifest, ProviderSettings
 from widget.csp import (
     STATIC_HEADERS,
     FrameAncestors,
@@ -54,6 +58,7 @@ EMBEDDED_KEY: web.AppKey[Mapping[str, Manifest]] = web.AppKey("widget_embedded_p
 # Set on the parent app by the server once its services exist; read via request.config_dict.
 SOURCES_KEY = web.AppKey("widget_sources", WidgetSources)
 ENTRY_PREFIX = "platform-entry:"
+EMBEDDING_PREFIX = "platform-embedding:"
 
 INDEX = "index.html"
 # Build output is flat: a plain file name, no directories, no dot files.
@@ -87,6 +92,9 @@ def create_widget_app(
     app.router.add_get("/", _index)
     for platform in app[EMBEDDED_KEY]:
         app.router.add_get(f"/{platform}", _platform_index, name=ENTRY_PREFIX + platform)
+        app.router.add_get(
+            f"/{platform}/embedding", _platform_embedding, name=EMBEDDING_PREFIX + platform
+        )
     app.router.add_get("/{name}", _asset)
     return app
 
@@ -95,7 +103,9 @@ def create_widget_app(
 async def _security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Adds the CSP and hardening headers to every response, errors included."""
     origins = await _frame_origins(request)
-    headers = {"Content-Security-Policy": content_security_policy(origins), **STATIC_HEADERS}
+    scripts = await _entry_scripts(request)
+    policy = content_security_policy(origins, scripts=[_origin(url) for url in scripts])
+    headers = {"Content-Security-Policy": policy, **STATIC_HEADERS}
     try:
         response = await handler(request)
     except web.HTTPException as exc:
@@ -120,29 +130,80 @@ async def _frame_origins(request: web.Request) -> Sequence[str]:
     return origins
 
 
-def _entry_platform(request: web.Request) -> str | None:
+def _entry_platform(request: web.Request, prefix: str = ENTRY_PREFIX) -> str | None:
     name = request.match_info.route.name or ""
-    return name.removeprefix(ENTRY_PREFIX) if name.startswith(ENTRY_PREFIX) else None
+    return name.removeprefix(prefix) if name.startswith(prefix) else None
+
+
+async def _entry_scripts(request: web.Request) -> tuple[str, ...]:
+    """The desktop SDK scripts the platform's entry page loads (none on other responses)."""
+    platform = _entry_platform(request)
+    if platform is None:
+        return ()
+    return await _platform_scripts(request, platform, request.query.get("tenant"))
 
 
 async def _platform_origins(
     request: web.Request, platform: str, tenant: str | None
 ) -> tuple[str, ...]:
     """Origins the tenant's integration of ``platform`` may frame the widget from."""
-    tenant_id = valid_tenant_id(tenant)
-    manifest = request.app[EMBEDDED_KEY][platform]
-    sources = request.config_dict.get(SOURCES_KEY)
-    if tenant_id is None or manifest.embedding is None or sources is None:
+    found = await _platform_settings(request, platform, tenant)
+    if found is None:
         return ()
+    embedding, settings = found
     try:
-        settings = await sources.platform_settings(tenant_id, platform)
-        if settings is None and manifest.storable:
-            return ()
-        return tuple(manifest.embedding.frame_origins(settings))
+        return tuple(embedding.frame_origins(settings))
     except Exception:
         # Fail closed: without the origins the page cannot be framed by the platform.
-        _LOGGER.warning("%s origins failed for tenant %s", platform, tenant_id, exc_info=True)
+        _LOGGER.warning("%s origins failed for tenant %s", platform, tenant, exc_info=True)
         return ()
+
+
+async def _platform_scripts(
+    request: web.Request, platform: str, tenant: str | None
+) -> tuple[str, ...]:
+    """The https scripts the tenant's integration of ``platform`` has its page load."""
+    found = await _platform_settings(request, platform, tenant)
+    if found is None or not isinstance(found[0], HostScripts):
+        return ()
+    try:
+        urls = found[0].script_urls(found[1])
+    except Exception:
+        _LOGGER.warning("%s scripts failed for tenant %s", platform, tenant, exc_info=True)
+        return ()
+    return tuple(url for url in urls if _origin(url))
+
+
+async def _platform_settings(
+    request: web.Request, platform: str, tenant: str | None
+) -> tuple[Embedding, ProviderSettings | None] | None:
+    """The platform's embedding and the tenant's settings of it; None when not set up."""
+    tenant_id = valid_tenant_id(tenant)
+    embedding = request.app[EMBEDDED_KEY][platform].embedding
+    storable = request.app[EMBEDDED_KEY][platform].storable
+    sources = request.config_dict.get(SOURCES_KEY)
+    if tenant_id is None or embedding is None or sources is None:
+        return None
+    try:
+        settings = await sources.platform_settings(tenant_id, platform)
+    except Exception:
+        # Fail closed: the page can then be framed by no desktop and loads no SDK.
+        _LOGGER.warning("%s settings failed for tenant %s", platform, tenant_id, exc_info=True)
+        return None
+    if settings is None and storable:
+        return None
+    return embedding, settings
+
+
+def _origin(url: str) -> str:
+    """The https (or loopback http) origin of a script URL; '' for anything else."""
+    try:
+        parsed = URL(url)
+    except ValueError:
+        return ""
+    if not parsed.is_absolute() or parsed.scheme not in ("https", "http"):
+        return ""
+    return str(parsed.origin())
 
 
 async def _platform_index(request: web.Request) -> web.StreamResponse:
@@ -169,6 +230,23 @@ async def _platform_index(request: web.Request) -> web.StreamResponse:
             f"{manifest.display_name}.",
         )
     return await _index(request)
+
+
+async def _platform_embedding(request: web.Request) -> web.StreamResponse:
+    """What the page needs before it talks to its desktop: who may frame it (the only
+    origins whose messages it takes) and the desktop SDK scripts to load, in order."""
+    platform = _entry_platform(request, EMBEDDING_PREFIX) or ""
+    tenant = request.query.get("tenant")
+    origins = await _platform_origins(request, platform, tenant)
+    if not origins:
+        manifest = request.app[EMBEDDED_KEY][platform]
+        raise _refused(
+            404, f"{manifest.display_name} is not set up for this tenant (check ?tenant=)."
+        )
+    scripts = await _platform_scripts(request, platform, tenant)
+    response = web.json_response({"frame_origins": list(origins), "scripts": list(scripts)})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _refused(status: int, message: str) -> web.HTTPException:

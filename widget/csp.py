@@ -21,6 +21,10 @@ TENANT_ID = re.compile(TENANT_ID_PATTERN)
 # One CSP host-source with an explicit http(s) scheme, e.g. https://*.desk.example.com:443.
 # Anything else (spaces, ';', quotes, paths) could change the policy's meaning, so it is dropped.
 _ORIGIN = re.compile(r"https?://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:(\d{1,5}|\*))?", re.IGNORECASE)
+# A script origin: no wildcard, https (plain http only for a double on this machine).
+_SCRIPT_ORIGIN = re.compile(
+    r"(https://[a-z0-9-]+(\.[a-z0-9-]+)+|http://(127\.0\.0\.1|localhost))(:\d{1,5})?"
+)
 
 BASE_POLICY = (
     "default-src 'none'",
@@ -53,9 +57,13 @@ def frame_ancestors_directive(origins: Iterable[str]) -> str:
     return "frame-ancestors " + " ".join(dict.fromkeys(usable))
 
 
-def content_security_policy(origins: Iterable[str]) -> str:
-    """The full policy for a widget response."""
-    return "; ".join((*BASE_POLICY, frame_ancestors_directive(origins)))
+def content_security_policy(origins: Iterable[str], scripts: Iterable[str] = ()) -> str:
+    """The full policy for a widget response; ``scripts`` are origins the page may load
+    scripts from besides its own (a desktop platform's SDK, on that platform's page only)."""
+    extra = [origin for origin in dict.fromkeys(scripts) if _SCRIPT_ORIGIN.fullmatch(origin)]
+    script_src = " ".join(("script-src 'self'", *extra))
+    policy = [script_src if part.startswith("script-src") else part for part in BASE_POLICY]
+    return "; ".join((*policy, frame_ancestors_directive(origins)))
 
 
 def same_origin(left: str, right: str) -> bool:

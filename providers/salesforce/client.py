@@ -184,7 +184,7 @@ class SalesforceClient:
         daily = body.get("DailyApiRequests", {}) if isinstance(body, dict) else {}
         return int(daily.get("Max", 0)), int(daily.get("Remaining", 0))
 
-    async def check(self) -> None:
+    async def check(self) -> str:
         """JWT bearer sign-in, the org id, and the API allocation; the real error if not."""
         info = await self.userinfo()
         if info.organization_id != self._settings.organization_id:
@@ -198,6 +198,10 @@ class SalesforceClient:
             raise ProviderNotReady(
                 f"the org has used its whole daily API allocation ({maximum} requests)"
             )
+        return (
+            f"Signed in as {self._settings.username} in org {info.organization_id}; "
+            f"{maximum - remaining:,} of {maximum:,} API requests used in the last 24 hours."
+        )
 
     async def aclose(self) -> None:
         """Forget the session (the aiohttp session belongs to the caller)."""
@@ -321,11 +325,12 @@ class SalesforceCheck:
     def __init__(self, session: aiohttp.ClientSession) -> None:
         self._http = session
 
-    async def check(self, settings: SalesforceSettings) -> None:
-        """JWT bearer sign-in, userinfo's org, and the API allocation; the real error if not."""
+    async def check(self, settings: SalesforceSettings) -> str:
+        """JWT bearer sign-in, userinfo's org, and the API allocation; what it found, or the
+        real error."""
         # One refused request is enough to tell the admin the org is over its API limit.
         client = SalesforceClient(settings, self._http, budget=CHECK_BUDGET)
         try:
-            await client.check()
+            return await client.check()
         finally:
             await client.aclose()

@@ -12,23 +12,23 @@ Example::
 from __future__ import annotations
 
 import logging
-import time
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from server.auth.tokens import AgentIdentity
-from server.errors import Conflict, InvalidInput, RateLimited
-from server.state.base import StateStore
+from server.errors import Conflict, InvalidInput
+from server.ratelimit import RateLimit, RateLimiter
+from server.state.base import Claim, StateStore
+from server.state.claims import claim_kept
 
 log = logging.getLogger(__name__)
 
 ActionKind = Literal["reply", "notes"]
 RESULT_SECONDS = 24 * 3600
-RATE_WINDOW_SECONDS = 10.0
-RATE_LIMIT = 10
+# A burst of actions from one agent is refused, not queued.
+ACTIONS_LIMIT = RateLimit("actions", limit=10, seconds=10.0)
 
 
 class ActionResult(BaseModel):
@@ -101,7 +101,7 @@ class ActionService:
         self._state = state
         self._platforms = platforms
         self._provider_of = provider_of
-        self._recent: defaultdict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._budget = RateLimiter(ACTIONS_LIMIT)
 
     async def send_reply(
         self, identity: AgentIdentity, conversation_id: str, text: str, request_id: str
@@ -143,10 +143,11 @@ class ActionService:
             return ActionResult.model_validate_json(done)
         self._check_rate(identity)
         platform = await self._platform(identity.tenant_id, conversation_id)
-        if not await self._state.claim_event(key):
+        if await self._state.claim_event(key) is not Claim.TAKEN:
             raise Conflict("this request is already being carried out", field="request_id")
         try:
-            result = await perform(platform)
+            async with claim_kept(self._state, key):
+                result = await perform(platform)
         except BaseException:
             await self._state.release_event(key)
             raise
@@ -168,12 +169,4 @@ class ActionService:
         return platform
 
     def _check_rate(self, identity: AgentIdentity) -> None:
-        now = time.monotonic()
-        recent = self._recent[(identity.tenant_id, identity.agent_id)]
-        while recent and recent[0] <= now - RATE_WINDOW_SECONDS:
-            recent.popleft()
-        if len(recent) >= RATE_LIMIT:
-            raise RateLimited(
-                f"at most {RATE_LIMIT} actions per {RATE_WINDOW_SECONDS:.0f} seconds; wait a moment"
-            )
-        recent.append(now)
+        self._budget.spend(f"{identity.tenant_id}\x1f{identity.agent_id}")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from markupsafe import Markup, escape
 
 from server.admin import (
+    agent_sign_in,
     api_keys,
     embedding,
     events,
@@ -23,12 +26,15 @@ from server.admin import (
 from server.admin.middlewares import admin_middleware, security_headers
 
 STATIC = Path(__file__).parent / "static"
+# Where an id may break across lines: after its separators, never inside a part.
+_ID_PARTS = re.compile(r"(?<=[-_:./])")
 # Every page module's routes; a new page adds its module here (docs/admin.md).
 PAGES: tuple[web.RouteTableDef, ...] = (
     signin.routes,
     sso.routes,
     tenants.routes,
     integrations.routes,
+    agent_sign_in.routes,
     routing.routes,
     knowledge.routes,
     embedding.routes,
@@ -50,7 +56,16 @@ def create_admin_app() -> web.Application:
         lstrip_blocks=True,
     )
     env.filters["pair"] = lambda value: (value, value)
+    env.filters["breakable"] = breakable
     app.router.add_static("/static/", STATIC, name="static")
     for routes in PAGES:
         app.add_routes(routes)
     return app
+
+
+def breakable(value: object) -> Markup:
+    """An id (``bill-higher-than-expected``) that a narrow column wraps between its parts only.
+
+    ``<wbr>`` after each separator: "bill-higher-" / "than-expected", never "bill-hig" / "her".
+    """
+    return Markup("<wbr>").join(escape(part) for part in _ID_PARTS.split(str(value)))

@@ -17,6 +17,9 @@ WIDTH, HEIGHT = 640, 200
 LEFT, RIGHT, TOP, BOTTOM = 48, 628, 12, 172
 # An x-axis label at every time whose minute is a multiple of this.
 X_LABEL_EVERY = 15
+# Half the width of an "HH:MM" label at the labels' 11 px: centred closer than this to the
+# chart's right edge, it would stick out of the chart.
+X_LABEL_HALF_WIDTH = 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +28,9 @@ class Tick:
 
     position: float
     label: str
+    # How the label sits on its position (SVG text-anchor): a time label near the chart's
+    # right edge ends there, so the chart's box never cuts it off.
+    anchor: str = "middle"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +102,10 @@ def _line(key: str, label: str, values: Sequence[float | None], top: float) -> L
 
 
 def _x_ticks(times: Sequence[datetime]) -> tuple[Tick, ...]:
+    positions = [(_x(index, len(times)), time) for index, time in enumerate(times)]
     return tuple(
-        Tick(_x(index, len(times)), time.strftime("%H:%M"))
-        for index, time in enumerate(times)
+        Tick(x, time.strftime("%H:%M"), "end" if x > WIDTH - X_LABEL_HALF_WIDTH else "middle")
+        for x, time in positions
         if time.minute % X_LABEL_EVERY == 0
     )
 

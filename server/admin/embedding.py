@@ -33,11 +33,15 @@ def widget_urls(
     return [
         (
             manifest.display_name,
-            f"{base}/widget/{name}?tenant={tenant_id}&{manifest.embedding.url_query}",
-            manifest.embedding.instructions,
+            "&".join(
+                part
+                for part in (f"{base}/widget/{name}?tenant={tenant_id}", embedding.url_query)
+                if part
+            ),
+            embedding.instructions,
         )
         for name, manifest in with_capability(Capability.EMBEDDING, platforms).items()
-        if manifest.embedding is not None
+        if (embedding := manifest.embedding) is not None
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiohttp_jinja2
 from aiohttp import web
 
 from providers.models import EVENT_KINDS
@@ -27,6 +28,17 @@ async def events_page(request: web.Request) -> web.StreamResponse:
     """The newest events passing the filter form's filters."""
     tenant = await page_tenant(request)
     return await _page(request, tenant, revealed=None)
+
+
+@routes.get(PATH + "/reveals", name="event_reveals")
+async def reveals_section(request: web.Request) -> web.StreamResponse:
+    """The "Recent reveals" section alone, for the page script to refresh after a reveal."""
+    tenant = await page_tenant(request)
+    reveals = await request.config_dict[REVEALS].list(tenant.id, REVEALS_SHOWN)
+    # A fragment of the page, not a page: no layout, and no flash message consumed.
+    return aiohttp_jinja2.render_template(
+        "_reveals.html", request, {"tenant": tenant, "reveals": reveals}
+    )
 
 
 @routes.post(PATH + "/{record_id}/reveal", name="event_reveal")

@@ -14,14 +14,17 @@ from server.admin.pages import (
     text,
     url,
 )
+from server.admin.relevance import explain
 from server.api.bodies import read_files, validate
 from server.errors import CuecardError
-from server.keys import KNOWLEDGE
+from server.keys import KNOWLEDGE, SETTINGS
 from server.services.models import KnowledgeBaseIn
 
 routes = web.RouteTableDef()
 KBS = "/tenants/{tenant_id}/knowledge-bases"
 KB = KBS + "/{kb_id}"
+# Results "Try a query" asks for; those past the relevance cut-off are folded away.
+TRY_LIMIT = 10
 
 
 @routes.get(KBS, name="knowledge_bases")
@@ -53,17 +56,21 @@ async def knowledge_base_page(request: web.Request) -> web.StreamResponse:
     kb = await knowledge.get(tenant.id, request.match_info["kb_id"])
     query = request.query.get("q", "").strip()
     errors: dict[str, str] = {}
-    results = None
+    tried = None
     if query:
         try:
-            results = await knowledge.search(tenant.id, kb.id, query, 10)
+            results = await knowledge.search(tenant.id, kb.id, query, TRY_LIMIT)
         except CuecardError as err:
             errors = form_errors(err)
+        else:
+            agents_see = request.config_dict[SETTINGS].suggestions_per_event
+            tried = explain(query, results, agents_see)
     context = {
         "kb": await knowledge.out(kb),
         "documents": await knowledge.documents(tenant.id, kb.id),
         "query": query,
-        "results": results,
+        "tried": tried,
+        "show_all": request.query.get("all") == "1",
         "errors": errors,
     }
     return render(request, "knowledge_base.html", context)

@@ -10,7 +10,7 @@ from aiohttp.typedefs import Handler
 
 from server.admin.pages import render
 from server.auth.admin_sessions import COOKIE, CSRF_FIELD, CSRF_HEADER, SignedIn
-from server.errors import CuecardError, NotFound, Unauthenticated
+from server.errors import BodyTooLarge, CuecardError, NotFound, Unauthenticated
 from server.keys import SESSIONS, SIGNED_IN
 
 log = logging.getLogger(__name__)
@@ -19,6 +19,8 @@ PUBLIC_ROUTES = frozenset({"sign_in", "sign_in_post", "sso_start", "sso_callback
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Knowledge-base uploads come through admin forms; only signed-in admins get this far.
 ADMIN_MAX_BODY = 32 * 1024 * 1024
+# Anonymous visitors post only the sign-in form: a few hundred bytes.
+ANONYMOUS_MAX_BODY = 16 * 1024
 # Own scripts and styles only, never framed. No form-action: the Sign in with SSO form is
 # redirected to the identity provider, which form-action would block.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -55,7 +57,8 @@ async def admin_middleware(request: web.Request, handler: Handler) -> web.Stream
     """Send anonymous visitors to sign in; refuse unsafe requests without the CSRF token."""
     signed_in = await request.config_dict[SESSIONS].resolve(request.cookies.get(COOKIE))
     if request.method not in SAFE_METHODS:
-        request = request.clone(client_max_size=ADMIN_MAX_BODY)
+        limit = ANONYMOUS_MAX_BODY if signed_in is None else ADMIN_MAX_BODY
+        request = request.clone(client_max_size=limit)
     if signed_in is not None:
         request[SIGNED_IN] = signed_in
     try:
@@ -71,6 +74,9 @@ async def admin_middleware(request: web.Request, handler: Handler) -> web.Stream
         return render(request, "error.html", {"error": err}, status=err.status)
     except web.HTTPNotFound:
         return render(request, "error.html", {"error": NotFound("no such page")}, status=404)
+    except web.HTTPRequestEntityTooLarge:
+        error = BodyTooLarge(f"the form is too large (at most {request.client_max_size} bytes)")
+        return render(request, "error.html", {"error": error}, status=413)
 
 
 async def _check_csrf(request: web.Request, signed_in: SignedIn) -> None:

@@ -22,6 +22,7 @@ class NavItem:
 TENANT_NAV: tuple[NavItem, ...] = (
     NavItem("Overview", "tenant"),
     NavItem("Integrations", "integrations"),
+    NavItem("Agent sign-in", "agent_sign_in"),
     NavItem("Queue mappings", "mappings"),
     NavItem("Knowledge bases", "knowledge_bases"),
     NavItem("LLM integrations", "llm_integrations"),

@@ -15,6 +15,19 @@ from server.admin.pages import FormData, lines, text
 
 FieldKind = Literal["text", "secret", "lines", "checkbox", "choice"]
 PREFIX = "settings."
+# How the abbreviations in settings names are written in a label.
+ABBREVIATIONS = {
+    "api": "API",
+    "id": "ID",
+    "ids": "IDs",
+    "llm": "LLM",
+    "oauth": "OAuth",
+    "pkce": "PKCE",
+    "sso": "SSO",
+    "uri": "URI",
+    "url": "URL",
+    "urls": "URLs",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +57,7 @@ def settings_fields(schema: Mapping[str, Any]) -> list[SettingsField]:
 
 def _field(name: str, prop: Mapping[str, Any], required: bool) -> SettingsField:
     types = {option.get("type") for option in prop.get("anyOf", [prop])}
-    label = str(prop.get("title") or name.replace("_", " ").capitalize())
+    label = field_label(name, prop)
     kind: FieldKind = "text"
     choices: tuple[str, ...] = ()
     if prop.get("writeOnly"):
@@ -57,6 +70,21 @@ def _field(name: str, prop: Mapping[str, Any], required: bool) -> SettingsField:
         kind, choices = "choice", tuple(str(value) for value in prop["enum"])
     description = prop.get("description")
     return SettingsField(name, label, kind, required, description, choices)
+
+
+def field_label(name: str, prop: Mapping[str, Any]) -> str:
+    """The title a settings model gave the field, else its name as words.
+
+    pydantic titles every field it was not given a title for ("Api Base Url"); such a title
+    is set aside for the name spelled as a person would ("API base URL").
+    """
+    title = prop.get("title")
+    if isinstance(title, str) and title != name.replace("_", " ").title():
+        return title
+    words = [ABBREVIATIONS.get(word, word) for word in name.lower().split("_") if word]
+    if not words:
+        return name
+    return words[0][0].upper() + words[0][1:] + "".join(f" {word}" for word in words[1:])
 
 
 def read_settings(

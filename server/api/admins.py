@@ -7,13 +7,14 @@ from aiohttp import web
 from server.api.bodies import items_out, json_out, no_content, read_model
 from server.api.models import AdminIn, AdminOut
 from server.api.openapi import api_doc
-from server.auth.access import Permission, authorize
-from server.errors import Conflict
+from server.auth.access import Permission, allowed, authorize
+from server.errors import Conflict, NotFound
 from server.keys import ADMINS
 from server.middlewares import TENANT_HEADER, request_principal, request_tenant
 
 routes = web.RouteTableDef()
 ADMINS_PATH = "/api/v1/admins"
+EMAIL_TAKEN = "this email address cannot be used for a new admin account"
 
 
 @routes.get(ADMINS_PATH)
@@ -40,9 +41,19 @@ async def create_admin(request: web.Request) -> web.Response:
     else:
         authorize(principal, Permission.MANAGE_ADMINS, body.tenant_id)
     password = None if body.password is None else body.password.get_secret_value()
-    admin = await request.app[ADMINS].create(
-        body.email, password, role=body.role, tenant_id=body.tenant_id
-    )
+    try:
+        admin = await request.app[ADMINS].create(
+            body.email,
+            password,
+            role=body.role,
+            tenant_id=body.tenant_id,
+            # A platform admin sees every account anyway; others may not probe for them.
+            by=None if principal.admin is None or principal.is_platform else principal.admin.id,
+        )
+    except Conflict as err:
+        # Emails are one namespace across tenants: the answer names neither the address nor
+        # whose account holds it, the same for an account of the caller's tenant or another.
+        raise Conflict(EMAIL_TAKEN, field="email") from err
     return json_out(AdminOut.of(admin), status=201)
 
 
@@ -51,12 +62,14 @@ async def create_admin(request: web.Request) -> web.Response:
 async def delete_admin(request: web.Request) -> web.Response:
     """Remove an admin (not yourself); their sessions end at once."""
     principal = request_principal(request)
+    # An API key is refused for what it is, before any id is looked at.
+    authorize(principal, Permission.MANAGE_ADMINS, principal.tenant_id)
     admins = request.app[ADMINS]
     admin = await admins.get(request.match_info["admin_id"])
-    if admin.role == "platform":
-        authorize(principal, Permission.PLATFORM)
-    else:
-        authorize(principal, Permission.MANAGE_ADMINS, admin.tenant_id)
+    if not allowed(principal, Permission.MANAGE_ADMINS, admin.tenant_id):
+        # Another tenant's account, or a platform admin's, is answered like an id that does
+        # not exist: ids cannot be probed.
+        raise NotFound("no such admin")
     if principal.admin is not None and principal.admin.id == admin.id:
         raise Conflict("you cannot remove your own account")
     await admins.delete(admin.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import deque
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -13,23 +14,78 @@ from server.errors import InvalidInput, MalformedBody, NotFound, invalid_input
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
+# No request of ours nests deeper; a bound keeps every later walk far from the recursion limit.
+MAX_JSON_DEPTH = 64
+
+
 def parse_json(body: bytes) -> Any:
-    """The JSON value of a body; :class:`MalformedBody` if it is not JSON."""
+    """The JSON value of a body; :class:`MalformedBody` if it is not JSON we accept.
+
+    Refused besides malformed JSON: nesting deeper than :data:`MAX_JSON_DEPTH` and integers
+    longer than Python converts (4,300 digits), both of which would otherwise fail later.
+    """
     try:
-        return json.loads(body)
+        value = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise MalformedBody(f"the body is not valid JSON: {err}") from err
+    except RecursionError as err:
+        raise MalformedBody(f"the body nests deeper than {MAX_JSON_DEPTH} levels") from err
+    except ValueError as err:  # an integer literal with too many digits
+        raise MalformedBody(f"the body is not acceptable JSON: {err}") from err
+    if _depth_exceeds(value, MAX_JSON_DEPTH):
+        raise MalformedBody(f"the body nests deeper than {MAX_JSON_DEPTH} levels")
+    return value
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            if depth > limit:
+                return True
+            pending.extend((child, depth + 1) for child in item)
+    return False
+
+
+def refuse_nul(value: Any, *, prefix: str = "") -> None:
+    """:class:`InvalidInput` naming a string (or key) that holds a NUL character.
+
+    PostgreSQL cannot store NUL in text, and no field of ours has a use for it.
+    """
+    pending: deque[tuple[Any, str]] = deque([(value, prefix)])
+    while pending:
+        item, path = pending.popleft()
+        if isinstance(item, str) and "\x00" in item:
+            raise InvalidInput("must not contain NUL characters", field=path or "body")
+        if isinstance(item, list):
+            pending.extend((child, f"{path}[{index}]") for index, child in enumerate(item))
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                where = f"{path}.{key}" if path else str(key)
+                pending.extend(((key, where), (child, where)))
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The request's body, decoded; :class:`MalformedBody` if its encoding does not decode."""
+    try:
+        return await request.read()
+    except web.RequestPayloadError as err:
+        raise MalformedBody("the body could not be read (is its Content-Encoding right?)") from err
 
 
 async def read_json(request: web.Request) -> Any:
     """The request's JSON body."""
-    return parse_json(await request.read())
+    return parse_json(await read_body(request))
 
 
 def validate(model: type[ModelT], value: Any, *, prefix: str = "") -> ModelT:
     """``value`` as ``model``; :class:`InvalidInput` naming the first bad field."""
     if not isinstance(value, dict):
         raise InvalidInput("expected a JSON object", field=prefix or "body")
+    refuse_nul(value, prefix=prefix)
     try:
         return model.model_validate(value)
     except ValidationError as err:

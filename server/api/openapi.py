@@ -47,6 +47,7 @@ _ERROR_TEXT = {
     409: "Conflicts with the current state",
     413: "Body too large",
     422: "A field failed validation; `field` names it",
+    503: "Not done yet (in progress elsewhere, or a backing service unreachable): retry",
 }
 
 

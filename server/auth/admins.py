@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import hashlib
 import logging
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 from server.auth.errors import SsoNoAccount
 from server.auth.passwords import Passwords, check_strength
 from server.auth.throttle import LoginThrottle
-from server.errors import InvalidInput, NotFound, Unauthenticated
+from server.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from server.ratelimit import RateLimit, RateLimiter
 from server.store.database import Store
 from server.store.models import Admin, AdminRole
 from server.store.schema import utcnow
@@ -20,6 +22,8 @@ log = logging.getLogger(__name__)
 # Deliberately loose: the address only has to reach a person, and SSO matches it exactly.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WRONG_CREDENTIALS = "email or password is wrong"
+# Refused (already used) emails an admin may try per hour before account creation pauses.
+TAKEN_EMAILS_LIMIT = RateLimit("refused emails", limit=5, seconds=3600, field="email")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,17 +64,37 @@ class AdminService:
         self._store = store
         self._passwords = passwords
         self._throttle = throttle
+        self._taken_emails = RateLimiter(TAKEN_EMAILS_LIMIT)
 
     async def create(
-        self, email: str, password: str | None, *, role: AdminRole, tenant_id: str | None
+        self,
+        email: str,
+        password: str | None,
+        *,
+        role: AdminRole,
+        tenant_id: str | None,
+        by: str | None = None,
     ) -> Admin:
-        """Add an account; without a password it cannot sign in with one."""
+        """Add an account; without a password it cannot sign in with one.
+
+        ``by`` is the admin creating it. Emails are one namespace across tenants, so a refused
+        email (:class:`Conflict`) tells its creator that the address is in use somewhere;
+        after a few such refusals an admin may create no account for a while
+        (:data:`TAKEN_EMAILS_LIMIT`), which keeps other tenants' addresses from being probed.
+        """
         email = check_email(email)
         check_role(role, tenant_id)
         if password is not None:
             check_strength(password)
-        hashed = None if password is None else self._passwords.hash(password)
-        admin = await self._store.admins.create(email, hashed, role=role, tenant_id=tenant_id)
+        if by is not None:
+            self._taken_emails.check(by)
+        hashed = None if password is None else await self._hash(password)
+        try:
+            admin = await self._store.admins.create(email, hashed, role=role, tenant_id=tenant_id)
+        except Conflict:
+            if by is not None:
+                self._taken_emails.spend(by)
+            raise
         log.info("admin %s created (%s)", admin.id, role)
         return admin
 
@@ -94,29 +118,35 @@ class AdminService:
     async def set_password(self, admin_id: str, password: str) -> None:
         """Replace the password and end every session signed in with the old one."""
         check_strength(password)
-        await self._store.admins.update(admin_id, password_hash=self._passwords.hash(password))
+        await self._store.admins.update(admin_id, password_hash=await self._hash(password))
         await self._store.admin_sessions.delete_for(admin_id)
 
     async def sign_in(self, email: str, password: str, *, client: str) -> Admin:
         """The account these credentials open, or :class:`Unauthenticated` with one message.
 
         A wrong password, an unknown email and an account without a password fail alike and
-        take about as long; repeated failures per email and per client address are throttled.
+        do the same work: every attempt verifies one argon2 hash (a decoy when there is no
+        account), in a worker thread so the server keeps answering meanwhile. Failures are
+        throttled per (email, address) and per address (:mod:`server.auth.throttle`).
         """
         email = normalise_email(email)
-        keys = (f"email:{_digest(email)}", f"client:{client}")
-        self._throttle.check(keys)
+        email_key = _digest(email)
+        self._throttle.check(email_key, client)
         admin = await self._store.admins.by_email(email)
         stored = None if admin is None else await self._store.admins.password_hash(admin.id)
-        if admin is None or not self._passwords.verify(stored, password):
-            self._throttle.failed(keys)
+        matches = await asyncio.to_thread(self._passwords.verify, stored, password)
+        if admin is None or stored is None or not matches:
+            self._throttle.failed(email_key, client)
             raise Unauthenticated(WRONG_CREDENTIALS)
-        self._throttle.succeeded(keys)
-        assert stored is not None
+        self._throttle.succeeded(email_key, client)
         changes: dict[str, object] = {"last_login_at": utcnow()}
         if self._passwords.needs_rehash(stored):
-            changes["password_hash"] = self._passwords.hash(password)
+            changes["password_hash"] = await self._hash(password)
         return await self._store.admins.update(admin.id, **changes)
+
+    async def _hash(self, password: str) -> str:
+        # argon2 takes tens of milliseconds by design; the event loop must not wait for it.
+        return await asyncio.to_thread(self._passwords.hash, password)
 
     async def sign_in_with_sso(self, identity: SsoIdentity) -> Admin:
         """The account linked to ``identity``, linking it by verified email the first time.

@@ -85,3 +85,28 @@ class SsoNoAccount(Forbidden):
     """The identity is genuine but matches no admin account (unknown or unverified email)."""
 
     code = "sso_no_account"
+
+
+class IdpUnavailable(CuecardError):
+    """The tenant's identity provider could not be reached, or answered something unusable."""
+
+    code = "idp_unavailable"
+    status = 502
+
+
+class IdpTokenInvalid(Unauthenticated):
+    """The code or the ID token from the tenant's identity provider did not check out."""
+
+    code = "idp_token_invalid"
+
+
+class IdpClaimMissing(Forbidden):
+    """The ID token is genuine but lacks the claim that carries the platform agent id."""
+
+    code = "idp_claim_missing"
+
+
+class IdpDomainRefused(Forbidden):
+    """The identity is genuine but its email is not in a domain the tenant admits."""
+
+    code = "idp_domain_refused"

@@ -36,7 +36,7 @@ from server.auth.errors import (
 )
 from server.auth.errors import WrongOrganization as OrganizationRefused
 from server.auth.pkce import BrowserCookie, Claimed, FlowStart, PendingFlows
-from server.auth.sessions import AgentSession, AgentSessions
+from server.auth.sessions import AgentSession, AgentSessions, SignedInWith
 from server.state.base import StateStore
 
 log = logging.getLogger(__name__)
@@ -187,8 +187,9 @@ class PlatformSignIn:
         await self._signed_in(platform, tenant_id, agent.agent_id)
         return session
 
-    async def check_signed_in(self, platform: str | None, tenant_id: str, agent_id: str) -> None:
-        """Raise ``PlatformSessionEnded`` once the agent's sign-in at ``platform`` ended."""
+    async def check_signed_in(self, origin: SignedInWith) -> None:
+        """Raise ``PlatformSessionEnded`` once the agent's sign-in at their platform ended."""
+        platform, tenant_id, agent_id = origin.platform, origin.tenant_id, origin.agent_id
         if platform is None and len(self._platforms) == 1:
             # Sessions opened before they recorded their platform had the only one there was.
             [platform] = self._platforms

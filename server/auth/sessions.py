@@ -1,12 +1,13 @@
-"""Agent sessions after a platform sign-in: a short-lived session token plus a refresh token.
+"""Agent sessions after a sign-in: a short-lived session token plus a refresh token.
 
-The refresh token is opaque, stored only as a hash, and rotated on every use. Presenting a
-token that was already rotated revokes the whole session (it may have been stolen), so the
-agent signs in again. A session lasts no longer than the sign-in at the platform behind it
+Agents sign in at their platform (``platform=``) or at their tenant's identity provider
+(``issuer=``). The refresh token is opaque, stored only as a hash, and rotated on every use.
+Presenting a token that was already rotated revokes the whole session (it may have been
+stolen), so the agent signs in again. A session lasts no longer than the sign-in behind it
 (``check_signed_in`` raises when that ended). Example::
 
     session = await sessions.open("acme", "user-1", "Ada Agent", platform="acmedesk")
-    later = await sessions.refresh(session.refresh_token, sign_in.check_signed_in)
+    later = await sessions.refresh(session.refresh_token, check_signed_in)
     # session.refresh_token is now dead
 """
 
@@ -16,6 +17,7 @@ import hashlib
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
@@ -26,8 +28,22 @@ from server.state.base import StateStore
 # How long a session can be kept alive by refreshing, at most, before signing in again.
 SESSION_SECONDS = 12 * 3600
 
-CheckSignedIn = Callable[[str | None, str, str], Awaitable[None]]
-"""(platform, tenant_id, agent_id): raises ``PlatformSessionEnded`` once that sign-in ended."""
+
+@dataclass(frozen=True, slots=True)
+class SignedInWith:
+    """Where a session's agent signed in: their platform, or their tenant's identity provider."""
+
+    tenant_id: str
+    agent_id: str
+    # The platform signed in with; None for IdP sessions and for sessions kept before it was
+    # recorded (then the platform is the only one that signed agents in).
+    platform: str | None
+    # The tenant's identity provider signed in at, for sessions opened through it.
+    issuer: str | None
+
+
+CheckSignedIn = Callable[[SignedInWith], Awaitable[None]]
+"""Raises (``PlatformSessionEnded``, ``RefreshRefused``) once the sign-in behind a session ended."""
 
 
 class AgentProfile(BaseModel):
@@ -58,12 +74,18 @@ class _Family(BaseModel):
     agent: AgentProfile
     # The platform the agent signed in with; None for families kept before it was recorded.
     platform: str | None = None
+    # The tenant's identity provider the agent signed in at, instead of a platform.
+    issuer: str | None = None
     family: str
     ends_at: float
 
     def seconds_left(self) -> int:
         """How long this sign-in may still be renewed."""
         return int(self.ends_at - time.time())
+
+    def signed_in_with(self) -> SignedInWith:
+        """The sign-in behind this family, for the check on each refresh."""
+        return SignedInWith(self.tenant_id, self.agent.id, self.platform, self.issuer)
 
 
 def _digest(refresh_token: str) -> str:
@@ -78,13 +100,22 @@ class AgentSessions:
         self._state = state
 
     async def open(
-        self, tenant_id: str, agent_id: str, name: str, *, platform: str
+        self,
+        tenant_id: str,
+        agent_id: str,
+        name: str,
+        *,
+        platform: str | None = None,
+        issuer: str | None = None,
     ) -> AgentSession:
-        """A new session for an agent who just signed in with ``platform``."""
+        """A new session for an agent who just signed in with ``platform`` or at ``issuer``."""
+        if (platform is None) == (issuer is None):
+            raise ValueError("a session comes from one platform or one identity provider")
         family = _Family(
             tenant_id=tenant_id,
             agent=AgentProfile(id=agent_id, name=name),
             platform=platform,
+            issuer=issuer,
             family=secrets.token_urlsafe(16),
             ends_at=time.time() + SESSION_SECONDS,
         )
@@ -101,7 +132,7 @@ class AgentSessions:
         await self._state.put_ephemeral(f"session-used:{digest}", family.family, SESSION_SECONDS)
         if family.seconds_left() <= 0:
             raise RefreshRefused("the session reached its maximum length; sign in again")
-        await check_signed_in(family.platform, family.tenant_id, family.agent.id)
+        await check_signed_in(family.signed_in_with())
         return await self._issue(family)
 
     async def _issue(self, family: _Family) -> AgentSession:

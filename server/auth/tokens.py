@@ -15,15 +15,22 @@ from server.errors import TokenExpired, Unauthenticated
 ISSUER = "cuecard"
 AUDIENCE = "cuecard-agent"
 ALGORITHM = "HS256"
+# The ``role`` claim of a supervisor's token; an agent's token has none.
+SUPERVISOR = "supervisor"
 
 
 @dataclass(frozen=True, slots=True)
 class AgentIdentity:
-    """Who a verified session token speaks for."""
+    """Who a verified session token speaks for.
+
+    An agent sees the conversations assigned to them; a ``supervisor`` sees every
+    conversation of the tenant.
+    """
 
     tenant_id: str
     agent_id: str
     expires_at: int
+    supervisor: bool = False
 
 
 class TokenService:
@@ -40,10 +47,17 @@ class TokenService:
             tid={"essential": True},
         )
 
-    def mint(self, tenant_id: str, agent_id: str, *, ttl_seconds: int | None = None) -> str:
+    def mint(
+        self,
+        tenant_id: str,
+        agent_id: str,
+        *,
+        ttl_seconds: int | None = None,
+        supervisor: bool = False,
+    ) -> str:
         """A signed token for ``agent_id`` of ``tenant_id``, valid for the configured TTL."""
         now = int(time.time())
-        claims = {
+        claims: dict[str, object] = {
             "iss": ISSUER,
             "aud": AUDIENCE,
             "sub": agent_id,
@@ -51,6 +65,8 @@ class TokenService:
             "iat": now,
             "exp": now + (ttl_seconds or self._ttl),
         }
+        if supervisor:
+            claims["role"] = SUPERVISOR
         return jwt.encode({"alg": ALGORITHM}, claims, self._key)
 
     def verify(self, token: object) -> AgentIdentity:
@@ -66,7 +82,10 @@ class TokenService:
             raise Unauthenticated("the session token is not valid") from err
         claims = decoded.claims
         return AgentIdentity(
-            tenant_id=str(claims["tid"]), agent_id=str(claims["sub"]), expires_at=int(claims["exp"])
+            tenant_id=str(claims["tid"]),
+            agent_id=str(claims["sub"]),
+            expires_at=int(claims["exp"]),
+            supervisor=claims.get("role") == SUPERVISOR,
         )
 
     def verify_not_expired(self, identity: AgentIdentity) -> None:

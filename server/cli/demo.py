@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import secrets
 import tempfile
@@ -12,8 +13,9 @@ import click
 from aiohttp import web
 from pydantic import SecretStr
 
+from providers.base import Manifest
+from providers.registry import PLATFORMS, get_platform
 from providers.simulator import DesktopPlaylist
-from providers.simulator.adapter import SimulatorAdapter
 from providers.simulator.config import SimulatorSettings
 from providers.simulator.const import PROVIDER
 from providers.simulator.embed import HOST_ORIGIN_PARAM
@@ -21,11 +23,13 @@ from server.app import create_app
 from server.auth.passwords import Passwords
 from server.auth.tokens import TokenService
 from server.cli.common import load_settings, open_store, run
+from server.cli.tenants import widget_url
 from server.config import Settings
 from server.demo.desktop import MOUNT, DesktopPage, create_desktop_app
 from server.kb.loader import load_folder
 from server.logs import configure_logging
 from server.runner import serve
+from server.store.integrations import SealedSettings
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 DEMO_TENANT = "demo"
@@ -43,47 +47,63 @@ DEMO_QUEUES = {
 # The printed widget URL should last a working day of demoing.
 DEMO_TOKEN_SECONDS = 12 * 3600
 DEMO_ADMIN = "admin@demo.example"
+SIMULATION_NAME = "Simulated conversations"
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8080, show_default=True, help="Port to listen on.")
+@click.option("--host", help="Interface to listen on [CUECARD_HOST, default 127.0.0.1].")
+@click.option("--port", type=int, help="Port to listen on [CUECARD_PORT, default 8080].")
 @click.option("--speed", default=1.0, show_default=True, help="Replay speed (2 = twice as fast).")
 @click.option("--once", is_flag=True, help="Play each scripted conversation once, then idle.")
-def demo(host: str, port: int, speed: float, once: bool) -> None:
+def demo(host: str | None, port: int | None, speed: float, once: bool) -> None:
     """Run the server with a demo tenant, knowledge base and simulated conversations.
 
     Prints the widget's URL, a simulated agent desktop's URL (it frames the widget and plays
     the conversations into it over postMessage) and the admin portal's sign-in.
     """
-    workdir = Path(tempfile.mkdtemp(prefix="cuecard-demo-"))
-    settings = load_settings(
-        demo=True,
-        host=host,
-        port=port,
-        secret_key=SecretStr(secrets.token_urlsafe(48)),
-        database_url=f"sqlite+aiosqlite:///{workdir / 'demo.db'}",
-    )
-    configure_logging(settings.log_level)
-    # A fresh password each run: the demo may listen on a shared network.
-    admin_password = secrets.token_urlsafe(12)
-    run(_seed(settings, admin_password))
-    simulated = SimulatorSettings(
+    # The demo's database lives as long as the demo: it is removed however the demo ends.
+    with tempfile.TemporaryDirectory(prefix="cuecard-demo-") as workdir:
+        settings = load_settings(
+            demo=True,
+            host=host,
+            port=port,
+            secret_key=SecretStr(secrets.token_urlsafe(48)),
+            database_url=f"sqlite+aiosqlite:///{Path(workdir) / 'demo.db'}",
+        )
+        configure_logging(settings.log_level)
+        # A fresh password each run: the demo may listen on a shared network.
+        admin_password = secrets.token_urlsafe(12)
+        simulated = simulation(settings, speed=speed, loop=not once)
+        run(_seed(settings, admin_password, simulated))
+        app = create_app(
+            settings, platforms=demo_platforms(), local_integrations={PROVIDER: [simulated]}
+        )
+        add_simulated_desktop(app, simulated)
+        announce = functools.partial(_announce, settings, admin_password=admin_password)
+        run(serve(app, settings, on_ready=announce))
+
+
+def simulation(settings: Settings, *, speed: float, loop: bool) -> SimulatorSettings:
+    """The simulator replaying the demo's scripted conversations to the demo agent."""
+    return SimulatorSettings(
         tenant_id=DEMO_TENANT,
         scripts=tuple(sorted((DEMO_DIR / "conversations").glob("*.json"))),
         agent_id=DEMO_AGENT,
         speed=speed,
-        loop=not once,
+        loop=loop,
         desktop_origins=(_origin(settings.base_url),),
     )
-    app = create_app(
-        settings,
-        listeners=[SimulatorAdapter(simulated)],
-        local_integrations={PROVIDER: [simulated]},
-    )
-    add_simulated_desktop(app, simulated)
-    announce = functools.partial(_announce, settings, admin_password=admin_password)
-    run(serve(app, settings, on_ready=announce))
+
+
+def demo_platforms() -> dict[str, Manifest]:
+    """The registered platforms, the simulator among those integrations can be stored of.
+
+    The demo runs its simulator as a stored integration, as a platform would run: the
+    supervisor starts it, and the admin portal's Health and Integrations pages show it. Only
+    the demo does so: the simulator's settings name files on the server.
+    """
+    simulator = dataclasses.replace(get_platform(PROVIDER), storable=True)
+    return {**PLATFORMS, PROVIDER: simulator}
 
 
 def _origin(url: str) -> str:
@@ -97,7 +117,7 @@ def add_simulated_desktop(app: web.Application, simulated: SimulatorSettings) ->
     app.add_subapp(MOUNT, create_desktop_app(page, DesktopPlaylist(simulated).next))
 
 
-async def _seed(settings: Settings, admin_password: str) -> None:
+async def _seed(settings: Settings, admin_password: str, simulated: SimulatorSettings) -> None:
     async with open_store(settings.database_url) as store:
         hashed = Passwords.from_settings(settings).hash(admin_password)
         await store.admins.create(DEMO_ADMIN, hashed, role="platform", tenant_id=None)
@@ -110,14 +130,24 @@ async def _seed(settings: Settings, admin_password: str) -> None:
             await store.queue_mappings.put(
                 DEMO_TENANT, PROVIDER, queue, kb_id=kb.id, system_prompt=prompt
             )
+        await store.integrations.create(
+            DEMO_TENANT,
+            provider=PROVIDER,
+            name=SIMULATION_NAME,
+            enabled=True,
+            settings=simulated.model_dump(mode="json", exclude={"tenant_id"}),
+            sealed=SealedSettings(ciphertext=None),
+        )
 
 
 def _announce(settings: Settings, base_url: str, admin_password: str) -> None:
     assert settings.secret_key is not None
+    # The URLs use the address actually bound (--port 0 picks a free one).
+    announced = settings.model_copy(update={"public_url": base_url})
     tokens = TokenService(settings.secret_key, settings.token_ttl_seconds)
     token = tokens.mint(DEMO_TENANT, DEMO_AGENT, ttl_seconds=DEMO_TOKEN_SECONDS)
     click.echo(f"cuecard demo running on {base_url} (Ctrl+C to stop)")
-    click.echo(f"Widget URL: {base_url}/widget/?tenant={DEMO_TENANT}#token={token}", nl=True)
+    click.echo(f"Widget URL: {widget_url(announced, DEMO_TENANT, token)}")
     desk_token = tokens.mint(DEMO_TENANT, DESK_AGENT, ttl_seconds=DEMO_TOKEN_SECONDS)
     click.echo(f"Desktop URL: {base_url}{MOUNT}?tenant={DEMO_TENANT}#token={desk_token}")
     click.echo(f"Admin portal: {base_url}/admin/ — {DEMO_ADMIN}, password {admin_password}")

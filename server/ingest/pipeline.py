@@ -9,9 +9,12 @@ from typing import Protocol
 
 from providers.models import (
     AgentAssigned,
+    ConversationAlert,
     ConversationEnded,
     ConversationStarted,
     Event,
+    ExternalSuggestions,
+    HandoffContext,
     Message,
     ParticipantHeld,
     ParticipantResumed,
@@ -20,17 +23,24 @@ from providers.models import (
     is_utterance,
 )
 from server.assist.base import Assistant, AssistRequest, Route
-from server.conversation import LineIn, Suggestion
+from server.conversation import Line, LineIn, Suggestion
+from server.errors import InProgress
+from server.handoff.models import Handoff
+from server.handoff.store import HandoffStore
 from server.metrics import Metrics
 from server.queues.resolver import RouteSource
 from server.realtime.rooms import Broadcaster
-from server.state.base import StateStore, event_key
+from server.state.base import Claim, StateStore, event_key
+from server.state.claims import claim_kept
 from server.state.models import Assignment, ConversationMeta, MetaChanges
 
 log = logging.getLogger(__name__)
 
 # The assist step reads this many recent lines; the engine decides which of them matter.
 CONTEXT_LINES = 12
+# A live node finishes an event within milliseconds; a dead node's claim lapses within
+# CLAIM_SECONDS. Retrying a little later covers the first case and repeats through the second.
+IN_PROGRESS_RETRY_SECONDS = 2
 
 
 class Outcome(StrEnum):
@@ -38,6 +48,20 @@ class Outcome(StrEnum):
 
     PROCESSED = "processed"
     DUPLICATE = "duplicate"
+    # Another delivery of the same event is being processed; nothing was done with this one.
+    IN_PROGRESS = "in_progress"
+
+
+def in_progress(event: Event, results: list[dict[str, str]], field: str | None) -> InProgress:
+    """The answer for a pushed event another delivery is still processing: not success, so
+    the sender retries until that delivery has finished (or its claim lapsed)."""
+    return InProgress(
+        f"event {event.provider_event_id} is being processed by another delivery; "
+        f"retry in {IN_PROGRESS_RETRY_SECONDS} s",
+        retry_after=IN_PROGRESS_RETRY_SECONDS,
+        field=field,
+        results=results,
+    )
 
 
 class ConversationRecorder(Protocol):
@@ -77,6 +101,7 @@ class Pipeline:
         suggestions_per_event: int = 3,
         answers: AnswerStarter | None = None,
         routes: RouteSource | None = None,
+        handoffs: HandoffStore | None = None,
     ) -> None:
         self._state = state
         self._assistant = assistant
@@ -87,18 +112,24 @@ class Pipeline:
         self._limit = suggestions_per_event
         self._answers = answers
         self._routes = routes
+        self._handoffs = handoffs
 
     async def process(self, event: Event) -> Outcome:
         """Run one event through the pipeline unless another delivery already did."""
         started = time.perf_counter()
         key = event_key(event.tenant_id, event.provider, event.provider_event_id)
-        if not await self._state.claim_event(key):
-            self._metrics.duplicates_dropped.labels(event.provider).inc()
+        claim = await self._state.claim_event(key)
+        if claim is Claim.DONE:
+            self._metrics.duplicate(event.provider)
             self._observer.duplicate(event, time.perf_counter() - started)
             log.debug("duplicate %s/%s dropped", event.provider, event.provider_event_id)
             return Outcome.DUPLICATE
+        if claim is Claim.IN_PROGRESS:
+            log.debug("%s/%s in progress elsewhere", event.provider, event.provider_event_id)
+            return Outcome.IN_PROGRESS
         try:
-            suggested = await self._apply(event)
+            async with claim_kept(self._state, key):
+                suggested = await self._apply(event)
         except BaseException as err:
             if isinstance(err, Exception):
                 self._observer.failed(event, err, time.perf_counter() - started)
@@ -108,7 +139,7 @@ class Pipeline:
         await self._state.complete_event(key)
         elapsed = time.perf_counter() - started
         self._metrics.pipeline_latency.observe(elapsed)
-        self._metrics.events_ingested.labels(event.provider, event.kind).inc()
+        self._metrics.ingested(event.provider, event.kind)
         self._observer.delivered(event, elapsed, suggested=suggested)
         return Outcome.PROCESSED
 
@@ -119,6 +150,20 @@ class Pipeline:
             await self._change_status(event, changes)
         if is_utterance(event):
             return await self._add_line(event)
+        if isinstance(event, HandoffContext):
+            return await self._handoff(event)
+        return await self._pass_on(event)
+
+    async def _pass_on(self, event: Event) -> bool:
+        """Events shown live and not kept: partial lines, the platform's cards, alerts."""
+        match event:
+            case Transcript(is_final=False):
+                await self._broadcaster.partial(event)
+            case ExternalSuggestions():
+                await self._broadcaster.external_suggestions(event)
+                return True
+            case ConversationAlert():
+                await self._broadcaster.alert(event)
         return False
 
     async def _change_status(self, event: Event, changes: MetaChanges) -> None:
@@ -129,6 +174,10 @@ class Pipeline:
         await self._broadcaster.status(event.tenant_id, meta)
         if isinstance(event, AgentAssigned):
             assignment = Assignment(conversation_id=event.conversation_id, queue=event.queue)
+            # Recorded before the agent hears of it, so the widget's join that follows passes.
+            await self._state.add_conversation_agent(
+                event.tenant_id, event.conversation_id, event.agent_id
+            )
             await self._state.assign(event.tenant_id, event.agent_id, assignment)
             await self._broadcaster.assigned(event.tenant_id, event.agent_id, assignment)
 
@@ -145,11 +194,25 @@ class Pipeline:
             return await self._assist(event)
         return False
 
-    async def _assist(self, event: Event) -> bool:
+    async def _handoff(self, event: HandoffContext) -> bool:
+        """Keep and show the context, and search with it before anyone speaks."""
+        handoff = Handoff.of(event)
+        if self._handoffs is not None:
+            await self._handoffs.put(event.tenant_id, event.conversation_id, handoff)
+        await self._broadcaster.handoff(event.tenant_id, event.conversation_id, handoff)
+        turn = handoff.as_customer_turn()
+        return turn is not None and await self._assist(event, opening=turn)
+
+    async def _assist(self, event: Event, opening: LineIn | None = None) -> bool:
+        """Suggest for the conversation's newest customer turn (``opening``: the handoff's
+        intent and summary, searched as if the customer had said them; never stored)."""
         try:
             lines = await self._state.recent_lines(
                 event.tenant_id, event.conversation_id, CONTEXT_LINES
             )
+            if opening is not None:
+                seq = lines[-1].seq + 1 if lines else 1
+                lines = [*lines, Line(**opening.model_dump(), seq=seq)]
             meta = await self._state.meta(event.tenant_id, event.conversation_id)
             queue = event.queue or meta.queue
             request = AssistRequest(

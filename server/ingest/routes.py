@@ -20,6 +20,7 @@ from server.errors import (
     MalformedBody,
     invalid_input,
 )
+from server.ingest.pipeline import Outcome, in_progress
 from server.keys import METRICS, PIPELINE, SETTINGS, TELEMETRY
 from server.middlewares import request_tenant
 
@@ -28,7 +29,7 @@ _BATCH_ITEM = re.compile(r"^events\[(\d+)\]")
 
 
 @routes.post("/api/v1/events")
-@api_doc(body=IngestBody, response=IngestResult, errors=(403,))
+@api_doc(body=IngestBody, response=IngestResult, errors=(403, 503))
 async def ingest_events(request: web.Request) -> web.Response:
     """Accept one canonical event or a batch; all are validated before any is processed."""
     tenant_id = await request_tenant(request)
@@ -41,9 +42,12 @@ async def ingest_events(request: web.Request) -> web.Response:
         raise
     pipeline = request.app[PIPELINE]
     results = []
-    for event in events:
+    for index, event in enumerate(events):
         outcome = await pipeline.process(event)
         results.append({"provider_event_id": event.provider_event_id, "status": outcome.value})
+        if outcome is Outcome.IN_PROGRESS:
+            # Later events wait for the retry, so a conversation's events keep their order.
+            raise in_progress(event, results, f"{prefix}[{index}]" if prefix else None)
     accepted = sum(1 for result in results if result["status"] == "processed")
     return web.json_response(
         {"accepted": accepted, "duplicates": len(results) - accepted, "results": results}

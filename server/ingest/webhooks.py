@@ -21,12 +21,12 @@ from server.api.openapi import api_doc
 from server.errors import (
     CuecardError,
     Forbidden,
-    InvalidInput,
     NotFound,
+    PayloadRejected,
     Unauthenticated,
     Unavailable,
 )
-from server.ingest.pipeline import Outcome
+from server.ingest.pipeline import Outcome, in_progress
 from server.keys import METRICS, PIPELINE, SUPERVISOR, TELEMETRY
 
 log = logging.getLogger(__name__)
@@ -38,12 +38,6 @@ class SignatureRejected(Unauthenticated):
     """The pushed request's signature did not verify."""
 
     code = "signature_invalid"
-
-
-class PayloadRejected(InvalidInput):
-    """The pushed body can never be mapped to events; retrying it will not help."""
-
-    code = "payload_invalid"
 
 
 @routes.post(PATH)
@@ -80,7 +74,15 @@ async def receive_webhook(request: web.Request) -> web.Response:
             request.app[TELEMETRY].rejected(tenant_id, None, rejected)
         raise rejected from err
     pipeline = request.app[PIPELINE]
-    outcomes = [await pipeline.process(event) for event in events]
+    outcomes = []
+    for index, event in enumerate(events):
+        outcomes.append(await pipeline.process(event))
+        if outcomes[-1] is Outcome.IN_PROGRESS:
+            results = [
+                {"provider_event_id": done.provider_event_id, "status": outcome.value}
+                for done, outcome in zip(events, outcomes, strict=False)
+            ]
+            raise in_progress(event, results, f"events[{index}]")
     accepted = sum(1 for outcome in outcomes if outcome is Outcome.PROCESSED)
     log.debug("%s webhook for %s: %d events", platform, integration_id, len(events))
     return web.json_response({"accepted": accepted, "duplicates": len(outcomes) - accepted})

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from providers.base import PullAdapter
+from providers.base import Delivery, PullAdapter
 from providers.models import Event
 
 log = logging.getLogger(__name__)
@@ -34,3 +34,22 @@ async def deliver(sink: EventSink, source: str, event: Event) -> None:
     except Exception:
         # One bad event must not stop the stream; the next one may be fine.
         log.exception("%s event %s failed", source, event.provider_event_id)
+
+
+async def deliver_acknowledged(sink: EventSink, source: str, delivery: Delivery) -> bool:
+    """Hand a delivery's events to ``sink``, then acknowledge it; after a failure give it back
+    for the platform to redeliver. True if it was acknowledged.
+
+    A cancellation leaves it unsettled: the adapter gives it back when it closes.
+    """
+    try:
+        for event in delivery.events:
+            await sink(event)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("%s message %s failed; given back", source, delivery.message_id)
+        await delivery.nack()
+        return False
+    await delivery.ack()
+    return True

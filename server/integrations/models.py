@@ -79,6 +79,9 @@ class IntegrationStatus(BaseModel):
     state: ConnectionState
     last_error: str | None = None
     changed_at: AwareDatetime
+    # Sources that report their load: messages held and not settled, the last rejection.
+    backlog: int | None = None
+    last_rejection: str | None = None
 
 
 class ProviderInfo(BaseModel):

@@ -24,8 +24,9 @@ from pydantic import SecretStr, ValidationError
 
 from providers.base import Checkable, Manifest, ProviderSettings
 from providers.errors import ProviderConfigError, ProviderError
-from providers.registry import build_adapter, parse_settings, secret_fields
+from providers.registry import build_adapter, parse_settings, secret_fields, source_kind
 from server.errors import InvalidInput, NotFound, invalid_input
+from server.integrations.desktop import desktop_only
 from server.integrations.models import (
     MASK,
     CheckResult,
@@ -142,28 +143,29 @@ class IntegrationService:
         try:
             settings = await self.settings(tenant_id, integration_id)
             async with asyncio.timeout(self._check_timeout):
-                supported = await self._run_check(self._platforms[row.provider], settings)
+                found = await self._run_check(self._platforms[row.provider], settings)
         except ProviderError as err:
             return CheckResult(ok=False, code=err.code, message=str(err))
         except TimeoutError:
             message = f"{row.provider} did not answer within {self._check_timeout:g} s"
             return CheckResult(ok=False, code="provider_not_ready", message=message)
-        if not supported:
+        except _NoCheck:
             message = f"{row.provider} has no connection test"
             return CheckResult(ok=False, code="check_unsupported", message=message)
-        return CheckResult(ok=True)
+        return CheckResult(ok=True, message=found)
 
-    async def _run_check(self, manifest: Manifest, settings: ProviderSettings) -> bool:
-        """The platform's own check, else its adapter's; False if it has neither."""
+    async def _run_check(self, manifest: Manifest, settings: ProviderSettings) -> str | None:
+        """The platform's own check, else its adapter's; what it found, if it says."""
         if manifest.check is not None and self._http is not None:
-            await manifest.check(self._http).check(settings)
-            return True
+            return await manifest.check(self._http).check(settings)
+        if source_kind(manifest) is None:
+            # Nothing to connect to: the settings are valid, and say what they allow.
+            return desktop_only(manifest, settings)
         adapter = build_adapter(manifest, settings)
         try:
             if not isinstance(adapter, Checkable):
-                return False
-            await adapter.check()
-            return True
+                raise _NoCheck
+            return await adapter.check()
         finally:
             await adapter.aclose()
 
@@ -215,6 +217,10 @@ class IntegrationService:
     async def _changed(self, tenant_id: str, integration_id: str) -> None:
         for listener in self._listeners:
             await listener(tenant_id, integration_id)
+
+
+class _NoCheck(Exception):
+    """The platform's event source cannot test its settings."""
 
 
 def _without_masked(settings: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,11 +1,13 @@
 """Runs every enabled integration's adapter, and knows how each is doing.
 
-One task per integration: build the adapter from the stored settings (with the mapped queues
-when the platform declares queue watching). A pull adapter's events are fed to the pipeline; a
-push adapter is held ready for the webhook route. On failure the task reacts as the error
-class says — reconnect with capped back-off (not ready), or stop and show the admin (auth
-failed, config error). A change to an integration restarts its task; a delete or disable
-stops it.
+One task per integration of a platform with a server-side event source: build the adapter
+from the stored settings (with the mapped queues when the platform declares queue watching,
+and its stored stream positions when it reads a log by position). Platforms whose events come
+from the agents' desktops only have nothing to run here. A pull adapter's events are fed to
+the pipeline; a push adapter is held ready for the webhook route. On failure the task reacts
+as the error class says — reconnect with capped back-off (not ready), or stop and show the
+admin (auth failed, config error). A change to an integration restarts its task; a delete or
+disable stops it.
 """
 
 from __future__ import annotations
@@ -15,13 +17,18 @@ import builtins
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from providers.base import (
+    AcknowledgedSource,
     Adapter,
     Capability,
     ConnectionState,
     ConnectionStatus,
+    Delivery,
+    LoadReporting,
     Manifest,
     PullAdapter,
     PushAdapter,
@@ -31,8 +38,10 @@ from providers.base import (
 )
 from providers.errors import ProviderAuthFailed, ProviderConfigError
 from providers.registry import build_adapter
-from server.integrations.listeners import EventSink, deliver
+from server.errors import CuecardError, PayloadRejected
+from server.integrations.listeners import EventSink, deliver, deliver_acknowledged
 from server.integrations.models import IntegrationStatus
+from server.integrations.positions import StoredPositions
 from server.integrations.service import IntegrationService
 from server.store.database import Store
 from server.store.models import Integration
@@ -40,6 +49,14 @@ from server.store.models import Integration
 log = logging.getLogger(__name__)
 
 StatusSink = Callable[[str, IntegrationStatus], Awaitable[None]]
+
+
+class RejectionRecorder(Protocol):
+    """Where messages that can never be mapped are recorded (the event inspector)."""
+
+    def rejected(self, tenant_id: str, item: Any, error: CuecardError) -> None: ...
+
+
 _STOPPING_STATES = {ConnectionState.AUTH_FAILED, ConnectionState.CONFIG_ERROR}
 
 
@@ -74,6 +91,7 @@ class Supervisor:
         platforms: Mapping[str, Manifest],
         sink: EventSink,
         on_status: StatusSink,
+        rejections: RejectionRecorder | None = None,
         backoff: Backoff = Backoff(),
     ) -> None:
         self._store = store
@@ -81,6 +99,7 @@ class Supervisor:
         self._platforms = platforms
         self._sink = sink
         self._on_status = on_status
+        self._rejections = rejections
         self._backoff = backoff
         self._runners: dict[tuple[str, str], _Runner] = {}
         self._closed = False
@@ -159,7 +178,8 @@ class Supervisor:
     async def _launch(self, row: Integration) -> None:
         manifest = self._platforms.get(row.provider)
         if self._closed or (manifest is not None and manifest.adapter is None):
-            # A platform without a server-side event source (a desktop bridge) runs nothing.
+            # A platform without a server-side event source (its events come through the
+            # desktop bridge) has nothing to run, so nothing to report as down either.
             return
         key = (row.tenant_id, row.id)
         runner = _Runner(row, ConnectionStatus(state=ConnectionState.CONNECTING))
@@ -215,7 +235,8 @@ class Supervisor:
             raise ProviderConfigError(f"provider {row.provider!r} is not available")
         settings = await self._integrations.settings(row.tenant_id, row.id)
         queues = await self._queues(row) if self._watches_queues(row) else ()
-        adapter = build_adapter(manifest, settings, queues=queues)
+        positions = StoredPositions(self._store.positions, row.tenant_id, row.id)
+        adapter = build_adapter(manifest, settings, queues=queues, positions=positions)
         if not isinstance(adapter, PullAdapter | PushAdapter):
             await adapter.aclose()
             raise ProviderConfigError(f"{row.provider} is neither a pull nor a push source")
@@ -235,6 +256,8 @@ class Supervisor:
         reporting = isinstance(adapter, StatusReporting)
         if isinstance(adapter, StatusReporting):
             adapter.watch_status(lambda status: self._from_adapter(runner, status))
+        if isinstance(adapter, AcknowledgedSource):
+            return await self._consume_acknowledged(runner, adapter)
         async for event in adapter.listen():
             runner.attempts = 0
             if not reporting and runner.status.state is not ConnectionState.CONNECTED:
@@ -242,6 +265,30 @@ class Supervisor:
                 await self._report(runner, ConnectionStatus(state=ConnectionState.CONNECTED))
             await deliver(self._sink, adapter.name, event)
         return ConnectionStatus(state=ConnectionState.STOPPED)
+
+    async def _consume_acknowledged(
+        self, runner: _Runner, adapter: AcknowledgedSource
+    ) -> ConnectionStatus:
+        """Acknowledge each message only once the pipeline accepted its events."""
+        name = runner.row.provider
+        async with aclosing(adapter.deliveries()) as deliveries:
+            async for delivery in deliveries:
+                runner.attempts = 0
+                if delivery.rejected is not None:
+                    self._record_rejection(runner.row, delivery)
+                    await delivery.ack()
+                else:
+                    await deliver_acknowledged(self._sink, name, delivery)
+        return ConnectionStatus(state=ConnectionState.STOPPED)
+
+    def _record_rejection(self, row: Integration, delivery: Delivery) -> None:
+        log.warning(
+            "%s message %s rejected: %s", row.provider, delivery.message_id, delivery.rejected
+        )
+        if self._rejections is not None:
+            item = {"provider": row.provider, "provider_event_id": delivery.message_id}
+            error = PayloadRejected(str(delivery.rejected), field="data")
+            self._rejections.rejected(row.tenant_id, item, error)
 
     def _from_adapter(self, runner: _Runner, status: ConnectionStatus) -> None:
         if status.state is ConnectionState.CONNECTED:
@@ -262,6 +309,7 @@ class Supervisor:
 
 
 def _status_view(runner: _Runner) -> IntegrationStatus:
+    load = runner.adapter.load() if isinstance(runner.adapter, LoadReporting) else None
     return IntegrationStatus(
         integration_id=runner.row.id,
         provider=runner.row.provider,
@@ -269,6 +317,8 @@ def _status_view(runner: _Runner) -> IntegrationStatus:
         state=runner.status.state,
         last_error=runner.status.last_error,
         changed_at=runner.status.changed_at,
+        backlog=load.backlog if load else None,
+        last_rejection=load.last_rejection if load else None,
     )
 
 

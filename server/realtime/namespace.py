@@ -12,11 +12,14 @@ from server.actions.service import ActionService
 from server.assist.base import Assistant, Route, SearchRequest
 from server.auth.tokens import AgentIdentity, TokenService
 from server.bridge.service import DesktopBridges
-from server.errors import CuecardError, Forbidden
+from server.errors import CuecardError, Forbidden, NotAssigned, TokenExpired
+from server.handoff.store import HandoffStore
 from server.integrations.models import IntegrationStatus
 from server.metrics import Metrics
 from server.observability.base import WidgetPresence
 from server.queues.resolver import RouteSource
+from server.ratelimit import RateLimit, RateLimiter
+from server.realtime.expiry import ExpiryTimers
 from server.realtime.payloads import (
     FeedbackPayload,
     JoinPayload,
@@ -34,12 +37,17 @@ from server.realtime.rooms import (
     integration_status_payload,
     tenant_room,
 )
-from server.state.base import StateStore
+from server.state.base import Claim, StateStore, event_key
 from server.store.models import FeedbackAction
 
 log = logging.getLogger(__name__)
 Ack = dict[str, Any]
 StatusSource = Callable[[str], Sequence[IntegrationStatus]]
+# Raised by python-socketio itself; a client naming them is ignored.
+LIFECYCLE_EVENTS = frozenset({"connect", "disconnect"})
+# Per agent (all of its sockets on this node): searches cost engine time, verdicts a row each.
+SEARCH_LIMIT = RateLimit("searches", limit=20, seconds=10, field="search")
+FEEDBACK_LIMIT = RateLimit("feedback verdicts", limit=30, seconds=60, field="feedback")
 
 
 class FeedbackLog(Protocol):
@@ -71,8 +79,10 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         integration_statuses: StatusSource | None = None,
         actions: ActionService | None = None,
         bridges: DesktopBridges | None = None,
+        handoffs: HandoffStore | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
+        self._handoffs = handoffs
         self._bridges = bridges
         self._actions = actions
         self._integration_statuses = integration_statuses
@@ -83,6 +93,11 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._metrics = metrics
         self._presence = presence
         self._routes = routes
+        # Sockets counted in the gauge: each is counted down once, however it leaves.
+        self._connected: set[str] = set()
+        self._expiry = ExpiryTimers(self._cut_off)
+        self._searches = RateLimiter(SEARCH_LIMIT)
+        self._verdicts = RateLimiter(FEEDBACK_LIMIT)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -92,9 +107,11 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             log.info("widget connection refused: %s", err.code)
             raise socketio.exceptions.ConnectionRefusedError(err.message, err.to_dict()) from err
         await self.save_session(sid, {"identity": identity})
+        self._expiry.watch(sid, identity.expires_at)
         await self.enter_room(sid, agent_room(identity.tenant_id, identity.agent_id))
         await self.enter_room(sid, tenant_room(identity.tenant_id))
         await self._presence.connected(identity.tenant_id, sid)
+        self._connected.add(sid)
         self._metrics.connected_widgets.inc()
         log.debug("widget %s connected for agent %s", sid, identity.agent_id)
         assignment = await self._state.assignment(identity.tenant_id, identity.agent_id)
@@ -112,10 +129,26 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 await self.emit("integration.status", payload, to=sid)
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event in LIFECYCLE_EVENTS and self._sent_by_client(args):
+            log.debug("client-sent %r event ignored", event)
+            return None
         # Dotted event names (``reply.send``) dispatch to ``on_reply_send``.
         return await super().trigger_event(event.replace(".", "_") if event else event, *args)
 
+    def _sent_by_client(self, args: tuple[Any, ...]) -> bool:
+        """A lifecycle event named by a connected client, not raised by the server itself.
+
+        python-socketio dispatches a client's ``connect`` or ``disconnect`` event like any
+        other; the server's own are raised while the socket is still connecting or already
+        disconnecting, when the manager does not count it as connected.
+        """
+        return bool(args) and self.server.manager.is_connected(args[0], self.namespace)
+
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self._expiry.forget(sid)
+        if sid not in self._connected:
+            return
+        self._connected.discard(sid)
         self._metrics.connected_widgets.dec()
         await self._presence.disconnected(sid)
         if self._bridges is not None:
@@ -163,11 +196,15 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def _join(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
         payload = parse_payload(JoinPayload, data)
+        await self._require_visible(identity, payload.conversation_id)
         room = conversation_room(identity.tenant_id, payload.conversation_id)
         # Enter the room before reading the snapshot: a line emitted in between is then
         # both in the snapshot and live, and the widget de-duplicates it by seq.
         await self.enter_room(sid, room)
         snapshot = await self._state.snapshot(identity.tenant_id, payload.conversation_id)
+        if self._handoffs is not None:
+            handoff = await self._handoffs.get(identity.tenant_id, payload.conversation_id)
+            snapshot = snapshot.model_copy(update={"handoff": handoff})
         await self.emit("snapshot", snapshot.model_dump(mode="json"), to=sid)
         return {}
 
@@ -178,6 +215,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def _search(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
         payload = parse_payload(SearchPayload, data)
+        self._searches.spend(_agent_key(identity))
         provider, queue = None, None
         if payload.conversation_id is not None:
             meta = await self._state.meta(identity.tenant_id, payload.conversation_id)
@@ -198,13 +236,23 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         room = conversation_room(identity.tenant_id, payload.conversation_id)
         if room not in self.rooms(sid):
             raise Forbidden("join the conversation before giving feedback", field="conversation_id")
-        await self._feedback.record(
-            identity.tenant_id,
-            payload.conversation_id,
-            payload.suggestion_id,
-            identity.agent_id,
-            payload.action,
-        )
+        self._verdicts.spend(_agent_key(identity))
+        # One row per verdict: a repeated click or a retry is acknowledged, not stored again.
+        key = verdict_key(identity, payload)
+        if await self._state.claim_event(key) is not Claim.TAKEN:
+            return {}
+        try:
+            await self._feedback.record(
+                identity.tenant_id,
+                payload.conversation_id,
+                payload.suggestion_id,
+                identity.agent_id,
+                payload.action,
+            )
+        except BaseException:
+            await self._state.release_event(key)
+            raise
+        await self._state.complete_event(key)
         return {}
 
     async def _send_reply(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
@@ -229,7 +277,45 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if (renewed.tenant_id, renewed.agent_id) != (identity.tenant_id, identity.agent_id):
             raise Forbidden("the new token is for another agent", field="token")
         await self.save_session(sid, {"identity": renewed})
+        self._expiry.watch(sid, renewed.expires_at)
         return {"expires_at": renewed.expires_at}
+
+    async def _cut_off(self, sid: str) -> None:
+        """The socket's token expired unrenewed: say so, then disconnect it."""
+        identity = await self._identity_or_none(sid)
+        if identity is None:
+            return
+        expired = TokenExpired("the session token has expired")
+        await self.emit("error", expired.to_dict(), to=sid)
+        await self.disconnect(sid)
+        log.debug("widget %s of agent %s cut off at token expiry", sid, identity.agent_id)
+
+    async def _identity_or_none(self, sid: str) -> AgentIdentity | None:
+        try:
+            session = await self.get_session(sid)
+        except KeyError:  # already gone
+            return None
+        identity: AgentIdentity | None = session.get("identity")
+        return identity
+
+    async def aclose(self) -> None:
+        """Stop every expiry timer (at shutdown)."""
+        await self._expiry.aclose()
+
+    async def _require_visible(self, identity: AgentIdentity, conversation_id: str) -> None:
+        """An agent sees the conversations assigned to them (or reported by their own
+        desktop); a supervisor every conversation of the tenant."""
+        if identity.supervisor:
+            return
+        agents = await self._state.conversation_agents(identity.tenant_id, conversation_id)
+        if identity.agent_id in agents:
+            return
+        reporter = await self._state.reporting_agent(identity.tenant_id, conversation_id)
+        if reporter != identity.agent_id:
+            raise NotAssigned(
+                "this conversation is not assigned to you; it opens once it is",
+                field="conversation_id",
+            )
 
     async def _bridge_event(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
         if self._bridges is None:
@@ -244,3 +330,13 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if self._actions is None:
             raise Forbidden("agent actions are not available on this server")
         return self._actions
+
+
+def _agent_key(identity: AgentIdentity) -> str:
+    return f"{identity.tenant_id}\x1f{identity.agent_id}"
+
+
+def verdict_key(identity: AgentIdentity, payload: FeedbackPayload) -> str:
+    """The de-duplication key of one agent's verdict on one suggestion."""
+    parts = (payload.conversation_id, payload.suggestion_id, identity.agent_id, payload.action)
+    return event_key(identity.tenant_id, "feedback", "\x1f".join(parts))

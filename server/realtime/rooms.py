@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from providers.models import ConversationAlert, ExternalSuggestions, Transcript
 from server.answers.models import Citation, ExtractiveAnswer
 from server.conversation import Line, Suggestion
+from server.handoff.models import Handoff
 from server.integrations.models import IntegrationStatus
 from server.state.models import Assignment, ConversationMeta
 
@@ -66,6 +68,44 @@ class Broadcaster:
             "items": [item.model_dump(mode="json") for item in items],
         }
         await self._emit("suggestions", payload, conversation_room(tenant_id, conversation_id))
+
+    async def partial(self, event: Transcript) -> None:
+        """Words still being recognised: shown live, replaced by the final line, never kept."""
+        payload = {
+            "conversation_id": event.conversation_id,
+            "event_id": event.provider_event_id,
+            "speaker": event.speaker.value,
+            "text": event.text,
+        }
+        room = conversation_room(event.tenant_id, event.conversation_id)
+        await self._emit("transcript.partial", payload, room)
+
+    async def external_suggestions(self, event: ExternalSuggestions) -> None:
+        """Cards the platform's own assistant suggested, marked with where they come from."""
+        payload = {
+            "conversation_id": event.conversation_id,
+            "event_id": event.provider_event_id,
+            "source": event.source,
+            "items": [item.model_dump(mode="json") for item in event.items],
+        }
+        room = conversation_room(event.tenant_id, event.conversation_id)
+        await self._emit("suggestions.external", payload, room)
+
+    async def alert(self, event: ConversationAlert) -> None:
+        """The platform flags the conversation (a person should step in, or it failed)."""
+        payload = {
+            "conversation_id": event.conversation_id,
+            "alert": event.alert.value,
+            "detail": event.detail,
+        }
+        await self._emit(
+            "alert", payload, conversation_room(event.tenant_id, event.conversation_id)
+        )
+
+    async def handoff(self, tenant_id: str, conversation_id: str, handoff: Handoff) -> None:
+        """What an IVR or a bot learnt before the handoff (the widget's context card)."""
+        payload = {"conversation_id": conversation_id, **handoff.model_dump(mode="json")}
+        await self._emit("handoff", payload, conversation_room(tenant_id, conversation_id))
 
     async def status(self, tenant_id: str, meta: ConversationMeta) -> None:
         """The conversation's status changed."""

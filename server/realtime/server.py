@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from typing import Any
 
 import socketio
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 from engineio.async_drivers.aiohttp import WebSocket as EngineioWebSocket
 
 from server.config import Settings
@@ -14,6 +15,13 @@ from server.config import Settings
 # Widget messages are small JSON; a cap keeps one client from buffering megabytes.
 MAX_MESSAGE_BYTES = 64 * 1024
 REDIS_CHANNEL = "cuecard-socketio"
+POLLING_CLOSE_SECONDS = 5.0
+CLOSING = {"reason": "server_shutdown", "message": "this server is shutting down; reconnecting"}
+
+
+# The WebSockets each engineio server has open, so shutdown can close them (weakly held: a
+# process may run several servers, e.g. in tests, and each closes only its own).
+_OPEN: weakref.WeakKeyDictionary[Any, set[UncompressedWebSocket]] = weakref.WeakKeyDictionary()
 
 
 class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
@@ -24,6 +32,8 @@ class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
     instead of ~30 KiB (docs/benchmarks.md). Widget messages are small JSON, so compression
     saves little bandwidth. python-engineio (4.15) has no option for this; once a release adds
     one (a ``websocket_compression``-style server option), use it and drop this class.
+
+    It also keeps track of open sockets, so that :func:`close_widgets` can close them.
     """
 
     async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
@@ -33,8 +43,21 @@ class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
         )
         await self._sock.prepare(request)
         self.environ = environ
-        await self.handler(self)
+        self._handled = asyncio.Event()
+        open_sockets = _OPEN.setdefault(self.server, set())
+        open_sockets.add(self)
+        try:
+            await self.handler(self)
+        finally:
+            open_sockets.discard(self)
+            self._handled.set()
         return self._sock
+
+    async def close_for_restart(self) -> None:
+        """Close with 1012 "service restart" (the client should reconnect, maybe elsewhere),
+        and return once engineio has let go of the socket."""
+        await self._sock.close(code=WSCloseCode.SERVICE_RESTART, message=b"server shutting down")
+        await self._handled.wait()
 
 
 def create_socket_server(settings: Settings) -> socketio.AsyncServer:
@@ -72,3 +95,28 @@ async def close_fanout(sio: socketio.AsyncServer) -> None:
     redis = getattr(manager, "redis", None)
     if redis is not None:
         await redis.aclose()
+
+
+async def close_widgets(sio: socketio.AsyncServer, namespace: str) -> None:
+    """Close every widget socket of this node at once, telling each why, before shutdown.
+
+    Each widget first hears ``closing``, then its connection ends at the Engine.IO level, which
+    socket.io-client reports as a transport close and answers by reconnecting, after its own
+    randomised delay, to whichever node the load balancer picks. Without this, sockets would
+    linger until the ping timeout and the process would wait for them (30-45 s).
+    """
+    # ignore_queue: only this node's widgets are told; the others are staying.
+    await sio.emit("closing", CLOSING, namespace=namespace, ignore_queue=True)
+    # Closing the WebSocket ends engineio's handler for it at once; its CLOSE packet alone
+    # would leave the handler waiting for the client (socket.io-client ignores that packet
+    # on a WebSocket).
+    websockets = list(_OPEN.get(sio.eio, ()))
+    await asyncio.gather(*(ws.close_for_restart() for ws in websockets), return_exceptions=True)
+    polling = [socket for socket in sio.eio.sockets.values() if not socket.closed]
+    if polling:
+        # A long-polling client takes its CLOSE packet with its next poll; one that never
+        # polls again must not hold the shutdown up.
+        reason = sio.eio.reason.SERVER_DISCONNECT
+        closing = [asyncio.ensure_future(socket.close(reason=reason)) for socket in polling]
+        await asyncio.wait(closing, timeout=POLLING_CLOSE_SECONDS)
+    await sio.shutdown()

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Protocol
 
 from server.conversation import Line, LineIn, Suggestion
 from server.state.models import Assignment, ConversationMeta, MetaChanges, Snapshot
 
-# How long an event may stay "in processing" before another delivery may take it over:
-# long enough for the pipeline, short enough that a crashed node does not lose the event.
-CLAIM_SECONDS = 30
+# A claim lapses this long after it was taken or last renewed. The node processing the event
+# renews it every third of that (server.state.claims), so only a dead or frozen node's claim
+# lapses, and then within CLAIM_SECONDS: another delivery may then take the event over.
+CLAIM_SECONDS = 10.0
+
+
+class Claim(StrEnum):
+    """What :meth:`StateStore.claim_event` found."""
+
+    # The caller now processes the event: complete or release it.
+    TAKEN = "taken"
+    # The event was processed before: this delivery is a duplicate.
+    DONE = "done"
+    # Another delivery is processing it right now: retry once that has finished (or lapsed).
+    IN_PROGRESS = "in_progress"
+
+
 # A conversation stays bound to the agent whose desktop reported it this long after that
 # agent's last report: live conversation state lives as long.
 REPORTER_SECONDS = 24 * 3600
@@ -18,14 +33,19 @@ REPORTER_SECONDS = 24 * 3600
 class StateStore(Protocol):
     """Shared live state. Every method is scoped by tenant; nothing crosses tenants."""
 
-    async def claim_event(self, key: str) -> bool:
-        """Take an event for processing; False if it is done or being processed elsewhere."""
+    claim_seconds: float
+
+    async def claim_event(self, key: str) -> Claim:
+        """Take an event for processing, unless it is done or being processed already."""
+
+    async def renew_claim(self, key: str) -> bool:
+        """Extend this node's claim by ``claim_seconds``; False if it is no longer ours."""
 
     async def complete_event(self, key: str) -> None:
         """Mark a claimed event done, so later deliveries are recognised as duplicates."""
 
     async def release_event(self, key: str) -> None:
-        """Give a claimed event back after a failure, so a retry can process it."""
+        """Give this node's claim back after a failure, so a retry can process the event."""
 
     async def append_line(self, tenant_id: str, conversation_id: str, line: LineIn) -> Line:
         """Number a transcript line and keep it (the newest lines up to the cap).
@@ -51,6 +71,15 @@ class StateStore(Protocol):
 
     async def snapshot(self, tenant_id: str, conversation_id: str) -> Snapshot:
         """The conversation as a joining widget should see it (empty if unknown)."""
+
+    async def add_conversation_agent(
+        self, tenant_id: str, conversation_id: str, agent_id: str
+    ) -> None:
+        """Let ``agent_id`` see the conversation: it was assigned to them, or their own
+        desktop reported it. Kept as long as the conversation's live state."""
+
+    async def conversation_agents(self, tenant_id: str, conversation_id: str) -> frozenset[str]:
+        """The agents who may see the conversation (empty if none yet)."""
 
     async def assign(self, tenant_id: str, agent_id: str, assignment: Assignment) -> None:
         """Remember the agent's newest conversation, for widgets that open later."""

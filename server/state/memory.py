@@ -7,7 +7,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from server.conversation import Line, LineIn, Suggestion
-from server.state.base import CLAIM_SECONDS, REPORTER_SECONDS
+from server.state.base import CLAIM_SECONDS, REPORTER_SECONDS, Claim
 from server.state.models import Assignment, ConversationMeta, MetaChanges, Snapshot
 
 MAX_CONVERSATIONS = 50_000
@@ -21,12 +21,16 @@ class _Conversation:
     next_seq: int = 1
     suggestions: list[Suggestion] = field(default_factory=list)
     by_event: dict[str, Line] = field(default_factory=dict)
+    agents: set[str] = field(default_factory=set)
 
 
 class MemoryState:
     """State in dictionaries; bounded so a long-running demo cannot grow without limit."""
 
-    def __init__(self, *, dedup_ttl_seconds: int, max_lines: int) -> None:
+    def __init__(
+        self, *, dedup_ttl_seconds: int, max_lines: int, claim_seconds: float = CLAIM_SECONDS
+    ) -> None:
+        self.claim_seconds = claim_seconds
         self._dedup_ttl = dedup_ttl_seconds
         self._max_lines = max_lines
         self._events: OrderedDict[str, tuple[bool, float]] = OrderedDict()
@@ -35,12 +39,19 @@ class MemoryState:
         self._ephemeral: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self._reporters: OrderedDict[tuple[str, str], tuple[str, float]] = OrderedDict()
 
-    async def claim_event(self, key: str) -> bool:
+    async def claim_event(self, key: str) -> Claim:
         self._forget_expired_events()
         held = self._events.get(key)
         if held is not None and held[1] > time.monotonic():
+            return Claim.DONE if held[0] else Claim.IN_PROGRESS
+        self._events[key] = (False, time.monotonic() + self.claim_seconds)
+        return Claim.TAKEN
+
+    async def renew_claim(self, key: str) -> bool:
+        held = self._events.get(key)
+        if held is None or held[0]:
             return False
-        self._events[key] = (False, time.monotonic() + CLAIM_SECONDS)
+        self._events[key] = (False, time.monotonic() + self.claim_seconds)
         return True
 
     async def complete_event(self, key: str) -> None:
@@ -48,7 +59,9 @@ class MemoryState:
         self._events.move_to_end(key)
 
     async def release_event(self, key: str) -> None:
-        self._events.pop(key, None)
+        held = self._events.get(key)
+        if held is not None and not held[0]:
+            del self._events[key]
 
     async def append_line(self, tenant_id: str, conversation_id: str, line: LineIn) -> Line:
         conversation = self._conversation(tenant_id, conversation_id)
@@ -94,6 +107,15 @@ class MemoryState:
             transcript=list(conversation.lines),
             suggestions=conversation.suggestions,
         )
+
+    async def add_conversation_agent(
+        self, tenant_id: str, conversation_id: str, agent_id: str
+    ) -> None:
+        self._conversation(tenant_id, conversation_id).agents.add(agent_id)
+
+    async def conversation_agents(self, tenant_id: str, conversation_id: str) -> frozenset[str]:
+        conversation = self._conversations.get((tenant_id, conversation_id))
+        return frozenset(conversation.agents) if conversation else frozenset()
 
     async def assign(self, tenant_id: str, agent_id: str, assignment: Assignment) -> None:
         self._assignments[(tenant_id, agent_id)] = assignment

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 from providers.models import MediaType
 from server.conversation import Line, Suggestion
+from server.handoff.models import Handoff
 from server.store.models import ConversationStatus
 
 
@@ -52,3 +53,5 @@ class Snapshot(ConversationMeta):
 
     transcript: list[Line] = []
     suggestions: list[Suggestion] = []
+    # What an IVR or a bot learnt before the handoff, if anything (kept by server.handoff).
+    handoff: Handoff | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -10,7 +11,7 @@ from redis.exceptions import RedisError
 
 from server.conversation import Line, LineIn, Suggestion
 from server.errors import Unavailable
-from server.state.base import CLAIM_SECONDS, REPORTER_SECONDS
+from server.state.base import CLAIM_SECONDS, REPORTER_SECONDS, Claim
 from server.state.models import Assignment, ConversationMeta, MetaChanges, Snapshot
 
 PREFIX = "cuecard"
@@ -35,6 +36,29 @@ for _, key in ipairs(KEYS) do
   redis.call('EXPIRE', key, ARGV[3])
 end
 return encoded
+"""
+
+# A claim's value names the node holding it, so only that node renews or releases it.
+_CLAIM = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return 'taken'
+end
+if redis.call('GET', KEYS[1]) == 'done' then
+  return 'done'
+end
+return 'in_progress'
+"""
+_RENEW_CLAIM = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+_RELEASE_CLAIM = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
 """
 
 # First writer wins: bind an unbound conversation, renew the binding for its own agent, and
@@ -71,30 +95,54 @@ async def call_redis(awaitable: Any) -> Any:
 class RedisState:
     """State in Redis: SET NX claims for de-duplication, a list and a hash per conversation."""
 
-    def __init__(self, redis: Redis, *, dedup_ttl_seconds: int, max_lines: int) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        dedup_ttl_seconds: int,
+        max_lines: int,
+        claim_seconds: float = CLAIM_SECONDS,
+    ) -> None:
+        self.claim_seconds = claim_seconds
         self._redis = redis
         self._dedup_ttl = dedup_ttl_seconds
         self._max_lines = max_lines
         self._append = redis.register_script(_APPEND_LINE)
+        self._claim = redis.register_script(_CLAIM)
+        self._renew = redis.register_script(_RENEW_CLAIM)
+        self._release = redis.register_script(_RELEASE_CLAIM)
+        self._holder = f"processing:{secrets.token_hex(8)}"
         self._bind_reporter = redis.register_script(_BIND_REPORTER)
 
     @classmethod
-    def from_url(cls, url: str, *, dedup_ttl_seconds: int, max_lines: int) -> RedisState:
+    def from_url(
+        cls, url: str, *, dedup_ttl_seconds: int, max_lines: int, **options: Any
+    ) -> RedisState:
         """A state store on the Redis server at ``url``."""
         redis = Redis.from_url(url, decode_responses=True)
-        return cls(redis, dedup_ttl_seconds=dedup_ttl_seconds, max_lines=max_lines)
+        return cls(redis, dedup_ttl_seconds=dedup_ttl_seconds, max_lines=max_lines, **options)
 
-    async def claim_event(self, key: str) -> bool:
-        claimed = await self._call(
-            self._redis.set(f"{PREFIX}:event:{key}", "processing", nx=True, ex=CLAIM_SECONDS)
+    async def claim_event(self, key: str) -> Claim:
+        found = await self._call(
+            self._claim(keys=[f"{PREFIX}:event:{key}"], args=[self._holder, self._claim_ms])
         )
-        return bool(claimed)
+        return Claim(found)
+
+    async def renew_claim(self, key: str) -> bool:
+        renewed = await self._call(
+            self._renew(keys=[f"{PREFIX}:event:{key}"], args=[self._holder, self._claim_ms])
+        )
+        return bool(renewed)
 
     async def complete_event(self, key: str) -> None:
         await self._call(self._redis.set(f"{PREFIX}:event:{key}", "done", ex=self._dedup_ttl))
 
     async def release_event(self, key: str) -> None:
-        await self._call(self._redis.delete(f"{PREFIX}:event:{key}"))
+        await self._call(self._release(keys=[f"{PREFIX}:event:{key}"], args=[self._holder]))
+
+    @property
+    def _claim_ms(self) -> int:
+        return max(1, int(self.claim_seconds * 1000))
 
     async def append_line(self, tenant_id: str, conversation_id: str, line: LineIn) -> Line:
         keys = [
@@ -151,6 +199,20 @@ class RedisState:
             transcript=[Line.model_validate_json(item) for item in lines],
             suggestions=_SUGGESTIONS.validate_json(suggestions) if suggestions else [],
         )
+
+    async def add_conversation_agent(
+        self, tenant_id: str, conversation_id: str, agent_id: str
+    ) -> None:
+        key = _key("agents", tenant_id, conversation_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(key, agent_id)
+            pipe.expire(key, CONVERSATION_TTL_SECONDS)
+            await self._call(pipe.execute())
+
+    async def conversation_agents(self, tenant_id: str, conversation_id: str) -> frozenset[str]:
+        key = _key("agents", tenant_id, conversation_id)
+        members: set[str] = await self._call(self._redis.smembers(key))
+        return frozenset(members)
 
     async def assign(self, tenant_id: str, agent_id: str, assignment: Assignment) -> None:
         key = _key("assignment", tenant_id, agent_id)

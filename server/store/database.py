@@ -17,6 +17,7 @@ import logging
 from sqlalchemy import text
 
 from server.store.admins import AdminRepository, AdminSessionRepository
+from server.store.agent_idps import AgentIdpRepository
 from server.store.api_keys import ApiKeyRepository
 from server.store.conversations import ConversationRepository, FeedbackRepository
 from server.store.documents import DocumentRepository
@@ -25,6 +26,7 @@ from server.store.integrations import IntegrationRepository
 from server.store.knowledge_bases import KnowledgeBaseRepository
 from server.store.llm_integrations import LlmIntegrationRepository
 from server.store.migrations import upgrade_to_head
+from server.store.positions import StreamPositionRepository
 from server.store.queue_mappings import QueueMappingRepository
 from server.store.reveals import RevealRepository
 from server.store.tenants import TenantRepository
@@ -54,6 +56,8 @@ class Store:
         self.admins = AdminRepository(db)
         self.admin_sessions = AdminSessionRepository(db)
         self.reveals = RevealRepository(db)
+        self.agent_idps = AgentIdpRepository(db)
+        self.positions = StreamPositionRepository(db)
         self.write_backs = WriteBackRepository(db)
 
     @classmethod

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import (
     ArgumentError,
+    DataError,
     DBAPIError,
     IntegrityError,
     InterfaceError,
@@ -24,6 +25,8 @@ from sqlalchemy.pool import StaticPool
 from server.errors import Conflict, InvalidInput, Unavailable
 
 logger = logging.getLogger(__name__)
+# aiosqlite logs every statement with its parameters at debug level; never let it.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 CONNECT_TIMEOUT_SECONDS = 10
@@ -50,13 +53,20 @@ def normalise_url(url: str) -> URL:
 
 
 def build_engine(url: str) -> AsyncEngine:
-    """Create the engine for ``url``; nothing connects until the first query."""
+    """Create the engine for ``url``; nothing connects until the first query.
+
+    Statement parameters are hidden from SQLAlchemy's error messages: they hold password
+    hashes, document bodies and sealed keys, and an error message may reach a log.
+    """
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "postgresql":
         return create_async_engine(
-            parsed, pool_pre_ping=True, connect_args={"timeout": CONNECT_TIMEOUT_SECONDS}
+            parsed,
+            hide_parameters=True,
+            pool_pre_ping=True,
+            connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
         )
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"hide_parameters": True}
     if parsed.database in (None, "", ":memory:"):
         # An in-memory database lives in one connection; share it or every query sees nothing.
         options["poolclass"] = StaticPool
@@ -82,6 +92,12 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
     def _begin(connection: Connection) -> None:
         writes = connection.get_execution_options().get(_WRITE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def _refused_value(err: DBAPIError) -> bool:
+    """The database refused a value itself (SQLSTATE class 22, "data exception")."""
+    sqlstate = getattr(err.orig, "sqlstate", None)
+    return isinstance(err, DataError) or str(sqlstate or "").startswith("22")
 
 
 class Database:
@@ -122,6 +138,9 @@ class Database:
         except IntegrityError as err:
             raise Conflict(conflict or "conflicts with an existing record") from err
         except DBAPIError as err:
+            if _refused_value(err):
+                # A value the column cannot hold (NUL in text, too long): retrying cannot help.
+                raise InvalidInput("a value cannot be stored by the database") from err
             if err.connection_invalidated or isinstance(err, _UNREACHABLE):
                 raise self.unavailable(err) from err
             raise

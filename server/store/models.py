@@ -150,6 +150,21 @@ class Integration(Record):
     updated_at: datetime
 
 
+class AgentIdentityProvider(Record):
+    """A tenant's own OpenID provider for agent sign-in; the client secret stays sealed."""
+
+    tenant_id: str
+    display_name: str
+    issuer: str
+    client_id: str
+    client_secret_last4: str
+    agent_id_claim: str
+    allowed_email_domains: tuple[str, ...]
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
 AdminRole = Literal["platform", "tenant"]
 
 

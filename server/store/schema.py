@@ -271,6 +271,48 @@ event_reveals = Table(
     Index("ix_event_reveals_tenant_id_revealed_at", "tenant_id", "revealed_at"),
 )
 
+# Each tenant's own identity provider, where agents of platforms without agent OAuth sign in
+# (one per tenant). The client secret is sealed like an LLM key; its last four characters are
+# kept apart so an admin can tell secrets apart without anything being decrypted.
+agent_identity_providers = Table(
+    "agent_identity_providers",
+    metadata,
+    Column(
+        "tenant_id",
+        String(63),
+        ForeignKey("tenants.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("display_name", String(60), nullable=False),
+    Column("issuer", String(2048), nullable=False),
+    Column("client_id", String(255), nullable=False),
+    Column("client_secret_encrypted", Text, nullable=False),
+    Column("client_secret_last4", String(4), nullable=False),
+    Column("agent_id_claim", String(200), nullable=False),
+    Column("allowed_email_domains", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Where each pull adapter that reads a log by position (a stream's message id) stopped, per
+# topic: a restarted adapter resumes just after it. Deleting the integration forgets them.
+stream_positions = Table(
+    "stream_positions",
+    metadata,
+    _tenant_fk(),
+    Column(
+        "integration_id",
+        String(32),
+        ForeignKey("integrations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("topic", String(500), nullable=False),
+    Column("position", String(500), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "integration_id", "topic"),
+)
+
 # The durable outbox of conversation write-backs (one row per platform conversation): what
 # cuecard keeps of a conversation to write back to the platform's records at its end (the
 # agent's notes, the hold and resume events), and where the write stands. ``version`` counts

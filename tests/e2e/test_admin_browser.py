@@ -238,11 +238,11 @@ def add_a_genesys_integration_and_test_it(tour: Tour) -> None:
     page.get_by_label("Provider").select_option("genesys")
     page.get_by_role("button", name="Show settings").click()
     page.get_by_label("Name", exact=True).fill("Genesys Cloud")
-    page.get_by_label("Organization Id").fill("0a1b2c3d-0000-4000-8000-000000000001")
-    page.get_by_label("Client Id", exact=True).fill("svc-client")
-    page.get_by_label("Client Secret").fill("svc-secret-Very-Secret-1234")
-    page.get_by_label("Api Base Url").fill(tour.unreachable)
-    page.get_by_label("Login Base Url").fill(tour.unreachable)
+    page.get_by_label("Organization ID").fill("0a1b2c3d-0000-4000-8000-000000000001")
+    page.get_by_label("Client ID", exact=True).fill("svc-client")
+    page.get_by_label("Client secret").fill("svc-secret-Very-Secret-1234")
+    page.get_by_label("API base URL").fill(tour.unreachable)
+    page.get_by_label("Login base URL").fill(tour.unreachable)
     page.get_by_role("button", name="Add genesys integration").click()
     expect(
         page.get_by_text("Integration Genesys Cloud added. Test its connection.")
@@ -303,8 +303,10 @@ def try_a_query(tour: Tour) -> None:
     page.get_by_role("searchbox", name="Query").fill(QUERY)
     page.get_by_role("button", name="Search").click()
     ranked = page.get_by_role("list", name="Ranked results").get_by_role("listitem")
-    expect(ranked.first).to_contain_text(ARTICLE_TITLE)
-    expect(ranked.first.locator("mark").first).to_be_visible()  # the query's words, marked
+    expect(ranked.first).to_contain_text(f"#1 {ARTICLE_TITLE}")
+    # Why it ranks first, in words: the query's words it contains, marked.
+    expect(ranked.first).to_contain_text(re.compile(r"Matched \d of \d: .*porting"))
+    expect(ranked.first.locator("mark").first).to_be_visible()
 
 
 def map_a_queue(tour: Tour) -> None:
@@ -328,7 +330,8 @@ def read_the_genesys_embedding_url(tour: Tour) -> None:
         "&conversationId={{gcConversationId}}&gcHostOrigin={{gcHostOrigin}}"
         "&gcTargetEnv={{gcTargetEnv}}&langTag={{gcLangTag}}&usePopupAuth={{gcUsePopupAuth}}"
     )
-    expect(tour.page.get_by_label("Iframe URL for Genesys Cloud")).to_have_value(expected)
+    url = tour.page.get_by_label("Iframe URL for Genesys Cloud", exact=True)
+    expect(url).to_have_value(expected)
 
 
 def create_an_api_key(tour: Tour) -> None:

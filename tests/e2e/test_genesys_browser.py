@@ -254,6 +254,11 @@ def test_wrap_up_notes_are_saved_in_genesys(desktop: Desktop, site: Site) -> Non
         desktop.conversation_id, "u-ada", queue_id=QUEUE
     )
     sign_in(desktop)
+    # Ada was connected to the conversation (Genesys told cuecard so): it is hers to open.
+    site.run(subscribed(site.world, "v2.users.u-ada.conversations"))
+    site.run(customer_writes(site.world, desktop.conversation_id, ROUTER))
+    transcript = desktop.widget.get_by_test_id("transcript-line")
+    expect(transcript.first).to_contain_text(ROUTER, timeout=15_000)
     desktop.widget.get_by_test_id("notes-input").fill("Router reset explained; all good.")
     desktop.widget.get_by_test_id("notes-save").click()
     expect(desktop.widget.get_by_test_id("notes-status")).to_have_text("Saved as wrap-up notes")

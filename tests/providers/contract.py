@@ -16,6 +16,7 @@ import aiohttp
 from pydantic import BaseModel
 
 from providers.base import (
+    AcknowledgedSource,
     Adapter,
     AgentActions,
     Capability,
@@ -24,8 +25,10 @@ from providers.base import (
     ConversationRecords,
     DesktopBridge,
     Embedding,
+    HostScripts,
     Manifest,
     PlatformOAuth,
+    PositionStore,
     ProviderSettings,
     PullAdapter,
     PushAdapter,
@@ -49,7 +52,9 @@ ALWAYS = ("__init__.py", "manifest.py", "config.py")
 OPTIONAL = ("client.py", "mapping.py", "const.py")
 FILE_NAMES = frozenset({*ALWAYS, *OPTIONAL, *CAPABILITY_FILES, LOGIN_FILE})
 # Capabilities that describe the event source, so they need one.
-NEEDS_ADAPTER = frozenset({Capability.QUEUE_WATCHING, Capability.USER_WATCHING})
+NEEDS_ADAPTER = frozenset(
+    {Capability.QUEUE_WATCHING, Capability.USER_WATCHING, Capability.STREAM_POSITIONS}
+)
 
 
 def folder_problems(manifest: Manifest, folder: Path) -> list[str]:
@@ -84,8 +89,8 @@ def field_problems(manifest: Manifest) -> list[str]:
         for name, value, declared in pairs
         if (value is not None) != declared
     ]
-    if has(Capability.EVENTS_PULL) and has(Capability.EVENTS_PUSH):
-        problems.append("an event source either pulls or is pushed to, not both")
+    if has(Capability.EVENTS_ACKNOWLEDGED) and not has(Capability.EVENTS_PULL):
+        problems.append("acknowledged delivery is a way of pulling: declare events.pull")
     if has(Capability.AGENT_ACTIONS) and not has(Capability.AGENT_SIGN_IN):
         problems.append("agent actions need the agent's sign-in")
     problems += [
@@ -146,9 +151,12 @@ async def protocol_problems(manifest: Manifest, settings: ProviderSettings) -> l
     """Every declared capability is implemented with its protocol, async where it is async."""
     problems: list[str] = []
     if manifest.adapter is not None:
-        adapter = build_adapter(manifest, settings, queues=("contract-queue",))
+        positions = _RecordedPositions()
+        adapter = build_adapter(manifest, settings, queues=("contract-queue",), positions=positions)
         try:
             problems += _adapter_problems(manifest, adapter)
+            if manifest.has(Capability.STREAM_POSITIONS) and not positions.given_to(adapter):
+                problems.append("stream.positions: the adapter keeps no positions= it is given")
         finally:
             await adapter.aclose()
     if manifest.bridge is not None:
@@ -186,6 +194,7 @@ def _adapter_problems(manifest: Manifest, adapter: Adapter) -> list[str]:
     checks: list[tuple[Capability, type[Any]]] = [
         (Capability.EVENTS_PULL, PullAdapter),
         (Capability.EVENTS_PUSH, PushAdapter),
+        (Capability.EVENTS_ACKNOWLEDGED, AcknowledgedSource),
         (Capability.QUEUE_WATCHING, QueueWatching),
         (Capability.USER_WATCHING, UserWatching),
     ]
@@ -211,7 +220,25 @@ def _embedding_problems(embedding: Embedding, settings: ProviderSettings) -> lis
         problems.append(f"frame_origins must be origins, got {origins!r}")
     if not embedding.instructions.strip():
         problems.append("instructions are empty")
+    if isinstance(embedding, HostScripts):
+        scripts = embedding.script_urls(settings)
+        if not scripts or not all(url.startswith(("https://", "http://")) for url in scripts):
+            problems.append(f"script_urls must be http(s) URLs, got {scripts!r}")
     return problems
+
+
+class _RecordedPositions:
+    """A position store that can tell whether an adapter holds it."""
+
+    async def get(self, topic: str) -> str | None:
+        return None
+
+    async def put(self, topic: str, position: str) -> None:
+        return None
+
+    def given_to(self, adapter: Adapter) -> bool:
+        assert isinstance(self, PositionStore)
+        return any(value is self for value in vars(adapter).values())
 
 
 def _implements(value: Any, protocol: type[Any]) -> list[str]:

@@ -34,7 +34,7 @@ from tests.providers.contract import (
 PROVIDERS_DIR = Path(providers.__file__).parent
 REPOSITORY = PROVIDERS_DIR.parent
 TESTS_DIR = Path(__file__).parent
-NAME = re.compile(r"[a-z][a-z0-9]{1,30}")
+NAME = re.compile(r"[a-z][a-z0-9_]{1,30}")
 
 HOOKDESK_SETTINGS = HookdeskSettings(tenant_id="acme", signing_secret=SecretStr("s" * 32))
 
@@ -58,8 +58,9 @@ def test_display_names_are_distinct() -> None:
 
 
 @platforms
-def test_name_is_a_plain_lowercase_word(manifest: Manifest) -> None:
-    # It is a URL segment (/widget/<name>, /auth/<name>/login) and a Python package name.
+def test_name_is_a_lowercase_identifier(manifest: Manifest) -> None:
+    # It is a URL segment (/widget/<name>, /auth/<name>/login) and a Python package name;
+    # names that start with a digit ("8x8") are spelt out ("eight_by_eight").
     assert NAME.fullmatch(manifest.name)
 
 

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from providers.models import (
     EVENT_KINDS,
     AgentAssigned,
+    HandoffContext,
     Message,
     Transcript,
     event_json_schema,
@@ -35,6 +36,22 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "agent.assigned": {"agent_id": "a-1", "queue": "billing"},
     "transcript": {"speaker": "agent", "text": "one moment", "is_final": False},
     "conversation.ended": {},
+    "suggestions.external": {
+        "source": "Google Agent Assist",
+        "items": [
+            {
+                "type": "article",
+                "title": "Reset",
+                "text": "Hold the button",
+                "url": "https://k.example/1",
+            }
+        ],
+    },
+    "conversation.alert": {"alert": "human_intervention_needed"},
+    "context.handoff": {
+        "intent": "router keeps dropping",
+        "items": [{"label": "Account", "value": "ACC-1001"}],
+    },
 }
 
 
@@ -74,6 +91,17 @@ def test_agent_assignment_requires_a_queue() -> None:
         AgentAssigned.model_validate({**BASE, "agent_id": "a-1"})
 
 
+def test_handoff_context_must_say_something() -> None:
+    with pytest.raises(ValidationError, match="intent, a summary or an item"):
+        HandoffContext.model_validate({**BASE, "items": []})
+
+
+def test_handoff_context_is_not_an_utterance() -> None:
+    context = HandoffContext.model_validate({**BASE, "summary": "wants to upgrade"})
+
+    assert is_utterance(context) is False
+
+
 def test_only_final_lines_are_utterances() -> None:
     partial = Transcript.model_validate({**BASE, **EXAMPLES["transcript"]})
     final = partial.model_copy(update={"is_final": True})
@@ -89,3 +117,25 @@ def test_only_final_lines_are_utterances() -> None:
 def test_published_schema_is_current() -> None:
     published = json.loads(DOCS_SCHEMA.read_text())
     assert published == event_json_schema(), "regenerate: cuecard schema > docs/events.schema.json"
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"type": "article", "text": "x", "url": "javascript:alert(1)"},
+        {"type": "faq", "text": ""},
+        {"type": "faq", "text": "x", "confidence": 1.5},
+        {"type": "summary", "text": "x"},
+    ],
+    ids=["script-url", "empty-text", "confidence-over-one", "unknown-type"],
+)
+def test_external_suggestions_refuse_bad_cards(item: dict[str, Any]) -> None:
+    data = {**BASE, "kind": "suggestions.external", "source": "Agent Assist", "items": [item]}
+    with pytest.raises(ValidationError):
+        parse_event(data)
+
+
+def test_external_suggestions_need_at_least_one_card() -> None:
+    data = {**BASE, "kind": "suggestions.external", "source": "Agent Assist", "items": []}
+    with pytest.raises(ValidationError):
+        parse_event(data)

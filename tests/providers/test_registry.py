@@ -34,8 +34,8 @@ def test_get_platform_returns_the_simulator() -> None:
 
 
 def test_unknown_provider_is_a_config_error() -> None:
-    with pytest.raises(ProviderConfigError, match=r"unknown provider 'five9'.*simulator"):
-        get_platform("five9")
+    with pytest.raises(ProviderConfigError, match=r"unknown provider 'acmedesk'.*simulator"):
+        get_platform("acmedesk")
 
 
 def test_only_platforms_admins_can_configure_are_storable() -> None:

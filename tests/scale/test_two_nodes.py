@@ -47,19 +47,26 @@ def nodes(cluster_env: dict[str, str], api_key: str, tmp_path: Path) -> Iterator
 
 
 async def post(session: aiohttp.ClientSession, node: Node, key: str, body: object) -> str:
-    async with session.post(
-        f"{node.base_url}/api/v1/events", json=body, headers={"Authorization": f"Bearer {key}"}
-    ) as response:
-        assert response.status == 200, await response.text()
-        result = await response.json()
-        return str(result["results"][0]["status"])
+    """POST like a platform: while the event is in progress elsewhere, retry as told."""
+    while True:
+        async with session.post(
+            f"{node.base_url}/api/v1/events", json=body, headers={"Authorization": f"Bearer {key}"}
+        ) as response:
+            result = await response.json()
+            if response.status == 503 and result["code"] == "in_progress":
+                await asyncio.sleep(float(response.headers["Retry-After"]))
+                continue
+            assert response.status == 200, result
+            return str(result["results"][0]["status"])
 
 
 async def test_widget_on_node_b_gets_node_a_events_exactly_once(
     nodes: tuple[Node, Node], api_key: str
 ) -> None:
     node_a, node_b = nodes
-    widget = await open_widget(node_b.base_url, TokenService(SECRET, 3600).mint("acme", "agent-1"))
+    widget = await open_widget(
+        node_b.base_url, TokenService(SECRET, 3600).mint("acme", "agent-1", supervisor=True)
+    )
     await widget.call("join", {"conversation_id": "conv-1"})
     await widget.next("snapshot")
     message = customer_says("e1", "my router keeps dropping and the lights are orange")
@@ -86,7 +93,9 @@ async def test_simultaneous_deliveries_to_both_nodes_process_once(
     nodes: tuple[Node, Node], api_key: str
 ) -> None:
     node_a, node_b = nodes
-    widget = await open_widget(node_a.base_url, TokenService(SECRET, 3600).mint("acme", "agent-1"))
+    widget = await open_widget(
+        node_a.base_url, TokenService(SECRET, 3600).mint("acme", "agent-1", supervisor=True)
+    )
     await widget.call("join", {"conversation_id": "conv-1"})
     await widget.next("snapshot")
 
@@ -117,7 +126,7 @@ async def test_late_widget_on_either_node_sees_the_same_snapshot(
     async with aiohttp.ClientSession() as session:
         await post(session, node_a, api_key, customer_says("e1", "data not working abroad"))
         await post(session, node_b, api_key, customer_says("e2", "in Spain on holiday"))
-    token = TokenService(SECRET, 3600).mint("acme", "agent-1")
+    token = TokenService(SECRET, 3600).mint("acme", "agent-1", supervisor=True)
 
     snapshots = []
     for node in (node_a, node_b):

@@ -22,7 +22,7 @@ async def test_pipeline_logs_ids_not_content(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    token = tokens.mint("acme", "agent-1")
+    token = tokens.mint("acme", "agent-1", supervisor=True)
     widget = await connect_widget(token=token)
     await widget.call("join", {"conversation_id": "conv-1"})
     headers = {"Authorization": f"Bearer {api_keys['acme']}"}

@@ -1,6 +1,7 @@
 // The sign-in strip of a desktop's widget: who is signed in, or a button to sign in (again).
 
 export type AccountState =
+  | { state: "preparing" }
   | { state: "signed-out" }
   | { state: "signing-in" }
   | { state: "signed-in"; name: string }
@@ -10,6 +11,8 @@ export type AccountState =
 /** The text shown for a state; the server's message explains failures such as the org check. */
 export function accountLabel(account: AccountState): string {
   switch (account.state) {
+    case "preparing":
+      return "Getting sign-in ready…";
     case "signed-out":
       return "Sign in to see suggestions for this conversation";
     case "signing-in":
@@ -25,14 +28,25 @@ export function accountLabel(account: AccountState): string {
   }
 }
 
+/** The sign-in button's text; `provider` is the platform or the tenant's identity provider. */
+export function signInButtonLabel(account: AccountState, provider: string): string {
+  return account.state === "signed-out" ? `Sign in with ${provider}` : "Sign in again";
+}
+
 export class AccountView {
+  private provider = "";
+
   constructor(
     private readonly box: HTMLElement,
     private readonly label: HTMLElement,
     private readonly button: HTMLButtonElement,
-    private readonly platformName: string,
   ) {
     this.box.hidden = false;
+  }
+
+  /** Where agents sign in, as they know it (e.g. "Genesys Cloud", or the tenant's "Okta"). */
+  setProvider(name: string): void {
+    this.provider = name;
   }
 
   /** Calls `signIn` on each click of the sign-in button. */
@@ -48,9 +62,8 @@ export class AccountView {
     } else {
       delete this.box.dataset["code"];
     }
-    const offered = account.state !== "signed-in" && account.state !== "signing-in";
-    this.button.hidden = !offered;
-    this.button.textContent =
-      account.state === "signed-out" ? `Sign in with ${this.platformName}` : "Sign in again";
+    const busy = ["signed-in", "signing-in", "preparing"].includes(account.state);
+    this.button.hidden = busy;
+    this.button.textContent = signInButtonLabel(account, this.provider);
   }
 }

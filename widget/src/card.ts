@@ -32,8 +32,12 @@ export function renderCard(suggestion: Suggestion, actions: CardActions): HTMLEl
   });
   card.append(
     element("h3", { className: "card__title", text: suggestion.title, attrs: { id: titleId, "data-testid": "card-title" } }),
-    snippetElement(suggestion),
   );
+  if (suggestion.provided_by) {
+    card.classList.add("card--external");
+    card.append(element("p", { className: "card__provider", text: `From ${suggestion.provided_by}`, attrs: { "data-testid": "card-provider" } }));
+  }
+  card.append(snippetElement(suggestion));
   const link = sourceLink(suggestion);
   if (link !== null) {
     card.append(link);

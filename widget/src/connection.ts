@@ -11,10 +11,14 @@ import type {
   AnswerDoneEvent,
   AnswerDroppedEvent,
   AnswerEvent,
+  AlertEvent,
   BridgeResult,
   ClientToServerEvents,
+  ExternalSuggestionsEvent,
   FeedbackAction,
+  HandoffEvent,
   IntegrationStatusEvent,
+  PartialEvent,
   ServerToClientEvents,
   Snapshot,
   StatusEvent,
@@ -38,7 +42,11 @@ export interface ConnectionListener {
   conversationChanged(conversationId: string): void;
   snapshot(snapshot: Snapshot): void;
   transcript(event: TranscriptEvent): void;
+  partial(event: PartialEvent): void;
   suggestions(event: SuggestionsEvent): void;
+  externalSuggestions(event: ExternalSuggestionsEvent): void;
+  alert(event: AlertEvent): void;
+  handoff(event: HandoffEvent): void;
   conversationStatus(event: StatusEvent): void;
   answer(event: AnswerEvent): void;
   answerDelta(event: AnswerDeltaEvent): void;
@@ -60,6 +68,14 @@ export interface ConnectionOptions {
 export type ActionEvent = "reply.send" | "notes.save";
 
 const ACK_TIMEOUT_MS = 10_000;
+// After a lost connection (a server restarting), the first attempt comes 0.5-1.5 s later, then
+// backs off to at most 10 s, each delay randomised by ±50%: a node's widgets do not all return
+// at the same instant.
+const RECONNECT_OPTIONS = {
+  reconnectionDelay: 1_000,
+  reconnectionDelayMax: 10_000,
+  randomizationFactor: 0.5,
+};
 const ACTION_ATTEMPTS = 3;
 const IN_PROGRESS_WAIT_MS = 1_000;
 
@@ -69,13 +85,17 @@ export class RequestFailed extends Error {}
 export class AgentConnection {
   private readonly socket: AgentSocket;
   private conversationId: string | null;
+  /** The server said the token expired; its disconnect that follows is for good. */
+  private tokenExpired = false;
+  /** The pinned conversation was refused as not (yet) assigned to this agent. */
+  private awaitingAssignment = false;
 
   constructor(
     private readonly options: ConnectionOptions,
     private readonly listener: ConnectionListener,
   ) {
     this.conversationId = options.pinnedConversationId;
-    this.socket = io(`${options.origin}/agent`, { auth: { token: options.token } });
+    this.socket = io(`${options.origin}/agent`, { auth: { token: options.token }, ...RECONNECT_OPTIONS });
     this.watchLink();
     this.watchConversationEvents();
   }
@@ -153,6 +173,7 @@ export class AgentConnection {
 
   /** Uses a renewed session token: on this socket now, and for any reconnection later. */
   renew(token: string): void {
+    this.tokenExpired = false;
     this.socket.auth = { token };
     if (!this.socket.connected) {
       this.socket.connect();
@@ -178,6 +199,10 @@ export class AgentConnection {
       this.joinCurrent();
     });
     this.socket.on("disconnect", () => {
+      if (this.tokenExpired && !this.socket.active) {
+        this.refused({ code: "token_expired", message: REFUSAL_MESSAGES["token_expired"] ?? "" });
+        return;
+      }
       // `active` stays true while socket.io's own reconnection is going to try again.
       this.listener.linkChanged({ state: this.socket.active ? "reconnecting" : "disconnected" });
     });
@@ -185,11 +210,14 @@ export class AgentConnection {
       if (this.socket.active) {
         this.listener.linkChanged({ state: "reconnecting" });
       } else {
-        const reason = refusalReason(err);
-        this.listener.linkChanged({ state: "refused", ...reason });
-        this.options.onRefused?.(reason.code, reason.message);
+        this.refused(refusalReason(err));
       }
     });
+  }
+
+  private refused(reason: { code: string; message: string }): void {
+    this.listener.linkChanged({ state: "refused", ...reason });
+    this.options.onRefused?.(reason.code, reason.message);
   }
 
   private watchConversationEvents(): void {
@@ -197,19 +225,40 @@ export class AgentConnection {
       event.conversation_id === this.conversationId;
     this.socket.on("snapshot", (s) => isCurrent(s) && this.listener.snapshot(s));
     this.socket.on("transcript", (e) => isCurrent(e) && this.listener.transcript(e));
+    this.socket.on("transcript.partial", (e) => isCurrent(e) && this.listener.partial(e));
     this.socket.on("suggestions", (e) => isCurrent(e) && this.listener.suggestions(e));
+    this.socket.on("suggestions.external", (e) => isCurrent(e) && this.listener.externalSuggestions(e));
+    this.socket.on("alert", (e) => isCurrent(e) && this.listener.alert(e));
+    this.socket.on("handoff", (e) => isCurrent(e) && this.listener.handoff(e));
     this.socket.on("status", (e) => isCurrent(e) && this.listener.conversationStatus(e));
     this.socket.on("answer", (e) => isCurrent(e) && this.listener.answer(e));
     this.socket.on("answer.delta", (e) => isCurrent(e) && this.listener.answerDelta(e));
     this.socket.on("answer.done", (e) => isCurrent(e) && this.listener.answerDone(e));
     this.socket.on("answer.dropped", (e) => isCurrent(e) && this.listener.answerDropped(e));
-    this.socket.on("error", (e) => this.listener.notice(e.message || e.code));
+    this.socket.on("error", (e) => {
+      if (e.code === "token_expired") {
+        this.tokenExpired = true;
+      }
+      this.listener.notice(e.message || e.code);
+    });
+    this.socket.on("closing", (e) => this.listener.notice(e.message));
     this.socket.on("integration.status", (e) => this.listener.integrationStatus(e));
     this.socket.on("assigned", (event) => this.follow(event.conversation_id));
   }
 
-  private follow(conversationId: string): void {
-    if (this.options.pinnedConversationId !== null || conversationId === this.conversationId) {
+  /**
+   * Shows `conversationId` from now on (the one the agent was connected to, or the one their
+   * desktop focuses); a conversation pinned by the URL stays.
+   */
+  follow(conversationId: string): void {
+    if (this.options.pinnedConversationId !== null) {
+      // A pinned conversation the desktop opened before cuecard heard of its assignment.
+      if (conversationId === this.conversationId && this.awaitingAssignment) {
+        this.joinCurrent();
+      }
+      return;
+    }
+    if (conversationId === this.conversationId) {
       return;
     }
     const previous = this.conversationId;
@@ -227,8 +276,11 @@ export class AgentConnection {
       return;
     }
     this.socket.timeout(ACK_TIMEOUT_MS).emit("join", { conversation_id: conversationId }, (err, reply) => {
+      this.awaitingAssignment = !err && !reply.ok && reply.error.code === "not_assigned";
       if (err) {
         this.listener.notice("Joining the conversation timed out");
+      } else if (this.awaitingAssignment) {
+        this.listener.notice("Waiting for this conversation to be assigned to you");
       } else if (!reply.ok) {
         this.listener.notice(reply.error.message);
       }

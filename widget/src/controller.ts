@@ -21,19 +21,26 @@ import {
   emptyConversation,
   type ConversationState,
 } from "./conversation";
+import { alertText, externalCards } from "./external";
 import type {
+  AlertEvent,
   AnswerDeltaEvent,
   AnswerDoneEvent,
   AnswerDroppedEvent,
   AnswerEvent,
+  ExternalSuggestionsEvent,
   FeedbackAction,
+  Handoff,
+  HandoffEvent,
   IntegrationStatusEvent,
+  PartialEvent,
   Snapshot,
   StatusEvent,
   Suggestion,
   SuggestionsEvent,
   TranscriptEvent,
 } from "./protocol";
+import type { HandoffView } from "./handoff-view";
 import type { IntegrationBanner } from "./integration-banner";
 import type { StatusView } from "./status-view";
 import type { TranscriptView } from "./transcript-view";
@@ -45,11 +52,14 @@ export interface ControllerExtras {
   send?: SendText;
   insert?: SendText;
   banner?: IntegrationBanner;
+  /** The context card: what an IVR or a bot learnt before the handoff. */
+  handoff?: HandoffView;
 }
 
 export class WidgetController implements ConnectionListener {
   private state: ConversationState | null = null;
   private answerState: AnswerState | null = null;
+  private handoffState: Handoff | null = null;
   private readonly cards: CardList;
 
   constructor(
@@ -62,7 +72,7 @@ export class WidgetController implements ConnectionListener {
     private readonly extras: ControllerExtras = {},
   ) {
     this.cards = new CardList(cardContainer, cardsEmpty, {
-      used: (s) => this.sendFeedback(s, "used"),
+      used: (s) => this.feedback(s, "used"),
       dismiss: (s) => this.dismiss(s),
       ...(extras.send ? { send: extras.send } : {}),
       ...(extras.insert ? { insert: extras.insert } : {}),
@@ -77,12 +87,14 @@ export class WidgetController implements ConnectionListener {
   conversationChanged(conversationId: string): void {
     this.state = emptyConversation(conversationId);
     this.answerState = null;
+    this.handoffState = null;
     this.renderAll();
   }
 
   snapshot(snapshot: Snapshot): void {
     const state = this.stateFor(snapshot.conversation_id);
     applySnapshot(state, snapshot);
+    this.handoffState = snapshot.handoff ?? null;
     // Answers are not in the snapshot: keep the live one, else derive the extractive one.
     const newest = snapshot.suggestions[snapshot.suggestions.length - 1]?.trigger_event_id;
     if (this.answerState === null || this.answerState.triggerEventId !== newest) {
@@ -94,15 +106,39 @@ export class WidgetController implements ConnectionListener {
 
   transcript(event: TranscriptEvent): void {
     const state = this.stateFor(event.conversation_id);
+    // The speaker's final words replace what was shown while they were being recognised.
+    this.transcriptView.showPartial(event.line.speaker, null);
     if (addLine(state, event.line)) {
       this.transcriptView.insert(event.line, state.lines);
     }
+  }
+
+  partial(event: PartialEvent): void {
+    this.stateFor(event.conversation_id);
+    this.transcriptView.showPartial(event.speaker, event.text);
   }
 
   suggestions(event: SuggestionsEvent): void {
     const state = this.stateFor(event.conversation_id);
     addSuggestionSet(state, event.items);
     this.cards.show(state.cards);
+  }
+
+  externalSuggestions(event: ExternalSuggestionsEvent): void {
+    const state = this.stateFor(event.conversation_id);
+    addSuggestionSet(state, externalCards(event));
+    this.cards.show(state.cards);
+  }
+
+  alert(event: AlertEvent): void {
+    this.stateFor(event.conversation_id);
+    this.status.notice(alertText(event));
+  }
+
+  handoff(event: HandoffEvent): void {
+    this.stateFor(event.conversation_id);
+    this.handoffState = event;
+    this.extras.handoff?.show(event);
   }
 
   conversationStatus(event: StatusEvent): void {
@@ -149,16 +185,24 @@ export class WidgetController implements ConnectionListener {
       return;
     }
     const index = this.cards.indexOf(suggestion.id);
-    this.sendFeedback(suggestion, "dismissed");
+    this.feedback(suggestion, "dismissed");
     dismissCard(this.state, suggestion);
     this.cards.show(this.state.cards);
     this.cards.focusNear(index);
+  }
+
+  // cuecard learns from feedback on its own cards; the platform's are not its to rank.
+  private feedback(suggestion: Suggestion, action: FeedbackAction): void {
+    if (suggestion.provided_by === undefined) {
+      this.sendFeedback(suggestion, action);
+    }
   }
 
   private stateFor(conversationId: string): ConversationState {
     if (this.state === null || this.state.conversationId !== conversationId) {
       this.state = emptyConversation(conversationId);
       this.answerState = null;
+      this.handoffState = null;
     }
     return this.state;
   }
@@ -168,6 +212,7 @@ export class WidgetController implements ConnectionListener {
     this.transcriptView.show(state?.lines ?? []);
     this.cards.show(state?.cards ?? []);
     this.status.showConversation(state?.conversationId ?? null, state?.status ?? null);
+    this.extras.handoff?.show(this.handoffState);
     this.renderAnswer();
   }
 

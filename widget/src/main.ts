@@ -5,10 +5,11 @@ import type { SendText } from "./card";
 import { AgentConnection } from "./connection";
 import { WidgetController } from "./controller";
 import { required } from "./dom";
+import { HandoffView } from "./handoff-view";
 import { IntegrationBanner } from "./integration-banner";
 import { NotesPanel } from "./notes-panel";
 import { parseLaunchParams, scrubTokenFromLocation, type LaunchParams } from "./params";
-import { PLATFORMS } from "./platforms";
+import { platformModule } from "./platforms";
 import type { OpenOptions } from "./platforms/types";
 import { SearchPanel } from "./search";
 import { resolveToken } from "./session-token";
@@ -31,15 +32,7 @@ function start(): void {
     required("notice", HTMLElement),
   );
   if (params.platform !== null) {
-    const platform = PLATFORMS[params.platform];
-    if (platform === undefined) {
-      status.showLink({
-        state: "refused",
-        code: "unknown_platform",
-        message: `This widget has no entry for ${params.platform}`,
-      });
-      return;
-    }
+    const platform = platformModule(params.platform);
     platform.start(
       params,
       (token, options) =>
@@ -91,6 +84,12 @@ function openWidget(
     new AnswerView(suggestionsSection, send),
     {
       banner: new IntegrationBanner(required("integration-banner", HTMLElement)),
+      handoff: new HandoffView(
+        required("handoff-section", HTMLElement),
+        required("handoff-intent", HTMLElement),
+        required("handoff-summary", HTMLElement),
+        required("handoff-items", HTMLElement),
+      ),
       ...(send ? { send } : {}),
       ...(insert ? { insert } : {}),
     },

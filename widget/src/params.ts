@@ -16,8 +16,8 @@ export interface LaunchParams {
 }
 
 const CONVERSATION_KEYS = ["conversation", "conversationId", "gcConversationId"] as const;
-// Registry names are plain lowercase words (the contract test checks them).
-const PLATFORM_ENTRY = /\/widget\/([a-z][a-z0-9]{1,30})\/?$/;
+// Registry names are lowercase identifiers, e.g. eight_by_eight (the contract test checks them).
+const PLATFORM_ENTRY = /\/widget\/([a-z][a-z0-9_]{1,30})\/?$/;
 
 function nonEmpty(value: string | null): string | null {
   const trimmed = value?.trim() ?? "";

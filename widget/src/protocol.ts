@@ -22,6 +22,39 @@ export interface Suggestion {
   source: { document_id: string; url: string | null };
   score: number;
   trigger_event_id: string;
+  /** Set on cards the platform's own assistant suggested: who suggested them. */
+  provided_by?: string;
+}
+
+/** Words still being recognised; replaced by the speaker's final `transcript` line. */
+export interface PartialEvent {
+  conversation_id: string;
+  event_id: string;
+  speaker: Speaker;
+  text: string;
+}
+
+/** One card the platform's own assistant suggested (docs/socketio.md, ExternalCard). */
+export interface ExternalCard {
+  type: "article" | "faq" | "smart_reply" | "generated";
+  text: string;
+  title: string | null;
+  url: string | null;
+  confidence: number | null;
+  reference: string | null;
+}
+
+export interface ExternalSuggestionsEvent {
+  conversation_id: string;
+  event_id: string;
+  source: string;
+  items: ExternalCard[];
+}
+
+export interface AlertEvent {
+  conversation_id: string;
+  alert: "human_intervention_needed" | "unrecoverable_error";
+  detail: string | null;
 }
 
 export interface Snapshot {
@@ -32,6 +65,28 @@ export interface Snapshot {
   media: string | null;
   transcript: Line[];
   suggestions: Suggestion[];
+  /** What an IVR or a bot learnt before the handoff (absent from servers that predate it). */
+  handoff?: Handoff | null;
+}
+
+/** A labelled detail of the handoff (an account number, the caller's plan...). */
+export interface HandoffItem {
+  label: string;
+  value: string;
+}
+
+/** What an IVR or a bot learnt before the conversation reached the agent: the context card. */
+export interface Handoff {
+  event_id: string;
+  provider: string;
+  intent: string | null;
+  summary: string | null;
+  items: HandoffItem[];
+  occurred_at: string;
+}
+
+export interface HandoffEvent extends Handoff {
+  conversation_id: string;
 }
 
 export interface TranscriptEvent {
@@ -129,6 +184,12 @@ export interface ErrorPayload {
   field?: string;
 }
 
+/** Sent just before the server closes the socket to shut down; the widget reconnects. */
+export interface ClosingEvent {
+  reason: "server_shutdown";
+  message: string;
+}
+
 export type Ack<T extends object = object> =
   | ({ ok: true } & T)
   | { ok: false; error: ErrorPayload };
@@ -136,7 +197,11 @@ export type Ack<T extends object = object> =
 export interface ServerToClientEvents {
   snapshot: (snapshot: Snapshot) => void;
   transcript: (event: TranscriptEvent) => void;
+  "transcript.partial": (event: PartialEvent) => void;
   suggestions: (event: SuggestionsEvent) => void;
+  "suggestions.external": (event: ExternalSuggestionsEvent) => void;
+  alert: (event: AlertEvent) => void;
+  handoff: (event: HandoffEvent) => void;
   status: (event: StatusEvent) => void;
   assigned: (event: AssignedEvent) => void;
   answer: (event: AnswerEvent) => void;
@@ -145,6 +210,7 @@ export interface ServerToClientEvents {
   "answer.dropped": (event: AnswerDroppedEvent) => void;
   "integration.status": (event: IntegrationStatusEvent) => void;
   error: (error: ErrorPayload) => void;
+  closing: (event: ClosingEvent) => void;
 }
 
 export interface ClientToServerEvents {

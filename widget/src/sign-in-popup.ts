@@ -1,4 +1,5 @@
-// The "Sign in with <platform>" popup, opened from inside the agent desktop's iframe.
+// The "Sign in with <platform or identity provider>" popup, opened from inside the agent
+// desktop's iframe.
 //
 // The popup is a first-party top-level window on cuecard's origin, so the login cookie works
 // there; its last page posts the outcome to this window with cuecard's origin as the target.
@@ -37,18 +38,17 @@ export function loginOutcome(
 }
 
 /**
- * Opens the popup (call it straight from a click handler, or the browser blocks it) and
- * resolves with the session; rejects with SignInFailed.
+ * Opens the popup at `loginPath` on cuecard's origin (call it straight from a click handler,
+ * or the browser blocks it) and resolves with the session; rejects with SignInFailed.
  */
 export function signInWithPopup(
   origin: string,
-  platform: string,
+  loginPath: string,
   tenant: string,
 ): Promise<AgentSession> {
   const nonce = randomId(24);
   const query = new URLSearchParams({ tenant, nonce }).toString();
-  const url = `${origin}/auth/${encodeURIComponent(platform)}/login?${query}`;
-  const popup = window.open(url, `cuecard-${platform}-login`, POPUP_FEATURES);
+  const popup = window.open(`${origin}${loginPath}?${query}`, "cuecard-login", POPUP_FEATURES);
   if (popup === null) {
     return Promise.reject(
       new SignInFailed({ code: "popup_blocked", message: "The sign-in window was blocked — allow pop-ups and try again" }),

@@ -37,6 +37,20 @@ export class TranscriptView {
     this.settle(following, lines.length);
   }
 
+  /** Shows the speaker's words still being recognised at the end, or removes them (null). */
+  showPartial(speaker: Speaker, text: string | null): void {
+    const following = this.isFollowing();
+    this.list.querySelector(`[data-partial="${speaker}"]`)?.remove();
+    if (text !== null) {
+      const node = renderLine({ seq: -1, event_id: "", speaker, text, occurred_at: "" });
+      node.classList.add("line--partial");
+      node.dataset.partial = speaker;
+      node.setAttribute("data-testid", "transcript-partial");
+      this.list.append(node);
+    }
+    this.settle(following, this.list.children.length);
+  }
+
   private isFollowing(): boolean {
     const { scrollTop, scrollHeight, clientHeight } = this.pane;
     return scrollHeight - scrollTop - clientHeight <= FOLLOW_SLACK_PX;

@@ -1,6 +1,8 @@
-// cuecard admin: confirmations, uploads that show their progress, and revealing an event's
-// text in place. Everything works without this file except the progress bar (the upload form
-// then posts normally) and revealing in place (the reveal form then reloads the page).
+// cuecard admin: confirmations, uploads that show their progress, revealing an event's text in
+// place (and refreshing "Recent reveals" after it), and Copy buttons. Everything works without
+// this file except the progress bar (the upload form then posts normally), revealing in place
+// (the reveal form then reloads the page) and copying (the values stay selectable; the Copy
+// buttons stay hidden).
 "use strict";
 
 function csrfToken() {
@@ -72,8 +74,48 @@ function revealOnRequest(form) {
     } else {
       output.textContent = (await response.json()).text;
       form.hidden = true;
+      refreshReveals();
     }
     output.hidden = false;
+  });
+}
+
+// "Recent reveals" as the server now has it (this reveal, and other admins' since the page
+// loaded). On failure the section keeps what it showed; a reload brings it up to date.
+async function refreshReveals() {
+  const section = document.querySelector("section[data-reveals]");
+  if (!section) return;
+  try {
+    const response = await fetch(section.dataset.reveals, {
+      headers: { Accept: "text/html" },
+      credentials: "same-origin",
+    });
+    if (!response.ok) return;
+    const html = await response.text();
+    const fresh = new DOMParser().parseFromString(html, "text/html").querySelector("section[data-reveals]");
+    if (fresh) section.replaceWith(document.adoptNode(fresh));
+  } catch (_) {
+    /* the server could not be reached: keep what is shown */
+  }
+}
+
+// Copy buttons: the value of the input they name goes to the clipboard; the status line says so.
+function copyOnClick(button) {
+  const input = document.getElementById(button.dataset.copy);
+  const status = document.querySelector(`[data-copy-status="${button.dataset.copy}"]`);
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(input.value);
+      copied = true;
+    } catch (_) {
+      // The asynchronous clipboard needs a secure context (https or localhost): select the
+      // value and use the older copy command instead.
+      input.select();
+      copied = document.execCommand("copy");
+    }
+    status.textContent = copied ? "Copied." : "Could not copy: select the value and copy it.";
   });
 }
 
@@ -81,4 +123,8 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form[data-confirm]").forEach(confirmBeforeSubmit);
   document.querySelectorAll("form[data-upload]").forEach(uploadWithProgress);
   document.querySelectorAll("form[data-reveal]").forEach(revealOnRequest);
+  document.querySelectorAll("button[data-copy]").forEach(copyOnClick);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") refreshReveals();
+  });
 });

@@ -51,7 +51,18 @@ async def discovery(request: web.Request) -> web.Response:
             "grant_types_supported": ["authorization_code"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "code_challenge_methods_supported": ["S256"],
-            "claims_supported": ["iss", "sub", "aud", "exp", "iat", "nonce", "email"],
+            "claims_supported": [
+                "iss",
+                "sub",
+                "aud",
+                "exp",
+                "iat",
+                "nonce",
+                "name",
+                "email",
+                "email_verified",
+                "preferred_username",
+            ],
         }
     )
 

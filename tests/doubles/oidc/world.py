@@ -37,6 +37,8 @@ class Person:
     email: str | None
     email_verified: bool | str | None = True
     name: str = "Someone"
+    # More claims of theirs the provider puts in ID tokens (preferred_username, custom claims).
+    claims: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -98,5 +100,6 @@ class OidcWorld:
             claims["email"] = person.email
         if person.email_verified is not None:
             claims["email_verified"] = person.email_verified
+        claims.update(person.claims)
         claims.update(self.bend_claims)
         return {name: value for name, value in claims.items() if value is not None}

@@ -39,7 +39,8 @@ async def subscribed(world: GenesysWorld, known: int = 0) -> str:
 async def joined_widget(client: TestClient[Any, Any], tokens: TokenService) -> Widget:
     """Agent user-1's widget, joined to the Genesys conversation conv-1."""
     base_url = str(client.make_url("")).rstrip("/")
-    widget = await open_widget(base_url, tokens.mint("acme", "user-1"))
+    # A supervisor's widget opened before the first event: these tests are about delivery.
+    widget = await open_widget(base_url, tokens.mint("acme", "user-1", supervisor=True))
     assert await widget.call("join", {"conversation_id": "conv-1"}) == {"ok": True}
     await widget.next("snapshot")
     return widget

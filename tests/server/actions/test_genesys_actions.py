@@ -22,17 +22,28 @@ async def genesys_conversation(
     world: GenesysWorld,
     conversation_id: str,
     agent: str,
+    *,
+    assigned_in_cuecard: str | None = None,
 ) -> None:
-    """A web-messaging conversation in Genesys whose start and first message cuecard saw."""
+    """A web-messaging conversation in Genesys whose start, assignment and first message
+    cuecard saw; ``assigned_in_cuecard`` is who cuecard saw it assigned to, if not ``agent``
+    (the conversation moved on since)."""
     world.conversations[conversation_id] = web_messaging_conversation(conversation_id, agent)
     started = event("conversation.started", f"{conversation_id}-s", conversation_id)
+    assigned = event(
+        "agent.assigned",
+        f"{conversation_id}-a",
+        conversation_id,
+        agent_id=assigned_in_cuecard or agent,
+        queue="support",
+    )
     message = customer_says(f"{conversation_id}-m1", "Where is my parcel?")
     message["conversation_id"] = conversation_id
-    for item in (started, message):
+    for item in (started, assigned, message):
         item["provider"] = "genesys"
     response = await client.post(
         "/api/v1/events",
-        json={"events": [started, message]},
+        json={"events": [started, assigned, message]},
         headers={"Authorization": f"Bearer {api_key}"},
     )
     assert response.status == 200, await response.text()
@@ -106,7 +117,11 @@ async def test_notes_are_saved_as_the_agents_wrap_up(
 async def test_an_agent_cannot_send_into_another_agents_conversation(
     ada: Widget, client: TestClient[Any, Any], api_keys: dict[str, str], genesys_world: GenesysWorld
 ) -> None:
-    await genesys_conversation(client, api_keys["acme"], genesys_world, "c-2", "u-bob")
+    # Cuecard saw c-2 assigned to Ada, but Genesys has since moved it to Bob: the platform
+    # itself refuses her reply.
+    await genesys_conversation(
+        client, api_keys["acme"], genesys_world, "c-2", "u-bob", assigned_in_cuecard="u-ada"
+    )
     assert (await ada.call("join", {"conversation_id": "c-2"}))["ok"]
     ack = await ada.call(
         "reply.send", {"conversation_id": "c-2", "text": "Hi", "request_id": "req-0003"}
@@ -120,10 +135,11 @@ async def test_an_agent_of_another_tenant_reaches_nothing(
     ada: Widget, connect_widget: Connect, genesys_world: GenesysWorld
 ) -> None:
     intruder = await connect_widget(tenant="globex", agent="u-ada")
-    assert (await intruder.call("join", {"conversation_id": "c-1"}))["ok"]
+    joined = await intruder.call("join", {"conversation_id": "c-1"})
     ack = await intruder.call(
         "reply.send", {"conversation_id": "c-1", "text": "Hi", "request_id": "req-0004"}
     )
+    assert joined["error"]["code"] == "not_assigned"  # globex's c-1 is not Ada's
     assert not ack["ok"]
     assert sent_texts(genesys_world, "c-1") == []
 

@@ -45,3 +45,13 @@ def test_time_labels_fall_on_quarter_hours() -> None:
 
     assert [tick.label for tick in chart.x_ticks] == ["09:30", "09:45", "10:00", "10:15"]
     assert [tick.label for tick in chart.y_ticks] == ["0", "0.5", "1"]
+
+
+def test_a_time_label_at_the_right_edge_ends_there_instead_of_sticking_out() -> None:
+    ending_on_a_quarter_hour = [TIMES[0] + timedelta(minutes=m) for m in range(1, 61)]
+
+    chart = line_chart("Events", "events", ending_on_a_quarter_hour, [("d", "D", [0.0] * 60)])
+
+    last = chart.x_ticks[-1]
+    assert (last.label, last.position, last.anchor) == ("10:30", RIGHT, "end")
+    assert {tick.anchor for tick in chart.x_ticks[:-1]} == {"middle"}

@@ -7,6 +7,7 @@ from typing import Any
 
 from tests.fixtures.genesys import SERVICE_CLIENT, SERVICE_SECRET, make_world
 from tests.fixtures.network import free_port
+from tests.fixtures.pubsub import PROJECT, PubsubWorld
 from tests.server.admin.conftest import ACME_ADMIN
 
 INTEGRATIONS = "/admin/tenants/acme/integrations"
@@ -41,8 +42,10 @@ async def test_the_genesys_form_is_generated_from_its_settings(open_browser: Any
 
     page = await (await browser.get(f"{INTEGRATIONS}?provider=genesys")).text()
 
-    for label in ("Organization Id", "Client Secret", "Queue Ids", "Login Base Url"):
+    labels = ("Organization ID", "Client secret", "Queue IDs", "API base URL", "Login base URL")
+    for label in labels:
         assert f">{label}</label>" in page
+    assert "Api Base Url" not in page  # pydantic's generated title is not shown
     assert 'name="settings.client_secret" type="password"' in page
 
 
@@ -90,8 +93,35 @@ async def test_the_form_offers_registered_platforms_and_names_the_planned_ones(
     page = await (await browser.get(INTEGRATIONS)).text()
     options = re.findall(r'<option value="([^"]*)"', page)
     # The simulator reads server files: not storable.
-    assert options == ["", "genesys", "salesforce"]
+    assert options == ["", "eight_by_eight", "five9", "genesys", "google_ccai", "salesforce"]
     assert '<option value="genesys">Genesys Cloud</option>' in page
+    assert '<option value="google_ccai">Google CCAI (Agent Assist)</option>' in page
+    assert '<option value="eight_by_eight">8x8</option>' in page
     planned = re.search(r"Planned, not available yet: ([^<]*)\.", page)
-    assert planned is not None
-    assert planned[1].split(", ") == ["Five9", "8x8", "Google CCAI"]
+    # Every promised platform has landed: nothing is named as planned any more.
+    assert planned is None
+
+
+async def test_a_google_ccai_integration_is_set_up_and_tested_in_the_portal(
+    open_browser: Any, pubsub: PubsubWorld
+) -> None:
+    browser = await open_browser(ACME_ADMIN)
+    page = await (await browser.get(f"{INTEGRATIONS}?provider=google_ccai")).text()
+    labels = ("Project ID", "Subscriptions", "Service-account key (JSON)", "Push audience")
+    for label in labels:
+        assert f">{label}</label>" in page
+    assert 'name="settings.credentials_json" type="password"' in page
+    form = {
+        "provider": "google_ccai",
+        "name": "Agent Assist",
+        "settings.project_id": PROJECT,
+        "settings.subscriptions": pubsub.subscription_id,
+        "settings.emulator_host": pubsub.host,
+    }
+    created = await browser.post(INTEGRATIONS, form)
+    assert created.status == 303, await created.text()
+
+    result = check_result(await (await browser.post(f"{created.headers['Location']}/test")).text())
+
+    assert result.startswith("Test passed.")
+    assert f"{pubsub.subscription} on {pubsub.topic} (ordering on, no dead-letter topic)" in result

@@ -81,9 +81,10 @@ async def test_knowledge_base_create_upload_query_reindex_and_delete(open_browse
     assert created.status == 303
     assert uploaded.status == 303
     assert "Uploaded 1 document(s): refund-window." in after_upload
-    assert "<code>refund-window</code>" in after_upload
-    assert "<strong>Refund window</strong>" in results
-    assert re.search(r"score \d\.\d{3}", results)
+    assert "<code>refund-<wbr>window</code>" in after_upload  # breaks between its parts only
+    assert '<span class="rank">#1</span> <strong>Refund window</strong>' in results
+    assert re.search(r"Matched \d of \d: (<mark>\w+</mark>, )*<mark>refund</mark>", results)
+    assert "score" not in results  # a fused score means nothing to a reader
     assert "<mark>" in results  # the query's words are highlighted in the snippet
     assert reindexed.status == 303
     assert deleted.status == 303
@@ -194,14 +195,20 @@ async def test_embedding_shows_each_platforms_url_and_saves_origins(open_browser
         "&amp;langTag={{gcLangTag}}&amp;usePopupAuth={{gcUsePopupAuth}}"
     )
     assert f'value="{genesys}"' in page
-    # Desktops without an embedding in their folder are named as planned, with no URL.
-    planned = page.split('id="embed-planned"', 1)[1]
-    for platform in ("Five9", "8x8"):
-        assert platform in planned
-        assert f"Iframe URL for {platform}" not in page
+    # Desktops that hand the widget nothing in the URL get the bare entry, nothing dangling.
+    assert 'value="http://127.0.0.1:8080/widget/five9?tenant=acme"' in page
+    assert 'value="http://127.0.0.1:8080/widget/eight_by_eight?tenant=acme"' in page
+    # Every promised desktop has landed: none is named as planned.
+    assert 'id="embed-planned"' not in page
     # Salesforce's component takes its values one by one, before any integration exists too.
-    setup = dict(re.findall(r'readonly value="([^"]*)"[^>]*data-setup="([^"]+)"', page))
-    assert {label: value for value, label in setup.items()} == {
+    setup = dict(
+        re.findall(
+            r'<label for="setup-[^"]+">([^<]+) for Salesforce Service Cloud</label>\s*'
+            r'<div class="copyable">\s*<input [^>]*value="([^"]*)"',
+            page,
+        )
+    )
+    assert setup == {
         "Widget URL": "http://127.0.0.1:8080/widget/salesforce?tenant=acme",
         "CSP Trusted Site URL": "http://127.0.0.1:8080",
         "Callback URL": "http://127.0.0.1:8080/auth/salesforce/callback",
@@ -228,10 +235,28 @@ async def test_an_api_key_is_shown_once_works_and_can_be_revoked(open_browser: A
     revoked = await browser.post(f"/admin/tenants/acme/api-keys/{new[0].id}/revoke")
 
     assert created.headers["Cache-Control"] == "no-store"
+    assert 'data-copy="created-key"' in page  # a Copy button for the key (shown by admin.js)
     assert key not in listing
     assert works.status == 200
     assert revoked.status == 303
     assert (await store.api_keys.list("acme"))[-1].revoked_at is not None
+
+
+async def test_the_dense_retrieval_hint_is_true_whether_the_box_is_checked_or_not(
+    open_browser: Any,
+) -> None:
+    browser = await open_browser(ACME_ADMIN)
+
+    page = await (await browser.get("/admin/tenants/acme")).text()
+
+    checkbox = re.search(r'<input id="f-dense_retrieval"[^>]*>', page)
+    hint = re.search(r'<p class="help" id="f-dense_retrieval-help">([^<]+)</p>', page)
+    assert checkbox is not None
+    assert "checked" in checkbox[0]
+    assert hint is not None
+    assert not hint[1].startswith("Off:")  # it sat under a checked box
+    assert "by meaning as well as by their words" in hint[1]
+    assert "Unchecked: by words alone" in hint[1]
 
 
 async def test_sign_out_ends_the_session_on_the_server(open_browser: Any) -> None:

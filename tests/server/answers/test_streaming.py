@@ -24,7 +24,8 @@ async def post(client: TestClient[Any, Any], key: str, body: Any) -> None:
 
 
 async def joined(connect_widget: Any, tenant: str = "acme") -> Widget:
-    widget: Widget = await connect_widget(tenant=tenant)
+    # A supervisor's widget: these tests watch conversations nobody was assigned to.
+    widget: Widget = await connect_widget(tenant=tenant, supervisor=True)
     await widget.call("join", {"conversation_id": "conv-1"})
     await widget.next("snapshot")
     return widget

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -14,18 +13,10 @@ from server.app import create_app
 from server.assist.base import SearchRequest
 from server.keys import ASSISTANT, ROUTES
 from tests.fixtures.app import make_settings, seed_tenants
+from tests.fixtures.waiting import eventually
 from tests.server.api.test_knowledge import DOC, auth
 
 pytestmark = pytest.mark.redis
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], attempts: int = 100) -> None:
-    """Poll ``check`` (the other node applies changes asynchronously) for up to 5 seconds."""
-    for _ in range(attempts):
-        if await check():
-            return
-        await asyncio.sleep(0.05)
-    pytest.fail("the other node never saw the change")
 
 
 async def test_changes_through_one_node_reach_the_other(

@@ -115,3 +115,68 @@ async def test_rejections_are_counted(
 
     rejected = client.app[METRICS].events_rejected.labels("malformed_body")._value.get()
     assert rejected == 1
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 10_000 + b"]" * 10_000,
+        b'{"events": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        json.dumps(customer_says("e1", "hi"))[:-1].encode() + b', "n": 1' + b"7" * 5_000 + b"}",
+    ],
+    ids=["nested-10000-deep", "nested-100000-deep", "5000-digit-integer"],
+)
+async def test_pathological_json_is_a_400_not_a_500(
+    client: TestClient[Any, Any], api_keys: dict[str, str], raw: bytes
+) -> None:
+    response = await client.post("/api/v1/events", data=raw, headers=auth(api_keys["acme"]))
+
+    assert response.status == 400
+    assert (await response.json())["code"] == "malformed_body"
+    await assert_nothing_stored(client)
+
+
+async def test_a_body_that_is_not_the_gzip_it_claims_is_a_400(
+    client: TestClient[Any, Any], api_keys: dict[str, str]
+) -> None:
+    headers = {**auth(api_keys["acme"]), "Content-Encoding": "gzip"}
+    body = json.dumps(customer_says("e1", "hi")).encode()
+
+    response = await client.post("/api/v1/events", data=body, headers=headers)
+
+    assert response.status == 400
+    assert (await response.json())["code"] == "malformed_body"
+    await assert_nothing_stored(client)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"conversation_id": "conv\x00-1"}, "events[1].conversation_id"),
+        ({"queue": "billing\x00"}, "events[1].queue"),
+        ({"provider_event_id": "\x00e2"}, "events[1].provider_event_id"),
+        ({"text": "my card \x00 ends"}, "events[1].text"),
+    ],
+)
+async def test_nul_characters_are_refused_at_the_door(
+    client: TestClient[Any, Any], api_keys: dict[str, str], fields: dict[str, str], field: str
+) -> None:
+    second = {**customer_says("e2", "hi"), **fields}
+    batch = {"events": [customer_says("e1", "router broken"), second]}
+
+    response = await client.post("/api/v1/events", json=batch, headers=auth(api_keys["acme"]))
+
+    assert response.status == 422
+    assert (await response.json())["field"] == field
+    await assert_nothing_stored(client)
+
+
+async def test_nul_in_an_agent_id_is_refused(
+    client: TestClient[Any, Any], api_keys: dict[str, str]
+) -> None:
+    assigned = event("agent.assigned", "a1", agent_id="agent\x00-7", queue="billing")
+
+    response = await client.post("/api/v1/events", json=assigned, headers=auth(api_keys["acme"]))
+
+    assert response.status == 422
+    assert (await response.json())["field"] == "agent_id"

@@ -18,7 +18,7 @@ async def test_event_failing_mid_pipeline_is_processed_by_the_retry(
     connect_widget: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    widget = await connect_widget()
+    widget = await connect_widget(supervisor=True)
     await widget.call("join", {"conversation_id": "conv-1"})
     await widget.next("snapshot")
     state = client.app[STATE]

@@ -19,6 +19,7 @@ from server.app import create_app
 from server.config import Settings
 from server.errors import Unavailable
 from server.keys import STATE
+from server.state.base import Claim, event_key
 from tests.fixtures.app import Widget
 from tests.fixtures.hookdesk.adapter import signature
 from tests.fixtures.hookdesk.manifest import MANIFEST as HOOKDESK
@@ -80,7 +81,7 @@ async def deliver(
 async def test_a_signed_delivery_reaches_the_widget(
     client: TestClient[Any, Any], integration: str, connect_widget: Connect
 ) -> None:
-    widget = await connect_widget()
+    widget = await connect_widget(supervisor=True)  # the delivery assigns nobody
     await widget.call("join", {"conversation_id": "hd-conv-1"})
     response = await deliver(client, integration, DELIVERY.read_bytes())
     assert response.status == 200, await response.text()
@@ -216,3 +217,19 @@ async def test_a_disabled_integration_takes_no_deliveries(
     )
     assert response.status == 200
     assert (await deliver(client, integration, DELIVERY.read_bytes())).status == 404
+
+
+async def test_a_delivery_racing_one_in_progress_is_told_to_retry(
+    client: TestClient[Any, Any], integration: str
+) -> None:
+    # Another node is processing the message right now (and may yet fail or die).
+    held = await client.app[STATE].claim_event(event_key("acme", "hookdesk", "ev-1002"))
+
+    response = await deliver(client, integration, DELIVERY.read_bytes())
+
+    assert held is Claim.TAKEN
+    assert response.status == 503
+    assert response.headers["Retry-After"] == "2"
+    body = await response.json()
+    assert (body["code"], body["field"]) == ("in_progress", "events[1]")
+    assert [result["status"] for result in body["results"]] == ["processed", "in_progress"]

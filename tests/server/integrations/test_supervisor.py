@@ -34,7 +34,7 @@ async def test_events_of_a_stored_integration_reach_the_widget(
     relay: RelayPlatform,
     connect_widget: Connect,
 ) -> None:
-    widget = await connect_widget()
+    widget = await connect_widget(supervisor=True)
     await widget.call("join", {"conversation_id": "conv-1"})
     await create(client, api_keys["acme"], url=relay.url, token=RELAY_TOKEN)
     await state_of(client, "acme", "connected")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestClient
 
 from tests.fixtures.app import customer_says, event
+from tests.fixtures.waiting import eventually
 
 
 def auth(key: str) -> dict[str, str]:
@@ -25,15 +23,6 @@ async def health(client: TestClient[Any, Any], key: str) -> dict[str, Any]:
 
 def total(body: dict[str, Any], field: str) -> int:
     return sum(point[field] for point in body["minutes"])
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], attempts: int = 100) -> None:
-    """Poll ``check`` for up to 5 seconds (a disconnect reaches the server after the client)."""
-    for _ in range(attempts):
-        if await check():
-            return
-        await asyncio.sleep(0.05)
-    pytest.fail("the condition never held")
 
 
 async def test_quiet_tenant_has_an_hour_of_empty_minutes(

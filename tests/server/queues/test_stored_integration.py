@@ -45,7 +45,7 @@ async def test_mapped_queue_streams_an_answer_from_the_stored_integration(
         "/api/v1/queue-mappings/test/broadband",
         {"llm_integration_id": integration["id"]},
     )
-    widget = await connect_widget()
+    widget = await connect_widget(supervisor=True)
     await widget.call("join", {"conversation_id": "conv-1"})
     await widget.next("snapshot")
 

@@ -70,7 +70,7 @@ async def test_a_browser_offer_still_gets_a_working_socketio_connection(
 ) -> None:
     ws, _ = handshake
     assert (await receive_packet(ws)).startswith("0{")  # Engine.IO open
-    auth = json.dumps({"token": tokens.mint("acme", "agent-1")})
+    auth = json.dumps({"token": tokens.mint("acme", "agent-1", supervisor=True)})
     await ws.send_str(f"40/agent,{auth}")
     connected = await receive_packet(ws)
     assert connected.startswith("40/agent,")

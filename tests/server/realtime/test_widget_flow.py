@@ -17,9 +17,20 @@ async def post(client: TestClient[Any, Any], key: str, body: Any) -> Any:
     return await response.json()
 
 
+async def assign(
+    client: TestClient[Any, Any], key: str, agent: str = "agent-1", conversation: str = "conv-1"
+) -> None:
+    """The platform connects ``agent`` to the conversation: from now on it is theirs to see."""
+    assigned = event(
+        "agent.assigned", f"assign-{agent}", conversation, agent_id=agent, queue="support"
+    )
+    await post(client, key, assigned)
+
+
 async def test_customer_message_reaches_the_widget_with_suggestions(
     client: TestClient[Any, Any], api_keys: dict[str, str], connect_widget: Any
 ) -> None:
+    await assign(client, api_keys["acme"])
     widget = await connect_widget()
     assert await widget.call("join", {"conversation_id": "conv-1"}) == {"ok": True}
     snapshot = await widget.next("snapshot")
@@ -59,6 +70,7 @@ async def test_late_widget_gets_transcript_and_latest_suggestions(
             ]
         },
     )
+    await assign(client, api_keys["acme"])
 
     widget = await connect_widget()
     await widget.call("join", {"conversation_id": "conv-1"})
@@ -81,14 +93,15 @@ async def test_agent_assignment_reaches_widgets_opened_before_and_after(
     late = await connect_widget(agent="agent-7")
     assert await late.next("assigned") == {"conversation_id": "conv-1", "queue": "billing"}
     other_agent = await connect_widget(agent="agent-8")
-    await other_agent.call("join", {"conversation_id": "nothing"})
-    await other_agent.next("snapshot")
+    # An acknowledged request proves the connect-time messages have all arrived.
+    await other_agent.call("search", {"query": "router"})
     assert other_agent.pending("assigned") == 0
 
 
 async def test_duplicate_delivery_reaches_the_widget_once(
     client: TestClient[Any, Any], api_keys: dict[str, str], connect_widget: Any
 ) -> None:
+    await assign(client, api_keys["acme"])
     widget = await connect_widget()
     await widget.call("join", {"conversation_id": "conv-1"})
     await widget.next("snapshot")
@@ -107,6 +120,7 @@ async def test_duplicate_delivery_reaches_the_widget_once(
 async def test_status_changes_are_pushed(
     client: TestClient[Any, Any], api_keys: dict[str, str], connect_widget: Any
 ) -> None:
+    await assign(client, api_keys["acme"])
     widget = await connect_widget()
     await widget.call("join", {"conversation_id": "conv-1"})
     await widget.next("snapshot")
@@ -140,8 +154,9 @@ async def test_search_returns_ranked_articles(
 
 
 async def test_feedback_is_recorded_for_a_joined_conversation(
-    client: TestClient[Any, Any], connect_widget: Any
+    client: TestClient[Any, Any], api_keys: dict[str, str], connect_widget: Any
 ) -> None:
+    await assign(client, api_keys["acme"])
     widget = await connect_widget()
     await widget.call("join", {"conversation_id": "conv-1"})
 

@@ -12,11 +12,12 @@ from redis.asyncio import Redis
 from providers.models import MediaType, Speaker
 from server.conversation import LineIn, Source, Suggestion
 from server.errors import Unavailable
-from server.state.base import REPORTER_SECONDS, StateStore
+from server.state.base import REPORTER_SECONDS, Claim, StateStore
 from server.state.memory import MemoryState
 from server.state.models import Assignment, MetaChanges
 from server.state.redis import RedisState
 from tests.fixtures.redis import empty_redis
+from tests.fixtures.waiting import eventually
 
 OPTIONS = {"dedup_ttl_seconds": 3600, "max_lines": 5}
 
@@ -53,21 +54,44 @@ def suggestion(suggestion_id: str) -> Suggestion:
 
 
 async def test_an_event_is_claimed_once(state: StateStore) -> None:
-    assert await state.claim_event("acme/e1") is True
-    assert await state.claim_event("acme/e1") is False
+    assert await state.claim_event("acme/e1") is Claim.TAKEN
+    assert await state.claim_event("acme/e1") is Claim.IN_PROGRESS
     await state.complete_event("acme/e1")
-    assert await state.claim_event("acme/e1") is False
+    assert await state.claim_event("acme/e1") is Claim.DONE
 
 
 async def test_concurrent_deliveries_yield_one_claim(state: StateStore) -> None:
     claims = await asyncio.gather(*(state.claim_event("acme/e9") for _ in range(20)))
-    assert claims.count(True) == 1
+    assert claims.count(Claim.TAKEN) == 1
+    assert claims.count(Claim.IN_PROGRESS) == 19
 
 
 async def test_a_released_event_can_be_retried(state: StateStore) -> None:
-    assert await state.claim_event("acme/e1")
+    assert await state.claim_event("acme/e1") is Claim.TAKEN
     await state.release_event("acme/e1")
-    assert await state.claim_event("acme/e1") is True
+    assert await state.claim_event("acme/e1") is Claim.TAKEN
+
+
+async def test_an_unrenewed_claim_lapses_and_a_renewed_one_does_not(state: StateStore) -> None:
+    state.claim_seconds = 0.3
+    assert await state.claim_event("acme/kept") is Claim.TAKEN
+    assert await state.claim_event("acme/dropped") is Claim.TAKEN
+
+    async def dropped_lapsed() -> bool:
+        assert await state.renew_claim("acme/kept")
+        return await state.claim_event("acme/dropped") is Claim.TAKEN
+
+    await eventually(dropped_lapsed, what="the unrenewed claim lapsing")
+    assert await state.claim_event("acme/kept") is Claim.IN_PROGRESS
+
+
+async def test_a_completed_event_is_not_renewed_or_released(state: StateStore) -> None:
+    await state.claim_event("acme/e1")
+    await state.complete_event("acme/e1")
+
+    assert await state.renew_claim("acme/e1") is False
+    await state.release_event("acme/e1")
+    assert await state.claim_event("acme/e1") is Claim.DONE
 
 
 async def test_lines_are_numbered_and_the_newest_kept(state: StateStore) -> None:
@@ -143,6 +167,16 @@ async def test_assignment_is_the_newest(state: StateStore) -> None:
     assert await state.assignment("acme", "agent") == Assignment(conversation_id="c2", queue="q2")
 
 
+async def test_conversation_agents_are_kept_per_tenant(state: StateStore) -> None:
+    await state.add_conversation_agent("acme", "c1", "ada")
+    await state.add_conversation_agent("acme", "c1", "bob")
+    await state.add_conversation_agent("acme", "c1", "ada")
+
+    assert await state.conversation_agents("acme", "c1") == {"ada", "bob"}
+    assert await state.conversation_agents("acme", "c2") == frozenset()
+    assert await state.conversation_agents("globex", "c1") == frozenset()
+
+
 async def test_unreachable_redis_is_reported_as_unavailable() -> None:
     state = RedisState.from_url("redis://127.0.0.1:1/0", **OPTIONS)
     with pytest.raises(Unavailable):
@@ -170,6 +204,21 @@ async def test_an_ephemeral_value_expires(state: StateStore) -> None:
     await state.put_ephemeral("login:s2", "payload", ttl_seconds=1)
     await asyncio.sleep(1.2)
     assert await state.get_ephemeral("login:s2") is None
+
+
+async def test_only_the_claiming_node_renews_or_releases_its_claim(redis_url: str) -> None:
+    node_a = RedisState.from_url(redis_url, **OPTIONS)
+    node_b = RedisState.from_url(redis_url, **OPTIONS)
+    try:
+        assert await node_a.claim_event("acme/e1") is Claim.TAKEN
+
+        assert await node_b.renew_claim("acme/e1") is False
+        await node_b.release_event("acme/e1")
+        assert await node_b.claim_event("acme/e1") is Claim.IN_PROGRESS
+        assert await node_a.renew_claim("acme/e1") is True
+    finally:
+        await node_a.aclose()
+        await node_b.aclose()
 
 
 async def test_a_conversation_is_bound_to_the_first_reporting_agent(state: StateStore) -> None:

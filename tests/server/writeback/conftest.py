@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -55,6 +55,7 @@ class Conversation:
     widget: Widget
     session_id: str
     case_id: str
+    snapshot: dict[str, Any] = field(default_factory=dict)
 
     async def hand_in(self, kind: str, **fields: Any) -> dict[str, Any]:
         """What the component posts, forwarded by the widget as ``bridge.event``."""
@@ -87,18 +88,28 @@ def new_session(world: SalesforceWorld, queue: str | None = "Billing") -> tuple[
     return session_id, case_id
 
 
+async def open_conversation(
+    world: SalesforceWorld, widget: Widget, queue: str | None
+) -> Conversation:
+    """A new Messaging Session the agent's component reports, then their widget joins."""
+    session_id, case_id = new_session(world, queue)
+    conversation = Conversation(world, widget, session_id, case_id)
+    # Agents join only conversations assigned to them, or that their own desktop reported.
+    await conversation.hand_in("context")
+    await widget.call("join", {"conversation_id": session_id})
+    conversation.snapshot = await widget.next("snapshot")
+    return conversation
+
+
 @pytest.fixture
 async def conversation(
     client: TestClient[Any, Any],
     salesforce_world: SalesforceWorld,
     connect_widget: Callable[..., Awaitable[Widget]],
 ) -> Conversation:
-    """A conversation the agent's widget has joined (nothing handed in yet)."""
-    session_id, case_id = new_session(salesforce_world)
+    """A conversation the agent's component reported (its context) and their widget joined."""
     widget = await connect_widget("acme", AGENT_ID)
-    await widget.call("join", {"conversation_id": session_id})
-    await widget.next("snapshot")
-    return Conversation(salesforce_world, widget, session_id, case_id)
+    return await open_conversation(salesforce_world, widget, "Billing")
 
 
 async def eventually(check: Callable[[], bool], within: float = 10.0) -> None:

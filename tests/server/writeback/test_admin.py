@@ -63,7 +63,10 @@ async def test_test_connection_shows_salesforces_own_answer(
     )
     broken = shown(await (await browser.post(f"{page}/test")).text())
 
-    assert working == "Connected. The platform accepted these settings."
+    assert working == (
+        "Test passed. Signed in as cuecard-integration@acme.example in org 00DHo000000CueCMAS; "
+        "1 of 100,000 API requests used in the last 24 hours."
+    )
     assert broken == (
         "Connection failed salesforce_grant_refused Salesforce refused the JWT bearer sign-in as "
         "cuecard-integration@acme.example (invalid_grant: invalid assertion) — the certificate "
@@ -75,7 +78,6 @@ async def test_health_shows_the_orgs_api_usage_and_the_write_backs(
     client: TestClient[Any, Any], salesforce_world: SalesforceWorld, conversation: Conversation
 ) -> None:
     salesforce_world.api_used, salesforce_world.api_max = 41_230, 100_000
-    await conversation.hand_in("context")
     await conversation.hand_in("ended")
     await eventually(lambda: len(conversation.tasks()) == 1)
     browser = await admin(client)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from server.config import Settings
 from server.keys import STORE, SUPERVISOR
 from server.store.models import WriteBack, WriteBackStatus
 from server.store.write_backs import WriteBackKey
@@ -18,7 +19,14 @@ from tests.fixtures.app import Widget, event
 from tests.fixtures.salesforce import AGENT_ID, FOREIGN_AGENT_ID
 from tests.server.api.test_knowledge import DOC, new_kb
 
-from .conftest import Conversation, auth, eventually, new_session
+from .conftest import (
+    Conversation,
+    auth,
+    eventually,
+    new_session,
+    open_conversation,
+    tokens_for,
+)
 
 ZORBLAX = "how do I pair the zorblax remote with the box"
 
@@ -60,25 +68,22 @@ async def suggested_titles(widget: Widget) -> list[str]:
 async def test_the_omni_channel_queue_picks_the_knowledge_base(
     client: TestClient[Any, Any],
     api_keys: dict[str, str],
-    conversation: Conversation,
+    salesforce_world: SalesforceWorld,
     connect_widget: Any,
 ) -> None:
     await map_queue_to_zorblax_kb(client, api_keys["acme"], "Billing")
-    await conversation.hand_in("context")
-    await conversation.hand_in("customer", text=ZORBLAX)
+    widget: Widget = await connect_widget("acme", AGENT_ID)
+    billing = await open_conversation(salesforce_world, widget, "Billing")
+    await billing.hand_in("customer", text=ZORBLAX)
 
-    assert (await suggested_titles(conversation.widget))[0] == DOC["title"]
-    status = await conversation.widget.next("status")
-    assert status["queue"] == "Billing"
+    assert billing.snapshot["queue"] == "Billing"
+    assert (await suggested_titles(widget))[0] == DOC["title"]
 
     # The same words in a conversation routed from an unmapped queue use the default base.
-    other_id, _ = new_session(conversation.world, queue="Sales")
-    await conversation.widget.call("join", {"conversation_id": other_id})
-    await conversation.widget.next("snapshot")
-    other = Conversation(conversation.world, conversation.widget, other_id, "")
-    await other.hand_in("context")
-    await other.hand_in("customer", text=ZORBLAX)
-    titles = await asyncio.wait_for(_titles_or_none(conversation.widget, other_id), 10)
+    sales = await open_conversation(salesforce_world, widget, "Sales")
+    await sales.hand_in("customer", text=ZORBLAX)
+    titles = await asyncio.wait_for(_titles_or_none(widget, sales.session_id), 10)
+    assert sales.snapshot["queue"] == "Sales"
     assert DOC["title"] not in titles
 
 
@@ -109,7 +114,6 @@ async def _next_of(widget: Widget, names: tuple[str, ...]) -> tuple[str, Any]:
 async def test_a_replayed_start_costs_the_org_no_second_lookup(
     conversation: Conversation,
 ) -> None:
-    await conversation.hand_in("context")
     reads = len(conversation.world.requests)
     ack = await conversation.hand_in("context")
     assert ack["duplicates"] == 1
@@ -119,7 +123,6 @@ async def test_a_replayed_start_costs_the_org_no_second_lookup(
 async def test_the_wrap_up_lands_once_on_the_case_with_the_notes_and_the_holds(
     client: TestClient[Any, Any], api_keys: dict[str, str], conversation: Conversation
 ) -> None:
-    await conversation.hand_in("context")
     await conversation.hand_in("customer", text="my router keeps dropping")
     saved = await conversation.widget.call(
         "notes.save",
@@ -168,7 +171,6 @@ async def test_the_wrap_up_lands_once_on_the_case_with_the_notes_and_the_holds(
 
 
 async def test_notes_saved_after_the_end_update_the_same_task(conversation: Conversation) -> None:
-    await conversation.hand_in("context")
     await conversation.hand_in("ended")
     await eventually(lambda: len(conversation.tasks()) == 1)
 
@@ -187,13 +189,14 @@ async def test_notes_saved_after_the_end_update_the_same_task(conversation: Conv
     assert task_writes(conversation.world) == [201, 200]
 
 
-async def test_another_agent_cannot_write_notes_into_the_conversation(
-    conversation: Conversation, connect_widget: Any
+async def test_notes_are_the_conversations_agents_only(
+    conversation: Conversation, connect_widget: Any, settings: Settings
 ) -> None:
-    await conversation.hand_in("context")
-    intruder: Widget = await connect_widget("acme", FOREIGN_AGENT_ID)
-    await intruder.call("join", {"conversation_id": conversation.session_id})
-    refused = await intruder.call(
+    # A supervisor may watch any conversation, but the notes are its agent's.
+    token = tokens_for(settings).mint("acme", FOREIGN_AGENT_ID, supervisor=True)
+    supervisor: Widget = await connect_widget(token=token)
+    await supervisor.call("join", {"conversation_id": conversation.session_id})
+    refused = await supervisor.call(
         "notes.save",
         {
             "conversation_id": conversation.session_id,
@@ -203,7 +206,11 @@ async def test_another_agent_cannot_write_notes_into_the_conversation(
     )
     await conversation.hand_in("ended")
 
-    assert refused["error"]["code"] == "forbidden"
+    assert refused["error"] == {
+        "code": "forbidden",
+        "message": "this conversation is another agent's",
+        "field": "conversation_id",
+    }
     await eventually(lambda: len(conversation.tasks()) == 1)
     assert "mine now" not in conversation.tasks()[0]["Description"]
 
@@ -222,7 +229,6 @@ async def test_a_rejected_task_is_set_aside_with_the_fields_salesforce_named(
             else None
         )
     )
-    await conversation.hand_in("context")
     await conversation.hand_in("ended")
 
     row = await settled(client, conversation, WriteBackStatus.FAILED)
@@ -278,7 +284,6 @@ async def test_a_refused_sign_in_holds_the_wrap_up_until_the_integration_is_save
     conversation: Conversation,
     salesforce_world: SalesforceWorld,
 ) -> None:
-    await conversation.hand_in("context")
     integration = salesforce_world.user_by_name("cuecard-integration@acme.example")
     assert integration is not None
     # An admin removed the permission set from the app, and the session ran out.

@@ -5,7 +5,7 @@
 // saving wrap-up notes as the agent. Genesys interpolates the conversation into the URL as
 // `conversationId={{gcConversationId}}` (params.ts accepts it).
 
-import { startPlatformSignIn } from "../../platform-sign-in";
+import { startSignIn } from "../../sign-in";
 import type { PlatformModule } from "../types";
 
 const GENESYS = { name: "genesys", displayName: "Genesys Cloud" } as const;
@@ -13,5 +13,5 @@ const GENESYS = { name: "genesys", displayName: "Genesys Cloud" } as const;
 export const genesys: PlatformModule = {
   ...GENESYS,
   agentActions: true,
-  start: (params, open) => startPlatformSignIn(params, open, GENESYS),
+  start: (params, open) => startSignIn(params, open, GENESYS.name),
 };

@@ -12,7 +12,7 @@ import { BridgeForwarder } from "../../bridge";
 import type { AgentConnection } from "../../connection";
 import { HostChannel, type HostWindow } from "../../host";
 import type { LaunchParams } from "../../params";
-import { startPlatformSignIn } from "../../platform-sign-in";
+import { startSignIn } from "../../sign-in";
 import type { OpenOptions, OpenWidget, PlatformModule } from "../types";
 
 const SALESFORCE = { name: "salesforce", displayName: "Salesforce" } as const;
@@ -62,7 +62,7 @@ export function startSalesforce(
   if (host === null) {
     return false;
   }
-  startPlatformSignIn(params, bridgedOpen(host, open), SALESFORCE);
+  startSignIn(params, bridgedOpen(host, open), SALESFORCE.name);
   return true;
 }
 

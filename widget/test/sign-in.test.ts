@@ -1,12 +1,15 @@
-// A desktop's sign-in, pure parts: popup messages, session renewal timing, banner and labels.
+// A desktop's sign-in, pure parts: the server's sign-in option, popup messages, session
+// renewal timing, the fallback module, banner and labels.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { accountLabel } from "../src/account-view";
-import { loginOutcome, MESSAGE_TYPE } from "../src/sign-in-popup";
+import { accountLabel, signInButtonLabel } from "../src/account-view";
 import { bannerText } from "../src/integration-banner";
+import { PLATFORMS, platformModule } from "../src/platforms";
 import { renewDelay, type AgentSession } from "../src/session";
+import { isSignInOption } from "../src/sign-in";
+import { loginOutcome, MESSAGE_TYPE } from "../src/sign-in-popup";
 
 const session: AgentSession = {
   tenant_id: "acme",
@@ -54,4 +57,29 @@ test("account labels say who is signed in and why a sign-in failed", () => {
     /^Wrong organization/,
   );
   assert.match(accountLabel({ state: "expired", message: "ended" }), /^Session expired — sign in again/);
+});
+
+test("the server's sign-in option is accepted only when it names a popup path on /auth/", () => {
+  const option = { flow: "tenant_idp", provider_name: "Acme Okta", login_path: "/auth/idp/login" };
+  assert.equal(isSignInOption(option), true);
+  assert.equal(isSignInOption({ ...option, login_path: "https://evil.example/auth/" }), false);
+  assert.equal(isSignInOption({ ...option, provider_name: 7 }), false);
+  assert.equal(isSignInOption({ code: "sign_in_not_configured", message: "x" }), false);
+  assert.equal(isSignInOption(null), false);
+});
+
+test("the button names where the agent signs in, then offers to sign in again", () => {
+  assert.equal(signInButtonLabel({ state: "signed-out" }, "Acme Okta"), "Sign in with Acme Okta");
+  assert.equal(signInButtonLabel({ state: "expired", message: "x" }, "Acme Okta"), "Sign in again");
+  assert.equal(accountLabel({ state: "preparing" }), "Getting sign-in ready…");
+});
+
+test("a platform without a browser module gets the plain one: sign-in, no agent actions", () => {
+  const plain = platformModule("idpdesk");
+  assert.equal(plain.name, "idpdesk");
+  assert.equal(plain.agentActions, false);
+  assert.equal(PLATFORMS["idpdesk"], undefined);
+  for (const [name, module] of Object.entries(PLATFORMS)) {
+    assert.equal(platformModule(name), module);
+  }
 });

@@ -1,8 +1,8 @@
 """Conversation write-backs: the durable outbox of what is written to a platform's records
 when a conversation ends (notes, holds), and where each write stands.
 
-Revision ID: issue10_write_backs
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Created: 2026-11-29
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "issue10_write_backs"
-down_revision: str | None = "0005"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
