@@ -214,7 +214,7 @@ def sign_in(lightning: Lightning, site: Site) -> None:
     """The agent is signed in at My Domain: the real popup goes there and back, and closes."""
     site.world.signed_in = AGENT_ID
     widget = lightning.widget
-    expect(widget.get_by_test_id("sign-in")).to_have_text("Sign in with Salesforce")
+    expect(widget.get_by_test_id("sign-in")).to_have_text("Sign in with Salesforce Service Cloud")
     with lightning.page.context.expect_page() as opened:
         widget.get_by_test_id("sign-in").click()
     popup = opened.value
