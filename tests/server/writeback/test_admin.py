@@ -8,9 +8,12 @@ import re
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
 
+from server.keys import STORE
+from server.store.schema import integrations
 from tests.doubles.salesforce.world import SalesforceWorld
-from tests.fixtures.salesforce import stranger_keys
+from tests.fixtures.salesforce import app_keys, stranger_keys
 from tests.server.admin.conftest import ACME_ADMIN, Browser, create_admins
 
 from .conftest import Conversation, auth, eventually
@@ -46,6 +49,25 @@ async def test_the_form_shows_every_salesforce_setting_with_its_help(
         assert f'name="settings.{name}"' in page
     assert 'name="settings.private_key" type="password"' in page
     assert "PEM RSA private key whose certificate is uploaded to the app" in page
+
+
+async def test_the_private_key_is_stored_sealed_and_never_shown_again(
+    client: TestClient[Any, Any], api_keys: dict[str, str]
+) -> None:
+    # The key's base64 body, which no reformatting of the PEM would hide.
+    body = "".join(app_keys().private_pem.splitlines()[1:-1])
+    browser = await admin(client)
+    form = f"/admin/tenants/acme/integrations/{await integration_id(client, api_keys['acme'])}"
+    page = await browser.get(form)
+    listed = await client.get("/api/v1/integrations", headers=auth(api_keys["acme"]))
+    assert page.status == listed.status == 200
+    shown_again = [await page.text(), await listed.text()]
+    assert 'name="settings.private_key"' in shown_again[0]
+    async with client.app[STORE]._db.reading() as conn:  # the raw row, as a thief would see it
+        row = (await conn.execute(select(integrations))).one()
+    for text in [*shown_again, repr(tuple(row))]:
+        assert body[:40] not in text
+        assert "PRIVATE KEY" not in text
 
 
 async def test_test_connection_shows_salesforces_own_answer(
