@@ -16,7 +16,7 @@ from server.store.models import WriteBack, WriteBackStatus
 from server.store.write_backs import WriteBackKey
 from tests.doubles.salesforce.world import SalesforceWorld
 from tests.fixtures.app import Widget, event
-from tests.fixtures.salesforce import AGENT_ID, FOREIGN_AGENT_ID
+from tests.fixtures.salesforce import AGENT_ID, FOREIGN_AGENT_ID, host_message
 from tests.server.api.test_knowledge import DOC, new_kb
 
 from .conftest import (
@@ -118,6 +118,29 @@ async def test_a_replayed_start_costs_the_org_no_second_lookup(
     ack = await conversation.hand_in("context")
     assert ack["duplicates"] == 1
     assert len(conversation.world.requests) == reads
+
+
+async def test_lines_a_re_rendered_component_hands_in_again_show_once(
+    conversation: Conversation,
+) -> None:
+    widget, session_id = conversation.widget, conversation.session_id
+    customer = host_message("customer", session_id, text="my router keeps dropping")
+    agent = host_message("agent", session_id, text="Let me check that for you")
+    latest = host_message("customer", session_id, text="the lights go orange")
+    acks = []
+    # The first component's lines, then a second one's replay of its buffer, then a new line.
+    for message in (customer, agent, customer, agent, latest):
+        bridged = {"platform": "salesforce", "message": message}
+        acks.append(await widget.call("bridge.event", bridged))
+
+    new, again = (1, 0), (0, 1)  # (accepted, duplicates)
+    assert [(ack["accepted"], ack["duplicates"]) for ack in acks] == [new, new, again, again, new]
+    lines = [(await widget.next("transcript"))["line"] for _ in range(3)]
+    assert [(line["speaker"], line["text"]) for line in lines] == [
+        ("customer", "my router keeps dropping"),
+        ("agent", "Let me check that for you"),
+        ("customer", "the lights go orange"),
+    ]
 
 
 async def test_the_wrap_up_lands_once_on_the_case_with_the_notes_and_the_holds(
