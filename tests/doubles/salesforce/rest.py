@@ -32,11 +32,11 @@ def install(app: web.Application) -> None:
 
 async def handle(request: web.Request) -> web.Response:
     """One top-level REST call: session, faults, then :func:`serve`."""
-    world = request.app[WORLD]
+    world, faults = request.app[WORLD], request.app[WORLD].faults
+    stalls = bool(faults.stall) and str(faults.stall) in request.path
     reply = _refusal(world, request.headers.get("Authorization", ""))
-    if reply is None and world.faults.stall and world.faults.stall in request.path:
-        world.faults.stalled += 1
-        await world.faults.stall_lifted.wait()
+    if reply is None and stalls and not faults.stall_after_applying:
+        await _stall(world)
         reply = error(503, "SERVER_UNAVAILABLE", "Server unavailable, try again later")
     if reply is None:
         world.api_used += 1
@@ -46,11 +46,18 @@ async def handle(request: web.Request) -> web.Response:
             reply = error(400, "JSON_PARSER_ERROR", "The request body is not valid JSON")
         else:
             reply = serve(world, request.method, request.path_qs, body)
+        if stalls and faults.stall_after_applying:
+            await _stall(world)
     world.requests.append((request.method, request.path, reply.status))
     headers = {"Sforce-Limit-Info": world.limit_info(), **reply.headers}
     if reply.body is None:
         return web.Response(status=reply.status, headers=headers)
     return web.json_response(reply.body, status=reply.status, headers=headers)
+
+
+async def _stall(world: SalesforceWorld) -> None:
+    world.faults.stalled += 1
+    await world.faults.stall_lifted.wait()
 
 
 def _refusal(world: SalesforceWorld, authorization: str) -> Reply | None:

@@ -121,8 +121,10 @@ class Faults:
     invalid_session: int = 0
     # While set, REST calls whose path contains it hang (``stalled`` counts them); once
     # ``stall_lifted`` is set they answer 503 without having been served, like a request
-    # that never reached the org's database.
+    # that never reached the org's database. With ``stall_after_applying`` the org applies
+    # the request first and only its answer hangs, like a caller that died waiting for it.
     stall: str | None = None
+    stall_after_applying: bool = False
     stall_lifted: asyncio.Event = field(default_factory=asyncio.Event)
     stalled: int = 0
 

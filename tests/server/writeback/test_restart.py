@@ -58,16 +58,30 @@ async def hand_in(node: Node, messages: list[dict[str, Any]]) -> None:
         await widget.client.disconnect()
 
 
+def task_calls(world: SalesforceWorld) -> list[int]:
+    """Statuses of the Task upserts the double answered."""
+    return [status for _, path, status in world.requests if "/sobjects/Task/" in path]
+
+
+# Killed while its upsert is in flight: before the org applied it (the restarted server creates
+# the Task), or after (the answer was lost; the restarted server's upsert by external id
+# updates the same Task instead of creating a second one).
+MOMENTS = {"before Salesforce applied it": [503, 201], "after Salesforce applied it": [201, 200]}
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
 async def test_a_server_killed_mid_write_writes_the_task_once_after_restart(
     node_env: dict[str, str],
     api_key: str,
     salesforce_double: TestServer,
     salesforce_world: SalesforceWorld,
     tmp_path: Path,
+    moment: str,
 ) -> None:
     world = salesforce_world
     session_id, case_id = new_session(world)
     world.faults.stall = "/sobjects/Task/"
+    world.faults.stall_after_applying = moment.startswith("after")
 
     with running_node(node_env, tmp_path / "first.log") as node:
         async with aiohttp.ClientSession() as http:
@@ -86,14 +100,14 @@ async def test_a_server_killed_mid_write_writes_the_task_once_after_restart(
         node.process.wait(timeout=10)
 
     world.faults.stall = None
-    world.faults.stall_lifted.set()  # the dead server's request was never served
-    assert "Task" not in world.records
+    world.faults.stall_lifted.set()  # the dead server's request is answered to no one
+    assert len(world.records.get("Task", {})) == (1 if world.faults.stall_after_applying else 0)
 
+    expected = MOMENTS[moment]
     with running_node(node_env, tmp_path / "second.log"):
-        await until(lambda: len(world.records.get("Task", {})) == 1, within=LEASE_SECONDS + 20)
+        await until(lambda: task_calls(world) == expected, within=LEASE_SECONDS + 20)
         await asyncio.sleep(1.0)  # nothing more follows
 
     [task] = world.records["Task"].values()
     assert (task["WhatId"], task["Cuecard_Id__c"]) == (case_id, f"{session_id}-{AGENT_ID}")
-    task_calls = [status for _, path, status in world.requests if "/sobjects/Task/" in path]
-    assert task_calls == [503, 201]
+    assert task_calls(world) == expected
