@@ -239,7 +239,8 @@ def test_suggestions_for_the_customer_and_send_runs_the_toolkit_with_the_cards_t
     expect(send).to_have_text("Sent")
     card.get_by_role("button", name=re.compile(r"^Insert in your reply")).click()
 
-    assert wait_for(lightning.toolkit, 2) == [
+    lightning.page.wait_for_function("window.toolkit.length >= 2", timeout=15_000)
+    assert lightning.toolkit() == [
         {"method": "sendMessage", "text": snippet},
         {"method": "setAgentInput", "text": snippet},
     ]
