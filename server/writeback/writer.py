@@ -7,7 +7,9 @@ not ready (down, over its API limit) → again later, at the platform's ``retry_
 capped back-off; refused credentials or wrong settings → held until the integration changes;
 a rejected record → failed, shown on the Health page (and tried again if the integration
 changes). Writes are idempotent on the platform's side, so a write repeated after a crash
-updates the same record.
+updates the same record. Cancelling the writer (the server stopping) interrupts waits and
+platform calls, never a step in the outbox: a transaction cut mid-way loses its connection,
+and on SQLite it can leave a close that never finishes.
 """
 
 from __future__ import annotations
@@ -98,8 +100,8 @@ class OutboxWriter:
         now = _now()
         lease_until = now + timedelta(seconds=self._timings.lease)
         try:
-            return await self._outbox.claim_due(
-                now, lease_until=lease_until, limit=self._timings.batch
+            return await _unbroken(
+                self._outbox.claim_due(now, lease_until=lease_until, limit=self._timings.batch)
             )
         except asyncio.CancelledError:
             raise
@@ -128,13 +130,15 @@ class OutboxWriter:
             await self._done(key, row, record_id)
         finally:
             renewing.cancel()
+            # A renewal in progress finishes first (it is one short transaction).
+            await asyncio.wait([renewing])
 
     async def _keep_lease(self, key: WriteBackKey) -> None:
         while True:
             await asyncio.sleep(self._timings.lease / 3)
             lease_until = _now() + timedelta(seconds=self._timings.lease)
             try:
-                await self._outbox.renew(key, lease_until)
+                await _unbroken(self._outbox.renew(key, lease_until))
             except Exception:
                 log.debug("lease of write-back %s not renewed", key.conversation_id, exc_info=True)
 
@@ -186,12 +190,25 @@ async def _guarded(step: Awaitable[T]) -> T | None:
     """Run one bookkeeping step; with the database away, the row's lease lapses and it is
     claimed again later, so nothing is lost."""
     try:
-        return await step
+        return await _unbroken(step)
     except asyncio.CancelledError:
         raise
     except Exception:
         log.warning("write-back outbox unavailable", exc_info=True)
         return None
+
+
+async def _unbroken(step: Awaitable[T]) -> T:
+    """``step`` run to its end even if the caller is cancelled meanwhile; the cancellation
+    follows once it has ended."""
+    task = asyncio.ensure_future(step)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        # Its error, if any, goes nowhere: the caller is going away.
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        await asyncio.wait([task])
+        raise
 
 
 def _now() -> datetime:
