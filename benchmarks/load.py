@@ -1,24 +1,28 @@
-"""Load benchmark: many widgets on one cuecard server, customer messages in, suggestions out.
+"""Load benchmark: many widgets on a cuecard server, events in, relays and suggestions out.
 
 Run from the repository root::
 
     .venv/bin/python benchmarks/load.py --widgets 1000 --rate 200 --duration 30
-    .venv/bin/python benchmarks/load.py --widgets 5000 --rate 0          # idle memory only
+    .venv/bin/python benchmarks/load.py --widgets 1000 --rate 200 --relay      # transcript only
+    .venv/bin/python benchmarks/load.py --widgets 10000 --rate 0 --processes 4  # idle memory
+    .venv/bin/python benchmarks/load.py --widgets 2000 --rate 0 --restart --workers 2 --redis
 
-It seeds a tenant, an API key and the demo knowledge base into a fresh SQLite database, starts
-``cuecard serve`` on a free loopback port (log level WARNING), connects ``--widgets`` Socket.IO
-clients over WebSocket from ``--processes`` worker processes (each joins its conversation and,
-like a browser, offers permessage-deflate), then posts customer messages to
+It seeds a tenant, an API key and the demo knowledge base (plus ``--kb-passages`` synthetic
+passages) into a fresh SQLite database, starts ``cuecard serve`` on a free loopback port (log
+level WARNING; ``--workers``, and a throwaway redis-server with ``--redis``), connects
+``--widgets`` Socket.IO clients over WebSocket from ``--processes`` client processes (each joins
+its conversation and, like a browser, offers permessage-deflate), then posts messages to
 ``POST /api/v1/events`` at ``--rate`` per second for ``--duration`` seconds. It prints the
-event→suggestion latency (from just before each POST to the widget receiving the matching
-``suggestions`` event), throughput, missing deliveries, CPU use and the server's RSS when idle,
-after connecting (→ memory per idle widget) and after the run. See docs/benchmarks.md.
+latency from just before each POST to the widget receiving the matching ``suggestions`` (or,
+with ``--relay``, ``transcript``) event, throughput, missing deliveries, server CPU seconds per
+event, connects per second and the server's memory per idle widget. See docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import tempfile
 import time
@@ -26,14 +30,16 @@ from collections import Counter
 from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]  # no types-psutil in the dev extras
+from load_redis import throwaway_redis
 from load_report import (
     Report,
     add_connections,
     add_latencies,
+    add_restart,
     render,
     saturation_notes,
 )
-from load_server import TENANT, ServerUnderTest, start_server
+from load_server import TENANT, ServerOptions, ServerUnderTest, start_server
 from load_traffic import TrafficPlan, post_messages, probe_handshake
 from load_widgets import (
     BROWSER_COMPRESS_BITS,
@@ -46,42 +52,33 @@ from load_widgets import (
 
 # Time left for the server to finish work and free buffers before memory is read.
 SETTLE_SECONDS = 3.0
-# Time after the last POST for the last suggestions to arrive.
+# Time after the last POST for the last deliveries to arrive.
 DRAIN_SECONDS = 3.0
+# How long widgets have to come back after ``--restart``.
+RESTART_DEADLINE_SECONDS = 60.0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(
         description="Load-test a local cuecard server with Socket.IO widgets and "
-        "customer-message events (loopback only).",
+        "message events (loopback only).",
     )
-    parser.add_argument("--widgets", type=int, required=True, help="Widget clients to connect.")
-    parser.add_argument(
-        "--rate", type=float, default=0.0, help="Events per second (0 = idle run, memory only)."
-    )
-    parser.add_argument("--duration", type=float, default=30.0, help="Seconds of traffic.")
-    parser.add_argument(
-        "--processes", type=int, default=1, help="Client processes the widgets are spread over."
-    )
-    parser.add_argument(
-        "--widgets-per-conversation",
-        type=int,
-        default=1,
-        help="Widgets joined to each conversation.",
-    )
-    parser.add_argument(
-        "--connect-concurrency",
-        type=int,
-        default=100,
-        help="Connections opening at once, per process.",
-    )
-    parser.add_argument(
-        "--no-compress",
-        action="store_true",
-        help="Do not offer permessage-deflate (browsers always offer it).",
-    )
-    parser.add_argument("--json", type=Path, help="Also write the figures to this JSON file.")
+    add = parser.add_argument
+    add("--widgets", type=int, required=True, help="Widget clients to connect.")
+    add("--rate", type=float, default=0.0, help="Events per second (0 = no traffic).")
+    add("--duration", type=float, default=30.0, help="Seconds of traffic.")
+    add("--relay", action="store_true", help="Agent lines, timing `transcript` (no retrieval).")
+    add("--processes", type=int, default=1, help="Client processes the widgets are spread over.")
+    add("--widgets-per-conversation", type=int, default=1, help="Widgets on each conversation.")
+    add("--connect-concurrency", type=int, default=100, help="Connects at once, per process.")
+    add("--no-compress", action="store_true", help="Do not offer permessage-deflate.")
+    add("--workers", type=int, help="`cuecard serve --workers N` (default: the server's own).")
+    add("--redis", action="store_true", help="Run the server with a throwaway redis-server.")
+    add("--kb-passages", type=int, default=0, help="Synthetic passages added to the KB.")
+    add("--restart", action="store_true", help="Restart the server; time the widgets' return.")
+    add("--source", type=Path, help="Run the server from this cuecard checkout instead.")
+    add("--json", type=Path, help="Also write the figures to this JSON file.")
     return parser.parse_args(argv)
 
 
@@ -97,6 +94,7 @@ def worker_plans(args: argparse.Namespace, sut: ServerUnderTest) -> list[WorkerP
             widgets_per_conversation=args.widgets_per_conversation,
             concurrency=args.connect_concurrency,
             compress=not args.no_compress,
+            event="transcript" if args.relay else "suggestions",
         )
         for first, count in split_widgets(args.widgets, args.processes)
     ]
@@ -117,13 +115,12 @@ async def probe(report: Report, sut: ServerUnderTest, args: argparse.Namespace) 
     )
 
 
-async def connect_widgets(
-    report: Report, sut: ServerUnderTest, fleet: WidgetFleet, args: argparse.Namespace
-) -> None:
+async def connect_widgets(report: Report, sut: ServerUnderTest, fleet: WidgetFleet) -> None:
     """Connect and join every widget, then read the server's memory once it settles."""
-    started = time.monotonic()
+    cpu_before, started = sut.cpu_seconds(), time.monotonic()
     fleet.start()
     add_connections(report, await fleet.connected(), time.monotonic() - started)
+    report.connect_cpu_seconds = sut.cpu_seconds() - cpu_before
     log(f"{report.connected} widgets connected in {report.connect_seconds:.1f} s")
     await asyncio.sleep(SETTLE_SECONDS)
     report.rss_connected = sut.rss_bytes()
@@ -132,9 +129,12 @@ async def connect_widgets(
 async def run_traffic(
     report: Report, sut: ServerUnderTest, fleet: WidgetFleet, args: argparse.Namespace
 ) -> None:
-    """Post events at the requested rate and match the suggestions the widgets received."""
+    """Post events at the requested rate and match the deliveries the widgets received."""
     counts = audience(args)
-    plan = TrafficPlan(sut.base_url, sut.api_key, TENANT, list(counts), args.rate, args.duration)
+    speaker = "agent" if args.relay else "customer"
+    plan = TrafficPlan(
+        sut.base_url, sut.api_key, TENANT, list(counts), args.rate, args.duration, speaker=speaker
+    )
     cpu_before = cpu_seconds(sut, fleet)
     log(f"posting {args.rate:g} events/s for {args.duration:g} s")
     posted = await post_messages(plan)
@@ -142,10 +142,26 @@ async def run_traffic(
     report.cpu_share = {
         name: (cpu_after[name] - cpu_before[name]) / posted.seconds for name in cpu_before
     }
+    report.server_cpu_seconds = cpu_after["server"] - cpu_before["server"]
     await asyncio.sleep(DRAIN_SECONDS)
     add_latencies(report, posted, await fleet.arrivals(), counts)
     report.notes += [f"POST failed: {error}" for error in posted.errors]
     report.notes += saturation_notes(report.cpu_share)
+
+
+async def restart_server(report: Report, sut: ServerUnderTest, fleet: WidgetFleet) -> None:
+    """Restart the server and wait until every widget has reconnected and joined again."""
+    log("restarting the server")
+    started = time.monotonic()
+    report.restart_ready_seconds = await sut.restart()
+    deadline = started + RESTART_DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        arrivals = await fleet.arrivals()
+        if sum(len(a.rejoined_at) for a in arrivals) >= report.connected:
+            break
+        await asyncio.sleep(0.5)
+    add_restart(report, started, await fleet.arrivals())
+    log(f"{report.rejoined} widgets back in {report.rejoin_seconds:.1f} s")
 
 
 def cpu_seconds(sut: ServerUnderTest, fleet: WidgetFleet) -> dict[str, float]:
@@ -159,16 +175,18 @@ def cpu_seconds(sut: ServerUnderTest, fleet: WidgetFleet) -> dict[str, float]:
 
 async def measure(sut: ServerUnderTest, args: argparse.Namespace) -> Report:
     """Every phase of one run against a started server."""
-    report = Report(widgets=args.widgets, processes=args.processes)
+    report = Report(widgets=args.widgets, processes=args.processes, command=sys.argv[1:])
     await probe(report, sut, args)
     await asyncio.sleep(SETTLE_SECONDS)
     report.rss_idle = sut.rss_bytes()
     fleet = WidgetFleet(worker_plans(args, sut))
     try:
-        await connect_widgets(report, sut, fleet, args)
+        await connect_widgets(report, sut, fleet)
         if args.rate > 0:
             await run_traffic(report, sut, fleet, args)
         report.rss_after_run = sut.rss_bytes()
+        if args.restart:
+            await restart_server(report, sut, fleet)
     finally:
         log("disconnecting widgets")
         await fleet.close()
@@ -176,11 +194,16 @@ async def measure(sut: ServerUnderTest, args: argparse.Namespace) -> Report:
 
 
 async def run(args: argparse.Namespace) -> Report:
-    """Start a server in a temporary directory, measure it, stop it."""
+    """Start a server (and Redis) in a temporary directory, measure it, stop it."""
     # The server inherits this limit: one descriptor per widget plus the database and spares.
     raise_fd_limit(args.widgets + 1024)
-    with tempfile.TemporaryDirectory(prefix="cuecard-load-") as workdir:
-        sut = await start_server(Path(workdir))
+    with (
+        tempfile.TemporaryDirectory(prefix="cuecard-load-") as workdir,
+        contextlib.ExitStack() as stack,
+    ):
+        redis_url = stack.enter_context(throwaway_redis(Path(workdir))) if args.redis else None
+        options = ServerOptions(args.workers, redis_url, args.kb_passages, args.source)
+        sut = await start_server(Path(workdir), options)
         log(f"server pid {sut.pid} on {sut.base_url}")
         try:
             report = await measure(sut, args)

@@ -21,9 +21,11 @@ class Report:
 
     widgets: int
     processes: int
+    command: list[str] = field(default_factory=list)
     connected: int = 0
     connect_failed: int = 0
     connect_seconds: float = 0.0
+    connect_cpu_seconds: float = 0.0
     connect_errors: list[str] = field(default_factory=list)
     offered_extensions: str = ""
     answered_extensions: str = ""
@@ -40,6 +42,11 @@ class Report:
     rss_connected: int = 0
     rss_after_run: int = 0
     cpu_share: dict[str, float] = field(default_factory=dict)
+    server_cpu_seconds: float = 0.0
+    restart_ready_seconds: float = 0.0
+    rejoined: int = 0
+    rejoin_seconds: float = 0.0
+    rejoin_after_ready_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -47,9 +54,24 @@ class Report:
         """Server memory each idle, joined widget costs, in KiB."""
         return (self.rss_connected - self.rss_idle) / 1024 / max(self.connected, 1)
 
+    @property
+    def connects_per_second(self) -> float:
+        """Widgets connected and joined per second of the connection phase."""
+        return _rate(self.connected, self.connect_seconds)
+
+    @property
+    def cpu_ms_per_event(self) -> float:
+        """Server CPU time (every process, user + system) per posted event, in ms."""
+        return 1000 * self.server_cpu_seconds / self.events_posted if self.events_posted else 0.0
+
     def to_json(self) -> str:
         """The report as JSON, derived figures included."""
-        return json.dumps({**asdict(self), "kb_per_widget": round(self.kb_per_widget, 1)})
+        derived = {
+            "kb_per_widget": round(self.kb_per_widget, 1),
+            "connects_per_second": round(self.connects_per_second, 1),
+            "cpu_ms_per_event": round(self.cpu_ms_per_event, 3),
+        }
+        return json.dumps({**asdict(self), **derived})
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -95,6 +117,16 @@ def add_latencies(
     }
 
 
+def add_restart(report: Report, restarted_at: float, arrivals: list[Arrivals]) -> None:
+    """How many widgets joined again after the restart, and when the last one did."""
+    times = [t for arrival in arrivals for t in arrival.rejoined_at]
+    report.rejoined = len(times)
+    report.rejoin_seconds = max(times, default=restarted_at) - restarted_at
+    report.rejoin_after_ready_seconds = max(
+        report.rejoin_seconds - report.restart_ready_seconds, 0.0
+    )
+
+
 def _rate(count: int, seconds: float) -> float:
     return count / seconds if seconds > 0 else 0.0
 
@@ -103,8 +135,10 @@ def render(report: Report) -> str:
     """The human-readable summary."""
     r = report
     lines = [
+        f"command                   load.py {' '.join(r.command)}",
         f"widgets connected+joined  {r.connected} / {r.widgets} ({r.connect_failed} failed) "
-        f"in {r.connect_seconds:.1f} s over {r.processes} client process(es)",
+        f"in {r.connect_seconds:.1f} s over {r.processes} client process(es) "
+        f"= {r.connects_per_second:.0f}/s, server CPU {r.connect_cpu_seconds:.1f} s",
         f"compression offered       {r.offered_extensions or '(none)'}",
         f"server answered           {r.answered_extensions or '(declined: no extension)'}; "
         f"negotiated on {r.compressed_sockets}/{r.connected} widget sockets",
@@ -114,6 +148,13 @@ def render(report: Report) -> str:
     ]
     if r.events_posted:
         lines += _traffic_lines(r)
+    if r.restart_ready_seconds:
+        lines.append(
+            f"after restart             server ready in {r.restart_ready_seconds:.1f} s; "
+            f"{r.rejoined} / {r.connected} widgets back and joined "
+            f"{r.rejoin_seconds:.1f} s after the restart began, "
+            f"{r.rejoin_after_ready_seconds:.1f} s after the new server was ready"
+        )
     lines += [f"note: {note}" for note in r.notes]
     lines += [f"connect error: {error}" for error in r.connect_errors]
     return "\n".join(lines)
@@ -125,13 +166,15 @@ def _traffic_lines(r: Report) -> list[str]:
     return [
         f"events posted             {r.events_posted} in {r.post_seconds:.1f} s "
         f"= {_rate(r.events_posted, r.post_seconds):.1f}/s ({r.events_failed} failed)",
-        f"suggestions received      {r.suggestions_received} "
+        f"deliveries received       {r.suggestions_received} "
         f"= {_rate(r.suggestions_received, r.receive_seconds):.1f}/s; deliveries matched "
         f"{r.deliveries} / {r.deliveries_expected} "
         f"(missing {r.deliveries_expected - r.deliveries})",
-        f"event->suggestion latency p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms, "
+        f"event->widget latency     p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms, "
         f"p99 {latency['p99']:.1f} ms, max {latency['max']:.1f} ms",
         f"server RSS after run      {r.rss_after_run / MIB:.1f} MiB",
+        f"server CPU per event      {r.cpu_ms_per_event:.2f} ms "
+        f"({r.server_cpu_seconds:.1f} s over {r.events_posted} events, every server process)",
         f"CPU during traffic        {cpu} (share of one core)",
     ]
 

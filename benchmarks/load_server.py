@@ -16,6 +16,7 @@ from pathlib import Path
 
 import aiohttp
 import psutil  # type: ignore[import-untyped]  # no types-psutil in the dev extras
+from retrieval_corpus import Corpus
 
 import server
 from server.kb.loader import load_folder
@@ -23,35 +24,60 @@ from server.store.database import Store
 
 TENANT = "bench"
 DEMO_KB = Path(server.__file__).parent / "demo" / "kb"
-READY_TIMEOUT_SECONDS = 60.0
-# Variables that would point the server at shared infrastructure instead of its own files.
+READY_TIMEOUT_SECONDS = 120.0
 LOG_RECORD_START = re.compile(r"\d{4}-\d\d-\d\d \d\d:")
+# Variables that would point the server at shared infrastructure instead of its own files.
 INHERITED_SETTINGS = ("DATABASE_URL", "REDIS_URL", "CUECARD_DATABASE_URL", "CUECARD_REDIS_URL")
+# The synthetic passages' generator is seeded, so every run indexes the same knowledge base.
+CORPUS_SEED = 16
 
 
 @dataclass(frozen=True)
+class ServerOptions:
+    """How the server under test runs.
+
+    ``workers`` None leaves ``--workers`` off the command line (the server's default, and the
+    only choice for a source tree from before the option existed). ``source`` runs the server
+    from another checkout of cuecard (``git worktree add``) with this environment's packages,
+    to compare commits with one harness.
+    """
+
+    workers: int | None = None
+    redis_url: str | None = None
+    kb_passages: int = 0
+    source: Path | None = None
+    port: int = 0
+
+
+@dataclass
 class ServerUnderTest:
-    """A running cuecard server process and what clients need to reach it."""
+    """A running cuecard server (one process, or a supervisor and its workers)."""
 
     process: subprocess.Popen[bytes]
     base_url: str
     secret_key: str
     api_key: str
     log_path: Path
+    command: list[str]
+    env: dict[str, str]
 
     @property
     def pid(self) -> int:
-        """The server's process id."""
+        """The server's (or supervisor's) process id."""
         return self.process.pid
 
+    def processes(self) -> list[psutil.Process]:
+        """The server process and every worker it forked."""
+        main = psutil.Process(self.pid)
+        return [main, *main.children(recursive=True)]
+
     def rss_bytes(self) -> int:
-        """The server's resident set size right now."""
-        return int(psutil.Process(self.pid).memory_info().rss)
+        """Resident set size of every server process right now, added up."""
+        return sum(int(_safe(lambda p: p.memory_info().rss, p)) for p in self.processes())
 
     def cpu_seconds(self) -> float:
-        """User plus system CPU time the server has used so far."""
-        times = psutil.Process(self.pid).cpu_times()
-        return float(times.user + times.system)
+        """User plus system CPU time every server process has used so far, added up."""
+        return sum(_safe(_cpu, p) for p in self.processes())
 
     def logged_errors(self) -> list[str]:
         """Each distinct ERROR record of the server's log (its exception line) with its count."""
@@ -69,24 +95,51 @@ class ServerUnderTest:
         return [f"server logged {count} x {summary}" for summary, count in errors.most_common(5)]
 
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL if the server has not exited within ten seconds."""
+        """SIGTERM, then SIGKILL if the server has not exited within fifteen seconds."""
         self.process.terminate()
         try:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
 
+    async def restart(self) -> float:
+        """Stop the server and start it again on the same port; seconds until it is ready."""
+        self.stop()
+        started = time.monotonic()
+        self.process = _launch(self.command, self.env, self.log_path, "ab")
+        await _wait_ready(self)
+        return time.monotonic() - started
 
-async def seed_database(database_url: str) -> str:
-    """Create the bench tenant with the demo knowledge base as default; return its API key."""
+
+def _cpu(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+def _safe(read: object, process: psutil.Process) -> float:
+    # A worker may exit between listing and reading; it then counts for nothing.
+    try:
+        return float(read(process))  # type: ignore[operator]
+    except psutil.Error:
+        return 0.0
+
+
+async def seed_database(database_url: str, kb_passages: int) -> str:
+    """Create the bench tenant with the demo knowledge base as default; return its API key.
+
+    ``kb_passages`` synthetic one-passage documents (``retrieval_corpus``) are added to it.
+    """
     store = await Store.connect(database_url)
     try:
         await store.migrate()
         await store.tenants.create(TENANT, "Load benchmark")
         _, api_key = await store.api_keys.create(TENANT)
         kb = await store.knowledge_bases.create(TENANT, "Help centre", is_default=True)
-        await store.documents.upsert_many(kb, load_folder(DEMO_KB))
+        documents = load_folder(DEMO_KB)
+        if kb_passages:
+            documents += Corpus(CORPUS_SEED).documents(kb_passages)
+        await store.documents.upsert_many(kb, documents)
     finally:
         await store.aclose()
     return api_key
@@ -99,31 +152,57 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def start_server(workdir: Path) -> ServerUnderTest:
+async def start_server(workdir: Path, options: ServerOptions) -> ServerUnderTest:
     """Seed a fresh SQLite database in ``workdir`` and run ``cuecard serve`` on it."""
     database_url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    api_key = await seed_database(database_url)
+    api_key = await seed_database(database_url, options.kb_passages)
     secret_key = secrets.token_urlsafe(48)
-    port = free_port()
+    port = options.port or free_port()
     env = {k: v for k, v in os.environ.items() if k not in INHERITED_SETTINGS}
     env.update(
         CUECARD_SECRET_KEY=secret_key,
         CUECARD_DATABASE_URL=database_url,
         CUECARD_LOG_LEVEL="WARNING",
     )
+    if options.redis_url:
+        env["CUECARD_REDIS_URL"] = options.redis_url
+    if options.source is not None:
+        env["PYTHONPATH"] = str(options.source.resolve())
+    command = _command(port, options)
     log_path = workdir / "server.log"
-    process = _launch(port, env, log_path)
-    sut = ServerUnderTest(process, f"http://127.0.0.1:{port}", secret_key, api_key, log_path)
+    process = _launch(command, env, log_path, "wb")
+    sut = ServerUnderTest(
+        process, f"http://127.0.0.1:{port}", secret_key, api_key, log_path, command, env
+    )
     await _wait_ready(sut)
     return sut
 
 
-def _launch(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
-    """``cuecard serve`` from this interpreter's environment, output to ``log_path``."""
-    cuecard = Path(sys.executable).parent / "cuecard"
-    command = [str(cuecard), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with log_path.open("wb") as log_file:
+def _launch(
+    command: list[str], env: dict[str, str], log_path: Path, mode: str
+) -> subprocess.Popen[bytes]:
+    with log_path.open(mode) as log_file:
         return subprocess.Popen(command, env=env, stdout=log_file, stderr=log_file)
+
+
+def _command(port: int, options: ServerOptions) -> list[str]:
+    """``cuecard serve`` run by this interpreter, so ``PYTHONPATH`` can pick the source tree."""
+    entry = "from server.cli import main; main()"
+    # -P: the current directory must not shadow the source tree chosen by PYTHONPATH.
+    command = [
+        sys.executable,
+        "-P",
+        "-c",
+        entry,
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    if options.workers is not None:
+        command += ["--workers", str(options.workers)]
+    return command
 
 
 async def _wait_ready(sut: ServerUnderTest) -> None:

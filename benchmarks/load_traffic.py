@@ -38,8 +38,10 @@ def customer_texts() -> list[str]:
     return texts
 
 
-def message_event(tenant_id: str, event_id: str, conversation_id: str, text: str) -> bytes:
-    """A canonical customer ``message`` event as a JSON body."""
+def message_event(
+    tenant_id: str, event_id: str, conversation_id: str, text: str, speaker: str = "customer"
+) -> bytes:
+    """A canonical ``message`` event as a JSON body (a customer's line unless told)."""
     event = {
         "kind": "message",
         "tenant_id": tenant_id,
@@ -47,7 +49,7 @@ def message_event(tenant_id: str, event_id: str, conversation_id: str, text: str
         "provider_event_id": event_id,
         "conversation_id": conversation_id,
         "occurred_at": datetime.now(UTC).isoformat(),
-        "speaker": "customer",
+        "speaker": speaker,
         "text": text,
     }
     return json.dumps(event).encode()
@@ -81,6 +83,8 @@ class TrafficPlan:
     rate: float
     duration: float
     seed: int = 7
+    # "agent" lines are relayed (``transcript``) without retrieval; customer lines retrieve.
+    speaker: str = "customer"
 
 
 async def _post_one(
@@ -118,7 +122,8 @@ async def post_messages(plan: TrafficPlan) -> Posted:
             event_id = f"ev-{index}"
             conversation = plan.conversations[index % len(plan.conversations)]
             out.conversation[event_id] = conversation
-            body = message_event(plan.tenant_id, event_id, conversation, picker.choice(texts))
+            text = picker.choice(texts)
+            body = message_event(plan.tenant_id, event_id, conversation, text, plan.speaker)
             tasks.append(asyncio.create_task(_post_one(session, plan, event_id, body, out)))
         out.seconds = time.monotonic() - start
         await asyncio.gather(*tasks)

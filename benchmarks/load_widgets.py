@@ -41,6 +41,9 @@ class WorkerPlan:
     widgets_per_conversation: int
     concurrency: int
     compress: bool
+    # The event timed: "suggestions" (matched by trigger_event_id) or "transcript" (by the
+    # line's event_id).
+    event: str = "suggestions"
 
 
 @dataclass
@@ -55,19 +58,28 @@ class ConnectStats:
 
 @dataclass
 class Arrivals:
-    """When ``suggestions`` for each trigger event reached this worker's widgets (one time
-    per widget), and how many ``suggestions`` events arrived in all."""
+    """When the timed event for each posted event reached this worker's widgets (one time
+    per widget), how many timed events arrived in all, and when widgets came back after the
+    server restarted."""
 
     seen: dict[str, list[float]] = field(default_factory=dict)
     received: int = 0
+    rejoined_at: list[float] = field(default_factory=list)
 
     def record(self, payload: Any) -> None:
         """Note one ``suggestions`` event."""
+        self._note(payload.get("trigger_event_id") if isinstance(payload, dict) else None)
+
+    def record_line(self, payload: Any) -> None:
+        """Note one ``transcript`` event."""
+        line = payload.get("line") if isinstance(payload, dict) else None
+        self._note(line.get("event_id") if isinstance(line, dict) else None)
+
+    def _note(self, event_id: Any) -> None:
         now = time.monotonic()
         self.received += 1
-        trigger = payload.get("trigger_event_id") if isinstance(payload, dict) else None
-        if isinstance(trigger, str):
-            self.seen.setdefault(trigger, []).append(now)
+        if isinstance(event_id, str):
+            self.seen.setdefault(event_id, []).append(now)
 
 
 def conversation_of(widget: int, widgets_per_conversation: int) -> str:
@@ -85,14 +97,40 @@ def raise_fd_limit(wanted: int) -> int:
     return soft
 
 
+class BrowserLikeClient(socketio.AsyncClient):  # type: ignore[misc]
+    """python-socketio's client, waiting for a reconnection as long as socket.io-client does.
+
+    Its own reconnection attempts wait only 1 s for the namespace to connect (socket.io-client:
+    20 s), so a restarted server busy with every widget at once timed them all out, wave after
+    wave. Its jitter is ±``randomization_factor`` seconds, not ±50 % of the delay as in
+    browsers: a harsher herd than real widgets make.
+    """
+
+    async def connect(self, *args: Any, wait_timeout: float = 20, **kwargs: Any) -> None:
+        await super().connect(*args, wait_timeout=wait_timeout, **kwargs)
+
+
 async def _open_widget(
     plan: WorkerPlan, widget: int, token: str, session: aiohttp.ClientSession, sink: Arrivals
 ) -> socketio.AsyncClient:
     options = {"compress": BROWSER_COMPRESS_BITS} if plan.compress else {}
-    client = socketio.AsyncClient(
-        reconnection=False, http_session=session, websocket_extra_options=options
+    # Reconnection like the widget's socket.io-client: 1 s doubling to 5 s, each delay
+    # randomised (here by +-0.5 s, see BrowserLikeClient) so a restarted server is not hit by
+    # every widget at once.
+    client = BrowserLikeClient(
+        reconnection=True,
+        reconnection_delay=1,
+        reconnection_delay_max=5,
+        randomization_factor=0.5,
+        http_session=session,
+        websocket_extra_options=options,
     )
-    client.on("suggestions", sink.record, namespace=NAMESPACE)
+    if plan.event == "transcript":
+        client.on("transcript", sink.record_line, namespace=NAMESPACE)
+    else:
+        client.on("suggestions", sink.record, namespace=NAMESPACE)
+    conversation = conversation_of(widget, plan.widgets_per_conversation)
+    _rejoin_on_reconnect(client, conversation, sink)
     await client.connect(
         plan.base_url,
         namespaces=[NAMESPACE],
@@ -100,7 +138,6 @@ async def _open_widget(
         transports=["websocket"],
         wait_timeout=CONNECT_TIMEOUT_SECONDS,
     )
-    conversation = conversation_of(widget, plan.widgets_per_conversation)
     ack = await client.call(
         "join", {"conversation_id": conversation}, namespace=NAMESPACE, timeout=60
     )
@@ -108,6 +145,30 @@ async def _open_widget(
         await client.disconnect()
         raise RuntimeError(f"join refused: {ack!r}")
     return client
+
+
+def _rejoin_on_reconnect(client: socketio.AsyncClient, conversation: str, sink: Arrivals) -> None:
+    """After a reconnection, join the conversation again (as the widget does) and note when."""
+    connects = 0
+    pending: set[asyncio.Task[None]] = set()
+
+    async def rejoin() -> None:
+        ack = await client.call(
+            "join", {"conversation_id": conversation}, namespace=NAMESPACE, timeout=60
+        )
+        if isinstance(ack, dict) and ack.get("ok"):
+            sink.rejoined_at.append(time.monotonic())
+
+    def on_connect() -> None:
+        nonlocal connects
+        connects += 1
+        if connects > 1:
+            # The handler runs inside the client's read loop, which must go on to read the ack.
+            task = asyncio.get_running_loop().create_task(rejoin())
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+
+    client.on("connect", on_connect, namespace=NAMESPACE)
 
 
 def _negotiated_compression(client: socketio.AsyncClient) -> bool:

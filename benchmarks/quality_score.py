@@ -2,46 +2,76 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from quality_data import Entity
 
 # Rows of the summary table, in order; the smoke test checks these names.
 ROWS = (
     "conversations",
-    "recall@1",
-    "recall@3",
-    "MRR@3",
-    "first-turn recall@3",
-    "turns to top 3 (mean)",
-    "never in top 3",
+    "last-turn R@1",
+    "last-turn R@3",
+    "last-turn MRR@3",
+    "shown-ever R@3",
+    "search R@1",
+    "search R@3",
+    "first-turn R@3",
+    "openings abstained",
+    "step accuracy",
+    "entity precision",
+    "entity recall",
 )
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+@dataclass(frozen=True, slots=True)
+class StepSeen:
+    """At one checkpoint: the step card's document and the step it highlighted (0-based), or
+    None for no card / every step done."""
+
+    expected: int | None
+    document_id: str | None
+    next: int | None
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What the engine suggested for one conversation, after each customer turn."""
+    """What the widget showed for one conversation."""
 
     conversation_id: str
     gold: str
-    rankings: tuple[tuple[str, ...], ...]
+    # The cards on screen (document ids, top first) after each customer turn.
+    shown: tuple[tuple[str, ...], ...]
     first_substantive: int
+    search: tuple[str, ...] = ()
+    # Cards on screen after each customer turn that opens without a request.
+    openings: tuple[tuple[str, ...], ...] = ()
+    steps: tuple[StepSeen, ...] = ()
+    entities_gold: tuple[Entity, ...] = ()
+    entities_shown: tuple[Entity, ...] = ()
+    # Conversations whose details were not annotated are left out of entity figures.
+    annotated: bool = True
 
     @property
     def final(self) -> tuple[str, ...]:
-        """The ranking after the last customer turn."""
-        return self.rankings[-1]
+        """The cards after the last customer turn."""
+        return self.shown[-1]
 
     def rank(self, turn: int = -1) -> int | None:
-        """The 1-based rank of the gold article after a customer turn, or None."""
-        ranking = self.rankings[turn]
-        return ranking.index(self.gold) + 1 if self.gold in ranking else None
+        """The 1-based position of the gold card among the top 3 after a customer turn."""
+        top = self.shown[turn][:3]
+        return top.index(self.gold) + 1 if self.gold in top else None
 
-    def turns_to_top3(self) -> int | None:
-        """How many customer turns it took until the gold article was first suggested."""
-        for number, ranking in enumerate(self.rankings, start=1):
-            if self.gold in ranking[:3]:
-                return number
-        return None
+    def ever_shown(self) -> bool:
+        """Whether the gold card was among the top 3 on screen after any customer turn."""
+        return any(self.gold in cards[:3] for cards in self.shown)
+
+    def search_rank(self) -> int | None:
+        """The gold article's rank in the whole-conversation search, top 3 only."""
+        top = self.search[:3]
+        return top.index(self.gold) + 1 if self.gold in top else None
 
 
 @dataclass
@@ -52,70 +82,153 @@ class Summary:
     recall1: float = 0.0
     recall3: float = 0.0
     mrr: float = 0.0
+    shown_ever3: float = 0.0
+    search1: float = 0.0
+    search3: float = 0.0
     first_turn_recall3: float = 0.0
-    mean_turns_to_top3: float | None = None
-    never_in_top3: int = 0
+    openings: tuple[int, int] = (0, 0)
+    steps: tuple[int, int] = (0, 0)
+    entity_counts: tuple[int, int, int] = (0, 0, 0)
     per_turn: list[tuple[int, int, float, float]] = field(default_factory=list)
+
+    @property
+    def entity_precision(self) -> float | None:
+        """Correct shown entities over all shown ones."""
+        correct, shown, _ = self.entity_counts
+        return correct / shown if shown else None
+
+    @property
+    def entity_recall(self) -> float | None:
+        """Annotated entities that were shown, over all annotated ones."""
+        correct, _, gold = self.entity_counts
+        return correct / gold if gold else None
 
 
 def summarise(outcomes: Sequence[Outcome]) -> Summary:
-    """Recall@1, recall@3 and MRR at the last turn, plus first-turn and time-to-hit figures."""
+    """Last-turn, shown-ever and search recall, abstention, steps and entities."""
     total = len(outcomes)
     if not total:
         return Summary()
     ranks = [outcome.rank() for outcome in outcomes]
-    hits = [t for t in (outcome.turns_to_top3() for outcome in outcomes) if t is not None]
+    search = [outcome.search_rank() for outcome in outcomes]
     first = [outcome.rank(outcome.first_substantive) for outcome in outcomes]
+    openings = [cards for outcome in outcomes for cards in outcome.openings]
+    steps = [seen for outcome in outcomes for seen in outcome.steps]
     return Summary(
         conversations=total,
         recall1=sum(rank == 1 for rank in ranks) / total,
-        recall3=sum(rank is not None and rank <= 3 for rank in ranks) / total,
+        recall3=sum(rank is not None for rank in ranks) / total,
         mrr=sum(1 / rank for rank in ranks if rank) / total,
-        first_turn_recall3=sum(rank is not None and rank <= 3 for rank in first) / total,
-        mean_turns_to_top3=sum(hits) / len(hits) if hits else None,
-        never_in_top3=total - len(hits),
+        shown_ever3=sum(outcome.ever_shown() for outcome in outcomes) / total,
+        search1=sum(rank == 1 for rank in search) / total,
+        search3=sum(rank is not None for rank in search) / total,
+        first_turn_recall3=sum(rank is not None for rank in first) / total,
+        openings=(sum(not cards for cards in openings), len(openings)),
+        steps=(
+            sum(step_correct(outcome.gold, seen) for outcome in outcomes for seen in outcome.steps),
+            len(steps),
+        ),
+        entity_counts=entity_counts(outcomes),
         per_turn=per_turn(outcomes),
     )
 
 
+def step_correct(gold: str, seen: StepSeen) -> bool:
+    """The gold article's step card highlights the expected step (or shows all done)."""
+    return seen.document_id == gold and seen.next == seen.expected
+
+
+def entity_counts(outcomes: Sequence[Outcome]) -> tuple[int, int, int]:
+    """(correct, shown, annotated) over all conversations; see ``matches``."""
+    correct = shown = gold = 0
+    for outcome in outcomes:
+        if not outcome.annotated:
+            continue
+        correct += matches(outcome.entities_gold, outcome.entities_shown)
+        shown += len(outcome.entities_shown)
+        gold += len(outcome.entities_gold)
+    return correct, shown, gold
+
+
+def matches(gold: Sequence[Entity], shown: Sequence[Entity]) -> int:
+    """Shown entities that match an annotated one, each annotation used once.
+
+    A match has the same type, and one value contains the other once both are lower-cased
+    and stripped to letters and digits ("CC-48211" = "cc48211"; "iphone" within "iphone 12").
+    """
+    left = [(e.type, normal(e.value)) for e in gold]
+    found = 0
+    for entity in shown:
+        value = normal(entity.value)
+        for i, (kind, annotated) in enumerate(left):
+            if kind == entity.type and value and (value in annotated or annotated in value):
+                del left[i]
+                found += 1
+                break
+    return found
+
+
+def normal(value: str) -> str:
+    """A value lower-cased, with everything but letters and digits removed."""
+    return _NOT_ALNUM.sub("", value.lower())
+
+
 def per_turn(outcomes: Sequence[Outcome]) -> list[tuple[int, int, float, float]]:
-    """(customer turn, conversations that reach it, recall@1, recall@3) after each turn."""
-    longest = max((len(outcome.rankings) for outcome in outcomes), default=0)
+    """(customer turn, conversations that reach it, R@1, R@3) after each turn."""
+    longest = max((len(outcome.shown) for outcome in outcomes), default=0)
     rows = []
     for turn in range(longest):
-        ranks = [outcome.rank(turn) for outcome in outcomes if turn < len(outcome.rankings)]
+        ranks = [outcome.rank(turn) for outcome in outcomes if turn < len(outcome.shown)]
         at1 = sum(rank == 1 for rank in ranks) / len(ranks)
-        at3 = sum(rank is not None and rank <= 3 for rank in ranks) / len(ranks)
+        at3 = sum(rank is not None for rank in ranks) / len(ranks)
         rows.append((turn + 1, len(ranks), at1, at3))
     return rows
 
 
-def render(summary: Summary, *, engine: str, show_per_turn: bool) -> str:
+def _ratio(counts: tuple[int, int]) -> str:
+    good, total = counts
+    return f"{good / total:.3f} ({good}/{total})" if total else "n/a"
+
+
+def _fraction(value: float | None) -> str:
+    return f"{value:.3f}" if value is not None else "n/a"
+
+
+def render(summary: Summary, *, title: str, show_per_turn: bool) -> str:
     """The summary as a plain-text table (and the per-turn breakdown when asked)."""
-    turns = summary.mean_turns_to_top3
+    correct, shown, gold = summary.entity_counts
     values = (
         str(summary.conversations),
         f"{summary.recall1:.3f}",
         f"{summary.recall3:.3f}",
         f"{summary.mrr:.3f}",
+        f"{summary.shown_ever3:.3f}",
+        f"{summary.search1:.3f}",
+        f"{summary.search3:.3f}",
         f"{summary.first_turn_recall3:.3f}",
-        f"{turns:.2f}" if turns is not None else "n/a",
-        str(summary.never_in_top3),
+        _ratio(summary.openings),
+        _ratio(summary.steps),
+        f"{_fraction(summary.entity_precision)} ({correct}/{shown})",
+        f"{_fraction(summary.entity_recall)} ({correct}/{gold})",
     )
-    lines = [f"engine: {engine}", *(f"{n:<24}{v:>8}" for n, v in zip(ROWS, values, strict=True))]
+    lines = [title, *(f"  {n:<22}{v:>20}" for n, v in zip(ROWS, values, strict=True))]
     if show_per_turn:
-        lines += ["", "customer turn  conversations  recall@1  recall@3"]
-        lines += [f"{t:>13}  {n:>13}  {r1:>8.3f}  {r3:>8.3f}" for t, n, r1, r3 in summary.per_turn]
+        lines += ["", "  customer turn  conversations      R@1      R@3"]
+        lines += [f"  {t:>13}  {n:>13}  {a:>7.3f}  {b:>7.3f}" for t, n, a, b in summary.per_turn]
     return "\n".join(lines)
 
 
 def render_misses(outcomes: Sequence[Outcome]) -> str:
-    """One line per conversation whose gold article is not first after its last turn."""
-    lines = ["", "misses (gold not ranked first after the last customer turn):"]
+    """One line per conversation whose gold card is not first after its last turn."""
+    lines = ["", "misses (gold not first after the last customer turn):"]
     for outcome in outcomes:
         rank = outcome.rank()
         if rank != 1:
             where = f"rank {rank}" if rank else "not in top 3"
-            top = ", ".join(outcome.final) or "(nothing)"
-            lines.append(f"  {outcome.conversation_id}: gold {outcome.gold} ({where}); top: {top}")
+            top = ", ".join(outcome.final[:3]) or "(nothing)"
+            search = ", ".join(outcome.search[:3]) or "(nothing)"
+            lines.append(
+                f"  {outcome.conversation_id}: gold {outcome.gold} ({where}); shown: {top}; "
+                f"search: {search}"
+            )
     return "\n".join(lines)

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="Server processes sharing the port; default: the cores with Redis, else 1.",
+    )
     public_url: str | None = Field(
         default=None,
         description="URL browsers reach the server at; defaults to http://host:port "

@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from server.cluster.bus import ConfigBus
 from server.integrations.listeners import run_listener
+from server.journal.service import keep_journal_trimmed
 from server.keys import (
     CONFIG_BUS,
     HTTP,
@@ -153,6 +154,7 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await services.namespace.aclose()
     await services.answers.aclose()
+    await services.journal.aclose()
 
 
 async def background_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -163,6 +165,7 @@ async def background_ctx(app: web.Application) -> AsyncIterator[None]:
     tasks = [
         asyncio.create_task(services.telemetry.run(), name="telemetry"),
         asyncio.create_task(services.writer.run(), name="write-back-outbox"),
+        asyncio.create_task(keep_journal_trimmed(services.journal), name="journal-retention"),
     ]
     if isinstance(telemetry_store, RedisTelemetry):
         tasks.append(

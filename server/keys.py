@@ -30,6 +30,7 @@ from server.config import Settings
 from server.ingest.pipeline import Pipeline
 from server.integrations.service import IntegrationService
 from server.integrations.supervisor import Supervisor
+from server.journal.service import Journal
 from server.metrics import Metrics
 from server.observability.base import WidgetPresence
 from server.observability.health import HealthService
@@ -57,6 +58,8 @@ API_KEYS = web.AppKey("api_keys", ApiKeyAuthenticator)
 STATE = web.AppKey("state", StateStore)
 ASSISTANT = web.AppKey("assistant", Assistant)
 PIPELINE = web.AppKey("pipeline", Pipeline)
+# The durable record of live conversations (what widgets were shown, by position).
+JOURNAL = web.AppKey("journal", Journal)
 LLM_INTEGRATIONS = web.AppKey("llm_integrations", LlmIntegrationSource)
 ANSWERS = web.AppKey("answers", AnswerService)
 SOCKETS = web.AppKey("sockets", socketio.AsyncServer)
@@ -129,6 +132,7 @@ def publish(app: web.Application, services: Services) -> None:
     app[LLM_INTEGRATIONS] = services.llm_integrations
     app[ANSWERS] = services.answers
     app[PIPELINE] = services.pipeline
+    app[JOURNAL] = services.journal
     app[INTEGRATIONS] = services.integrations
     app[SUPERVISOR] = services.supervisor
     app[TENANTS] = services.tenants

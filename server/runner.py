@@ -10,9 +10,11 @@ import signal
 from collections.abc import Callable
 
 from aiohttp import web
+from threadpoolctl import threadpool_limits
 
 from server.config import Settings
 from server.errors import CuecardError
+from server.gcpolicy import GcPolicy
 from server.logs import PathOnlyAccessLogger
 
 
@@ -23,26 +25,41 @@ class CannotListen(CuecardError):
 
 
 async def serve(
-    app: web.Application, settings: Settings, *, on_ready: Callable[[str], None] | None = None
+    app: web.Application,
+    settings: Settings,
+    *,
+    on_ready: Callable[[str], None] | None = None,
+    reuse_port: bool = False,
 ) -> None:
-    """Serve ``app`` on the configured host and port; ``on_ready`` gets the URL browsers use."""
+    """Serve ``app`` on the configured host and port; ``on_ready`` gets the URL browsers use.
+
+    With ``reuse_port`` the listening socket shares the port with the other workers
+    (``SO_REUSEPORT``, server/cli/workers.py).
+    """
+    # One thread per process for numpy's BLAS: its pool spun on every query vector, costing
+    # 2.8 ms of CPU for a 0.3 ms product over 10,000 passages (docs/benchmarks.md). More
+    # cores are used by more processes (``--workers``), not by threads inside one.
+    threadpool_limits(limits=1, user_api="blas")
     runner = web.AppRunner(app, access_log_class=PathOnlyAccessLogger, handle_signals=False)
     await runner.setup()
     try:
-        await _listen(runner, settings)
+        await _listen(runner, settings, reuse_port)
         # Everything built at start-up (models, indexes, modules) lives as long as the process;
         # moving it out of the collector's reach removed 200-300 ms full-collection pauses
         # from the latency tail under load (docs/benchmarks.md).
         gc.freeze()
+        # Widgets' connections live long too: their objects are frozen as they accumulate.
+        collector = asyncio.create_task(GcPolicy().run(), name="gc-policy")
         if on_ready is not None:
             on_ready(announced_url(settings, runner))
         await _until_stopped()
+        collector.cancel()
     finally:
         await runner.cleanup()
 
 
-async def _listen(runner: web.AppRunner, settings: Settings) -> None:
-    site = web.TCPSite(runner, settings.host, settings.port)
+async def _listen(runner: web.AppRunner, settings: Settings, reuse_port: bool) -> None:
+    site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
     try:
         await site.start()
     except OSError as err:

@@ -24,6 +24,8 @@ from server.answers.client import ChatClient
 from server.answers.service import AnswerService
 from server.answers.sources import LlmIntegrationSource, StoredLlmIntegrations
 from server.assist.engine import HybridAssistant
+from server.assist.entity_rules import StoredEntityRules
+from server.assist.followup import FollowUp
 from server.auth.admin_sessions import SessionService
 from server.auth.admin_sso import TERMS as ADMIN_SSO_TERMS
 from server.auth.admin_sso import AdminSso
@@ -44,10 +46,12 @@ from server.cluster.bus import ConfigBus
 from server.cluster.sync import ConfigSync
 from server.config import Settings
 from server.handoff.store import HandoffStore
+from server.ingest.live import LiveWriter
 from server.ingest.pipeline import Pipeline
 from server.ingest.records import StoreRecorder
 from server.integrations.service import IntegrationService
 from server.integrations.supervisor import Supervisor
+from server.journal.service import Journal
 from server.metrics import Metrics
 from server.observability.health import HealthService
 from server.observability.memory import MemoryTelemetry
@@ -56,6 +60,8 @@ from server.observability.reveals import RevealService
 from server.observability.telemetry import Telemetry
 from server.platforms import action_platforms, oauth_platforms, token_platforms
 from server.queues.resolver import RouteResolver
+from server.realtime.catchup import LocalResync
+from server.realtime.listener import ResyncingRedisManager
 from server.realtime.namespace import AgentNamespace
 from server.realtime.rooms import Broadcaster
 from server.secret_box import (
@@ -118,6 +124,7 @@ class Services:
     llm_integrations: LlmIntegrationSource
     answers: AnswerService
     broadcaster: Broadcaster
+    journal: Journal
     pipeline: Pipeline
     integrations: IntegrationService
     supervisor: Supervisor
@@ -186,8 +193,19 @@ def build_services(
     )
     writer = OutboxWriter(store.write_backs, records)
     integrations.on_change(writer.integration_changed)
+    journal = Journal(store.live, max_lines=settings.transcript_max_lines)
+    manager = resources.sockets.manager
+    if isinstance(manager, ResyncingRedisManager):
+        manager.on_resubscribed = LocalResync(resources.sockets, journal)
+    followup = FollowUp(
+        state=state,
+        assistant=assistant,
+        broadcaster=broadcaster,
+        rules=StoredEntityRules(store),
+    )
     pipeline = Pipeline(
         state=state,
+        live=LiveWriter(journal=journal, state=state, broadcaster=broadcaster),
         assistant=assistant,
         broadcaster=broadcaster,
         recorder=RecorderChain(
@@ -200,6 +218,7 @@ def build_services(
         routes=routes,
         answers=answers,
         handoffs=handoffs,
+        followup=followup,
     )
     # The platforms' own event sources go through it; events posted to the API do not.
     sink = EnrichingSink(pipeline, records, state)
@@ -262,6 +281,7 @@ def build_services(
         llm_integrations=llm_integrations,
         answers=answers,
         broadcaster=broadcaster,
+        journal=journal,
         pipeline=pipeline,
         integrations=integrations,
         supervisor=supervisor,
@@ -285,6 +305,7 @@ def build_services(
         namespace=AgentNamespace(
             tokens=tokens,
             state=state,
+            journal=journal,
             assistant=assistant,
             feedback=store.feedback,
             routes=routes,
@@ -294,6 +315,7 @@ def build_services(
             actions=action_service,
             bridges=bridges,
             handoffs=handoffs,
+            followup=followup,
         ),
     )
 

@@ -26,6 +26,7 @@ TENANT_NAV: tuple[NavItem, ...] = (
     NavItem("Queue mappings", "mappings"),
     NavItem("Knowledge bases", "knowledge_bases"),
     NavItem("LLM integrations", "llm_integrations"),
+    NavItem("Entity types", "entity_types"),
     NavItem("Widget embedding", "embedding"),
     NavItem("API keys", "api_keys"),
     NavItem("Health", "health"),

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 
 from server.answers.citations import check_citations
@@ -25,6 +26,7 @@ from server.answers.models import (
 from server.answers.prompt import build_messages
 from server.answers.sources import LlmIntegrationSource
 from server.assist.base import AssistRequest
+from server.assist.snippets import ELLIPSIS
 from server.conversation import Suggestion
 from server.realtime.rooms import Broadcaster
 
@@ -46,15 +48,41 @@ def answer_id_for(conversation_id: str, trigger_event_id: str) -> str:
 def extractive_answer(
     request: AssistRequest, items: list[Suggestion], pending: bool
 ) -> ExtractiveAnswer:
-    """The top suggestion's passage, cited as P1."""
+    """The sentences of the top suggestion's passage that answer the turn, cited as P1."""
     top = number_passages(items)[0]
     return ExtractiveAnswer(
         answer_id=answer_id_for(request.conversation_id, request.trigger_event_id),
         trigger_event_id=request.trigger_event_id,
-        text=top.suggestion.snippet,
+        text=focused(top.suggestion),
         citations=[Citation.of(top)],
         pending=pending,
     )
+
+
+# The answer is at most this many sentences of the passage: what to say, not the whole card.
+ANSWER_SENTENCES = 2
+
+
+def focused(suggestion: Suggestion) -> str:
+    """The snippet's sentences holding most of its matched words, in reading order.
+
+    The card already shows the whole snippet; repeating it word for word as the answer only
+    takes room, so a snippet of more than ANSWER_SENTENCES sentences is cut down to the ones
+    that matched the conversation (the widget hides an answer that still equals the card).
+    """
+    text = suggestion.snippet.strip(ELLIPSIS + " ")
+    spans = [(m.start(), m.end()) for m in _sentences(text)]
+    if len(spans) <= ANSWER_SENTENCES:
+        return suggestion.snippet
+    offset = suggestion.snippet.find(text)
+    marks = [(a - offset, b - offset) for a, b in suggestion.highlights]
+    hits = [sum(start <= a < end for a, _ in marks) for start, end in spans]
+    best = sorted(range(len(spans)), key=lambda i: (-hits[i], i))[:ANSWER_SENTENCES]
+    return " ".join(text[spans[i][0] : spans[i][1]].strip() for i in sorted(best))
+
+
+def _sentences(text: str) -> list[re.Match[str]]:
+    return list(re.finditer(r"[^.!?]+(?:[.!?]+|$)", text))
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,8 +42,15 @@ def stem(words: Iterable[str]) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """The index terms of a text: stemmed words that are not stop words, in order."""
+    return list(_cached_terms(text))
+
+
+# A conversation's query analyses its last few turns again on every event; recent turns are
+# remembered instead. Callers get their own list, so the cached tuple cannot be changed.
+@functools.lru_cache(maxsize=4096)
+def _cached_terms(text: str) -> tuple[str, ...]:
     words = [word for word in _WORD.findall(text.lower()) if word not in STOPWORDS]
-    return stem(words)
+    return tuple(stem(words))
 
 
 def terms_many(texts: list[str]) -> list[list[str]]:

@@ -2,7 +2,7 @@
 
 Example::
 
-    suggestions = await assistant.suggest(
+    cards = await assistant.suggest(
         AssistRequest(tenant_id="acme", conversation_id="c-1", queue="billing",
                       lines=recent_lines, trigger_event_id="evt-9")
     )
@@ -10,11 +10,13 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from server.assist.models import CardSet
+from server.assist.steps import Procedure
 from server.conversation import Line, Suggestion
 from server.store.models import Document, KnowledgeBase
 
@@ -76,8 +78,23 @@ class Assistant(Protocol):
     async def set_dense(self, tenant_id: str, enabled: bool) -> None:
         """Switch dense (embedding) retrieval on or off for a tenant; off ranks by BM25 only."""
 
-    async def suggest(self, request: AssistRequest) -> list[Suggestion]:
-        """Suggestions for the conversation's latest turn; empty when nothing fits."""
+    async def suggest(self, request: AssistRequest) -> CardSet:
+        """The card set for the conversation's current topic after its latest turn.
+
+        ``changed`` is False when the turn added nothing to the topic: nothing is sent then.
+        """
 
     async def search(self, request: SearchRequest) -> list[Suggestion]:
         """Ranked results for a manual query."""
+
+    def procedure(
+        self,
+        tenant_id: str,
+        kb_id: str | None,
+        document_id: str,
+        words: Callable[[], Collection[str]],
+    ) -> Procedure | None:
+        """The numbered procedure of a document that fits ``words()`` best, if it has one."""
+
+    def product_names(self, tenant_id: str, kb_id: str | None) -> Sequence[str]:
+        """Product names the tenant's knowledge base mentions (for entity extraction)."""

@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from server.assist.base import AssistRequest, SearchRequest
+from server.assist.cardset import CardSetPolicy
+from server.assist.confidence import confident
+from server.assist.conversation import Reading, read_conversation
 from server.assist.debounce import Coalescer
 from server.assist.dense import Encoder, WordLlamaEncoder
 from server.assist.index import Hit, KnowledgeIndex
-from server.assist.memory import SuggestionMemory
-from server.assist.query import Query, conversation_query, typed_query
+from server.assist.models import CardSet
+from server.assist.query import Query, typed_query
 from server.assist.snippets import quote
+from server.assist.steps import Procedure, best_procedure
 from server.conversation import Source, Suggestion
 from server.store.models import Document, KnowledgeBase
 
@@ -24,6 +28,9 @@ log = logging.getLogger(__name__)
 # thread cost more than that in GIL hand-offs and tripled the latency tail under load
 # (docs/benchmarks.md). Larger knowledge bases are searched off the event loop.
 INLINE_SEARCH_MAX_CHUNKS = 2_000
+# Documents ranked per turn: more than the cards shown, so an earlier card that is still
+# relevant can keep its place (cardset.py).
+LOOK_AHEAD = 8
 
 
 class HybridAssistant:
@@ -34,7 +41,7 @@ class HybridAssistant:
         assistant = HybridAssistant()
         await assistant.load(kb, documents)
         await assistant.set_dense("acme", enabled=False)  # this tenant: BM25 only
-        cards = await assistant.suggest(request)
+        cards = await assistant.suggest(request)  # a CardSet
 
     A request may only reach a knowledge base of its own tenant; without a routed one it uses
     the tenant's default. Index builds run in worker threads, and so do searches of knowledge
@@ -48,14 +55,14 @@ class HybridAssistant:
         self,
         *,
         encoder: Encoder | None = None,
-        memory: SuggestionMemory | None = None,
+        cards: CardSetPolicy | None = None,
     ) -> None:
         self._encoder = encoder if encoder is not None else WordLlamaEncoder()
         self._indexes: dict[str, KnowledgeIndex] = {}
         self._owner: dict[str, str] = {}
         self._default_kb: dict[str, str] = {}
         self._dense_off: set[str] = set()
-        self._memory = memory if memory is not None else SuggestionMemory()
+        self._cards = cards if cards is not None else CardSetPolicy()
         self._coalescer = Coalescer()
         self._building: dict[str, asyncio.Lock] = {}
 
@@ -87,30 +94,87 @@ class HybridAssistant:
         else:
             self._dense_off.add(tenant_id)
 
-    async def suggest(self, request: AssistRequest) -> list[Suggestion]:
-        query = conversation_query(request.lines)
-        if not query:
-            return []
+    async def suggest(self, request: AssistRequest) -> CardSet:
+        index = self._route(request.tenant_id, request.route.kb_id)
+        if index is None:
+            return CardSet(changed=False)
+        reading = read_conversation(request.lines, index.share, classifier=index.classify)
         conversation = (request.tenant_id, request.conversation_id)
+        turn = reading.latest.value if reading.latest is not None else None
+        # Decided from the transcript, not from this node's memory: with several nodes the
+        # cards on screen may have been chosen by another one.
+        if not reading.requested:
+            return self._listening(conversation, turn)
+        if reading.latest is None or not reading.latest.carries_topic:
+            # An identifier, small talk or a confirmation: the cards on screen still stand.
+            return CardSet(turn=turn, changed=False)
         async with self._coalescer.turn(conversation) as newest:
             if not newest:
-                return []  # a later line of the same burst answers for this one
-            seen = self._memory.count(conversation)
-            limit = request.limit + seen
-            hits = await self._rank(request.tenant_id, request.route.kb_id, query, limit)
-            ranked = [hit.document.id for hit in hits]
-            chosen = self._memory.select(conversation, ranked, request.limit)
-        stems = query.stems()
-        return [
-            to_suggestion(hits[i], stems, request.conversation_id, request.trigger_event_id)
-            for i in chosen
+                return CardSet(turn=turn, changed=False)  # a later line answers for this one
+            hits = await self._rank(
+                request.tenant_id, request.route.kb_id, reading.query, LOOK_AHEAD
+            )
+            if not hits or not confident(hits[0].coverage, hits[0].cosine):
+                return self._unsure(conversation, reading, turn)
+            by_id = {hit.document.id: hit for hit in hits}
+            ranked = [(hit.document.id, hit.score) for hit in hits]
+            chosen = self._cards.choose(conversation, reading.topic_id, ranked, request.limit)
+        stems = reading.query.stems()
+        # A card kept on screen within one topic keeps its id, so the widget keeps its state.
+        topic = reading.topic_id or request.trigger_event_id
+        items = [
+            to_suggestion(
+                by_id[d],
+                stems,
+                card_id(request.conversation_id, topic, d),
+                request.trigger_event_id,
+            )
+            for d in chosen
         ]
+        return CardSet(items=items, turn=turn, topic_id=reading.topic_id)
+
+    def _listening(self, conversation: tuple[str, str], turn: str | None) -> CardSet:
+        """No request yet: say so once; later turns without topic evidence change nothing."""
+        if self._cards.listen(conversation):
+            return CardSet(reason="listening", turn=turn)
+        return CardSet(turn=turn, changed=False)
+
+    def _unsure(self, conversation: tuple[str, str], reading: Reading, turn: str | None) -> CardSet:
+        """Nothing fits well enough: keep this topic's cards if it has some, else say so.
+
+        A topic past its first turn had its cards decided already (maybe on another node).
+        """
+        if reading.turns > 1 or self._cards.shown_for(conversation, reading.topic_id):
+            return CardSet(turn=turn, changed=False)
+        self._cards.clear(conversation)
+        return CardSet(reason="unsure", turn=turn, topic_id=reading.topic_id)
 
     async def search(self, request: SearchRequest) -> list[Suggestion]:
-        query = typed_query(request.query)
+        index = self._route(request.tenant_id, request.route.kb_id)
+        text = index.speller.repair_text(request.query) if index is not None else request.query
+        query = typed_query(text)
         hits = await self._rank(request.tenant_id, request.route.kb_id, query, request.limit)
         stems = query.stems()
-        return [to_suggestion(hit, stems, request.tenant_id, "search") for hit in hits]
+        return [
+            to_suggestion(
+                hit, stems, card_id(request.tenant_id, "search", hit.document.id), "search"
+            )
+            for hit in hits
+        ]
+
+    def procedure(
+        self,
+        tenant_id: str,
+        kb_id: str | None,
+        document_id: str,
+        words: Callable[[], Collection[str]],
+    ) -> Procedure | None:
+        index = self._route(tenant_id, kb_id)
+        return best_procedure(list(index.procedures(document_id)), words) if index else None
+
+    def product_names(self, tenant_id: str, kb_id: str | None) -> Sequence[str]:
+        index = self._route(tenant_id, kb_id)
+        return index.products if index is not None else ()
 
     async def _rank(self, tenant_id: str, kb_id: str | None, query: Query, limit: int) -> list[Hit]:
         index = self._route(tenant_id, kb_id)
@@ -141,19 +205,18 @@ class HybridAssistant:
         return self._building.setdefault(kb_id, asyncio.Lock())
 
 
-def to_suggestion(
-    hit: Hit, stems: Collection[str], conversation_id: str, trigger_event_id: str
-) -> Suggestion:
-    """A card for a hit: its best passage, quoted with the query's words highlighted.
+def card_id(*parts: str) -> str:
+    """A stable suggestion id from what identifies the card (conversation, topic, document)."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
-    The id is stable for the same conversation, trigger and document.
-    """
-    digest = hashlib.sha256(
-        f"{conversation_id}\x1f{trigger_event_id}\x1f{hit.document.id}".encode()
-    ).hexdigest()
+
+def to_suggestion(
+    hit: Hit, stems: Collection[str], suggestion_id: str, trigger_event_id: str
+) -> Suggestion:
+    """A card for a hit: its best passage, quoted with the query's words highlighted."""
     quoted = quote(hit.chunk.body, stems)
     return Suggestion(
-        id=digest[:20],
+        id=suggestion_id,
         kind="article",
         title=hit.document.title,
         snippet=quoted.text,

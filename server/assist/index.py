@@ -6,6 +6,9 @@ the new one is swapped in, so a search never sees half an update.
 
 from __future__ import annotations
 
+import math
+import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -15,13 +18,24 @@ from server.assist.analysis import terms_many
 from server.assist.chunking import Chunk, chunk_document
 from server.assist.dense import DenseLeg, Encoder, Vectors, query_vector
 from server.assist.fusion import first_seen, reciprocal_rank_fusion
-from server.assist.lexical import LexicalLeg
+from server.assist.lexical import LexicalLeg, top_k
+from server.assist.products import product_names
 from server.assist.query import Query
+from server.assist.rerank import CANDIDATES as RERANKED
+from server.assist.rerank import Sentences, rerank, sentences_of
+from server.assist.spelling import Speller
+from server.assist.steps import Procedure, procedures
+from server.assist.turns import Classified, classify
 from server.store.models import Document
 
 # Passages each leg contributes to fusion. Far more than the cards shown, so that a document
 # ranked modestly by both legs can still beat one ranked first by a single leg.
 CANDIDATES = 100
+# Customer lines whose classification an index remembers (oldest forgotten first).
+CLASSIFIED_LINES = 50_000
+# How much a query term found in a passage's title or heading adds, relative to its body.
+TITLE_WEIGHT = 0.5
+_WORDS = re.compile(r"[a-z]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +46,11 @@ class Entry:
     chunks: tuple[Chunk, ...]
     terms: tuple[tuple[str, ...], ...]
     vectors: Vectors
+    procedures: tuple[Procedure, ...] = ()
+    products: tuple[str, ...] = ()
+    # The document's distinct lower-case words, for typo repair.
+    words: frozenset[str] = frozenset()
+    sentences: Sentences | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +60,12 @@ class Hit:
     document: Document
     chunk: Chunk
     score: float
+    # The passage's position in the index, to reach its analysed terms.
+    passage: int = -1
+    # How sure the match is (confidence.py): the share of the query's IDF weight found in the
+    # document's best passages, and the best cosine of its passages to the query (0 if none).
+    coverage: float = 0.0
+    cosine: float = 0.0
 
 
 class KnowledgeIndex:
@@ -49,7 +74,11 @@ class KnowledgeIndex:
     def __init__(self, entries: Iterable[Entry]) -> None:
         entries = list(entries)
         self._chunks = [chunk for entry in entries for chunk in entry.chunks]
+        self._passage_terms = [frozenset(t) for entry in entries for t in entry.terms]
         self._lexical = LexicalLeg([t for entry in entries for t in entry.terms])
+        # Titles and headings name what a passage is about; they get a leg of their own whose
+        # scores add to the passage's (a field weight, as BM25F does).
+        self._titles = LexicalLeg(terms_many([f"{c.title}\n{c.heading}" for c in self._chunks]))
         matrix = (
             np.vstack([e.vectors for e in entries]) if entries else np.zeros((0, 0), np.float32)
         )
@@ -57,9 +86,24 @@ class KnowledgeIndex:
         # Entries keep views into the one matrix rather than copies, so vectors are held once.
         rows = np.cumsum([0] + [len(e.chunks) for e in entries])
         self._entries = {
-            e.document.external_id: Entry(e.document, e.chunks, e.terms, matrix[a:b])
+            e.document.external_id: Entry(
+                e.document,
+                e.chunks,
+                e.terms,
+                matrix[a:b],
+                e.procedures,
+                e.products,
+                e.words,
+                e.sentences,
+            )
             for e, a, b in zip(entries, rows[:-1], rows[1:], strict=True)
         }
+        self._share = document_shares(entries)
+        self._classified: dict[tuple[str, bool], Classified] = {}
+        self.speller = Speller(" ".join(e.words) for e in entries)
+        self.products = tuple(
+            sorted({p for e in entries for p in e.products}, key=len, reverse=True)
+        )
 
     @classmethod
     def build(cls, documents: Sequence[Document], encoder: Encoder) -> KnowledgeIndex:
@@ -101,6 +145,32 @@ class KnowledgeIndex:
         """The number of passages."""
         return len(self._chunks)
 
+    def procedures(self, external_id: str) -> tuple[Procedure, ...]:
+        """The numbered procedures of one document (none for an unknown one)."""
+        entry = self._entries.get(external_id)
+        return entry.procedures if entry is not None else ()
+
+    def classify(self, text: str, asked: bool) -> Classified:
+        """A customer turn's kind against this knowledge base, remembered: every turn reads the
+        conversation's earlier lines again, and each should cost its classification once."""
+        key = (text, asked)
+        found = self._classified.get(key)
+        if found is None:
+            found = classify(
+                text,
+                asked_for_details=asked,
+                vocabulary=self.share,
+                repair=self.speller.repair_text,
+            )
+            if len(self._classified) >= CLASSIFIED_LINES:
+                self._classified.pop(next(iter(self._classified)))
+            self._classified[key] = found
+        return found
+
+    def share(self, term: str) -> float:
+        """The share of documents that use ``term`` (0 for a term the index does not know)."""
+        return self._share.get(term, 0.0)
+
     def search(self, query: Query, limit: int, encoder: Encoder | None) -> list[Hit]:
         """Up to ``limit`` documents, best first, each with its best passage.
 
@@ -108,20 +178,61 @@ class KnowledgeIndex:
         """
         if not query or not self._chunks:
             return []
-        lexical = self._lexical.search(query.term_groups(), CANDIDATES)
+        groups = query.term_groups()
+        scores = self._lexical.scores(groups) + TITLE_WEIGHT * self._titles.scores(groups)
+        lexical = top_k(scores, CANDIDATES, floor=0.0)
         rankings = [[i for i, _ in lexical]]
+        dense: list[tuple[int, float]] = []
         if encoder is not None and len(self._dense):
-            rankings.append(
-                [i for i, _ in self._dense.search(self.vector(query, encoder), CANDIDATES)]
-            )
-        return self._fuse(rankings, {i: s for i, s in lexical})[:limit]
+            dense = self._dense.search(self.vector(query, encoder), CANDIDATES)
+            rankings.append([i for i, _ in dense])
+        keep = max(limit, RERANKED)
+        hits = self._fuse(rankings, {i: s for i, s in lexical}, keep)
+        weights = {term: weight for weight, group in groups for term in group}
+        hits = self._reranked(hits, weights)[:limit]
+        # Only the top card's evidence decides whether a set is shown (confidence.py).
+        return [self._assessed(hits[0], weights, dense), *hits[1:]] if hits else []
+
+    def _assessed(
+        self, hit: Hit, weighted: dict[str, float], dense: list[tuple[int, float]]
+    ) -> Hit:
+        """The hit with its evidence: query coverage by its passage, best passage cosine."""
+        weights = {t: w * idf(self.share(t)) for t, w in weighted.items()}
+        found = self._passage_terms[hit.passage]
+        total = sum(weights.values())
+        coverage = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
+        document_id = hit.document.external_id
+        cosine = max(
+            (score for i, score in dense if self._chunks[i].document_id == document_id),
+            default=0.0,
+        )
+        return Hit(hit.document, hit.chunk, hit.score, hit.passage, coverage, cosine)
+
+    def _reranked(self, hits: list[Hit], weights: dict[str, float]) -> list[Hit]:
+        """Near-duplicate candidates reordered by what only each says (rerank.py)."""
+        by_id = {hit.document.external_id: hit for hit in hits}
+        order = rerank(
+            [(hit.document.external_id, hit.score) for hit in hits],
+            self._sentences,
+            weights,
+            self.share,
+        )
+        return [
+            Hit(by_id[d].document, by_id[d].chunk, score, by_id[d].passage) for d, score in order
+        ]
+
+    def _sentences(self, external_id: str) -> Sentences:
+        entry = self._entries[external_id]
+        if entry.sentences is None:
+            return sentences_of(entry.document.title, entry.document.body)
+        return entry.sentences
 
     def vector(self, query: Query, encoder: Encoder) -> Vectors:
         """The query's direction in the dense space."""
         vectors = encoder.embed([turn.text for turn in query.turns])
         return query_vector(vectors, [turn.weight for turn in query.turns])
 
-    def _fuse(self, rankings: list[list[int]], lexical: dict[int, float]) -> list[Hit]:
+    def _fuse(self, rankings: list[list[int]], lexical: dict[int, float], keep: int) -> list[Hit]:
         # Documents are fused on the rank of their best passage in each leg; the passage shown
         # is the one that fused best on its own.
         by_document = [first_seen(self._chunks[i].document_id for i in r) for r in rankings]
@@ -130,8 +241,11 @@ class KnowledgeIndex:
         best: dict[str, int] = {}
         for i in sorted(passages, key=lambda i: (-passages[i], -lexical.get(i, 0.0))):
             best.setdefault(self._chunks[i].document_id, i)
-        order = sorted(documents, key=lambda d: (-documents[d], -lexical.get(best[d], 0.0)))
-        return [Hit(self._entries[d].document, self._chunks[best[d]], documents[d]) for d in order]
+        order = sorted(documents, key=lambda d: (-documents[d], -lexical.get(best[d], 0.0)))[:keep]
+        return [
+            Hit(self._entries[d].document, self._chunks[best[d]], documents[d], best[d])
+            for d in order
+        ]
 
     def _unchanged(self, document: Document) -> bool:
         entry = self._entries.get(document.external_id)
@@ -143,7 +257,30 @@ class KnowledgeIndex:
     def _refreshed(self, document: Document) -> Entry:
         # Same text, new metadata (url, tags, timestamps): keep the work, show the new record.
         entry = self._entries[document.external_id]
-        return Entry(document, entry.chunks, entry.terms, entry.vectors)
+        return Entry(
+            document,
+            entry.chunks,
+            entry.terms,
+            entry.vectors,
+            entry.procedures,
+            entry.products,
+            entry.words,
+            entry.sentences,
+        )
+
+
+def idf(share: float) -> float:
+    """The inverse document frequency of a term used by ``share`` of the documents."""
+    return math.log(1 / max(share, 1e-3))
+
+
+def document_shares(entries: Sequence[Entry]) -> dict[str, float]:
+    """For each term, the share of the entries' documents that use it."""
+    counts: Counter[str] = Counter()
+    for entry in entries:
+        counts.update({term for passage in entry.terms for term in passage})
+    total = max(len(entries), 1)
+    return {term: count / total for term, count in counts.items()}
 
 
 def make_entries(
@@ -166,6 +303,10 @@ def make_entries(
             chunks,
             tuple(tuple(next(analysed)) for _ in chunks),
             np.stack([known[chunk.text] for chunk in chunks]).astype(np.float32),
+            tuple(procedures(doc)),
+            tuple(product_names([doc.body])),
+            frozenset(_WORDS.findall(f"{doc.title} {doc.body}".lower())),
+            sentences_of(doc.title, doc.body),
         )
         for doc, chunks in chunked
     ]

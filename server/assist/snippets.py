@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
-from server.assist.analysis import Word, words
+from server.assist.analysis import Word, stem, words
 
 SNIPPET_CHARS = 280
 PASSAGE_CACHE = 8192
@@ -19,6 +19,13 @@ _MARKDOWN = (
     (re.compile(r"^\s*(#+|[-*+•]|\d+[.)])\s+", re.MULTILINE), ""),
 )
 _SENTENCE_START = re.compile(r"(?:^|(?<=[.!?])\s+)(?=\S)")
+# Words that carry a request's grammar, not its topic: the search keeps them ("not working"),
+# but marking them on a card shows nothing about why it matched.
+_UNMARKED_LIST = """
+    no not nor never get got gets getting want wants wanted need needs needed like just
+    really still also know make made way thing things one use used please help able
+    """
+UNMARKED = frozenset(stem(_UNMARKED_LIST.split()))
 
 Span = tuple[int, int]
 
@@ -45,7 +52,7 @@ def quote(passage: str, terms: Collection[str]) -> Snippet:
     the card shows why it was suggested rather than the passage's first lines.
     """
     text, found = analysed(passage)
-    matches = [word for word in found if word.stem in terms]
+    matches = [word for word in found if word.stem in terms and word.stem not in UNMARKED]
     start = _best_start(text, [word.start for word in matches]) if matches else 0
     cut = _cut(text, start)
     # Spans move with the window: the cut keeps text[start:...] behind an optional ellipsis.
@@ -70,7 +77,11 @@ def analysed(passage: str) -> tuple[str, tuple[Word, ...]]:
 
 def highlights(text: str, terms: Collection[str]) -> tuple[Span, ...]:
     """Spans of the words of ``text`` whose stems are among the query's ``terms``."""
-    return tuple((word.start, word.end) for word in words(text) if word.stem in terms)
+    return tuple(
+        (word.start, word.end)
+        for word in words(text)
+        if word.stem in terms and word.stem not in UNMARKED
+    )
 
 
 def _best_start(text: str, positions: list[int]) -> int:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from providers.models import (
     AgentAssigned,
@@ -23,10 +24,13 @@ from providers.models import (
     is_utterance,
 )
 from server.assist.base import Assistant, AssistRequest, Route
+from server.assist.followup import FollowUp
+from server.assist.models import CardSet
 from server.conversation import Line, LineIn, Suggestion
-from server.errors import InProgress
+from server.errors import CuecardError, InProgress
 from server.handoff.models import Handoff
 from server.handoff.store import HandoffStore
+from server.ingest.live import LiveWriter
 from server.metrics import Metrics
 from server.queues.resolver import RouteSource
 from server.realtime.rooms import Broadcaster
@@ -36,11 +40,14 @@ from server.state.models import Assignment, ConversationMeta, MetaChanges
 
 log = logging.getLogger(__name__)
 
-# The assist step reads this many recent lines; the engine decides which of them matter.
-CONTEXT_LINES = 12
+# The assist step reads this many recent lines; the engine decides which of them matter. A
+# problem stated before a long run of verification questions must still be in reach.
+CONTEXT_LINES = 40
 # A live node finishes an event within milliseconds; a dead node's claim lapses within
 # CLAIM_SECONDS. Retrying a little later covers the first case and repeats through the second.
 IN_PROGRESS_RETRY_SECONDS = 2
+# A platform retries a failed delivery within minutes; an hour covers slow back-offs.
+FAILED_MEMORY_SECONDS = 3600
 
 
 class Outcome(StrEnum):
@@ -62,6 +69,15 @@ def in_progress(event: Event, results: list[dict[str, str]], field: str | None) 
         field=field,
         results=results,
     )
+
+
+class Applied(NamedTuple):
+    """What applying an event did."""
+
+    # The journal had everything the event shows: an earlier delivery processed it (and
+    # Redis forgot, or the delivery failed after recording).
+    recorded_before: bool
+    suggested: bool
 
 
 class ConversationRecorder(Protocol):
@@ -93,6 +109,7 @@ class Pipeline:
         self,
         *,
         state: StateStore,
+        live: LiveWriter,
         assistant: Assistant,
         broadcaster: Broadcaster,
         recorder: ConversationRecorder,
@@ -102,8 +119,10 @@ class Pipeline:
         answers: AnswerStarter | None = None,
         routes: RouteSource | None = None,
         handoffs: HandoffStore | None = None,
+        followup: FollowUp | None = None,
     ) -> None:
         self._state = state
+        self._live = live
         self._assistant = assistant
         self._broadcaster = broadcaster
         self._recorder = recorder
@@ -113,6 +132,7 @@ class Pipeline:
         self._answers = answers
         self._routes = routes
         self._handoffs = handoffs
+        self._followup = followup
 
     async def process(self, event: Event) -> Outcome:
         """Run one event through the pipeline unless another delivery already did."""
@@ -120,39 +140,56 @@ class Pipeline:
         key = event_key(event.tenant_id, event.provider, event.provider_event_id)
         claim = await self._state.claim_event(key)
         if claim is Claim.DONE:
-            self._metrics.duplicate(event.provider)
-            self._observer.duplicate(event, time.perf_counter() - started)
-            log.debug("duplicate %s/%s dropped", event.provider, event.provider_event_id)
-            return Outcome.DUPLICATE
+            return self._duplicate(event, started)
         if claim is Claim.IN_PROGRESS:
             log.debug("%s/%s in progress elsewhere", event.provider, event.provider_event_id)
             return Outcome.IN_PROGRESS
         try:
             async with claim_kept(self._state, key):
-                suggested = await self._apply(event)
+                applied = await self._apply(event)
         except BaseException as err:
             if isinstance(err, Exception):
                 self._observer.failed(event, err, time.perf_counter() - started)
+            await self._note_failed(key)
             # Give the event back so the platform's retry can process it.
             await self._state.release_event(key)
             raise
         await self._state.complete_event(key)
+        if applied.recorded_before and not await self._failed_before(key):
+            return self._duplicate(event, started)
         elapsed = time.perf_counter() - started
         self._metrics.pipeline_latency.observe(elapsed)
         self._metrics.ingested(event.provider, event.kind)
-        self._observer.delivered(event, elapsed, suggested=suggested)
+        self._observer.delivered(event, elapsed, suggested=applied.suggested)
         return Outcome.PROCESSED
 
-    async def _apply(self, event: Event) -> bool:
-        """Apply the event; True if suggestions were pushed for it."""
+    async def _note_failed(self, key: str) -> None:
+        """Remember that a delivery of the event failed, maybe after recording some of it: its
+        retry then finds those entries but is the event's first success, not a duplicate."""
+        try:
+            await self._state.put_ephemeral(_failed_key(key), "1", FAILED_MEMORY_SECONDS)
+        except CuecardError as err:
+            log.debug("could not note a failed delivery: %s", err.code)
+
+    async def _failed_before(self, key: str) -> bool:
+        return await self._state.take_ephemeral(_failed_key(key)) is not None
+
+    def _duplicate(self, event: Event, started: float) -> Outcome:
+        self._metrics.duplicate(event.provider)
+        self._observer.duplicate(event, time.perf_counter() - started)
+        log.debug("duplicate %s/%s dropped", event.provider, event.provider_event_id)
+        return Outcome.DUPLICATE
+
+    async def _apply(self, event: Event) -> Applied:
+        """Apply the event: record it, update the live state, tell the widgets."""
         changes = meta_changes(event)
         if changes is not None:
-            await self._change_status(event, changes)
+            return Applied(await self._change_status(event, changes), suggested=False)
         if is_utterance(event):
             return await self._add_line(event)
         if isinstance(event, HandoffContext):
-            return await self._handoff(event)
-        return await self._pass_on(event)
+            return Applied(recorded_before=False, suggested=await self._handoff(event))
+        return Applied(recorded_before=False, suggested=await self._pass_on(event))
 
     async def _pass_on(self, event: Event) -> bool:
         """Events shown live and not kept: partial lines, the platform's cards, alerts."""
@@ -166,12 +203,13 @@ class Pipeline:
                 await self._broadcaster.alert(event)
         return False
 
-    async def _change_status(self, event: Event, changes: MetaChanges) -> None:
+    async def _change_status(self, event: Event, changes: MetaChanges) -> bool:
+        """Apply a status change; True if the journal had it already."""
         # The provider rides along so the widget's search can route like the pipeline does.
         changes = changes.model_copy(update={"provider": event.provider})
-        meta = await self._state.update_meta(event.tenant_id, event.conversation_id, changes)
-        await self._recorder.record(event, meta)
-        await self._broadcaster.status(event.tenant_id, meta)
+        agent_id = event.agent_id if isinstance(event, AgentAssigned) else None
+        shown = await self._live.status(event, changes, agent_id)
+        await self._recorder.record(event, shown.value)
         if isinstance(event, AgentAssigned):
             assignment = Assignment(conversation_id=event.conversation_id, queue=event.queue)
             # Recorded before the agent hears of it, so the widget's join that follows passes.
@@ -180,19 +218,31 @@ class Pipeline:
             )
             await self._state.assign(event.tenant_id, event.agent_id, assignment)
             await self._broadcaster.assigned(event.tenant_id, event.agent_id, assignment)
+        return not shown.fresh
 
-    async def _add_line(self, event: Message | Transcript) -> bool:
+    async def _add_line(self, event: Message | Transcript) -> Applied:
         line = LineIn(
             event_id=event.provider_event_id,
             speaker=event.speaker,
             text=event.text,
             occurred_at=event.occurred_at,
         )
-        numbered = await self._state.append_line(event.tenant_id, event.conversation_id, line)
-        await self._broadcaster.transcript(event.tenant_id, event.conversation_id, numbered)
-        if line.speaker is Speaker.CUSTOMER:
-            return await self._assist(event)
-        return False
+        shown = await self._live.line(event, line)
+        if line.speaker is Speaker.AGENT and shown.fresh and self._followup is not None:
+            await self._follow(
+                self._followup.agent_said(event.tenant_id, event.conversation_id, event.text), event
+            )
+        if line.speaker is not Speaker.CUSTOMER:
+            return Applied(recorded_before=not shown.fresh, suggested=False)
+        if shown.fresh:
+            return Applied(recorded_before=False, suggested=await self._assist(event, shown.value))
+        # Recorded before: its stored set is sent again. Without one, the delivery that recorded
+        # it may have failed before assist: assist runs on the conversation as it was then, so
+        # a turn that had no suggestions gets none now either.
+        if await self._live.shown_suggestions(event) is not None:
+            return Applied(recorded_before=True, suggested=False)
+        suggested = await self._assist(event, shown.value)
+        return Applied(recorded_before=not suggested, suggested=suggested)
 
     async def _handoff(self, event: HandoffContext) -> bool:
         """Keep and show the context, and search with it before anyone speaks."""
@@ -203,13 +253,24 @@ class Pipeline:
         turn = handoff.as_customer_turn()
         return turn is not None and await self._assist(event, opening=turn)
 
-    async def _assist(self, event: Event, opening: LineIn | None = None) -> bool:
-        """Suggest for the conversation's newest customer turn (``opening``: the handoff's
-        intent and summary, searched as if the customer had said them; never stored)."""
+    async def _follow(self, step: Awaitable[None], event: Event) -> None:
+        """Step cards and details are extras: their failure must not fail the event."""
         try:
-            lines = await self._state.recent_lines(
+            await step
+        except Exception:
+            log.exception("follow-up failed for conversation %s", event.conversation_id)
+
+    async def _assist(
+        self, event: Event, turn: Line | None = None, opening: LineIn | None = None
+    ) -> bool:
+        """Suggest for the customer ``turn`` (on the conversation as it was then), or for
+        ``opening``: the handoff's intent and summary, searched as if the customer had said
+        them; never stored."""
+        try:
+            recent = await self._state.recent_lines(
                 event.tenant_id, event.conversation_id, CONTEXT_LINES
             )
+            lines = recent if turn is None else [line for line in recent if line.seq <= turn.seq]
             if opening is not None:
                 seq = lines[-1].seq + 1 if lines else 1
                 lines = [*lines, Line(**opening.model_dump(), seq=seq)]
@@ -225,27 +286,38 @@ class Pipeline:
                 trigger_event_id=event.provider_event_id,
                 limit=self._limit,
             )
-            items = await self._assistant.suggest(request)
+            cards = await self._assistant.suggest(request)
         except Exception:
             # A failed suggestion must not fail the event: the transcript line stands.
             self._metrics.assist_failures.inc()
             log.exception("assist failed for conversation %s", event.conversation_id)
             return False
-        if items:
-            await self._state.set_suggestions(event.tenant_id, event.conversation_id, items)
-            await self._broadcaster.suggestions(
-                event.tenant_id, event.conversation_id, event.provider_event_id, items
-            )
-            self._metrics.suggestions_emitted.inc(len(items))
+        if cards.changed:
+            await self._show(event, request, cards)
+        # Details and the step card come after the cards, so they never delay them.
+        if self._followup is not None:
+            await self._follow(self._followup.customer_said(request), event)
+            if cards.changed:
+                await self._follow(self._followup.cards_shown(request, cards), event)
+        # A verification answer or small talk changed nothing: the cards on screen stand.
+        return cards.changed and bool(cards.items)
+
+    async def _show(self, event: Event, request: AssistRequest, cards: CardSet) -> None:
+        """Send the new card set, and start its answer (an empty set supersedes the last)."""
+        items = cards.items
+        await self._live.suggestions(event, items, cards.reason)
+        self._metrics.suggestions_emitted.inc(len(items))
         if self._answers is not None:
-            # Even a turn without suggestions supersedes the previous turn's answer.
             self._answers.start(request, items)
-        return bool(items)
 
     async def _route(self, tenant_id: str, provider: str, queue: str | None) -> Route:
         if self._routes is None:
             return Route()
         return await self._routes.resolve(tenant_id, provider, queue)
+
+
+def _failed_key(key: str) -> str:
+    return f"failed-delivery:{key}"
 
 
 def meta_changes(event: Event) -> MetaChanges | None:

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from server.errors import Unavailable
 from server.observability.base import KEEP_MINUTES, Clock, MinuteBatch
 from server.observability.models import EventRecord, MinuteCounts
-from server.state.redis import call_redis
+from server.state.redis import call_redis, redis_client
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class RedisTelemetry:
     @classmethod
     def from_url(cls, url: str, *, ring_size: int, clock: Clock = time.time) -> RedisTelemetry:
         """Telemetry on the Redis server at ``url``."""
-        return cls(Redis.from_url(url, decode_responses=True), ring_size=ring_size, clock=clock)
+        return cls(redis_client(url, decode_responses=True), ring_size=ring_size, clock=clock)
 
     async def write(self, records: Sequence[EventRecord], minutes: MinuteBatch) -> None:
         by_tenant: dict[str, list[str]] = defaultdict(list)

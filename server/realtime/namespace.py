@@ -10,15 +10,18 @@ import socketio
 
 from server.actions.service import ActionService
 from server.assist.base import Assistant, Route, SearchRequest
+from server.assist.followup import FollowUp
 from server.auth.tokens import AgentIdentity, TokenService
 from server.bridge.service import DesktopBridges
 from server.errors import CuecardError, Forbidden, NotAssigned, TokenExpired
 from server.handoff.store import HandoffStore
 from server.integrations.models import IntegrationStatus
+from server.journal.service import Journal
 from server.metrics import Metrics
 from server.observability.base import WidgetPresence
 from server.queues.resolver import RouteSource
 from server.ratelimit import RateLimit, RateLimiter
+from server.realtime.catchup import replay_payload
 from server.realtime.expiry import ExpiryTimers
 from server.realtime.payloads import (
     FeedbackPayload,
@@ -28,6 +31,7 @@ from server.realtime.payloads import (
     RenewPayload,
     ReplyPayload,
     SearchPayload,
+    StepTickPayload,
     parse_payload,
 )
 from server.realtime.rooms import (
@@ -71,6 +75,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         *,
         tokens: TokenService,
         state: StateStore,
+        journal: Journal,
         assistant: Assistant,
         feedback: FeedbackLog,
         metrics: Metrics,
@@ -80,14 +85,17 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         actions: ActionService | None = None,
         bridges: DesktopBridges | None = None,
         handoffs: HandoffStore | None = None,
+        followup: FollowUp | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
         self._handoffs = handoffs
         self._bridges = bridges
+        self._followup = followup
         self._actions = actions
         self._integration_statuses = integration_statuses
         self._tokens = tokens
         self._state = state
+        self._journal = journal
         self._assistant = assistant
         self._feedback = feedback
         self._metrics = metrics
@@ -172,6 +180,9 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def on_notes_save(self, sid: str, data: Any = None) -> Ack:
         return await self._handle(sid, self._save_notes, data)
 
+    async def on_steps_tick(self, sid: str, data: Any = None) -> Ack:
+        return await self._handle(sid, self._tick, data)
+
     async def on_session_renew(self, sid: str, data: Any = None) -> Ack:
         return await self._handle(sid, self._renew, data)
 
@@ -197,16 +208,28 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def _join(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
         payload = parse_payload(JoinPayload, data)
         await self._require_visible(identity, payload.conversation_id)
-        room = conversation_room(identity.tenant_id, payload.conversation_id)
-        # Enter the room before reading the snapshot: a line emitted in between is then
-        # both in the snapshot and live, and the widget de-duplicates it by seq.
-        await self.enter_room(sid, room)
-        snapshot = await self._state.snapshot(identity.tenant_id, payload.conversation_id)
-        if self._handoffs is not None:
-            handoff = await self._handoffs.get(identity.tenant_id, payload.conversation_id)
-            snapshot = snapshot.model_copy(update={"handoff": handoff})
-        await self.emit("snapshot", snapshot.model_dump(mode="json"), to=sid)
-        return {}
+        tenant_id, conversation_id = identity.tenant_id, payload.conversation_id
+        # Enter the room before reading the record: an entry written in between then comes
+        # live (and maybe in the replay too), and the widget keeps each position once.
+        await self.enter_room(sid, conversation_room(tenant_id, conversation_id))
+        ack: Ack = {}
+        if payload.after is not None:
+            replay = await self._journal.replay(tenant_id, conversation_id, payload.after)
+            if replay is not None:
+                await self.emit("replay", replay_payload(replay), to=sid)
+                ack = {"replayed": len(replay.items)}
+        if not ack:
+            snapshot = await self._journal.snapshot(tenant_id, conversation_id)
+            if self._handoffs is not None:
+                handoff = await self._handoffs.get(tenant_id, conversation_id)
+                snapshot = snapshot.model_copy(update={"handoff": handoff})
+            await self.emit("snapshot", snapshot.model_dump(mode="json"), to=sid)
+        # Step card and details are whole-state events outside the record: sent again on
+        # every join, a re-join with ``after`` included, so a widget that missed one catches up.
+        if self._followup is not None:
+            for event, extra in await self._followup.replay(tenant_id, conversation_id):
+                await self.emit(event, extra, to=sid)
+        return ack
 
     async def _leave(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
         payload = parse_payload(LeavePayload, data)
@@ -271,6 +294,20 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         )
         return result.model_dump()
 
+    async def _tick(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
+        payload = parse_payload(StepTickPayload, data)
+        self._require_joined(sid, identity, payload.conversation_id)
+        if self._followup is None:
+            raise Forbidden("step cards are not available on this server")
+        card = await self._followup.tick(
+            identity.tenant_id,
+            payload.conversation_id,
+            payload.document_id,
+            payload.step,
+            payload.done,
+        )
+        return {"next": card.next}
+
     async def _renew(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
         payload = parse_payload(RenewPayload, data)
         renewed = self._tokens.verify(payload.token)
@@ -311,7 +348,10 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if identity.agent_id in agents:
             return
         reporter = await self._state.reporting_agent(identity.tenant_id, conversation_id)
-        if reporter != identity.agent_id:
+        if reporter == identity.agent_id:
+            return
+        # Live state may have lost the assignment (a Redis restart); the journal has not.
+        if not await self._journal.assigned(identity.tenant_id, conversation_id, identity.agent_id):
             raise NotAssigned(
                 "this conversation is not assigned to you; it opens once it is",
                 field="conversation_id",

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    StringConstraints,
+    ValidationError,
+)
 
 from providers.models import Identifier
 from server.errors import invalid_input
@@ -21,6 +28,8 @@ class JoinPayload(ClientPayload):
     """Start (or resume) showing a conversation."""
 
     conversation_id: Identifier
+    # The newest position the widget holds: it then gets a replay of what came after.
+    after: NonNegativeInt | None = None
 
 
 class LeavePayload(ClientPayload):
@@ -42,6 +51,15 @@ class FeedbackPayload(ClientPayload):
     conversation_id: Identifier
     suggestion_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     action: FeedbackAction
+
+
+class StepTickPayload(ClientPayload):
+    """The agent ticked (or unticked) a step of the conversation's step card."""
+
+    conversation_id: Identifier
+    document_id: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    step: Annotated[int, Field(ge=0, le=99)]
+    done: bool = True
 
 
 RequestId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]

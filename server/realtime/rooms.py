@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Protocol
 
 from providers.models import ConversationAlert, ExternalSuggestions, Transcript
@@ -17,6 +18,16 @@ NAMESPACE = "/agent"
 def conversation_room(tenant_id: str, conversation_id: str) -> str:
     """Widgets showing one conversation of one tenant."""
     return f"conv:{tenant_id}:{conversation_id}"
+
+
+def parse_conversation_room(room: str) -> tuple[str, str] | None:
+    """The (tenant, conversation) of a conversation room's name; None for other rooms."""
+    kind, _, rest = room.partition(":")
+    # Tenant ids are slugs without colons; conversation ids may hold them.
+    tenant_id, _, conversation_id = rest.partition(":")
+    if kind != "conv" or not tenant_id or not conversation_id:
+        return None
+    return tenant_id, conversation_id
 
 
 def agent_room(tenant_id: str, agent_id: str) -> str:
@@ -39,6 +50,41 @@ def integration_status_payload(status: IntegrationStatus) -> dict[str, Any]:
     }
 
 
+def transcript_payload(conversation_id: str, line: Line) -> dict[str, Any]:
+    """The ``transcript`` event: a line, at its position (the line's ``seq``)."""
+    return {
+        "conversation_id": conversation_id,
+        "position": line.seq,
+        "line": line.model_dump(mode="json"),
+    }
+
+
+def suggestions_payload(
+    conversation_id: str,
+    trigger_event_id: str,
+    items: list[Suggestion],
+    reason: str | None,
+    position: int,
+) -> dict[str, Any]:
+    """The ``suggestions`` event: one card set (``reason`` says why it is empty), at its
+    position."""
+    return {
+        "conversation_id": conversation_id,
+        "position": position,
+        "trigger_event_id": trigger_event_id,
+        "items": [item.model_dump(mode="json") for item in items],
+        "reason": reason,
+    }
+
+
+def status_payload(meta: ConversationMeta, position: int) -> dict[str, Any]:
+    """The ``status`` event: the conversation's status after the change at ``position``."""
+    fields = meta.model_dump(
+        mode="json", include={"conversation_id", "status", "queue", "agent_id"}
+    )
+    return {**fields, "position": position}
+
+
 class SocketEmitter(Protocol):
     """The one method of python-socketio's AsyncServer the broadcaster needs."""
 
@@ -55,18 +101,23 @@ class Broadcaster:
 
     async def transcript(self, tenant_id: str, conversation_id: str, line: Line) -> None:
         """A new transcript line."""
-        payload = {"conversation_id": conversation_id, "line": line.model_dump(mode="json")}
+        payload = transcript_payload(conversation_id, line)
         await self._emit("transcript", payload, conversation_room(tenant_id, conversation_id))
+        # Let the sockets' writers (woken by the emit) send the line before the caller goes on
+        # to retrieval, which holds the event loop: the relay never waits for suggestions.
+        await asyncio.sleep(0)
 
     async def suggestions(
-        self, tenant_id: str, conversation_id: str, trigger_event_id: str, items: list[Suggestion]
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        trigger_event_id: str,
+        items: list[Suggestion],
+        reason: str | None,
+        position: int,
     ) -> None:
-        """A new set of suggestions, ranked best first."""
-        payload = {
-            "conversation_id": conversation_id,
-            "trigger_event_id": trigger_event_id,
-            "items": [item.model_dump(mode="json") for item in items],
-        }
+        """The card set for the current topic, best first; ``reason`` says why it is empty."""
+        payload = suggestions_payload(conversation_id, trigger_event_id, items, reason, position)
         await self._emit("suggestions", payload, conversation_room(tenant_id, conversation_id))
 
     async def partial(self, event: Transcript) -> None:
@@ -107,11 +158,17 @@ class Broadcaster:
         payload = {"conversation_id": conversation_id, **handoff.model_dump(mode="json")}
         await self._emit("handoff", payload, conversation_room(tenant_id, conversation_id))
 
-    async def status(self, tenant_id: str, meta: ConversationMeta) -> None:
+    async def steps(self, tenant_id: str, conversation_id: str, payload: dict[str, Any]) -> None:
+        """The conversation's step card changed (a new procedure, or a step done)."""
+        await self._emit("steps", payload, conversation_room(tenant_id, conversation_id))
+
+    async def entities(self, tenant_id: str, conversation_id: str, payload: dict[str, Any]) -> None:
+        """The conversation's details changed: every detail so far."""
+        await self._emit("entities", payload, conversation_room(tenant_id, conversation_id))
+
+    async def status(self, tenant_id: str, meta: ConversationMeta, position: int) -> None:
         """The conversation's status changed."""
-        payload = meta.model_dump(
-            mode="json", include={"conversation_id", "status", "queue", "agent_id"}
-        )
+        payload = status_payload(meta, position)
         await self._emit("status", payload, conversation_room(tenant_id, meta.conversation_id))
 
     async def assigned(self, tenant_id: str, agent_id: str, assignment: Assignment) -> None:

@@ -11,17 +11,42 @@ from aiohttp import WSCloseCode, web
 from engineio.async_drivers.aiohttp import WebSocket as EngineioWebSocket
 
 from server.config import Settings
+from server.realtime.codec import WidgetPacket
+from server.realtime.fanout import DirectSendManager
+from server.realtime.lean import LeanSocketServer
+from server.realtime.listener import ResyncingRedisManager
 
 # Widget messages are small JSON; a cap keeps one client from buffering megabytes.
 MAX_MESSAGE_BYTES = 64 * 1024
 REDIS_CHANNEL = "cuecard-socketio"
 POLLING_CLOSE_SECONDS = 5.0
+WRITERS_TAKE_SECONDS = 1.0
 CLOSING = {"reason": "server_shutdown", "message": "this server is shutting down; reconnecting"}
 
 
 # The WebSockets each engineio server has open, so shutdown can close them (weakly held: a
 # process may run several servers, e.g. in tests, and each closes only its own).
 _OPEN: weakref.WeakKeyDictionary[Any, set[UncompressedWebSocket]] = weakref.WeakKeyDictionary()
+
+# What a live socket keeps of its upgrade request's environ (engineio copies every header into
+# it and python-socketio keeps it per socket); the request itself stays reachable through
+# ``aiohttp.request`` for anyone who needs another header.
+KEPT_ENVIRON = frozenset(
+    {
+        "REQUEST_METHOD",
+        "PATH_INFO",
+        "QUERY_STRING",
+        "RAW_URI",
+        "REMOTE_ADDR",
+        "SERVER_PROTOCOL",
+        "HTTP_ORIGIN",
+        "HTTP_USER_AGENT",
+        "HTTP_X_FORWARDED_FOR",
+        "HTTP_X_FORWARDED_PROTO",
+        "wsgi.url_scheme",
+        "aiohttp.request",
+    }
+)
 
 
 class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
@@ -33,7 +58,9 @@ class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
     saves little bandwidth. python-engineio (4.15) has no option for this; once a release adds
     one (a ``websocket_compression``-style server option), use it and drop this class.
 
-    It also keeps track of open sockets, so that :func:`close_widgets` can close them.
+    It keeps track of open sockets, so that :func:`close_widgets` can close them, and trims
+    the environ the socket keeps for its life to ``KEPT_ENVIRON``: a browser's
+    headers (cookies included) copied once more per idle widget bought nothing.
     """
 
     async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
@@ -42,6 +69,9 @@ class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
             max_msg_size=self.server.max_http_buffer_size, compress=False
         )
         await self._sock.prepare(request)
+        # In place: python-socketio holds the same dict for the connect handler.
+        for key in [key for key in environ if key not in KEPT_ENVIRON]:
+            del environ[key]
         self.environ = environ
         self._handled = asyncio.Event()
         open_sockets = _OPEN.setdefault(self.server, set())
@@ -61,13 +91,21 @@ class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
 
 
 def create_socket_server(settings: Settings) -> socketio.AsyncServer:
-    """An AsyncServer for aiohttp; its manager fans emits out through Redis if configured."""
-    manager = None
-    if settings.redis_url:
-        manager = socketio.AsyncRedisManager(settings.redis_url, channel=REDIS_CHANNEL)
-    sio = socketio.AsyncServer(
+    """An AsyncServer for aiohttp; its manager fans emits out through Redis if configured.
+
+    Packets are serialised by orjson (``codec``), emits queued without a task per recipient
+    (``fanout``; with Redis, ``listener`` notices when its subscription was away), and sockets
+    hold less memory (``lean``, ``UncompressedWebSocket``).
+    """
+    manager: DirectSendManager = (
+        ResyncingRedisManager(settings.redis_url, channel=REDIS_CHANNEL)
+        if settings.redis_url
+        else DirectSendManager()
+    )
+    sio = LeanSocketServer(
         async_mode="aiohttp",
         client_manager=manager,
+        serializer=WidgetPacket,
         max_http_buffer_size=MAX_MESSAGE_BYTES,
         logger=False,
         engineio_logger=False,
@@ -85,6 +123,8 @@ async def close_fanout(sio: socketio.AsyncServer) -> None:
     would otherwise outlive the server until the loop shuts down or garbage collection.
     """
     manager = sio.manager
+    if isinstance(manager, ResyncingRedisManager):
+        await manager.stop_resyncs()
     listener = getattr(manager, "thread", None)
     if isinstance(listener, asyncio.Task):
         listener.cancel()
@@ -97,6 +137,21 @@ async def close_fanout(sio: socketio.AsyncServer) -> None:
         await redis.aclose()
 
 
+async def _writers_took_queued(eio: Any) -> None:
+    """Wait (briefly) until every socket's writer has taken what is queued for it.
+
+    An emit only queues its packet; closing the socket before the writer took it would drop
+    the ``closing`` notice. A long-polling client that does not poll in time is not waited for.
+    """
+    joins = [asyncio.ensure_future(s.queue.join()) for s in eio.sockets.values() if not s.closed]
+    if joins:
+        _, late = await asyncio.wait(joins, timeout=WRITERS_TAKE_SECONDS)
+        for join in late:
+            join.cancel()
+    # The writers' sends of what they took reach the transport before the close frame.
+    await asyncio.sleep(0)
+
+
 async def close_widgets(sio: socketio.AsyncServer, namespace: str) -> None:
     """Close every widget socket of this node at once, telling each why, before shutdown.
 
@@ -107,6 +162,7 @@ async def close_widgets(sio: socketio.AsyncServer, namespace: str) -> None:
     """
     # ignore_queue: only this node's widgets are told; the others are staying.
     await sio.emit("closing", CLOSING, namespace=namespace, ignore_queue=True)
+    await _writers_took_queued(sio.eio)
     # Closing the WebSocket ends engineio's handler for it at once; its CLOSE packet alone
     # would leave the handler waiting for the client (socket.io-client ignores that packet
     # on a WebSocket).

@@ -5,8 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Protocol
 
-from server.conversation import Line, LineIn, Suggestion
-from server.state.models import Assignment, ConversationMeta, MetaChanges, Snapshot
+from server.conversation import Line
+from server.state.models import Assignment, ConversationMeta, MetaChanges
 
 # A claim lapses this long after it was taken or last renewed. The node processing the event
 # renews it every third of that (server.state.claims), so only a dead or frozen node's claim
@@ -47,30 +47,36 @@ class StateStore(Protocol):
     async def release_event(self, key: str) -> None:
         """Give this node's claim back after a failure, so a retry can process the event."""
 
-    async def append_line(self, tenant_id: str, conversation_id: str, line: LineIn) -> Line:
-        """Number a transcript line and keep it (the newest lines up to the cap).
+    async def append_line(self, tenant_id: str, conversation_id: str, line: Line) -> int:
+        """Keep a transcript line (numbered by the journal) for the assist step, the newest up
+        to the cap; a line already kept for its event is not kept again.
 
-        Appending a line for an event id already appended returns the first line unchanged.
+        Returns the newest journal position the live state had applied to the conversation
+        before (0: it did not know the conversation, being new or lost in a Redis restart).
+        A caller far ahead of it restores the conversation from the journal.
         """
 
     async def update_meta(
-        self, tenant_id: str, conversation_id: str, changes: MetaChanges
-    ) -> ConversationMeta:
-        """Apply ``changes`` to the conversation's status and return the result."""
+        self, tenant_id: str, conversation_id: str, changes: MetaChanges, position: int
+    ) -> tuple[ConversationMeta, int]:
+        """Apply ``changes`` (the journal's entry at ``position``) to the conversation's
+        status; the result, and the newest position applied before (as ``append_line``)."""
+
+    async def restore(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        meta: ConversationMeta,
+        lines: list[Line],
+        agents: set[str],
+    ) -> None:
+        """Put back what the journal knows of a conversation the live state forgot."""
 
     async def meta(self, tenant_id: str, conversation_id: str) -> ConversationMeta:
         """The conversation's status fields, without its transcript (defaults if unknown)."""
 
     async def recent_lines(self, tenant_id: str, conversation_id: str, limit: int) -> list[Line]:
         """The newest ``limit`` lines, oldest first."""
-
-    async def set_suggestions(
-        self, tenant_id: str, conversation_id: str, items: list[Suggestion]
-    ) -> None:
-        """Remember the latest suggestions for late-joining widgets."""
-
-    async def snapshot(self, tenant_id: str, conversation_id: str) -> Snapshot:
-        """The conversation as a joining widget should see it (empty if unknown)."""
 
     async def add_conversation_agent(
         self, tenant_id: str, conversation_id: str, agent_id: str

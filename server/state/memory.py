@@ -6,9 +6,9 @@ import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
-from server.conversation import Line, LineIn, Suggestion
+from server.conversation import Line
 from server.state.base import CLAIM_SECONDS, REPORTER_SECONDS, Claim
-from server.state.models import Assignment, ConversationMeta, MetaChanges, Snapshot
+from server.state.models import Assignment, ConversationMeta, MetaChanges
 
 MAX_CONVERSATIONS = 50_000
 MAX_EPHEMERAL = 100_000
@@ -18,9 +18,9 @@ MAX_EPHEMERAL = 100_000
 class _Conversation:
     meta: ConversationMeta
     lines: deque[Line]
-    next_seq: int = 1
-    suggestions: list[Suggestion] = field(default_factory=list)
-    by_event: dict[str, Line] = field(default_factory=dict)
+    # The newest journal position applied here.
+    applied: int = 0
+    by_event: set[str] = field(default_factory=set)
     agents: set[str] = field(default_factory=set)
 
 
@@ -63,25 +63,40 @@ class MemoryState:
         if held is not None and not held[0]:
             del self._events[key]
 
-    async def append_line(self, tenant_id: str, conversation_id: str, line: LineIn) -> Line:
+    async def append_line(self, tenant_id: str, conversation_id: str, line: Line) -> int:
         conversation = self._conversation(tenant_id, conversation_id)
-        if line.event_id in conversation.by_event:
-            return conversation.by_event[line.event_id]
-        numbered = Line(seq=conversation.next_seq, **line.model_dump())
-        conversation.next_seq += 1
-        conversation.lines.append(numbered)
-        conversation.by_event[line.event_id] = numbered
-        if len(conversation.by_event) > 2 * self._max_lines:
-            del conversation.by_event[next(iter(conversation.by_event))]
-        return numbered
+        applied, conversation.applied = conversation.applied, max(conversation.applied, line.seq)
+        if line.event_id not in conversation.by_event:
+            conversation.lines.append(line)
+            conversation.by_event.add(line.event_id)
+            if len(conversation.by_event) > 2 * self._max_lines:
+                conversation.by_event = {kept.event_id for kept in conversation.lines}
+        return applied
 
     async def update_meta(
-        self, tenant_id: str, conversation_id: str, changes: MetaChanges
-    ) -> ConversationMeta:
+        self, tenant_id: str, conversation_id: str, changes: MetaChanges, position: int
+    ) -> tuple[ConversationMeta, int]:
         conversation = self._conversation(tenant_id, conversation_id)
+        applied, conversation.applied = conversation.applied, max(conversation.applied, position)
         update = changes.model_dump(exclude_none=True)
         conversation.meta = conversation.meta.model_copy(update=update)
-        return conversation.meta
+        return conversation.meta, applied
+
+    async def restore(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        meta: ConversationMeta,
+        lines: list[Line],
+        agents: set[str],
+    ) -> None:
+        conversation = self._conversation(tenant_id, conversation_id)
+        conversation.meta = meta
+        kept = sorted({line.seq: line for line in [*conversation.lines, *lines]}.items())
+        conversation.lines.clear()
+        conversation.lines.extend(line for _, line in kept)
+        conversation.by_event = {line.event_id for line in conversation.lines}
+        conversation.agents |= agents
 
     async def meta(self, tenant_id: str, conversation_id: str) -> ConversationMeta:
         conversation = self._conversations.get((tenant_id, conversation_id))
@@ -92,21 +107,6 @@ class MemoryState:
     async def recent_lines(self, tenant_id: str, conversation_id: str, limit: int) -> list[Line]:
         conversation = self._conversations.get((tenant_id, conversation_id))
         return list(conversation.lines)[-limit:] if conversation else []
-
-    async def set_suggestions(
-        self, tenant_id: str, conversation_id: str, items: list[Suggestion]
-    ) -> None:
-        self._conversation(tenant_id, conversation_id).suggestions = list(items)
-
-    async def snapshot(self, tenant_id: str, conversation_id: str) -> Snapshot:
-        conversation = self._conversations.get((tenant_id, conversation_id))
-        if conversation is None:
-            return Snapshot(conversation_id=conversation_id)
-        return Snapshot(
-            **conversation.meta.model_dump(),
-            transcript=list(conversation.lines),
-            suggestions=conversation.suggestions,
-        )
 
     async def add_conversation_agent(
         self, tenant_id: str, conversation_id: str, agent_id: str

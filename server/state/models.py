@@ -51,6 +51,8 @@ class Assignment(BaseModel):
 class Snapshot(ConversationMeta):
     """Everything a widget needs to show a conversation it has just joined."""
 
+    # Every entry of the conversation up to this position is reflected (0: none yet).
+    position: int = 0
     transcript: list[Line] = []
     suggestions: list[Suggestion] = []
     # What an IVR or a bot learnt before the handoff, if anything (kept by server.handoff).

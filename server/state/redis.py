@@ -5,38 +5,61 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from pydantic import TypeAdapter
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
-from server.conversation import Line, LineIn, Suggestion
+from server.conversation import Line
 from server.errors import Unavailable
 from server.state.base import CLAIM_SECONDS, REPORTER_SECONDS, Claim
-from server.state.models import Assignment, ConversationMeta, MetaChanges, Snapshot
+from server.state.models import Assignment, ConversationMeta, MetaChanges
 
 PREFIX = "cuecard"
+# Connections a node opens to Redis at most; more callers at once wait their turn (up to
+# POOL_WAIT_SECONDS) instead of failing, as a thousand widgets reconnecting together would.
+POOL_SIZE = 100
+POOL_WAIT_SECONDS = 10
 # Live conversation state outlives the conversation by a day, then Redis forgets it.
 CONVERSATION_TTL_SECONDS = 24 * 3600
 
-# Numbering and appending in one script keeps the list in seq order across nodes. A line
-# already appended for the same event comes back unchanged, so a retried event keeps its seq.
-_APPEND_LINE = """
-local existing = redis.call('HGET', KEYS[3], ARGV[4])
-if existing then
-  return existing
+# KEYS[1] ("known") holds the newest journal position Redis applied to the conversation; the
+# scripts answer the value before (0: Redis does not know the conversation, being new or lost
+# in a restart), so the caller can restore the conversation from the journal.
+_NOTE_POSITION = """
+local known = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > known then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+else
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
 end
-local seq = redis.call('INCR', KEYS[1])
-local line = cjson.decode(ARGV[1])
-line['seq'] = seq
-local encoded = cjson.encode(line)
-redis.call('RPUSH', KEYS[2], encoded)
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
-redis.call('HSET', KEYS[3], ARGV[4], encoded)
-for _, key in ipairs(KEYS) do
-  redis.call('EXPIRE', key, ARGV[3])
-end
-return encoded
 """
+
+# A line already kept for its event (a retried event) is not kept twice.
+_APPEND_LINE = (
+    _NOTE_POSITION
+    + """
+if redis.call('HSETNX', KEYS[3], ARGV[4], ARGV[1]) == 1 then
+  redis.call('RPUSH', KEYS[2], ARGV[3])
+  redis.call('LTRIM', KEYS[2], -tonumber(ARGV[5]), -1)
+end
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('EXPIRE', KEYS[3], ARGV[2])
+return known
+"""
+)
+
+# ARGV[3..] are field, value pairs; the answer is [known before, field, value, ...].
+_UPDATE_META = (
+    _NOTE_POSITION
+    + """
+if #ARGV > 2 then
+  redis.call('HSET', KEYS[2], unpack(ARGV, 3))
+end
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+local fields = redis.call('HGETALL', KEYS[2])
+table.insert(fields, 1, known)
+return fields
+"""
+)
 
 # A claim's value names the node holding it, so only that node renews or releases it.
 _CLAIM = """
@@ -75,12 +98,18 @@ end
 return bound
 """
 
-_SUGGESTIONS = TypeAdapter(list[Suggestion])
-
 
 def _key(kind: str, tenant_id: str, name: str) -> str:
     # Tenant ids are slugs without colons, so the key is unambiguous.
     return f"{PREFIX}:{kind}:{tenant_id}:{name}"
+
+
+def redis_client(url: str, **options: Any) -> Redis:
+    """A client for ``url`` whose callers queue for a connection when all are busy."""
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=POOL_SIZE, timeout=POOL_WAIT_SECONDS, **options
+    )
+    return Redis.from_pool(pool)
 
 
 async def call_redis(awaitable: Any) -> Any:
@@ -108,6 +137,7 @@ class RedisState:
         self._dedup_ttl = dedup_ttl_seconds
         self._max_lines = max_lines
         self._append = redis.register_script(_APPEND_LINE)
+        self._update_meta = redis.register_script(_UPDATE_META)
         self._claim = redis.register_script(_CLAIM)
         self._renew = redis.register_script(_RENEW_CLAIM)
         self._release = redis.register_script(_RELEASE_CLAIM)
@@ -119,7 +149,7 @@ class RedisState:
         cls, url: str, *, dedup_ttl_seconds: int, max_lines: int, **options: Any
     ) -> RedisState:
         """A state store on the Redis server at ``url``."""
-        redis = Redis.from_url(url, decode_responses=True)
+        redis = redis_client(url, decode_responses=True)
         return cls(redis, dedup_ttl_seconds=dedup_ttl_seconds, max_lines=max_lines, **options)
 
     async def claim_event(self, key: str) -> Claim:
@@ -144,32 +174,58 @@ class RedisState:
     def _claim_ms(self) -> int:
         return max(1, int(self.claim_seconds * 1000))
 
-    async def append_line(self, tenant_id: str, conversation_id: str, line: LineIn) -> Line:
+    async def append_line(self, tenant_id: str, conversation_id: str, line: Line) -> int:
         keys = [
-            _key("seq", tenant_id, conversation_id),
+            _key("known", tenant_id, conversation_id),
             _key("lines", tenant_id, conversation_id),
             _key("line-by-event", tenant_id, conversation_id),
         ]
         args: list[str | int] = [
-            line.model_dump_json(),
-            self._max_lines,
+            line.seq,
             CONVERSATION_TTL_SECONDS,
+            line.model_dump_json(),
             line.event_id,
+            self._max_lines,
         ]
-        encoded = await self._call(self._append(keys=keys, args=args))
-        return Line.model_validate_json(encoded)
+        known: int = await self._call(self._append(keys=keys, args=args))
+        return known
 
     async def update_meta(
-        self, tenant_id: str, conversation_id: str, changes: MetaChanges
-    ) -> ConversationMeta:
-        key = _key("meta", tenant_id, conversation_id)
+        self, tenant_id: str, conversation_id: str, changes: MetaChanges, position: int
+    ) -> tuple[ConversationMeta, int]:
+        keys = [_key("known", tenant_id, conversation_id), _key("meta", tenant_id, conversation_id)]
+        args: list[str | bytes | int] = [position, CONVERSATION_TTL_SECONDS]
+        for name, value in changes.fields().items():
+            args += [name, value]
+        answer = await self._call(self._update_meta(keys=keys, args=args))
+        fields = dict(zip(answer[1::2], answer[2::2], strict=True))
+        return ConversationMeta(conversation_id=conversation_id, **fields), int(answer[0])
+
+    async def restore(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        meta: ConversationMeta,
+        lines: list[Line],
+        agents: set[str],
+    ) -> None:
+        def key(kind: str) -> str:
+            return _key(kind, tenant_id, conversation_id)
+
+        fields = MetaChanges(**meta.model_dump(exclude={"conversation_id"})).fields()
+        kept = lines[-self._max_lines :]
         async with self._redis.pipeline(transaction=True) as pipe:
-            if fields := changes.fields():
-                pipe.hset(key, mapping=dict(fields.items()))
-            pipe.expire(key, CONVERSATION_TTL_SECONDS)
-            pipe.hgetall(key)
-            results = await self._call(pipe.execute())
-        return ConversationMeta(conversation_id=conversation_id, **results[-1])
+            if fields:
+                pipe.hset(key("meta"), mapping=dict(fields.items()))
+            pipe.delete(key("lines"), key("line-by-event"))
+            if kept:
+                pipe.rpush(key("lines"), *(line.model_dump_json() for line in kept))
+                pipe.hset(key("line-by-event"), mapping={line.event_id: 1 for line in kept})
+            if agents:
+                pipe.sadd(key("agents"), *agents)
+            for kind in ("meta", "lines", "line-by-event", "agents", "known"):
+                pipe.expire(key(kind), CONVERSATION_TTL_SECONDS)
+            await self._call(pipe.execute())
 
     async def meta(self, tenant_id: str, conversation_id: str) -> ConversationMeta:
         fields = await self._call(self._redis.hgetall(_key("meta", tenant_id, conversation_id)))
@@ -179,26 +235,6 @@ class RedisState:
         key = _key("lines", tenant_id, conversation_id)
         raw = await self._call(self._redis.lrange(key, -limit, -1))
         return [Line.model_validate_json(item) for item in raw]
-
-    async def set_suggestions(
-        self, tenant_id: str, conversation_id: str, items: list[Suggestion]
-    ) -> None:
-        key = _key("suggestions", tenant_id, conversation_id)
-        payload = _SUGGESTIONS.dump_json(items).decode()
-        await self._call(self._redis.set(key, payload, ex=CONVERSATION_TTL_SECONDS))
-
-    async def snapshot(self, tenant_id: str, conversation_id: str) -> Snapshot:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(_key("meta", tenant_id, conversation_id))
-            pipe.lrange(_key("lines", tenant_id, conversation_id), 0, -1)
-            pipe.get(_key("suggestions", tenant_id, conversation_id))
-            meta, lines, suggestions = await self._call(pipe.execute())
-        return Snapshot(
-            conversation_id=conversation_id,
-            **meta,
-            transcript=[Line.model_validate_json(item) for item in lines],
-            suggestions=_SUGGESTIONS.validate_json(suggestions) if suggestions else [],
-        )
 
     async def add_conversation_agent(
         self, tenant_id: str, conversation_id: str, agent_id: str

@@ -22,8 +22,10 @@ from server.store.api_keys import ApiKeyRepository
 from server.store.conversations import ConversationRepository, FeedbackRepository
 from server.store.documents import DocumentRepository
 from server.store.engine import Database, build_engine
+from server.store.entity_types import EntityTypeRepository
 from server.store.integrations import IntegrationRepository
 from server.store.knowledge_bases import KnowledgeBaseRepository
+from server.store.live import LiveRecordRepository
 from server.store.llm_integrations import LlmIntegrationRepository
 from server.store.migrations import upgrade_to_head
 from server.store.positions import StreamPositionRepository
@@ -57,8 +59,10 @@ class Store:
         self.admin_sessions = AdminSessionRepository(db)
         self.reveals = RevealRepository(db)
         self.agent_idps = AgentIdpRepository(db)
+        self.live = LiveRecordRepository(db)
         self.positions = StreamPositionRepository(db)
         self.write_backs = WriteBackRepository(db)
+        self.entity_types = EntityTypeRepository(db)
 
     @classmethod
     async def connect(cls, url: str) -> Store:
@@ -87,4 +91,5 @@ class Store:
 
     async def aclose(self) -> None:
         """Close every pooled connection."""
+        await self.live.aclose()
         await self._db.engine.dispose()

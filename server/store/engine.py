@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Table, event
+from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import (
@@ -20,11 +22,12 @@ from sqlalchemy.exc import (
     StatementError,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 from server.errors import Conflict, InvalidInput, Unavailable
 
 logger = logging.getLogger(__name__)
+ResultT = TypeVar("ResultT")
 # aiosqlite logs every statement with its parameters at debug level; never let it.
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
@@ -71,24 +74,28 @@ def build_engine(url: str) -> AsyncEngine:
         # An in-memory database lives in one connection; share it or every query sees nothing.
         options["poolclass"] = StaticPool
     engine = create_async_engine(parsed, **options)
-    _make_sqlite_transactional(engine)
+    _make_sqlite_transactional(engine.sync_engine)
     return engine
 
 
-def _make_sqlite_transactional(engine: AsyncEngine) -> None:
+def _make_sqlite_transactional(engine: Engine) -> None:
     """Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
 
     The sqlite3 module only opens a transaction before DML, so migrations (DDL) and
     read-then-write sequences would run unprotected. Writers take the write lock up front
     (``BEGIN IMMEDIATE``) so concurrent writers queue on the busy timeout instead of failing.
+    A file database is in WAL mode: readers go on while the journal commits every few
+    milliseconds, and a commit costs one sync instead of several.
     """
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
-        dbapi_connection.cursor().execute("PRAGMA foreign_keys = ON")
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
         writes = connection.get_execution_options().get(_WRITE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
@@ -124,11 +131,21 @@ class Database:
             async with conn.begin():
                 yield conn
 
+    def held(self) -> HeldConnection:
+        """A connection of its own for one writer that writes often (the journal's)."""
+        return HeldConnection(self)
+
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reads; nothing it does is committed."""
         async with self._translated(None), self.engine.connect() as conn:
             yield conn
+
+    @asynccontextmanager
+    async def translated(self, conflict: str | None = None) -> AsyncIterator[None]:
+        """Lower-level errors raised in the block, as ours (see :meth:`transaction`)."""
+        async with self._translated(conflict):
+            yield
 
     @asynccontextmanager
     async def _translated(self, conflict: str | None) -> AsyncIterator[None]:
@@ -170,3 +187,82 @@ class Database:
             where = self.engine.url.render_as_string(hide_password=True)
             logger.warning("database %s unreachable: %s: %s", where, type(cause).__name__, cause)
         return Unavailable(f"the {self.backend} database is unreachable ({type(cause).__name__})")
+
+
+class HeldConnection:
+    """One connection kept open between write transactions, for a single writer.
+
+    A pooled transaction checks a connection out, probes it (PostgreSQL) and returns it each
+    time; for a writer committing every few milliseconds that was most of a transaction's
+    cost. On a SQLite file the connection is a plain sqlite3 one on a thread of its own, so a
+    transaction is one hop to that thread rather than several per statement (aiosqlite).
+    After any error the connection is dropped; the next transaction opens another.
+    Concurrent callers take turns.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._conn: AsyncConnection | None = None
+        self._threaded: tuple[Engine, ThreadPoolExecutor] | None = None
+        self._sync: Connection | None = None
+        self._turn = asyncio.Lock()
+        url = db.engine.url
+        if db.backend == "sqlite" and url.database not in (None, "", ":memory:"):
+            sync_engine = create_engine(
+                url.set(drivername="sqlite+pysqlite"), hide_parameters=True, poolclass=NullPool
+            )
+            _make_sqlite_transactional(sync_engine)
+            self._threaded = (sync_engine, ThreadPoolExecutor(1, "sqlite-writer"))
+
+    async def run(self, work: Callable[[Connection], ResultT]) -> ResultT:
+        """``work(connection)`` inside a write transaction, committed when it returns."""
+        async with self._turn, self._db.translated():
+            try:
+                if self._threaded is not None:
+                    return await asyncio.get_running_loop().run_in_executor(
+                        self._threaded[1], self._run_here, work
+                    )
+                conn = await self._open()
+                async with conn.begin():
+                    return await conn.run_sync(work)
+            except BaseException:
+                await self._drop()
+                raise
+
+    async def aclose(self) -> None:
+        """Close the connection (and its thread)."""
+        await self._drop()
+        if self._threaded is not None:
+            engine, thread = self._threaded
+            thread.shutdown(wait=True)
+            engine.dispose()
+
+    def _run_here(self, work: Callable[[Connection], ResultT]) -> ResultT:
+        assert self._threaded is not None
+        if self._sync is None or self._sync.closed:
+            self._sync = self._threaded[0].connect().execution_options(**{_WRITE: True})
+        with self._sync.begin():
+            return work(self._sync)
+
+    def _close_here(self) -> None:
+        sync, self._sync = self._sync, None
+        if sync is not None:
+            sync.close()
+
+    async def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        try:
+            if conn is not None:
+                await conn.close()
+            if self._threaded is not None:
+                await asyncio.get_running_loop().run_in_executor(
+                    self._threaded[1], self._close_here
+                )
+        except Exception:  # already broken: nothing more to release
+            logger.debug("closing a held connection failed", exc_info=True)
+
+    async def _open(self) -> AsyncConnection:
+        if self._conn is None or self._conn.closed:
+            self._conn = await self._db.engine.connect()
+            await self._conn.execution_options(**{_WRITE: True})
+        return self._conn

@@ -205,6 +205,52 @@ class Reveal(Record):
     provider_event_id: str | None = None
 
 
+LiveEntryKind = Literal["line", "suggestions", "status"]
+
+
+class LiveEntryIn(BaseModel):
+    """One widget event of a live conversation, before the store gives it its position."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant_id: str
+    conversation_id: str
+    kind: LiveEntryKind
+    # With ``tenant_id`` and ``kind``, the de-duplication key of the event it came from.
+    provider: str
+    event_id: str
+    agent_id: str | None = None
+    # The entry's content as JSON text (server/journal reads and writes it).
+    body: str
+
+
+class LiveEntry(LiveEntryIn):
+    """A stored entry: ``position`` orders a conversation's entries and never repeats."""
+
+    position: int
+
+
+class WrittenEntry(BaseModel):
+    """What writing an entry found: the stored entry, and whether this write stored it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    entry: LiveEntry
+    # False: the event's entry was stored before (this delivery is a duplicate).
+    fresh: bool
+
+
+class EntityType(Record):
+    """A tenant's own kind of detail: a name, a regular expression and how sure a match is."""
+
+    id: str
+    tenant_id: str
+    name: str
+    pattern: str
+    confidence: float
+    created_at: datetime
+
+
 class WriteBackStatus(StrEnum):
     """Where a conversation's write-back stands."""
 

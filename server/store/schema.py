@@ -8,11 +8,13 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -295,6 +297,40 @@ agent_identity_providers = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# The durable record of each live conversation (server/journal): what its widgets were shown.
+# A conversation's row holds the newest position given out; positions are taken from it in
+# the writing transaction, so they never repeat, whatever happens to the live state in Redis.
+live_conversations = Table(
+    "live_conversations",
+    metadata,
+    Column("tenant_id", String(63), nullable=False),
+    Column("conversation_id", String(200), nullable=False),
+    Column("last_position", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "conversation_id"),
+    Index("ix_live_conversations_updated_at", "updated_at"),
+)
+
+# One row per widget event of a live conversation (a line, a suggestion set, a status change),
+# at its position. (tenant, provider, event id, kind) is the event's de-duplication key: a
+# delivery processed again after Redis forgot it finds its entry here.
+live_entries = Table(
+    "live_entries",
+    metadata,
+    Column("tenant_id", String(63), nullable=False),
+    Column("conversation_id", String(200), nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("provider", String(200), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    # The agent an agent.assigned status entry connected: who may open the conversation.
+    Column("agent_id", String(200), nullable=True),
+    # The entry as JSON text, written and read by server/journal.
+    Column("body", Text, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "conversation_id", "position"),
+    UniqueConstraint("tenant_id", "provider", "event_id", "kind"),
+)
+
 # Where each pull adapter that reads a log by position (a stream's message id) stopped, per
 # topic: a restarted adapter resumes just after it. Deleting the integration forgets them.
 stream_positions = Table(
@@ -311,6 +347,33 @@ stream_positions = Table(
     Column("position", String(500), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("tenant_id", "integration_id", "topic"),
+)
+
+# A tenant's own entity types for the agent's details panel: a name and a regular expression.
+entity_types = Table(
+    "entity_types",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _tenant_fk(),
+    Column("name", String(40), nullable=False),
+    Column("pattern", String(300), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("tenant_id", "name"),
+)
+
+# The confidence a detail needs before the widget shows it, per tenant (default 0.8).
+entity_settings = Table(
+    "entity_settings",
+    metadata,
+    Column(
+        "tenant_id",
+        String(63),
+        ForeignKey("tenants.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("threshold", Float, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 # The durable outbox of conversation write-backs (one row per platform conversation): what

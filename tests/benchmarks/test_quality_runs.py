@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import quality
-from quality_data import EVAL_SET, is_substantive, load_conversations
-from quality_score import ROWS, Outcome, summarise
+from quality_data import EVAL_SET, Entity, is_substantive, load_conversations
+from quality_score import ROWS, Outcome, StepSeen, summarise
 
 SLICE = 5
 
@@ -22,12 +22,13 @@ def small_set(tmp_path: Path) -> Path:
 
 
 def figures(output: str) -> dict[str, str]:
-    """The summary table's rows, name to value."""
-    table = {}
+    """The first summary table's rows, name to value (the first number of each)."""
+    table: dict[str, str] = {}
     for line in output.splitlines():
         for name in ROWS:
-            if line.startswith(name) and line[len(name) :].startswith(" "):
-                table[name] = line[len(name) :].strip()
+            rest = line.strip()
+            if rest.startswith(name) and rest[len(name) :].startswith(" ") and name not in table:
+                table[name] = rest[len(name) :].split()[0]
     return table
 
 
@@ -37,9 +38,14 @@ def test_runs_on_a_slice(small_set: Path, capsys: pytest.CaptureFixture[str]) ->
     table = figures(output)
     assert list(table) == list(ROWS)
     assert table["conversations"] == str(SLICE)
-    for name in ("recall@1", "recall@3", "MRR@3", "first-turn recall@3"):
+    for name in ("last-turn R@1", "last-turn R@3", "last-turn MRR@3", "search R@1"):
         assert 0.0 <= float(table[name]) <= 1.0, name
-    assert float(table["recall@1"]) <= float(table["MRR@3"]) <= float(table["recall@3"])
+    assert (
+        float(table["last-turn R@1"])
+        <= float(table["last-turn MRR@3"])
+        <= float(table["last-turn R@3"])
+        <= float(table["shown-ever R@3"])
+    )
     assert "customer turn" in output
     assert "misses" in output
 
@@ -52,17 +58,38 @@ def test_min_recall3_gate(small_set: Path, capsys: pytest.CaptureFixture[str]) -
 
 def test_scores_follow_the_gold_rank() -> None:
     outcomes = [
-        Outcome("a", "x", (("y", "z", "w"), ("x", "y", "z")), 0),
-        Outcome("b", "x", (("y", "x", "z"), ("y", "z", "x")), 0),
-        Outcome("c", "x", (("y",), ("z",)), 0),
+        Outcome("a", "x", (("y", "z", "w"), ("x", "y", "z")), 0, search=("x",)),
+        Outcome("b", "x", (("y", "x", "z"), ("y", "z", "x")), 0, search=("y", "x")),
+        Outcome("c", "x", (("x",), ("z",)), 0, openings=((),)),
     ]
     summary = summarise(outcomes)
     assert summary.recall1 == pytest.approx(1 / 3)
     assert summary.recall3 == pytest.approx(2 / 3)
     assert summary.mrr == pytest.approx((1 + 1 / 3) / 3)
-    assert summary.first_turn_recall3 == pytest.approx(1 / 3)
-    assert summary.mean_turns_to_top3 == pytest.approx(1.5)
-    assert summary.never_in_top3 == 1
+    assert summary.shown_ever3 == pytest.approx(1.0)
+    assert summary.search1 == pytest.approx(1 / 3)
+    assert summary.search3 == pytest.approx(2 / 3)
+    assert summary.first_turn_recall3 == pytest.approx(2 / 3)
+    assert summary.openings == (1, 1)
+
+
+def test_steps_and_entities_are_scored() -> None:
+    gold = (Entity("order_id", "CC-48211"), Entity("product", "iphone 12"))
+    shown = (Entity("order_id", "cc48211"), Entity("product", "iPhone"), Entity("email", "a@b.c"))
+    outcome = Outcome(
+        "a",
+        "doc",
+        (("doc",),),
+        0,
+        steps=(StepSeen(1, "doc", 1), StepSeen(None, "doc", 2), StepSeen(0, "other", 0)),
+        entities_gold=gold,
+        entities_shown=shown,
+    )
+    summary = summarise([outcome])
+    assert summary.steps == (1, 3)
+    assert summary.entity_counts == (2, 3, 2)
+    assert summary.entity_precision == pytest.approx(2 / 3)
+    assert summary.entity_recall == pytest.approx(1.0)
 
 
 def test_greetings_are_not_substantive() -> None:

@@ -211,6 +211,16 @@ def visit_llm_integrations(visit: Visit) -> None:
     visit.check("llm-integrations")
 
 
+def visit_entity_types(visit: Visit) -> None:
+    visit.menu("Entity types")
+    visit.page.get_by_role("textbox", name="A customer line").fill(
+        "order CC-51907, call me on 07700 900461 or at jo.long.address@example.co.uk"
+    )
+    visit.page.get_by_role("button", name="Find details").click()
+    expect(visit.page.get_by_test_id("found-details")).to_be_visible()
+    visit.check("entity-types")
+
+
 def visit_knowledge_bases(visit: Visit) -> None:
     visit.menu("Knowledge bases")
     visit.check("knowledge-bases")
@@ -262,6 +272,7 @@ VISITS: dict[str, Callable[[Visit], None]] = {
     "agent_sign_in": visit_agent_sign_in,
     "mappings": visit_mappings,
     "llm_integrations": visit_llm_integrations,
+    "entity_types": visit_entity_types,
     "knowledge_bases": visit_knowledge_bases,
     "knowledge_base": visit_knowledge_base,
     "embedding": visit_embedding,

@@ -31,7 +31,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from providers.simulator.config import SimulatorSettings
 from server.app import create_app
 from server.auth.tokens import TokenService
-from server.keys import STATE
+from server.keys import JOURNAL, STATE
 from server.state.models import Snapshot
 from tests.e2e.chromium import record_console_error
 from tests.e2e.test_genesys_browser import Loop, serve
@@ -198,7 +198,7 @@ class Site:
         return f"{self.cuecard}/widget/simulator?{query}#token={token}"
 
     def snapshot(self, conversation_id: str) -> Snapshot:
-        snapshot: Snapshot = self.run(self.app[STATE].snapshot("acme", conversation_id))
+        snapshot: Snapshot = self.run(self.app[JOURNAL].snapshot("acme", conversation_id))
         return snapshot
 
     def reporter(self, conversation_id: str) -> str | None:

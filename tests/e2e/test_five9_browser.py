@@ -23,7 +23,7 @@ from aiohttp import web
 from playwright.sync_api import Browser, FrameLocator, Page, expect
 
 from server.app import create_app
-from server.keys import STATE
+from server.keys import JOURNAL
 from tests.doubles.five9.app import create_double, load_scenario
 from tests.doubles.oidc.app import create_oidc_double
 from tests.doubles.oidc.world import OidcWorld, Person
@@ -173,7 +173,7 @@ def test_an_offered_call_shows_its_context_and_suggestions_before_the_first_word
     # The SDK's traffic went through the double's channel: getMetadata, then getCav.
     requests = page.evaluate("() => window.five9Double.log.map((e) => e.request).filter(Boolean)")
     assert requests.index("getApplicationContext") < requests.index("getCav")
-    snapshot = site.loop.run(site.app[STATE].snapshot("acme", CALL_ID))
+    snapshot = site.loop.run(site.app[JOURNAL].snapshot("acme", CALL_ID))
     assert snapshot.agent_id == AGENT
     assert snapshot.queue == "Broadband Support"
     assert snapshot.transcript == []

@@ -333,3 +333,28 @@ def test_another_origin_may_not_frame_the_widget(browser: Browser, widget_url: s
             expect(status).to_have_count(0)
     finally:
         context.close()
+
+
+def test_the_widget_opens_a_websocket_without_long_polling_first(
+    browser: Browser, widget_url: str
+) -> None:
+    # Long-polling needs every request of a session at the worker holding it; a WebSocket is
+    # one connection, so `cuecard serve --workers N` needs no sticky sessions for the widget.
+    context = browser.new_context()
+    opened = context.new_page()
+    polling: list[str] = []
+    sockets: list[str] = []
+    opened.on(
+        "request",
+        lambda request: polling.append(request.url) if "transport=polling" in request.url else None,
+    )
+    opened.on("websocket", lambda ws: sockets.append(ws.url))
+    try:
+        opened.goto(widget_url)
+        expect_connected(opened)
+    finally:
+        context.close()
+
+    assert polling == []
+    assert len(sockets) == 1
+    assert "transport=websocket" in sockets[0]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from server.keys import STATE
+from server.keys import JOURNAL, STATE
 from tests.fixtures.app import customer_says, event
 
 
@@ -24,7 +24,7 @@ async def test_api_key_cannot_post_another_tenants_events(
 
     assert response.status == 403
     assert (await response.json())["field"] == "tenant_id"
-    assert (await client.app[STATE].snapshot("globex", "conv-1")).transcript == []
+    assert (await client.app[JOURNAL].snapshot("globex", "conv-1")).transcript == []
 
 
 async def test_token_cannot_join_another_tenants_conversation(
@@ -162,7 +162,7 @@ async def test_api_requires_a_valid_key(
 
     assert response.status == 401
     assert (await response.json())["code"] == "unauthenticated"
-    assert (await client.app[STATE].snapshot("acme", "conv-1")).transcript == []
+    assert (await client.app[JOURNAL].snapshot("acme", "conv-1")).transcript == []
 
 
 async def test_x_api_key_header_is_accepted(

@@ -70,6 +70,9 @@ function buttonRow(suggestion: Suggestion, actions: CardActions): HTMLElement {
       return;
     }
     used.setAttribute("aria-pressed", "true");
+    // Say what the click did: it tells cuecard this card helped, nothing is sent anywhere.
+    used.textContent = "✓ Marked helpful";
+    used.title = "Recorded that this card helped with the conversation";
     actions.used(suggestion);
   });
   const dismiss = button("Dismiss", `Dismiss: ${suggestion.title}`, "dismiss");

@@ -1,9 +1,11 @@
 // The socket's lifecycle: connect, report link status, (re-)join the current conversation,
-// follow `assigned`, and pass the current conversation's events on.
+// follow `assigned`, and pass the current conversation's events on, each once and in order:
+// after a gap or a reconnect the widget re-joins from its last position and gets a replay.
 
 import { io, type Socket } from "socket.io-client";
 
 import { randomId } from "./ids";
+import { Sequencer, type PositionedEvent } from "./sequencer";
 import type {
   Ack,
   ActionResult,
@@ -13,15 +15,19 @@ import type {
   AnswerEvent,
   AlertEvent,
   BridgeResult,
+  EntitiesEvent,
   ClientToServerEvents,
   ExternalSuggestionsEvent,
   FeedbackAction,
   HandoffEvent,
   IntegrationStatusEvent,
   PartialEvent,
+  ReplayEvent,
+  ResyncEvent,
   ServerToClientEvents,
   Snapshot,
   StatusEvent,
+  StepsEvent,
   Suggestion,
   SuggestionsEvent,
   TranscriptEvent,
@@ -53,6 +59,8 @@ export interface ConnectionListener {
   answerDone(event: AnswerDoneEvent): void;
   answerDropped(event: AnswerDroppedEvent): void;
   integrationStatus(event: IntegrationStatusEvent): void;
+  steps(event: StepsEvent): void;
+  entities(event: EntitiesEvent): void;
   notice(message: string): void;
 }
 
@@ -78,6 +86,17 @@ const RECONNECT_OPTIONS = {
 };
 const ACTION_ATTEMPTS = 3;
 const IN_PROGRESS_WAIT_MS = 1_000;
+// An event ahead of a missing one waits this long for it (two nodes' emits may cross) before
+// the widget asks for a replay.
+const GAP_WAIT_MS = 500;
+// WebSocket straight away: a server running several workers behind one port needs no sticky
+// sessions for it (long-polling's requests must all reach the worker holding the session), and
+// a connection costs one request instead of a polling handshake and an upgrade. Where a proxy
+// blocks WebSocket, the same attempt falls back to long-polling.
+const TRANSPORT_OPTIONS = {
+  transports: ["websocket", "polling"],
+  tryAllTransports: true,
+};
 
 /** Raised by `search` when the server refuses the query or does not answer. */
 export class RequestFailed extends Error {}
@@ -89,13 +108,20 @@ export class AgentConnection {
   private tokenExpired = false;
   /** The pinned conversation was refused as not (yet) assigned to this agent. */
   private awaitingAssignment = false;
+  /** The current conversation's positioned events, in order. */
+  private sequencer = new Sequencer();
+  private gapTimer: number | null = null;
 
   constructor(
     private readonly options: ConnectionOptions,
     private readonly listener: ConnectionListener,
   ) {
     this.conversationId = options.pinnedConversationId;
-    this.socket = io(`${options.origin}/agent`, { auth: { token: options.token }, ...RECONNECT_OPTIONS });
+    this.socket = io(`${options.origin}/agent`, {
+      auth: { token: options.token },
+      ...RECONNECT_OPTIONS,
+      ...TRANSPORT_OPTIONS,
+    });
     this.watchLink();
     this.watchConversationEvents();
   }
@@ -123,6 +149,22 @@ export class AgentConnection {
   }
 
   /** Tells the server the agent used or dismissed a suggestion; failures become a notice. */
+  /** Ticks (or unticks) a step of the conversation's step card. */
+  tickStep(documentId: string, step: number, done: boolean): void {
+    const conversationId = this.conversationId;
+    if (conversationId === null) {
+      return;
+    }
+    const payload = { conversation_id: conversationId, document_id: documentId, step, done };
+    this.socket.timeout(ACK_TIMEOUT_MS).emit("steps.tick", payload, (err, reply) => {
+      if (err) {
+        this.listener.notice("The step was not saved");
+      } else if (!reply.ok) {
+        this.listener.notice(reply.error.message);
+      }
+    });
+  }
+
   feedback(suggestionId: string, action: FeedbackAction): void {
     const conversationId = this.conversationId;
     if (conversationId === null) {
@@ -230,18 +272,22 @@ export class AgentConnection {
   private watchConversationEvents(): void {
     const isCurrent = (event: { conversation_id: string }): boolean =>
       event.conversation_id === this.conversationId;
-    this.socket.on("snapshot", (s) => isCurrent(s) && this.listener.snapshot(s));
-    this.socket.on("transcript", (e) => isCurrent(e) && this.listener.transcript(e));
+    this.socket.on("snapshot", (s) => isCurrent(s) && this.showSnapshot(s));
+    this.socket.on("replay", (r) => isCurrent(r) && this.replay(r));
+    this.socket.on("resync", (r) => isCurrent(r) && this.resync(r));
+    this.socket.on("transcript", (e) => isCurrent(e) && this.positioned({ event: "transcript", data: e }));
     this.socket.on("transcript.partial", (e) => isCurrent(e) && this.listener.partial(e));
-    this.socket.on("suggestions", (e) => isCurrent(e) && this.listener.suggestions(e));
+    this.socket.on("suggestions", (e) => isCurrent(e) && this.positioned({ event: "suggestions", data: e }));
     this.socket.on("suggestions.external", (e) => isCurrent(e) && this.listener.externalSuggestions(e));
     this.socket.on("alert", (e) => isCurrent(e) && this.listener.alert(e));
     this.socket.on("handoff", (e) => isCurrent(e) && this.listener.handoff(e));
-    this.socket.on("status", (e) => isCurrent(e) && this.listener.conversationStatus(e));
+    this.socket.on("status", (e) => isCurrent(e) && this.positioned({ event: "status", data: e }));
     this.socket.on("answer", (e) => isCurrent(e) && this.listener.answer(e));
     this.socket.on("answer.delta", (e) => isCurrent(e) && this.listener.answerDelta(e));
     this.socket.on("answer.done", (e) => isCurrent(e) && this.listener.answerDone(e));
     this.socket.on("answer.dropped", (e) => isCurrent(e) && this.listener.answerDropped(e));
+    this.socket.on("steps", (e) => isCurrent(e) && this.listener.steps(e));
+    this.socket.on("entities", (e) => isCurrent(e) && this.listener.entities(e));
     this.socket.on("error", (e) => {
       if (e.code === "token_expired") {
         this.tokenExpired = true;
@@ -251,6 +297,51 @@ export class AgentConnection {
     this.socket.on("closing", (e) => this.listener.notice(e.message));
     this.socket.on("integration.status", (e) => this.listener.integrationStatus(e));
     this.socket.on("assigned", (event) => this.follow(event.conversation_id));
+  }
+
+  private showSnapshot(snapshot: Snapshot): void {
+    this.listener.snapshot(snapshot);
+    this.pass(this.sequencer.reset(snapshot.position));
+  }
+
+  private positioned(event: PositionedEvent): void {
+    this.pass(this.sequencer.accept(event));
+  }
+
+  private replay(replay: ReplayEvent): void {
+    for (const event of replay.events) {
+      this.pass(this.sequencer.accept(event));
+    }
+    this.pass(this.sequencer.settle(replay.position));
+  }
+
+  /** The server may not have told us everything (its link to the other nodes was away). */
+  private resync(resync: ResyncEvent): void {
+    const at = this.sequencer.at;
+    if (at !== null && resync.position > at) {
+      this.joinCurrent();
+    }
+  }
+
+  /** Hands events to the listener in order; a gap left behind asks for a replay soon. */
+  private pass(events: PositionedEvent[]): void {
+    for (const item of events) {
+      if (item.event === "transcript") {
+        this.listener.transcript(item.data);
+      } else if (item.event === "suggestions") {
+        this.listener.suggestions(item.data);
+      } else {
+        this.listener.conversationStatus(item.data);
+      }
+    }
+    if (this.sequencer.hasGap && this.gapTimer === null) {
+      this.gapTimer = window.setTimeout(() => {
+        this.gapTimer = null;
+        if (this.sequencer.hasGap) {
+          this.joinCurrent();
+        }
+      }, GAP_WAIT_MS);
+    }
   }
 
   /**
@@ -270,6 +361,7 @@ export class AgentConnection {
     }
     const previous = this.conversationId;
     this.conversationId = conversationId;
+    this.sequencer = new Sequencer();
     this.listener.conversationChanged(conversationId);
     if (previous !== null && this.socket.connected) {
       this.socket.emit("leave", { conversation_id: previous }, () => undefined);
@@ -282,7 +374,10 @@ export class AgentConnection {
     if (conversationId === null || !this.socket.connected) {
       return;
     }
-    this.socket.timeout(ACK_TIMEOUT_MS).emit("join", { conversation_id: conversationId }, (err, reply) => {
+    // With a position, the server replays what came after it instead of a whole snapshot.
+    const at = this.sequencer.at;
+    const payload = at === null ? { conversation_id: conversationId } : { conversation_id: conversationId, after: at };
+    this.socket.timeout(ACK_TIMEOUT_MS).emit("join", payload, (err, reply) => {
       this.awaitingAssignment = !err && !reply.ok && reply.error.code === "not_assigned";
       if (err) {
         this.listener.notice("Joining the conversation timed out");

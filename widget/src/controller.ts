@@ -14,14 +14,19 @@ import type { SendText } from "./card";
 import { CardList } from "./card-list";
 import type { ConnectionListener, LinkStatus } from "./connection";
 import {
+  addExternalCards,
   addLine,
   addSuggestionSet,
   applySnapshot,
   dismissCard,
   emptyConversation,
+  latestCustomerLine,
+  shownCards,
   type ConversationState,
 } from "./conversation";
 import { alertText, externalCards } from "./external";
+import type { DetailsView } from "./details-view";
+import type { StepsView } from "./steps-view";
 import type {
   AlertEvent,
   AnswerDeltaEvent,
@@ -29,6 +34,7 @@ import type {
   AnswerDroppedEvent,
   AnswerEvent,
   ExternalSuggestionsEvent,
+  EntitiesEvent,
   FeedbackAction,
   Handoff,
   HandoffEvent,
@@ -36,6 +42,7 @@ import type {
   PartialEvent,
   Snapshot,
   StatusEvent,
+  StepsEvent,
   Suggestion,
   SuggestionsEvent,
   TranscriptEvent,
@@ -56,6 +63,21 @@ export interface ControllerExtras {
   handoff?: HandoffView;
 }
 
+/** The panels that follow the conversation besides the cards. */
+export interface FollowUpViews {
+  steps: StepsView;
+  details: DetailsView;
+  /** The customer's newest line, kept in view above the cards. */
+  latestLine: HTMLElement;
+}
+
+// What the empty card list says, by the reason the server gave.
+const EMPTY_TEXT = {
+  none: "Suggestions appear here as the conversation goes on.",
+  listening: "Listening… cards appear once the customer says what they need.",
+  unsure: "No confident match yet — keep listening, or search.",
+};
+
 export class WidgetController implements ConnectionListener {
   private state: ConversationState | null = null;
   private answerState: AnswerState | null = null;
@@ -66,9 +88,10 @@ export class WidgetController implements ConnectionListener {
     private readonly status: StatusView,
     private readonly transcriptView: TranscriptView,
     cardContainer: HTMLElement,
-    cardsEmpty: HTMLElement,
+    private readonly cardsEmpty: HTMLElement,
     private readonly sendFeedback: SendFeedback,
     private readonly answerView: AnswerView,
+    private readonly followUp: FollowUpViews,
     private readonly extras: ControllerExtras = {},
   ) {
     this.cards = new CardList(cardContainer, cardsEmpty, {
@@ -110,6 +133,7 @@ export class WidgetController implements ConnectionListener {
     this.transcriptView.showPartial(event.line.speaker, null);
     if (addLine(state, event.line)) {
       this.transcriptView.insert(event.line, state.lines);
+      this.renderLatestLine();
     }
   }
 
@@ -120,14 +144,26 @@ export class WidgetController implements ConnectionListener {
 
   suggestions(event: SuggestionsEvent): void {
     const state = this.stateFor(event.conversation_id);
-    addSuggestionSet(state, event.items);
-    this.cards.show(state.cards);
+    addSuggestionSet(state, event.items, event.reason ?? null);
+    this.renderCards();
+  }
+
+  steps(event: StepsEvent): void {
+    const state = this.stateFor(event.conversation_id);
+    state.steps = event;
+    this.followUp.steps.show(event);
+  }
+
+  entities(event: EntitiesEvent): void {
+    const state = this.stateFor(event.conversation_id);
+    state.entities = event.items;
+    this.followUp.details.show(event.items);
   }
 
   externalSuggestions(event: ExternalSuggestionsEvent): void {
     const state = this.stateFor(event.conversation_id);
-    addSuggestionSet(state, externalCards(event));
-    this.cards.show(state.cards);
+    addExternalCards(state, externalCards(event));
+    this.renderCards();
   }
 
   alert(event: AlertEvent): void {
@@ -187,7 +223,7 @@ export class WidgetController implements ConnectionListener {
     const index = this.cards.indexOf(suggestion.id);
     this.feedback(suggestion, "dismissed");
     dismissCard(this.state, suggestion);
-    this.cards.show(this.state.cards);
+    this.renderCards();
     this.cards.focusNear(index);
   }
 
@@ -210,13 +246,39 @@ export class WidgetController implements ConnectionListener {
   private renderAll(): void {
     const state = this.state;
     this.transcriptView.show(state?.lines ?? []);
-    this.cards.show(state?.cards ?? []);
+    this.renderCards();
+    this.renderLatestLine();
+    this.followUp.steps.show(state?.steps ?? null);
+    this.followUp.details.show(state?.entities ?? []);
     this.status.showConversation(state?.conversationId ?? null, state?.status ?? null);
     this.extras.handoff?.show(this.handoffState);
     this.renderAnswer();
   }
 
-  private renderAnswer(): void {
-    this.answerView.show(this.answerState === null ? null : shownAnswer(this.answerState));
+  private renderCards(): void {
+    const state = this.state;
+    this.cards.show(state === null ? [] : shownCards(state));
+    this.cardsEmpty.textContent = EMPTY_TEXT[state?.reason ?? "none"];
+    this.cardsEmpty.dataset["reason"] = state?.reason ?? "none";
+    this.renderAnswer();
   }
+
+  private renderLatestLine(): void {
+    const line = this.state === null ? null : latestCustomerLine(this.state);
+    this.followUp.latestLine.hidden = line === null;
+    this.followUp.latestLine.textContent = line?.text ?? "";
+  }
+
+  private renderAnswer(): void {
+    const shown = this.answerState === null ? null : shownAnswer(this.answerState);
+    // The extractive answer is the top card's passage: shown twice it only takes room.
+    const top = this.state?.cards[0];
+    const repeat = shown !== null && shown.phase === "extractive" && top !== undefined && sameText(shown.text, top.snippet);
+    this.answerView.show(repeat ? null : shown);
+  }
+}
+
+function sameText(a: string, b: string): boolean {
+  const plain = (text: string): string => text.replace(/…/g, "").replace(/\s+/g, " ").trim();
+  return plain(a) === plain(b);
 }

@@ -3,6 +3,7 @@
 import { AnswerView } from "./answer-view";
 import type { SendText } from "./card";
 import { AgentConnection } from "./connection";
+import { DetailsView } from "./details-view";
 import { WidgetController } from "./controller";
 import { required } from "./dom";
 import { HandoffView } from "./handoff-view";
@@ -14,6 +15,7 @@ import type { OpenOptions } from "./platforms/types";
 import { SearchPanel } from "./search";
 import { resolveToken } from "./session-token";
 import { StatusView } from "./status-view";
+import { StepsView } from "./steps-view";
 import { TranscriptView } from "./transcript-view";
 
 interface WidgetOptions extends OpenOptions {
@@ -82,6 +84,16 @@ function openWidget(
     required("suggestions-empty", HTMLElement),
     (suggestion, action) => connection?.feedback(suggestion.id, action),
     new AnswerView(suggestionsSection, send),
+    {
+      steps: new StepsView(
+        required("steps-section", HTMLElement),
+        required("steps-title", HTMLElement),
+        required("steps", HTMLElement),
+        (documentId, step, done) => connection?.tickStep(documentId, step, done),
+      ),
+      details: new DetailsView(required("details-section", HTMLElement), required("details", HTMLElement)),
+      latestLine: required("latest-line", HTMLElement),
+    },
     {
       banner: new IntegrationBanner(required("integration-banner", HTMLElement)),
       handoff: new HandoffView(

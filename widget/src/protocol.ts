@@ -59,6 +59,8 @@ export interface AlertEvent {
 
 export interface Snapshot {
   conversation_id: string;
+  /** Everything the conversation's record holds up to this position is in the snapshot. */
+  position: number;
   status: ConversationStatus;
   queue: string | null;
   agent_id: string | null;
@@ -91,20 +93,71 @@ export interface HandoffEvent extends Handoff {
 
 export interface TranscriptEvent {
   conversation_id: string;
+  /** The event's place in the conversation's record (the line's `seq`). */
+  position: number;
   line: Line;
 }
 
 export interface SuggestionsEvent {
   conversation_id: string;
+  position: number;
   trigger_event_id: string;
   items: Suggestion[];
+  /** Why `items` is empty: nothing asked yet ("listening"), or nothing fits ("unsure"). */
+  reason?: "listening" | "unsure" | null;
+}
+
+export interface Step {
+  text: string;
+  done: boolean;
+}
+
+/** The procedure of the top card as a checklist; `next` is the step to do (null: all done). */
+export interface StepsEvent {
+  conversation_id: string;
+  document_id: string;
+  title: string;
+  heading: string;
+  steps: Step[];
+  next: number | null;
+}
+
+export interface EntityItem {
+  type: string;
+  value: string;
+  confidence: number;
+}
+
+/** Every detail the customer has given in the conversation so far. */
+export interface EntitiesEvent {
+  conversation_id: string;
+  items: EntityItem[];
 }
 
 export interface StatusEvent {
   conversation_id: string;
+  position: number;
   status: ConversationStatus;
   queue: string | null;
   agent_id: string | null;
+}
+
+/** What a widget that re-joined with `after` missed, oldest first, up to `position`. */
+export interface ReplayEvent {
+  conversation_id: string;
+  after: number;
+  position: number;
+  events: (
+    | { event: "transcript"; data: TranscriptEvent }
+    | { event: "suggestions"; data: SuggestionsEvent }
+    | { event: "status"; data: StatusEvent }
+  )[];
+}
+
+/** The server may have missed telling this widget something: the record reaches `position`. */
+export interface ResyncEvent {
+  conversation_id: string;
+  position: number;
 }
 
 export interface AssignedEvent {
@@ -196,6 +249,8 @@ export type Ack<T extends object = object> =
 
 export interface ServerToClientEvents {
   snapshot: (snapshot: Snapshot) => void;
+  replay: (event: ReplayEvent) => void;
+  resync: (event: ResyncEvent) => void;
   transcript: (event: TranscriptEvent) => void;
   "transcript.partial": (event: PartialEvent) => void;
   suggestions: (event: SuggestionsEvent) => void;
@@ -209,12 +264,17 @@ export interface ServerToClientEvents {
   "answer.done": (event: AnswerDoneEvent) => void;
   "answer.dropped": (event: AnswerDroppedEvent) => void;
   "integration.status": (event: IntegrationStatusEvent) => void;
+  steps: (event: StepsEvent) => void;
+  entities: (event: EntitiesEvent) => void;
   error: (error: ErrorPayload) => void;
   closing: (event: ClosingEvent) => void;
 }
 
 export interface ClientToServerEvents {
-  join: (payload: { conversation_id: string }, ack: (reply: Ack) => void) => void;
+  join: (
+    payload: { conversation_id: string; after?: number },
+    ack: (reply: Ack<{ replayed?: number }>) => void,
+  ) => void;
   leave: (payload: { conversation_id: string }, ack: (reply: Ack) => void) => void;
   search: (
     payload: { query: string; conversation_id?: string },
@@ -226,6 +286,10 @@ export interface ClientToServerEvents {
   ) => void;
   "reply.send": (payload: ActionPayload, ack: (reply: Ack<ActionResult>) => void) => void;
   "notes.save": (payload: ActionPayload, ack: (reply: Ack<ActionResult>) => void) => void;
+  "steps.tick": (
+    payload: { conversation_id: string; document_id: string; step: number; done: boolean },
+    ack: (reply: Ack<{ next: number | null }>) => void,
+  ) => void;
   "session.renew": (payload: { token: string }, ack: (reply: Ack<{ expires_at: number }>) => void) => void;
   "bridge.event": (payload: { platform: string; message: unknown }, ack: (reply: Ack<BridgeResult>) => void) => void;
 }

@@ -9,6 +9,7 @@ import {
   applySnapshot,
   dismissCard,
   emptyConversation,
+  latestCustomerLine,
   MAX_CARDS,
 } from "../src/conversation";
 import type { Line, Snapshot, Suggestion } from "../src/protocol";
@@ -32,6 +33,7 @@ function suggestion(id: string, documentId: string, trigger = "t1"): Suggestion 
 function snapshot(lines: Line[], suggestions: Suggestion[]): Snapshot {
   return {
     conversation_id: "c1",
+    position: lines.length,
     status: "open",
     queue: "billing",
     agent_id: "a1",
@@ -57,20 +59,38 @@ test("a late line is put in seq order", () => {
   assert.deepEqual(state.lines.map((l) => l.seq), [1, 2, 3]);
 });
 
-test("the newest set goes on top and a document is shown once", () => {
+test("a new set replaces the cards and a document is shown once", () => {
   const state = emptyConversation("c1");
   addSuggestionSet(state, [suggestion("s1", "refunds"), suggestion("s2", "returns")]);
-  addSuggestionSet(state, [suggestion("s3", "returns", "t2"), suggestion("s4", "billing", "t2")]);
-  assert.deepEqual(state.cards.map((c) => c.id), ["s3", "s4", "s1"]);
+  addSuggestionSet(state, [
+    suggestion("s3", "returns", "t2"),
+    suggestion("s4", "billing", "t2"),
+    suggestion("s5", "billing", "t2"),
+  ]);
+  assert.deepEqual(state.cards.map((c) => c.id), ["s3", "s4"]);
+});
+
+test("an empty set keeps its reason until cards come", () => {
+  const state = emptyConversation("c1");
+  addSuggestionSet(state, [], "listening");
+  assert.equal(state.reason, "listening");
+  assert.deepEqual(state.cards, []);
+  addSuggestionSet(state, [suggestion("s1", "refunds")], null);
+  assert.equal(state.reason, null);
+});
+
+test("the latest customer line is found past agent lines", () => {
+  const state = emptyConversation("c1");
+  addLine(state, line(1, "my router keeps dropping"));
+  addLine(state, { ...line(2, "Can I take your postcode?"), speaker: "agent" });
+  assert.equal(latestCustomerLine(state)?.text, "my router keeps dropping");
 });
 
 test("cards are capped", () => {
   const state = emptyConversation("c1");
-  for (let i = 0; i < MAX_CARDS + 5; i += 1) {
-    addSuggestionSet(state, [suggestion(`s${i}`, `doc${i}`, `t${i}`)]);
-  }
+  addSuggestionSet(state, Array.from({ length: MAX_CARDS + 5 }, (_, i) => suggestion(`s${i}`, `doc${i}`)));
   assert.equal(state.cards.length, MAX_CARDS);
-  assert.equal(state.cards[0]?.id, `s${MAX_CARDS + 4}`);
+  assert.equal(state.cards[0]?.id, "s0");
 });
 
 test("a dismissed document does not come back, not even from a snapshot", () => {
@@ -91,4 +111,12 @@ test("a snapshot replaces the transcript and the cards", () => {
   assert.deepEqual(state.lines.map((l) => l.seq), [1, 2]);
   assert.deepEqual(state.cards.map((c) => c.id), ["s1"]);
   assert.equal(state.status, "open");
+});
+
+test("a snapshot with customer lines and no cards reads as listening", () => {
+  const state = emptyConversation("c1");
+  applySnapshot(state, snapshot([line(1, "hello")], []));
+  assert.equal(state.reason, "listening");
+  applySnapshot(state, snapshot([], []));
+  assert.equal(state.reason, null);
 });

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { addSuggestionSet, dismissCard, emptyConversation } from "../src/conversation";
+import { addExternalCards, addSuggestionSet, dismissCard, emptyConversation, shownCards } from "../src/conversation";
 import { alertText, externalCards } from "../src/external";
 import type { ExternalSuggestionsEvent, Suggestion } from "../src/protocol";
 
@@ -49,25 +49,27 @@ test("external cards are marked with their source and keep the platform's link",
 test("external cards show beside cuecard's own, and a repeated set does not double them", () => {
   const state = emptyConversation("c-1");
   addSuggestionSet(state, [own]);
-  addSuggestionSet(state, externalCards(agentAssist("e-1")));
-  addSuggestionSet(state, externalCards(agentAssist("e-2")));
+  addExternalCards(state, externalCards(agentAssist("e-1")));
+  addExternalCards(state, externalCards(agentAssist("e-2")));
+  // cuecard's next card set replaces its own cards only.
+  addSuggestionSet(state, [own]);
 
   assert.deepEqual(
-    state.cards.map((card) => card.provided_by ?? "cuecard"),
+    shownCards(state).map((card) => card.provided_by ?? "cuecard"),
     ["Google Agent Assist", "Google Agent Assist", "Google Agent Assist", "cuecard"],
   );
   // The article has the platform's id: one card, however often it is suggested.
-  assert.equal(state.cards.filter((card) => card.title.startsWith("Router")).length, 1);
+  assert.equal(shownCards(state).filter((card) => card.title.startsWith("Router")).length, 1);
 });
 
 test("a dismissed external card stays dismissed", () => {
   const state = emptyConversation("c-1");
   const [article] = externalCards(agentAssist("e-1"));
-  addSuggestionSet(state, externalCards(agentAssist("e-1")));
+  addExternalCards(state, externalCards(agentAssist("e-1")));
   dismissCard(state, article as Suggestion);
-  addSuggestionSet(state, externalCards(agentAssist("e-2")));
+  addExternalCards(state, externalCards(agentAssist("e-2")));
 
-  assert.equal(state.cards.some((card) => card.title.startsWith("Router")), false);
+  assert.equal(shownCards(state).some((card) => card.title.startsWith("Router")), false);
 });
 
 test("alerts say what the platform reported", () => {

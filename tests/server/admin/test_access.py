@@ -22,6 +22,7 @@ PAGE_PARAMS = {
     "integration_id": "0123456789abcdef",
     "key_id": "0123456789abcdef",
     "record_id": "0123456789abcdef",
+    "type_id": "0123456789abcdef",
 }
 
 

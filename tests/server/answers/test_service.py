@@ -12,7 +12,7 @@ import pytest
 
 from providers.models import Speaker
 from server.answers.client import ChatClient
-from server.answers.service import AnswerService, answer_id_for
+from server.answers.service import AnswerService, answer_id_for, focused
 from server.assist.base import AssistRequest, Route
 from server.conversation import Line, Source, Suggestion
 from server.realtime.rooms import Broadcaster
@@ -182,3 +182,15 @@ async def test_an_unknown_integration_leaves_the_extractive_answer(
         )
     ]
     assert fake_llm.requests == []
+
+
+def test_the_extractive_answer_is_the_matching_sentences_of_the_card() -> None:
+    snippet = "Restart the hub first. The lights take three minutes. If it still drops, hold reset."
+    start = snippet.index("drops")
+    card = ITEMS[0].model_copy(
+        update={"snippet": snippet, "highlights": [(0, 7), (start, start + 5)]}
+    )
+
+    assert focused(card) == "Restart the hub first. If it still drops, hold reset."
+    short = card.model_copy(update={"snippet": "Hold reset for 10 seconds."})
+    assert focused(short) == "Hold reset for 10 seconds."

@@ -49,6 +49,7 @@ class CountingEncoder(WordLlamaEncoder):
     """The real encoder, counting the texts it embeds."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.embedded: list[str] = []
 
     def embed(self, texts: list[str]) -> Vectors:

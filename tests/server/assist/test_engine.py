@@ -1,4 +1,4 @@
-"""The hybrid engine end to end: fusion, dense switch, updates, no-repeat, tenants, debounce."""
+"""The hybrid engine end to end: fusion, dense switch, updates, card sets, tenants, debounce."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 
 from server.assist import engine as engine_module
 from server.assist.base import AssistRequest, Route, SearchRequest
+from server.assist.confidence import confidence, confident
 from server.assist.dense import Vectors
 from server.assist.engine import HybridAssistant
-from server.assist.memory import SuggestionMemory
+from server.assist.models import CardSet
 from server.conversation import Suggestion
 from tests.server.assist.conftest import CountingEncoder, document, knowledge_base, lines
 
@@ -62,8 +63,19 @@ def ask(
     )
 
 
-def ids(suggestions: list[Suggestion]) -> list[str]:
-    return [s.source.document_id for s in suggestions]
+def ids(suggestions: list[Suggestion] | CardSet) -> list[str]:
+    items = suggestions.items if isinstance(suggestions, CardSet) else suggestions
+    return [s.source.document_id for s in items]
+
+
+def said(*turns: tuple[str, str], conversation: str = "c1") -> AssistRequest:
+    transcript = lines(*turns)
+    return AssistRequest(
+        tenant_id="acme",
+        conversation_id=conversation,
+        lines=transcript,
+        trigger_event_id=transcript[-1].event_id,
+    )
 
 
 async def test_dense_finds_a_paraphrase_that_bm25_misses(engine: HybridAssistant) -> None:
@@ -94,7 +106,7 @@ async def test_unrelated_requests_find_nothing(engine: HybridAssistant) -> None:
 
 
 async def test_one_card_per_document_with_highlighted_passage(engine: HybridAssistant) -> None:
-    [top, *_] = await engine.suggest(ask("my router keeps losing the signal"))
+    [top, *_] = (await engine.suggest(ask("my router keeps losing the signal"))).items
 
     assert top.source.document_id == "router"
     marked = [top.snippet[a:b].lower() for a, b in top.highlights]
@@ -127,19 +139,69 @@ async def test_updates_change_results_and_reembed_only_changes(
 async def test_dropping_a_knowledge_base_forgets_it(engine: HybridAssistant) -> None:
     await engine.drop("kb-acme")
 
-    assert await engine.suggest(ask("refund please")) == []
+    assert await engine.suggest(ask("refund please")) == CardSet(changed=False)
 
 
-async def test_an_article_is_not_repeated_unless_it_is_the_best_match(
+async def test_verification_turns_keep_the_cards_and_never_become_query_words(
     engine: HybridAssistant,
 ) -> None:
-    first = await engine.suggest(ask("refund for my returned order, and data abroad"))
-    again = await engine.suggest(ask("refund for my returned order, and data abroad"))
-    other = await engine.suggest(ask("data abroad not working, and my refund"))
+    problem = ("customer", "my router keeps dropping the wifi signal")
+    stated = await engine.suggest(said(problem))
+    verified = await engine.suggest(
+        said(
+            problem,
+            ("agent", "Can I take your account number and email address?"),
+            ("customer", "40021873, jo.refund@example.com"),
+        )
+    )
 
-    assert ids(first)[:2] == ["refunds", "roaming"]
-    assert ids(again) == ["refunds"]
-    assert ids(other) == ["roaming"]
+    assert ids(stated)[0] == "router"
+    assert verified.changed is False
+    assert verified.turn == "identifier"
+
+
+async def test_a_card_shown_earlier_at_rank_two_is_not_hidden_when_the_topic_grows(
+    engine: HybridAssistant,
+) -> None:
+    first = ("customer", "refund for my returned order, and data abroad")
+    shown = await engine.suggest(said(first))
+    grown = await engine.suggest(said(first, ("customer", "the data abroad bit is urgent")))
+
+    assert ids(shown)[:2] == ["refunds", "roaming"]
+    assert set(ids(grown)[:2]) == {"refunds", "roaming"}
+    # Within one topic a card keeps its id, so the widget keeps its state.
+    kept = {s.source.document_id: s.id for s in shown.items}
+    assert all(kept.get(s.source.document_id, s.id) == s.id for s in grown.items)
+
+
+async def test_an_opening_without_a_request_listens_once(engine: HybridAssistant) -> None:
+    hello = await engine.suggest(said(("customer", "hello")))
+    opening = await engine.suggest(
+        said(("customer", "hello"), ("customer", "i have a question about my account"))
+    )
+
+    assert (hello.items, hello.reason, hello.changed) == ([], "listening", True)
+    assert opening.changed is False
+
+
+async def test_a_topic_change_starts_a_new_set(engine: HybridAssistant) -> None:
+    first = ("customer", "my router keeps dropping the wifi")
+    before = await engine.suggest(said(first))
+    after = await engine.suggest(
+        said(first, ("customer", "thanks"), ("customer", "also, my refund never came"))
+    )
+
+    assert ids(before)[0] == "router"
+    assert ids(after)[0] == "refunds"
+    assert after.turn == "topic_change"
+
+
+async def test_a_request_the_knowledge_base_cannot_answer_gets_unsure(
+    engine: HybridAssistant,
+) -> None:
+    cards = await engine.suggest(ask("orbital launch window booking for the mission desk"))
+
+    assert (cards.items, cards.reason) == ([], "unsure")
 
 
 async def test_a_tenant_never_reaches_another_tenants_knowledge_base(
@@ -151,7 +213,7 @@ async def test_a_tenant_never_reaches_another_tenants_knowledge_base(
     )
     own = await engine.suggest(ask("orbital launch window", tenant="globex", kb_id="kb-globex"))
 
-    assert stolen == searched == []
+    assert stolen.items == searched == []
     assert ids(own) == ["launch"]
 
 
@@ -188,7 +250,7 @@ async def test_lines_arriving_during_a_retrieval_collapse_to_the_newest(
     # Searches of large knowledge bases run in a worker thread; only they can overlap.
     monkeypatch.setattr(engine_module, "INLINE_SEARCH_MAX_CHUNKS", 0)
     encoder = GatedEncoder()
-    engine = HybridAssistant(encoder=encoder, memory=SuggestionMemory())
+    engine = HybridAssistant(encoder=encoder)
     await engine.load(ACME, [ROUTER, REFUNDS, ROAMING])
     burst = [
         ("customer", "my router drops"),
@@ -214,7 +276,29 @@ async def test_lines_arriving_during_a_retrieval_collapse_to_the_newest(
     results = [await first, *(await asyncio.gather(*queued))]
 
     assert ids(results[0])[0] == "router"  # the first line was answered at once
-    assert results[1] == []
-    assert ids(results[2])[0] == "refunds"
-    assert {s.trigger_event_id for s in results[2]} == {"e3"}
+    assert results[1].items == []
+    assert not results[1].changed
+    assert "refunds" in ids(results[2])
+    assert {s.trigger_event_id for s in results[2].items} == {"e3"}
     assert encoder.calls == 2  # the superseded line never retrieved
+
+
+async def test_below_the_confidence_threshold_a_new_topic_is_unsure_and_a_topic_keeps_its_cards(
+    engine: HybridAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = ("customer", "my router keeps dropping the wifi")
+    shown = await engine.suggest(said(first))
+    monkeypatch.setattr(engine_module, "confident", lambda coverage, cosine: False)
+
+    kept = await engine.suggest(said(first, ("customer", "it happens every evening")))
+    fresh = await engine.suggest(said(("customer", "my refund never came"), conversation="c2"))
+
+    assert ids(shown)[0] == "router"
+    assert kept.changed is False
+    assert (fresh.items, fresh.reason) == ([], "unsure")
+
+
+def test_confidence_grows_with_the_evidence() -> None:
+    assert confidence(0.0, 0.0) < confidence(0.5, 0.3) < confidence(0.9, 0.7)
+    assert not confident(0.0, 0.0)
+    assert confident(0.8, 0.6)

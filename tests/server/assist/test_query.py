@@ -1,24 +1,23 @@
-"""The query follows the conversation: recent customer turns count most, small talk not at all."""
+"""The query follows the topic: newest turns count most, small talk and identifiers not at all."""
 
 from __future__ import annotations
 
 from server.assist.analysis import terms
-from server.assist.query import (
-    AGENT_WEIGHT,
-    RECENCY_DECAY,
-    conversation_query,
-    typed_query,
-    without_small_talk,
-)
+from server.assist.conversation import read_conversation
+from server.assist.query import AGENT_WEIGHT, RECENCY_DECAY, typed_query
 from tests.server.assist.conftest import lines
 
 
+def known(term: str) -> float:
+    return 0.1
+
+
 def weights(*turns: tuple[str, str]) -> dict[str, float]:
-    query = conversation_query(lines(*turns))
+    query = read_conversation(lines(*turns), known).query
     return {term: weight for weight, group in query.term_groups() for term in group}
 
 
-def test_newer_customer_turns_weigh_more() -> None:
+def test_newer_topic_turns_weigh_more() -> None:
     found = weights(("customer", "my bill went up"), ("customer", "the router is flashing"))
 
     assert found[terms("router")[0]] == 1.0
@@ -26,7 +25,7 @@ def test_newer_customer_turns_weigh_more() -> None:
 
 
 def test_agent_turns_are_down_weighted() -> None:
-    found = weights(("agent", "is it the broadband hub?"), ("customer", "yes the router"))
+    found = weights(("customer", "my router"), ("agent", "is it the broadband hub?"))
 
     assert found[terms("router")[0]] == 1.0
     assert found[terms("broadband")[0]] == AGENT_WEIGHT
@@ -38,33 +37,27 @@ def test_a_term_counts_once_at_its_heaviest() -> None:
     assert found[terms("router")[0]] == 1.0
 
 
-def test_greetings_and_thanks_are_ignored() -> None:
-    query = conversation_query(
-        lines(("customer", "hi there"), ("customer", "my router keeps dropping"))
+def test_greetings_thanks_and_identifiers_neither_enter_nor_age_the_topic() -> None:
+    found = weights(
+        ("customer", "hi there"),
+        ("customer", "my router keeps dropping"),
+        ("agent", "Can I take your account number?"),
+        ("customer", "40021873"),
+        ("customer", "thanks so much"),
     )
 
-    assert [turn.text for turn in query.turns] == ["my router keeps dropping"]
-    for small_talk in ("hi", "thanks so much", "ok great", "Hello!", "cheers, bye"):
-        assert without_small_talk(small_talk) == ""
-
-
-def test_a_thank_you_as_the_latest_turn_asks_nothing() -> None:
-    query = conversation_query(
-        lines(("customer", "my router keeps dropping"), ("customer", "thanks so much"))
-    )
-
-    assert not query
+    assert found == {terms("router")[0]: 1.0, terms("keeps")[0]: 1.0, terms("dropping")[0]: 1.0}
 
 
 def test_politeness_inside_a_request_is_dropped() -> None:
-    assert without_small_talk("hi, ok my router is great at dropping") == (
-        ", my router is at dropping"
-    )
+    found = weights(("customer", "hi, ok my router is great at dropping"))
+
+    assert terms("great")[0] not in found
+    assert terms("router")[0] in found
 
 
 def test_old_turns_fall_out_of_the_query() -> None:
-    turns = [("customer", f"topic{n} question") for n in range(8)]
-    found = weights(*turns)
+    found = weights(*[("customer", f"topic{n} question") for n in range(8)])
 
     assert "topic7" in found
     assert "topic0" not in found
@@ -78,4 +71,3 @@ def test_bot_and_system_lines_are_left_out() -> None:
 
 def test_typed_queries_keep_every_word() -> None:
     assert [turn.text for turn in typed_query("great deals").turns] == ["great deals"]
-    assert not typed_query("the and of")

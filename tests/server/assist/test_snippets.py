@@ -76,3 +76,11 @@ def test_long_passages_are_cut_at_a_word() -> None:
     trimmed = quote("word " * 200, set()).text
     assert len(trimmed) <= SNIPPET_CHARS + 1
     assert trimmed.endswith("word…")
+
+
+def test_grammar_words_of_the_request_are_not_marked() -> None:
+    passage = "If the router is not working, you may need to restart it."
+    quoted = quote(passage, set(terms("my router is not working and i need help")))
+
+    marked = {passage[a:b].lower() for a, b in quoted.highlights}
+    assert marked == {"router", "working"}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from server.keys import STATE
+from server.keys import JOURNAL, STATE
 from tests.fixtures.app import Widget, event
 from tests.fixtures.bridge import bridged, host, opening
 
@@ -30,7 +30,7 @@ async def post_events(client: TestClient[Any, Any], key: str, body: Any) -> None
 async def transcript(
     client: TestClient[Any, Any], conversation_id: str, tenant: str = "acme"
 ) -> list[str]:
-    snapshot = await client.app[STATE].snapshot(tenant, conversation_id)
+    snapshot = await client.app[JOURNAL].snapshot(tenant, conversation_id)
     return [line.text for line in snapshot.transcript]
 
 

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from server.app import create_app
 from server.auth.tokens import TokenService
-from server.keys import STATE
+from server.keys import JOURNAL, STATE
 from tests.fixtures.app import SECRET, make_settings, open_widget, seed_tenants
 from tests.fixtures.bridge import bridged, desktop_settings, host, opening
 
@@ -45,7 +45,7 @@ async def test_a_conversation_bound_on_one_node_is_refused_to_another_agent_on_t
             *(w.call("bridge.event", bridged(line)) for w in (ada, mallory))
         )
         assert [ack["ok"] for ack in again] == [winner == "ada", winner == "mallory"]
-        snapshot = await nodes[0].app[STATE].snapshot("acme", "c-9")
+        snapshot = await nodes[0].app[JOURNAL].snapshot("acme", "c-9")
         assert [line.text for line in snapshot.transcript] == ["hello"]
     finally:
         for widget in (ada, mallory):

@@ -68,7 +68,7 @@ async def test_the_customers_words_later_still_drive_suggestions(
     await post(client, api_keys["acme"], handoff())
     widget = await connect_widget(supervisor=True)
     await widget.call("join", {"conversation_id": "conv-1"})
-    await widget.next("snapshot")
+    before = await widget.next("snapshot")
 
     await post(
         client, api_keys["acme"], customer_says("e1", "actually I returned my order, no refund")
@@ -76,7 +76,9 @@ async def test_the_customers_words_later_still_drive_suggestions(
 
     line = await widget.next("transcript")
     suggestions = await widget.next("suggestions")
-    assert line["line"]["seq"] == 1
+    # The first line of the transcript, after the context's card set in the record.
+    assert before["transcript"] == []
+    assert line["line"]["seq"] > before["position"]
     assert suggestions["trigger_event_id"] == "e1"
     assert suggestions["items"][0]["title"] == "Refunds for returned orders"
 
@@ -115,7 +117,11 @@ async def test_items_alone_show_a_card_and_search_nothing(
 
     card = await widget.next("handoff")
     await widget.next("transcript")
+    # The greeting only makes the server listen; the items were never searched.
+    listening = await widget.next("suggestions")
     assert (card["intent"], card["summary"]) == (None, None)
+    assert (listening["trigger_event_id"], listening["items"]) == ("e1", [])
+    assert listening["reason"] == "listening"
     assert widget.pending("suggestions") == 0
 
 

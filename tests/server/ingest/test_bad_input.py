@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from server.keys import METRICS, STATE
+from server.keys import JOURNAL, METRICS
 from tests.fixtures.app import customer_says, event
 
 
@@ -18,7 +18,7 @@ def auth(key: str) -> dict[str, str]:
 
 
 async def assert_nothing_stored(client: TestClient[Any, Any]) -> None:
-    snapshot = await client.app[STATE].snapshot("acme", "conv-1")
+    snapshot = await client.app[JOURNAL].snapshot("acme", "conv-1")
     assert snapshot.transcript == []
     assert snapshot.suggestions == []
 

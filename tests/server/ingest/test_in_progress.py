@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server.app import create_app
-from server.keys import ASSISTANT, STATE
+from server.keys import ASSISTANT, JOURNAL, STATE
 from server.state.base import Claim, event_key
 from server.state.redis import RedisState
 from tests.fixtures.app import customer_says, make_settings, seed_tenants
@@ -93,7 +93,7 @@ async def test_a_batch_stops_at_the_event_in_progress_so_order_is_kept(
     body = await response.json()
     assert body["field"] == "events[1]"
     assert [r["status"] for r in body["results"]] == ["processed", "in_progress"]
-    snapshot = await state.snapshot("acme", "conv-1")
+    snapshot = await client.app[JOURNAL].snapshot("acme", "conv-1")
     assert [line.event_id for line in snapshot.transcript] == ["e1"]
 
 
@@ -122,5 +122,5 @@ async def test_a_dead_nodes_claim_lapses_and_the_retry_is_processed(
 
     assert retried_at_once.status == 503
     assert set(statuses[:-1]) <= {503}
-    snapshot = await node_b.app[STATE].snapshot("acme", "conv-1")
+    snapshot = await node_b.app[JOURNAL].snapshot("acme", "conv-1")
     assert [line.event_id for line in snapshot.transcript] == ["e1"]

@@ -8,7 +8,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server.errors import Unavailable
-from server.keys import STATE
+from server.keys import JOURNAL, STATE
+from server.store.models import LiveEntryIn, WrittenEntry
 from tests.fixtures.app import customer_says
 
 
@@ -21,16 +22,17 @@ async def test_event_failing_mid_pipeline_is_processed_by_the_retry(
     widget = await connect_widget(supervisor=True)
     await widget.call("join", {"conversation_id": "conv-1"})
     await widget.next("snapshot")
-    state = client.app[STATE]
-    real_set_suggestions = state.set_suggestions
-    failures = [Unavailable("Redis is unreachable")]
+    journal = client.app[JOURNAL]
+    real_record = journal.record
+    failures = [Unavailable("the sqlite database is unreachable")]
 
-    async def flaky_set_suggestions(*args: Any) -> None:
-        if failures:
+    async def flaky_record(entry: LiveEntryIn) -> WrittenEntry:
+        # The line is recorded and shown; recording its suggestions fails once.
+        if entry.kind == "suggestions" and failures:
             raise failures.pop()
-        await real_set_suggestions(*args)
+        return await real_record(entry)
 
-    monkeypatch.setattr(state, "set_suggestions", flaky_set_suggestions)
+    monkeypatch.setattr(journal, "record", flaky_record)
     headers = {"Authorization": f"Bearer {api_keys['acme']}"}
     message = customer_says("e1", "my router keeps dropping")
 
@@ -44,9 +46,9 @@ async def test_event_failing_mid_pipeline_is_processed_by_the_retry(
         (await widget.next("transcript"))["line"],
         (await widget.next("transcript"))["line"],
     )
-    assert first == second  # the widget drops a repeated seq: one line on screen
+    assert first == second  # the widget drops a repeated position: one line on screen
     assert (await widget.next("suggestions"))["trigger_event_id"] == "e1"
-    snapshot = await state.snapshot("acme", "conv-1")
+    snapshot = await client.app[JOURNAL].snapshot("acme", "conv-1")
     assert [line.event_id for line in snapshot.transcript] == ["e1"]
 
 

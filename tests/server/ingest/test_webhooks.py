@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient
 from server.app import create_app
 from server.config import Settings
 from server.errors import Unavailable
-from server.keys import STATE
+from server.keys import JOURNAL, STATE
 from server.state.base import Claim, event_key
 from tests.fixtures.app import Widget
 from tests.fixtures.hookdesk.adapter import signature
@@ -99,7 +99,7 @@ async def test_a_redelivery_is_recognised_and_changes_nothing(
     assert (await (await deliver(client, integration, body)).json())["accepted"] == 2
     again = await deliver(client, integration, body)
     assert await again.json() == {"accepted": 0, "duplicates": 2}
-    snapshot = await client.app[STATE].snapshot("acme", "hd-conv-1")
+    snapshot = await client.app[JOURNAL].snapshot("acme", "hd-conv-1")
     assert [line.event_id for line in snapshot.transcript] == ["ev-1002"]
 
 
@@ -126,7 +126,7 @@ async def test_an_unverified_delivery_is_refused_and_changes_nothing(
     )
     assert response.status == 401
     assert (await response.json())["code"] == "signature_invalid"
-    snapshot = await client.app[STATE].snapshot("acme", "hd-conv-1")
+    snapshot = await client.app[JOURNAL].snapshot("acme", "hd-conv-1")
     assert snapshot.transcript == []
 
 
@@ -176,7 +176,7 @@ async def test_the_platform_gets_no_2xx_until_the_pipeline_accepted_and_its_retr
     retried = await deliver(client, integration, body)
     # The conversation's start had gone through; the message is processed now, once.
     assert await retried.json() == {"accepted": 1, "duplicates": 1}
-    snapshot = await state.snapshot("acme", "hd-conv-1")
+    snapshot = await client.app[JOURNAL].snapshot("acme", "hd-conv-1")
     assert [line.event_id for line in snapshot.transcript] == ["ev-1002"]
 
 
@@ -191,8 +191,8 @@ async def test_a_delivery_for_another_tenants_integration_needs_that_tenants_sec
     accepted = await deliver(client, globex, body, **signed(body, "globex-signing-secret-0002"))
     assert (await accepted.json())["accepted"] == 2
     # The tenant came from the integration: globex has the conversation, acme does not.
-    assert (await client.app[STATE].snapshot("globex", "hd-conv-1")).transcript
-    assert (await client.app[STATE].snapshot("acme", "hd-conv-1")).transcript == []
+    assert (await client.app[JOURNAL].snapshot("globex", "hd-conv-1")).transcript
+    assert (await client.app[JOURNAL].snapshot("acme", "hd-conv-1")).transcript == []
 
 
 @pytest.mark.parametrize("path", ["hookdesk/no-such-id", "relay/{id}", "hookdesk/{id}x"])

@@ -10,11 +10,11 @@ import pytest
 from redis.asyncio import Redis
 
 from providers.models import MediaType, Speaker
-from server.conversation import LineIn, Source, Suggestion
+from server.conversation import Line
 from server.errors import Unavailable
 from server.state.base import REPORTER_SECONDS, Claim, StateStore
 from server.state.memory import MemoryState
-from server.state.models import Assignment, MetaChanges
+from server.state.models import Assignment, ConversationMeta, MetaChanges
 from server.state.redis import RedisState
 from tests.fixtures.redis import empty_redis
 from tests.fixtures.waiting import eventually
@@ -35,21 +35,13 @@ async def state(request: pytest.FixtureRequest) -> AsyncIterator[StateStore]:
     await backend.aclose()
 
 
-def line(event_id: str) -> LineIn:
-    return LineIn(
-        event_id=event_id, speaker=Speaker.CUSTOMER, text="hello", occurred_at=datetime.now(UTC)
-    )
-
-
-def suggestion(suggestion_id: str) -> Suggestion:
-    return Suggestion(
-        id=suggestion_id,
-        kind="article",
-        title="Title",
-        snippet="Snippet",
-        source=Source(document_id="doc", url=None),
-        score=1.5,
-        trigger_event_id="e1",
+def line(event_id: str, seq: int) -> Line:
+    return Line(
+        seq=seq,
+        event_id=event_id,
+        speaker=Speaker.CUSTOMER,
+        text="hello",
+        occurred_at=datetime.now(UTC),
     )
 
 
@@ -94,27 +86,43 @@ async def test_a_completed_event_is_not_renewed_or_released(state: StateStore) -
     assert await state.claim_event("acme/e1") is Claim.DONE
 
 
-async def test_lines_are_numbered_and_the_newest_kept(state: StateStore) -> None:
-    numbered = [await state.append_line("acme", "c1", line(f"e{i}")) for i in range(7)]
+async def test_the_newest_lines_are_kept_for_the_assist_step(state: StateStore) -> None:
+    for seq in range(1, 8):
+        await state.append_line("acme", "c1", line(f"e{seq}", seq))
 
-    assert [n.seq for n in numbered] == [1, 2, 3, 4, 5, 6, 7]
-    assert [n.event_id for n in await state.recent_lines("acme", "c1", 3)] == ["e4", "e5", "e6"]
-    assert [n.seq for n in (await state.snapshot("acme", "c1")).transcript] == [3, 4, 5, 6, 7]
+    assert [n.event_id for n in await state.recent_lines("acme", "c1", 3)] == ["e5", "e6", "e7"]
+    assert [n.seq for n in await state.recent_lines("acme", "c1", 10)] == [3, 4, 5, 6, 7]
 
 
-async def test_a_retried_line_keeps_its_number(state: StateStore) -> None:
-    first = await state.append_line("acme", "c1", line("e1"))
-    await state.append_line("acme", "c1", line("e2"))
-    again = await state.append_line("acme", "c1", line("e1"))
+async def test_a_retried_line_is_kept_once(state: StateStore) -> None:
+    await state.append_line("acme", "c1", line("e1", 1))
+    await state.append_line("acme", "c1", line("e2", 2))
+    await state.append_line("acme", "c1", line("e1", 1))
 
-    assert again == first
-    assert [n.event_id for n in (await state.snapshot("acme", "c1")).transcript] == ["e1", "e2"]
+    assert [n.event_id for n in await state.recent_lines("acme", "c1", 10)] == ["e1", "e2"]
+
+
+async def test_live_state_says_how_far_it_had_applied_the_journal(state: StateStore) -> None:
+    first = await state.append_line("acme", "c1", line("e1", 1))
+    second = await state.append_line("acme", "c1", line("e4", 4))
+    _, meta_first = await state.update_meta("acme", "c2", MetaChanges(status="open"), 2)
+    _, meta_again = await state.update_meta("acme", "c2", MetaChanges(status="held"), 7)
+    _, after_lines = await state.update_meta("acme", "c1", MetaChanges(status="held"), 9)
+    retried = await state.append_line("acme", "c1", line("e4", 4))
+
+    assert (first, second) == (0, 1)
+    assert (meta_first, meta_again, after_lines) == (0, 2, 4)
+    assert retried == 9
 
 
 async def test_status_changes_merge(state: StateStore) -> None:
-    await state.update_meta("acme", "c1", MetaChanges(status="open", media=MediaType.VOICE))
-    await state.update_meta("acme", "c1", MetaChanges(agent_id="a1", queue="billing"))
-    meta = await state.update_meta("acme", "c1", MetaChanges(status="held"))
+    changes = [
+        MetaChanges(status="open", media=MediaType.VOICE),
+        MetaChanges(agent_id="a1", queue="billing"),
+        MetaChanges(status="held"),
+    ]
+    for position, change in enumerate(changes, start=1):
+        meta, _ = await state.update_meta("acme", "c1", change, position)
 
     assert (meta.status, meta.media, meta.agent_id, meta.queue) == (
         "held",
@@ -125,40 +133,40 @@ async def test_status_changes_merge(state: StateStore) -> None:
 
 
 async def test_meta_reads_status_without_creating_anything(state: StateStore) -> None:
-    await state.update_meta("acme", "c1", MetaChanges(provider="genesys", queue="billing"))
+    await state.update_meta("acme", "c1", MetaChanges(provider="genesys", queue="billing"), 1)
 
     meta = await state.meta("acme", "c1")
     unknown = await state.meta("acme", "c2")
 
     assert (meta.provider, meta.queue, meta.status) == ("genesys", "billing", "open")
     assert (unknown.conversation_id, unknown.provider, unknown.queue) == ("c2", None, None)
-    assert (await state.snapshot("acme", "c2")).transcript == []
+    assert await state.recent_lines("acme", "c2", 10) == []
 
 
-async def test_snapshot_carries_the_latest_suggestions(state: StateStore) -> None:
-    await state.set_suggestions("acme", "c1", [suggestion("s1")])
-    await state.set_suggestions("acme", "c1", [suggestion("s2"), suggestion("s3")])
+async def test_a_restored_conversation_has_the_journal_s_lines_meta_and_agents(
+    state: StateStore,
+) -> None:
+    await state.append_line("acme", "c1", line("e9", 9))
+    meta = ConversationMeta(conversation_id="c1", queue="billing", agent_id="ada")
+    journal_lines = [line(f"e{seq}", seq) for seq in (2, 5, 9)]
 
-    snapshot = await state.snapshot("acme", "c1")
+    await state.restore("acme", "c1", meta, journal_lines, {"ada", "bob"})
 
-    assert [s.id for s in snapshot.suggestions] == ["s2", "s3"]
-    assert snapshot.suggestions[0] == suggestion("s2")
-
-
-async def test_unknown_conversation_has_an_empty_snapshot(state: StateStore) -> None:
-    snapshot = await state.snapshot("acme", "never")
-    assert (snapshot.status, snapshot.transcript, snapshot.suggestions) == ("open", [], [])
+    assert [n.event_id for n in await state.recent_lines("acme", "c1", 10)] == ["e2", "e5", "e9"]
+    assert (await state.meta("acme", "c1")).queue == "billing"
+    assert await state.conversation_agents("acme", "c1") == {"ada", "bob"}
+    assert await state.append_line("acme", "c1", line("e10", 10)) == 9
 
 
 async def test_tenants_do_not_share_conversations(state: StateStore) -> None:
-    await state.append_line("acme", "c1", line("e1"))
-    await state.update_meta("acme", "c1", MetaChanges(queue="billing"))
+    await state.append_line("acme", "c1", line("e1", 1))
+    await state.update_meta("acme", "c1", MetaChanges(queue="billing"), 2)
     await state.assign("acme", "agent", Assignment(conversation_id="c1", queue="billing"))
 
-    other = await state.snapshot("globex", "c1")
-    assert (other.transcript, other.queue) == ([], None)
+    assert await state.recent_lines("globex", "c1", 10) == []
+    assert (await state.meta("globex", "c1")).queue is None
     assert await state.assignment("globex", "agent") is None
-    assert (await state.append_line("globex", "c1", line("g1"))).seq == 1
+    assert await state.append_line("globex", "c1", line("g1", 1)) == 0
 
 
 async def test_assignment_is_the_newest(state: StateStore) -> None:

@@ -1,9 +1,9 @@
 """Conversation write-backs: the durable outbox of what is written to a platform's records
 when a conversation ends (notes, holds), and where each write stands.
 
-Revision ID: 0008
-Revises: 0007
-Created: 2026-11-29
+Revision ID: 0010
+Revises: 0009
+Created: 2026-12-01
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

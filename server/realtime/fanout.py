@@ -1,0 +1,63 @@
+"""Client managers that hand an emit to its recipients' queues directly, not through tasks.
+
+python-socketio's ``AsyncManager.emit`` encodes a packet once and then starts one asyncio task
+per recipient, each of which only puts the packet on that socket's unbounded queue, and waits
+for them all. For the one or two widgets of a conversation that made task creation, scheduling
+and ``asyncio.wait`` most of an emit's cost (docs/benchmarks.md). Putting on an unbounded queue
+does not suspend, so doing it in turn keeps the order and the semantics. Emits that expect an
+acknowledgement keep the library's path. Upstream, ``AsyncManager.emit`` could do the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import socketio
+from engineio import packet as eio_packet
+from socketio import packet as sio_packet
+
+
+class DirectSendManager(socketio.AsyncManager):  # type: ignore[misc]
+    """The in-process manager, queueing each recipient's packet in turn."""
+
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        room = to or room
+        if callback is not None or namespace not in self.rooms:
+            await super().emit(event, data, namespace, room, skip_sid, callback, **kwargs)
+            return
+        skipped = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+        packets = self._engineio_packets(event, data, namespace)
+        # The room is copied before the first await: a join or leave meanwhile cannot break it.
+        for sid, eio_sid in list(self.get_participants(namespace, room)):
+            if sid not in skipped:
+                for packet in packets:
+                    await self.server._send_eio_packet(eio_sid, packet)
+
+    def _engineio_packets(self, event: str, data: Any, namespace: str) -> list[Any]:
+        """The emit as Engine.IO message packets, encoded once for every recipient."""
+        # A tuple is several arguments, None none, anything else one (as python-socketio does).
+        arguments = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        encoded = self.server.packet_class(
+            sio_packet.EVENT, namespace=namespace, data=[event, *arguments]
+        ).encode()
+        parts = encoded if isinstance(encoded, list) else [encoded]
+        return [eio_packet.Packet(eio_packet.MESSAGE, part) for part in parts]
+
+
+class DirectSendRedisManager(socketio.AsyncRedisManager, DirectSendManager):  # type: ignore[misc]
+    """Redis fan-out; each node queues the emits it receives for its own sockets in turn.
+
+    The pub/sub manager publishes an emit and, on receiving it, calls the base manager's
+    ``emit`` for its local sockets: placed after the pub/sub classes, :class:`DirectSendManager`
+    is that base.
+    """

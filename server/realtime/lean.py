@@ -1,0 +1,147 @@
+"""Less memory per idle widget: engineio's per-socket queue and ping without tasks and deques.
+
+At 10,000 idle widgets most of the server's memory is the transport's, socket by socket
+(docs/benchmarks.md). python-engineio (4.15) gives every socket an ``asyncio.Queue`` (four
+deques and an event, about 2.5 KiB empty) that only its writer reads, polls it through
+``asyncio.wait_for`` (a task per socket, parked for the socket's life) and keeps a task asleep
+per socket until the next ping. :class:`LeanEngineIO` gives sockets a :class:`SocketQueue` whose
+``get`` returns a future (``wait_for`` then needs no task) and schedules pings with a timer.
+Both are behaviour-preserving; upstream, engineio could do the same for every server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from contextlib import suppress
+from typing import Any
+
+import engineio
+import engineio.exceptions
+import socketio
+from engineio import packet as eio_packet
+from engineio.async_socket import AsyncSocket
+
+
+class SocketQueue:
+    """The FIFO between one engineio socket and its writer: one reader, unbounded.
+
+    Implements what engineio calls on its socket queue: ``put``, ``put_nowait``, ``get`` (an
+    awaitable), ``get_nowait``, ``task_done``, ``join``, ``qsize`` and ``empty``.
+    """
+
+    __slots__ = ("_drained", "_getter", "_items", "_unfinished")
+
+    def __init__(self) -> None:
+        # The deque exists only while items wait: an idle socket holds none.
+        self._items: deque[Any] | None = None
+        self._getter: asyncio.Future[Any] | None = None
+        self._unfinished = 0
+        self._drained: asyncio.Future[None] | None = None
+
+    def qsize(self) -> int:
+        """Items waiting."""
+        return len(self._items) if self._items else 0
+
+    def empty(self) -> bool:
+        """True when no item waits."""
+        return not self._items
+
+    def put_nowait(self, item: Any) -> None:
+        """Hand ``item`` to the waiting reader, or keep it for the next ``get``."""
+        self._unfinished += 1
+        getter, self._getter = self._getter, None
+        if getter is not None and not getter.done():
+            getter.set_result(item)
+            return
+        if self._items is None:
+            self._items = deque()
+        self._items.append(item)
+
+    async def put(self, item: Any) -> None:
+        """``put_nowait``; the queue is unbounded, so this never waits."""
+        self.put_nowait(item)
+
+    def get(self) -> asyncio.Future[Any]:
+        """A future of the next item (a future, not a coroutine: ``wait_for`` wraps no task)."""
+        future = asyncio.get_running_loop().create_future()
+        if self._items:
+            future.set_result(self._take())
+        else:
+            self._getter = future
+        return future
+
+    def get_nowait(self) -> Any:
+        """The next item; ``asyncio.QueueEmpty`` if none waits."""
+        if not self._items:
+            raise asyncio.QueueEmpty
+        return self._take()
+
+    def task_done(self) -> None:
+        """One item taken out has been dealt with."""
+        if self._unfinished <= 0:
+            raise ValueError("task_done() called too many times")
+        self._unfinished -= 1
+        if not self._unfinished and self._drained is not None:
+            if not self._drained.done():
+                self._drained.set_result(None)
+            self._drained = None
+
+    async def join(self) -> None:
+        """Wait until every item put has been taken and dealt with."""
+        if self._unfinished:
+            if self._drained is None:
+                self._drained = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._drained)
+
+    def _take(self) -> Any:
+        assert self._items is not None
+        item = self._items.popleft()
+        if not self._items:
+            self._items = None
+        return item
+
+
+class LeanEngineIO(engineio.AsyncServer):  # type: ignore[misc]
+    """engineio's asyncio server with :class:`SocketQueue` queues and timer-driven pings."""
+
+    def create_queue(self, *args: Any, **kwargs: Any) -> Any:
+        """A :class:`SocketQueue` (engineio asks for queues only for its sockets)."""
+        if args or kwargs:
+            return super().create_queue(*args, **kwargs)
+        return SocketQueue()
+
+    def start_background_task(self, target: Any, *args: Any, **kwargs: Any) -> Any:
+        """As engineio does, except a socket's next ping, which waits on a timer, not a task."""
+        if getattr(target, "__func__", None) is AsyncSocket._send_ping and not args:
+            asyncio.get_running_loop().call_later(self.ping_interval, _ping, target.__self__)
+            return None
+        return super().start_background_task(target, *args, **kwargs)
+
+
+def _ping(socket: AsyncSocket) -> None:
+    """What engineio's ``_send_ping`` does once its sleep is over."""
+    if socket.closing or socket.closed:
+        return
+    socket.last_ping = time.time()
+    task = asyncio.ensure_future(_send_ping(socket))
+    _pinging.add(task)
+    task.add_done_callback(_pinging.discard)
+
+
+async def _send_ping(socket: AsyncSocket) -> None:
+    # ``send`` first checks the previous ping was answered; it only waits if it closes.
+    with suppress(engineio.exceptions.SocketIsClosedError):
+        await socket.send(eio_packet.Packet(eio_packet.PING))
+
+
+# Ping sends in flight, so none is garbage-collected before it ran.
+_pinging: set[asyncio.Future[None]] = set()
+
+
+class LeanSocketServer(socketio.AsyncServer):  # type: ignore[misc]
+    """python-socketio's server on :class:`LeanEngineIO`."""
+
+    def _engineio_server_class(self) -> type[engineio.AsyncServer]:
+        return LeanEngineIO

@@ -1,0 +1,291 @@
+"""The durable record of live conversations: positioned entries, written in batches.
+
+Every widget event of a conversation (a line, a suggestion set, a status change) is stored at
+its position. Positions come from the conversation's counter row, advanced in the transaction
+that stores the entries, so they never repeat and commit in order. An entry whose event was
+stored before (same tenant, provider, event id and kind) is not stored again: the write
+returns the stored one, which is how a delivery processed again after Redis forgot its claim
+is recognised.
+
+Example::
+
+    written = await store.live.write([LiveEntryIn(tenant_id="acme", conversation_id="c-1",
+        kind="line", provider="acme-desk", event_id="m-1", body='{"text": "hi"}')])
+    written[0].entry.position, written[0].fresh   # 1, True
+    missed = await store.live.after("acme", "c-1", 0, limit=100, statuses=100)
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, delete, desc, select, tuple_
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import ReturningInsert
+
+from server.store.engine import Database
+from server.store.models import LiveEntry, LiveEntryIn, LiveEntryKind, WrittenEntry
+from server.store.schema import live_conversations, live_entries, utcnow
+
+ConversationKey = tuple[str, str]
+_lc = live_conversations.c
+_le = live_entries.c
+
+
+class LiveRecordRepository:
+    """Write and read the live record; every read is scoped to one tenant's conversation."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        # Writes come from one writer (the journal's group commit), often: a connection of
+        # their own saves a pool checkout per transaction.
+        self._writing = db.held()
+        # Built once: constructing them again per transaction cost as much as running them.
+        self._advance = _advance_statement(db)
+        self._insert = (
+            db.insert(live_entries)
+            .on_conflict_do_nothing()
+            .returning(_le.tenant_id, _le.conversation_id, _le.position)
+        )
+
+    async def write(self, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
+        """Store ``items`` in one transaction, in order; one result per item, in order.
+
+        Meant for one writer that batches (server/journal/writer.py): concurrent calls on one
+        repository take turns.
+        """
+        if not items:
+            return []
+        return await self._writing.run(self._write_batch(items))
+
+    def _write_batch(
+        self, items: Sequence[LiveEntryIn]
+    ) -> Callable[[Connection], list[WrittenEntry]]:
+        def write(conn: Connection) -> list[WrittenEntry]:
+            rows = _positioned(conn, self._advance, items)
+            stored = _insert_new(conn, self._insert, rows)
+            earlier = _stored_before([row for row in rows if _place(row) not in stored], conn)
+            return [
+                WrittenEntry.model_construct(entry=LiveEntry.model_construct(**row), fresh=True)
+                if _place(row) in stored
+                else WrittenEntry.model_construct(entry=earlier[_dedup_key(row)], fresh=False)
+                for row in rows
+            ]
+
+        return write
+
+    async def aclose(self) -> None:
+        """Close the writing connection."""
+        await self._writing.aclose()
+
+    async def snapshot(
+        self, tenant_id: str, conversation_id: str, *, lines: int, statuses: int
+    ) -> RecordRead:
+        """The conversation up to its newest position: the newest ``lines`` lines, the newest
+        suggestion set and the newest ``statuses`` status entries (one connection)."""
+        where = _conversation(tenant_id, conversation_id)
+        async with self._db.reading() as conn:
+            position = await _position(conn, tenant_id, conversation_id)
+            upto = (*where, _le.position <= position)
+            found = await _newest(conn, upto, "line", lines)
+            newest_set = await _newest(conn, upto, "suggestions", 1)
+            status_entries = await _newest(conn, upto, "status", statuses)
+        return RecordRead(position, found + newest_set, status_entries)
+
+    async def after(
+        self, tenant_id: str, conversation_id: str, after: int, *, limit: int, statuses: int
+    ) -> RecordRead:
+        """The entries after ``after`` up to the newest position, oldest first, at most
+        ``limit``, and (when one of them is a status) the newest ``statuses`` status entries."""
+        where = _conversation(tenant_id, conversation_id)
+        async with self._db.reading() as conn:
+            position = await _position(conn, tenant_id, conversation_id)
+            upto = (*where, _le.position <= position)
+            statement = (
+                select(live_entries)
+                .where(*upto, _le.position > after)
+                .order_by(_le.position)
+                .limit(limit)
+            )
+            entries = _as_entries((await conn.execute(statement)).all())
+            wanted = any(entry.kind == "status" for entry in entries)
+            status_entries = await _newest(conn, upto, "status", statuses) if wanted else []
+        return RecordRead(position, entries, status_entries)
+
+    async def find(
+        self, tenant_id: str, provider: str, event_id: str, kind: LiveEntryKind
+    ) -> LiveEntry | None:
+        """The entry of ``kind`` stored for one event, if there is one."""
+        statement = select(live_entries).where(
+            _le.tenant_id == tenant_id,
+            _le.provider == provider,
+            _le.event_id == event_id,
+            _le.kind == kind,
+        )
+        found = await self._entries(statement)
+        return found[0] if found else None
+
+    async def assigned(self, tenant_id: str, conversation_id: str, agent_id: str) -> bool:
+        """Whether an ``agent.assigned`` entry connected ``agent_id`` to the conversation."""
+        statement = (
+            select(_le.position)
+            .where(*_conversation(tenant_id, conversation_id), _le.agent_id == agent_id)
+            .limit(1)
+        )
+        async with self._db.reading() as conn:
+            return (await conn.execute(statement)).first() is not None
+
+    async def last_positions(self, keys: Sequence[ConversationKey]) -> dict[ConversationKey, int]:
+        """The newest position of each conversation named (those without entries are left out)."""
+        found: dict[ConversationKey, int] = {}
+        # Bounded IN lists keep every statement small, whatever the number of conversations.
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            statement = select(_lc.tenant_id, _lc.conversation_id, _lc.last_position).where(
+                tuple_(_lc.tenant_id, _lc.conversation_id).in_(chunk)
+            )
+            async with self._db.reading() as conn:
+                rows = (await conn.execute(statement)).all()
+            found.update({(row[0], row[1]): int(row[2]) for row in rows})
+        return found
+
+    async def purge(self, before: datetime) -> int:
+        """Forget conversations without entries since ``before``; how many were forgotten."""
+        idle = select(_lc.tenant_id, _lc.conversation_id).where(_lc.updated_at < before)
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                delete(live_entries).where(tuple_(_le.tenant_id, _le.conversation_id).in_(idle))
+            )
+            result = await conn.execute(delete(live_conversations).where(_lc.updated_at < before))
+        return int(result.rowcount or 0)
+
+    async def _entries(self, statement: Select[Any]) -> builtins.list[LiveEntry]:
+        async with self._db.reading() as conn:
+            return _as_entries((await conn.execute(statement)).all())
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRead:
+    """Entries of one conversation read together, consistent with ``position``."""
+
+    # The conversation's newest position (0: no entries); nothing newer was read.
+    position: int
+    entries: list[LiveEntry]
+    statuses: list[LiveEntry]
+
+
+def _as_entries(rows: Sequence[Any]) -> list[LiveEntry]:
+    return [LiveEntry.model_validate(row._mapping) for row in rows]
+
+
+async def _position(conn: AsyncConnection, tenant_id: str, conversation_id: str) -> int:
+    statement = select(_lc.last_position).where(
+        _lc.tenant_id == tenant_id, _lc.conversation_id == conversation_id
+    )
+    found = (await conn.execute(statement)).scalar()
+    return int(found or 0)
+
+
+async def _newest(
+    conn: AsyncConnection, where: tuple[ColumnElement[bool], ...], kind: str, limit: int
+) -> list[LiveEntry]:
+    """The newest ``limit`` entries of ``kind`` matching ``where``, oldest first."""
+    statement = (
+        select(live_entries)
+        .where(*where, _le.kind == kind)
+        .order_by(desc(_le.position))
+        .limit(limit)
+    )
+    return list(reversed(_as_entries((await conn.execute(statement)).all())))
+
+
+def _conversation(tenant_id: str, conversation_id: str) -> tuple[ColumnElement[bool], ...]:
+    return (_le.tenant_id == tenant_id, _le.conversation_id == conversation_id)
+
+
+Row = dict[str, Any]
+
+
+def _place(row: Row) -> tuple[str, str, int]:
+    return (row["tenant_id"], row["conversation_id"], row["position"])
+
+
+def _dedup_key(row: Row | LiveEntry) -> tuple[str, str, str, str]:
+    if isinstance(row, LiveEntry):
+        return (row.tenant_id, row.provider, row.event_id, row.kind)
+    return (row["tenant_id"], row["provider"], row["event_id"], row["kind"])
+
+
+def _advance_statement(db: Database) -> ReturningInsert[str, str, int]:
+    """Add each row's ``last_position`` to its conversation's counter; the new values."""
+    upsert = db.insert(live_conversations)
+    return upsert.on_conflict_do_update(
+        index_elements=[_lc.tenant_id, _lc.conversation_id],
+        set_={
+            "last_position": _lc.last_position + upsert.excluded.last_position,
+            "updated_at": upsert.excluded.updated_at,
+        },
+    ).returning(_lc.tenant_id, _lc.conversation_id, _lc.last_position)
+
+
+def _positioned(
+    conn: Connection,
+    advance: ReturningInsert[str, str, int],
+    items: Sequence[LiveEntryIn],
+) -> list[Row]:
+    """The items as rows, positioned from their conversations' counters, in item order."""
+    counts = Counter((item.tenant_id, item.conversation_id) for item in items)
+    now = utcnow()
+    # Counters advance in key order, so two nodes' batches lock the rows in the same order.
+    counters = [
+        {"tenant_id": t, "conversation_id": c, "last_position": n, "updated_at": now}
+        for (t, c), n in sorted(counts.items())
+    ]
+    result = conn.execute(advance, counters)
+    following = {(row[0], row[1]): int(row[2]) - counts[(row[0], row[1])] for row in result.all()}
+    rows = []
+    for item in items:
+        key = (item.tenant_id, item.conversation_id)
+        following[key] += 1
+        rows.append(
+            {
+                "tenant_id": item.tenant_id,
+                "conversation_id": item.conversation_id,
+                "position": following[key],
+                "kind": item.kind,
+                "provider": item.provider,
+                "event_id": item.event_id,
+                "agent_id": item.agent_id,
+                "body": item.body,
+            }
+        )
+    return rows
+
+
+def _insert_new(
+    conn: Connection, insert: ReturningInsert[str, str, int], rows: Sequence[Row]
+) -> set[tuple[str, str, int]]:
+    """Insert the rows whose event has none of their kind yet; the places of those stored."""
+    result = conn.execute(insert, list(rows))
+    return {(row[0], row[1], int(row[2])) for row in result.all()}
+
+
+def _stored_before(
+    rows: Sequence[Row], conn: Connection
+) -> dict[tuple[str, str, str, str], LiveEntry]:
+    """The entries stored earlier for the events of ``rows`` (duplicates), by key."""
+    if not rows:
+        return {}
+    keys = [_dedup_key(row) for row in rows]
+    statement = select(live_entries).where(
+        tuple_(_le.tenant_id, _le.provider, _le.event_id, _le.kind).in_(keys)
+    )
+    found = conn.execute(statement).all()
+    stored = [LiveEntry.model_validate(row._mapping) for row in found]
+    return {_dedup_key(entry): entry for entry in stored}

@@ -1,0 +1,95 @@
+"""Lean sockets: the queue behaves as engineio expects, pings still flow, less is kept."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from server.keys import SOCKETS
+from server.realtime.lean import SocketQueue
+from tests.fixtures.app import Widget
+
+
+async def test_queue_is_fifo_and_hands_items_to_a_waiting_reader() -> None:
+    queue = SocketQueue()
+    waiting = queue.get()
+    await queue.put("first")
+    queue.put_nowait("second")
+    queue.put_nowait("third")
+
+    assert await asyncio.wait_for(waiting, 1) == "first"
+    assert queue.qsize() == 2
+    assert await queue.get() == "second"
+    assert queue.get_nowait() == "third"
+    assert queue.empty()
+    with pytest.raises(asyncio.QueueEmpty):
+        queue.get_nowait()
+
+
+async def test_a_reader_that_timed_out_loses_nothing() -> None:
+    queue = SocketQueue()
+
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(queue.get(), 0.01)  # as engineio's poll() waits
+    queue.put_nowait("after the timeout")
+
+    assert await asyncio.wait_for(queue.get(), 1) == "after the timeout"
+
+
+async def test_join_waits_until_every_item_is_done() -> None:
+    queue = SocketQueue()
+    queue.put_nowait("a")
+    queue.put_nowait("b")
+    joined = asyncio.ensure_future(queue.join())
+    queue.get_nowait()
+    queue.task_done()
+    await asyncio.sleep(0)
+    assert not joined.done()
+
+    queue.get_nowait()
+    queue.task_done()
+
+    await asyncio.wait_for(joined, 1)
+    with pytest.raises(ValueError, match="too many"):
+        queue.task_done()
+
+
+async def test_pings_keep_an_idle_widget_connected_without_a_task_per_socket(
+    client: TestClient[Any, Any], connect_widget: Callable[..., Awaitable[Widget]]
+) -> None:
+    eio = client.app[SOCKETS].eio
+    eio.ping_interval, eio.ping_timeout = 0.5, 2
+    widgets = [await connect_widget(agent=f"agent-{n}") for n in range(10)]
+    sockets = list(eio.sockets.values())
+
+    # Several ping intervals, longer than interval + timeout: a client that receives no ping
+    # in that time hangs up, and so does the server without its pongs.
+    await asyncio.sleep(3)
+
+    assert all(widget.client.connected for widget in widgets)
+    assert all(not socket.closed for socket in sockets)
+    waiting = [
+        task.get_coro().__qualname__  # type: ignore[union-attr]
+        for task in asyncio.all_tasks()
+    ]
+    assert not any("_send_ping" in name for name in waiting)
+    # The clients (in this loop too) each park one; engineio's server would park another.
+    assert sum("Queue.get" in name for name in waiting) <= len(widgets)
+
+
+async def test_a_connected_socket_keeps_only_the_environ_it_needs(
+    client: TestClient[Any, Any], connect_widget: Callable[..., Awaitable[Widget]]
+) -> None:
+    await connect_widget()
+    sio = client.app[SOCKETS]
+    (environ,) = sio.environ.values()
+
+    assert "HTTP_SEC_WEBSOCKET_KEY" not in environ
+    assert "HTTP_CONNECTION" not in environ
+    assert environ["REQUEST_METHOD"] == "GET"
+    # The request stays reachable for any other header a handler might want.
+    assert "Sec-WebSocket-Key" in environ["aiohttp.request"].headers
