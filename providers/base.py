@@ -4,7 +4,8 @@ Each platform is one folder under ``providers/`` whose ``manifest.py`` declares 
 :class:`Manifest`: its name, settings model and :class:`Capability` set, with one small
 protocol per capability (event source, :class:`DesktopBridge`, agent sign-in through
 :class:`PlatformOAuth` or the tenant's identity provider, :class:`AgentActions`,
-:class:`Embedding`, :class:`QueueWatching` / :class:`UserWatching`, :class:`Checkable`).
+:class:`Embedding`, :class:`QueueWatching` / :class:`UserWatching`, :class:`Checkable` or
+:class:`ConnectionCheck`, :class:`ConversationRecords`).
 
 Push sources (webhooks) implement :class:`PushAdapter`: ``verify`` checks the request is
 genuine, ``parse`` decodes its body and turns it into canonical events; the server routes
@@ -36,10 +37,10 @@ from enum import StrEnum
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import aiohttp
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from providers.errors import PayloadInvalid
-from providers.models import Event, Identifier, TenantId
+from providers.models import Event, Identifier, MediaType, TenantId
 
 
 class InboundRequest(BaseModel):
@@ -248,11 +249,15 @@ class Capability(StrEnum):
     # The pull adapter follows queues (QueueWatching) or signed-in agents (UserWatching).
     QUEUE_WATCHING = "watch.queues"
     USER_WATCHING = "watch.users"
-    # The adapter can test its settings against the platform (Checkable).
+    # Settings can be tested against the platform: the adapter is Checkable, or, for a
+    # platform without an event source, ``Manifest.check`` (ConnectionCheck).
     CONNECTION_CHECK = "connection.check"
     # The pull adapter reads a log by position and resumes where it stopped: it is built with
     # ``positions=`` (a PositionStore the server keeps in its database).
     STREAM_POSITIONS = "stream.positions"
+    # The server reads and writes the platform's own records of a conversation with the
+    # integration's credentials: ``Manifest.records`` (ConversationRecords).
+    CONVERSATION_RECORDS = "conversation.records"
 
 
 @runtime_checkable
@@ -468,6 +473,136 @@ class HostScripts(Protocol):
         """The https URLs of the scripts the page loads, in order."""
 
 
+class SetupValue(BaseModel):
+    """One value an admin enters in the platform to embed the widget, with where it goes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    value: str
+    help: str = ""
+
+
+@runtime_checkable
+class EmbeddingSetup(Protocol):
+    """An :class:`Embedding` set up with several values rather than one iframe URL (a
+    component's property, a trusted site, a callback URL): the Embedding page lists them."""
+
+    def setup_values(
+        self, settings: Any, *, widget_url: str, callback_url: str
+    ) -> Sequence[SetupValue]:
+        """The values for a tenant whose widget page is ``widget_url`` (``?tenant=`` included)
+        and whose agents' sign-in returns to ``callback_url``; ``settings`` is the tenant's
+        integration, None before there is one."""
+
+
+# -- connection check and conversation records -----------------------------------------------
+
+
+@runtime_checkable
+class ConnectionCheck(Protocol):
+    """The admin's Test connection for a platform with no event source to test (``check``).
+
+    Built from an aiohttp session like :class:`PlatformOAuth`. Raise a classified
+    ``ProviderError`` whose message says what to fix; it is shown to the admin as is.
+    """
+
+    async def check(self, settings: Any) -> str | None:
+        """Return if the settings work against the platform, without side effects; what it
+        returns, if anything, is what it found (as ``Checkable.check``)."""
+
+
+class ConversationFacts(BaseModel):
+    """What the platform's records say about a conversation as it starts (each may be unknown)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # The queue the platform routed it from: routes its suggestions like an event's queue.
+    queue: Identifier | None = None
+
+
+class HoldSpan(BaseModel):
+    """One hold of the conversation, from hold to resume (or to its end)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    started_at: AwareDatetime
+    ended_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HoldSpan:
+        if self.ended_at < self.started_at:
+            raise ValueError("ended_at: a hold cannot end before it starts")
+        return self
+
+    @property
+    def seconds(self) -> int:
+        """Whole seconds on hold."""
+        return round((self.ended_at - self.started_at).total_seconds())
+
+
+class WrapUp(BaseModel):
+    """What cuecard writes back when a conversation ends: the agent's notes and the holds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    conversation_id: Identifier
+    agent_id: Identifier | None = None
+    media: MediaType | None = None
+    # Platforms cut notes longer than their field holds.
+    notes: str = Field(default="", max_length=32_000)
+    holds: tuple[HoldSpan, ...] = ()
+    ended_at: AwareDatetime
+
+    @property
+    def hold_seconds(self) -> int:
+        """Total time on hold."""
+        return sum(span.seconds for span in self.holds)
+
+
+class ApiAllowance(BaseModel):
+    """How much of its API allocation the platform last said was used (the Health page)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    used: int = Field(ge=0)
+    limit: int = Field(ge=0)
+    observed_at: AwareDatetime
+    # Requests the platform refused for its limit since this server started.
+    refused: int = Field(default=0, ge=0)
+
+
+@runtime_checkable
+class ConversationRecords(Protocol):
+    """The platform's own records of conversations, read and written server to server with the
+    integration's credentials (never an agent's). One object per integration, built by
+    ``Manifest.records(settings, session)`` and kept while its settings stay the same.
+
+    ``write_back`` must be idempotent (the server retries it from a durable outbox after any
+    failure or restart): writing the same conversation again updates the same record. Errors
+    are classified: ``ProviderNotReady`` (down, rate limited) is retried with back-off;
+    ``ProviderAuthFailed`` / ``ProviderConfigError`` wait until the integration changes; any
+    other ``ProviderError`` (the platform rejected the record) is kept as failed and shown.
+    Example::
+
+        records = MANIFEST.records(settings, session)
+        facts = await records.facts("0MwHo00000AbCdEKAZ", MediaType.MESSAGE)  # facts.queue
+        record_id = await records.write_back(WrapUp(conversation_id=..., ended_at=...))
+    """
+
+    async def facts(self, conversation_id: str, media: MediaType | None) -> ConversationFacts:
+        """What the platform knows of the conversation as it starts (its queue)."""
+
+    async def write_back(self, wrap_up: WrapUp) -> str:
+        """Write the wrap-up to the platform; the id of the record written."""
+
+    def allowance(self) -> ApiAllowance | None:
+        """The API allocation the platform reported last, if any call was made yet."""
+
+    async def aclose(self) -> None:
+        """Release what the object holds (the HTTP session belongs to the caller)."""
+
+
 # -- the manifest ----------------------------------------------------------------------------
 
 
@@ -499,6 +634,8 @@ class Manifest:
     oauth: Callable[[aiohttp.ClientSession], PlatformOAuth] | None = None
     actions: Callable[[aiohttp.ClientSession], AgentActions] | None = None
     embedding: Embedding | None = None
+    check: Callable[[aiohttp.ClientSession], ConnectionCheck] | None = None
+    records: Callable[[Any, aiohttp.ClientSession], ConversationRecords] | None = None
     # Whether admins may store integrations of it (the simulator reads server files).
     storable: bool = True
     # The install guide for the platform's admins, relative to the repository root.

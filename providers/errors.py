@@ -10,9 +10,16 @@ class ProviderError(Exception):
 
 
 class ProviderNotReady(ProviderError):
-    """The platform is unreachable for now; retry with capped back-off."""
+    """The platform is unreachable for now; retry with capped back-off.
+
+    ``retry_after`` (seconds) is set when the adapter knows when trying again makes sense.
+    """
 
     code = "provider_not_ready"
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ProviderAuthFailed(ProviderError):

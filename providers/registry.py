@@ -32,11 +32,13 @@ from providers.errors import ProviderConfigError
 from providers.five9.manifest import MANIFEST as FIVE9
 from providers.genesys.manifest import MANIFEST as GENESYS
 from providers.google_ccai.manifest import MANIFEST as GOOGLE_CCAI
+from providers.salesforce.manifest import MANIFEST as SALESFORCE
 from providers.simulator.manifest import MANIFEST as SIMULATOR
 
 PLATFORMS: dict[str, Manifest] = {
     GENESYS.name: GENESYS,
     GOOGLE_CCAI.name: GOOGLE_CCAI,
+    SALESFORCE.name: SALESFORCE,
     SIMULATOR.name: SIMULATOR,
     FIVE9.name: FIVE9,
     EIGHT_BY_EIGHT.name: EIGHT_BY_EIGHT,
@@ -51,11 +53,9 @@ class Planned:
     capabilities: frozenset[Capability]
 
 
-_DESKTOP = frozenset({Capability.DESKTOP_BRIDGE, Capability.AGENT_SIGN_IN, Capability.EMBEDDING})
-# Delete a platform's line here when its folder is registered above.
-PLANNED: dict[str, Planned] = {
-    "salesforce": Planned("Salesforce Service Cloud", _DESKTOP | {Capability.DESKTOP_ACTIONS}),
-}
+# Delete a platform's line here when its folder is registered above; every promised platform
+# has landed.
+PLANNED: dict[str, Planned] = {}
 
 SourceKind = Literal["pull", "push"]
 

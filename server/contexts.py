@@ -159,10 +159,12 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def background_ctx(app: web.Application) -> AsyncIterator[None]:
     """What runs while the server runs: the integrations' adapters, the listeners passed to
-    create_app, the telemetry writer and, with Redis, the widgets' heartbeat."""
+    create_app, the telemetry writer, the write-back outbox's writer and, with Redis, the
+    widgets' heartbeat."""
     services, telemetry_store = app[SERVICES], app[TELEMETRY_STORE]
     tasks = [
         asyncio.create_task(services.telemetry.run(), name="telemetry"),
+        asyncio.create_task(services.writer.run(), name="write-back-outbox"),
         asyncio.create_task(keep_journal_trimmed(services.journal), name="journal-retention"),
     ]
     if isinstance(telemetry_store, RedisTelemetry):
@@ -176,6 +178,7 @@ async def background_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await services.supervisor.aclose()
     await stop_tasks(tasks)
+    await services.records.aclose()
     await services.telemetry.flush()
 
 

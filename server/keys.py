@@ -47,6 +47,7 @@ from server.state.base import StateStore
 from server.store.database import Store
 from server.store.models import Tenant
 from server.wiring import HttpSessions, Services
+from server.writeback.views import WriteBackViews
 from widget import SOURCES_KEY, WidgetSources
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -99,6 +100,7 @@ LOCAL_INTEGRATIONS: web.AppKey[Mapping[str, Sequence[ProviderSettings]]] = web.A
 TELEMETRY_STORE: web.AppKey[MemoryTelemetry | RedisTelemetry] = web.AppKey("telemetry_store")
 HTTP = web.AppKey("http", HttpSessions)
 SERVICES = web.AppKey("services", Services)
+WRITE_BACKS = web.AppKey("write_backs", WriteBackViews)
 # Where the widget sub-app reads the tenants' framing origins (through config_dict).
 WIDGET_SOURCES = SOURCES_KEY
 # Who an API request was authenticated as, set by the principal middleware.
@@ -143,6 +145,7 @@ def publish(app: web.Application, services: Services) -> None:
     app[AGENT_IDPS] = services.agent_idps
     app[IDP_SIGN_IN] = services.idp_sign_in
     app[AGENT_ACTIONS] = services.actions
+    app[WRITE_BACKS] = services.write_backs
     app[WIDGET_SOURCES] = WidgetSources(
         services.tenants.allowed_origins, services.enabled_platforms.settings
     )

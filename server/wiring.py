@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from providers.base import Manifest, ProviderSettings
 from providers.registry import storable
-from server.actions.service import ActionService, ConversationPlatforms
+from server.actions.service import ActionService, ConversationPlatforms, PlatformActions
 from server.answers.client import ChatClient
 from server.answers.service import AnswerService
 from server.answers.sources import LlmIntegrationSource, StoredLlmIntegrations
@@ -75,6 +75,12 @@ from server.services.routing import LlmIntegrationService, MappingService
 from server.services.tenants import TenantService
 from server.state.base import StateStore
 from server.store.database import Store
+from server.writeback.enrich import EnrichingSink
+from server.writeback.notes import kept_notes
+from server.writeback.recorder import RecorderChain, WriteBackRecorder
+from server.writeback.records import PlatformRecords
+from server.writeback.views import WriteBackViews
+from server.writeback.writer import OutboxWriter
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +142,9 @@ class Services:
     actions: ActionService
     enabled_platforms: EnabledPlatforms
     bridges: DesktopBridges
+    records: PlatformRecords
+    writer: OutboxWriter
+    write_backs: WriteBackViews
     namespace: AgentNamespace
 
 
@@ -173,6 +182,17 @@ def build_services(
     answers = AnswerService(
         source=llm_integrations, client=ChatClient(http.llm), broadcaster=broadcaster
     )
+    integrations = IntegrationService(
+        store=store,
+        box=SecretBox(secret_key, INTEGRATION_SECRETS_CONTEXT),
+        platforms=storable(platforms),
+        http=http.platforms,
+    )
+    records = PlatformRecords(
+        integrations.platforms, integrations.provider_settings, http.platforms, state
+    )
+    writer = OutboxWriter(store.write_backs, records)
+    integrations.on_change(writer.integration_changed)
     journal = Journal(store.live, max_lines=settings.transcript_max_lines)
     manager = resources.sockets.manager
     if isinstance(manager, ResyncingRedisManager):
@@ -188,7 +208,10 @@ def build_services(
         live=LiveWriter(journal=journal, state=state, broadcaster=broadcaster),
         assistant=assistant,
         broadcaster=broadcaster,
-        recorder=StoreRecorder(store),
+        recorder=RecorderChain(
+            StoreRecorder(store),
+            WriteBackRecorder(records.platforms, store.write_backs, state, writer.wake),
+        ),
         metrics=metrics,
         observer=telemetry,
         suggestions_per_event=settings.suggestions_per_event,
@@ -197,16 +220,13 @@ def build_services(
         handoffs=handoffs,
         followup=followup,
     )
-    integrations = IntegrationService(
-        store=store,
-        box=SecretBox(secret_key, INTEGRATION_SECRETS_CONTEXT),
-        platforms=storable(platforms),
-    )
+    # The platforms' own event sources go through it; events posted to the API do not.
+    sink = EnrichingSink(pipeline, records, state)
     supervisor = Supervisor(
         store=store,
         integrations=integrations,
         platforms=integrations.platforms,
-        sink=pipeline.process,
+        sink=sink.process,
         on_status=broadcaster.integration_status,
         rejections=telemetry,
     )
@@ -233,7 +253,10 @@ def build_services(
         base_url=settings.base_url,
     )
     idp_sign_in = TenantIdpSignIn(idps=agent_idps, state=state, sessions=agent_sessions)
-    actions = action_platforms(platforms, http.platforms, integrations, agent_tokens)
+    actions: dict[str, PlatformActions] = {
+        **action_platforms(platforms, http.platforms, integrations, agent_tokens),
+        **kept_notes(integrations.platforms, store.write_backs, state, writer.wake),
+    }
     action_service = ActionService(
         state=state,
         platforms=actions,
@@ -242,7 +265,7 @@ def build_services(
     enabled = EnabledPlatforms(
         platforms, stored=integrations.provider_settings, local=local_integrations
     )
-    bridges = DesktopBridges(platforms=enabled, state=state, pipeline=pipeline)
+    bridges = DesktopBridges(platforms=enabled, state=state, pipeline=sink)
     return Services(
         metrics=metrics,
         tokens=tokens,
@@ -276,6 +299,9 @@ def build_services(
         actions=action_service,
         enabled_platforms=enabled,
         bridges=bridges,
+        records=records,
+        writer=writer,
+        write_backs=WriteBackViews(records, store.write_backs),
         namespace=AgentNamespace(
             tokens=tokens,
             state=state,

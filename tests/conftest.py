@@ -9,5 +9,6 @@ pytest_plugins = [
     "tests.fixtures.genesys",
     "tests.fixtures.oidc",
     "tests.fixtures.relay",
+    "tests.fixtures.salesforce",
     "tests.fixtures.pubsub",
 ]

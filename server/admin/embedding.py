@@ -7,15 +7,17 @@ promises but cannot embed in yet are listed as planned, without a URL that would
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from aiohttp import web
 
-from providers.base import Capability, Manifest
+from providers.base import Capability, EmbeddingSetup, Manifest, SetupValue
 from providers.registry import planned, with_capability
 from server.admin.pages import form_errors, lines, page_tenant, read_form, redirect, render, url
 from server.api.bodies import validate
+from server.auth.platform_login import callback_path
 from server.errors import CuecardError
-from server.keys import PLATFORMS, SETTINGS, TENANTS
+from server.keys import INTEGRATIONS, PLATFORMS, SETTINGS, TENANTS
 from server.services.models import TenantPatch
 from server.store.models import Tenant
 
@@ -43,11 +45,44 @@ def widget_urls(
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class Embed:
+    """One desktop's section of the page: its iframe URL, or the values its setup takes."""
+
+    platform: str
+    iframe_url: str
+    where: str
+    values: Sequence[SetupValue] = ()
+
+
+async def embeds(
+    request: web.Request, tenant_id: str, platforms: Mapping[str, Manifest]
+) -> list[Embed]:
+    """Each embedding desktop's section, with the tenant's own values where it has them."""
+    base = request.config_dict[SETTINGS].base_url.rstrip("/")
+    sections = []
+    for (display, iframe_url, where), (name, manifest) in zip(
+        widget_urls(base, tenant_id, platforms),
+        with_capability(Capability.EMBEDDING, platforms).items(),
+        strict=True,
+    ):
+        values: Sequence[SetupValue] = ()
+        if isinstance(manifest.embedding, EmbeddingSetup):
+            settings = await request.config_dict[INTEGRATIONS].provider_settings(tenant_id, name)
+            values = manifest.embedding.setup_values(
+                settings,
+                widget_url=f"{base}/widget/{name}?tenant={tenant_id}",
+                callback_url=base + callback_path(name),
+            )
+        sections.append(Embed(display, iframe_url, where, values))
+    return sections
+
+
 @routes.get(PATH, name="embedding")
 async def embedding_page(request: web.Request) -> web.StreamResponse:
     """The exact iframe URLs and the allowed frame origins."""
     tenant = await page_tenant(request)
-    return _page(request, tenant, tenant.allowed_origins, errors={})
+    return await _page(request, tenant, tenant.allowed_origins, errors={})
 
 
 @routes.post(PATH, name="embedding_origins")
@@ -59,12 +94,12 @@ async def set_origins(request: web.Request) -> web.StreamResponse:
         patch = validate(TenantPatch, {"allowed_origins": origins})
         await request.config_dict[TENANTS].update(tenant.id, patch)
     except CuecardError as err:
-        return _page(request, tenant, origins, errors=form_errors(err), status=err.status)
+        return await _page(request, tenant, origins, errors=form_errors(err), status=err.status)
     location = url(request, "embedding", tenant_id=tenant.id)
     return redirect(request, location, "Allowed origins saved.")
 
 
-def _page(
+async def _page(
     request: web.Request,
     tenant: Tenant,
     origins: Sequence[str],
@@ -72,9 +107,8 @@ def _page(
     errors: dict[str, str],
     status: int = 200,
 ) -> web.Response:
-    base_url = request.config_dict[SETTINGS].base_url
     context = {
-        "urls": widget_urls(base_url, tenant.id, request.config_dict[PLATFORMS]),
+        "embeds": await embeds(request, tenant.id, request.config_dict[PLATFORMS]),
         "planned": planned(Capability.EMBEDDING),
         "origins": "\n".join(origins),
         "errors": errors,

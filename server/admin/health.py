@@ -6,7 +6,7 @@ from aiohttp import web
 
 from server.admin.charts import Chart, line_chart
 from server.admin.pages import page_tenant, render
-from server.keys import HEALTH
+from server.keys import HEALTH, WRITE_BACKS
 from server.observability.views import MinutePoint
 
 routes = web.RouteTableDef()
@@ -17,9 +17,11 @@ async def health_page(request: web.Request) -> web.StreamResponse:
     """How the tenant's integrations, widgets and traffic are doing now."""
     tenant = await page_tenant(request)
     health = await request.config_dict[HEALTH].health(tenant.id)
+    write_backs = await request.config_dict[WRITE_BACKS].health(tenant.id)
     busy = [point for point in health.minutes if _events(point) or point.suggestions]
     context = {
         "health": health,
+        "write_backs": write_backs,
         "events_chart": events_chart(health.minutes),
         "latency_chart": latency_chart(health.minutes),
         "busy_minutes": list(reversed(busy)),

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import aiohttp
 from pydantic import SecretStr, ValidationError
 
 from providers.base import Checkable, Manifest, ProviderSettings
@@ -54,9 +55,11 @@ class IntegrationService:
         store: Store,
         box: SecretBox,
         platforms: Mapping[str, Manifest],
+        http: aiohttp.ClientSession | None = None,
         check_timeout: float = CHECK_TIMEOUT_SECONDS,
     ) -> None:
         self._store = store
+        self._http = http
         self._box = box
         self._platforms = platforms
         self._check_timeout = check_timeout
@@ -135,30 +138,36 @@ class IntegrationService:
         return None
 
     async def check(self, tenant_id: str, integration_id: str) -> CheckResult:
-        """Run the adapter's connection test; the result carries the platform's real error."""
+        """Run the platform's connection test; the result carries the platform's real error."""
         row = await self._row(tenant_id, integration_id)
-        manifest = self._platforms[row.provider]
         try:
             settings = await self.settings(tenant_id, integration_id)
-            if source_kind(manifest) is None:
-                return CheckResult(ok=True, message=desktop_only(manifest, settings))
-            adapter = build_adapter(manifest, settings)
-        except ProviderError as err:
-            return CheckResult(ok=False, code=err.code, message=str(err))
-        try:
-            if not isinstance(adapter, Checkable):
-                message = f"{row.provider} has no connection test"
-                return CheckResult(ok=False, code="check_unsupported", message=message)
             async with asyncio.timeout(self._check_timeout):
-                found = await adapter.check()
+                found = await self._run_check(self._platforms[row.provider], settings)
         except ProviderError as err:
             return CheckResult(ok=False, code=err.code, message=str(err))
         except TimeoutError:
             message = f"{row.provider} did not answer within {self._check_timeout:g} s"
             return CheckResult(ok=False, code="provider_not_ready", message=message)
+        except _NoCheck:
+            message = f"{row.provider} has no connection test"
+            return CheckResult(ok=False, code="check_unsupported", message=message)
+        return CheckResult(ok=True, message=found)
+
+    async def _run_check(self, manifest: Manifest, settings: ProviderSettings) -> str | None:
+        """The platform's own check, else its adapter's; what it found, if it says."""
+        if manifest.check is not None and self._http is not None:
+            return await manifest.check(self._http).check(settings)
+        if source_kind(manifest) is None:
+            # Nothing to connect to: the settings are valid, and say what they allow.
+            return desktop_only(manifest, settings)
+        adapter = build_adapter(manifest, settings)
+        try:
+            if not isinstance(adapter, Checkable):
+                raise _NoCheck
+            return await adapter.check()
         finally:
             await adapter.aclose()
-        return CheckResult(ok=True, message=found)
 
     async def _row(self, tenant_id: str, integration_id: str) -> Integration:
         row = await self._store.integrations.get(tenant_id, integration_id)
@@ -208,6 +217,10 @@ class IntegrationService:
     async def _changed(self, tenant_id: str, integration_id: str) -> None:
         for listener in self._listeners:
             await listener(tenant_id, integration_id)
+
+
+class _NoCheck(Exception):
+    """The platform's event source cannot test its settings."""
 
 
 def _without_masked(settings: Mapping[str, Any]) -> dict[str, Any]:

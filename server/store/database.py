@@ -32,6 +32,7 @@ from server.store.positions import StreamPositionRepository
 from server.store.queue_mappings import QueueMappingRepository
 from server.store.reveals import RevealRepository
 from server.store.tenants import TenantRepository
+from server.store.write_backs import WriteBackRepository
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class Store:
         self.agent_idps = AgentIdpRepository(db)
         self.live = LiveRecordRepository(db)
         self.positions = StreamPositionRepository(db)
+        self.write_backs = WriteBackRepository(db)
         self.entity_types = EntityTypeRepository(db)
 
     @classmethod

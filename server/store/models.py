@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from providers.base import HoldSpan, WrapUp
 from providers.models import MediaType, TenantId
 
 ConversationStatus = Literal["open", "held", "ended"]
@@ -247,3 +249,89 @@ class EntityType(Record):
     pattern: str
     confidence: float
     created_at: datetime
+
+
+class WriteBackStatus(StrEnum):
+    """Where a conversation's write-back stands."""
+
+    # The conversation runs: notes and holds are collected.
+    OPEN = "open"
+    # To be written (again) from ``next_attempt_at``.
+    DUE = "due"
+    WRITTEN = "written"
+    # Waits until the integration changes (refused credentials, wrong settings, none enabled).
+    HELD = "held"
+    # The platform rejected the record; shown to the admin, retried when the integration changes.
+    FAILED = "failed"
+
+
+class HoldMark(BaseModel):
+    """One hold or resume event of a conversation, by its event id."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: Literal["held", "resumed"]
+    at: AwareDatetime
+
+
+class WriteBack(Record):
+    """One conversation's row in the write-back outbox."""
+
+    tenant_id: str
+    platform: str
+    conversation_id: str
+    agent_id: str | None = None
+    media: MediaType | None = None
+    notes: str = ""
+    holds: list[HoldMark] = []
+    status: WriteBackStatus = WriteBackStatus.OPEN
+    ended_at: datetime | None = None
+    version: int = 0
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    lease_until: datetime | None = None
+    last_error: str | None = None
+    record_id: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def fresh(
+        cls, tenant_id: str, platform: str, conversation_id: str, *, now: datetime
+    ) -> WriteBack:
+        """The row a conversation's first event opens."""
+        return cls(
+            tenant_id=tenant_id,
+            platform=platform,
+            conversation_id=conversation_id,
+            created_at=now,
+            updated_at=now,
+        )
+
+    def wrap_up(self) -> WrapUp:
+        """What the platform is given: the notes and the hold spans, up to the end."""
+        ended_at = self.ended_at or self.updated_at
+        return WrapUp(
+            conversation_id=self.conversation_id,
+            agent_id=self.agent_id,
+            media=self.media,
+            notes=self.notes,
+            holds=hold_spans(self.holds, ended_at),
+            ended_at=ended_at,
+        )
+
+
+def hold_spans(marks: list[HoldMark], ended_at: datetime) -> tuple[HoldSpan, ...]:
+    """Holds from hold to resume in time order; a hold never resumed lasts until the end."""
+    spans: list[HoldSpan] = []
+    held_since: datetime | None = None
+    for mark in sorted(marks, key=lambda mark: mark.at):
+        if mark.kind == "held" and held_since is None:
+            held_since = mark.at
+        elif mark.kind == "resumed" and held_since is not None:
+            spans.append(HoldSpan(started_at=held_since, ended_at=mark.at))
+            held_since = None
+    if held_since is not None:
+        spans.append(HoldSpan(started_at=held_since, ended_at=max(held_since, ended_at)))
+    return tuple(spans)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -373,4 +374,32 @@ entity_settings = Table(
     ),
     Column("threshold", Float, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# The durable outbox of conversation write-backs (one row per platform conversation): what
+# cuecard keeps of a conversation to write back to the platform's records at its end (the
+# agent's notes, the hold and resume events), and where the write stands. ``version`` counts
+# changes; a write applied for an older version leaves the row due for the newer one.
+write_backs = Table(
+    "write_backs",
+    metadata,
+    _tenant_fk(),
+    Column("platform", String(200), nullable=False),
+    Column("conversation_id", String(200), nullable=False),
+    Column("agent_id", String(200), nullable=True),
+    Column("media", String(16), nullable=True),
+    Column("notes", Text, nullable=False),
+    Column("holds", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Column("lease_until", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("record_id", String(200), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "platform", "conversation_id"),
+    Index("ix_write_backs_status_next_attempt_at", "status", "next_attempt_at"),
 )

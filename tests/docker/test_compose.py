@@ -150,7 +150,8 @@ def source_files(source: str) -> list[Path]:
     found = []
     for path in sorted(REPO.glob(source.rstrip("/"))):
         files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-        found.extend(f for f in files if "__pycache__" not in f.parts)
+        # A local npm install (the Lightning component's test tools) is not the repository's.
+        found.extend(f for f in files if not {"__pycache__", "node_modules"} & set(f.parts))
     return found
 
 

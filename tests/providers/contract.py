@@ -21,6 +21,8 @@ from providers.base import (
     AgentActions,
     Capability,
     Checkable,
+    ConnectionCheck,
+    ConversationRecords,
     DesktopBridge,
     Embedding,
     HostScripts,
@@ -42,6 +44,7 @@ CAPABILITY_FILES: dict[str, frozenset[Capability]] = {
     "bridge.py": frozenset({Capability.DESKTOP_BRIDGE}),
     "actions.py": frozenset({Capability.AGENT_ACTIONS}),
     "embed.py": frozenset({Capability.EMBEDDING}),
+    "records.py": frozenset({Capability.CONVERSATION_RECORDS}),
 }
 # login.py is the platform's own OAuth: only platforms signing agents in that way have one.
 LOGIN_FILE = "login.py"
@@ -50,12 +53,7 @@ OPTIONAL = ("client.py", "mapping.py", "const.py")
 FILE_NAMES = frozenset({*ALWAYS, *OPTIONAL, *CAPABILITY_FILES, LOGIN_FILE})
 # Capabilities that describe the event source, so they need one.
 NEEDS_ADAPTER = frozenset(
-    {
-        Capability.QUEUE_WATCHING,
-        Capability.USER_WATCHING,
-        Capability.CONNECTION_CHECK,
-        Capability.STREAM_POSITIONS,
-    }
+    {Capability.QUEUE_WATCHING, Capability.USER_WATCHING, Capability.STREAM_POSITIONS}
 )
 
 
@@ -84,6 +82,7 @@ def field_problems(manifest: Manifest) -> list[str]:
         ("oauth", manifest.oauth, manifest.sign_in is SignInFlow.PLATFORM_OAUTH),
         ("actions", manifest.actions, has(Capability.AGENT_ACTIONS)),
         ("embedding", manifest.embedding, has(Capability.EMBEDDING)),
+        ("records", manifest.records, has(Capability.CONVERSATION_RECORDS)),
     ]
     problems = [
         f"{name} {'is not set' if declared else 'is set without its capability'}"
@@ -99,6 +98,10 @@ def field_problems(manifest: Manifest) -> list[str]:
         for capability in sorted(NEEDS_ADAPTER & manifest.capabilities)
         if manifest.adapter is None
     ]
+    if manifest.check is not None and not has(Capability.CONNECTION_CHECK):
+        problems.append("check is set without its capability")
+    if has(Capability.CONNECTION_CHECK) and manifest.adapter is None and manifest.check is None:
+        problems.append("connection.check needs a Checkable event source or check")
     return problems
 
 
@@ -112,6 +115,8 @@ def placement_problems(manifest: Manifest, package: str) -> list[str]:
         ("oauth", manifest.oauth, "login"),
         ("actions", manifest.actions, "actions"),
         ("embedding", manifest.embedding, "embed"),
+        ("check", manifest.check, "client"),
+        ("records", manifest.records, "records"),
     ]
     problems = []
     module = importlib.import_module(f"{package}.manifest")
@@ -163,6 +168,12 @@ async def protocol_problems(manifest: Manifest, settings: ProviderSettings) -> l
             problems += _implements(manifest.oauth(session), PlatformOAuth)
         if manifest.actions is not None:
             problems += _implements(manifest.actions(session), AgentActions)
+        if manifest.check is not None:
+            problems += _implements(manifest.check(session), ConnectionCheck)
+        if manifest.records is not None:
+            records = manifest.records(settings, session)
+            problems += _implements(records, ConversationRecords)
+            await records.aclose()
     if manifest.embedding is not None:
         problems += _implements(manifest.embedding, Embedding)
         problems += _embedding_problems(manifest.embedding, settings)
@@ -186,8 +197,9 @@ def _adapter_problems(manifest: Manifest, adapter: Adapter) -> list[str]:
         (Capability.EVENTS_ACKNOWLEDGED, AcknowledgedSource),
         (Capability.QUEUE_WATCHING, QueueWatching),
         (Capability.USER_WATCHING, UserWatching),
-        (Capability.CONNECTION_CHECK, Checkable),
     ]
+    if manifest.check is None:
+        checks.append((Capability.CONNECTION_CHECK, Checkable))
     problems = [] if type(adapter).name == manifest.name else ["adapter.name is not the name"]
     for capability, protocol in checks:
         if manifest.has(capability):

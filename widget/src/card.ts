@@ -10,6 +10,8 @@ export interface CardActions {
   dismiss(suggestion: Suggestion): void;
   /** Sends the snippet to the customer; absent where the platform has no agent actions. */
   send?: SendText;
+  /** Puts the snippet in the agent's reply box to edit first; where the desktop can. */
+  insert?: SendText;
 }
 
 /** Sends text into the conversation as the agent; rejects with a message to show. */
@@ -59,7 +61,7 @@ function sourceLink(suggestion: Suggestion): HTMLAnchorElement | null {
 function buttonRow(suggestion: Suggestion, actions: CardActions): HTMLElement {
   const copy = button("Copy", `Copy: ${suggestion.title}`, "copy");
   copy.addEventListener("click", () => {
-    void copyText(suggestion.snippet).then((ok) => flash(copy, ok ? "Copied" : "Copy failed"));
+    void copyText(suggestion.snippet).then((ok) => flash(copy, ok ? "Copied" : "Copy failed", "Copy"));
   });
   const used = button("Used", `Mark as used: ${suggestion.title}`, "used");
   used.setAttribute("aria-pressed", "false");
@@ -76,6 +78,9 @@ function buttonRow(suggestion: Suggestion, actions: CardActions): HTMLElement {
   const dismiss = button("Dismiss", `Dismiss: ${suggestion.title}`, "dismiss");
   dismiss.addEventListener("click", () => actions.dismiss(suggestion));
   const row = [copy, used, dismiss];
+  if (actions.insert !== undefined) {
+    row.unshift(insertButton(suggestion, actions.insert));
+  }
   if (actions.send !== undefined) {
     const send = actions.send;
     row.unshift(sendButton(`Send to the customer: ${suggestion.title}`, () => suggestion.snippet, send, () => actions.used(suggestion)));
@@ -112,6 +117,25 @@ export function sendButton(
   return target;
 }
 
+/** An "Insert" button: the snippet goes to the agent's reply box, where they edit and send it. */
+function insertButton(suggestion: Suggestion, insert: SendText): HTMLButtonElement {
+  const target = button("Insert", `Insert in your reply: ${suggestion.title}`, "insert");
+  target.addEventListener("click", () => {
+    target.disabled = true;
+    insert(suggestion.snippet).then(
+      () => {
+        target.disabled = false;
+        flash(target, "Inserted", "Insert");
+      },
+      (err: unknown) => {
+        target.disabled = false;
+        target.title = err instanceof Error ? err.message : "Not inserted";
+      },
+    );
+  });
+  return target;
+}
+
 function button(label: string, accessibleName: string, action: string): HTMLButtonElement {
   return element("button", {
     className: `card__button card__button--${action}`,
@@ -120,8 +144,7 @@ function button(label: string, accessibleName: string, action: string): HTMLButt
   });
 }
 
-function flash(target: HTMLButtonElement, label: string): void {
-  const original = "Copy";
+function flash(target: HTMLButtonElement, label: string, original: string): void {
   target.textContent = label;
   window.setTimeout(() => {
     target.textContent = original;

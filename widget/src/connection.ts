@@ -210,7 +210,14 @@ export class AgentConnection {
 
   /** Forwards one desktop message as `bridge.event`; rejects when the ack does not come. */
   bridgeEvent(platform: string, message: unknown): Promise<Ack<BridgeResult>> {
-    return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("bridge.event", { platform, message });
+    const sent = this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("bridge.event", { platform, message });
+    return sent.then((reply) => {
+      // The agent's own desktop reported a conversation: a pinned one waiting for it opens now.
+      if (reply.ok && this.awaitingAssignment) {
+        this.joinCurrent();
+      }
+      return reply;
+    });
   }
 
   /** Uses a renewed session token: on this socket now, and for any reconnection later. */

@@ -54,9 +54,10 @@ import type { TranscriptView } from "./transcript-view";
 
 export type SendFeedback = (suggestion: Suggestion, action: FeedbackAction) => void;
 
-/** What only some embeddings offer: Send on cards, and the platform connection banner. */
+/** What only some embeddings offer: Send / Insert on cards, and the platform connection banner. */
 export interface ControllerExtras {
   send?: SendText;
+  insert?: SendText;
   banner?: IntegrationBanner;
   /** The context card: what an IVR or a bot learnt before the handoff. */
   handoff?: HandoffView;
@@ -97,6 +98,7 @@ export class WidgetController implements ConnectionListener {
       used: (s) => this.feedback(s, "used"),
       dismiss: (s) => this.dismiss(s),
       ...(extras.send ? { send: extras.send } : {}),
+      ...(extras.insert ? { insert: extras.insert } : {}),
     });
     this.status.showConversation(null, null);
   }

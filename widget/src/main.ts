@@ -21,6 +21,8 @@ import { TranscriptView } from "./transcript-view";
 interface WidgetOptions extends OpenOptions {
   /** Offer Send on cards and the answer, and the wrap-up notes form. */
   agentActions: boolean;
+  /** Offer the wrap-up notes form (also without agent actions). */
+  notes?: boolean;
 }
 
 function start(): void {
@@ -35,7 +37,12 @@ function start(): void {
     const platform = platformModule(params.platform);
     platform.start(
       params,
-      (token, options) => openWidget(params, status, token, { agentActions: platform.agentActions, ...options }),
+      (token, options) =>
+        openWidget(params, status, token, {
+          agentActions: platform.agentActions,
+          notes: platform.notes ?? false,
+          ...options,
+        }),
       (code, message) => status.showLink({ state: "refused", code, message }),
     );
     return;
@@ -61,6 +68,7 @@ function openWidget(
 ): AgentConnection {
   let connection: AgentConnection | null = null;
   const send = sendText(options, () => connection);
+  const insert = desktopText(options.desktopInsert, () => connection);
   const suggestionsSection = required("suggestions", HTMLElement).closest("section");
   if (suggestionsSection === null) {
     throw new Error("widget page is missing the suggestions section");
@@ -95,6 +103,7 @@ function openWidget(
         required("handoff-items", HTMLElement),
       ),
       ...(send ? { send } : {}),
+      ...(insert ? { insert } : {}),
     },
   );
   if (params.conversationId !== null) {
@@ -110,7 +119,7 @@ function openWidget(
     controller,
   );
   connection = live;
-  if (options.agentActions) {
+  if (options.agentActions || options.notes === true) {
     new NotesPanel(
       required("notes-section", HTMLElement),
       required("notes-form", HTMLFormElement),
@@ -143,8 +152,15 @@ function sendText(options: WidgetOptions, connection: () => AgentConnection | nu
       await connection()?.act("reply.send", text);
     };
   }
-  const desktopSend = options.desktopSend;
-  if (desktopSend === undefined) {
+  return desktopText(options.desktopSend, connection);
+}
+
+/** A card action the framing desktop carries out on the open conversation. */
+function desktopText(
+  act: ((conversationId: string, text: string) => Promise<void>) | undefined,
+  connection: () => AgentConnection | null,
+): SendText | undefined {
+  if (act === undefined) {
     return undefined;
   }
   return async (text) => {
@@ -152,7 +168,7 @@ function sendText(options: WidgetOptions, connection: () => AgentConnection | nu
     if (conversationId === null) {
       throw new Error("No conversation is open");
     }
-    await desktopSend(conversationId, text);
+    await act(conversationId, text);
   };
 }
 

@@ -198,11 +198,22 @@ async def test_embedding_shows_each_platforms_url_and_saves_origins(open_browser
     # Desktops that hand the widget nothing in the URL get the bare entry, nothing dangling.
     assert 'value="http://127.0.0.1:8080/widget/five9?tenant=acme"' in page
     assert 'value="http://127.0.0.1:8080/widget/eight_by_eight?tenant=acme"' in page
-    # Desktops without an embedding in their folder are named as planned, with no URL.
-    planned = page.split('id="embed-planned"', 1)[1]
-    for platform in ("Salesforce Service Cloud",):
-        assert platform in planned
-        assert f"Iframe URL for {platform}" not in page
+    # Every promised desktop has landed: none is named as planned.
+    assert 'id="embed-planned"' not in page
+    # Salesforce's component takes its values one by one, before any integration exists too.
+    setup = dict(
+        re.findall(
+            r'<label for="setup-[^"]+">([^<]+) for Salesforce Service Cloud</label>\s*'
+            r'<div class="copyable">\s*<input [^>]*value="([^"]*)"',
+            page,
+        )
+    )
+    assert setup == {
+        "Widget URL": "http://127.0.0.1:8080/widget/salesforce?tenant=acme",
+        "CSP Trusted Site URL": "http://127.0.0.1:8080",
+        "Callback URL": "http://127.0.0.1:8080/auth/salesforce/callback",
+        "Lightning origins": "add the Salesforce integration first",
+    }
     assert "provider=" not in page
     assert saved.status == 303
     assert bad.status == 422

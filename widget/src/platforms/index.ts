@@ -9,11 +9,13 @@ import { eightByEight } from "./eight_by_eight";
 import { five9 } from "./five9";
 import { startSignIn } from "../sign-in";
 import { genesys } from "./genesys";
+import { salesforce } from "./salesforce";
 import { simulator } from "./simulator";
 import type { PlatformModule } from "./types";
 
 export const PLATFORMS: Readonly<Record<string, PlatformModule>> = {
   [genesys.name]: genesys,
+  [salesforce.name]: salesforce,
   [simulator.name]: simulator,
   [five9.name]: five9,
   [eightByEight.name]: eightByEight,

@@ -8,6 +8,8 @@ export interface OpenOptions {
   onRefused?: (code: string, message: string) => void;
   /** Send on cards and the answer asks the framing desktop to send the text (host.ts). */
   desktopSend?: (conversationId: string, text: string) => Promise<void>;
+  /** Insert on cards asks the framing desktop to put the text in the agent's reply box. */
+  desktopInsert?: (conversationId: string, text: string) => Promise<void>;
 }
 
 /** Opens the live widget for a session token. */
@@ -23,6 +25,8 @@ export interface PlatformModule {
   readonly displayName: string;
   /** Offer Send on cards and the wrap-up notes form (the server acts with the agent's token). */
   readonly agentActions: boolean;
+  /** Offer the wrap-up notes form without agent actions (cuecard writes the notes back). */
+  readonly notes?: boolean;
   /** Takes over once the page knows it runs in this platform's desktop. */
   start(params: LaunchParams, open: OpenWidget, refuse: Refuse): void;
 }
