@@ -31,7 +31,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.doubles.oidc.app import create_oidc_double
 from tests.doubles.oidc.world import OidcWorld, Person
 from tests.e2e.chromium import record_console_error
-from tests.e2e.test_genesys_browser import Loop, serve
+from tests.e2e.sites import Loop, serve
 from tests.fixtures.app import SECRET, customer_says
 from tests.fixtures.network import free_port
 from tests.fixtures.oidc import make_oidc_world, sso_settings

@@ -34,7 +34,7 @@ from server.auth.tokens import TokenService
 from server.keys import JOURNAL, STATE
 from server.state.models import Snapshot
 from tests.e2e.chromium import record_console_error
-from tests.e2e.test_genesys_browser import Loop, serve
+from tests.e2e.sites import Loop, running_site, serve
 from tests.e2e.test_widget_browser import CUECARD, load_scripts, script_playing
 from tests.fixtures.app import SECRET, make_settings, open_widget, seed_tenants
 from tests.fixtures.bridge import SCRIPT, host
@@ -266,14 +266,9 @@ async def start_site(tmp_path: Path, loop: Loop) -> tuple[Site, list[web.AppRunn
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    loop = Loop()
-    started, runners = loop.run(start_site(tmp_path_factory.mktemp("bridge"), loop))
-    try:
+    tmp = tmp_path_factory.mktemp("bridge")
+    with running_site(lambda loop: start_site(tmp, loop)) as started:
         yield started
-    finally:
-        for runner in reversed(runners):
-            loop.run(runner.cleanup())
-        loop.close()
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from tests.doubles.five9.app import create_double, load_scenario
 from tests.doubles.oidc.app import create_oidc_double
 from tests.doubles.oidc.world import OidcWorld, Person
 from tests.e2e.chromium import record_console_error
-from tests.e2e.test_genesys_browser import Loop, serve
+from tests.e2e.sites import Loop, running_site, serve
 from tests.fixtures.app import make_settings, seed_tenants
 from tests.fixtures.network import free_port
 from tests.fixtures.oidc import agent_idp_body, agent_idp_world
@@ -97,16 +97,9 @@ async def start_site(tmp_path: Path, loop: Loop) -> tuple[Site, list[web.AppRunn
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    if not (DIST / "index.html").is_file():
-        pytest.fail("widget/dist is missing: the widget is not built; run make widget")
-    loop = Loop()
-    started, runners = loop.run(start_site(tmp_path_factory.mktemp("five9"), loop))
-    try:
+    tmp = tmp_path_factory.mktemp("five9")
+    with running_site(lambda loop: start_site(tmp, loop)) as started:
         yield started
-    finally:
-        for runner in reversed(runners):
-            loop.run(runner.cleanup())
-        loop.close()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
-import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from tests.doubles.genesys.actions import web_messaging_conversation
 from tests.doubles.genesys.app import create_double
 from tests.doubles.genesys.messaging import WebMessaging
 from tests.doubles.genesys.world import GenesysWorld, OAuthClient
+from tests.e2e.sites import running_site, serve
 from tests.fixtures.app import make_settings, seed_tenants
 from tests.fixtures.genesys import AGENT_CLIENT, integration_body, make_world
 from tests.fixtures.network import free_port
@@ -41,32 +41,6 @@ QUEUE = "queue-support"
 ROUTER = "my router keeps dropping, the lights go orange"
 SANDBOX = "allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox"
 T = TypeVar("T")
-
-
-class Loop:
-    """An asyncio loop in a thread, for servers the synchronous Playwright test talks to."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=60)
-
-    def close(self) -> None:
-        self.run(_cancel_leftovers())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-        self.loop.close()
-
-
-async def _cancel_leftovers() -> None:
-    """Cancel what the servers left running (socket pings), so the loop closes cleanly."""
-    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @dataclass
@@ -90,13 +64,6 @@ class Site:
             "usePopupAuth": "true",
         }
         return f"{self.cuecard}/widget/genesys?{urlencode(query)}"
-
-
-async def serve(app: web.Application, port: int) -> web.AppRunner:
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner
 
 
 def desktop_app(site: Callable[[], Site]) -> web.Application:
@@ -153,16 +120,9 @@ async def post(site: Site, path: str, body: Any) -> None:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    if not (DIST / "index.html").is_file():
-        pytest.fail("widget/dist is missing: the widget is not built; run make widget")
-    loop = Loop()
-    started, runners = loop.run(start_site(tmp_path_factory.mktemp("genesys"), loop.run))
-    try:
+    tmp = tmp_path_factory.mktemp("genesys")
+    with running_site(lambda loop: start_site(tmp, loop.run)) as started:
         yield started
-    finally:
-        for runner in reversed(runners):
-            loop.run(runner.cleanup())
-        loop.close()
 
 
 @dataclass

@@ -25,7 +25,8 @@ from server.app import create_app
 from tests.doubles.oidc.app import create_oidc_double
 from tests.doubles.oidc.world import OidcWorld, Person
 from tests.e2e.chromium import record_console_error
-from tests.e2e.test_genesys_browser import SANDBOX, Loop, serve
+from tests.e2e.sites import running_site, serve
+from tests.e2e.test_genesys_browser import SANDBOX
 from tests.fixtures.app import event, make_settings, seed_tenants
 from tests.fixtures.idpdesk.manifest import MANIFEST as IDPDESK
 from tests.fixtures.network import free_port
@@ -107,16 +108,9 @@ async def start_site(
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    if not (DIST / "index.html").is_file():
-        pytest.fail("widget/dist is missing: the widget is not built; run make widget")
-    loop = Loop()
-    started, runners = loop.run(start_site(tmp_path_factory.mktemp("idp"), loop.run))
-    try:
+    tmp = tmp_path_factory.mktemp("idp")
+    with running_site(lambda loop: start_site(tmp, loop.run)) as started:
         yield started
-    finally:
-        for runner in reversed(runners):
-            loop.run(runner.cleanup())
-        loop.close()
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from server.app import create_app
 from tests.doubles.salesforce.app import create_salesforce_double
 from tests.doubles.salesforce.world import SalesforceWorld
 from tests.e2e.chromium import record_console_error
-from tests.e2e.test_genesys_browser import Loop, serve
+from tests.e2e.sites import running_site, serve
 from tests.fixtures.app import make_settings, seed_tenants
 from tests.fixtures.network import free_port
 from tests.fixtures.salesforce import AGENT_ID, integration_body, make_salesforce_world
@@ -155,16 +155,9 @@ class _Served:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    if not (DIST / "index.html").is_file():
-        pytest.fail("widget/dist is missing: the widget is not built; run make widget")
-    loop = Loop()
-    started, runners = loop.run(start_site(tmp_path_factory.mktemp("salesforce"), loop.run))
-    try:
+    tmp = tmp_path_factory.mktemp("salesforce")
+    with running_site(lambda loop: start_site(tmp, loop.run)) as started:
         yield started
-    finally:
-        for runner in reversed(runners):
-            loop.run(runner.cleanup())
-        loop.close()
 
 
 @dataclass
