@@ -28,9 +28,8 @@ from sqlalchemy import ColumnElement, Select, delete, select, tuple_
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.dml import ReturningInsert
 
-from server.store import live_reads
 from server.store.engine import Database
-from server.store.live_reads import RecordRead
+from server.store.live_reads import RecordRead, after_read, assigned_read, snapshot_read
 from server.store.models import LiveEntry, LiveEntryIn, LiveEntryKind, WrittenEntry
 from server.store.reader import Reader
 from server.store.schema import live_conversations, live_entries, utcnow
@@ -90,9 +89,7 @@ class LiveRecordRepository:
     ) -> RecordRead:
         """The conversation up to its newest position: the newest ``lines`` lines, the newest
         suggestion set and the newest ``statuses`` status entries (one read)."""
-        return await self._reader.run(
-            live_reads.snapshot(tenant_id, conversation_id, lines, statuses)
-        )
+        return await self._reader.run(snapshot_read(tenant_id, conversation_id, lines, statuses))
 
     async def after(
         self, tenant_id: str, conversation_id: str, after: int, *, limit: int, statuses: int
@@ -100,7 +97,7 @@ class LiveRecordRepository:
         """The entries after ``after`` up to the newest position, oldest first, at most
         ``limit``, and (when one of them is a status) the newest ``statuses`` status entries."""
         return await self._reader.run(
-            live_reads.after(tenant_id, conversation_id, after, limit, statuses)
+            after_read(tenant_id, conversation_id, after, limit, statuses)
         )
 
     async def find(
@@ -118,7 +115,7 @@ class LiveRecordRepository:
 
     async def assigned(self, tenant_id: str, conversation_id: str, agent_id: str) -> bool:
         """Whether an ``agent.assigned`` entry connected ``agent_id`` to the conversation."""
-        return await self._reader.run(live_reads.assigned(tenant_id, conversation_id, agent_id))
+        return await self._reader.run(assigned_read(tenant_id, conversation_id, agent_id))
 
     async def last_positions(self, keys: Sequence[ConversationKey]) -> dict[ConversationKey, int]:
         """The newest position of each conversation named (those without entries are left out)."""

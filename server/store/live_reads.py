@@ -71,7 +71,7 @@ _STATUSES = _newest("status", "statuses")
 _ASSIGNED = select(_le.position).where(*_THIS, _le.agent_id == bindparam("agent_id")).limit(1)
 
 
-def snapshot(
+def snapshot_read(
     tenant_id: str, conversation_id: str, lines: int, statuses: int
 ) -> Callable[[Connection], RecordRead]:
     """The newest ``lines`` lines, the newest set and the newest ``statuses`` status entries."""
@@ -89,7 +89,7 @@ def snapshot(
     return read
 
 
-def after(
+def after_read(
     tenant_id: str, conversation_id: str, after: int, limit: int, statuses: int
 ) -> Callable[[Connection], RecordRead]:
     """The entries after ``after``, oldest first, at most ``limit``, and (when one of them is a
@@ -108,7 +108,9 @@ def after(
     return read
 
 
-def assigned(tenant_id: str, conversation_id: str, agent_id: str) -> Callable[[Connection], bool]:
+def assigned_read(
+    tenant_id: str, conversation_id: str, agent_id: str
+) -> Callable[[Connection], bool]:
     """Whether an entry connected ``agent_id`` to the conversation."""
     params = {"tenant_id": tenant_id, "conversation_id": conversation_id, "agent_id": agent_id}
     return lambda conn: conn.execute(_ASSIGNED, params).first() is not None
