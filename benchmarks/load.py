@@ -11,7 +11,9 @@ It seeds a tenant, an API key and the demo knowledge base (plus ``--kb-passages`
 passages) into a fresh SQLite database, starts ``cuecard serve`` on a free loopback port (log
 level WARNING; ``--workers``, and a throwaway redis-server with ``--redis``), connects
 ``--widgets`` Socket.IO clients over WebSocket from ``--processes`` client processes (each joins
-its conversation and, like a browser, offers permessage-deflate), then posts messages to
+its conversation and, like a browser, offers permessage-deflate; with ``--history`` each
+conversation already holds that many lines, a status and a card set, as a call in progress
+does, so a join reads them back), then posts messages to
 ``POST /api/v1/events`` at ``--rate`` per second for ``--duration`` seconds. It prints the
 latency from just before each POST to the widget receiving the matching ``suggestions`` (or,
 with ``--relay``, ``transcript``) event, throughput, missing deliveries, server CPU seconds per
@@ -76,6 +78,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--workers", type=int, help="`cuecard serve --workers N` (default: the server's own).")
     add("--redis", action="store_true", help="Run the server with a throwaway redis-server.")
     add("--kb-passages", type=int, default=0, help="Synthetic passages added to the KB.")
+    add("--history", type=int, default=0, help="Lines each conversation holds before joins.")
     add("--restart", action="store_true", help="Restart the server; time the widgets' return.")
     add("--source", type=Path, help="Run the server from this cuecard checkout instead.")
     add("--json", type=Path, help="Also write the figures to this JSON file.")
@@ -202,7 +205,14 @@ async def run(args: argparse.Namespace) -> Report:
         contextlib.ExitStack() as stack,
     ):
         redis_url = stack.enter_context(throwaway_redis(Path(workdir))) if args.redis else None
-        options = ServerOptions(args.workers, redis_url, args.kb_passages, args.source)
+        options = ServerOptions(
+            args.workers,
+            redis_url,
+            args.kb_passages,
+            args.source,
+            history=tuple(audience(args)),
+            history_lines=args.history,
+        )
         sut = await start_server(Path(workdir), options)
         log(f"server pid {sut.pid} on {sut.base_url}")
         try:

@@ -200,6 +200,19 @@ class Database:
         return Unavailable(f"the {self.backend} database is unreachable ({type(cause).__name__})")
 
 
+def sqlite_file_engine(db: Database) -> Engine | None:
+    """On a SQLite file, an engine of plain sqlite3 connections, for a thread of their own
+    (:class:`HeldConnection`, server/store/reader.py); None elsewhere."""
+    url = db.engine.url
+    if db.backend != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    engine = create_engine(
+        url.set(drivername="sqlite+pysqlite"), hide_parameters=True, poolclass=NullPool
+    )
+    _make_sqlite_transactional(engine)
+    return engine
+
+
 class HeldConnection:
     """One connection kept open between write transactions, for a single writer.
 
@@ -217,12 +230,8 @@ class HeldConnection:
         self._threaded: tuple[Engine, ThreadPoolExecutor] | None = None
         self._sync: Connection | None = None
         self._turn = asyncio.Lock()
-        url = db.engine.url
-        if db.backend == "sqlite" and url.database not in (None, "", ":memory:"):
-            sync_engine = create_engine(
-                url.set(drivername="sqlite+pysqlite"), hide_parameters=True, poolclass=NullPool
-            )
-            _make_sqlite_transactional(sync_engine)
+        sync_engine = sqlite_file_engine(db)
+        if sync_engine is not None:
             self._threaded = (sync_engine, ThreadPoolExecutor(1, "sqlite-writer"))
 
     async def run(self, work: Callable[[Connection], ResultT]) -> ResultT:

@@ -21,17 +21,17 @@ import builtins
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, desc, select, tuple_
+from sqlalchemy import ColumnElement, Select, delete, select, tuple_
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import ReturningInsert
 
 from server.store.engine import Database
+from server.store.live_reads import RecordRead, after_read, assigned_read, snapshot_read
 from server.store.models import LiveEntry, LiveEntryIn, LiveEntryKind, WrittenEntry
+from server.store.reader import Reader
 from server.store.schema import live_conversations, live_entries, utcnow
 
 ConversationKey = tuple[str, str]
@@ -47,6 +47,8 @@ class LiveRecordRepository:
         # Writes come from one writer (the journal's group commit), often: a connection of
         # their own saves a pool checkout per transaction.
         self._writing = db.held()
+        # Widgets read on every join: a read of several statements is one hop (reader.py).
+        self._reader = Reader(db)
         # Built once: constructing them again per transaction cost as much as running them.
         dialect = db.engine.dialect
         self._advance = Prepared(_advance_statement(db), dialect)
@@ -78,44 +80,25 @@ class LiveRecordRepository:
         return write
 
     async def aclose(self) -> None:
-        """Close the writing connection."""
+        """Close the writing and reading connections."""
         await self._writing.aclose()
+        await self._reader.aclose()
 
     async def snapshot(
         self, tenant_id: str, conversation_id: str, *, lines: int, statuses: int
     ) -> RecordRead:
         """The conversation up to its newest position: the newest ``lines`` lines, the newest
-        suggestion set and the newest ``statuses`` status entries (one connection)."""
-        where = _conversation(tenant_id, conversation_id)
-        async with self._db.reading() as conn:
-            position = await _position(conn, tenant_id, conversation_id)
-            if position == 0:  # nothing recorded yet: a widget opened as the call is offered
-                return RecordRead(0, [], [])
-            upto = (*where, _le.position <= position)
-            found = await _newest(conn, upto, "line", lines)
-            newest_set = await _newest(conn, upto, "suggestions", 1)
-            status_entries = await _newest(conn, upto, "status", statuses)
-        return RecordRead(position, found + newest_set, status_entries)
+        suggestion set and the newest ``statuses`` status entries (one read)."""
+        return await self._reader.run(snapshot_read(tenant_id, conversation_id, lines, statuses))
 
     async def after(
         self, tenant_id: str, conversation_id: str, after: int, *, limit: int, statuses: int
     ) -> RecordRead:
         """The entries after ``after`` up to the newest position, oldest first, at most
         ``limit``, and (when one of them is a status) the newest ``statuses`` status entries."""
-        where = _conversation(tenant_id, conversation_id)
-        async with self._db.reading() as conn:
-            position = await _position(conn, tenant_id, conversation_id)
-            upto = (*where, _le.position <= position)
-            statement = (
-                select(live_entries)
-                .where(*upto, _le.position > after)
-                .order_by(_le.position)
-                .limit(limit)
-            )
-            entries = _as_entries((await conn.execute(statement)).all())
-            wanted = any(entry.kind == "status" for entry in entries)
-            status_entries = await _newest(conn, upto, "status", statuses) if wanted else []
-        return RecordRead(position, entries, status_entries)
+        return await self._reader.run(
+            after_read(tenant_id, conversation_id, after, limit, statuses)
+        )
 
     async def find(
         self, tenant_id: str, provider: str, event_id: str, kind: LiveEntryKind
@@ -132,13 +115,7 @@ class LiveRecordRepository:
 
     async def assigned(self, tenant_id: str, conversation_id: str, agent_id: str) -> bool:
         """Whether an ``agent.assigned`` entry connected ``agent_id`` to the conversation."""
-        statement = (
-            select(_le.position)
-            .where(*_conversation(tenant_id, conversation_id), _le.agent_id == agent_id)
-            .limit(1)
-        )
-        async with self._db.reading() as conn:
-            return (await conn.execute(statement)).first() is not None
+        return await self._reader.run(assigned_read(tenant_id, conversation_id, agent_id))
 
     async def last_positions(self, keys: Sequence[ConversationKey]) -> dict[ConversationKey, int]:
         """The newest position of each conversation named (those without entries are left out)."""
@@ -169,39 +146,8 @@ class LiveRecordRepository:
             return _as_entries((await conn.execute(statement)).all())
 
 
-@dataclass(frozen=True, slots=True)
-class RecordRead:
-    """Entries of one conversation read together, consistent with ``position``."""
-
-    # The conversation's newest position (0: no entries); nothing newer was read.
-    position: int
-    entries: list[LiveEntry]
-    statuses: list[LiveEntry]
-
-
 def _as_entries(rows: Sequence[Any]) -> list[LiveEntry]:
     return [LiveEntry.model_validate(row._mapping) for row in rows]
-
-
-async def _position(conn: AsyncConnection, tenant_id: str, conversation_id: str) -> int:
-    statement = select(_lc.last_position).where(
-        _lc.tenant_id == tenant_id, _lc.conversation_id == conversation_id
-    )
-    found = (await conn.execute(statement)).scalar()
-    return int(found or 0)
-
-
-async def _newest(
-    conn: AsyncConnection, where: tuple[ColumnElement[bool], ...], kind: str, limit: int
-) -> list[LiveEntry]:
-    """The newest ``limit`` entries of ``kind`` matching ``where``, oldest first."""
-    statement = (
-        select(live_entries)
-        .where(*where, _le.kind == kind)
-        .order_by(desc(_le.position))
-        .limit(limit)
-    )
-    return list(reversed(_as_entries((await conn.execute(statement)).all())))
 
 
 def _conversation(tenant_id: str, conversation_id: str) -> tuple[ColumnElement[bool], ...]:
