@@ -125,12 +125,13 @@ def _ping(socket: AsyncSocket) -> None:
     if socket.closing or socket.closed:
         return
     socket.last_ping = time.time()
-    task = asyncio.ensure_future(_send_ping(socket))
+    task = asyncio.ensure_future(_ping_now(socket))
     _pinging.add(task)
     task.add_done_callback(_pinging.discard)
 
 
-async def _send_ping(socket: AsyncSocket) -> None:
+async def _ping_now(socket: AsyncSocket) -> None:
+    """Send one ping (a short task per ping, unlike engineio's task per socket that sleeps)."""
     # ``send`` first checks the previous ping was answered; it only waits if it closes.
     with suppress(engineio.exceptions.SocketIsClosedError):
         await socket.send(eio_packet.Packet(eio_packet.PING))
