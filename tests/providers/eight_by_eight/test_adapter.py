@@ -21,8 +21,9 @@ from providers.models import (
 )
 from tests.doubles.pulsar.eight_by_eight import EightByEightTenant
 from tests.doubles.pulsar.world import PulsarWorld
+from tests.fixtures.adapters import running
 
-from .conftest import AGENT, FAST, fixture, running, settings_for
+from .conftest import AGENT, FAST, fixture, settings_for
 
 ALL = "persistent://acmecc01/event-v1/all"
 

@@ -16,8 +16,9 @@ from providers.errors import ProviderAuthFailed
 from providers.models import ConversationEnded, Event
 from tests.doubles.pulsar.eight_by_eight import EightByEightTenant, interaction
 from tests.doubles.pulsar.world import PulsarWorld
+from tests.fixtures.adapters import running
 
-from .conftest import FAST, fixture, running, settings_for
+from .conftest import FAST, fixture, settings_for
 
 ALL = "persistent://acmecc01/event-v1/all"
 CALL = fixture("inbound_call.json")

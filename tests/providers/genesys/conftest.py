@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
 
-from providers.base import ConnectionState, ConnectionStatus
 from providers.genesys import GenesysAdapter, GenesysSettings
 from providers.genesys.const import Timings
-from providers.models import Event
 from tests.doubles.genesys.app import create_double
 from tests.doubles.genesys.world import ORG_ID, GenesysWorld, OAuthClient
+from tests.fixtures.adapters import Running as RunningAdapter
 
 FIXTURES = Path(__file__).parent / "fixtures"
 QUEUE = "queue-1"
@@ -72,56 +68,4 @@ def settings_for(double: TestServer, **overrides: Any) -> GenesysSettings:
     return GenesysSettings.model_validate({**values, **overrides})
 
 
-@dataclass
-class Running:
-    """An adapter listening in the background, with what it yielded and reported."""
-
-    adapter: GenesysAdapter
-    events: asyncio.Queue[Event] = field(default_factory=asyncio.Queue)
-    statuses: list[ConnectionStatus] = field(default_factory=list)
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-
-    async def next(self, within: float = 5.0) -> Event:
-        """The next event; fails the test if none arrives in time."""
-        return await asyncio.wait_for(self.events.get(), within)
-
-    async def take(self, count: int, within: float = 5.0) -> list[Event]:
-        """The next ``count`` events."""
-        return [await self.next(within) for _ in range(count)]
-
-    async def status(self, state: ConnectionState, within: float = 5.0) -> ConnectionStatus:
-        """The first reported status in ``state`` (waiting for it if need be)."""
-        async with asyncio.timeout(within):
-            while True:
-                found = [s for s in self.statuses if s.state is state]
-                if found:
-                    return found[0]
-                self.changed.clear()
-                await self.changed.wait()
-
-    def record(self, status: ConnectionStatus) -> None:
-        self.statuses.append(status)
-        self.changed.set()
-
-
-@asynccontextmanager
-async def running(adapter: GenesysAdapter, *, connected: bool = True) -> AsyncIterator[Running]:
-    """Run ``adapter.listen()`` in the background; wait until connected unless told not to."""
-    run = Running(adapter)
-    adapter.watch_status(run.record)
-
-    async def pump() -> None:
-        async for event in adapter.listen():
-            await run.events.put(event)
-
-    run.task = asyncio.create_task(pump())
-    try:
-        if connected:
-            await run.status(ConnectionState.CONNECTED)
-        yield run
-    finally:
-        await adapter.aclose()
-        run.task.cancel()
-        with suppress(asyncio.CancelledError, Exception):
-            await run.task
+Running = RunningAdapter[GenesysAdapter]

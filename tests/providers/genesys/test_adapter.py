@@ -19,8 +19,9 @@ from providers.models import (
 )
 from tests.doubles.genesys.messaging import WebMessaging
 from tests.doubles.genesys.world import GenesysWorld
+from tests.fixtures.adapters import running
 
-from .conftest import FAST, QUEUE, running, settings_for
+from .conftest import FAST, QUEUE, settings_for
 
 
 async def test_subscribes_the_queue_topics_on_one_connected_channel(

@@ -12,8 +12,9 @@ from providers.genesys.const import Timings
 from providers.models import ConversationStarted, Message
 from tests.doubles.genesys.messaging import WebMessaging
 from tests.doubles.genesys.world import GenesysWorld
+from tests.fixtures.adapters import running
 
-from .conftest import FAST, QUEUE, Running, running, settings_for
+from .conftest import FAST, QUEUE, Running, settings_for
 
 
 async def started_chat(world: GenesysWorld, run: Running, conversation_id: str) -> WebMessaging:
