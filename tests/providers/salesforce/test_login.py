@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
-from providers.base import PlatformOAuth
+from providers.base import AgentGrant, PlatformOAuth
 from providers.errors import AgentTokenRejected, ProviderConfigError, WrongOrganization
 from providers.salesforce._errors import GrantRefused
 from providers.salesforce.config import SalesforceSettings
@@ -43,6 +43,16 @@ async def authorize(http: aiohttp.ClientSession, settings: SalesforceSettings) -
         settings, redirect_uri=CALLBACK, state="st-1", code_challenge=challenge()
     )
     return await sign_in_at_salesforce(http, url)
+
+
+async def signed_in_grant(
+    oauth: SalesforceOAuth, http: aiohttp.ClientSession, settings: SalesforceSettings
+) -> AgentGrant:
+    """The grant for the signed-in agent: authorize at My Domain, then exchange the code."""
+    back = await authorize(http, settings)
+    return await oauth.exchange_code(
+        settings, code=back["code"], code_verifier=VERIFIER, redirect_uri=CALLBACK
+    )
 
 
 @pytest.fixture
@@ -127,10 +137,7 @@ async def test_an_agent_of_another_org_is_refused_and_the_org_named(
 ) -> None:
     world.signed_in = FOREIGN_AGENT_ID
     oauth = SalesforceOAuth(http)
-    back = await authorize(http, settings)
-    grant = await oauth.exchange_code(
-        settings, code=back["code"], code_verifier=VERIFIER, redirect_uri=CALLBACK
-    )
+    grant = await signed_in_grant(oauth, http, settings)
     with pytest.raises(WrongOrganization) as caught:
         await oauth.identify(settings, grant.access_token)
     assert str(caught.value) == (
@@ -145,10 +152,7 @@ async def test_a_15_character_org_id_matches_the_18_character_userinfo(
     settings = settings_for(double, organization_id="00DHo000000CueC")
     world.signed_in = AGENT_ID
     oauth = SalesforceOAuth(http)
-    back = await authorize(http, settings)
-    grant = await oauth.exchange_code(
-        settings, code=back["code"], code_verifier=VERIFIER, redirect_uri=CALLBACK
-    )
+    grant = await signed_in_grant(oauth, http, settings)
     assert (await oauth.identify(settings, grant.access_token)).agent_id == AGENT_ID
 
 
@@ -157,10 +161,7 @@ async def test_an_expired_agent_session_is_rejected(
 ) -> None:
     world.signed_in = AGENT_ID
     oauth = SalesforceOAuth(http)
-    back = await authorize(http, settings)
-    grant = await oauth.exchange_code(
-        settings, code=back["code"], code_verifier=VERIFIER, redirect_uri=CALLBACK
-    )
+    grant = await signed_in_grant(oauth, http, settings)
     world.expire_sessions()
     with pytest.raises(AgentTokenRejected):
         await oauth.identify(settings, grant.access_token)
@@ -188,10 +189,7 @@ async def test_an_app_that_requires_a_secret_gets_it(
         )
 
     with_secret = settings_for(double, consumer_secret="ECA-secret-1234")
-    back = await authorize(http, with_secret)
-    grant = await oauth.exchange_code(
-        with_secret, code=back["code"], code_verifier=VERIFIER, redirect_uri=CALLBACK
-    )
+    grant = await signed_in_grant(oauth, http, with_secret)
     assert (await oauth.identify(with_secret, grant.access_token)).agent_id == AGENT_ID
 
 
