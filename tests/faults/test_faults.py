@@ -4,16 +4,18 @@ every acknowledged line is on every widget of its conversation exactly once, in 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 
 from tests.faults.conftest import (
     Cluster,
+    Conversation,
     assert_shown_exactly_once_in_order,
     close,
     talk,
 )
-from tests.faults.platform import message
+from tests.faults.platform import Platform, message
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -22,38 +24,44 @@ BEFORE, DURING, AFTER = 10, 30, 5
 BURST_LINES = 500
 
 
-async def test_redis_paused_for_five_seconds(cluster: Cluster) -> None:
-    async with cluster.platform() as platform:
-        conversations = await cluster.conversations(platform, 2)
-        await talk(platform, conversations, BEFORE)
-        traffic = asyncio.create_task(talk(platform, conversations, DURING))
-        await asyncio.sleep(0.3)
+async def through_fault(
+    cluster: Cluster, platform: Platform, fault: Callable[[], Awaitable[None]]
+) -> list[Conversation]:
+    """Two conversations talk before, during and after ``fault``; every acknowledged line is
+    then on every widget of its conversation exactly once, in order."""
+    conversations = await cluster.conversations(platform, 2)
+    await talk(platform, conversations, BEFORE)
+    traffic = asyncio.create_task(talk(platform, conversations, DURING))
+    await asyncio.sleep(0.3)
 
+    await fault()
+    await traffic
+    await talk(platform, conversations, AFTER)
+
+    await assert_shown_exactly_once_in_order(conversations)
+    return conversations
+
+
+async def test_redis_paused_for_five_seconds(cluster: Cluster) -> None:
+    async def pause() -> None:
         cluster.redis.pause()
         await asyncio.sleep(5)
         cluster.redis.resume()
-        await traffic
-        await talk(platform, conversations, AFTER)
 
-        await assert_shown_exactly_once_in_order(conversations)
+    async with cluster.platform() as platform:
+        conversations = await through_fault(cluster, platform, pause)
         assert platform.slowest > 4  # deliveries waited for Redis
     await close(conversations)
 
 
 async def test_redis_killed_and_restarted_empty(cluster: Cluster) -> None:
-    async with cluster.platform() as platform:
-        conversations = await cluster.conversations(platform, 2)
-        await talk(platform, conversations, BEFORE)
-        traffic = asyncio.create_task(talk(platform, conversations, DURING))
-        await asyncio.sleep(0.3)
-
+    async def restart_empty() -> None:
         cluster.redis.kill()
         await asyncio.sleep(1)
         cluster.redis.start()
-        await traffic
-        await talk(platform, conversations, AFTER)
 
-        await assert_shown_exactly_once_in_order(conversations)
+    async with cluster.platform() as platform:
+        conversations = await through_fault(cluster, platform, restart_empty)
         assert platform.retries > 0  # the outage was felt, and retried through
     await close(conversations)
 
@@ -88,34 +96,22 @@ async def test_a_node_killed_mid_event(cluster: Cluster) -> None:
 
 
 async def test_a_node_restarted_with_widgets_connected(cluster: Cluster) -> None:
-    async with cluster.platform() as platform:
-        conversations = await cluster.conversations(platform, 2)
-        await talk(platform, conversations, BEFORE)
-        traffic = asyncio.create_task(talk(platform, conversations, DURING))
-        await asyncio.sleep(0.3)
-
+    async def restart() -> None:
         await asyncio.to_thread(cluster.nodes[0].stop)
         await asyncio.to_thread(cluster.nodes[0].start)
-        await traffic
-        await talk(platform, conversations, AFTER)
 
-        await assert_shown_exactly_once_in_order(conversations)
+    async with cluster.platform() as platform:
+        conversations = await through_fault(cluster, platform, restart)
         assert all(conversation.widgets[0].reconnects for conversation in conversations)
     await close(conversations)
 
 
 async def test_postgresql_paused_for_five_seconds(cluster: Cluster) -> None:
-    async with cluster.platform() as platform:
-        conversations = await cluster.conversations(platform, 2)
-        await talk(platform, conversations, BEFORE)
-        traffic = asyncio.create_task(talk(platform, conversations, DURING))
-        await asyncio.sleep(0.3)
-
+    async def pause() -> None:
         with cluster.postgres.paused():
             await asyncio.sleep(5)
-        await traffic
-        await talk(platform, conversations, AFTER)
 
-        await assert_shown_exactly_once_in_order(conversations)
+    async with cluster.platform() as platform:
+        conversations = await through_fault(cluster, platform, pause)
         assert platform.slowest > 4  # deliveries waited for the database
     await close(conversations)
