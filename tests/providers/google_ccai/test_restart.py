@@ -21,6 +21,9 @@ CONVERSATION = "5f1b7c2e-conv"
 # leased by a stream that died (Pub/Sub redelivers it when the lease runs out).
 
 
+EMULATOR_SECONDS = 150
+
+
 @pytest.fixture
 def node_env(tmp_path: Path) -> dict[str, str]:
     return {
@@ -78,9 +81,12 @@ async def test_a_message_taken_by_a_killed_server_is_shown_once_after_restart(
             await connected(session, second, keys["acme"])
             # Dialogflow publishing the same message again changes nothing either.
             await pubsub.publish(fixture_bytes("new_message_end_user.json"))
-            line = await widget.next("transcript", within=60)
+            # The emulator redelivers what the killed stream held only once that stream's lease
+            # lapses; on a loaded machine a later message has taken over a minute to arrive
+            # (cause not pinned down: emulator or adapter). The assertions are unchanged.
+            line = await widget.next("transcript", within=EMULATOR_SECONDS)
             await pubsub.publish(fixture_bytes("new_message_human_agent.json"))
-            later = await widget.next("transcript", within=60)
+            later = await widget.next("transcript", within=EMULATOR_SECONDS)
             await widget.client.disconnect()
 
     assert line["line"]["speaker"] == "customer"
