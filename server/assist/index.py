@@ -6,7 +6,6 @@ the new one is swapped in, so a search never sees half an update.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -22,7 +21,7 @@ from server.assist.lexical import LexicalLeg, top_k
 from server.assist.products import product_names
 from server.assist.query import Query
 from server.assist.rerank import CANDIDATES as RERANKED
-from server.assist.rerank import Sentences, rerank, sentences_of
+from server.assist.rerank import Relations, Sentences, idf, rerank, sentences_of
 from server.assist.spelling import Speller
 from server.assist.steps import Procedure, procedures
 from server.assist.turns import Classified, classify
@@ -101,6 +100,9 @@ class KnowledgeIndex:
             for e, a, b in zip(entries, rows[:-1], rows[1:], strict=True)
         }
         self._share = document_shares(entries)
+        # Each known term's IDF, as ``idf`` gives it: every search weighs its terms by it.
+        self._idf = {term: idf(share) for term, share in self._share.items()}
+        self._relations = Relations(self._sentences)
         self._classified: dict[tuple[str, bool], Classified] = {}
         self.speller = Speller(" ".join(e.words) for e in entries)
         self.products = tuple(
@@ -190,16 +192,21 @@ class KnowledgeIndex:
             rankings.append([i for i, _ in dense])
         keep = max(limit, RERANKED)
         hits = self._fuse(rankings, {i: s for i, s in lexical}, keep)
-        weights = {term: weight for weight, group in groups for term in group}
+        unknown = idf(0.0)
+        weights = {
+            term: weight * self._idf.get(term, unknown)
+            for weight, group in groups
+            for term in group
+        }
         hits = self._reranked(hits, weights)[:limit]
         # Only the top card's evidence decides whether a set is shown (confidence.py).
         return [self._assessed(hits[0], weights, dense), *hits[1:]] if hits else []
 
-    def _assessed(
-        self, hit: Hit, weighted: dict[str, float], dense: list[tuple[int, float]]
-    ) -> Hit:
-        """The hit with its evidence: query coverage by its passage, best passage cosine."""
-        weights = {t: w * idf(self.share(t)) for t, w in weighted.items()}
+    def _assessed(self, hit: Hit, weights: dict[str, float], dense: list[tuple[int, float]]) -> Hit:
+        """The hit with its evidence: query coverage by its passage, best passage cosine.
+
+        ``weights`` are the query terms' weights times their IDF.
+        """
         found = self._passage_terms[hit.passage]
         total = sum(weights.values())
         coverage = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
@@ -211,13 +218,11 @@ class KnowledgeIndex:
         return Hit(hit.document, hit.chunk, hit.score, hit.passage, coverage, cosine)
 
     def _reranked(self, hits: list[Hit], weights: dict[str, float]) -> list[Hit]:
-        """Near-duplicate candidates reordered by what only each says (rerank.py)."""
+        """Near-duplicate candidates reordered by what only each says (rerank.py); ``weights``
+        are the query terms' weights times their IDF."""
         by_id = {hit.document.external_id: hit for hit in hits}
         order = rerank(
-            [(hit.document.external_id, hit.score) for hit in hits],
-            self._sentences,
-            weights,
-            self.share,
+            [(hit.document.external_id, hit.score) for hit in hits], self._relations, weights
         )
         return [
             Hit(by_id[d].document, by_id[d].chunk, score, by_id[d].passage) for d, score in order
@@ -261,11 +266,6 @@ class KnowledgeIndex:
             entry.words,
             entry.sentences,
         )
-
-
-def idf(share: float) -> float:
-    """The inverse document frequency of a term used by ``share`` of the documents."""
-    return math.log(1 / max(share, 1e-3))
 
 
 def document_shares(entries: Sequence[Entry]) -> dict[str, float]:
