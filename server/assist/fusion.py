@@ -13,6 +13,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from typing import TypeVar
 
 K = TypeVar("K", bound=Hashable)
+G = TypeVar("G", bound=Hashable)
 RRF_K = 60
 
 
@@ -34,59 +35,54 @@ def reciprocal_rank_fusion(
 
 def fuse_documents(
     rankings: Sequence[Sequence[int]],
-    document_of: Sequence[str],
+    documents_of: Sequence[Sequence[G]],
     lexical: dict[int, float],
     keep: int,
-) -> list[tuple[str, int, float]]:
+) -> list[tuple[G, int, float]]:
     """The ``keep`` best documents as (document, its best passage, fused score), best first.
 
-    Documents are fused on the rank of their best passage in each ranking; the passage shown
-    is the one that fused best on its own. Ties go to the higher ``lexical`` (BM25) score of
-    that passage, then to the first seen. Documents fused below the ``keep``-th best cannot be
-    shown, so only the others are ordered, and only their passages are fused.
+    ``documents_of`` holds each ranked passage's document, ranking by ranking. Documents are
+    fused on the rank of their best passage in each ranking; the passage shown is the one that
+    fused best on its own. Ties go to the higher ``lexical`` (BM25) score of that passage,
+    then to the first seen. Documents fused below the ``keep``-th best cannot be shown, so
+    only the others are ordered, and only their passages are fused.
     """
-    documents_of = [list(map(document_of.__getitem__, ranking)) for ranking in rankings]
     # The first ranking's shares are its scores as they stand (0.0 + share is share).
-    documents: dict[str, float] = {}
+    documents: dict[G, float] = {}
     for ranked in documents_of:
         distinct = dict.fromkeys(ranked)
         if not documents:
             documents = dict(zip(distinct, _shares(len(distinct)), strict=False))
             continue
-        for document_id, share in zip(distinct, _shares(len(distinct)), strict=False):
-            documents[document_id] = documents.get(document_id, 0.0) + share
+        for document, share in zip(distinct, _shares(len(distinct)), strict=False):
+            documents[document] = documents.get(document, 0.0) + share
     if not documents:
         return []
     cut = sorted(documents.values(), reverse=True)[min(keep, len(documents)) - 1]
     contenders = [d for d, fused in documents.items() if fused >= cut]
     wanted = set(contenders)
     passages: dict[int, float] = {}
+    owner: dict[int, G] = {}
     for ranking, ranked in zip(rankings, documents_of, strict=True):
-        mine = [
-            (i, share)
-            for i, document_id, share in zip(ranking, ranked, _shares(len(ranking)), strict=False)
-            if document_id in wanted
-        ]
-        if not passages:
-            passages = dict(mine)
-            continue
-        for i, share in mine:
-            passages[i] = passages.get(i, 0.0) + share
-    best = _best_passages(passages, document_of, lexical)
+        for i, document, share in zip(ranking, ranked, _shares(len(ranking)), strict=False):
+            if document in wanted:
+                passages[i] = passages.get(i, 0.0) + share
+                owner[i] = document
+    best = _best_passages(passages, owner, lexical)
     order = sorted(contenders, key=lambda d: (-documents[d], -lexical.get(best[d], 0.0)))
     return [(d, best[d], documents[d]) for d in order[:keep]]
 
 
 def _best_passages(
-    passages: dict[int, float], document_of: Sequence[str], lexical: dict[int, float]
-) -> dict[str, int]:
+    passages: dict[int, float], owner: dict[int, G], lexical: dict[int, float]
+) -> dict[G, int]:
     """Each document's best fused passage (then best BM25 score; then first seen)."""
-    best: dict[str, int] = {}
+    best: dict[G, int] = {}
     for i, fused in passages.items():
-        document_id = document_of[i]
-        held = best.get(document_id)
+        document = owner[i]
+        held = best.get(document)
         if held is None or (fused, lexical.get(i, 0.0)) > (passages[held], lexical.get(held, 0.0)):
-            best[document_id] = i
+            best[document] = i
     return best
 
 

@@ -73,7 +73,13 @@ class KnowledgeIndex:
     def __init__(self, entries: Iterable[Entry]) -> None:
         entries = list(entries)
         self._chunks = [chunk for entry in entries for chunk in entry.chunks]
-        self._document_of = [chunk.document_id for chunk in self._chunks]
+        # Passage -> its document's number (``_documents``): fusion groups ranked passages by
+        # these small ints, read from one array, rather than by id strings spread over memory.
+        numbers = {e.document.external_id: n for n, e in enumerate(entries)}
+        self._documents = [e.document for e in entries]
+        self._document_number = np.array(
+            [numbers[c.document_id] for c in self._chunks], dtype=np.intp
+        ).reshape(-1)
         self._passage_terms = [frozenset(t) for entry in entries for t in entry.terms]
         self._lexical = LexicalLeg([t for entry in entries for t in entry.terms])
         # Titles and headings name what a passage is about; they get a leg of their own whose
@@ -210,9 +216,14 @@ class KnowledgeIndex:
         found = self._passage_terms[hit.passage]
         total = sum(weights.values())
         coverage = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
-        document_id = hit.document.external_id
+        number = self._document_number[hit.passage]
+        owners = self._document_number[np.fromiter((i for i, _ in dense), np.intp, len(dense))]
         cosine = max(
-            (score for i, score in dense if self._document_of[i] == document_id),
+            (
+                score
+                for (_, score), owner in zip(dense, (owners == number).tolist(), strict=True)
+                if owner
+            ),
             default=0.0,
         )
         return Hit(hit.document, hit.chunk, hit.score, hit.passage, coverage, cosine)
@@ -240,10 +251,11 @@ class KnowledgeIndex:
         return query_vector(vectors, [turn.weight for turn in query.turns])
 
     def _fuse(self, rankings: list[list[int]], lexical: dict[int, float], keep: int) -> list[Hit]:
-        fused = fuse_documents(rankings, self._document_of, lexical, keep)
+        numbers = self._document_number
+        documents_of = [numbers[np.asarray(r, dtype=np.intp)].tolist() for r in rankings]
+        fused = fuse_documents(rankings, documents_of, lexical, keep)
         return [
-            Hit(self._entries[d].document, self._chunks[best], score, best)
-            for d, best, score in fused
+            Hit(self._documents[d], self._chunks[best], score, best) for d, best, score in fused
         ]
 
     def _unchanged(self, document: Document) -> bool:
