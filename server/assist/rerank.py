@@ -28,8 +28,10 @@ SIBLING = 0.25
 # A sentence is shared when this share of its trigrams occurs in another candidate.
 SHARED_SHARE = 0.5
 CANDIDATES = 5
-# Sibling pairs and distinguishing terms remembered per index (``Relations``).
-RELATIONS = 100_000
+# Answers ``Relations`` remembers per index: sibling tests (a few dozen bytes each), and the
+# distinguishing terms of a document against a group (a set of up to a few hundred terms).
+SIBLING_PAIRS = 50_000
+GROUPS = 2_048
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -83,12 +85,12 @@ class Relations:
 
     Whether two documents are siblings, and which terms set a document apart from a group of
     siblings, depend on the documents alone; the same articles come up together turn after
-    turn, so each pair is compared once (``size`` answers kept, all forgotten when full).
+    turn, so each is worked out once (up to SIBLING_PAIRS and GROUPS answers are kept; a
+    table that fills up is emptied).
     """
 
-    def __init__(self, sentences: Callable[[str], Sentences], size: int = RELATIONS) -> None:
+    def __init__(self, sentences: Callable[[str], Sentences]) -> None:
         self._sentences = sentences
-        self._size = size
         self._pairs: dict[tuple[str, str], bool] = {}
         self._apart: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
 
@@ -103,7 +105,7 @@ class Relations:
         if found is None:
             rivals = [self._sentences(other) for other in group]
             found = distinguishing_terms(self._sentences(doc), rivals)
-            self._remember(self._apart, key, found)
+            _remember(self._apart, GROUPS, key, found)
         return found
 
     def _paired(self, doc: str, other: str) -> bool:
@@ -111,13 +113,14 @@ class Relations:
         found = self._pairs.get(key)
         if found is None:
             found = bool(siblings(self._sentences(doc), [self._sentences(other)]))
-            self._remember(self._pairs, key, found)
+            _remember(self._pairs, SIBLING_PAIRS, key, found)
         return found
 
-    def _remember(self, memo: dict[Any, Any], key: object, value: object) -> None:
-        if len(memo) >= self._size:
-            memo.clear()
-        memo[key] = value
+
+def _remember(memo: dict[Any, Any], size: int, key: object, value: object) -> None:
+    if len(memo) >= size:
+        memo.clear()
+    memo[key] = value
 
 
 def rerank(

@@ -42,3 +42,16 @@ def test_a_candidate_without_siblings_keeps_its_score() -> None:
     order = dict(rerank(scored, Relations(DOCS.__getitem__), query_weights(query, share)))
 
     assert order["pets"] == 0.02
+
+
+def test_remembered_relations_rank_as_fresh_ones_do() -> None:
+    query = query_weights({"bigger": 1.0, "shade": 1.0, "vet": 0.5}, share)
+    kept = Relations(DOCS.__getitem__)
+    heads = [
+        [("colour", 0.033), ("size", 0.032), ("pets", 0.01)],
+        [("size", 0.04), ("pets", 0.03)],
+        [("pets", 0.05), ("colour", 0.02), ("size", 0.019)],
+        [("colour", 0.033), ("size", 0.032), ("pets", 0.01)],
+    ]
+    for scored in heads:
+        assert rerank(scored, kept, query) == rerank(scored, Relations(DOCS.__getitem__), query)
