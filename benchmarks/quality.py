@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/quality.py                   # the tuning sets
     .venv/bin/python benchmarks/quality.py --set heldout     # the held-out split
+    .venv/bin/python benchmarks/quality.py --set heldout2    # the second held-out split
     .venv/bin/python benchmarks/quality.py --per-turn --verbose
     .venv/bin/python benchmarks/quality.py --min-recall3 0.8 # exit 1 below 80 % last-turn R@3
 
