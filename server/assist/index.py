@@ -47,7 +47,6 @@ class Entry:
     terms: tuple[tuple[str, ...], ...]
     vectors: Vectors
     procedures: tuple[Procedure, ...] = ()
-    products: tuple[str, ...] = ()
     # The document's distinct lower-case words, for typo repair.
     words: frozenset[str] = frozenset()
     sentences: Sentences | None = None
@@ -94,7 +93,6 @@ class KnowledgeIndex:
                 e.terms,
                 matrix[a:b],
                 e.procedures,
-                e.products,
                 e.words,
                 e.sentences,
             )
@@ -103,9 +101,8 @@ class KnowledgeIndex:
         self._share = document_shares(entries)
         self._classified: dict[tuple[str, bool], Classified] = {}
         self.speller = Speller(" ".join(e.words) for e in entries)
-        self.products = tuple(
-            sorted({p for e in entries for p in e.products}, key=len, reverse=True)
-        )
+        # Whether a name is safe in lower case depends on how every article writes it.
+        self.products = tuple(product_names(e.document.body for e in entries))
 
     @classmethod
     def build(cls, documents: Sequence[Document], encoder: Encoder) -> KnowledgeIndex:
@@ -257,7 +254,6 @@ class KnowledgeIndex:
             entry.terms,
             entry.vectors,
             entry.procedures,
-            entry.products,
             entry.words,
             entry.sentences,
         )
@@ -298,7 +294,6 @@ def make_entries(
             tuple(tuple(next(analysed)) for _ in chunks),
             np.stack([known[chunk.text] for chunk in chunks]).astype(np.float32),
             tuple(procedures(doc)),
-            tuple(product_names([doc.body])),
             frozenset(_WORDS.findall(f"{doc.title} {doc.body}".lower())),
             sentences_of(doc.title, doc.body),
         )
