@@ -69,6 +69,7 @@ def extract(
             end=match.end(),
         )
         for recogniser in recognisers
+        if recogniser.gate is None or recogniser.gate.search(text)
         for match in recogniser.pattern.finditer(text)
         if match.end() > match.start() and (recogniser.valid is None or recogniser.valid(match))
     ]

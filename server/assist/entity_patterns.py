@@ -72,6 +72,8 @@ class Recogniser:
     penalty: float = 0.0
     # A match this returns False for is not one at all.
     valid: Callable[[re.Match[str]], bool] | None = None
+    # A cheap test for something every match contains; text without it skips the pattern.
+    gate: re.Pattern[str] | None = None
 
 
 def _ci(pattern: str) -> re.Pattern[str]:
@@ -129,18 +131,29 @@ _PHONE_WORDS = _ci(
     r"(?<!ticket )(?<!case )(?<!card )(?<!serial )(?<!model )\bnumber\b"
 )
 # Short words that can stand before a number without being an id's letters: "is 4033 9102".
-_SHORT_WORDS = (
-    "(?:is|it|its|at|on|in|to|of|my|no|and|the|was|for|by|or|as|be|are|so|me|us|we|you|yes|ok|"
-    "um|er|from|with|size|item|only|just|then|also|each|plus|over|than|about|like|call|ring|"
-    "uk|am|pm|x)"
-)
+_SHORT_LIST = """
+    is it its at on in to of my no and the was for by or as be are so me us we you yes ok um
+    er from with size item only just then also each plus over than about like call ring uk am
+    pm x
+    """
+_SHORT_WORDS = frozenset(_SHORT_LIST.split())
+
+
+def _grouped_order(match: re.Match[str]) -> bool:
+    """5 to 12 digits after letters that are not a word of the sentence ("is 4033 9102")."""
+    letters = re.match(r"[a-z]+", match.group(), re.IGNORECASE)
+    digits = sum(ch.isdigit() for ch in match.group())
+    return letters is not None and letters.group().lower() not in _SHORT_WORDS and 5 <= digits <= 12
+
+
 _SPOKEN_LOCAL = r"[a-z0-9]+"
+_SPOKEN_AT = _ci(r" at .* dot ")
 _SPOKEN_DOMAIN = r"[a-z0-9]+(?: dot [a-z]{2,})+\b"
 _ORDER_WORDS = _ci(r"\border\b|\bpurchase\b|\bref(?:erence)?\b")
 _ACCOUNT_WORDS = _ci(r"\baccount\b|\bcustomer (?:number|no|id)\b|\bmembership (?:number|no)\b")
 
 BUILT_IN: tuple[Recogniser, ...] = (
-    Recogniser("email", _ci(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), 0.99),
+    Recogniser("email", _ci(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), 0.99, gate=_ci("@")),
     # Said aloud: "k dot morris at gmail dot com". A website said aloud has no dotted name
     # before "at" ("i saw it at argos dot co dot uk"), so a one-word name needs the word
     # "email", or a mail provider, near it.
@@ -148,6 +161,7 @@ BUILT_IN: tuple[Recogniser, ...] = (
         "email",
         _ci(rf"\b{_SPOKEN_LOCAL}(?: (?:dot|underscore) [a-z0-9]+)+ at {_SPOKEN_DOMAIN}"),
         0.9,
+        gate=_SPOKEN_AT,
     ),
     Recogniser(
         "email",
@@ -158,6 +172,7 @@ BUILT_IN: tuple[Recogniser, ...] = (
             r"btinternet|proton(?:mail)?|sky|virgin(?:media)?|me) dot\b"
         ),
         0.3,
+        gate=_SPOKEN_AT,
     ),
     Recogniser("phone", _ci(r"(?<![\w+])(?:\+44\s?7\d{3}|07\d{3})\s?\d{3}\s?\d{3}(?!\w)"), 0.95),
     # UK numbers are 0 and ten digits, however they are grouped: 0113 496 0281, 020 7946 0321.
@@ -197,7 +212,12 @@ BUILT_IN: tuple[Recogniser, ...] = (
         ),
         0.95,
     ),
-    Recogniser("amount", _ci(rf"\b{_SPOKEN_AMOUNT} (?:{_CURRENCY_WORDS})\b"), 0.9),
+    Recogniser(
+        "amount",
+        _ci(rf"\b{_SPOKEN_AMOUNT} (?:{_CURRENCY_WORDS})\b"),
+        0.9,
+        gate=_ci(r"pound|quid|dollar|euro"),
+    ),
     # A bare 12.60 is money only where money is talked about, and never a time ("at 10.30")
     # or a measurement ("11.80 Mbps").
     Recogniser(
@@ -225,6 +245,7 @@ BUILT_IN: tuple[Recogniser, ...] = (
         ),
         0.9,
         valid=_real_spoken_date,
+        gate=_ci(rf"\b(?:{_MONTHS})\b"),
     ),
     Recogniser(
         "order_id",
@@ -238,13 +259,13 @@ BUILT_IN: tuple[Recogniser, ...] = (
     # Read out in groups or letter by letter: "FH 4033 9102", "F H 4 0 8 1", "CC 58207".
     Recogniser(
         "order_id",
-        _ci(rf"(?<!\w)(?!{_SHORT_WORDS}\b)[a-z]{{1,4}}(?: ?\d{{2,5}}){{2,5}}(?!\w)"),
+        _ci(r"(?<![\w-])[a-z]{1,4}(?: ?\d{2,5}){2,5}(?!\w)"),
         0.5,
         _ORDER_WORDS,
         0.4,
         _ci(_NOT_A_CUSTOMER_ID),
         0.45,
-        valid=lambda m: 5 <= sum(ch.isdigit() for ch in m.group()) <= 12,
+        valid=_grouped_order,
     ),
     Recogniser(
         "order_id",
