@@ -29,7 +29,9 @@ _BLOCK_TAGS = frozenset(
 _CELL_TAGS = frozenset({"td", "th"})
 _LIST_TAGS = frozenset({"ol", "ul"})
 # A list marker with nothing after it: an empty <li>.
-_EMPTY_ITEM = re.compile(r"^(?:-|\d+\.)$")
+_EMPTY_ITEM = re.compile(r"^\s*(?:-|\d+\.)$")
+# Marks a nested list level while the page is read; never in a body.
+_INDENT = "\ue000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,13 +176,13 @@ class _VisibleText(HTMLParser):
         """The marker of a list item: its number in an ordered list (so steps read as a
         procedure), else a dash."""
         number = self._lists[-1] if self._lists else None
+        self._item_open = True
+        indent = _INDENT * (len(self._lists) - 1)
         if number is None:
-            self._item_open = True
-            return "\n- "
+            return f"\n{indent}- "
         number = _int_attr(attrs, "value", number)
         self._lists[-1] = number + 1
-        self._item_open = True
-        return f"\n{number}. "
+        return f"\n{indent}{number}. "
 
     def _break(self, tag: str, *, opening: bool) -> None:
         if self._hidden_depth:
@@ -193,8 +195,15 @@ class _VisibleText(HTMLParser):
     def body(self) -> str:
         """The collected visible text, one line per block, spaces collapsed."""
         raw = "".join(self._chunks).split("\n")
-        lines = (_SPACES.sub(" ", line).strip().rstrip(" |") for line in raw)
-        return "\n".join(line for line in lines if line and not _EMPTY_ITEM.match(line))
+        lines = (_indented(_SPACES.sub(" ", line).strip().rstrip(" |")) for line in raw)
+        return "\n".join(line for line in lines if line.strip() and not _EMPTY_ITEM.match(line))
+
+
+def _indented(line: str) -> str:
+    """A nested list item indented two spaces a level, so it reads as part of its parent item
+    (a sub-bullet does not end a numbered procedure)."""
+    text = line.lstrip(_INDENT + " ")
+    return "  " * (len(line) - len(line.lstrip(_INDENT))) + text
 
 
 def _list_start(attrs: list[tuple[str, str | None]]) -> int:

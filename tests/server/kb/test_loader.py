@@ -113,7 +113,7 @@ def test_html_ordered_lists_keep_their_numbers(tmp_path: Path) -> None:
         "1. Sign in and go to Billing > Make a payment.\n"
         "2. Enter a valid card.\n"
         "3. Approve the payment in your banking app.\n"
-        "- Or by text message\n"
+        "  - Or by text message\n"
         "4. Wait for the confirmation email."
     )
 
@@ -122,9 +122,12 @@ def test_an_html_article_with_an_ordered_list_gets_a_step_card(tmp_path: Path) -
     write(tmp_path / "pay.html", ORDERED_PAGE)
     [procedure] = procedures(load_folder(tmp_path)[0])
     assert procedure.heading == "Paying by card"
-    assert procedure.steps[:2] == (
+    # The sub-bullet under step 3 does not end the procedure; the second list continues it.
+    assert procedure.steps == (
         "Sign in and go to Billing > Make a payment.",
         "Enter a valid card.",
+        "Approve the payment in your banking app.",
+        "Wait for the confirmation email.",
     )
 
 
