@@ -51,6 +51,7 @@ def test_numbers_that_are_not_a_customers_ids_are_not_shown_as_ids() -> None:
     assert found("courier tracking number 88123409, for my order") == []
     assert found("card number ending 402211 for the account") == []
     assert found("my PAC is 483920 if that is the reference") == []
+    assert found("the verification code was 551902", context="What's the order number?") == []
 
 
 def test_a_street_number_postcode_or_model_is_not_an_order_id() -> None:
