@@ -52,8 +52,7 @@ _UNIT = r"\s?(?:%|(?:per ?cent|mbps|mb|gb|kb|kg|cm|mm|km|metres?|meters?|miles?|
 _NOT_A_CUSTOMER_ID = (
     r"sort code|\biban\b|building society|\bbank (?:account|details)|\bcard (?:number|no)|"
     r"\bending(?: in)?\b|\bends in\b|\bpac\b|\bimei\b|\bserial\b|\bmodel (?:number|no)\b|"
-    r"\b(?:security|verification|one[- ]time|2fa|sms|login|sign[- ]in|access) code\b|\bpin\b|"
-    r"\bpasscode\b|"
+    r"\b(?:security|verification|one[- ]time|2fa|sms|login|sign[- ]in|access) code\b|"
     r"\b(?:ticket|case|complaint|tracking|courier|parcel|return|returns|promo|voucher|gift card)"
     r" ?(?:number|no|ref|reference|id|code)\b"
 )
