@@ -86,13 +86,28 @@ def extract(
 
 
 def _confidence(recogniser: Recogniser, text: str, start: int, end: int, context: str) -> float:
-    near = (text[max(0, start - CONTEXT_CHARS) : end + CONTEXT_CHARS], context[-120:])
+    near = text[max(0, start - CONTEXT_CHARS) : end + CONTEXT_CHARS]
     confidence = recogniser.confidence
-    if recogniser.context is not None and any(map(recogniser.context.search, near)):
+    if recogniser.context is not None and (
+        recogniser.context.search(near) or recogniser.context.search(context[-120:])
+    ):
         confidence = min(0.99, confidence + recogniser.context_bonus)
-    if recogniser.against is not None and any(map(recogniser.against.search, near)):
+    # Of the agent's line only the question counts against a match: "I've logged a complaint
+    # reference. What's your account number?" asks for an account.
+    if recogniser.against is not None and (
+        recogniser.against.search(near) or recogniser.against.search(_question(context))
+    ):
         confidence -= recogniser.penalty
     return confidence
+
+
+_LAST_SENTENCE = re.compile(r"[^.!?]*[.!?]*\s*$")
+
+
+def _question(context: str) -> str:
+    """The last sentence of the agent's line."""
+    match = _LAST_SENTENCE.search(context[-200:])
+    return match.group() if match else ""
 
 
 # A product name may carry a model after it: "iPhone 12", "Galaxy S21", "Pixel 7 Pro".

@@ -150,7 +150,10 @@ def _grouped_order(match: re.Match[str]) -> bool:
 _SPOKEN_LOCAL = r"[a-z0-9]+"
 _SPOKEN_AT = _ci(r" at .* dot ")
 _SPOKEN_DOMAIN = r"[a-z0-9]+(?: dot [a-z]{2,})+\b"
-_ORDER_WORDS = _ci(r"\border\b|\bpurchase\b|\bref(?:erence)?\b")
+_ORDER_WORDS = _ci(
+    r"\border\b|\bpurchase\b|(?<!complaint )(?<!ticket )(?<!case )(?<!tracking )(?<!courier )"
+    r"(?<!return )(?<!returns )(?<!refund )\bref(?:erence)?\b"
+)
 _ACCOUNT_WORDS = _ci(r"\baccount\b|\bcustomer (?:number|no|id)\b|\bmembership (?:number|no)\b")
 
 BUILT_IN: tuple[Recogniser, ...] = (

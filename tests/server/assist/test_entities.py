@@ -52,6 +52,10 @@ def test_numbers_that_are_not_a_customers_ids_are_not_shown_as_ids() -> None:
     assert found("card number ending 402211 for the account") == []
     assert found("my PAC is 483920 if that is the reference") == []
     assert found("the verification code was 551902", context="What's the order number?") == []
+    # What the agent said before the question does not count against the answer.
+    context = "I've logged a complaint reference for you. What's your account number?"
+    assert found("60415527", context=context) == [("account_id", "60415527")]
+    assert found("60415527", context="What's the complaint reference?") == []
 
 
 def test_a_street_number_postcode_or_model_is_not_an_order_id() -> None:
