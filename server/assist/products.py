@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
 _BOLD = re.compile(r"\*\*[^*]+\*\*|`[^`]+`")
 _CAMEL = re.compile(r"\b[a-z]+[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+[A-Z][A-Za-z]*\b")
@@ -49,31 +50,83 @@ _COMMON_WORDS = frozenset(_COMMON_LIST.split())
 _NAME_USES = 2
 
 
-def product_names(texts: Iterable[str]) -> list[str]:
-    """Distinct product names in ``texts`` (every article body of a knowledge base), longest
-    first. The lower-cased forms and brand-less names need all the articles' evidence."""
+@dataclass(frozen=True, slots=True)
+class NameEvidence:
+    """What one article says about product names, kept with its index entry so a changed
+    article is read again and the rest are not.
+
+    ``names``: the names it writes and how often; ``alone``: capitalised words it uses on their
+    own in mid-sentence (a brand: "bought from Fernhill"); ``capitalised_only``: the words it
+    never writes in lower case (with the article's lower-cased words, this tells whether it
+    writes a word in lower case anywhere).
+    """
+
+    names: tuple[tuple[str, int], ...] = ()
+    alone: frozenset[str] = frozenset()
+    capitalised_only: frozenset[str] = frozenset()
+
+
+# An article that names nothing.
+NO_NAMES = NameEvidence()
+
+
+def name_evidence(title: str, body: str) -> NameEvidence:
+    """One article's evidence; names are read from its body."""
+    plain = _BOLD.sub(" ", body)
+    names: Counter[str] = Counter()
+    names.update(m.group() for m in _CAMEL.finditer(plain))
+    names.update(m.group(1) for m in _WITH_MODEL.finditer(plain))
+    names.update(m.group(1) for m in _PHRASE.finditer(plain))
+    words = _WORD.findall(f"{title} {body}")
+    lower = {word for word in words if word.islower()}
+    capitalised = {word.lower() for word in words if not word.islower()}
+    return NameEvidence(
+        tuple(names.items()), frozenset(_ALONE.findall(plain)), frozenset(capitalised - lower)
+    )
+
+
+def product_names(articles: Iterable[tuple[NameEvidence, Collection[str]]]) -> list[str]:
+    """Distinct product names of a knowledge base, longest first, from each article's evidence
+    and its lower-cased words (``index.Entry.words``). Lower-cased forms and brand-less names
+    need every article's evidence."""
+    articles = list(articles)
     names: Counter[str] = Counter()
     alone: set[str] = set()
-    lower_words: set[str] = set()
-    for text in texts:
-        plain = _BOLD.sub(" ", text)
-        names.update(m.group() for m in _CAMEL.finditer(plain))
-        names.update(m.group(1) for m in _WITH_MODEL.finditer(plain))
-        names.update(m.group(1) for m in _PHRASE.finditer(plain))
-        alone.update(_ALONE.findall(plain))
-        lower_words.update(word for word in _WORD.findall(text) if word.islower())
+    for evidence, _ in articles:
+        names.update(dict(evidence.names))
+        alone |= evidence.alone
     found = {n: c for n, c in names.items() if not _NOT_PRODUCT_WORDS & _words(n)}
-    ordinary = lower_words | _COMMON_WORDS
-    aliases = {
-        name.lower()
+    wanted = {
+        name
         for name, uses in found.items()
         if _CAMEL.fullmatch(name) or (" " in name and uses >= _NAME_USES)
-        if not _words(name) & ordinary
+        if not _words(name) & _COMMON_WORDS
     }
+    in_lower_case = _written_in_lower_case(set().union(*map(_words, wanted)), articles)
+    aliases = {name.lower() for name in wanted if not _words(name) & in_lower_case}
     tails = {_tail(name) for name in found if _tail(name) and name.split()[0] in alone}
     # A short name is as safe in lower case as the full name it shortens.
     aliases |= {_tail(alias) for alias in aliases} & {tail.lower() for tail in tails}
     return sorted(set(found) | tails | aliases, key=lambda name: (-len(name), name))
+
+
+def product_names_in(texts: Iterable[str]) -> list[str]:
+    """``product_names`` of article bodies given as text."""
+    return product_names(
+        (name_evidence("", text), frozenset(w.lower() for w in _WORD.findall(text)))
+        for text in texts
+    )
+
+
+def _written_in_lower_case(
+    words: set[str], articles: list[tuple[NameEvidence, Collection[str]]]
+) -> set[str]:
+    """Which of ``words`` some article writes in lower case."""
+    return {
+        word
+        for word in words
+        if any(word in lowered and word not in e.capitalised_only for e, lowered in articles)
+    }
 
 
 def _tail(name: str) -> str:
