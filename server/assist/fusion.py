@@ -87,14 +87,15 @@ def _best_passages(
 
 
 # ``1 / (RRF_K + rank)`` for ranks 1, 2, ...: computed once, the same floats as computed inline.
-_SHARES: list[float] = []
+# Never extended in place: searches of large knowledge bases run on worker threads.
+_SHARES = [1.0 / (RRF_K + rank) for rank in range(1, 1001)]
 
 
 def _shares(length: int) -> list[float]:
-    """RRF's share for each of the first ``length`` ranks (with the default ``k``)."""
-    for rank in range(len(_SHARES) + 1, length + 1):
-        _SHARES.append(1.0 / (RRF_K + rank))
-    return _SHARES
+    """RRF's share for each of the first ``length`` ranks (with the default ``k``), at least."""
+    if length <= len(_SHARES):
+        return _SHARES
+    return [1.0 / (RRF_K + rank) for rank in range(1, length + 1)]
 
 
 def first_seen(items: Iterable[K]) -> list[K]:
