@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import functools
+import gc
 import hashlib
 import json
 import random
@@ -36,6 +38,7 @@ from server.assist import dense, engine, index, lexical
 from server.assist.base import AssistRequest, SearchRequest
 from server.assist.engine import HybridAssistant
 from server.conversation import Line
+from server.gcpolicy import GcPolicy
 from server.kb.loader import load_folder
 from server.store.models import Document, KnowledgeBase
 
@@ -43,6 +46,10 @@ TENANT = "bench"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 # Lines of context the pipeline hands the engine (``server.ingest.pipeline.CONTEXT_LINES``).
 CONTEXT_LINES = 40
+# The server freezes what survives every second (server/gcpolicy.py): at 100 events a second,
+# every this many suggestions. Without it, full collections walking the index's millions of
+# objects land on whichever stage happens to allocate, which the server never pays.
+FREEZE_EVERY = 100
 # Stages timed with --stages: (label, owner, attribute).
 STAGES = (
     ("search (all of it)", index.KnowledgeIndex, "search"),
@@ -65,6 +72,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--conversations", type=int, default=1000, help="conversations they are spread over")
     add("--seed", type=int, default=1, help="which lines each conversation gets")
     add("--stages", action="store_true", help="also time each stage (adds a little overhead)")
+    add("--profile", metavar="FILE", help="write a cProfile of the suggestions to FILE")
     return parser.parse_args(argv)
 
 
@@ -142,10 +150,24 @@ async def replay(args: argparse.Namespace) -> int:
     spent: Counter[str] = Counter()
     if args.stages:
         timed_stages(spent)
+    gc.collect()
+    gc.freeze()  # as ``cuecard serve`` does once it is up (server/runner.py)
+    collector = GcPolicy()
+    profile = cProfile.Profile() if args.profile else None
     # The process's CPU time: searches of large knowledge bases may run in a worker thread.
     started = time.process_time()
-    card_sets = [await assistant.suggest(request) for request in batch]
+    card_sets = []
+    for n, request in enumerate(batch, start=1):
+        if profile is not None:
+            profile.enable()
+        card_sets.append(await assistant.suggest(request))
+        if profile is not None:
+            profile.disable()
+        if n % FREEZE_EVERY == 0:
+            collector.step()
     cpu = time.process_time() - started
+    if profile is not None:
+        profile.dump_stats(args.profile)
     answers = json.dumps([cards.model_dump(mode="json") for cards in card_sets], sort_keys=True)
     print(f"passages            {args.kb_passages:,} synthetic + the demo KB")
     print(f"suggestions         {len(batch)} over {args.conversations} conversations")

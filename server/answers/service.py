@@ -46,12 +46,12 @@ def answer_id_for(conversation_id: str, trigger_event_id: str) -> str:
 
 
 def extractive_answer(
-    request: AssistRequest, items: list[Suggestion], pending: bool
+    request: AssistRequest, items: list[Suggestion], pending: bool, answer_id: str | None = None
 ) -> ExtractiveAnswer:
     """The sentences of the top suggestion's passage that answer the turn, cited as P1."""
-    top = number_passages(items)[0]
+    top = Passage(ref="P1", suggestion=items[0])  # as ``number_passages`` numbers the first
     return ExtractiveAnswer(
-        answer_id=answer_id_for(request.conversation_id, request.trigger_event_id),
+        answer_id=answer_id or answer_id_for(request.conversation_id, request.trigger_event_id),
         trigger_event_id=request.trigger_event_id,
         text=focused(top.suggestion),
         citations=[Citation.of(top)],
@@ -112,7 +112,8 @@ class AnswerService:
         if not items and superseded is None:
             return
         task = asyncio.create_task(
-            self._run(request, items, superseded), name=f"answer-{request.conversation_id}"
+            self._run(request, items, superseded, answer_id),
+            name=f"answer-{request.conversation_id}",
         )
         self._in_flight[key] = _InFlight(answer_id if items else None, task)
         task.add_done_callback(lambda done: self._forget(key, done))
@@ -139,7 +140,11 @@ class AnswerService:
             del self._in_flight[key]
 
     async def _run(
-        self, request: AssistRequest, items: list[Suggestion], superseded: str | None
+        self,
+        request: AssistRequest,
+        items: list[Suggestion],
+        superseded: str | None,
+        answer_id: str,
     ) -> None:
         tenant_id, conversation_id = request.tenant_id, request.conversation_id
         try:
@@ -150,7 +155,7 @@ class AnswerService:
             if not items:
                 return
             endpoint = await self._endpoint(request)
-            extractive = extractive_answer(request, items, pending=endpoint is not None)
+            extractive = extractive_answer(request, items, endpoint is not None, answer_id)
             await self._broadcaster.answer(tenant_id, conversation_id, extractive)
             if endpoint is not None:
                 await self._generate(request, number_passages(items), extractive, endpoint)

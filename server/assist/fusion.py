@@ -9,7 +9,6 @@ the first few ranks so that agreement between the legs outweighs a single first 
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Hashable, Iterable, Sequence
 from typing import TypeVar
 
@@ -34,68 +33,69 @@ def reciprocal_rank_fusion(
     return fused
 
 
-def fuse_grouped(
-    rankings: Sequence[Sequence[int]], group_of: Sequence[G], k: int = RRF_K
-) -> tuple[dict[int, float], dict[G, float]]:
-    """Fused scores of items and, in the same pass, of their groups ranked by their best item.
-
-    The same scores, in the same order, as ``reciprocal_rank_fusion(rankings)`` and
-    ``reciprocal_rank_fusion([first_seen(group_of[i] for i in r) for r in rankings])``; one
-    walk over the rankings instead of four, as it runs on every search.
-
-    >>> fuse_grouped([[0, 1, 2]], ["a", "a", "b"], k=0)
-    ({0: 1.0, 1: 0.5, 2: 0.3333333333333333}, {'a': 1.0, 'b': 0.5})
-    """
-    items: dict[int, float] = {}
-    groups: dict[G, float] = {}
-    for ranking in rankings:
-        for rank, item in enumerate(ranking, start=1):
-            items[item] = items.get(item, 0.0) + 1.0 / (k + rank)
-        distinct = dict.fromkeys([group_of[item] for item in ranking])
-        for rank, group in enumerate(distinct, start=1):
-            groups[group] = groups.get(group, 0.0) + 1.0 / (k + rank)
-    return items, groups
-
-
 def fuse_documents(
     rankings: Sequence[Sequence[int]],
-    document_of: Sequence[str],
+    documents_of: Sequence[Sequence[G]],
     lexical: dict[int, float],
     keep: int,
-) -> list[tuple[str, int, float]]:
+) -> list[tuple[G, int, float]]:
     """The ``keep`` best documents as (document, its best passage, fused score), best first.
 
-    Documents are fused on the rank of their best passage in each ranking; the passage shown
-    is the one that fused best on its own. Ties go to the higher ``lexical`` (BM25) score of
-    that passage, then to the first seen. Documents fused below the ``keep``-th best cannot be
-    shown, so only the others are ordered and given a best passage.
+    ``documents_of`` holds each ranked passage's document, ranking by ranking. Documents are
+    fused on the rank of their best passage in each ranking; the passage shown is the one that
+    fused best on its own. Ties go to the higher ``lexical`` (BM25) score of that passage,
+    then to the first seen. Documents fused below the ``keep``-th best cannot be shown, so
+    only the others are ordered, and only their passages are fused.
     """
-    passages, documents = fuse_grouped(rankings, document_of)
+    # The first ranking's shares are its scores as they stand (0.0 + share is share).
+    documents: dict[G, float] = {}
+    for ranked in documents_of:
+        distinct = dict.fromkeys(ranked)
+        if not documents:
+            documents = dict(zip(distinct, _shares(len(distinct)), strict=False))
+            continue
+        for document, share in zip(distinct, _shares(len(distinct)), strict=False):
+            documents[document] = documents.get(document, 0.0) + share
     if not documents:
         return []
-    cut = heapq.nlargest(keep, documents.values())[-1]
+    cut = sorted(documents.values(), reverse=True)[min(keep, len(documents)) - 1]
     contenders = [d for d, fused in documents.items() if fused >= cut]
-    best = _best_passages(passages, document_of, lexical, set(contenders))
+    wanted = set(contenders)
+    passages: dict[int, float] = {}
+    owner: dict[int, G] = {}
+    for ranking, ranked in zip(rankings, documents_of, strict=True):
+        for i, document, share in zip(ranking, ranked, _shares(len(ranking)), strict=False):
+            if document in wanted:
+                passages[i] = passages.get(i, 0.0) + share
+                owner[i] = document
+    best = _best_passages(passages, owner, lexical)
     order = sorted(contenders, key=lambda d: (-documents[d], -lexical.get(best[d], 0.0)))
     return [(d, best[d], documents[d]) for d in order[:keep]]
 
 
 def _best_passages(
-    passages: dict[int, float],
-    document_of: Sequence[str],
-    lexical: dict[int, float],
-    wanted: set[str],
-) -> dict[str, int]:
-    """Each wanted document's best fused passage (then best BM25 score; then first seen)."""
-    best: dict[str, int] = {}
+    passages: dict[int, float], owner: dict[int, G], lexical: dict[int, float]
+) -> dict[G, int]:
+    """Each document's best fused passage (then best BM25 score; then first seen)."""
+    best: dict[G, int] = {}
     for i, fused in passages.items():
-        document_id = document_of[i]
-        if document_id not in wanted:
-            continue
-        held = best.get(document_id)
+        document = owner[i]
+        held = best.get(document)
         if held is None or (fused, lexical.get(i, 0.0)) > (passages[held], lexical.get(held, 0.0)):
-            best[document_id] = i
+            best[document] = i
     return best
+
+
+# ``1 / (RRF_K + rank)`` for ranks 1, 2, ...: computed once, the same floats as computed inline.
+# Never extended in place: searches of large knowledge bases run on worker threads.
+_SHARES = [1.0 / (RRF_K + rank) for rank in range(1, 1001)]
+
+
+def _shares(length: int) -> list[float]:
+    """RRF's share for each of the first ``length`` ranks (with the default ``k``), at least."""
+    if length <= len(_SHARES):
+        return _SHARES
+    return [1.0 / (RRF_K + rank) for rank in range(1, length + 1)]
 
 
 def first_seen(items: Iterable[K]) -> list[K]:

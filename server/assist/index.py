@@ -6,7 +6,6 @@ the new one is swapped in, so a search never sees half an update.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -22,7 +21,7 @@ from server.assist.lexical import LexicalLeg, top_k
 from server.assist.products import NO_NAMES, NameEvidence, name_evidence, product_names
 from server.assist.query import Query
 from server.assist.rerank import CANDIDATES as RERANKED
-from server.assist.rerank import Sentences, rerank, sentences_of
+from server.assist.rerank import Relations, Sentences, idf, rerank, sentences_of
 from server.assist.spelling import Speller
 from server.assist.steps import Procedure, procedures
 from server.assist.turns import Classified, classify
@@ -74,7 +73,13 @@ class KnowledgeIndex:
     def __init__(self, entries: Iterable[Entry]) -> None:
         entries = list(entries)
         self._chunks = [chunk for entry in entries for chunk in entry.chunks]
-        self._document_of = [chunk.document_id for chunk in self._chunks]
+        # Passage -> its document's number (``_documents``): fusion groups ranked passages by
+        # these small ints, read from one array, rather than by id strings spread over memory.
+        numbers = {e.document.external_id: n for n, e in enumerate(entries)}
+        self._documents = [e.document for e in entries]
+        self._document_number = np.array(
+            [numbers[c.document_id] for c in self._chunks], dtype=np.intp
+        ).reshape(-1)
         self._passage_terms = [frozenset(t) for entry in entries for t in entry.terms]
         self._lexical = LexicalLeg([t for entry in entries for t in entry.terms])
         # Titles and headings name what a passage is about; they get a leg of their own whose
@@ -101,6 +106,9 @@ class KnowledgeIndex:
             for e, a, b in zip(entries, rows[:-1], rows[1:], strict=True)
         }
         self._share = document_shares(entries)
+        # Each known term's IDF, as ``idf`` gives it: every search weighs its terms by it.
+        self._idf = {term: idf(share) for term, share in self._share.items()}
+        self._relations = Relations(self._sentences)
         self._classified: dict[tuple[str, bool], Classified] = {}
         self.speller = Speller(" ".join(e.words) for e in entries)
         # Whether a name is safe in lower case depends on how every article writes it.
@@ -189,34 +197,42 @@ class KnowledgeIndex:
             rankings.append([i for i, _ in dense])
         keep = max(limit, RERANKED)
         hits = self._fuse(rankings, {i: s for i, s in lexical}, keep)
-        weights = {term: weight for weight, group in groups for term in group}
+        unknown = idf(0.0)
+        weights = {
+            term: weight * self._idf.get(term, unknown)
+            for weight, group in groups
+            for term in group
+        }
         hits = self._reranked(hits, weights)[:limit]
         # Only the top card's evidence decides whether a set is shown (confidence.py).
         return [self._assessed(hits[0], weights, dense), *hits[1:]] if hits else []
 
-    def _assessed(
-        self, hit: Hit, weighted: dict[str, float], dense: list[tuple[int, float]]
-    ) -> Hit:
-        """The hit with its evidence: query coverage by its passage, best passage cosine."""
-        weights = {t: w * idf(self.share(t)) for t, w in weighted.items()}
+    def _assessed(self, hit: Hit, weights: dict[str, float], dense: list[tuple[int, float]]) -> Hit:
+        """The hit with its evidence: query coverage by its passage, best passage cosine.
+
+        ``weights`` are the query terms' weights times their IDF.
+        """
         found = self._passage_terms[hit.passage]
         total = sum(weights.values())
         coverage = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
-        document_id = hit.document.external_id
+        number = self._document_number[hit.passage]
+        owners = self._document_number[np.fromiter((i for i, _ in dense), np.intp, len(dense))]
         cosine = max(
-            (score for i, score in dense if self._document_of[i] == document_id),
+            (
+                score
+                for (_, score), owner in zip(dense, (owners == number).tolist(), strict=True)
+                if owner
+            ),
             default=0.0,
         )
         return Hit(hit.document, hit.chunk, hit.score, hit.passage, coverage, cosine)
 
     def _reranked(self, hits: list[Hit], weights: dict[str, float]) -> list[Hit]:
-        """Near-duplicate candidates reordered by what only each says (rerank.py)."""
+        """Near-duplicate candidates reordered by what only each says (rerank.py); ``weights``
+        are the query terms' weights times their IDF."""
         by_id = {hit.document.external_id: hit for hit in hits}
         order = rerank(
-            [(hit.document.external_id, hit.score) for hit in hits],
-            self._sentences,
-            weights,
-            self.share,
+            [(hit.document.external_id, hit.score) for hit in hits], self._relations, weights
         )
         return [
             Hit(by_id[d].document, by_id[d].chunk, score, by_id[d].passage) for d, score in order
@@ -234,10 +250,11 @@ class KnowledgeIndex:
         return query_vector(vectors, [turn.weight for turn in query.turns])
 
     def _fuse(self, rankings: list[list[int]], lexical: dict[int, float], keep: int) -> list[Hit]:
-        fused = fuse_documents(rankings, self._document_of, lexical, keep)
+        numbers = self._document_number
+        documents_of = [numbers[np.asarray(r, dtype=np.intp)].tolist() for r in rankings]
+        fused = fuse_documents(rankings, documents_of, lexical, keep)
         return [
-            Hit(self._entries[d].document, self._chunks[best], score, best)
-            for d, best, score in fused
+            Hit(self._documents[d], self._chunks[best], score, best) for d, best, score in fused
         ]
 
     def _unchanged(self, document: Document) -> bool:
@@ -260,11 +277,6 @@ class KnowledgeIndex:
             entry.words,
             entry.sentences,
         )
-
-
-def idf(share: float) -> float:
-    """The inverse document frequency of a term used by ``share`` of the documents."""
-    return math.log(1 / max(share, 1e-3))
 
 
 def document_shares(entries: Sequence[Entry]) -> dict[str, float]:

@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from server.assist.analysis import terms
 
@@ -27,6 +28,10 @@ SIBLING = 0.25
 # A sentence is shared when this share of its trigrams occurs in another candidate.
 SHARED_SHARE = 0.5
 CANDIDATES = 5
+# Answers ``Relations`` remembers per index: sibling tests (a few dozen bytes each), and the
+# distinguishing terms of a document against a group (a set of up to a few hundred terms).
+SIBLING_PAIRS = 50_000
+GROUPS = 2_048
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -75,11 +80,51 @@ def siblings(own: Sentences, others: Sequence[Sentences]) -> list[Sentences]:
     return found
 
 
+class Relations:
+    """What a rerank needs to know about candidates that no query changes, remembered.
+
+    Whether two documents are siblings, and which terms set a document apart from a group of
+    siblings, depend on the documents alone; the same articles come up together turn after
+    turn, so each is worked out once (up to SIBLING_PAIRS and GROUPS answers are kept; a
+    table that fills up is emptied).
+    """
+
+    def __init__(self, sentences: Callable[[str], Sentences]) -> None:
+        self._sentences = sentences
+        self._pairs: dict[tuple[str, str], bool] = {}
+        self._apart: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
+
+    def siblings(self, doc: str, others: Sequence[str]) -> list[str]:
+        """The ``others`` that are siblings of ``doc``, in their order."""
+        return [other for other in others if self._paired(doc, other)]
+
+    def distinguishing(self, doc: str, group: Sequence[str]) -> frozenset[str]:
+        """``distinguishing_terms`` of ``doc`` against its sibling ``group``."""
+        key = (doc, frozenset(group))
+        found = self._apart.get(key)
+        if found is None:
+            rivals = [self._sentences(other) for other in group]
+            found = distinguishing_terms(self._sentences(doc), rivals)
+            _remember(self._apart, GROUPS, key, found)
+        return found
+
+    def _paired(self, doc: str, other: str) -> bool:
+        key = (doc, other) if doc < other else (other, doc)
+        found = self._pairs.get(key)
+        if found is None:
+            found = bool(siblings(self._sentences(doc), [self._sentences(other)]))
+            _remember(self._pairs, SIBLING_PAIRS, key, found)
+        return found
+
+
+def _remember(memo: dict[Any, Any], size: int, key: object, value: object) -> None:
+    if len(memo) >= size:
+        memo.clear()
+    memo[key] = value
+
+
 def rerank(
-    scored: Sequence[tuple[str, float]],
-    sentences: Callable[[str], Sentences],
-    query: dict[str, float],
-    share: Callable[[str], float],
+    scored: Sequence[tuple[str, float]], relations: Relations, weight: dict[str, float]
 ) -> list[tuple[str, float]]:
     """The ranking with the top CANDIDATES reordered among near-duplicates.
 
@@ -87,26 +132,24 @@ def rerank(
     its distinguishing sentences cover, against the best-covered of its group: the best keeps
     its score, the others lose up to BOOST of it, in proportion to how far they fall short.
     Candidates without siblings keep theirs.
-    ``query`` maps each query term to its weight; ``share`` gives a term's document share,
-    from which its IDF comes, so a word every article uses counts for nothing.
+    ``weight`` maps each query term to its weight times its IDF (``query_weights``), so a word
+    every article uses counts for nothing.
     """
     head = list(scored[:CANDIDATES])
-    if len(head) < 2 or not query:
+    if len(head) < 2 or not weight:
         return list(scored)
-    weight = {t: w * math.log(1 / max(share(t), 1e-3)) for t, w in query.items()}
     total = sum(weight.values())
     if total <= 0:
         return list(scored)
-    analysed = {doc: sentences(doc) for doc, _ in head}
+    docs = [doc for doc, _ in head]
     coverage: dict[str, float] = {}
     groups: dict[str, list[str]] = {}
-    for doc, _ in head:
-        others = [other for other, _ in head if other != doc]
-        group = siblings(analysed[doc], [analysed[o] for o in others])
+    for doc in docs:
+        group = relations.siblings(doc, [other for other in docs if other != doc])
         if not group:
             continue
-        groups[doc] = [o for o in others if analysed[o] in group]
-        own = distinguishing_terms(analysed[doc], group)
+        groups[doc] = group
+        own = relations.distinguishing(doc, group)
         coverage[doc] = sum(w for t, w in weight.items() if t in own) / total
     rescored = []
     for doc, score in head:
@@ -117,3 +160,13 @@ def rerank(
         rescored.append((doc, score))
     rescored.sort(key=lambda item: -item[1])
     return rescored + list(scored[CANDIDATES:])
+
+
+def query_weights(query: dict[str, float], share: Callable[[str], float]) -> dict[str, float]:
+    """Each query term's weight times its IDF, from ``share``, the share of documents using it."""
+    return {t: w * idf(share(t)) for t, w in query.items()}
+
+
+def idf(share: float) -> float:
+    """The inverse document frequency of a term used by ``share`` of the documents."""
+    return math.log(1 / max(share, 1e-3))

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from server.assist.fusion import RRF_K, first_seen, fuse_grouped, reciprocal_rank_fusion
+from server.assist.fusion import RRF_K, first_seen, fuse_documents, reciprocal_rank_fusion
 
 
 def test_scores_follow_the_formula() -> None:
@@ -39,17 +39,20 @@ def test_first_seen_keeps_each_documents_best_position() -> None:
     assert first_seen(["d1", "d2", "d1", "d3", "d2"]) == ["d1", "d2", "d3"]
 
 
-def test_grouped_fusion_matches_fusing_items_and_their_groups_separately() -> None:
-    rng = random.Random(5)
-    for _ in range(200):
-        group_of = [rng.choice("abcdefgh") for _ in range(40)]
-        rankings = [rng.sample(range(40), rng.randint(0, 40)) for _ in range(rng.randint(1, 3))]
+def test_fused_documents_follow_the_full_sort_for_long_rankings() -> None:
+    rng = random.Random(3)
+    document_of = [f"d{rng.randrange(400)}" for _ in range(3000)]
+    for _ in range(20):
+        rankings = [rng.sample(range(3000), rng.randint(900, 1500)) for _ in range(2)]
+        lexical = {i: float(rng.randint(0, 3)) for i in rankings[0]}
+        documents_of = [[document_of[i] for i in ranking] for ranking in rankings]
 
-        items, groups = fuse_grouped(rankings, group_of)
+        fused = fuse_documents(rankings, documents_of, lexical, 10)
 
-        expected_groups = reciprocal_rank_fusion(
-            [first_seen(group_of[i] for i in ranking) for ranking in rankings]
-        )
-        # Same scores in the same order: ties are broken by insertion order downstream.
-        assert list(items.items()) == list(reciprocal_rank_fusion(rankings).items())
-        assert list(groups.items()) == list(expected_groups.items())
+        documents = reciprocal_rank_fusion([first_seen(d) for d in documents_of])
+        passages = reciprocal_rank_fusion(rankings)
+        best: dict[str, int] = {}
+        for i in sorted(passages, key=lambda i: (-passages[i], -lexical.get(i, 0.0))):
+            best.setdefault(document_of[i], i)
+        order = sorted(documents, key=lambda d: (-documents[d], -lexical.get(best[d], 0.0)))
+        assert fused == [(d, best[d], documents[d]) for d in order[:10]]

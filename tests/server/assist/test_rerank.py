@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.assist.rerank import rerank, sentences_of
+from server.assist.rerank import Relations, query_weights, rerank, sentences_of
 
 SHARED = (
     "Sign in and go to My orders, then choose Return next to the order. "
@@ -28,7 +28,9 @@ def share(term: str) -> float:
 def test_a_sibling_that_covers_the_request_overtakes_one_that_does_not() -> None:
     query = {"bigger": 1.0, "size": 1.0, "return": 1.0}
     order = rerank(
-        [("colour", 0.033), ("size", 0.032), ("pets", 0.01)], DOCS.__getitem__, query, share
+        [("colour", 0.033), ("size", 0.032), ("pets", 0.01)],
+        Relations(DOCS.__getitem__),
+        query_weights(query, share),
     )
 
     assert [doc for doc, _ in order] == ["size", "colour", "pets"]
@@ -36,6 +38,20 @@ def test_a_sibling_that_covers_the_request_overtakes_one_that_does_not() -> None
 
 def test_a_candidate_without_siblings_keeps_its_score() -> None:
     query = {"vet": 1.0}
-    order = dict(rerank([("colour", 0.033), ("pets", 0.02)], DOCS.__getitem__, query, share))
+    scored = [("colour", 0.033), ("pets", 0.02)]
+    order = dict(rerank(scored, Relations(DOCS.__getitem__), query_weights(query, share)))
 
     assert order["pets"] == 0.02
+
+
+def test_remembered_relations_rank_as_fresh_ones_do() -> None:
+    query = query_weights({"bigger": 1.0, "shade": 1.0, "vet": 0.5}, share)
+    kept = Relations(DOCS.__getitem__)
+    heads = [
+        [("colour", 0.033), ("size", 0.032), ("pets", 0.01)],
+        [("size", 0.04), ("pets", 0.03)],
+        [("pets", 0.05), ("colour", 0.02), ("size", 0.019)],
+        [("colour", 0.033), ("size", 0.032), ("pets", 0.01)],
+    ]
+    for scored in heads:
+        assert rerank(scored, kept, query) == rerank(scored, Relations(DOCS.__getitem__), query)
