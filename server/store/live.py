@@ -77,14 +77,15 @@ class LiveRecordRepository:
         engine = sqlite_file_engine(self._db)
         if engine is None:
             return None
-        return ThreadedGroupCommit(self._db, engine, self._write_rows)
+        return ThreadedGroupCommit(self._db, engine, self.write_rows)
 
     def _write_batch(
         self, items: Sequence[LiveEntryIn]
     ) -> Callable[[Connection], list[WrittenEntry]]:
-        return lambda conn: self._write_rows(conn, items)
+        return lambda conn: self.write_rows(conn, items)
 
-    def _write_rows(self, conn: Connection, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
+    def write_rows(self, conn: Connection, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
+        """Store ``items`` on ``conn`` in the caller's write transaction (see :meth:`write`)."""
         rows = _positioned(conn, self._advance, items)
         stored = _insert_new(conn, self._insert, rows)
         return _written(conn, rows, stored)
