@@ -12,7 +12,6 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -20,12 +19,8 @@ import psutil  # type: ignore[import-untyped]  # no types-psutil in the dev extr
 from retrieval_corpus import Corpus
 
 import server
-from server.conversation import LineIn
-from server.journal.entries import SuggestionSet
 from server.kb.loader import load_folder
-from server.state.models import MetaChanges
 from server.store.database import Store
-from server.store.models import LiveEntryIn, LiveEntryKind
 
 TENANT = "bench"
 DEMO_KB = Path(server.__file__).parent / "demo" / "kb"
@@ -153,43 +148,6 @@ async def seed_database(database_url: str, kb_passages: int) -> str:
     return api_key
 
 
-async def seed_history(database_url: str, conversations: tuple[str, ...], lines: int) -> None:
-    """Journal a status, ``lines`` alternating lines and a card set for each conversation, as
-    a call in progress leaves them: a widget joining it reads them back."""
-    store = await Store.connect(database_url)
-    try:
-        for conversation_id in conversations:
-            await store.live.write(_history(conversation_id, lines))
-    finally:
-        await store.aclose()
-
-
-def _history(conversation_id: str, lines: int) -> list[LiveEntryIn]:
-    def entry(kind: LiveEntryKind, event_id: str, body: str) -> LiveEntryIn:
-        return LiveEntryIn(
-            tenant_id=TENANT,
-            conversation_id=conversation_id,
-            kind=kind,
-            provider="bench",
-            event_id=event_id,
-            agent_id="agent-0" if kind == "status" else None,
-            body=body,
-        )
-
-    status = MetaChanges(status="open", provider="bench", agent_id="agent-0")
-    entries = [entry("status", f"{conversation_id}-open", status.model_dump_json())]
-    now = datetime.now(UTC)
-    for number in range(lines):
-        event_id = f"{conversation_id}-h{number}"
-        speaker = "customer" if number % 2 == 0 else "agent"
-        text = f"line {number}: I would like to check the status of my order and the refund."
-        said = LineIn(event_id=event_id, speaker=speaker, text=text, occurred_at=now)
-        entries.append(entry("line", event_id, said.model_dump_json()))
-    cards = SuggestionSet(trigger_event_id=f"{conversation_id}-h0", items=[], reason="unsure")
-    entries.append(entry("suggestions", f"{conversation_id}-h0", cards.model_dump_json()))
-    return entries
-
-
 def free_port() -> int:
     """A loopback TCP port nobody is listening on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -202,6 +160,9 @@ async def start_server(workdir: Path, options: ServerOptions) -> ServerUnderTest
     database_url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     api_key = await seed_database(database_url, options.kb_passages)
     if options.history and options.history_lines:
+        # Imported only here: the journal's models do not exist in trees from before it.
+        from load_history import seed_history
+
         await seed_history(database_url, options.history, options.history_lines)
     secret_key = secrets.token_urlsafe(48)
     port = options.port or free_port()

@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/quality.py                   # the tuning sets
     .venv/bin/python benchmarks/quality.py --set heldout     # the held-out split
+    .venv/bin/python benchmarks/quality.py --set heldout2    # the second held-out split
     .venv/bin/python benchmarks/quality.py --per-turn --verbose
     .venv/bin/python benchmarks/quality.py --min-recall3 0.8 # exit 1 below 80 % last-turn R@3
 
@@ -32,6 +33,7 @@ from quality_data import (
     load_conversations,
     load_set,
 )
+from quality_entities import counts_by_type, render_by_type, render_errors
 from quality_live import LiveServer, LiveWidget, Pushes, tenant_for
 from quality_score import Outcome, StepSeen, render, render_misses, summarise
 
@@ -60,6 +62,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--verbose", action="store_true", help="list the misses with the cards shown"
+    )
+    parser.add_argument(
+        "--entity-errors",
+        action="store_true",
+        help="list the details shown wrongly and the ones missed (not for held-out sets)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument(
@@ -169,6 +176,7 @@ def figures(title: str, outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "openings_abstained": list(summary.openings),
         "step_accuracy": list(summary.steps),
         "entities": list(summary.entity_counts),
+        "entities_by_type": {k: list(v) for k, v in counts_by_type(outcomes).items()},
     }
 
 
@@ -191,10 +199,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = []
     for group, members in groups(conversations, outcomes).items():
         title = f"{name} / {group}"
-        print(render(summarise(members), title=title, show_per_turn=args.per_turn), end="\n\n")
+        print(render(summarise(members), title=title, show_per_turn=args.per_turn))
+        print(render_by_type(members), end="\n\n")
         report.append(figures(title, members))
     if args.verbose:
         print(render_misses(outcomes))
+    if args.entity_errors:
+        print(render_errors(outcomes))
     if args.json is not None:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     recall3 = summarise(outcomes).recall3

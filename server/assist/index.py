@@ -19,7 +19,7 @@ from server.assist.chunking import Chunk, chunk_document
 from server.assist.dense import DenseLeg, Encoder, Vectors, query_vector
 from server.assist.fusion import first_seen, fuse_documents
 from server.assist.lexical import LexicalLeg, top_k
-from server.assist.products import product_names
+from server.assist.products import NO_NAMES, NameEvidence, name_evidence, product_names
 from server.assist.query import Query
 from server.assist.rerank import CANDIDATES as RERANKED
 from server.assist.rerank import Sentences, rerank, sentences_of
@@ -47,7 +47,7 @@ class Entry:
     terms: tuple[tuple[str, ...], ...]
     vectors: Vectors
     procedures: tuple[Procedure, ...] = ()
-    products: tuple[str, ...] = ()
+    products: NameEvidence = NO_NAMES
     # The document's distinct lower-case words, for typo repair.
     words: frozenset[str] = frozenset()
     sentences: Sentences | None = None
@@ -103,9 +103,8 @@ class KnowledgeIndex:
         self._share = document_shares(entries)
         self._classified: dict[tuple[str, bool], Classified] = {}
         self.speller = Speller(" ".join(e.words) for e in entries)
-        self.products = tuple(
-            sorted({p for e in entries for p in e.products}, key=len, reverse=True)
-        )
+        # Whether a name is safe in lower case depends on how every article writes it.
+        self.products = tuple(product_names((e.products, e.words) for e in entries))
 
     @classmethod
     def build(cls, documents: Sequence[Document], encoder: Encoder) -> KnowledgeIndex:
@@ -298,7 +297,7 @@ def make_entries(
             tuple(tuple(next(analysed)) for _ in chunks),
             np.stack([known[chunk.text] for chunk in chunks]).astype(np.float32),
             tuple(procedures(doc)),
-            tuple(product_names([doc.body])),
+            name_evidence(doc.title, doc.body),
             frozenset(_WORDS.findall(f"{doc.title} {doc.body}".lower())),
             sentences_of(doc.title, doc.body),
         )

@@ -27,6 +27,11 @@ _BLOCK_TAGS = frozenset(
     }
 )  # fmt: skip
 _CELL_TAGS = frozenset({"td", "th"})
+_LIST_TAGS = frozenset({"ol", "ul"})
+# A list marker with nothing after it: an empty <li>.
+_EMPTY_ITEM = re.compile(r"^\s*(?:-|\d+\.)$")
+# Marks a nested list level while the page is read; never in a body.
+_INDENT = "\ue000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +117,11 @@ class _VisibleText(HTMLParser):
         self._chunks: list[str] = []
         self._hidden_depth = 0
         self._capture: str | None = None
+        # One entry per open list: the next item's number in an <ol>, None in a <ul>.
+        self._lists: list[int | None] = []
+        # An item marker was written and its text has not come yet: a <p> inside the <li>
+        # must not push the text onto a line of its own, away from its number.
+        self._item_open = False
         self._captured: list[str] = []
         self.title = ""
         self.h1 = ""
@@ -125,7 +135,14 @@ class _VisibleText(HTMLParser):
             self._hidden_depth += 1
         if (tag == "title" and not self.title) or (tag == "h1" and not self.h1):
             self._capture, self._captured = tag, []
-        self._break(tag, opening=True)
+        if self._hidden_depth:
+            return
+        if tag in _LIST_TAGS:
+            self._lists.append(_list_start(attrs) if tag == "ol" else None)
+        if tag == "li":
+            self._chunks.append(self._item_marker(attrs))
+        else:
+            self._break(tag, opening=True)
 
     def handle_endtag(self, tag: str) -> None:
         """Close hidden regions and captured headings."""
@@ -133,6 +150,10 @@ class _VisibleText(HTMLParser):
             self._hidden_depth -= 1
         if tag == self._capture:
             self._finish_capture(tag)
+        if tag in _LIST_TAGS and self._lists and not self._hidden_depth:
+            self._lists.pop()
+        if tag == "li":
+            self._item_open = False
         self._break(tag, opening=False)
 
     def handle_data(self, data: str) -> None:
@@ -141,6 +162,7 @@ class _VisibleText(HTMLParser):
             self._captured.append(data)
         if not self._hidden_depth:
             self._chunks.append(data)
+            self._item_open = self._item_open and not data.strip()
 
     def _finish_capture(self, tag: str) -> None:
         text = _SPACES.sub(" ", "".join(self._captured)).strip()
@@ -150,19 +172,48 @@ class _VisibleText(HTMLParser):
             self.h1 = text
         self._capture = None
 
+    def _item_marker(self, attrs: list[tuple[str, str | None]]) -> str:
+        """The marker of a list item: its number in an ordered list (so steps read as a
+        procedure), else a dash."""
+        number = self._lists[-1] if self._lists else None
+        self._item_open = True
+        indent = _INDENT * (len(self._lists) - 1)
+        if number is None:
+            return f"\n{indent}- "
+        number = _int_attr(attrs, "value", number)
+        self._lists[-1] = number + 1
+        return f"\n{indent}{number}. "
+
     def _break(self, tag: str, *, opening: bool) -> None:
         if self._hidden_depth:
             return
-        if tag in _BLOCK_TAGS:
-            self._chunks.append("\n- " if opening and tag == "li" else "\n")
+        if tag in _BLOCK_TAGS and not (opening and self._item_open):
+            self._chunks.append("\n")
         elif tag in _CELL_TAGS and not opening:
             self._chunks.append(" | ")
 
     def body(self) -> str:
         """The collected visible text, one line per block, spaces collapsed."""
         raw = "".join(self._chunks).split("\n")
-        lines = (_SPACES.sub(" ", line).strip().rstrip(" |") for line in raw)
-        return "\n".join(line for line in lines if line and line != "-")
+        lines = (_indented(_SPACES.sub(" ", line).strip().rstrip(" |")) for line in raw)
+        return "\n".join(line for line in lines if line.strip() and not _EMPTY_ITEM.match(line))
+
+
+def _indented(line: str) -> str:
+    """A nested list item indented two spaces a level, so it reads as part of its parent item
+    (a sub-bullet does not end a numbered procedure)."""
+    text = line.lstrip(_INDENT + " ")
+    return "  " * (len(line) - len(line.lstrip(_INDENT))) + text
+
+
+def _list_start(attrs: list[tuple[str, str | None]]) -> int:
+    return _int_attr(attrs, "start", 1)
+
+
+def _int_attr(attrs: list[tuple[str, str | None]], name: str, default: int) -> int:
+    """An integer attribute (``<ol start="3">``, ``<li value="5">``), else ``default``."""
+    value = dict(attrs).get(name) or ""
+    return int(value) if value.strip().lstrip("-").isdigit() else default
 
 
 PARSERS: dict[str, Callable[[str], ParsedText]] = {

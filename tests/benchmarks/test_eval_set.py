@@ -9,7 +9,7 @@ from quality_data import KNOWLEDGE_BASES, SETS, Conversation, load_conversations
 
 from server.kb import load_folder
 
-NEW_SETS = ("followup", "heldout")
+NEW_SETS = ("followup", "heldout", "heldout2")
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +31,8 @@ def test_the_sets_are_large_enough(written: list[Conversation]) -> None:
     assert len(load_set("legacy")) >= 60
     assert len(written) >= 150
     assert len(load_set("heldout")) >= 30
+    assert len(load_set("heldout2")) >= 40
+    assert {c.kb for c in load_set("heldout2")} == set(KNOWLEDGE_BASES)
     assert {c.kb for c in written} == set(KNOWLEDGE_BASES)
 
 
@@ -39,9 +41,10 @@ def test_ids_are_unique_across_every_set() -> None:
     assert [cid for cid, n in counts.items() if n > 1] == []
 
 
-def test_held_out_conversations_are_not_in_the_tuning_sets() -> None:
+@pytest.mark.parametrize("held_out", ["heldout", "heldout2"])
+def test_held_out_conversations_are_not_in_the_tuning_sets(held_out: str) -> None:
     tuning = {tuple(t.text for t in c.turns) for c in load_set("tuning")}
-    assert [c.id for c in load_set("heldout") if tuple(t.text for t in c.turns) in tuning] == []
+    assert [c.id for c in load_set(held_out) if tuple(t.text for t in c.turns) in tuning] == []
 
 
 def test_every_gold_is_an_article_of_its_knowledge_base(

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import quality
 from quality_data import EVAL_SET, Entity, is_substantive, load_conversations
+from quality_entities import counts_by_type, errors, render_errors
 from quality_score import ROWS, Outcome, StepSeen, summarise
 
 SLICE = 5
@@ -90,6 +91,19 @@ def test_steps_and_entities_are_scored() -> None:
     assert summary.entity_counts == (2, 3, 2)
     assert summary.entity_precision == pytest.approx(2 / 3)
     assert summary.entity_recall == pytest.approx(1.0)
+
+
+def test_entities_are_scored_per_type_and_errors_are_listed() -> None:
+    gold = (Entity("order_id", "CC-48211"), Entity("amount", "£12"), Entity("date", "3 May"))
+    shown = (Entity("order_id", "cc48211"), Entity("amount", "£12"), Entity("order_id", "221"))
+    outcome = Outcome("a", "doc", (("doc",),), 0, entities_gold=gold, entities_shown=shown)
+
+    table = counts_by_type([outcome])
+    assert table["order_id"] == (1, 2, 1)
+    assert table["amount"] == (1, 1, 1)
+    assert table["date"] == (0, 0, 1)
+    assert errors(outcome) == ([Entity("order_id", "221")], [Entity("date", "3 May")])
+    assert "wrong order_id='221'; missed date='3 May'" in render_errors([outcome])
 
 
 def test_greetings_are_not_substantive() -> None:

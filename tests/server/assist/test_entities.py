@@ -44,11 +44,99 @@ def test_card_digits_and_small_numbers_are_not_shown() -> None:
     assert found("i get paid on the 28th, about 5 or 6 times") == []
 
 
+def test_numbers_that_are_not_a_customers_ids_are_not_shown_as_ids() -> None:
+    # Bank details, a ticket or tracking reference, a card's last digits, a PAC.
+    assert found("sort code 40-11-62 and account 31926819", context="Your bank details?") == []
+    assert found("the ticket reference is 7730912, about my order") == []
+    assert found("courier tracking number 88123409, for my order") == []
+    assert found("card number ending 402211 for the account") == []
+    assert found("my PAC is 483920 if that is the reference") == []
+    assert found("the verification code was 551902", context="What's the order number?") == []
+    # What the agent said before the question does not count against the answer.
+    context = "I've logged a complaint reference for you. What's your account number?"
+    assert found("60415527", context=context) == [("account_id", "60415527")]
+    assert found("60415527", context="What's the complaint reference?") == []
+
+
+def test_a_street_number_postcode_or_model_is_not_an_order_id() -> None:
+    context = "What's the order number?"
+    assert found("it went to 221 Baker Street, NW1 6XE", context=context) == []
+    assert found("the model is HX-4200, size 12, bought 3 days ago", context=context) == []
+    assert found("it's on iOS 17.4 and the app is version 5.12.1", context=context) == []
+
+
+def test_ids_read_out_in_groups_are_found() -> None:
+    assert found("FH 4081 2234", context="Can I take the order number?") == [
+        ("order_id", "FH 4081 2234")
+    ]
+    assert found("it's cc 71204", context="Order number please?") == [("order_id", "cc 71204")]
+    assert found("30 41 88 72", context="And your account number?") == [
+        ("account_id", "30 41 88 72")
+    ]
+    # A word before the digits is not part of the id.
+    assert found("my order is 40 81 77 35") == []
+
+
+def test_digit_groups_after_a_question_about_another_number_are_not_a_phone() -> None:
+    assert found("204 718 553", context="What's the account number?") == [
+        ("account_id", "204 718 553")
+    ]
+    assert found("204 718 553", context="What's the best number to reach you on?") == [
+        ("phone", "204 718 553")
+    ]
+
+
+def test_uk_landlines_however_grouped_are_phones() -> None:
+    context = "Can I take a contact number?"
+    assert found("0161 496 0734", context=context) == [("phone", "0161 496 0734")]
+    assert found("020 7946 0321", context=context) == [("phone", "020 7946 0321")]
+    assert found("01632960418", context=context) == [("phone", "01632960418")]
+
+
+def test_a_sort_code_or_a_version_is_not_a_date() -> None:
+    assert found("sort code 20-00-00") == []
+    assert found("it updated to 3.10.22 last night") == []
+    assert found("born 31/12/1979") == [("date", "31/12/1979")]
+
+
+def test_may_the_verb_is_not_a_month() -> None:
+    assert found("the size 2 may be too small") == []
+    assert found("the second may arrive later") == []
+    assert found("delivered on the 2nd of may") == [("date", "2nd of may")]
+    assert found("it came on 14 May 2024") == [("date", "14 May 2024")]
+    assert found("it came on 3 may.") == [("date", "3 may")]
+
+
+def test_times_and_measurements_are_not_money() -> None:
+    assert found("can you call back at 10.30, i paid already") == []
+    assert found("paying for 50 but getting 11.80 mbps") == []
+    assert found("i paid 12.60 for the delivery") == [("amount", "12.60")]
+    assert found("it costs £25, because of the fee") == [("amount", "£25")]
+
+
+def test_amounts_said_in_words_are_found() -> None:
+    assert found("they took thirty pounds twice") == [("amount", "thirty pounds")]
+    assert found("a hundred and twenty quid for a kettle") == [
+        ("amount", "a hundred and twenty quid")
+    ]
+    assert found("i have two kids and three phones") == []
+
+
+def test_a_website_said_aloud_is_not_an_email() -> None:
+    assert found("i saw it cheaper at argos dot co dot uk") == []
+    assert found("it's jane at outlook dot com") == [("email", "jane at outlook dot com")]
+    assert found("sam at fastmail dot fm", context="What's your email?") == [
+        ("email", "sam at fastmail dot fm")
+    ]
+
+
 def test_product_names_from_the_knowledge_base() -> None:
     assert found("my pixel 7 will not charge", products=["Pixel"]) == [("product", "pixel 7")]
     assert found("do you sell the Home Hub", products=["Home Hub"]) == [("product", "Home Hub")]
     # Lower-cased without a model, a name may be an ordinary phrase: below the threshold.
     assert found("i pay by direct debit", products=["Direct Debit"]) == []
+    # Unless the knowledge base lists its lower-cased form (products.py decides when).
+    assert found("is my ipad covered", products=["iPad", "ipad"]) == [("product", "ipad")]
 
 
 def test_a_tenant_pattern_adds_a_type() -> None:

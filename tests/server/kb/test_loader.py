@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from server.assist.steps import procedures
 from server.errors import InvalidInput
 from server.kb import iter_documents, load_folder
 
@@ -91,6 +92,43 @@ def test_html_falls_back_to_first_h1(tmp_path: Path) -> None:
     write(tmp_path / "a.htm", "<body><h1>Returns <em>policy</em></h1><p>14 days.</p></body>")
     doc = load_folder(tmp_path)[0]
     assert (doc.title, doc.body) == ("Returns policy", "Returns policy\n14 days.")
+
+
+ORDERED_PAGE = """<html><body>
+  <h2>Paying by card</h2>
+  <ol>
+    <li><p>Sign in and go to <em>Billing &gt; Make a payment</em>.</p></li>
+    <li>Enter a valid card.</li>
+    <li>Approve the payment in your banking app.<ul><li>Or by text message</li></ul></li>
+  </ol>
+  <ol start="4"><li>Wait for the confirmation email.</li></ol>
+</body></html>
+"""
+
+
+def test_html_ordered_lists_keep_their_numbers(tmp_path: Path) -> None:
+    write(tmp_path / "pay.html", ORDERED_PAGE)
+    assert load_folder(tmp_path)[0].body == (
+        "Paying by card\n"
+        "1. Sign in and go to Billing > Make a payment.\n"
+        "2. Enter a valid card.\n"
+        "3. Approve the payment in your banking app.\n"
+        "  - Or by text message\n"
+        "4. Wait for the confirmation email."
+    )
+
+
+def test_an_html_article_with_an_ordered_list_gets_a_step_card(tmp_path: Path) -> None:
+    write(tmp_path / "pay.html", ORDERED_PAGE)
+    [procedure] = procedures(load_folder(tmp_path)[0])
+    assert procedure.heading == "Paying by card"
+    # The sub-bullet under step 3 does not end the procedure; the second list continues it.
+    assert procedure.steps == (
+        "Sign in and go to Billing > Make a payment.",
+        "Enter a valid card.",
+        "Approve the payment in your banking app.",
+        "Wait for the confirmation email.",
+    )
 
 
 def test_updated_at_is_file_mtime_in_utc(tmp_path: Path) -> None:
