@@ -9,9 +9,11 @@ from typing import Any
 
 import aiohttp
 import pytest
+import socketio
 from aiohttp.test_utils import TestClient, TestServer
 
 from server.app import create_app
+from server.auth.tokens import TokenService
 from server.config import Settings
 from server.keys import SOCKETS
 from server.realtime.lean import SocketQueue
@@ -142,3 +144,35 @@ async def test_a_client_that_falls_silent_is_closed(
         return not eio.sockets
 
     await eventually(gone, what="the silent socket forgotten")
+
+
+async def test_a_client_that_starts_on_long_polling_upgrades_and_joins(
+    client: TestClient[Any, Any], tokens: TokenService
+) -> None:
+    # Such a socket is connected before its WebSocket opens: engineio's own handler serves it.
+    widget = socketio.AsyncClient(reconnection=False)
+    token = tokens.mint("acme", "agent-1", supervisor=True)
+    await widget.connect(
+        str(client.make_url("")).rstrip("/"),
+        namespaces=["/agent"],
+        auth={"token": token},
+        transports=["polling", "websocket"],
+        wait_timeout=5,
+    )
+    try:
+
+        async def upgraded() -> bool:
+            return widget.transport() == "websocket"
+
+        await eventually(upgraded, what="the upgrade to WebSocket")
+        ack = await widget.call(
+            "join", {"conversation_id": "conv-1"}, namespace="/agent", timeout=5
+        )
+        assert ack["ok"] is True
+    finally:
+        await widget.disconnect()
+
+    async def gone() -> bool:
+        return not client.app[SOCKETS].eio.sockets
+
+    await eventually(gone, what="the upgraded socket forgotten")
