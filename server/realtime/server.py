@@ -60,7 +60,9 @@ class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
 
     It keeps track of open sockets, so that :func:`close_widgets` can close them, and trims
     the environ the socket keeps for its life to ``KEPT_ENVIRON``: a browser's
-    headers (cookies included) copied once more per idle widget bought nothing.
+    headers (cookies included) copied once more per idle widget bought nothing. A socket that
+    opened on the WebSocket is served by :func:`~server.realtime.lean.serve_websocket` (one
+    task fewer per idle widget than engineio's handler).
     """
 
     async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
