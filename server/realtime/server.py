@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import weakref
 from typing import Any
 
@@ -45,6 +46,20 @@ KEPT_ENVIRON = frozenset(
         "HTTP_X_FORWARDED_PROTO",
         "wsgi.url_scheme",
         "aiohttp.request",
+    }
+)
+
+
+# Kept values most widgets have in common.
+SHARED_ENVIRON = frozenset(
+    {
+        "REQUEST_METHOD",
+        "PATH_INFO",
+        "SERVER_PROTOCOL",
+        "HTTP_ORIGIN",
+        "HTTP_USER_AGENT",
+        "HTTP_X_FORWARDED_PROTO",
+        "wsgi.url_scheme",
     }
 )
 
@@ -107,11 +122,17 @@ def _trim(environ: dict[str, Any]) -> None:
     """Keep only ``KEPT_ENVIRON`` of ``environ``, in place (python-socketio holds this dict).
 
     Deleting keys would leave the dict its table sized for every header; emptying it first
-    lets the kept entries start a table of their own size.
+    lets the kept entries start a table of their own size. ``SHARED_ENVIRON`` strings are
+    interned: thousands of widgets then hold one copy of the path, the protocol, a browser's
+    user agent and origin (the query, with its per-connection timestamp, is not worth it).
     """
-    kept = {key: environ[key] for key in KEPT_ENVIRON if key in environ}
+    kept = {key: _shared(key, environ[key]) for key in KEPT_ENVIRON if key in environ}
     environ.clear()
     environ.update(kept)
+
+
+def _shared(key: str, value: Any) -> Any:
+    return sys.intern(value) if key in SHARED_ENVIRON and type(value) is str else value
 
 
 def create_socket_server(settings: Settings) -> socketio.AsyncServer:

@@ -176,3 +176,15 @@ async def test_a_client_that_starts_on_long_polling_upgrades_and_joins(
         return not client.app[SOCKETS].eio.sockets
 
     await eventually(gone, what="the upgraded socket forgotten")
+
+
+async def test_widgets_share_one_copy_of_the_environ_strings_they_have_in_common(
+    client: TestClient[Any, Any], connect_widget: Callable[..., Awaitable[Widget]]
+) -> None:
+    await connect_widget(agent="agent-1")
+    await connect_widget(agent="agent-2")
+    first, second = client.app[SOCKETS].environ.values()
+
+    for key in ("PATH_INFO", "SERVER_PROTOCOL", "HTTP_USER_AGENT"):
+        assert first[key] == second[key]
+        assert first[key] is second[key]
