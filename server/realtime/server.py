@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import weakref
 from typing import Any
@@ -22,6 +23,9 @@ MAX_MESSAGE_BYTES = 64 * 1024
 REDIS_CHANNEL = "cuecard-socketio"
 POLLING_CLOSE_SECONDS = 5.0
 WRITERS_TAKE_SECONDS = 1.0
+# A handler still busy this long after its WebSocket was closed (a peer that stopped reading
+# keeps a write pending) must not keep the process from stopping.
+HANDLER_EXIT_SECONDS = 5.0
 CLOSING = {"reason": "server_shutdown", "message": "this server is shutting down; reconnecting"}
 
 
@@ -113,9 +117,10 @@ class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
 
     async def close_for_restart(self) -> None:
         """Close with 1012 "service restart" (the client should reconnect, maybe elsewhere),
-        and return once engineio has let go of the socket."""
+        and return once engineio has let go of the socket (or ``HANDLER_EXIT_SECONDS`` later)."""
         await self._sock.close(code=WSCloseCode.SERVICE_RESTART, message=b"server shutting down")
-        await asyncio.shield(self._handled)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._handled), HANDLER_EXIT_SECONDS)
 
 
 def _trim(environ: dict[str, Any]) -> None:
