@@ -156,6 +156,12 @@ _ORDER_WORDS = _ci(
 )
 _ACCOUNT_WORDS = _ci(r"\baccount\b|\bcustomer (?:number|no|id)\b|\bmembership (?:number|no)\b")
 
+
+def _grouped_phone(pattern: str) -> Recogniser:
+    """A phone number in groups, likelier with a phone word near, unlikelier as a customer id."""
+    return Recogniser("phone", _ci(pattern), 0.6, _PHONE_WORDS, 0.25, _ci(_NOT_A_CUSTOMER_ID), 0.3)
+
+
 BUILT_IN: tuple[Recogniser, ...] = (
     Recogniser("email", _ci(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), 0.99, gate=_ci("@")),
     # Said aloud: "k dot morris at gmail dot com". A website said aloud has no dotted name
@@ -190,24 +196,8 @@ BUILT_IN: tuple[Recogniser, ...] = (
         0.3,
         valid=lambda m: len(re.sub(r"\D", "", m.group().replace("+44", "0"))) in (10, 11),
     ),
-    Recogniser(
-        "phone",
-        _ci(r"(?<![\w+])\+?\d{1,3}[ -]?\(?\d{2,4}\)?[ -]\d{3}[ -]\d{3,4}(?!\w)"),
-        0.6,
-        _PHONE_WORDS,
-        0.25,
-        _ci(_NOT_A_CUSTOMER_ID),
-        0.3,
-    ),
-    Recogniser(
-        "phone",
-        _ci(r"(?<![\w+])\d{3} \d{3} \d{3}(?!\w)"),
-        0.6,
-        _PHONE_WORDS,
-        0.25,
-        _ci(_NOT_A_CUSTOMER_ID),
-        0.3,
-    ),
+    _grouped_phone(r"(?<![\w+])\+?\d{1,3}[ -]?\(?\d{2,4}\)?[ -]\d{3}[ -]\d{3,4}(?!\w)"),
+    _grouped_phone(r"(?<![\w+])\d{3} \d{3} \d{3}(?!\w)"),
     Recogniser(
         "amount",
         _ci(

@@ -298,6 +298,15 @@ class HeldConnection:
         return self._conn
 
 
+def close_quietly(conn: Connection | None, what: str) -> None:
+    """Close a thread's own connection that may already be broken (nothing more to release)."""
+    try:
+        if conn is not None:
+            conn.close()
+    except Exception:
+        logger.debug("closing %s failed", what, exc_info=True)
+
+
 def writing_connection(engine: Engine) -> Connection:
     """A connection of ``sqlite_file_engine``'s for a writer's own thread."""
     return engine.connect().execution_options(**{_WRITE: True})

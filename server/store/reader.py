@@ -11,7 +11,6 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import logging
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,9 +19,8 @@ from typing import TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
-from server.store.engine import Database, sqlite_file_engine
+from server.store.engine import Database, close_quietly, sqlite_file_engine
 
-logger = logging.getLogger(__name__)
 ResultT = TypeVar("ResultT")
 
 
@@ -88,8 +86,4 @@ class Reader:
 
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
-        try:
-            if conn is not None:
-                conn.close()
-        except Exception:  # already broken: nothing more to release
-            logger.debug("closing the reader's connection failed", exc_info=True)
+        close_quietly(conn, "the reader's connection")

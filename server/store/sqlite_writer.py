@@ -36,7 +36,12 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from server.errors import Unavailable
-from server.store.engine import Database, run_in_driver_transaction, writing_connection
+from server.store.engine import (
+    Database,
+    close_quietly,
+    run_in_driver_transaction,
+    writing_connection,
+)
 
 log = logging.getLogger(__name__)
 ItemT = TypeVar("ItemT")
@@ -186,11 +191,7 @@ class ThreadedGroupCommit(Generic[ItemT, ResultT]):
 
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
-        try:
-            if conn is not None:
-                conn.close()
-        except Exception:  # already broken: nothing more to release
-            log.debug("closing the writer's connection failed", exc_info=True)
+        close_quietly(conn, "the writer's connection")
 
 
 class _Checkpoints:
