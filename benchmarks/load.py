@@ -6,6 +6,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/load.py --widgets 1000 --rate 200 --relay      # transcript only
     .venv/bin/python benchmarks/load.py --widgets 10000 --rate 0 --processes 4  # idle memory
     .venv/bin/python benchmarks/load.py --widgets 2000 --rate 0 --restart --workers 2 --redis
+    .venv/bin/python benchmarks/load.py --widgets 10000 --rate 0 --processes 2 --client lean
 
 It seeds a tenant, an API key and the demo knowledge base (plus ``--kb-passages`` synthetic
 passages) into a fresh SQLite database, starts ``cuecard serve`` on a free loopback port (log
@@ -17,7 +18,9 @@ does, so a join reads them back), then posts messages to
 ``POST /api/v1/events`` at ``--rate`` per second for ``--duration`` seconds. It prints the
 latency from just before each POST to the widget receiving the matching ``suggestions`` (or,
 with ``--relay``, ``transcript``) event, throughput, missing deliveries, server CPU seconds per
-event, connects per second and the server's memory per idle widget. See docs/benchmarks.md.
+event, connects per second and the server's memory per idle widget. ``--client lean`` swaps
+python-socketio's client for a hand-written one (benchmarks/load_lean_client.py) that costs the
+client side less CPU per connect. See docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from collections import Counter
 from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]  # no types-psutil in the dev extras
+from load_lean_client import lean_worker_main
 from load_redis import throwaway_redis
 from load_report import (
     Report,
@@ -50,6 +54,7 @@ from load_widgets import (
     conversation_of,
     raise_fd_limit,
     split_widgets,
+    worker_main,
 )
 
 # Time left for the server to finish work and free buffers before memory is read.
@@ -75,6 +80,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--widgets-per-conversation", type=int, default=1, help="Widgets on each conversation.")
     add("--connect-concurrency", type=int, default=100, help="Connects at once, per process.")
     add("--no-compress", action="store_true", help="Do not offer permessage-deflate.")
+    add(
+        "--client",
+        choices=("socketio", "lean"),
+        default="socketio",
+        help="Widget client: python-socketio's (default) or a lean hand-written one that "
+        "costs less CPU per connect, so connect storms measure the server (no --restart).",
+    )
     add("--workers", type=int, help="`cuecard serve --workers N` (default: the server's own).")
     add("--redis", action="store_true", help="Run the server with a throwaway redis-server.")
     add("--kb-passages", type=int, default=0, help="Synthetic passages added to the KB.")
@@ -182,7 +194,8 @@ async def measure(sut: ServerUnderTest, args: argparse.Namespace) -> Report:
     await probe(report, sut, args)
     await asyncio.sleep(SETTLE_SECONDS)
     report.rss_idle = sut.rss_bytes()
-    fleet = WidgetFleet(worker_plans(args, sut))
+    target = lean_worker_main if args.client == "lean" else worker_main
+    fleet = WidgetFleet(worker_plans(args, sut), target)
     try:
         await connect_widgets(report, sut, fleet)
         if args.rate > 0:
@@ -233,6 +246,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.widgets < 1 or args.processes < 1 or args.widgets_per_conversation < 1:
         raise SystemExit("--widgets, --processes and --widgets-per-conversation must be >= 1")
+    if args.restart and args.client == "lean":
+        raise SystemExit("--restart needs --client socketio: the lean client does not reconnect")
     report = asyncio.run(run(args))
     print(render(report))
     if args.json is not None:

@@ -11,6 +11,7 @@ import contextlib
 import multiprocessing
 import resource
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -237,13 +238,18 @@ def worker_main(plan: WorkerPlan, pipe: Connection) -> None:
 class WidgetFleet:
     """The parent's handle on the widget worker processes."""
 
-    def __init__(self, plans: list[WorkerPlan]) -> None:
+    def __init__(
+        self,
+        plans: list[WorkerPlan],
+        target: Callable[[WorkerPlan, Connection], None] = worker_main,
+    ) -> None:
+        """One worker process per plan, running ``target`` (a lean client's entry point, say)."""
         context = multiprocessing.get_context("spawn")
         self._pipes: list[Connection] = []
         self._processes: list[BaseProcess] = []
         for plan in plans:
             parent_end, child_end = context.Pipe()
-            process = context.Process(target=worker_main, args=(plan, child_end), daemon=True)
+            process = context.Process(target=target, args=(plan, child_end), daemon=True)
             self._pipes.append(parent_end)
             self._processes.append(process)
 
