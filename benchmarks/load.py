@@ -49,6 +49,7 @@ from load_server import TENANT, ServerOptions, ServerUnderTest, start_server
 from load_traffic import TrafficPlan, post_messages, probe_handshake
 from load_widgets import (
     BROWSER_COMPRESS_BITS,
+    ConnectStats,
     WidgetFleet,
     WorkerPlan,
     conversation_of,
@@ -134,11 +135,27 @@ async def connect_widgets(report: Report, sut: ServerUnderTest, fleet: WidgetFle
     """Connect and join every widget, then read the server's memory once it settles."""
     cpu_before, started = sut.cpu_seconds(), time.monotonic()
     fleet.start()
-    add_connections(report, await fleet.connected(), time.monotonic() - started)
+    stats = await fleet.connected()
+    add_connections(report, stats, time.monotonic() - started)
     report.connect_cpu_seconds = sut.cpu_seconds() - cpu_before
+    report.notes.append(storm_note(stats, report.connect_cpu_seconds))
     log(f"{report.connected} widgets connected in {report.connect_seconds:.1f} s")
     await asyncio.sleep(SETTLE_SECONDS)
     report.rss_connected = sut.rss_bytes()
+
+
+def storm_note(stats: list[ConnectStats], server_cpu_seconds: float) -> str:
+    """Connects per second from the first connect to the last join (client start-up left
+    out), and the CPU each connect+join cost the server and the clients."""
+    connected = max(sum(s.connected for s in stats), 1)
+    window = max(s.finished for s in stats) - min(s.started for s in stats)
+    client_ms = 1000 * sum(s.cpu_seconds for s in stats) / connected
+    return (
+        f"connect storm: {window:.1f} s from first connect to last join = "
+        f"{connected / window if window > 0 else 0:.0f}/s; per connect+join: server CPU "
+        f"{1000 * server_cpu_seconds / connected:.2f} ms (start-up included), "
+        f"clients {client_ms:.2f} ms"
+    )
 
 
 async def run_traffic(

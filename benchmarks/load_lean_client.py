@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -166,17 +167,19 @@ async def connect_lean_widgets(
     plan: WorkerPlan, session: aiohttp.ClientSession, sink: Arrivals
 ) -> tuple[list[LeanWidget], ConnectStats]:
     """Connect the plan's widgets, ``plan.concurrency`` at a time; the widgets and the stats."""
-    tokens = TokenService(SecretStr(plan.secret_key), ttl_seconds=6 * 3600)
+    # Tokens come from the sign-in, before the storm: minted first, outside the timed window.
+    service = TokenService(SecretStr(plan.secret_key), ttl_seconds=6 * 3600)
+    numbers = range(plan.first, plan.first + plan.count)
+    # Supervisors may watch any conversation: the traffic assigns none to these agents.
+    tokens = {n: service.mint(plan.tenant_id, f"agent-{n}", supervisor=True) for n in numbers}
     gate = asyncio.Semaphore(plan.concurrency)
     stats = ConnectStats()
     widgets: list[LeanWidget] = []
 
     async def connect(number: int) -> None:
         async with gate:
-            # Supervisors may watch any conversation: the traffic assigns none to these agents.
-            token = tokens.mint(plan.tenant_id, f"agent-{number}", supervisor=True)
             try:
-                widget = await open_lean_widget(plan, number, token, session, sink)
+                widget = await open_lean_widget(plan, number, tokens[number], session, sink)
             except Exception as err:
                 stats.failed += 1
                 if len(stats.errors) < 5:
@@ -186,7 +189,9 @@ async def connect_lean_widgets(
             stats.connected += 1
             stats.compressed += bool(widget.ws.compress)
 
-    await asyncio.gather(*(connect(n) for n in range(plan.first, plan.first + plan.count)))
+    started, cpu_started = time.monotonic(), time.process_time()
+    await asyncio.gather(*(connect(n) for n in numbers))
+    stats.timed(started, cpu_started)
     return widgets, stats
 
 

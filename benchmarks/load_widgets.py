@@ -55,6 +55,16 @@ class ConnectStats:
     failed: int = 0
     compressed: int = 0
     errors: list[str] = field(default_factory=list)
+    # When the first connect began and the last join ended (time.monotonic()) and this
+    # worker's CPU seconds in between: the storm itself, without process start-up.
+    started: float = 0.0
+    finished: float = 0.0
+    cpu_seconds: float = 0.0
+
+    def timed(self, started: float, cpu_started: float) -> None:
+        """Close the window opened at ``started`` (monotonic) / ``cpu_started`` (process)."""
+        self.started, self.finished = started, time.monotonic()
+        self.cpu_seconds = time.process_time() - cpu_started
 
 
 @dataclass
@@ -202,7 +212,9 @@ async def _connect_all(
             stats.compressed += _negotiated_compression(client)
 
     widgets = range(plan.first, plan.first + plan.count)
+    started, cpu_started = time.monotonic(), time.process_time()
     await asyncio.gather(*(connect(widget) for widget in widgets))
+    stats.timed(started, cpu_started)
     return clients, stats
 
 
