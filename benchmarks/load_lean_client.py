@@ -149,17 +149,17 @@ async def open_lean_widget(
     plan: WorkerPlan, widget: int, token: str, session: aiohttp.ClientSession, sink: Arrivals
 ) -> LeanWidget:
     """Connect and join one widget; raise ``Refused`` or another error if it did not."""
-    ws = await session.ws_connect(
-        plan.base_url + ENGINE_PATH, compress=BROWSER_COMPRESS_BITS if plan.compress else 0
-    )
     on_event = event_router(plan.event, sink)
-    try:
-        async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
+    async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
+        ws = await session.ws_connect(
+            plan.base_url + ENGINE_PATH, compress=BROWSER_COMPRESS_BITS if plan.compress else 0
+        )
+        try:
             await handshake(ws, token, conversation_of(widget, plan.widgets_per_conversation))
             await joined(ws, on_event)
-    except BaseException:
-        await ws.close()
-        raise
+        except BaseException:
+            await ws.close()
+            raise
     return LeanWidget(ws, asyncio.get_running_loop().create_task(read_events(ws, on_event)))
 
 
