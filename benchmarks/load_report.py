@@ -38,6 +38,10 @@ class Report:
     suggestions_received: int = 0
     receive_seconds: float = 0.0
     latency_ms: dict[str, float] = field(default_factory=dict)
+    # When the slowest delivery's event was posted, in seconds after the first event, and
+    # the share of deliveries over 10 ms: a tail from warm-up and one spread over the run differ.
+    max_posted_at: float = 0.0
+    over_10ms: float = 0.0
     rss_idle: int = 0
     rss_connected: int = 0
     rss_after_run: int = 0
@@ -99,17 +103,20 @@ def add_latencies(
     report.events_failed = posted.failed
     report.post_seconds = posted.seconds
     report.suggestions_received = sum(a.received for a in arrivals)
-    latencies, last_arrival = [], 0.0
+    latencies, last_arrival, slowest = [], 0.0, (0.0, 0.0)
     for arrival in arrivals:
         for event_id, times in arrival.seen.items():
             sent = posted.sent_at.get(event_id)
             if sent is not None:
                 latencies += [(t - sent) * 1000 for t in times]
                 last_arrival = max(last_arrival, *times)
+                slowest = max(slowest, (max(times) - sent, sent))
     latencies.sort()
     report.deliveries = len(latencies)
     report.deliveries_expected = sum(audience[posted.conversation[e]] for e in posted.sent_at)
     first_sent = min(posted.sent_at.values(), default=0.0)
+    report.max_posted_at = max(slowest[1] - first_sent, 0.0)
+    report.over_10ms = sum(1 for ms in latencies if ms > 10) / max(len(latencies), 1)
     report.receive_seconds = max(last_arrival - first_sent, 0.0)
     report.latency_ms = {
         name: round(percentile(latencies, fraction), 2)
@@ -171,7 +178,8 @@ def _traffic_lines(r: Report) -> list[str]:
         f"{r.deliveries} / {r.deliveries_expected} "
         f"(missing {r.deliveries_expected - r.deliveries})",
         f"event->widget latency     p50 {latency['p50']:.1f} ms, p95 {latency['p95']:.1f} ms, "
-        f"p99 {latency['p99']:.1f} ms, max {latency['max']:.1f} ms",
+        f"p99 {latency['p99']:.1f} ms, max {latency['max']:.1f} ms "
+        f"(posted at +{r.max_posted_at:.1f} s); over 10 ms: {r.over_10ms:.2%}",
         f"server RSS after run      {r.rss_after_run / MIB:.1f} MiB",
         f"server CPU per event      {r.cpu_ms_per_event:.2f} ms "
         f"({r.server_cpu_seconds:.1f} s over {r.events_posted} events, every server process)",

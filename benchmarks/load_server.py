@@ -50,6 +50,10 @@ class ServerOptions:
     # Conversations that already hold ``history_lines`` lines when the widgets join.
     history: tuple[str, ...] = ()
     history_lines: int = 0
+    # More for the server's environment, and directories put on its ``PYTHONPATH`` after the
+    # source tree (``memory_profile.py``'s tracemalloc hook).
+    environment: tuple[tuple[str, str], ...] = ()
+    site_dirs: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -174,8 +178,10 @@ async def start_server(workdir: Path, options: ServerOptions) -> ServerUnderTest
     )
     if options.redis_url:
         env["CUECARD_REDIS_URL"] = options.redis_url
-    if options.source is not None:
-        env["PYTHONPATH"] = str(options.source.resolve())
+    env.update(options.environment)
+    python_path = ([options.source] if options.source is not None else []) + [*options.site_dirs]
+    if python_path:
+        env["PYTHONPATH"] = os.pathsep.join(str(path.resolve()) for path in python_path)
     command = _command(port, options)
     log_path = workdir / "server.log"
     process = _launch(command, env, log_path, "wb")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import socketio
-from load_server import TENANT, start_server
+from load_server import TENANT, ServerOptions, start_server
 from load_widgets import raise_fd_limit
 from pydantic import SecretStr
 
@@ -69,7 +69,7 @@ async def connect(widgets: list[Widget], base_url: str, tokens: TokenService, at
 async def run(args: argparse.Namespace) -> None:
     raise_fd_limit(args.widgets + 256)
     with tempfile.TemporaryDirectory(prefix="cuecard-shutdown-") as workdir:
-        sut = await start_server(Path(workdir))
+        sut = await start_server(Path(workdir), ServerOptions())
         try:
             tokens = TokenService(SecretStr(sut.secret_key), 3600)
             widgets = [Widget() for _ in range(args.widgets)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 
@@ -82,7 +83,8 @@ class TokenService:
             raise Unauthenticated("the session token is not valid") from err
         claims = decoded.claims
         return AgentIdentity(
-            tenant_id=str(claims["tid"]),
+            # Every socket of a tenant holds its id for its life: one shared copy.
+            tenant_id=sys.intern(str(claims["tid"])),
             agent_id=str(claims["sub"]),
             expires_at=int(claims["exp"]),
             supervisor=claims.get("role") == SUPERVISOR,

@@ -19,7 +19,7 @@ from datetime import timedelta
 from server.conversation import Line
 from server.errors import CuecardError, Unavailable
 from server.journal.entries import SuggestionSet, as_line, as_suggestions, folded
-from server.journal.writer import GroupCommit
+from server.journal.writer import Committer, GroupCommit
 from server.state.models import ConversationMeta, Snapshot
 from server.store.live import ConversationKey, LiveRecordRepository
 from server.store.models import LiveEntry, LiveEntryIn, LiveEntryKind, WrittenEntry
@@ -67,7 +67,11 @@ class Journal:
         self._live = live
         self._max_lines = max_lines
         self._write_timeout = write_timeout
-        self._commit: GroupCommit[LiveEntryIn, WrittenEntry] = GroupCommit(live.write)
+        # On a SQLite file the writes are batched on a thread of their own; elsewhere here.
+        threaded = live.group_commit()
+        self._commit: Committer[LiveEntryIn, WrittenEntry] = (
+            threaded if threaded is not None else GroupCommit(live.write)
+        )
 
     async def record(self, entry: LiveEntryIn) -> WrittenEntry:
         """Store ``entry`` at the conversation's next position, unless its event has one of

@@ -18,17 +18,28 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from server.errors import Unavailable
 
 log = logging.getLogger(__name__)
 ItemT = TypeVar("ItemT")
 ResultT = TypeVar("ResultT")
+ItemT_contra = TypeVar("ItemT_contra", contravariant=True)
+ResultT_co = TypeVar("ResultT_co", covariant=True)
 # A transaction of this many items is still small; more wait for the next one.
 MAX_BATCH = 500
 # At shutdown, what is waiting gets this long to be written before the writer stops.
 DRAIN_SECONDS = 5.0
+
+
+class Committer(Protocol[ItemT_contra, ResultT_co]):
+    """Writes each submitted item durably, batched with concurrent ones (this module's
+    :class:`GroupCommit`, or the SQLite writer thread of server/store/sqlite_writer.py)."""
+
+    async def submit(self, item: ItemT_contra) -> ResultT_co: ...
+
+    async def aclose(self) -> None: ...
 
 
 class GroupCommit(Generic[ItemT, ResultT]):

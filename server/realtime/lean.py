@@ -6,7 +6,8 @@ deques and an event, about 2.5 KiB empty) that only its writer reads, polls it t
 ``asyncio.wait_for`` (a task per socket, parked for the socket's life) and keeps a task asleep
 per socket until the next ping. :class:`LeanEngineIO` gives sockets a :class:`SocketQueue` whose
 ``get`` returns a future (``wait_for`` then needs no task) and schedules pings with a timer.
-Both are behaviour-preserving; upstream, engineio could do the same for every server.
+:func:`serve_websocket` runs a socket opened on a WebSocket with one task fewer than engineio.
+All are behaviour-preserving; upstream, engineio could do the same for every server.
 """
 
 from __future__ import annotations
@@ -139,6 +140,67 @@ async def _ping_now(socket: AsyncSocket) -> None:
 
 # Ping sends in flight, so none is garbage-collected before it ran.
 _pinging: set[asyncio.Future[None]] = set()
+
+
+async def serve_websocket(socket: AsyncSocket, ws: Any) -> None:
+    """engineio's ``AsyncSocket._websocket_handler`` for a socket opened on a WebSocket.
+
+    engineio reads each packet through a task of its own awaited with ``asyncio.wait_for``
+    (a task, a waiter and a timer parked per idle socket) and its writer polls the queue
+    through ``wait_for`` as well. Here the reads run on the connection's handler task with
+    aiohttp's own receive timeout, and the writer waits on the queue alone: the reader's exit
+    (a closed connection, or nothing heard for ``ping_interval + ping_timeout``, as in
+    engineio) is what stops it. A socket upgraded from long-polling keeps engineio's handler.
+    """
+    server = socket.server
+    socket.connected = True
+    socket.upgraded = True
+    writer = asyncio.ensure_future(_write(socket, ws))
+    silence = server.ping_interval + server.ping_timeout
+    while True:
+        try:
+            data = await ws.receive_data(silence)
+        except asyncio.CancelledError:
+            break
+        except Exception:  # closed, silent too long, or not a data frame: as engineio
+            break
+        if len(data) > server.max_http_buffer_size:
+            break
+        try:
+            await socket.receive(eio_packet.Packet(encoded_packet=data))
+        except engineio.exceptions.UnknownPacketError:
+            pass
+        except engineio.exceptions.SocketIsClosedError:
+            break
+        except Exception:
+            server.logger.exception("Unknown receive error")
+    socket.queue.put_nowait(None)  # the writer's cue to finish
+    try:
+        # Shielded: aiohttp cancels this task once the peer's connection is lost, which must
+        # neither cut the writer's close short nor skip the socket's disconnect.
+        await asyncio.shield(writer)
+    finally:
+        await socket.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
+
+
+async def _write(socket: AsyncSocket, ws: Any) -> None:
+    """Send what is queued for the socket, up to the reader's ``None``; then close."""
+    queue = socket.queue
+    finished = False
+    while not finished:
+        packets = [await queue.get()]
+        queue.task_done()
+        while not queue.empty():
+            packets.append(queue.get_nowait())
+            queue.task_done()
+        if None in packets:
+            packets, finished = packets[: packets.index(None)], True
+        try:
+            for packet in packets:
+                await ws.send(packet.encode())
+        except Exception:
+            break
+    await ws.close()
 
 
 class LeanSocketServer(socketio.AsyncServer):  # type: ignore[misc]

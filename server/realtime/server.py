@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
 import weakref
 from typing import Any
 
@@ -13,7 +15,7 @@ from engineio.async_drivers.aiohttp import WebSocket as EngineioWebSocket
 from server.config import Settings
 from server.realtime.codec import WidgetPacket
 from server.realtime.fanout import DirectSendManager
-from server.realtime.lean import LeanSocketServer
+from server.realtime.lean import LeanSocketServer, serve_websocket
 from server.realtime.listener import ResyncingRedisManager
 
 # Widget messages are small JSON; a cap keeps one client from buffering megabytes.
@@ -21,6 +23,9 @@ MAX_MESSAGE_BYTES = 64 * 1024
 REDIS_CHANNEL = "cuecard-socketio"
 POLLING_CLOSE_SECONDS = 5.0
 WRITERS_TAKE_SECONDS = 1.0
+# A handler still busy this long after its WebSocket was closed (a peer that stopped reading
+# keeps a write pending) must not keep the process from stopping.
+HANDLER_EXIT_SECONDS = 5.0
 CLOSING = {"reason": "server_shutdown", "message": "this server is shutting down; reconnecting"}
 
 
@@ -49,6 +54,20 @@ KEPT_ENVIRON = frozenset(
 )
 
 
+# Kept values most widgets have in common.
+SHARED_ENVIRON = frozenset(
+    {
+        "REQUEST_METHOD",
+        "PATH_INFO",
+        "SERVER_PROTOCOL",
+        "HTTP_ORIGIN",
+        "HTTP_USER_AGENT",
+        "HTTP_X_FORWARDED_PROTO",
+        "wsgi.url_scheme",
+    }
+)
+
+
 class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
     """engineio's aiohttp WebSocket, declining the permessage-deflate extension.
 
@@ -60,7 +79,9 @@ class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
 
     It keeps track of open sockets, so that :func:`close_widgets` can close them, and trims
     the environ the socket keeps for its life to ``KEPT_ENVIRON``: a browser's
-    headers (cookies included) copied once more per idle widget bought nothing.
+    headers (cookies included) copied once more per idle widget bought nothing. A socket that
+    opened on the WebSocket is served by :func:`~server.realtime.lean.serve_websocket` (one
+    task fewer per idle widget than engineio's handler).
     """
 
     async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
@@ -69,25 +90,54 @@ class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
             max_msg_size=self.server.max_http_buffer_size, compress=False
         )
         await self._sock.prepare(request)
-        # In place: python-socketio holds the same dict for the connect handler.
-        for key in [key for key in environ if key not in KEPT_ENVIRON]:
-            del environ[key]
+        _trim(environ)
         self.environ = environ
-        self._handled = asyncio.Event()
+        # A bare future, not an ``asyncio.Event`` (whose waiter deque alone is ~0.6 KiB).
+        self._handled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         open_sockets = _OPEN.setdefault(self.server, set())
         open_sockets.add(self)
+        socket = self.handler.__self__
         try:
-            await self.handler(self)
+            if socket.connected:  # an upgrade from long-polling: engineio's own handler
+                await self.handler(self)
+            else:
+                await serve_websocket(socket, self)
         finally:
             open_sockets.discard(self)
-            self._handled.set()
+            self._handled.set_result(None)
         return self._sock
+
+    async def receive_data(self, silence_seconds: float) -> str | bytes:
+        """The next text or binary message; ``TimeoutError`` after ``silence_seconds`` without
+        one, ``OSError`` once the connection closed (as engineio's ``wait``)."""
+        message = await self._sock.receive(silence_seconds)
+        if not isinstance(message.data, str | bytes):
+            raise OSError("the WebSocket closed")
+        return message.data
 
     async def close_for_restart(self) -> None:
         """Close with 1012 "service restart" (the client should reconnect, maybe elsewhere),
-        and return once engineio has let go of the socket."""
+        and return once engineio has let go of the socket (or ``HANDLER_EXIT_SECONDS`` later)."""
         await self._sock.close(code=WSCloseCode.SERVICE_RESTART, message=b"server shutting down")
-        await self._handled.wait()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._handled), HANDLER_EXIT_SECONDS)
+
+
+def _trim(environ: dict[str, Any]) -> None:
+    """Keep only ``KEPT_ENVIRON`` of ``environ``, in place (python-socketio holds this dict).
+
+    Deleting keys would leave the dict its table sized for every header; emptying it first
+    lets the kept entries start a table of their own size. ``SHARED_ENVIRON`` strings are
+    interned: thousands of widgets then hold one copy of the path, the protocol, a browser's
+    user agent and origin (the query, with its per-connection timestamp, is not worth it).
+    """
+    kept = {key: _shared(key, environ[key]) for key in KEPT_ENVIRON if key in environ}
+    environ.clear()
+    environ.update(kept)
+
+
+def _shared(key: str, value: Any) -> Any:
+    return sys.intern(value) if key in SHARED_ENVIRON and type(value) is str else value
 
 
 def create_socket_server(settings: Settings) -> socketio.AsyncServer:

@@ -162,24 +162,35 @@ class Database:
     async def _translated(self, conflict: str | None) -> AsyncIterator[None]:
         try:
             yield
-            self._reachable()
-        except IntegrityError as err:
-            raise Conflict(conflict or "conflicts with an existing record") from err
-        except DBAPIError as err:
+            self.reachable()
+        except Exception as err:
+            ours = self.translate(err, conflict)
+            if ours is err:
+                raise
+            raise ours from err
+
+    def translate(self, err: Exception, conflict: str | None = None) -> Exception:
+        """``err`` as ours (see :meth:`transaction`); any other error comes back as it is."""
+        if isinstance(err, IntegrityError):
+            return Conflict(conflict or "conflicts with an existing record")
+        if isinstance(err, DBAPIError):
             if _refused_value(err):
                 # A value the column cannot hold (NUL in text, too long): retrying cannot help.
-                raise InvalidInput("a value cannot be stored by the database") from err
+                return InvalidInput("a value cannot be stored by the database")
             if err.connection_invalidated or isinstance(err, _UNREACHABLE):
-                raise self.unavailable(err) from err
-            raise
-        except StatementError as err:
+                return self.unavailable(err)
+            return err
+        if isinstance(err, StatementError):
             if isinstance(err.orig, ValueError):  # a value our column types refuse to store
-                raise InvalidInput(str(err.orig)) from err
-            raise
-        except _UNREACHABLE as err:
-            raise self.unavailable(err) from err
+                return InvalidInput(str(err.orig))
+            return err
+        # The sqlite3 driver's own errors reach here from statements run on its cursor.
+        if isinstance(err, (*_UNREACHABLE, sqlite3.OperationalError)):
+            return self.unavailable(err)
+        return err
 
-    def _reachable(self) -> None:
+    def reachable(self) -> None:
+        """Note that the database answered (logged once after an outage)."""
         if self._down:
             self._down = False
             logger.info("database reachable again")
@@ -258,29 +269,10 @@ class HeldConnection:
             engine.dispose()
 
     def _run_here(self, work: Callable[[Connection], ResultT]) -> ResultT:
-        """Run ``work`` in a transaction begun and committed on the sqlite3 connection itself:
-        for a writer committing on every event, SQLAlchemy's transaction bookkeeping cost more
-        than the statements. A statement ``work`` runs through SQLAlchemy joins the transaction
-        (the ``begin`` listener sees it open)."""
         assert self._threaded is not None
         if self._sync is None or self._sync.closed:
-            self._sync = self._threaded[0].connect().execution_options(**{_WRITE: True})
-        sync = self._sync
-        driver = sync.connection.driver_connection
-        assert isinstance(driver, sqlite3.Connection)
-        driver.execute("BEGIN IMMEDIATE")
-        try:
-            result = work(sync)
-            if sync.in_transaction():
-                sync.commit()  # SQLAlchemy's own view of the transaction; commits the driver's
-            else:
-                driver.commit()
-        except BaseException:
-            if sync.in_transaction():
-                sync.rollback()
-            driver.rollback()
-            raise
-        return result
+            self._sync = writing_connection(self._threaded[0])
+        return run_in_driver_transaction(self._sync, work)
 
     def _close_here(self) -> None:
         sync, self._sync = self._sync, None
@@ -304,3 +296,32 @@ class HeldConnection:
             self._conn = await self._db.engine.connect()
             await self._conn.execution_options(**{_WRITE: True})
         return self._conn
+
+
+def writing_connection(engine: Engine) -> Connection:
+    """A connection of ``sqlite_file_engine``'s for a writer's own thread."""
+    return engine.connect().execution_options(**{_WRITE: True})
+
+
+def run_in_driver_transaction(sync: Connection, work: Callable[[Connection], ResultT]) -> ResultT:
+    """Run ``work`` in a transaction begun and committed on the sqlite3 connection itself.
+
+    For a writer committing on every event, SQLAlchemy's transaction bookkeeping cost more
+    than the statements. A statement ``work`` runs through SQLAlchemy joins the transaction
+    (the ``begin`` listener sees it open).
+    """
+    driver = sync.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    driver.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(sync)
+        if sync.in_transaction():
+            sync.commit()  # SQLAlchemy's own view of the transaction; commits the driver's
+        else:
+            driver.commit()
+    except BaseException:
+        if sync.in_transaction():
+            sync.rollback()
+        driver.rollback()
+        raise
+    return result

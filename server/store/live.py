@@ -28,11 +28,12 @@ from sqlalchemy import ColumnElement, Select, delete, select, tuple_
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.dml import ReturningInsert
 
-from server.store.engine import Database
+from server.store.engine import Database, sqlite_file_engine
 from server.store.live_reads import RecordRead, after_read, assigned_read, snapshot_read
 from server.store.models import LiveEntry, LiveEntryIn, LiveEntryKind, WrittenEntry
 from server.store.reader import Reader
 from server.store.schema import live_conversations, live_entries, utcnow
+from server.store.sqlite_writer import ThreadedGroupCommit
 
 ConversationKey = tuple[str, str]
 _lc = live_conversations.c
@@ -69,15 +70,25 @@ class LiveRecordRepository:
             return []
         return await self._writing.run(self._write_batch(items))
 
+    def group_commit(self) -> ThreadedGroupCommit[LiveEntryIn, WrittenEntry] | None:
+        """On a SQLite file, one entry at a time written as :meth:`write` does, batched with
+        concurrent ones on a thread of its own (server/store/sqlite_writer.py); None elsewhere,
+        where the journal batches calls of :meth:`write` itself."""
+        engine = sqlite_file_engine(self._db)
+        if engine is None:
+            return None
+        return ThreadedGroupCommit(self._db, engine, self.write_rows)
+
     def _write_batch(
         self, items: Sequence[LiveEntryIn]
     ) -> Callable[[Connection], list[WrittenEntry]]:
-        def write(conn: Connection) -> list[WrittenEntry]:
-            rows = _positioned(conn, self._advance, items)
-            stored = _insert_new(conn, self._insert, rows)
-            return _written(conn, rows, stored)
+        return lambda conn: self.write_rows(conn, items)
 
-        return write
+    def write_rows(self, conn: Connection, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
+        """Store ``items`` on ``conn`` in the caller's write transaction (see :meth:`write`)."""
+        rows = _positioned(conn, self._advance, items)
+        stored = _insert_new(conn, self._insert, rows)
+        return _written(conn, rows, stored)
 
     async def aclose(self) -> None:
         """Close the writing and reading connections."""

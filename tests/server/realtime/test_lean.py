@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient
+import socketio
+from aiohttp.test_utils import TestClient, TestServer
 
+from server.app import create_app
+from server.auth.tokens import TokenService
+from server.config import Settings
 from server.keys import SOCKETS
 from server.realtime.lean import SocketQueue
 from tests.fixtures.app import Widget
+from tests.fixtures.waiting import eventually
+
+SOCKET_PATH = "/socket.io/?EIO=4&transport=websocket"
 
 
 async def test_queue_is_fifo_and_hands_items_to_a_waiting_reader() -> None:
@@ -93,3 +102,89 @@ async def test_a_connected_socket_keeps_only_the_environ_it_needs(
     assert environ["REQUEST_METHOD"] == "GET"
     # The request stays reachable for any other header a handler might want.
     assert "Sec-WebSocket-Key" in environ["aiohttp.request"].headers
+    # Its table is sized for what it keeps, not for every header it once held.
+    assert sys.getsizeof(environ) == sys.getsizeof(dict(environ))
+
+
+async def test_an_idle_websocket_parks_no_read_task_and_one_writer(
+    client: TestClient[Any, Any], connect_widget: Callable[..., Awaitable[Widget]]
+) -> None:
+    widgets = [await connect_widget(agent=f"agent-{n}") for n in range(5)]
+    await asyncio.sleep(0.2)
+
+    names = [
+        task.get_coro().__qualname__  # type: ignore[union-attr]
+        for task in asyncio.all_tasks()
+    ]
+    # engineio's handler parks a task per socket for its next read (``websocket_wait``).
+    assert not any("websocket_wait" in name for name in names)
+    assert sum(name == "_write" for name in names) == len(widgets)
+    assert all(widget.client.connected for widget in widgets)
+
+
+async def test_a_client_that_falls_silent_is_closed(
+    aiohttp_server: Callable[..., Awaitable[TestServer]], settings: Settings
+) -> None:
+    server = await aiohttp_server(create_app(settings))
+    eio = server.app[SOCKETS].eio
+    eio.ping_interval, eio.ping_timeout = 0.2, 0.3
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(server.make_url(SOCKET_PATH)) as ws,
+    ):
+        opened = await ws.receive(timeout=5)
+        assert str(opened.data).startswith("0{")
+        # Never answering a ping: the server hangs up once ping interval + timeout passed.
+        while (message := await ws.receive(timeout=10)).type is aiohttp.WSMsgType.TEXT:
+            assert message.data == "2"  # its pings
+
+        assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+
+    async def gone() -> bool:
+        return not eio.sockets
+
+    await eventually(gone, what="the silent socket forgotten")
+
+
+async def test_a_client_that_starts_on_long_polling_upgrades_and_joins(
+    client: TestClient[Any, Any], tokens: TokenService
+) -> None:
+    # Such a socket is connected before its WebSocket opens: engineio's own handler serves it.
+    widget = socketio.AsyncClient(reconnection=False)
+    token = tokens.mint("acme", "agent-1", supervisor=True)
+    await widget.connect(
+        str(client.make_url("")).rstrip("/"),
+        namespaces=["/agent"],
+        auth={"token": token},
+        transports=["polling", "websocket"],
+        wait_timeout=5,
+    )
+    try:
+
+        async def upgraded() -> bool:
+            return widget.transport() == "websocket"
+
+        await eventually(upgraded, what="the upgrade to WebSocket")
+        ack = await widget.call(
+            "join", {"conversation_id": "conv-1"}, namespace="/agent", timeout=5
+        )
+        assert ack["ok"] is True
+    finally:
+        await widget.disconnect()
+
+    async def gone() -> bool:
+        return not client.app[SOCKETS].eio.sockets
+
+    await eventually(gone, what="the upgraded socket forgotten")
+
+
+async def test_widgets_share_one_copy_of_the_environ_strings_they_have_in_common(
+    client: TestClient[Any, Any], connect_widget: Callable[..., Awaitable[Widget]]
+) -> None:
+    await connect_widget(agent="agent-1")
+    await connect_widget(agent="agent-2")
+    first, second = client.app[SOCKETS].environ.values()
+
+    for key in ("PATH_INFO", "SERVER_PROTOCOL", "HTTP_USER_AGENT"):
+        assert first[key] == second[key]
+        assert first[key] is second[key]
