@@ -6,6 +6,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/load.py --widgets 1000 --rate 200 --relay      # transcript only
     .venv/bin/python benchmarks/load.py --widgets 10000 --rate 0 --processes 4  # idle memory
     .venv/bin/python benchmarks/load.py --widgets 2000 --rate 0 --restart --workers 2 --redis
+    .venv/bin/python benchmarks/load.py --widgets 10000 --rate 0 --processes 2 --client lean
 
 It seeds a tenant, an API key and the demo knowledge base (plus ``--kb-passages`` synthetic
 passages) into a fresh SQLite database, starts ``cuecard serve`` on a free loopback port (log
@@ -17,7 +18,9 @@ does, so a join reads them back), then posts messages to
 ``POST /api/v1/events`` at ``--rate`` per second for ``--duration`` seconds. It prints the
 latency from just before each POST to the widget receiving the matching ``suggestions`` (or,
 with ``--relay``, ``transcript``) event, throughput, missing deliveries, server CPU seconds per
-event, connects per second and the server's memory per idle widget. See docs/benchmarks.md.
+event, connects per second and the server's memory per idle widget. ``--client lean`` swaps
+python-socketio's client for a hand-written one (benchmarks/load_lean_client.py) that costs the
+client side less CPU per connect. See docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from collections import Counter
 from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]  # no types-psutil in the dev extras
+from load_lean_client import lean_worker_main
 from load_redis import throwaway_redis
 from load_report import (
     Report,
@@ -45,11 +49,13 @@ from load_server import TENANT, ServerOptions, ServerUnderTest, start_server
 from load_traffic import TrafficPlan, post_messages, probe_handshake
 from load_widgets import (
     BROWSER_COMPRESS_BITS,
+    ConnectStats,
     WidgetFleet,
     WorkerPlan,
     conversation_of,
     raise_fd_limit,
     split_widgets,
+    worker_main,
 )
 
 # Time left for the server to finish work and free buffers before memory is read.
@@ -75,6 +81,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--widgets-per-conversation", type=int, default=1, help="Widgets on each conversation.")
     add("--connect-concurrency", type=int, default=100, help="Connects at once, per process.")
     add("--no-compress", action="store_true", help="Do not offer permessage-deflate.")
+    add(
+        "--client",
+        choices=("socketio", "lean"),
+        default="socketio",
+        help="Widget client: python-socketio's (default) or a lean hand-written one that "
+        "costs less CPU per connect, so connect storms measure the server (no --restart).",
+    )
     add("--workers", type=int, help="`cuecard serve --workers N` (default: the server's own).")
     add("--redis", action="store_true", help="Run the server with a throwaway redis-server.")
     add("--kb-passages", type=int, default=0, help="Synthetic passages added to the KB.")
@@ -122,11 +135,27 @@ async def connect_widgets(report: Report, sut: ServerUnderTest, fleet: WidgetFle
     """Connect and join every widget, then read the server's memory once it settles."""
     cpu_before, started = sut.cpu_seconds(), time.monotonic()
     fleet.start()
-    add_connections(report, await fleet.connected(), time.monotonic() - started)
+    stats = await fleet.connected()
+    add_connections(report, stats, time.monotonic() - started)
     report.connect_cpu_seconds = sut.cpu_seconds() - cpu_before
+    report.notes.append(storm_note(stats, report.connect_cpu_seconds))
     log(f"{report.connected} widgets connected in {report.connect_seconds:.1f} s")
     await asyncio.sleep(SETTLE_SECONDS)
     report.rss_connected = sut.rss_bytes()
+
+
+def storm_note(stats: list[ConnectStats], server_cpu_seconds: float) -> str:
+    """Connects per second from the first connect to the last join (client start-up left
+    out), and the CPU each connect+join cost the server and the clients."""
+    connected = max(sum(s.connected for s in stats), 1)
+    window = max(s.finished for s in stats) - min(s.started for s in stats)
+    client_ms = 1000 * sum(s.cpu_seconds for s in stats) / connected
+    return (
+        f"connect storm: {window:.1f} s from first connect to last join = "
+        f"{connected / window if window > 0 else 0:.0f}/s; per connect+join: server CPU "
+        f"{1000 * server_cpu_seconds / connected:.2f} ms (start-up included), "
+        f"clients {client_ms:.2f} ms"
+    )
 
 
 async def run_traffic(
@@ -182,7 +211,8 @@ async def measure(sut: ServerUnderTest, args: argparse.Namespace) -> Report:
     await probe(report, sut, args)
     await asyncio.sleep(SETTLE_SECONDS)
     report.rss_idle = sut.rss_bytes()
-    fleet = WidgetFleet(worker_plans(args, sut))
+    target = lean_worker_main if args.client == "lean" else worker_main
+    fleet = WidgetFleet(worker_plans(args, sut), target)
     try:
         await connect_widgets(report, sut, fleet)
         if args.rate > 0:
@@ -233,6 +263,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.widgets < 1 or args.processes < 1 or args.widgets_per_conversation < 1:
         raise SystemExit("--widgets, --processes and --widgets-per-conversation must be >= 1")
+    if args.restart and args.client == "lean":
+        raise SystemExit("--restart needs --client socketio: the lean client does not reconnect")
     report = asyncio.run(run(args))
     print(render(report))
     if args.json is not None:

@@ -11,6 +11,7 @@ import contextlib
 import multiprocessing
 import resource
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -54,6 +55,16 @@ class ConnectStats:
     failed: int = 0
     compressed: int = 0
     errors: list[str] = field(default_factory=list)
+    # When the first connect began and the last join ended (time.monotonic()) and this
+    # worker's CPU seconds in between: the storm itself, without process start-up.
+    started: float = 0.0
+    finished: float = 0.0
+    cpu_seconds: float = 0.0
+
+    def timed(self, started: float, cpu_started: float) -> None:
+        """Close the window opened at ``started`` (monotonic) / ``cpu_started`` (process)."""
+        self.started, self.finished = started, time.monotonic()
+        self.cpu_seconds = time.process_time() - cpu_started
 
 
 @dataclass
@@ -201,7 +212,9 @@ async def _connect_all(
             stats.compressed += _negotiated_compression(client)
 
     widgets = range(plan.first, plan.first + plan.count)
+    started, cpu_started = time.monotonic(), time.process_time()
     await asyncio.gather(*(connect(widget) for widget in widgets))
+    stats.timed(started, cpu_started)
     return clients, stats
 
 
@@ -237,13 +250,18 @@ def worker_main(plan: WorkerPlan, pipe: Connection) -> None:
 class WidgetFleet:
     """The parent's handle on the widget worker processes."""
 
-    def __init__(self, plans: list[WorkerPlan]) -> None:
+    def __init__(
+        self,
+        plans: list[WorkerPlan],
+        target: Callable[[WorkerPlan, Connection], None] = worker_main,
+    ) -> None:
+        """One worker process per plan, running ``target`` (a lean client's entry point, say)."""
         context = multiprocessing.get_context("spawn")
         self._pipes: list[Connection] = []
         self._processes: list[BaseProcess] = []
         for plan in plans:
             parent_end, child_end = context.Pipe()
-            process = context.Process(target=worker_main, args=(plan, child_end), daemon=True)
+            process = context.Process(target=target, args=(plan, child_end), daemon=True)
             self._pipes.append(parent_end)
             self._processes.append(process)
 
