@@ -188,3 +188,32 @@ async def test_widgets_share_one_copy_of_the_environ_strings_they_have_in_common
     for key in ("PATH_INFO", "SERVER_PROTOCOL", "HTTP_USER_AGENT"):
         assert first[key] == second[key]
         assert first[key] is second[key]
+
+
+async def test_widgets_that_connect_together_are_not_pinged_together(
+    aiohttp_server: Callable[..., Awaitable[TestServer]], settings: Settings
+) -> None:
+    server = await aiohttp_server(create_app(settings))
+    eio = server.app[SOCKETS].eio
+    eio.ping_interval, eio.ping_timeout = 1.0, 5
+    loop = asyncio.get_running_loop()
+    async with aiohttp.ClientSession() as session:
+        opened: list[tuple[aiohttp.ClientWebSocketResponse, float]] = []
+        for _ in range(20):
+            ws = await session.ws_connect(server.make_url(SOCKET_PATH))
+            assert str((await ws.receive(timeout=5)).data).startswith("0{")
+            opened.append((ws, loop.time()))
+
+        async def first_ping(ws: aiohttp.ClientWebSocketResponse, since: float) -> float:
+            message = await ws.receive(timeout=5)
+            assert message.data == "2"
+            return loop.time() - since
+
+        delays = await asyncio.gather(*(first_ping(ws, since) for ws, since in opened))
+        for ws, _ in opened:
+            await ws.close()
+
+    # Each socket's first ping comes within its interval, but they are not all one interval
+    # after their connect (which would ping widgets that connected together, together).
+    assert all(0.7 < delay < 1.5 for delay in delays), delays
+    assert max(delays) - min(delays) > 0.05, delays
