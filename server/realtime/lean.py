@@ -131,9 +131,8 @@ def _ping_delay(interval: float) -> float:
     """Up to ``PING_SPREAD`` of the interval earlier than engineio's fixed delay.
 
     Widgets that connected together (a deploy, a restart, a shift starting) would otherwise be
-    pinged together every interval: a thousand pings and pongs at once held events back
-    ~70 ms. A ping sooner than the interval is always within the protocol (a client only
-    times out on one that comes late).
+    pinged together every interval, their pongs arriving in one burst. A ping sooner than the
+    interval is always within the protocol (a client only times out on one that comes late).
     """
     return interval * (1.0 - PING_SPREAD * random.random())  # noqa: S311 - spread, not a secret
 
