@@ -181,9 +181,7 @@ async def connect_lean_widgets(
             try:
                 widget = await open_lean_widget(plan, number, tokens[number], session, sink)
             except Exception as err:
-                stats.failed += 1
-                if len(stats.errors) < 5:
-                    stats.errors.append(f"{type(err).__name__}: {err}")
+                stats.failed_with(err)
                 return
             widgets.append(widget)
             stats.connected += 1

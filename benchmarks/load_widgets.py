@@ -66,6 +66,12 @@ class ConnectStats:
         self.started, self.finished = started, time.monotonic()
         self.cpu_seconds = time.process_time() - cpu_started
 
+    def failed_with(self, err: Exception) -> None:
+        """Count a failed connect, keeping the first few reasons for the report."""
+        self.failed += 1
+        if len(self.errors) < 5:
+            self.errors.append(f"{type(err).__name__}: {err}")
+
 
 @dataclass
 class Arrivals:
@@ -203,9 +209,7 @@ async def _connect_all(
             try:
                 client = await _open_widget(plan, widget, token, session, sink)
             except Exception as err:
-                stats.failed += 1
-                if len(stats.errors) < 5:
-                    stats.errors.append(f"{type(err).__name__}: {err}")
+                stats.failed_with(err)
                 return
             clients.append(client)
             stats.connected += 1
