@@ -298,7 +298,7 @@ class HeldConnection:
         return self._conn
 
 
-def close_quietly(conn: Connection | None, what: str) -> None:
+def close_quietly(conn: Connection | sqlite3.Connection | None, what: str) -> None:
     """Close a thread's own connection that may already be broken (nothing more to release)."""
     try:
         if conn is not None:

@@ -227,9 +227,9 @@ class _Checkpoints:
             except sqlite3.Error as err:
                 # The log still holds everything committed; the next round tries again.
                 log.debug("checkpoint failed: %s", err)
-                _close(conn)
+                close_quietly(conn, "the checkpoint connection")
                 conn = None
-        _close(conn)
+        close_quietly(conn, "the checkpoint connection")
 
     def _connect(self) -> sqlite3.Connection:
         # A checkpoint needs no settings of the engine's connections: a plain one will do.
@@ -243,12 +243,6 @@ def _no_checkpoints(conn: Connection) -> None:
     driver = conn.connection.driver_connection
     assert isinstance(driver, sqlite3.Connection)
     driver.execute("PRAGMA wal_autocheckpoint = 0")
-
-
-def _close(conn: sqlite3.Connection | None) -> None:
-    with contextlib.suppress(sqlite3.Error):
-        if conn is not None:
-            conn.close()
 
 
 def _settle(stopped: asyncio.Future[None] | None) -> None:

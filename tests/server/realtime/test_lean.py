@@ -125,9 +125,7 @@ async def test_an_idle_websocket_parks_no_read_task_and_one_writer(
 async def test_a_client_that_falls_silent_is_closed(
     aiohttp_server: Callable[..., Awaitable[TestServer]], settings: Settings
 ) -> None:
-    server = await aiohttp_server(create_app(settings))
-    eio = server.app[SOCKETS].eio
-    eio.ping_interval, eio.ping_timeout = 0.2, 0.3
+    server, eio = await _pinging_server(aiohttp_server, settings, interval=0.2, ping_timeout=0.3)
     async with (
         aiohttp.ClientSession() as session,
         session.ws_connect(server.make_url(SOCKET_PATH)) as ws,
@@ -193,9 +191,7 @@ async def test_widgets_share_one_copy_of_the_environ_strings_they_have_in_common
 async def test_widgets_that_connect_together_are_not_pinged_together(
     aiohttp_server: Callable[..., Awaitable[TestServer]], settings: Settings
 ) -> None:
-    server = await aiohttp_server(create_app(settings))
-    eio = server.app[SOCKETS].eio
-    eio.ping_interval, eio.ping_timeout = 1.0, 5
+    server, _ = await _pinging_server(aiohttp_server, settings, interval=1.0, ping_timeout=5)
     loop = asyncio.get_running_loop()
     async with aiohttp.ClientSession() as session:
         opened: list[tuple[aiohttp.ClientWebSocketResponse, float]] = []
@@ -217,3 +213,17 @@ async def test_widgets_that_connect_together_are_not_pinged_together(
     # after their connect (which would ping widgets that connected together, together).
     assert all(0.7 < delay < 1.5 for delay in delays), delays
     assert max(delays) - min(delays) > 0.05, delays
+
+
+async def _pinging_server(
+    aiohttp_server: Callable[..., Awaitable[TestServer]],
+    settings: Settings,
+    *,
+    interval: float,
+    ping_timeout: float,
+) -> tuple[TestServer, Any]:
+    """A running app whose engineio server pings every ``interval`` s, waiting ``ping_timeout``."""
+    server = await aiohttp_server(create_app(settings))
+    eio = server.app[SOCKETS].eio
+    eio.ping_interval, eio.ping_timeout = interval, ping_timeout
+    return server, eio
