@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, Select, delete, select, tuple_
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.dml import ReturningInsert
 
+from server.deadlines import Deadlines
 from server.store.engine import Database, sqlite_file_engine
 from server.store.live_reads import RecordRead, after_read, assigned_read, snapshot_read
 from server.store.models import LiveEntry, LiveEntryIn, LiveEntryKind, WrittenEntry
@@ -70,14 +71,16 @@ class LiveRecordRepository:
             return []
         return await self._writing.run(self._write_batch(items))
 
-    def group_commit(self) -> ThreadedGroupCommit[LiveEntryIn, WrittenEntry] | None:
+    def group_commit(
+        self, deadlines: Deadlines | None = None
+    ) -> ThreadedGroupCommit[LiveEntryIn, WrittenEntry] | None:
         """On a SQLite file, one entry at a time written as :meth:`write` does, batched with
         concurrent ones on a thread of its own (server/store/sqlite_writer.py); None elsewhere,
         where the journal batches calls of :meth:`write` itself."""
         engine = sqlite_file_engine(self._db)
         if engine is None:
             return None
-        return ThreadedGroupCommit(self._db, engine, self.write_rows)
+        return ThreadedGroupCommit(self._db, engine, self.write_rows, deadlines)
 
     def _write_batch(
         self, items: Sequence[LiveEntryIn]
