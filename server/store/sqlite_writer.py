@@ -134,11 +134,9 @@ class ThreadedGroupCommit(Generic[ItemT, ResultT]):
             if first is None:
                 break
             batch = [first]
-            while len(batch) < self._max_batch:
-                try:
-                    waiting = self._queue.get_nowait()
-                except queue.Empty:
-                    break
+            # This thread alone takes from the queue: not empty means get_nowait succeeds.
+            while len(batch) < self._max_batch and not self._queue.empty():
+                waiting = self._queue.get_nowait()
                 if waiting is None:
                     stopping = True
                     break
@@ -212,7 +210,9 @@ class _Checkpoints:
 
     def written(self) -> None:
         """Something was committed: the next round checkpoints."""
-        self._dirty.set()
+        # Setting an event takes its lock and notifies; once set, once a round is enough.
+        if not self._dirty.is_set():
+            self._dirty.set()
 
     def stop(self) -> None:
         """End the thread after its current round (a final checkpoint if one is due)."""
