@@ -277,10 +277,11 @@ def _written(
 ) -> list[WrittenEntry]:
     """One result per row: the row as stored, or the entry its event had stored before."""
     earlier = _stored_before([row for row in rows if _place(row) not in stored], conn)
+    # Validated construction: pydantic's is in Rust, ``model_construct`` in Python and slower.
     return [
-        WrittenEntry.model_construct(entry=LiveEntry.model_construct(**row), fresh=True)
+        WrittenEntry(entry=LiveEntry(**row), fresh=True)
         if _place(row) in stored
-        else WrittenEntry.model_construct(entry=earlier[_dedup_key(row)], fresh=False)
+        else WrittenEntry(entry=earlier[_dedup_key(row)], fresh=False)
         for row in rows
     ]
 
