@@ -47,11 +47,11 @@ async def test_a_future_done_in_time_keeps_its_result() -> None:
 
 
 async def test_each_future_gets_its_whole_time_from_when_it_was_watched() -> None:
-    deadlines = Deadlines(4 * SECONDS, late)
+    deadlines = Deadlines(10 * SECONDS, late)
     loop = asyncio.get_running_loop()
     first: asyncio.Future[int] = loop.create_future()
     deadlines.watch(first)
-    await asyncio.sleep(2 * SECONDS)
+    await asyncio.sleep(5 * SECONDS)
     second: asyncio.Future[int] = loop.create_future()
     deadlines.watch(second)
 
@@ -60,7 +60,7 @@ async def test_each_future_gets_its_whole_time_from_when_it_was_watched() -> Non
     # The first one's deadline passing does not cut the second one's time short.
     assert not second.done()
     second.set_result(2)
-    await asyncio.sleep(3 * SECONDS)
+    await asyncio.sleep(6 * SECONDS)
     assert second.result() == 2
     deadlines.close()
 
