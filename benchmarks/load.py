@@ -35,6 +35,7 @@ from collections import Counter
 from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]  # no types-psutil in the dev extras
+from load_gc import collector_paused
 from load_lean_client import lean_worker_main
 from load_redis import throwaway_redis
 from load_report import (
@@ -169,7 +170,8 @@ async def run_traffic(
     )
     cpu_before = cpu_seconds(sut, fleet)
     log(f"posting {args.rate:g} events/s for {args.duration:g} s")
-    posted = await post_messages(plan)
+    with collector_paused():
+        posted = await post_messages(plan)
     cpu_after = cpu_seconds(sut, fleet)
     report.cpu_share = {
         name: (cpu_after[name] - cpu_before[name]) / posted.seconds for name in cpu_before

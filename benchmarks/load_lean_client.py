@@ -30,6 +30,7 @@ from typing import Any
 
 import aiohttp
 import orjson
+from load_gc import collector_paused
 from load_widgets import (
     BROWSER_COMPRESS_BITS,
     CONNECT_TIMEOUT_SECONDS,
@@ -200,9 +201,10 @@ async def _serve_plan(plan: WorkerPlan, pipe: Connection) -> None:
         widgets, stats = await connect_lean_widgets(plan, session, sink)
         pipe.send(stats)
         # The parent says "report" once the traffic has drained, then "close".
-        while (command := await loop.run_in_executor(None, pipe.recv)) != "close":
-            if command == "report":
-                pipe.send(sink)
+        with collector_paused():
+            while (command := await loop.run_in_executor(None, pipe.recv)) != "close":
+                if command == "report":
+                    pipe.send(sink)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(30):
                 await asyncio.gather(*(w.disconnect() for w in widgets), return_exceptions=True)

@@ -20,6 +20,7 @@ from typing import Any
 import aiohttp
 import psutil  # type: ignore[import-untyped]  # no types-psutil in the dev extras
 import socketio
+from load_gc import collector_paused
 from pydantic import SecretStr
 
 from server.auth.tokens import TokenService
@@ -237,9 +238,10 @@ async def _serve_plan(plan: WorkerPlan, pipe: Connection) -> None:
         clients, stats = await _connect_all(plan, session, sink)
         pipe.send(stats)
         # The parent says "report" once the traffic has drained, then "close".
-        while (command := await loop.run_in_executor(None, pipe.recv)) != "close":
-            if command == "report":
-                pipe.send(sink)
+        with collector_paused():
+            while (command := await loop.run_in_executor(None, pipe.recv)) != "close":
+                if command == "report":
+                    pipe.send(sink)
         with contextlib.suppress(TimeoutError):
             await _disconnect_all(clients)
     pipe.send("closed")
