@@ -42,6 +42,7 @@ from load_widgets import (
     raise_fd_limit,
 )
 from pydantic import SecretStr
+from stall_hook.stall_watch import watch_if_asked
 
 from server.auth.tokens import TokenService
 
@@ -214,4 +215,5 @@ async def _serve_plan(plan: WorkerPlan, pipe: Connection) -> None:
 def lean_worker_main(plan: WorkerPlan, pipe: Connection) -> None:
     """Entry point of one lean widget worker process (``WidgetFleet(..., target=...)``)."""
     raise_fd_limit(plan.count + 256)
+    watch_if_asked("widgets")
     asyncio.run(_serve_plan(plan, pipe))

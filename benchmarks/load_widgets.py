@@ -22,6 +22,7 @@ import psutil  # type: ignore[import-untyped]  # no types-psutil in the dev extr
 import socketio
 from load_gc import collector_paused
 from pydantic import SecretStr
+from stall_hook.stall_watch import watch_if_asked
 
 from server.auth.tokens import TokenService
 
@@ -250,6 +251,7 @@ async def _serve_plan(plan: WorkerPlan, pipe: Connection) -> None:
 def worker_main(plan: WorkerPlan, pipe: Connection) -> None:
     """Entry point of one widget worker process."""
     raise_fd_limit(plan.count + 256)
+    watch_if_asked("widgets")
     asyncio.run(_serve_plan(plan, pipe))
 
 
