@@ -66,13 +66,25 @@ async def migration_turn(url: URL) -> AsyncIterator[None]:
     if url.get_backend_name() != "sqlite" or path in (None, "", ":memory:"):
         yield
         return
-    fd = os.open(f"{path}-migrate-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _open_lock(f"{path}-migrate-lock")
+    if fd is None:
+        # Where the lock cannot be made, the database cannot be opened either: the migration
+        # goes ahead to fail with the store's own error, naming the database.
+        yield
+        return
     try:
         while not _try_lock(fd):  # noqa: ASYNC110 - the holder may be another process
             await asyncio.sleep(_TURN_POLL_SECONDS)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _open_lock(path: str) -> int | None:
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return None
 
 
 def _try_lock(fd: int) -> bool:
