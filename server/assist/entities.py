@@ -26,7 +26,9 @@ __all__ = ["BUILT_IN", "DEFAULT_THRESHOLD", "Entity", "Recogniser", "extract", "
 # Confidence an entity needs to be shown, unless the tenant sets its own threshold.
 DEFAULT_THRESHOLD = 0.8
 
-_BUILT_IN_SET = frozenset(BUILT_IN)
+# By identity: a recogniser's own hash walks its compiled patterns' code, which cost more than
+# the patterns it spares (several microseconds per recogniser and turn).
+_BUILT_IN_IDS = frozenset(id(recogniser) for recogniser in BUILT_IN)
 # Context is looked for this many characters either side of a match: the agent's question
 # ("what's the order number?") counts as context for the customer's bare answer.
 CONTEXT_CHARS = 40
@@ -59,7 +61,7 @@ def extract(
     # Every built-in detail has a digit, an "@", a spoken "dot", a currency or a month in it;
     # most turns have none, and are spared a dozen patterns.
     if not HINT.search(text):
-        recognisers = [r for r in recognisers if r not in _BUILT_IN_SET]
+        recognisers = [r for r in recognisers if id(r) not in _BUILT_IN_IDS]
     candidates = [
         Entity(
             type=recogniser.type,
