@@ -62,9 +62,10 @@ class LiveWriter:
     async def line(self, event: Event, line: LineIn) -> Shown[Line]:
         """A transcript line, numbered by its position."""
         written = await self._journal.record(line_entry(event, line))
-        # A line stored now is the one in hand (validated already); one stored before is read.
+        # A line stored now is the one in hand; one stored before is read. (Validating the
+        # line's fields again costs less than pydantic's ``model_construct``.)
         numbered = (
-            Line.model_construct(seq=written.entry.position, **dict(line))
+            Line(seq=written.entry.position, **line.__dict__)
             if written.fresh
             else as_line(written.entry)
         )

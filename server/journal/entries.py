@@ -42,10 +42,8 @@ class EncodedSet:
 
 
 def encoded_set(event: Event, items: list[Suggestion], reason: str | None = None) -> EncodedSet:
-    """The set a customer turn produced, from cards the knowledge engine built (validated)."""
-    shown = SuggestionSet.model_construct(
-        trigger_event_id=event.provider_event_id, items=items, reason=reason
-    )
+    """The set a customer turn produced."""
+    shown = SuggestionSet(trigger_event_id=event.provider_event_id, items=items, reason=reason)
     return EncodedSet(shown, shown.model_dump(mode="json"))
 
 
