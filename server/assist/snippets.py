@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
-from server.assist.analysis import stem, words
+from server.assist.analysis import stem, stemmed_spans, words
 
 SNIPPET_CHARS = 280
 PASSAGE_CACHE = 8192
@@ -73,9 +73,9 @@ def analysed(passage: str) -> tuple[str, dict[str, tuple[Span, ...]], tuple[int,
     text = plain_text(passage)
     sentences = tuple(m.end() for m in _SENTENCE_START.finditer(text)) or (0,)
     spans: dict[str, list[Span]] = {}
-    for word in words(text):
-        if word.stem not in UNMARKED:
-            spans.setdefault(word.stem, []).append((word.start, word.end))
+    for span, term in zip(*stemmed_spans(text), strict=True):
+        if term not in UNMARKED:
+            spans.setdefault(term, []).append(span)
     return text, {term: tuple(found) for term, found in spans.items()}, sentences
 
 
