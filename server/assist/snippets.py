@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
@@ -89,14 +90,16 @@ def highlights(text: str, terms: Collection[str]) -> tuple[Span, ...]:
 
 
 def _best_start(text: str, starts: tuple[int, ...], positions: list[int]) -> int:
+    """The sentence start whose window holds the most matches (``positions``, ascending)."""
     if len(text) <= SNIPPET_CHARS:
         return 0
 
     def merit(start: int) -> tuple[int, int]:
-        inside = [p - start for p in positions if start <= p < start + SNIPPET_CHARS]
+        first = bisect_left(positions, start)
+        inside = bisect_left(positions, start + SNIPPET_CHARS) - first
         # Most matches first; then the window whose first match comes soonest, so the reason
         # for the card is read first and not cut off at the end.
-        return len(inside), -min(inside, default=SNIPPET_CHARS)
+        return inside, -(positions[first] - start if inside else SNIPPET_CHARS)
 
     return max(starts, key=merit)
 
