@@ -28,13 +28,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import psutil  # type: ignore[import-untyped]  # no types-psutil in the dev extras
+from load_gc import collector_paused
 from load_lean_client import lean_worker_main
 from load_redis import throwaway_redis
 from load_report import (
@@ -56,6 +59,12 @@ from load_widgets import (
     raise_fd_limit,
     split_widgets,
     worker_main,
+)
+from stall_hook.stall_watch import (
+    HOOK_DIR,
+    STALL_LOG_VARIABLE,
+    stall_notes,
+    watch_if_asked,
 )
 
 # Time left for the server to finish work and free buffers before memory is read.
@@ -95,6 +104,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--restart", action="store_true", help="Restart the server; time the widgets' return.")
     add("--source", type=Path, help="Run the server from this cuecard checkout instead.")
     add("--json", type=Path, help="Also write the figures to this JSON file.")
+    add(
+        "--stall-log",
+        type=Path,
+        help="Log event-loop stalls and collector pauses of every process to this directory "
+        "and report those during the traffic (stall_hook/stall_watch.py).",
+    )
     return parser.parse_args(argv)
 
 
@@ -167,9 +182,10 @@ async def run_traffic(
     plan = TrafficPlan(
         sut.base_url, sut.api_key, TENANT, list(counts), args.rate, args.duration, speaker=speaker
     )
-    cpu_before = cpu_seconds(sut, fleet)
     log(f"posting {args.rate:g} events/s for {args.duration:g} s")
-    posted = await post_messages(plan)
+    with collector_paused():
+        cpu_before, began = cpu_seconds(sut, fleet), time.time()
+        posted = await post_messages(plan)
     cpu_after = cpu_seconds(sut, fleet)
     report.cpu_share = {
         name: (cpu_after[name] - cpu_before[name]) / posted.seconds for name in cpu_before
@@ -178,6 +194,8 @@ async def run_traffic(
     await asyncio.sleep(DRAIN_SECONDS)
     add_latencies(report, posted, await fleet.arrivals(), counts)
     report.notes += [f"POST failed: {error}" for error in posted.errors]
+    if args.stall_log is not None:
+        report.notes += stall_notes(str(args.stall_log), began, time.time())
     report.notes += saturation_notes(report.cpu_share)
 
 
@@ -242,6 +260,7 @@ async def run(args: argparse.Namespace) -> Report:
             args.source,
             history=tuple(audience(args)),
             history_lines=args.history,
+            **stall_options(args.stall_log),
         )
         sut = await start_server(Path(workdir), options)
         log(f"server pid {sut.pid} on {sut.base_url}")
@@ -251,6 +270,17 @@ async def run(args: argparse.Namespace) -> Report:
             sut.stop()
         report.notes += sut.logged_errors()
         return report
+
+
+def stall_options(directory: Path | None) -> dict[str, Any]:
+    """Server options that load the stall watch into the server, which this process and its
+    widget processes (inheriting the environment) start themselves."""
+    if directory is None:
+        return {}
+    directory.mkdir(parents=True, exist_ok=True)
+    os.environ[STALL_LOG_VARIABLE] = str(directory.resolve())
+    watch_if_asked("poster")
+    return {"site_dirs": (HOOK_DIR,)}
 
 
 def log(message: str) -> None:

@@ -30,6 +30,7 @@ from typing import Any
 
 import aiohttp
 import orjson
+from load_gc import collector_paused
 from load_widgets import (
     BROWSER_COMPRESS_BITS,
     CONNECT_TIMEOUT_SECONDS,
@@ -41,6 +42,7 @@ from load_widgets import (
     raise_fd_limit,
 )
 from pydantic import SecretStr
+from stall_hook.stall_watch import watch_if_asked
 
 from server.auth.tokens import TokenService
 
@@ -200,9 +202,10 @@ async def _serve_plan(plan: WorkerPlan, pipe: Connection) -> None:
         widgets, stats = await connect_lean_widgets(plan, session, sink)
         pipe.send(stats)
         # The parent says "report" once the traffic has drained, then "close".
-        while (command := await loop.run_in_executor(None, pipe.recv)) != "close":
-            if command == "report":
-                pipe.send(sink)
+        with collector_paused():
+            while (command := await loop.run_in_executor(None, pipe.recv)) != "close":
+                if command == "report":
+                    pipe.send(sink)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(30):
                 await asyncio.gather(*(w.disconnect() for w in widgets), return_exceptions=True)
@@ -212,4 +215,5 @@ async def _serve_plan(plan: WorkerPlan, pipe: Connection) -> None:
 def lean_worker_main(plan: WorkerPlan, pipe: Connection) -> None:
     """Entry point of one lean widget worker process (``WidgetFleet(..., target=...)``)."""
     raise_fd_limit(plan.count + 256)
+    watch_if_asked("widgets")
     asyncio.run(_serve_plan(plan, pipe))

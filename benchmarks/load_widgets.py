@@ -20,7 +20,9 @@ from typing import Any
 import aiohttp
 import psutil  # type: ignore[import-untyped]  # no types-psutil in the dev extras
 import socketio
+from load_gc import collector_paused
 from pydantic import SecretStr
+from stall_hook.stall_watch import watch_if_asked
 
 from server.auth.tokens import TokenService
 
@@ -237,9 +239,10 @@ async def _serve_plan(plan: WorkerPlan, pipe: Connection) -> None:
         clients, stats = await _connect_all(plan, session, sink)
         pipe.send(stats)
         # The parent says "report" once the traffic has drained, then "close".
-        while (command := await loop.run_in_executor(None, pipe.recv)) != "close":
-            if command == "report":
-                pipe.send(sink)
+        with collector_paused():
+            while (command := await loop.run_in_executor(None, pipe.recv)) != "close":
+                if command == "report":
+                    pipe.send(sink)
         with contextlib.suppress(TimeoutError):
             await _disconnect_all(clients)
     pipe.send("closed")
@@ -248,6 +251,7 @@ async def _serve_plan(plan: WorkerPlan, pipe: Connection) -> None:
 def worker_main(plan: WorkerPlan, pipe: Connection) -> None:
     """Entry point of one widget worker process."""
     raise_fd_limit(plan.count + 256)
+    watch_if_asked("widgets")
     asyncio.run(_serve_plan(plan, pipe))
 
 

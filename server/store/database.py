@@ -27,7 +27,7 @@ from server.store.integrations import IntegrationRepository
 from server.store.knowledge_bases import KnowledgeBaseRepository
 from server.store.live import LiveRecordRepository
 from server.store.llm_integrations import LlmIntegrationRepository
-from server.store.migrations import upgrade_to_head
+from server.store.migrations import migration_turn, upgrade_to_head
 from server.store.positions import StreamPositionRepository
 from server.store.queue_mappings import QueueMappingRepository
 from server.store.reveals import RevealRepository
@@ -80,7 +80,7 @@ class Store:
 
     async def migrate(self) -> None:
         """Upgrade the schema to the newest revision; a no-op when it is already there."""
-        async with self._db.transaction() as conn:
+        async with migration_turn(self._db.engine.url), self._db.transaction() as conn:
             await upgrade_to_head(conn)
         logger.info("database schema is up to date")
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection
+from sqlalchemy import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.store import Store
-from server.store.migrations import alembic_config
+from server.store.migrations import alembic_config, migration_turn
 from server.store.schema import metadata
 
 
@@ -43,6 +44,20 @@ async def test_concurrent_migrations_take_turns(database_url: str) -> None:
     finally:
         for store in stores:
             await store.aclose()
+
+
+async def test_a_sqlite_migration_waits_while_another_is_migrating(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cuecard.db'}"
+    store = await Store.connect(url)
+    try:
+        async with migration_turn(make_url(url)):
+            waiting = asyncio.ensure_future(store.migrate())
+            await asyncio.sleep(0.5)
+            assert not waiting.done()
+        await asyncio.wait_for(waiting, timeout=60)
+        assert await store.tenants.list() == []
+    finally:
+        await store.aclose()
 
 
 def test_the_alembic_command_line_runs_without_an_ini_file(database_url: str) -> None:
