@@ -257,6 +257,11 @@ def parse_event(data: Any) -> Event:
     return EVENT_ADAPTER.validate_python(data)
 
 
+def parse_event_json(text: str | bytes) -> Event:
+    """Validate one canonical event from its JSON text (parsed and validated in one pass)."""
+    return EVENT_ADAPTER.validate_json(text)
+
+
 def is_utterance(event: Event) -> TypeGuard[Message | Transcript]:
     """Whether the event adds a line to the conversation's transcript (partials do not)."""
     if isinstance(event, Message):

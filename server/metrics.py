@@ -17,6 +17,8 @@ from providers.registry import PLATFORMS
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 OTHER_PROVIDER = "other"
 # Buckets around the product promise: well under a second, typically a few milliseconds.
+# Senders name the provider: the children remembered by the name given are bounded.
+MAX_CACHED_LABELS = 256
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
@@ -25,6 +27,7 @@ class Metrics:
 
     def __init__(self, known_providers: Iterable[str] = PLATFORMS) -> None:
         self._providers = frozenset(known_providers)
+        self._ingested: dict[tuple[str, str], Counter] = {}
         self.registry = CollectorRegistry()
         self.events_ingested = Counter(
             "cuecard_events_ingested_total",
@@ -68,7 +71,13 @@ class Metrics:
 
     def ingested(self, provider: str, kind: str) -> None:
         """Count one processed event."""
-        self.events_ingested.labels(self._provider(provider), kind).inc()
+        # ``labels`` takes a lock and builds its key on every call; the children are few.
+        counter = self._ingested.get((provider, kind))
+        if counter is None:
+            counter = self.events_ingested.labels(self._provider(provider), kind)
+            if len(self._ingested) < MAX_CACHED_LABELS:
+                self._ingested[(provider, kind)] = counter
+        counter.inc()
 
     def duplicate(self, provider: str) -> None:
         """Count one event dropped as already processed."""

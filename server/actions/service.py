@@ -21,7 +21,7 @@ from server.auth.tokens import AgentIdentity
 from server.errors import Conflict, InvalidInput
 from server.ratelimit import RateLimit, RateLimiter
 from server.state.base import Claim, StateStore
-from server.state.claims import claim_kept
+from server.state.claims import ClaimKeeper
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,7 @@ class ActionService:
         provider_of: ProviderOf,
     ) -> None:
         self._state = state
+        self._claims = ClaimKeeper(state)
         self._platforms = platforms
         self._provider_of = provider_of
         self._budget = RateLimiter(ACTIONS_LIMIT)
@@ -145,12 +146,14 @@ class ActionService:
         platform = await self._platform(identity.tenant_id, conversation_id)
         if await self._state.claim_event(key) is not Claim.TAKEN:
             raise Conflict("this request is already being carried out", field="request_id")
+        self._claims.hold(key)
         try:
-            async with claim_kept(self._state, key):
-                result = await perform(platform)
+            result = await perform(platform)
         except BaseException:
+            self._claims.release(key)
             await self._state.release_event(key)
             raise
+        self._claims.release(key)
         await self._state.put_ephemeral(
             f"action-result:{key}", result.model_dump_json(), RESULT_SECONDS
         )

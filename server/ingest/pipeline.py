@@ -35,7 +35,7 @@ from server.metrics import Metrics
 from server.queues.resolver import RouteSource
 from server.realtime.rooms import Broadcaster
 from server.state.base import Claim, StateStore, event_key
-from server.state.claims import claim_kept
+from server.state.claims import ClaimKeeper
 from server.state.models import Assignment, ConversationMeta, MetaChanges
 
 log = logging.getLogger(__name__)
@@ -122,6 +122,7 @@ class Pipeline:
         followup: FollowUp | None = None,
     ) -> None:
         self._state = state
+        self._claims = ClaimKeeper(state)
         self._live = live
         self._assistant = assistant
         self._broadcaster = broadcaster
@@ -144,16 +145,18 @@ class Pipeline:
         if claim is Claim.IN_PROGRESS:
             log.debug("%s/%s in progress elsewhere", event.provider, event.provider_event_id)
             return Outcome.IN_PROGRESS
+        self._claims.hold(key)
         try:
-            async with claim_kept(self._state, key):
-                applied = await self._apply(event)
+            applied = await self._apply(event)
         except BaseException as err:
+            self._claims.release(key)
             if isinstance(err, Exception):
                 self._observer.failed(event, err, time.perf_counter() - started)
             await self._note_failed(key)
             # Give the event back so the platform's retry can process it.
             await self._state.release_event(key)
             raise
+        self._claims.release(key)
         await self._state.complete_event(key)
         if applied.recorded_before and not await self._failed_before(key):
             return self._duplicate(event, started)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from server.conversation import Line
+from server.deadlines import Deadlines
 from server.errors import CuecardError, Unavailable
 from server.journal.entries import SuggestionSet, as_line, as_suggestions, folded
 from server.journal.writer import Committer, GroupCommit
@@ -66,21 +67,18 @@ class Journal:
     ) -> None:
         self._live = live
         self._max_lines = max_lines
-        self._write_timeout = write_timeout
+        # One timer for every write waiting, not one per write (server/deadlines.py).
+        self._deadlines = Deadlines(write_timeout, _not_confirmed)
         # On a SQLite file the writes are batched on a thread of their own; elsewhere here.
-        threaded = live.group_commit()
+        threaded = live.group_commit(self._deadlines)
         self._commit: Committer[LiveEntryIn, WrittenEntry] = (
-            threaded if threaded is not None else GroupCommit(live.write)
+            threaded if threaded is not None else GroupCommit(live.write, self._deadlines)
         )
 
     async def record(self, entry: LiveEntryIn) -> WrittenEntry:
         """Store ``entry`` at the conversation's next position, unless its event has one of
         its kind already (then that one comes back, ``fresh`` False). Durable on return."""
-        try:
-            async with asyncio.timeout(self._write_timeout):
-                return await self._commit.submit(entry)
-        except TimeoutError as err:
-            raise Unavailable("the database did not confirm the write in time") from err
+        return await self._commit.submit(entry)
 
     async def find(
         self, tenant_id: str, provider: str, event_id: str, kind: LiveEntryKind
@@ -138,6 +136,11 @@ class Journal:
     async def aclose(self) -> None:
         """Write what is waiting, then stop writing."""
         await self._commit.aclose()
+        self._deadlines.close()
+
+
+def _not_confirmed() -> Unavailable:
+    return Unavailable("the database did not confirm the write in time")
 
 
 def _replayed(

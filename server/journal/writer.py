@@ -20,6 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, Protocol, TypeVar
 
+from server.deadlines import Deadlines
 from server.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -43,15 +44,21 @@ class Committer(Protocol[ItemT_contra, ResultT_co]):
 
 
 class GroupCommit(Generic[ItemT, ResultT]):
-    """Batches concurrent submissions into calls of ``write`` (one result per item, in order)."""
+    """Batches concurrent submissions into calls of ``write`` (one result per item, in order).
+
+    A submission still waiting when its deadline (``deadlines``) passes fails with the
+    deadlines' error, and is not written if its batch has not started.
+    """
 
     def __init__(
         self,
         write: Callable[[Sequence[ItemT]], Awaitable[Sequence[ResultT]]],
+        deadlines: Deadlines | None = None,
         *,
         max_batch: int = MAX_BATCH,
     ) -> None:
         self._write = write
+        self._deadlines = deadlines
         self._max_batch = max_batch
         self._waiting: list[tuple[ItemT, asyncio.Future[ResultT]]] = []
         self._wake = asyncio.Event()
@@ -66,6 +73,8 @@ class GroupCommit(Generic[ItemT, ResultT]):
         if self._closed:
             raise Unavailable("the server is shutting down; retry on another node")
         future: asyncio.Future[ResultT] = asyncio.get_running_loop().create_future()
+        if self._deadlines is not None:
+            self._deadlines.watch(future)
         self._waiting.append((item, future))
         self._emptied.clear()
         self._wake.set()

@@ -15,11 +15,23 @@ MinuteBatch = Mapping[tuple[str, int], MinuteCounts]
 KEEP_MINUTES = 120
 
 
+class RecordSource(Protocol):
+    """An event record, or what the hot path left to build one from when it is read."""
+
+    @property
+    def tenant_id(self) -> str:
+        """The tenant whose ring the record goes to."""
+
+    def record(self) -> EventRecord:
+        """The record (the same one on every call)."""
+
+
 class TelemetryStore(Protocol):
     """Per-tenant event records (a bounded ring, newest first) and per-minute counts."""
 
-    async def write(self, records: Sequence[EventRecord], minutes: MinuteBatch) -> None:
-        """Add records (oldest first) to their tenants' rings and counts to their minutes."""
+    async def write(self, records: Sequence[RecordSource], minutes: MinuteBatch) -> None:
+        """Add records (oldest first) to their tenants' rings and counts to their minutes; a
+        store may keep a source and build its record only when it is read."""
 
     async def records(self, tenant_id: str) -> list[EventRecord]:
         """The tenant's ring, newest first."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
-from server.observability.base import KEEP_MINUTES, MinuteBatch
+from server.observability.base import KEEP_MINUTES, MinuteBatch, RecordSource
 from server.observability.models import EventRecord, MinuteCounts
 
 
@@ -14,11 +14,12 @@ class MemoryTelemetry:
 
     def __init__(self, *, ring_size: int) -> None:
         self._ring_size = ring_size
-        self._records: dict[str, deque[EventRecord]] = {}
+        # Sources, not records: most are pushed out of the ring before anyone reads them.
+        self._records: dict[str, deque[RecordSource]] = {}
         self._minutes: dict[str, dict[int, MinuteCounts]] = {}
         self._widgets: dict[str, str] = {}
 
-    async def write(self, records: Sequence[EventRecord], minutes: MinuteBatch) -> None:
+    async def write(self, records: Sequence[RecordSource], minutes: MinuteBatch) -> None:
         for record in records:
             ring = self._records.get(record.tenant_id)
             if ring is None:
@@ -30,7 +31,7 @@ class MemoryTelemetry:
             _forget_before(tenant_minutes, minute - KEEP_MINUTES)
 
     async def records(self, tenant_id: str) -> list[EventRecord]:
-        return list(self._records.get(tenant_id, ()))
+        return [source.record() for source in self._records.get(tenant_id, ())]
 
     async def minutes(self, tenant_id: str, first: int, last: int) -> dict[int, MinuteCounts]:
         tenant_minutes = self._minutes.get(tenant_id, {})

@@ -46,6 +46,10 @@ class EventRecord(BaseModel):
     field: str | None = None
     text: str | None = None
 
+    def record(self) -> EventRecord:
+        """Itself: a record built already is its own source (``base.RecordSource``)."""
+        return self
+
 
 class RecordFilter(BaseModel):
     """Which records an admin wants to see; a field left out matches everything."""

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from redis.asyncio import Redis
 
 from server.errors import Unavailable
-from server.observability.base import KEEP_MINUTES, Clock, MinuteBatch
+from server.observability.base import KEEP_MINUTES, Clock, MinuteBatch, RecordSource
 from server.observability.models import EventRecord, MinuteCounts
 from server.state.redis import call_redis, redis_client
 
@@ -56,10 +56,10 @@ class RedisTelemetry:
         """Telemetry on the Redis server at ``url``."""
         return cls(redis_client(url, decode_responses=True), ring_size=ring_size, clock=clock)
 
-    async def write(self, records: Sequence[EventRecord], minutes: MinuteBatch) -> None:
+    async def write(self, records: Sequence[RecordSource], minutes: MinuteBatch) -> None:
         by_tenant: dict[str, list[str]] = defaultdict(list)
-        for record in records:
-            by_tenant[record.tenant_id].append(record.model_dump_json())
+        for source in records:
+            by_tenant[source.tenant_id].append(source.record().model_dump_json())
         async with self._redis.pipeline(transaction=False) as pipe:
             for tenant_id, encoded in by_tenant.items():
                 key = _records_key(tenant_id)

@@ -12,7 +12,6 @@ import logging
 import secrets
 import time
 from collections import deque
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,16 +31,42 @@ IDENTIFYING_FIELDS = ("kind", "conversation_id", "provider", "provider_event_id"
 MAX_CLAIMED_LENGTH = 200
 
 
-@dataclass(slots=True, frozen=True)
 class _Seen:
-    """An accepted event as the hot path leaves it: no model is built until the flush."""
+    """An accepted event as the hot path leaves it: its record is built when first read.
 
-    event: Event
-    outcome: EventOutcome
-    at: float
-    seconds: float
-    suggested: bool = False
-    error: BaseException | None = None
+    The memory store keeps these in its ring, so an event nobody looks at before newer ones
+    push it out never costs a model (most of them, at a hundred events a second).
+    """
+
+    __slots__ = ("_record", "at", "error", "event", "outcome", "seconds", "suggested")
+
+    def __init__(
+        self,
+        event: Event,
+        outcome: EventOutcome,
+        at: float,
+        seconds: float,
+        suggested: bool = False,
+        error: BaseException | None = None,
+    ) -> None:
+        self.event = event
+        self.outcome = outcome
+        self.at = at
+        self.seconds = seconds
+        self.suggested = suggested
+        self.error = error
+        self._record: EventRecord | None = None
+
+    @property
+    def tenant_id(self) -> str:
+        """The event's tenant."""
+        return self.event.tenant_id
+
+    def record(self) -> EventRecord:
+        """The event's record, built on the first call (its id then stays the same)."""
+        if self._record is None:
+            self._record = _as_record(self)
+        return self._record
 
 
 class Telemetry:
@@ -77,7 +102,8 @@ class Telemetry:
 
     def failed(self, event: Event, error: BaseException, seconds: float) -> None:
         """Processing the event failed; it was released for the platform's retry."""
-        self._add(_Seen(event, EventOutcome.FAILED, self._clock(), seconds, error=error))
+        # Built at once: the error's traceback must not be kept alive by the ring.
+        self._add(_Seen(event, EventOutcome.FAILED, self._clock(), seconds, error=error).record())
 
     def rejected(self, tenant_id: str, item: Any, error: CuecardError) -> None:
         """An ingest request of the tenant was refused; ``item`` is the offending event body."""
@@ -102,9 +128,8 @@ class Telemetry:
             self._pending.clear()
             if not batch:
                 return
-            records = [_as_record(entry) for entry in batch]
             try:
-                await self._store.write(records, _minute_counts(batch))
+                await self._store.write(batch, _minute_counts(batch))
             except Unavailable:
                 self._report_down()
                 return
@@ -155,9 +180,7 @@ def new_record_id() -> str:
     return secrets.token_hex(8)
 
 
-def _as_record(entry: _Seen | EventRecord) -> EventRecord:
-    if isinstance(entry, EventRecord):
-        return entry
+def _as_record(entry: _Seen) -> EventRecord:
     event, error = entry.event, entry.error
     return EventRecord(
         id=new_record_id(),

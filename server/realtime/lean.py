@@ -27,6 +27,8 @@ from engineio.async_socket import AsyncSocket
 
 # Each socket's next ping comes up to this share of the ping interval early (see _ping_delay).
 PING_SPREAD = 0.2
+# Steps in which the service task checks every socket once per ping timeout.
+SWEEP_STEPS = 20
 
 
 class SocketQueue:
@@ -126,6 +128,40 @@ class LeanEngineIO(engineio.AsyncServer):  # type: ignore[misc]
             return None
         return super().start_background_task(target, *args, **kwargs)
 
+    async def _service_task(self) -> None:
+        """engineio's sweep for clients that stopped answering pings, a slice per step.
+
+        engineio checks one socket per step, each step an ``asyncio.wait_for`` (a task and a
+        timer) a ``ping_timeout / sockets`` long: a thousand of them per cycle for a thousand
+        widgets. Here a cycle is ``SWEEP_STEPS`` steps, each checking its share of the sockets;
+        every socket is still checked once per ``ping_timeout``.
+        """
+        self.service_task_event = self.create_event()
+        while True:
+            try:
+                if await self._sweep():
+                    return
+            except asyncio.CancelledError:
+                return
+            except Exception:  # as engineio: log, and carry on with the next cycle
+                self.logger.exception("service task exception")
+
+    async def _sweep(self) -> bool:
+        """One cycle over every socket; True once the server is stopping."""
+        sockets = list(self.sockets.values())
+        steps = max(1, min(SWEEP_STEPS, len(sockets)))
+        share = -(-len(sockets) // steps)
+        for step in range(steps):
+            for socket in sockets[step * share : (step + 1) * share]:
+                if socket.closed:
+                    self.sockets.pop(socket.sid, None)
+                elif not socket.closing:
+                    await socket.check_ping_timeout()
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self.service_task_event.wait(), self.ping_timeout / steps)
+                return True
+        return False
+
 
 def _ping_delay(interval: float) -> float:
     """Up to ``PING_SPREAD`` of the interval earlier than engineio's fixed delay.
@@ -138,24 +174,16 @@ def _ping_delay(interval: float) -> float:
 
 
 def _ping(socket: AsyncSocket) -> None:
-    """What engineio's ``_send_ping`` does once its sleep is over."""
+    """What engineio's ``_send_ping`` does once its sleep is over, without a task per ping.
+
+    engineio's ``send`` would first check that the previous ping was answered, which it was
+    (``last_ping`` is set just before, as engineio does), then put the packet on the queue,
+    which never waits: so the packet goes on the queue here, at once.
+    """
     if socket.closing or socket.closed:
         return
     socket.last_ping = time.time()
-    task = asyncio.ensure_future(_ping_now(socket))
-    _pinging.add(task)
-    task.add_done_callback(_pinging.discard)
-
-
-async def _ping_now(socket: AsyncSocket) -> None:
-    """Send one ping (a short task per ping, unlike engineio's task per socket that sleeps)."""
-    # ``send`` first checks the previous ping was answered; it only waits if it closes.
-    with suppress(engineio.exceptions.SocketIsClosedError):
-        await socket.send(eio_packet.Packet(eio_packet.PING))
-
-
-# Ping sends in flight, so none is garbage-collected before it ran.
-_pinging: set[asyncio.Future[None]] = set()
+    socket.queue.put_nowait(eio_packet.Packet(eio_packet.PING))
 
 
 async def serve_websocket(socket: AsyncSocket, ws: Any) -> None:

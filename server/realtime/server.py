@@ -107,6 +107,14 @@ class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
             self._handled.set_result(None)
         return self._sock
 
+    async def send(self, message: str | bytes) -> None:
+        """As engineio's, without asking ``inspect`` on every message whether aiohttp's send
+        methods are coroutine functions (they are)."""
+        if isinstance(message, bytes):
+            await self._sock.send_bytes(message)
+        else:
+            await self._sock.send_str(message)
+
     async def receive_data(self, silence_seconds: float) -> str | bytes:
         """The next text or binary message; ``TimeoutError`` after ``silence_seconds`` without
         one, ``OSError`` once the connection closed (as engineio's ``wait``)."""

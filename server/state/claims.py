@@ -1,23 +1,27 @@
-"""Keeping an event's claim alive while it is processed, however long that takes.
+"""Keeping events' claims alive while they are processed, however long that takes.
 
 A claim lapses ``claim_seconds`` after it was taken, so a node that dies mid-event holds it
-only that long. A live node renews it every third of that time while it works, so a slow
-event (a database that answers late) is never taken over by a second delivery.
+only that long. A live node renews the claims it holds every third of that time while it
+works, so a slow event (a database that answers late) is never taken over by a second
+delivery. One timer serves every claim the node holds: most events finish in milliseconds,
+and a timer (or a task) of their own cost more than the rest of the claim's bookkeeping.
 
 Example::
 
+    claims = ClaimKeeper(state)
     if await state.claim_event(key) is Claim.TAKEN:
-        async with claim_kept(state, key):
+        claims.hold(key)
+        try:
             await process(event)
+        finally:
+            claims.release(key)
         await state.complete_event(key)
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 
 from server.errors import CuecardError
 from server.state.base import StateStore
@@ -25,34 +29,63 @@ from server.state.base import StateStore
 log = logging.getLogger(__name__)
 
 
-@contextlib.asynccontextmanager
-async def claim_kept(state: StateStore, key: str) -> AsyncIterator[None]:
-    """Renew this node's claim on ``key`` until the block ends."""
-    every = state.claim_seconds / 3
-    renewing: asyncio.Task[None] | None = None
+class ClaimKeeper:
+    """Renews, every third of their lifetime, the claims held between ``hold`` and ``release``.
 
-    def start() -> None:
-        nonlocal renewing
-        renewing = asyncio.create_task(_renew(state, key, every), name="claim-heartbeat")
+    A claim held for less than that is never renewed; one held longer is renewed within a
+    third of its lifetime of being taken and every third after that.
+    """
 
-    # Most events finish in milliseconds: a timer costs less than a task for each of them.
-    timer = asyncio.get_running_loop().call_later(every, start)
-    try:
-        yield
-    finally:
-        timer.cancel()
-        if renewing is not None:
-            renewing.cancel()
-            await asyncio.gather(renewing, return_exceptions=True)
+    def __init__(self, state: StateStore) -> None:
+        self._state = state
+        self._held: set[str] = set()
+        self._timer: asyncio.TimerHandle | None = None
+        self._renewing: asyncio.Task[None] | None = None
 
+    def hold(self, key: str) -> None:
+        """Keep renewing the claim on ``key`` (taken by this node) until it is released."""
+        self._held.add(key)
+        if self._timer is None:
+            self._arm()
 
-async def _renew(state: StateStore, key: str, every: float) -> None:
-    while True:
-        try:
-            if not await state.renew_claim(key):
+    def release(self, key: str) -> None:
+        """Stop renewing ``key``: it is about to be completed or given back."""
+        self._held.discard(key)
+
+    async def aclose(self) -> None:
+        """Stop renewing anything (at shutdown)."""
+        self._held.clear()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._renewing is not None:
+            self._renewing.cancel()
+            await asyncio.gather(self._renewing, return_exceptions=True)
+
+    def _arm(self) -> None:
+        every = self._state.claim_seconds / 3
+        self._timer = asyncio.get_running_loop().call_later(every, self._tick)
+
+    def _tick(self) -> None:
+        self._timer = None
+        if not self._held:
+            return  # the next hold starts the timer again
+        if self._renewing is None or self._renewing.done():
+            self._renewing = asyncio.create_task(
+                self._renew(list(self._held)), name="claim-heartbeat"
+            )
+        self._arm()
+
+    async def _renew(self, keys: list[str]) -> None:
+        for key in keys:
+            if key not in self._held:
+                continue  # released meanwhile: completed or given back, not lapsed
+            try:
+                renewed = await self._state.renew_claim(key)
+            except CuecardError as err:
+                # Redis away for a moment: the next renewal may still be in time.
+                log.debug("claim renewal failed: %s", err.code)
+                continue
+            if not renewed and key in self._held:
                 log.warning("claim on an event lapsed while it was processed")
-                return
-        except CuecardError as err:
-            # Redis away for a moment: the next renewal may still be in time.
-            log.debug("claim renewal failed: %s", err.code)
-        await asyncio.sleep(every)
+                self._held.discard(key)

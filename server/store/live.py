@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import builtins
 import sqlite3
-from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -28,6 +27,7 @@ from sqlalchemy import ColumnElement, Select, delete, select, tuple_
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.dml import ReturningInsert
 
+from server.deadlines import Deadlines
 from server.store.engine import Database, sqlite_file_engine
 from server.store.live_reads import RecordRead, after_read, assigned_read, snapshot_read
 from server.store.models import LiveEntry, LiveEntryIn, LiveEntryKind, WrittenEntry
@@ -70,14 +70,16 @@ class LiveRecordRepository:
             return []
         return await self._writing.run(self._write_batch(items))
 
-    def group_commit(self) -> ThreadedGroupCommit[LiveEntryIn, WrittenEntry] | None:
+    def group_commit(
+        self, deadlines: Deadlines | None = None
+    ) -> ThreadedGroupCommit[LiveEntryIn, WrittenEntry] | None:
         """On a SQLite file, one entry at a time written as :meth:`write` does, batched with
         concurrent ones on a thread of its own (server/store/sqlite_writer.py); None elsewhere,
         where the journal batches calls of :meth:`write` itself."""
         engine = sqlite_file_engine(self._db)
         if engine is None:
             return None
-        return ThreadedGroupCommit(self._db, engine, self.write_rows)
+        return ThreadedGroupCommit(self._db, engine, self.write_rows, deadlines)
 
     def _write_batch(
         self, items: Sequence[LiveEntryIn]
@@ -232,7 +234,11 @@ def _positioned(
     items: Sequence[LiveEntryIn],
 ) -> list[Row]:
     """The items as rows, positioned from their conversations' counters, in item order."""
-    counts = Counter((item.tenant_id, item.conversation_id) for item in items)
+    # A plain count: a ``Counter`` over a generator cost several times as much per batch.
+    counts: dict[ConversationKey, int] = {}
+    for item in items:
+        key = (item.tenant_id, item.conversation_id)
+        counts[key] = counts.get(key, 0) + 1
     now = utcnow()
     # Counters advance in key order, so two nodes' batches lock the rows in the same order.
     counters = [
@@ -274,10 +280,11 @@ def _written(
 ) -> list[WrittenEntry]:
     """One result per row: the row as stored, or the entry its event had stored before."""
     earlier = _stored_before([row for row in rows if _place(row) not in stored], conn)
+    # Validated construction: pydantic's is in Rust, ``model_construct`` in Python and slower.
     return [
-        WrittenEntry.model_construct(entry=LiveEntry.model_construct(**row), fresh=True)
+        WrittenEntry(entry=LiveEntry(**row), fresh=True)
         if _place(row) in stored
-        else WrittenEntry.model_construct(entry=earlier[_dedup_key(row)], fresh=False)
+        else WrittenEntry(entry=earlier[_dedup_key(row)], fresh=False)
         for row in rows
     ]
 

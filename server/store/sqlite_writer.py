@@ -35,6 +35,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
+from server.deadlines import Deadlines
 from server.errors import Unavailable
 from server.store.engine import (
     Database,
@@ -60,7 +61,9 @@ class ThreadedGroupCommit(Generic[ItemT, ResultT]):
 
     ``write(connection, items)`` runs inside one write transaction and returns one result per
     item, in order. A failed write fails every caller of that batch with the same error (as
-    ours: ``Database.translate``), and the connection is opened again for the next batch.
+    ours: ``Database.translate``), and the connection is opened again for the next batch. A
+    submission still waiting when its deadline (``deadlines``) passes fails with the
+    deadlines' error, and is not written if its batch has not started.
     """
 
     def __init__(
@@ -68,12 +71,14 @@ class ThreadedGroupCommit(Generic[ItemT, ResultT]):
         db: Database,
         engine: Engine,
         write: Callable[[Connection, Sequence[ItemT]], Sequence[ResultT]],
+        deadlines: Deadlines | None = None,
         *,
         max_batch: int = MAX_BATCH,
     ) -> None:
         self._db = db
         self._engine = engine
         self._write = write
+        self._deadlines = deadlines
         self._max_batch = max_batch
         # None asks the thread to stop once everything before it is written.
         self._queue: queue.SimpleQueue[Waiting[ItemT, ResultT] | None] = queue.SimpleQueue()
@@ -93,6 +98,8 @@ class ThreadedGroupCommit(Generic[ItemT, ResultT]):
         if self._loop is None:
             self._start(loop)
         future: asyncio.Future[ResultT] = loop.create_future()
+        if self._deadlines is not None:
+            self._deadlines.watch(future)
         self._queue.put((item, future))
         return await future
 
@@ -127,11 +134,9 @@ class ThreadedGroupCommit(Generic[ItemT, ResultT]):
             if first is None:
                 break
             batch = [first]
-            while len(batch) < self._max_batch:
-                try:
-                    waiting = self._queue.get_nowait()
-                except queue.Empty:
-                    break
+            # This thread alone takes from the queue: not empty means get_nowait succeeds.
+            while len(batch) < self._max_batch and not self._queue.empty():
+                waiting = self._queue.get_nowait()
                 if waiting is None:
                     stopping = True
                     break
@@ -205,7 +210,9 @@ class _Checkpoints:
 
     def written(self) -> None:
         """Something was committed: the next round checkpoints."""
-        self._dirty.set()
+        # Setting an event takes its lock and notifies; once set, once a round is enough.
+        if not self._dirty.is_set():
+            self._dirty.set()
 
     def stop(self) -> None:
         """End the thread after its current round (a final checkpoint if one is due)."""

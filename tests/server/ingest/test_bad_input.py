@@ -180,3 +180,35 @@ async def test_nul_in_an_agent_id_is_refused(
 
     assert response.status == 422
     assert (await response.json())["field"] == "agent_id"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"text": "my card \x00 ends"},
+        {"speaker": "robot"},
+        {"occurred_at": "yesterday"},
+        {"tenant_id": "globex"},
+        {"surprise": {"deep": [[[1]]]}},
+        {"text": "\ud800 lone surrogate"},
+    ],
+    ids=["nul", "enum", "datetime", "other-tenant", "extra-field", "lone-surrogate"],
+)
+async def test_a_lone_event_is_refused_as_the_same_event_in_a_batch_is(
+    client: TestClient[Any, Any], api_keys: dict[str, str], bad: dict[str, Any]
+) -> None:
+    # A lone event is parsed and validated in one pass; a batch item field by field.
+    item = {**customer_says("e1", "hi"), **bad}
+
+    lone = await client.post("/api/v1/events", json=item, headers=auth(api_keys["acme"]))
+    batch = await client.post(
+        "/api/v1/events", json={"events": [item]}, headers=auth(api_keys["acme"])
+    )
+
+    assert lone.status == batch.status
+    assert lone.status in (403, 422)
+    lone_error, batch_error = await lone.json(), await batch.json()
+    assert lone_error["code"] == batch_error["code"]
+    assert f"events[0].{lone_error['field']}" == batch_error["field"]
+    assert lone_error["message"] == batch_error["message"]
+    await assert_nothing_stored(client)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from server.deadlines import Deadlines
 from server.errors import Unavailable
 from server.journal.writer import GroupCommit
 
@@ -115,3 +116,22 @@ async def test_closing_writes_what_waits_then_refuses_more() -> None:
     assert await asyncio.gather(*pending) == [10, 20]
     with pytest.raises(Unavailable):
         await commit.submit(3)
+
+
+async def test_an_item_not_written_by_its_deadline_fails_and_is_not_written_later() -> None:
+    recorder = Recorder()
+    commit = GroupCommit(recorder.write, Deadlines(0.05, lambda: Unavailable("too late")))
+    recorder.gate.clear()
+    first = asyncio.create_task(commit.submit(1))
+    await recorder.writing.wait()
+    second = asyncio.create_task(commit.submit(2))
+
+    with pytest.raises(Unavailable, match="too late"):
+        await second
+    recorder.gate.set()
+
+    # Both callers were told; the write already under way finished, the other never began.
+    with pytest.raises(Unavailable):
+        await first
+    await commit.aclose()
+    assert recorder.batches == [[1]]

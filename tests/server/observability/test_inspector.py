@@ -202,3 +202,20 @@ async def test_inspector_needs_an_api_key(client: TestClient[Any, Any]) -> None:
     response = await client.get(RECENT)
 
     assert response.status == 401
+
+
+async def test_a_record_keeps_its_id_from_one_read_to_the_next(
+    client: TestClient[Any, Any], api_keys: dict[str, str]
+) -> None:
+    # The memory store builds a record when it is first read; later reads must find that one.
+    key = api_keys["acme"]
+    await post(client, key, customer_says("m-1", "my card ends 4242"))
+
+    first = await recent(client, key)
+    await post(client, key, customer_says("m-2", "still dropping"))
+    second = await recent(client, key)
+    revealed = await client.post(f"{RECENT}/{first[0]['id']}:reveal", headers=auth(key))
+
+    assert [record["id"] for record in second][1:] == [record["id"] for record in first]
+    assert revealed.status == 200, await revealed.text()
+    assert (await revealed.json())["text"] == "my card ends 4242"

@@ -144,6 +144,29 @@ async def test_a_client_that_falls_silent_is_closed(
     await eventually(gone, what="the silent socket forgotten")
 
 
+async def test_a_client_that_talks_but_never_answers_pings_is_disconnected_by_the_sweep(
+    aiohttp_server: Callable[..., Awaitable[TestServer]], settings: Settings
+) -> None:
+    # The reader hears from it (no silence timeout): only the ping timeout check ends it.
+    server, eio = await _pinging_server(aiohttp_server, settings, interval=0.2, ping_timeout=0.5)
+    loop = asyncio.get_running_loop()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(server.make_url(SOCKET_PATH)) as ws,
+    ):
+        assert str((await ws.receive(timeout=5)).data).startswith("0{")
+        started = loop.time()
+        assert len(eio.sockets) == 1
+        while eio.sockets and loop.time() - started < 10:
+            await ws.send_str("6")  # a noop: not an answer to the pings
+            await asyncio.sleep(0.05)
+        forgotten_after = loop.time() - started
+
+    # Pinged after the interval, closed once unanswered for the timeout, forgotten when the
+    # next cycle visits it (a timeout later); half a second to spare.
+    assert forgotten_after < 0.2 + 2 * 0.5 + 0.5, forgotten_after
+
+
 async def test_a_client_that_starts_on_long_polling_upgrades_and_joins(
     client: TestClient[Any, Any], tokens: TokenService
 ) -> None:

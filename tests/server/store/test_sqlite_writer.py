@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.engine import Connection
 
 from server.cli.common import open_store
+from server.deadlines import Deadlines
 from server.errors import Unavailable
 from server.store import Store
 from server.store.engine import Database, build_engine, sqlite_file_engine
@@ -146,3 +147,34 @@ async def test_closing_writes_what_is_waiting_and_refuses_more(
     assert [w.entry.position for w in await asyncio.gather(*waiting)] == [1, 2, 3, 4, 5]
     with pytest.raises(Unavailable):
         await commit.submit(line("late"))
+
+
+async def test_an_entry_not_confirmed_by_its_deadline_fails_and_is_never_written(
+    path: Path, store: Store
+) -> None:
+    writing, gate = threading.Event(), threading.Event()
+
+    def write(conn: Connection, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
+        writing.set()
+        assert gate.wait(WAIT_SECONDS)  # the disk stalls while the first transaction runs
+        return store.live.write_rows(conn, items)
+
+    db = database(path)
+    engine = sqlite_file_engine(db)
+    assert engine is not None
+    deadlines = Deadlines(0.2, lambda: Unavailable("not confirmed in time"))
+    commit = ThreadedGroupCommit(db, engine, write, deadlines)
+    first = asyncio.create_task(commit.submit(line("e1")))
+    assert await asyncio.to_thread(writing.wait, WAIT_SECONDS)
+    late = asyncio.create_task(commit.submit(line("e2")))
+
+    with pytest.raises(Unavailable, match="in time"):
+        await late
+    gate.set()
+
+    with pytest.raises(Unavailable, match="in time"):
+        await first  # written by now, but its caller was told it failed: a retry finds it
+    assert (await commit.submit(line("e3"))).entry.position == 2  # e2 took no position
+    assert not (await commit.submit(line("e1"))).fresh
+    await commit.aclose()
+    deadlines.close()
