@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, bindparam, desc, select, union_all
 from sqlalchemy.engine import Connection
 
 from server.store.models import LiveEntry
 from server.store.schema import live_conversations, live_entries
+
+if TYPE_CHECKING:
+    from server.store.live import Prepared
 
 _lc = live_conversations.c
 _le = live_entries.c
@@ -47,7 +50,9 @@ def _newest(kind: str, limit: str) -> Select[Any]:
     )
 
 
-_POSITION = select(_lc.last_position).where(
+# Every read starts with it, and it is all an empty conversation's join reads: the repository
+# runs it as a ``Prepared`` statement (``live.py``), on the driver itself on a SQLite file.
+POSITION = select(_lc.last_position).where(
     _lc.tenant_id == bindparam("tenant_id"), _lc.conversation_id == bindparam("conversation_id")
 )
 # Lines, the newest set and statuses in one statement: each part newest first.
@@ -72,13 +77,13 @@ _ASSIGNED = select(_le.position).where(*_THIS, _le.agent_id == bindparam("agent_
 
 
 def snapshot_read(
-    tenant_id: str, conversation_id: str, lines: int, statuses: int
+    position_of: Prepared, tenant_id: str, conversation_id: str, lines: int, statuses: int
 ) -> Callable[[Connection], RecordRead]:
     """The newest ``lines`` lines, the newest set and the newest ``statuses`` status entries."""
 
     def read(conn: Connection) -> RecordRead:
         keys = {"tenant_id": tenant_id, "conversation_id": conversation_id}
-        position = _position(conn, keys)
+        position = _position(conn, position_of, keys)
         if position == 0:  # nothing recorded yet: a widget opened as the call is offered
             return RecordRead(0, [], [])
         params = {**keys, "position": position, "lines": lines, "one": 1, "statuses": statuses}
@@ -90,14 +95,19 @@ def snapshot_read(
 
 
 def after_read(
-    tenant_id: str, conversation_id: str, after: int, limit: int, statuses: int
+    position_of: Prepared,
+    tenant_id: str,
+    conversation_id: str,
+    after: int,
+    limit: int,
+    statuses: int,
 ) -> Callable[[Connection], RecordRead]:
     """The entries after ``after``, oldest first, at most ``limit``, and (when one of them is a
     status) the newest ``statuses`` status entries."""
 
     def read(conn: Connection) -> RecordRead:
         keys = {"tenant_id": tenant_id, "conversation_id": conversation_id}
-        position = _position(conn, keys)
+        position = _position(conn, position_of, keys)
         params = {**keys, "position": position, "statuses": statuses}
         entries = _as_entries(conn.execute(_AFTER, {**params, "after": after, "limit": limit}))
         status_entries: list[LiveEntry] = []
@@ -116,8 +126,9 @@ def assigned_read(
     return lambda conn: conn.execute(_ASSIGNED, params).first() is not None
 
 
-def _position(conn: Connection, keys: dict[str, Any]) -> int:
-    return int(conn.execute(_POSITION, keys).scalar() or 0)
+def _position(conn: Connection, position_of: Prepared, keys: dict[str, Any]) -> int:
+    found = position_of.rows(conn, [keys])
+    return int(found[0][0] or 0) if found else 0
 
 
 def _position_of(entry: LiveEntry) -> int:
