@@ -25,12 +25,18 @@ class IndexedRooms(socketio.base_manager.BaseManager):  # type: ignore[misc]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # _rooms_of[namespace][sid]: the rooms the socket is in (CONNECTED and its sid included).
-        self._rooms_of: dict[str, dict[str, set[Any]]] = {}
+        # _rooms_of[namespace][sid]: the rooms the socket is in (CONNECTED and its sid included),
+        # a list: a widget has five, for which a set's table would take six times the memory.
+        self._rooms_of: dict[str, dict[str, list[Any]]] = {}
 
     def basic_enter_room(self, sid: str, namespace: str, room: Any, eio_sid: Any = None) -> None:
         super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
-        self._rooms_of.setdefault(namespace, {}).setdefault(sid, set()).add(room)
+        by_sid = self._rooms_of.setdefault(namespace, {})
+        rooms = by_sid.get(sid)
+        if rooms is None:
+            by_sid[sid] = [room]
+        elif room not in rooms:
+            rooms.append(room)
 
     def basic_leave_room(self, sid: str, namespace: str, room: Any) -> None:
         super().basic_leave_room(sid, namespace, room)
@@ -38,7 +44,8 @@ class IndexedRooms(socketio.base_manager.BaseManager):  # type: ignore[misc]
         rooms = by_sid.get(sid)
         if rooms is None:
             return
-        rooms.discard(room)
+        if room in rooms:
+            rooms.remove(room)
         if not rooms:
             del by_sid[sid]
             if not by_sid:
