@@ -8,18 +8,15 @@ once, with parameters: building them again for every join cost as much as runnin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, bindparam, desc, select, union_all
 from sqlalchemy.engine import Connection
 
 from server.store.models import LiveEntry
 from server.store.schema import live_conversations, live_entries
-
-if TYPE_CHECKING:
-    from server.store.live import Prepared
 
 _lc = live_conversations.c
 _le = live_entries.c
@@ -28,6 +25,14 @@ _THIS = (
     _le.conversation_id == bindparam("conversation_id"),
 )
 _UPTO = (*_THIS, _le.position <= bindparam("position"))
+
+
+class Prepared(Protocol):
+    """A statement built once (``live.Prepared``: on the sqlite3 driver itself on a SQLite file)."""
+
+    def rows(self, conn: Connection, params: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """Run it once per item of ``params``; every row it returned, in order."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
