@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import logging
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from server.answers.citations import check_citations
@@ -71,18 +72,18 @@ def focused(suggestion: Suggestion) -> str:
     that matched the conversation (the widget hides an answer that still equals the card).
     """
     text = suggestion.snippet.strip(ELLIPSIS + " ")
-    spans = [(m.start(), m.end()) for m in _sentences(text)]
+    spans = [match.span() for match in _SENTENCE.finditer(text)]
     if len(spans) <= ANSWER_SENTENCES:
         return suggestion.snippet
     offset = suggestion.snippet.find(text)
-    marks = [(a - offset, b - offset) for a, b in suggestion.highlights]
-    hits = [sum(start <= a < end for a, _ in marks) for start, end in spans]
+    # Where each mark starts, in the text's offsets; counted per sentence by bisection.
+    marks = sorted(a - offset for a, _ in suggestion.highlights)
+    hits = [bisect_left(marks, end) - bisect_left(marks, start) for start, end in spans]
     best = sorted(range(len(spans)), key=lambda i: (-hits[i], i))[:ANSWER_SENTENCES]
     return " ".join(text[spans[i][0] : spans[i][1]].strip() for i in sorted(best))
 
 
-def _sentences(text: str) -> list[re.Match[str]]:
-    return list(re.finditer(r"[^.!?]+(?:[.!?]+|$)", text))
+_SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
 
 
 @dataclass

@@ -66,6 +66,12 @@ def terms_many(texts: list[str]) -> list[list[str]]:
 
 def words(text: str) -> list[Word]:
     """Every non-stop word of ``text`` with its span, for highlighting matches in place."""
-    found = [m for m in _WORD.finditer(text) if m.group().lower() not in STOPWORDS]
-    stems = stem(m.group().lower() for m in found)
-    return [Word(m.start(), m.end(), s) for m, s in zip(found, stems, strict=True)]
+    spans, stems = stemmed_spans(text)
+    return [Word(start, end, s) for (start, end), s in zip(spans, stems, strict=True)]
+
+
+def stemmed_spans(text: str) -> tuple[list[tuple[int, int]], list[str]]:
+    """``words`` as two lists, the spans and their stems (no tuple built per word)."""
+    found = [(m.span(), m.group().lower()) for m in _WORD.finditer(text)]
+    kept = [(span, word) for span, word in found if word not in STOPWORDS]
+    return [span for span, _ in kept], stem(word for _, word in kept)

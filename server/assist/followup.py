@@ -99,11 +99,6 @@ class FollowUp:
         if not cards.items:
             return
         top = cards.items[0].source.document_id
-        current = await self.step_card(request.tenant_id, request.conversation_id)
-        if current is not None and current.document_id == top:
-            return
-        if current is not None and current.started and current.topic_id == cards.topic_id:
-            return  # the agent is working through a procedure for this topic: keep it
 
         def words() -> list[str]:
             customer = (line.text for line in request.lines if line.speaker is Speaker.CUSTOMER)
@@ -112,7 +107,12 @@ class FollowUp:
         kb_id = request.route.kb_id
         procedure = self._assistant.procedure(request.tenant_id, kb_id, top, words)
         if procedure is None:
+            return  # nothing to show: whatever card is on screen stays, unread
+        current = await self.step_card(request.tenant_id, request.conversation_id)
+        if current is not None and current.document_id == top:
             return
+        if current is not None and current.started and current.topic_id == cards.topic_id:
+            return  # the agent is working through a procedure for this topic: keep it
         card = StepCard.start(top, cards.items[0].title, procedure, cards.topic_id)
         await self._save_steps(request.tenant_id, request.conversation_id, card)
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
-from server.assist.analysis import Word, stem, words
+from server.assist.analysis import stem, stemmed_spans, words
 
 SNIPPET_CHARS = 280
 PASSAGE_CACHE = 8192
@@ -51,29 +52,32 @@ def quote(passage: str, terms: Collection[str]) -> Snippet:
     A long passage is quoted from the sentence whose window holds the most matching words, so
     the card shows why it was suggested rather than the passage's first lines.
     """
-    text, found, sentences = analysed(passage)
-    matches = [word for word in found if word.stem in terms and word.stem not in UNMARKED]
-    start = _best_start(text, sentences, [word.start for word in matches]) if matches else 0
+    text, spans_by_stem, sentences = analysed(passage)
+    matches = sorted(span for term in spans_by_stem.keys() & terms for span in spans_by_stem[term])
+    start = _best_start(text, sentences, [a for a, _ in matches]) if matches else 0
     cut = _cut(text, start)
     # Spans move with the window: the cut keeps text[start:...] behind an optional ellipsis.
     shift = (len(ELLIPSIS) if start > 0 else 0) - start
     body_end = len(cut.removesuffix(ELLIPSIS)) - shift
-    spans = tuple(
-        (word.start + shift, word.end + shift)
-        for word in matches
-        if word.start >= start and word.end <= body_end
-    )
+    spans = tuple((a + shift, b + shift) for a, b in matches if a >= start and b <= body_end)
     return Snippet(cut, spans)
 
 
 # Cards quote the same passages over and over; analysing them per card dominated the event
-# loop under load (docs/benchmarks.md), so each passage is analysed once.
+# loop under load (docs/benchmarks.md), so each passage is analysed once. Its words are kept
+# by stem (those worth marking), so a card looks up the query's stems instead of walking
+# every word of the passage.
 @lru_cache(maxsize=PASSAGE_CACHE)
-def analysed(passage: str) -> tuple[str, tuple[Word, ...], tuple[int, ...]]:
-    """A passage's plain text, its words with their spans, and where its sentences start."""
+def analysed(passage: str) -> tuple[str, dict[str, tuple[Span, ...]], tuple[int, ...]]:
+    """A passage's plain text, the spans of its words by stem (leaving out ``UNMARKED``), and
+    where its sentences start."""
     text = plain_text(passage)
     sentences = tuple(m.end() for m in _SENTENCE_START.finditer(text)) or (0,)
-    return text, tuple(words(text)), sentences
+    spans: dict[str, list[Span]] = {}
+    for span, term in zip(*stemmed_spans(text), strict=True):
+        if term not in UNMARKED:
+            spans.setdefault(term, []).append(span)
+    return text, {term: tuple(found) for term, found in spans.items()}, sentences
 
 
 def highlights(text: str, terms: Collection[str]) -> tuple[Span, ...]:
@@ -86,14 +90,16 @@ def highlights(text: str, terms: Collection[str]) -> tuple[Span, ...]:
 
 
 def _best_start(text: str, starts: tuple[int, ...], positions: list[int]) -> int:
+    """The sentence start whose window holds the most matches (``positions``, ascending)."""
     if len(text) <= SNIPPET_CHARS:
         return 0
 
     def merit(start: int) -> tuple[int, int]:
-        inside = [p - start for p in positions if start <= p < start + SNIPPET_CHARS]
+        first = bisect_left(positions, start)
+        inside = bisect_left(positions, start + SNIPPET_CHARS) - first
         # Most matches first; then the window whose first match comes soonest, so the reason
         # for the card is read first and not cut off at the end.
-        return len(inside), -min(inside, default=SNIPPET_CHARS)
+        return inside, -(positions[first] - start if inside else SNIPPET_CHARS)
 
     return max(starts, key=merit)
 

@@ -16,12 +16,14 @@ from typing import Generic, TypeVar
 from providers.models import Event
 from server.conversation import Line, LineIn, Suggestion
 from server.journal.entries import (
+    EncodedSet,
     SuggestionSet,
     as_line,
     as_suggestions,
+    encoded_entry,
+    encoded_set,
     line_entry,
     status_entry,
-    suggestions_entry,
 )
 from server.journal.service import Journal
 from server.realtime.rooms import Broadcaster
@@ -91,8 +93,13 @@ class LiveWriter:
         self, event: Event, items: list[Suggestion], reason: str | None = None
     ) -> Shown[SuggestionSet]:
         """The card set a customer turn produced (``reason``: why it is empty)."""
-        written = await self._journal.record(suggestions_entry(event, items, reason))
-        return await self._show_set(event, as_suggestions(written.entry), written.entry.position)
+        encoded = encoded_set(event, items, reason)
+        written = await self._journal.record(encoded_entry(event, encoded))
+        # Stored now, the set is the one in hand (dumped once for the journal and the widgets);
+        # stored before, by an earlier delivery, it is the stored one.
+        if not written.fresh:
+            encoded = _encoded(as_suggestions(written.entry))
+        return await self._show_set(event, encoded, written.entry.position, fresh=written.fresh)
 
     async def shown_suggestions(self, event: Event) -> Shown[SuggestionSet] | None:
         """Send again the set recorded for ``event`` (a duplicate delivery), if there is one."""
@@ -101,20 +108,16 @@ class LiveWriter:
         )
         if found is None:
             return None
-        return await self._show_set(event, as_suggestions(found), found.position, fresh=False)
+        encoded = _encoded(as_suggestions(found))
+        return await self._show_set(event, encoded, found.position, fresh=False)
 
     async def _show_set(
-        self, event: Event, shown: SuggestionSet, position: int, *, fresh: bool = True
+        self, event: Event, encoded: EncodedSet, position: int, *, fresh: bool
     ) -> Shown[SuggestionSet]:
         await self._broadcaster.suggestions(
-            event.tenant_id,
-            event.conversation_id,
-            shown.trigger_event_id,
-            shown.items,
-            shown.reason,
-            position,
+            event.tenant_id, event.conversation_id, encoded.data, position
         )
-        return Shown(shown, position, fresh)
+        return Shown(encoded.shown, position, fresh)
 
     async def _restore(self, tenant_id: str, conversation_id: str) -> ConversationMeta:
         """Put the journal's copy of a conversation back into the live state."""
@@ -124,3 +127,7 @@ class LiveWriter:
         await self._state.restore(tenant_id, conversation_id, meta, snapshot.transcript, agents)
         log.debug("conversation %s restored from the journal into live state", conversation_id)
         return meta
+
+
+def _encoded(shown: SuggestionSet) -> EncodedSet:
+    return EncodedSet(shown, shown.model_dump(mode="json"))

@@ -270,14 +270,13 @@ class Pipeline:
         ``opening``: the handoff's intent and summary, searched as if the customer had said
         them; never stored."""
         try:
-            recent = await self._state.recent_lines(
+            meta, recent = await self._state.conversation(
                 event.tenant_id, event.conversation_id, CONTEXT_LINES
             )
             lines = recent if turn is None else [line for line in recent if line.seq <= turn.seq]
             if opening is not None:
                 seq = lines[-1].seq + 1 if lines else 1
                 lines = [*lines, Line(**opening.model_dump(), seq=seq)]
-            meta = await self._state.meta(event.tenant_id, event.conversation_id)
             queue = event.queue or meta.queue
             request = AssistRequest(
                 tenant_id=event.tenant_id,

@@ -8,7 +8,10 @@ A ``line`` entry holds the transcript line (its ``seq`` is the entry's position)
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict
 
 from providers.models import Event
@@ -28,9 +31,27 @@ class SuggestionSet(BaseModel):
     reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class EncodedSet:
+    """A card set with its JSON form, dumped once for both the journal and the widgets."""
+
+    shown: SuggestionSet
+    # ``shown.model_dump(mode="json")``: the ``suggestions`` event's fields besides the
+    # conversation and the position (server.realtime.rooms).
+    data: dict[str, Any]
+
+
+def encoded_set(event: Event, items: list[Suggestion], reason: str | None = None) -> EncodedSet:
+    """The set a customer turn produced."""
+    shown = SuggestionSet(trigger_event_id=event.provider_event_id, items=items, reason=reason)
+    return EncodedSet(shown, shown.model_dump(mode="json"))
+
+
 def _entry(
-    event: Event, kind: LiveEntryKind, body: BaseModel, agent_id: str | None = None
+    event: Event, kind: LiveEntryKind, body: BaseModel | str, agent_id: str | None = None
 ) -> LiveEntryIn:
+    if isinstance(body, BaseModel):
+        body = body.model_dump_json(exclude_none=kind == "status")
     return LiveEntryIn(
         tenant_id=event.tenant_id,
         conversation_id=event.conversation_id,
@@ -38,7 +59,7 @@ def _entry(
         provider=event.provider,
         event_id=event.provider_event_id,
         agent_id=agent_id,
-        body=body.model_dump_json(exclude_none=kind == "status"),
+        body=body,
     )
 
 
@@ -51,8 +72,12 @@ def suggestions_entry(
     event: Event, items: list[Suggestion], reason: str | None = None
 ) -> LiveEntryIn:
     """The entry of the card set a customer turn produced."""
-    shown = SuggestionSet(trigger_event_id=event.provider_event_id, items=items, reason=reason)
-    return _entry(event, "suggestions", shown)
+    return encoded_entry(event, encoded_set(event, items, reason))
+
+
+def encoded_entry(event: Event, encoded: EncodedSet) -> LiveEntryIn:
+    """The entry of a card set, from the JSON form widgets are sent."""
+    return _entry(event, "suggestions", orjson.dumps(encoded.data).decode())
 
 
 def status_entry(event: Event, changes: MetaChanges, agent_id: str | None = None) -> LiveEntryIn:

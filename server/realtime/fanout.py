@@ -16,9 +16,12 @@ import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
+from server.realtime.roomindex import IndexedRooms
 
-class DirectSendManager(socketio.AsyncManager):  # type: ignore[misc]
-    """The in-process manager, queueing each recipient's packet in turn."""
+
+class DirectSendManager(IndexedRooms, socketio.AsyncManager):  # type: ignore[misc]
+    """The in-process manager, queueing each recipient's packet in turn (rooms indexed by
+    socket: :mod:`~server.realtime.roomindex`)."""
 
     async def emit(
         self,

@@ -222,7 +222,8 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             snapshot = await self._journal.snapshot(tenant_id, conversation_id)
             if self._handoffs is not None:
                 handoff = await self._handoffs.get(tenant_id, conversation_id)
-                snapshot = snapshot.model_copy(update={"handoff": handoff})
+                if handoff is not None:  # most conversations have none: no copy for them
+                    snapshot = snapshot.model_copy(update={"handoff": handoff})
             await self.emit("snapshot", snapshot.model_dump(mode="json"), to=sid)
         # Step card and details are whole-state events outside the record: sent again on
         # every join, a re-join with ``after`` included, so a widget that missed one catches up.

@@ -108,16 +108,11 @@ class Broadcaster:
         await asyncio.sleep(0)
 
     async def suggestions(
-        self,
-        tenant_id: str,
-        conversation_id: str,
-        trigger_event_id: str,
-        items: list[Suggestion],
-        reason: str | None,
-        position: int,
+        self, tenant_id: str, conversation_id: str, card_set: dict[str, Any], position: int
     ) -> None:
-        """The card set for the current topic, best first; ``reason`` says why it is empty."""
-        payload = suggestions_payload(conversation_id, trigger_event_id, items, reason, position)
+        """The card set for the current topic, best first, as a ``SuggestionSet`` dumped in
+        JSON mode (its ``reason`` says why it is empty)."""
+        payload = {"conversation_id": conversation_id, "position": position, **card_set}
         await self._emit("suggestions", payload, conversation_room(tenant_id, conversation_id))
 
     async def partial(self, event: Transcript) -> None:

@@ -78,6 +78,11 @@ class StateStore(Protocol):
     async def recent_lines(self, tenant_id: str, conversation_id: str, limit: int) -> list[Line]:
         """The newest ``limit`` lines, oldest first."""
 
+    async def conversation(
+        self, tenant_id: str, conversation_id: str, limit: int
+    ) -> tuple[ConversationMeta, list[Line]]:
+        """``meta`` and ``recent_lines`` in one read (what the assist step needs of a turn)."""
+
     async def add_conversation_agent(
         self, tenant_id: str, conversation_id: str, agent_id: str
     ) -> None:

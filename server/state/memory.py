@@ -108,6 +108,14 @@ class MemoryState:
         conversation = self._conversations.get((tenant_id, conversation_id))
         return list(conversation.lines)[-limit:] if conversation else []
 
+    async def conversation(
+        self, tenant_id: str, conversation_id: str, limit: int
+    ) -> tuple[ConversationMeta, list[Line]]:
+        return (
+            await self.meta(tenant_id, conversation_id),
+            await self.recent_lines(tenant_id, conversation_id, limit),
+        )
+
     async def add_conversation_agent(
         self, tenant_id: str, conversation_id: str, agent_id: str
     ) -> None:

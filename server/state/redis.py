@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from pydantic import TypeAdapter
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
@@ -102,6 +103,14 @@ return bound
 def _key(kind: str, tenant_id: str, name: str) -> str:
     # Tenant ids are slugs without colons, so the key is unambiguous.
     return f"{PREFIX}:{kind}:{tenant_id}:{name}"
+
+
+_LINES = TypeAdapter(list[Line])
+
+
+def _lines(raw: list[str]) -> list[Line]:
+    """Stored lines (each a JSON object) parsed in one call: a turn reads up to 40 of them."""
+    return _LINES.validate_json(f"[{','.join(raw)}]") if raw else []
 
 
 def redis_client(url: str, **options: Any) -> Redis:
@@ -233,8 +242,16 @@ class RedisState:
 
     async def recent_lines(self, tenant_id: str, conversation_id: str, limit: int) -> list[Line]:
         key = _key("lines", tenant_id, conversation_id)
-        raw = await self._call(self._redis.lrange(key, -limit, -1))
-        return [Line.model_validate_json(item) for item in raw]
+        return _lines(await self._call(self._redis.lrange(key, -limit, -1)))
+
+    async def conversation(
+        self, tenant_id: str, conversation_id: str, limit: int
+    ) -> tuple[ConversationMeta, list[Line]]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(_key("meta", tenant_id, conversation_id))
+            pipe.lrange(_key("lines", tenant_id, conversation_id), -limit, -1)
+            fields, raw = await self._call(pipe.execute())
+        return ConversationMeta(conversation_id=conversation_id, **fields), _lines(raw)
 
     async def add_conversation_agent(
         self, tenant_id: str, conversation_id: str, agent_id: str

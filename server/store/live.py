@@ -29,7 +29,13 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from server.deadlines import Deadlines
 from server.store.engine import Database, sqlite_file_engine
-from server.store.live_reads import RecordRead, after_read, assigned_read, snapshot_read
+from server.store.live_reads import (
+    POSITION,
+    RecordRead,
+    after_read,
+    assigned_read,
+    snapshot_read,
+)
 from server.store.models import LiveEntry, LiveEntryIn, LiveEntryKind, WrittenEntry
 from server.store.reader import Reader
 from server.store.schema import live_conversations, live_entries, utcnow
@@ -59,6 +65,7 @@ class LiveRecordRepository:
             .returning(_le.tenant_id, _le.conversation_id, _le.position),
             dialect,
         )
+        self._position = Prepared(POSITION, dialect)
 
     async def write(self, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
         """Store ``items`` in one transaction, in order; one result per item, in order.
@@ -102,7 +109,8 @@ class LiveRecordRepository:
     ) -> RecordRead:
         """The conversation up to its newest position: the newest ``lines`` lines, the newest
         suggestion set and the newest ``statuses`` status entries (one read)."""
-        return await self._reader.run(snapshot_read(tenant_id, conversation_id, lines, statuses))
+        read = snapshot_read(self._position, tenant_id, conversation_id, lines, statuses)
+        return await self._reader.run(read)
 
     async def after(
         self, tenant_id: str, conversation_id: str, after: int, *, limit: int, statuses: int
@@ -110,7 +118,7 @@ class LiveRecordRepository:
         """The entries after ``after`` up to the newest position, oldest first, at most
         ``limit``, and (when one of them is a status) the newest ``statuses`` status entries."""
         return await self._reader.run(
-            after_read(tenant_id, conversation_id, after, limit, statuses)
+            after_read(self._position, tenant_id, conversation_id, after, limit, statuses)
         )
 
     async def find(
@@ -193,15 +201,18 @@ def _advance_statement(db: Database) -> ReturningInsert[str, str, int]:
 
 
 class Prepared:
-    """A write statement built once, returning rows.
+    """A statement built once, returning rows.
 
-    On a SQLite file (the sqlite3 driver, on the writer's own thread) it runs on the driver's
-    cursor with its SQL compiled once: there SQLAlchemy's work per execution cost several times
-    the statement itself, and the journal writes on every event. Values still pass through the
-    columns' bind processors. Elsewhere (PostgreSQL) SQLAlchemy runs it.
+    On a SQLite file (the sqlite3 driver, on the writer's or the reader's own thread) it runs
+    on the driver's cursor with its SQL compiled once: there SQLAlchemy's work per execution
+    cost several times the statement itself, and the journal writes on every event (and reads
+    a position on every join). Values still pass through the columns' bind processors.
+    Elsewhere (PostgreSQL) SQLAlchemy runs it.
     """
 
-    def __init__(self, statement: ReturningInsert[str, str, int], dialect: Dialect) -> None:
+    def __init__(
+        self, statement: ReturningInsert[str, str, int] | Select[Any], dialect: Dialect
+    ) -> None:
         self.statement = statement
         compiled = statement.compile(dialect=dialect)
         self._sql = str(compiled)

@@ -8,9 +8,9 @@ once, with parameters: building them again for every join cost as much as runnin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, bindparam, desc, select, union_all
 from sqlalchemy.engine import Connection
@@ -25,6 +25,14 @@ _THIS = (
     _le.conversation_id == bindparam("conversation_id"),
 )
 _UPTO = (*_THIS, _le.position <= bindparam("position"))
+
+
+class Prepared(Protocol):
+    """A statement built once (``live.Prepared``: on the sqlite3 driver itself on a SQLite file)."""
+
+    def rows(self, conn: Connection, params: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """Run it once per item of ``params``; every row it returned, in order."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +55,9 @@ def _newest(kind: str, limit: str) -> Select[Any]:
     )
 
 
-_POSITION = select(_lc.last_position).where(
+# Every read starts with it, and it is all an empty conversation's join reads: the repository
+# runs it as a ``Prepared`` statement (``live.py``), on the driver itself on a SQLite file.
+POSITION = select(_lc.last_position).where(
     _lc.tenant_id == bindparam("tenant_id"), _lc.conversation_id == bindparam("conversation_id")
 )
 # Lines, the newest set and statuses in one statement: each part newest first.
@@ -72,13 +82,13 @@ _ASSIGNED = select(_le.position).where(*_THIS, _le.agent_id == bindparam("agent_
 
 
 def snapshot_read(
-    tenant_id: str, conversation_id: str, lines: int, statuses: int
+    position_of: Prepared, tenant_id: str, conversation_id: str, lines: int, statuses: int
 ) -> Callable[[Connection], RecordRead]:
     """The newest ``lines`` lines, the newest set and the newest ``statuses`` status entries."""
 
     def read(conn: Connection) -> RecordRead:
         keys = {"tenant_id": tenant_id, "conversation_id": conversation_id}
-        position = _position(conn, keys)
+        position = _position(conn, position_of, keys)
         if position == 0:  # nothing recorded yet: a widget opened as the call is offered
             return RecordRead(0, [], [])
         params = {**keys, "position": position, "lines": lines, "one": 1, "statuses": statuses}
@@ -90,14 +100,19 @@ def snapshot_read(
 
 
 def after_read(
-    tenant_id: str, conversation_id: str, after: int, limit: int, statuses: int
+    position_of: Prepared,
+    tenant_id: str,
+    conversation_id: str,
+    after: int,
+    limit: int,
+    statuses: int,
 ) -> Callable[[Connection], RecordRead]:
     """The entries after ``after``, oldest first, at most ``limit``, and (when one of them is a
     status) the newest ``statuses`` status entries."""
 
     def read(conn: Connection) -> RecordRead:
         keys = {"tenant_id": tenant_id, "conversation_id": conversation_id}
-        position = _position(conn, keys)
+        position = _position(conn, position_of, keys)
         params = {**keys, "position": position, "statuses": statuses}
         entries = _as_entries(conn.execute(_AFTER, {**params, "after": after, "limit": limit}))
         status_entries: list[LiveEntry] = []
@@ -116,8 +131,9 @@ def assigned_read(
     return lambda conn: conn.execute(_ASSIGNED, params).first() is not None
 
 
-def _position(conn: Connection, keys: dict[str, Any]) -> int:
-    return int(conn.execute(_POSITION, keys).scalar() or 0)
+def _position(conn: Connection, position_of: Prepared, keys: dict[str, Any]) -> int:
+    found = position_of.rows(conn, [keys])
+    return int(found[0][0] or 0) if found else 0
 
 
 def _position_of(entry: LiveEntry) -> int:

@@ -160,6 +160,9 @@ def test_product_names_are_found_as_the_full_pattern_finds_them() -> None:
     everything = (*names, "Café Crème")
     words = ["my", "home", "hub", "pro", "iphone", "wi-fi", "calling", "pixel", "7", "galaxy"]
     words += ["note", "esim", "phones", "hubs", "café", "the", "s21", "homes", "wifi", "x"]
+    # Signs and punctuation outside ASCII are no word characters: such lines are matched
+    # word by word too.
+    words += ["£25", "it\u2019s", "home\u2019s", "\u2014", "€", "\u201cpixel\u201d"]
     rng = random.Random(3)
     for _ in range(500):
         picked = rng.choices(words, k=rng.randint(1, 8))

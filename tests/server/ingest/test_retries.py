@@ -52,6 +52,42 @@ async def test_event_failing_mid_pipeline_is_processed_by_the_retry(
     assert [line.event_id for line in snapshot.transcript] == ["e1"]
 
 
+async def test_a_retry_after_the_card_set_was_recorded_sends_the_recorded_set_again(
+    client: TestClient[Any, Any],
+    api_keys: dict[str, str],
+    connect_widget: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    widget = await connect_widget(supervisor=True)
+    await widget.call("join", {"conversation_id": "conv-1"})
+    await widget.next("snapshot")
+    journal = client.app[JOURNAL]
+    real_record = journal.record
+    failures = [Unavailable("the sqlite database is unreachable")]
+
+    async def lost_answer(entry: LiveEntryIn) -> WrittenEntry:
+        # The set is written, but the database's answer is lost on the way back once.
+        written = await real_record(entry)
+        if entry.kind == "suggestions" and failures:
+            raise failures.pop()
+        return written
+
+    monkeypatch.setattr(journal, "record", lost_answer)
+    headers = {"Authorization": f"Bearer {api_keys['acme']}"}
+    message = customer_says("e1", "my router keeps dropping")
+
+    failed = await client.post("/api/v1/events", json=message, headers=headers)
+    retried = await client.post("/api/v1/events", json=message, headers=headers)
+
+    assert failed.status == 503
+    assert (await retried.json())["results"][0]["status"] == "processed"
+    sent = await widget.next("suggestions")
+    snapshot = await journal.snapshot("acme", "conv-1")
+    assert sent["trigger_event_id"] == "e1"
+    assert sent["items"] == [item.model_dump(mode="json") for item in snapshot.suggestions]
+    assert widget.pending("suggestions") == 0
+
+
 async def test_unexpected_errors_are_json_500s(
     client: TestClient[Any, Any], api_keys: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

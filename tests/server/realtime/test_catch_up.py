@@ -73,6 +73,27 @@ async def test_a_widget_rejoining_with_its_position_is_replayed_what_it_missed(
     assert again.pending("snapshot") == 0
 
 
+async def test_a_card_set_is_replayed_and_shown_to_late_widgets_as_it_was_heard_live(
+    client: TestClient[Any, Any], api_keys: dict[str, str], connect_widget: Any
+) -> None:
+    live = await connect_widget(supervisor=True)
+    await joined(live)
+    turn = customer_says("c1", "my router keeps dropping and the light is orange")
+    await post(client, api_keys["acme"], turn)
+    heard = await live.next("suggestions")
+
+    behind = await connect_widget(supervisor=True)
+    assert (await behind.call("join", {"conversation_id": "conv-1", "after": 0}))["ok"]
+    replayed = (await behind.next("replay"))["events"]
+    late = await connect_widget(supervisor=True)
+    snapshot = await joined(late)
+
+    assert heard["items"]
+    assert heard["reason"] is None
+    assert {"event": "suggestions", "data": heard} in replayed
+    assert snapshot["suggestions"] == heard["items"]
+
+
 async def test_a_widget_ahead_of_the_record_gets_a_snapshot(
     client: TestClient[Any, Any], api_keys: dict[str, str], connect_widget: Any
 ) -> None:

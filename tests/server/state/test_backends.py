@@ -143,6 +143,21 @@ async def test_meta_reads_status_without_creating_anything(state: StateStore) ->
     assert await state.recent_lines("acme", "c2", 10) == []
 
 
+async def test_the_assist_step_reads_status_and_newest_lines_at_once(state: StateStore) -> None:
+    for seq in range(1, 8):
+        await state.append_line("acme", "c1", line(f"e{seq}", seq))
+    await state.update_meta("acme", "c1", MetaChanges(queue="billing"), 8)
+
+    meta, lines = await state.conversation("acme", "c1", 3)
+    unknown, none = await state.conversation("acme", "c2", 3)
+
+    assert (meta.conversation_id, meta.queue) == ("c1", "billing")
+    assert lines == await state.recent_lines("acme", "c1", 3)
+    assert [n.event_id for n in lines] == ["e5", "e6", "e7"]
+    assert (unknown.conversation_id, unknown.queue, none) == ("c2", None, [])
+    assert (await state.conversation("globex", "c1", 3))[1] == []
+
+
 async def test_a_restored_conversation_has_the_journal_s_lines_meta_and_agents(
     state: StateStore,
 ) -> None:
