@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -305,6 +306,24 @@ def close_quietly(conn: Connection | sqlite3.Connection | None, what: str) -> No
             conn.close()
     except Exception:
         logger.debug("closing %s failed", what, exc_info=True)
+
+
+def fail_queued(waiting: queue.SimpleQueue[Any], err: Exception) -> None:
+    """Fail the (item, future) pairs a store thread had not taken when it stopped (or did not
+    stop in time); ``None`` entries are the thread's stop signals."""
+    while True:
+        try:
+            entry = waiting.get_nowait()
+        except queue.Empty:
+            return
+        if entry is not None and not entry[1].done():
+            entry[1].set_exception(err)
+
+
+def settle(stopped: asyncio.Future[None] | None) -> None:
+    """Tell whoever waits for a store thread to stop that it has (once)."""
+    if stopped is not None and not stopped.done():
+        stopped.set_result(None)
 
 
 def writing_connection(engine: Engine) -> Connection:

@@ -22,7 +22,13 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from server.errors import Unavailable
-from server.store.engine import Database, close_quietly, sqlite_file_engine
+from server.store.engine import (
+    Database,
+    close_quietly,
+    fail_queued,
+    settle,
+    sqlite_file_engine,
+)
 
 ResultT = TypeVar("ResultT")
 # Reads run back to back, each in its own transaction, and the loop hears of a batch when its
@@ -106,18 +112,8 @@ class _ReadThread:
         self._queue.put(None)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(self._stopped), DRAIN_SECONDS)
-        self._fail_waiting(Unavailable("the server shut down before this read ran"))
+        fail_queued(self._queue, Unavailable("the server shut down before this read ran"))
         self._engine.dispose()
-
-    def _fail_waiting(self, err: Exception) -> None:
-        """Fail the reads the thread had not taken when it stopped (or did not stop in time)."""
-        while True:
-            try:
-                waiting = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if waiting is not None and not waiting[1].done():
-                waiting[1].set_exception(err)
 
     def _start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -145,7 +141,7 @@ class _ReadThread:
                 _settle_all, [(future, *self._outcome(read, future)) for read, future in batch]
             )
         self._drop()
-        self._answer(_settle, self._stopped)
+        self._answer(settle, self._stopped)
 
     def _outcome(
         self, read: Callable[[Connection], Any], future: asyncio.Future[Any]
@@ -199,8 +195,3 @@ def _settle_all(outcomes: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
             future.set_result(value)
         elif value is not None:
             future.set_exception(value)
-
-
-def _settle(future: asyncio.Future[None] | None) -> None:
-    if future is not None and not future.done():
-        future.set_result(None)

@@ -40,7 +40,9 @@ from server.errors import Unavailable
 from server.store.engine import (
     Database,
     close_quietly,
+    fail_queued,
     run_in_driver_transaction,
+    settle,
     writing_connection,
 )
 
@@ -112,7 +114,7 @@ class ThreadedGroupCommit(Generic[ItemT, ResultT]):
         self._checkpoints.stop()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(self._stopped), DRAIN_SECONDS)
-        self._fail_waiting(Unavailable("the server shut down before writing this"))
+        fail_queued(self._queue, Unavailable("the server shut down before writing this"))
         await asyncio.to_thread(self._threads[1].join, DRAIN_SECONDS)
         self._engine.dispose()
 
@@ -143,7 +145,7 @@ class ThreadedGroupCommit(Generic[ItemT, ResultT]):
                 batch.append(waiting)
             self._commit(batch)
         self._drop()
-        self._answer(_settle, self._stopped)
+        self._answer(settle, self._stopped)
 
     def _commit(self, batch: list[Waiting[ItemT, ResultT]]) -> None:
         # A caller that gave up (timed out, cancelled) before its turn is not written.
@@ -183,16 +185,6 @@ class ThreadedGroupCommit(Generic[ItemT, ResultT]):
         for future in futures:
             if not future.done():
                 future.set_exception(ours)
-
-    def _fail_waiting(self, err: Exception) -> None:
-        """Fail what the thread had not taken when it stopped (or did not stop in time)."""
-        while True:
-            try:
-                waiting = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if waiting is not None and not waiting[1].done():
-                waiting[1].set_exception(err)
 
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
@@ -250,8 +242,3 @@ def _no_checkpoints(conn: Connection) -> None:
     driver = conn.connection.driver_connection
     assert isinstance(driver, sqlite3.Connection)
     driver.execute("PRAGMA wal_autocheckpoint = 0")
-
-
-def _settle(stopped: asyncio.Future[None] | None) -> None:
-    if stopped is not None and not stopped.done():
-        stopped.set_result(None)
