@@ -218,6 +218,10 @@ async def serve_websocket(socket: AsyncSocket, ws: Any) -> None:
             break
         except Exception:
             server.logger.exception("Unknown receive error")
+        if socket.closed:
+            # Closed by the server (a ping left unanswered): a peer that keeps talking must not
+            # keep its connection open behind a socket engineio has forgotten.
+            break
     socket.queue.put_nowait(None)  # the writer's cue to finish
     try:
         # Shielded: aiohttp cancels this task once the peer's connection is lost, which must

@@ -167,6 +167,32 @@ async def test_a_client_that_talks_but_never_answers_pings_is_disconnected_by_th
     assert forgotten_after < 0.2 + 2 * 0.5 + 0.5, forgotten_after
 
 
+async def test_a_client_that_talks_but_never_answers_pings_has_its_connection_closed(
+    aiohttp_server: Callable[..., Awaitable[TestServer]], settings: Settings
+) -> None:
+    server, _ = await _pinging_server(aiohttp_server, settings, interval=0.2, ping_timeout=0.5)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(server.make_url(SOCKET_PATH)) as ws,
+    ):
+        assert str((await ws.receive(timeout=5)).data).startswith("0{")
+
+        async def keep_talking() -> None:
+            while not ws.closed:
+                await ws.send_str("6")  # a noop: not an answer to the pings
+                await asyncio.sleep(0.05)
+
+        talker = asyncio.ensure_future(keep_talking())
+        try:
+            # Everything the server sends until it hangs up: its pings, then the close.
+            while (message := await ws.receive(timeout=10)).type is aiohttp.WSMsgType.TEXT:
+                assert message.data == "2"
+        finally:
+            talker.cancel()
+
+        assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+
+
 async def test_a_client_that_starts_on_long_polling_upgrades_and_joins(
     client: TestClient[Any, Any], tokens: TokenService
 ) -> None:
