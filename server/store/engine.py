@@ -320,6 +320,23 @@ def fail_queued(waiting: queue.SimpleQueue[Any], err: Exception) -> None:
             entry[1].set_exception(err)
 
 
+def next_batch(waiting: queue.SimpleQueue[Any], limit: int) -> tuple[list[Any], bool]:
+    """For a store thread, the only one taking from ``waiting``: the next entry (waiting for
+    it) and up to ``limit`` in all that are already there, and whether a stop signal
+    (``None``) came with them or instead of them."""
+    first = waiting.get()
+    if first is None:
+        return [], True
+    batch = [first]
+    # One consumer: not empty means get_nowait succeeds.
+    while len(batch) < limit and not waiting.empty():
+        entry = waiting.get_nowait()
+        if entry is None:
+            return batch, True
+        batch.append(entry)
+    return batch, False
+
+
 def settle(stopped: asyncio.Future[None] | None) -> None:
     """Tell whoever waits for a store thread to stop that it has (once)."""
     if stopped is not None and not stopped.done():

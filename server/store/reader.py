@@ -26,6 +26,7 @@ from server.store.engine import (
     Database,
     close_quietly,
     fail_queued,
+    next_batch,
     settle,
     sqlite_file_engine,
 )
@@ -124,22 +125,12 @@ class _ReadThread:
         """The thread: every read waiting, in turn, until asked to stop."""
         stopping = False
         while not stopping:
-            first = self._queue.get()
-            if first is None:
-                break
-            batch = [first]
-            while len(batch) < MAX_BATCH:
-                try:
-                    waiting = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if waiting is None:
-                    stopping = True
-                    break
-                batch.append(waiting)
-            self._answer(
-                _settle_all, [(future, *self._outcome(read, future)) for read, future in batch]
-            )
+            batch, stopping = next_batch(self._queue, MAX_BATCH)
+            if batch:
+                self._answer(
+                    _settle_all,
+                    [(future, *self._outcome(read, future)) for read, future in batch],
+                )
         self._drop()
         self._answer(settle, self._stopped)
 

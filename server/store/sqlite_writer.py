@@ -41,6 +41,7 @@ from server.store.engine import (
     Database,
     close_quietly,
     fail_queued,
+    next_batch,
     run_in_driver_transaction,
     settle,
     writing_connection,
@@ -132,18 +133,9 @@ class ThreadedGroupCommit(Generic[ItemT, ResultT]):
         """The writer thread: a batch of everything waiting, until asked to stop."""
         stopping = False
         while not stopping:
-            first = self._queue.get()
-            if first is None:
-                break
-            batch = [first]
-            # This thread alone takes from the queue: not empty means get_nowait succeeds.
-            while len(batch) < self._max_batch and not self._queue.empty():
-                waiting = self._queue.get_nowait()
-                if waiting is None:
-                    stopping = True
-                    break
-                batch.append(waiting)
-            self._commit(batch)
+            batch, stopping = next_batch(self._queue, self._max_batch)
+            if batch:
+                self._commit(batch)
         self._drop()
         self._answer(settle, self._stopped)
 
