@@ -64,15 +64,23 @@ STAGES = (
 )
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def replay_parser(description: str, stages_help: str) -> argparse.ArgumentParser:
+    """The options of a replay of the load benchmark's customer lines (this script's and
+    ``turn_cpu.py``'s)."""
+    parser = argparse.ArgumentParser(description=description)
     add = parser.add_argument
     add("--kb-passages", type=int, default=10_000, help="synthetic passages added to the KB")
     add("--events", type=int, default=3000, help="customer lines replayed")
     add("--conversations", type=int, default=1000, help="conversations they are spread over")
     add("--seed", type=int, default=1, help="which lines each conversation gets")
-    add("--stages", action="store_true", help="also time each stage (adds a little overhead)")
-    add("--profile", metavar="FILE", help="write a cProfile of the suggestions to FILE")
+    add("--stages", action="store_true", help=stages_help)
+    return parser
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = replay_parser(__doc__.splitlines()[0], "also time each stage (adds a little overhead)")
+    profile_help = "write a cProfile of the suggestions to FILE"
+    parser.add_argument("--profile", metavar="FILE", help=profile_help)
     return parser.parse_args(argv)
 
 

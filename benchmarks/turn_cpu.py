@@ -36,6 +36,7 @@ from aiohttp import web
 from load_server import TENANT, seed_database
 from load_traffic import PROVIDER, customer_texts
 from pydantic import SecretStr
+from suggest_cpu import replay_parser
 from threadpoolctl import threadpool_limits
 
 from providers.models import Message, Speaker
@@ -65,14 +66,8 @@ STAGES = (
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add = parser.add_argument
-    add("--kb-passages", type=int, default=10_000, help="synthetic passages added to the KB")
-    add("--events", type=int, default=3000, help="customer lines replayed")
-    add("--conversations", type=int, default=1000, help="conversations they are spread over")
-    add("--seed", type=int, default=1, help="which lines each conversation gets")
-    add("--stages", action="store_true", help="also time each step on the event loop")
-    return parser.parse_args(argv)
+    description = __doc__.splitlines()[0]
+    return replay_parser(description, "also time each step on the event loop").parse_args(argv)
 
 
 def events(args: argparse.Namespace) -> list[Message]:
