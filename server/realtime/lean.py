@@ -232,7 +232,11 @@ async def serve_websocket(socket: AsyncSocket, ws: Any) -> None:
 
 
 async def _write(socket: AsyncSocket, ws: Any) -> None:
-    """Send what is queued for the socket, up to the reader's ``None``; then close."""
+    """Send what is queued for the socket, up to the reader's ``None``; then close.
+
+    What was queued while the writer waited to run (a turn's card set, details and step card,
+    emitted one after another) goes out in one write: one system call, not one per packet.
+    """
     queue = socket.queue
     finished = False
     while not finished:
@@ -244,8 +248,7 @@ async def _write(socket: AsyncSocket, ws: Any) -> None:
         if None in packets:
             packets, finished = packets[: packets.index(None)], True
         try:
-            for packet in packets:
-                await ws.send(packet.encode())
+            await ws.send_all([packet.encode() for packet in packets])
         except Exception:
             break
     await ws.close()

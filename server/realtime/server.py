@@ -15,6 +15,7 @@ from engineio.async_drivers.aiohttp import WebSocket as EngineioWebSocket
 from server.config import Settings
 from server.realtime.codec import WidgetPacket
 from server.realtime.fanout import DirectSendManager
+from server.realtime.frames import frames
 from server.realtime.lean import LeanSocketServer, serve_websocket
 from server.realtime.listener import ResyncingRedisManager
 
@@ -114,6 +115,26 @@ class UncompressedWebSocket(EngineioWebSocket):  # type: ignore[misc]
             await self._sock.send_bytes(message)
         else:
             await self._sock.send_str(message)
+
+    async def send_all(self, messages: list[str | bytes]) -> None:
+        """The messages in order, framed together and written to the connection at once.
+
+        While the connection's writes are paused (a peer that stopped reading), they go one by
+        one through aiohttp, which waits for the connection to drain.
+        """
+        request = self.environ["aiohttp.request"]
+        transport, protocol = request.transport, request.protocol
+        if (
+            self._sock.closed
+            or transport is None
+            or transport.is_closing()
+            or protocol is None
+            or protocol.writing_paused
+        ):
+            for message in messages:
+                await self.send(message)
+        elif messages:
+            transport.write(frames(messages))
 
     async def receive_data(self, silence_seconds: float) -> str | bytes:
         """The next text or binary message; ``TimeoutError`` after ``silence_seconds`` without
