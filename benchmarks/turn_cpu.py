@@ -59,7 +59,7 @@ STAGES = (
     ("transcript line (journal, state, emit)", LiveWriter, "line"),
     ("knowledge engine (suggest)", HybridAssistant, "suggest"),
     ("card set (journal, emit)", LiveWriter, "suggestions"),
-    ("answer (extractive, emit)", AnswerService, "_run"),
+    ("answer (extractive, emit)", AnswerService, "start"),
     ("details (entities, emit)", FollowUp, "customer_said"),
     ("step card", FollowUp, "cards_shown"),
 )

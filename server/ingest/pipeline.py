@@ -97,9 +97,10 @@ class EventObserver(Protocol):
 
 
 class AnswerStarter(Protocol):
-    """Answers a customer turn in the background (server.answers), never blocking the event."""
+    """Answers a customer turn (server.answers): the extractive answer at once, a model's in
+    the background, never blocking the event; failures are its own to log."""
 
-    def start(self, request: AssistRequest, items: list[Suggestion]) -> None: ...
+    async def start(self, request: AssistRequest, items: list[Suggestion]) -> None: ...
 
 
 class Pipeline:
@@ -310,7 +311,7 @@ class Pipeline:
         await self._live.suggestions(event, items, cards.reason)
         self._metrics.suggestions_emitted.inc(len(items))
         if self._answers is not None:
-            self._answers.start(request, items)
+            await self._answers.start(request, items)
 
     async def _route(self, tenant_id: str, provider: str, queue: str | None) -> Route:
         if self._routes is None:

@@ -97,7 +97,7 @@ async def test_the_routes_integration_and_system_prompt_are_used(
     answers, source = service
     route = Route(llm_integration_id="int-7", system_prompt="You are Acme's router helper.")
 
-    answers.start(request(route=route), ITEMS)
+    await answers.start(request(route=route), ITEMS)
     await settle(answers)
 
     assert source.asked == [("acme", "int-7")]
@@ -112,9 +112,9 @@ async def test_a_reprocessed_trigger_restarts_its_answer_under_the_same_id(
     fake_llm.script = Script(delay=0.02)
     route = Route(llm_integration_id="int-7")
 
-    answers.start(request(route=route), ITEMS)
+    await answers.start(request(route=route), ITEMS)
     await asyncio.sleep(0.05)
-    answers.start(request(route=route), ITEMS)
+    await answers.start(request(route=route), ITEMS)
     await settle(answers)
 
     assert emitter.names() == ["answer", "answer", "answer.done"]
@@ -129,9 +129,9 @@ async def test_a_turn_without_suggestions_still_supersedes(
     fake_llm.script = Script(stall=True)
     route = Route(llm_integration_id="int-7")
 
-    answers.start(request("e1", route), ITEMS)
+    await answers.start(request("e1", route), ITEMS)
     await asyncio.sleep(0.05)
-    answers.start(request("e2", route), [])
+    await answers.start(request("e2", route), [])
     await settle(answers)
 
     assert emitter.names() == ["answer", "answer.dropped"]
@@ -144,7 +144,7 @@ async def test_shutdown_cancels_answers_in_flight(
     answers, _ = service
     fake_llm.script = Script(stall=True)
 
-    answers.start(request(route=Route(llm_integration_id="int-7")), ITEMS)
+    await answers.start(request(route=Route(llm_integration_id="int-7")), ITEMS)
     await asyncio.sleep(0.05)
     await answers.aclose()
 
@@ -157,7 +157,7 @@ async def test_an_unknown_integration_leaves_the_extractive_answer(
 ) -> None:
     answers, _ = service
 
-    answers.start(request(route=Route(llm_integration_id="gone")), ITEMS)
+    await answers.start(request(route=Route(llm_integration_id="gone")), ITEMS)
     await settle(answers)
 
     assert emitter.emitted == [
@@ -194,3 +194,71 @@ def test_the_extractive_answer_is_the_matching_sentences_of_the_card() -> None:
     assert focused(card) == "Restart the hub first. If it still drops, hold reset."
     short = card.model_copy(update={"snippet": "Hold reset for 10 seconds."})
     assert focused(short) == "Hold reset for 10 seconds."
+
+
+async def test_without_a_model_the_answer_is_sent_before_start_returns(
+    service: tuple[AnswerService, InTestSource], emitter: RecordingEmitter
+) -> None:
+    answers, _ = service
+
+    await answers.start(request(), ITEMS)
+
+    # Sent at once, behind the turn's card set (the widget's writer sends both together);
+    # nothing is left running for the conversation.
+    assert emitter.names() == ["answer"]
+    assert emitter.emitted[0][1]["pending"] is False
+    assert not answers._in_flight
+
+
+class GatedSource(InTestSource):
+    """Holds every lookup until ``opened`` is set: an integration read that takes a while."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened = asyncio.Event()
+
+    async def get(self, tenant_id: str, integration_id: str | None) -> None:
+        self.asked.append((tenant_id, integration_id))
+        await self.opened.wait()
+
+
+async def test_a_newer_turn_during_the_lookup_supersedes_the_older_answer(
+    emitter: RecordingEmitter,
+) -> None:
+    source = GatedSource()
+    async with aiohttp.ClientSession() as session:
+        answers = AnswerService(
+            source=source, client=ChatClient(session), broadcaster=Broadcaster(emitter)
+        )
+        older = asyncio.ensure_future(answers.start(request("e1"), ITEMS))
+        newer = asyncio.ensure_future(answers.start(request("e2"), ITEMS))
+        await asyncio.sleep(0)
+        source.opened.set()
+        await asyncio.gather(older, newer)
+        await answers.aclose()
+
+    # The older turn's answer, never sent, is withdrawn; only the newer turn's is shown.
+    assert emitter.names() == ["answer.dropped", "answer"]
+    assert emitter.emitted[0][1]["answer_id"] == answer_id_for("conv-1", "e1")
+    assert emitter.emitted[1][1]["answer_id"] == answer_id_for("conv-1", "e2")
+    assert not answers._in_flight
+
+
+class FailingEmitter(RecordingEmitter):
+    async def emit(
+        self, event: str, data: Any = None, *, to: str | None = None, namespace: str | None = None
+    ) -> None:
+        raise ConnectionResetError("the socket server went away")
+
+
+async def test_a_failed_answer_does_not_fail_the_turn(caplog: pytest.LogCaptureFixture) -> None:
+    source = InTestSource()
+    async with aiohttp.ClientSession() as session:
+        answers = AnswerService(
+            source=source, client=ChatClient(session), broadcaster=Broadcaster(FailingEmitter())
+        )
+
+        await answers.start(request(), ITEMS)  # raises nothing
+
+    assert "answer failed for conversation conv-1" in caplog.text
+    assert not answers._in_flight
