@@ -60,7 +60,7 @@ def extract(
     """
     # Every built-in detail has a digit, an "@", a spoken "dot", a currency or a month in it;
     # most turns have none, and are spared a dozen patterns.
-    if not HINT.search(text):
+    if not _hinted(text):
         recognisers = [r for r in recognisers if id(r) not in _BUILT_IN_IDS]
     candidates = [
         Entity(
@@ -85,6 +85,28 @@ def extract(
             found.append(entity)
     found.extend(_products(text, products, taken))
     return sorted(found, key=lambda entity: entity.start)
+
+
+# HINT's words and characters, for ASCII text: one look-up per word rather than HINT's
+# alternatives tried at every character (a sixth of a turn's extraction).
+_HINT_WORDS = frozenset(
+    {
+        *("jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun"),
+        *("june", "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october"),
+        *("nov", "november", "dec", "december"),
+        *("pound", "pounds", "quid", "dollar", "dollars", "euro", "euros", "dot"),
+    }
+)
+_HINT_CHARS = re.compile(r"[0-9@$]")
+
+
+def _hinted(text: str) -> bool:
+    """Whether ``HINT`` finds something in ``text``: whether any built-in detail may be in it."""
+    if not text.isascii():
+        return HINT.search(text) is not None
+    if _HINT_CHARS.search(text) is not None:
+        return True
+    return not _HINT_WORDS.isdisjoint(_WORD_RUN.findall(text.lower()))
 
 
 def _confidence(recogniser: Recogniser, text: str, start: int, end: int, context: str) -> float:
@@ -132,7 +154,7 @@ def _products(text: str, products: Iterable[str], taken: list[tuple[int, int]]) 
         name = match.group(1)
         # Typed as the articles write it, or with a model number, it is surely the product;
         # lower-cased it may be an ordinary word ("direct debit", "unlimited").
-        exact = any(known in name for known in names)
+        exact = _as_written(name, names)
         modelled = len(match.group()) > len(name)
         confidence = 0.9 if exact or modelled else 0.75
         found.append(
@@ -157,9 +179,11 @@ def _product_matches(text: str, names: tuple[str, ...]) -> Iterator[re.Match[str
     if by_first is None or not _ascii_words(text):
         yield from _product_pattern(names).finditer(text)
         return
+    # Lower-casing ASCII words keeps every offset (only such text comes here).
+    lowered = text.lower()
     resume = 0
-    for word in _WORD_RUN.finditer(text):
-        pattern = by_first.get(word.group().lower())
+    for word in _WORD_RUN.finditer(lowered):
+        pattern = by_first.get(word.group())
         if pattern is None or word.start() < resume:
             continue
         # ``match`` at a position still sees the text before it, so ``\b`` reads as in a scan.
@@ -185,6 +209,26 @@ def _by_first_word(names: tuple[str, ...]) -> dict[str, re.Pattern[str]] | None:
             return None
         groups.setdefault(first.group(), []).append(name)
     return {first: _compiled(group) for first, group in groups.items()}
+
+
+def _as_written(name: str, names: tuple[str, ...]) -> bool:
+    """Whether a name is in the matched text as the articles write it (case counts)."""
+    if not name.isascii():
+        return any(known in name for known in names)
+    # A name inside ASCII text is ASCII and inside it case aside too: only the names found
+    # so in this lower-cased match need the exact look, and they are kept per match.
+    lowered = name.lower()
+    inside = _inside(names)
+    candidates = inside.get(lowered)
+    if candidates is None:
+        candidates = inside[lowered] = tuple(k for k in names if k.lower() in lowered)
+    return any(known in name for known in candidates)
+
+
+@lru_cache(maxsize=64)
+def _inside(names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """For a lower-cased match, the names in it case aside; filled as matches come."""
+    return {}
 
 
 @lru_cache(maxsize=64)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import random
 import re
 
-from server.assist.entities import BUILT_IN, DEFAULT_THRESHOLD, Recogniser, extract, shown
+from server.assist.entities import (
+    BUILT_IN,
+    DEFAULT_THRESHOLD,
+    Recogniser,
+    _hinted,
+    extract,
+    shown,
+)
+from server.assist.entity_patterns import HINT
 
 
 def found(text: str, **options: object) -> list[tuple[str, str]]:
@@ -176,3 +184,37 @@ def test_lines_naming_no_product_find_none_however_many_products_there_are() -> 
 
     assert found("my Widget12 Pro will not charge", products=names) == [("product", "Widget12 Pro")]
     assert found("my router will not charge", products=names) == []
+
+
+def test_details_given_only_in_words_are_found_in_any_case() -> None:
+    # No digit, "@" or currency sign: only a word says a detail may be there.
+    assert found("paid on the THIRD of SEPTEMBER") == [("date", "THIRD of SEPTEMBER")]
+    assert found("Twenty Quid for a kettle") == [("amount", "Twenty Quid")]
+    assert found("it is K DOT MORRIS at gmail DOT com") == [
+        ("email", "K DOT MORRIS at gmail DOT com")
+    ]
+
+
+def test_the_quick_look_for_details_agrees_with_the_hint_pattern() -> None:
+    words = ["jan", "January", "SEPT", "sept_", "may", "dot", "dotty", "Pounds", "quid", "euro"]
+    words += ["£", "€5", "$", "@", "7", "x", "décembre", "dot.com", "_dot"]
+    # Letters a case-blind pattern takes for ASCII ones ("long s", the Kelvin sign).
+    words += ["\u017fept", "\u212aelvin"]
+    rng = random.Random(5)
+    for _ in range(2000):
+        text = rng.choice(["", " ", "-"]).join(rng.choices(words, k=rng.randint(1, 5)))
+
+        assert _hinted(text) == (HINT.search(text) is not None), text
+
+
+def test_a_product_typed_as_the_articles_write_it_is_surer() -> None:
+    names = ("Home Hub", "Hub", "Home Hub Pro")
+
+    def confidence(text: str) -> list[tuple[str, float]]:
+        return [(e.value, e.confidence) for e in extract(text, products=names)]
+
+    assert confidence("is the Home Hub Pro in stock") == [("Home Hub Pro", 0.9)]
+    assert confidence("is the home hub in stock") == [("home hub", 0.75)]
+    # A name written as the articles write it inside the match counts too.
+    assert confidence("is the home Hub in stock") == [("home Hub", 0.9)]
+    assert confidence("is the HOME HUB in stock") == [("HOME HUB", 0.75)]
