@@ -12,7 +12,9 @@ import hashlib
 import logging
 import re
 from bisect import bisect_left
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from server.answers.citations import check_citations
 from server.answers.client import ChatClient
@@ -86,6 +88,15 @@ def focused(suggestion: Suggestion) -> str:
 _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
 
 
+async def _logged(work: Coroutine[Any, Any, None], conversation_id: str) -> None:
+    """Run ``work``; a failed answer must not take anything else down (the card set and the
+    extractive answer stand)."""
+    try:
+        await work
+    except Exception:
+        log.exception("answer failed for conversation %s", conversation_id)
+
+
 @dataclass
 class _InFlight:
     """A conversation's latest answer: ``task`` is the model's, once one was started."""
@@ -107,10 +118,12 @@ class AnswerService:
 
     async def start(self, request: AssistRequest, items: list[Suggestion]) -> None:
         """Answers a customer turn, superseding the conversation's last answer: the extractive
-        answer now, right after the turn's card set; a generated one in the background.
+        answer right after the turn's card set, then a model's in the background.
 
-        Sent now, the answer goes out with the card set (the widget's writer takes both in one
-        write) and needs no task: only a model's answer, which takes seconds, runs in one.
+        When the route names no LLM integration (which the source answers without I/O), the
+        extractive answer is sent before this returns: it leaves in the same socket write as
+        the card set, and needs no task. A routed integration is read from the store, which
+        must not hold the event: that answer is sent from a task, as any model's answer is.
         """
         key = (request.tenant_id, request.conversation_id)
         answer_id = answer_id_for(request.conversation_id, request.trigger_event_id)
@@ -122,11 +135,12 @@ class AnswerService:
         # Registered before anything is awaited: a newer turn arriving meanwhile supersedes it.
         flight = _InFlight(answer_id if items else None, task=None)
         self._in_flight[key] = flight
+        answering = self._answer(request, items, superseded, flight)
+        if request.route.llm_integration_id is not None:
+            self._background(key, flight, answering)
+            return
         try:
-            await self._answer(request, items, superseded, flight)
-        except Exception:
-            # A failed answer must not take the event down; the card set stands.
-            log.exception("answer failed for conversation %s", request.conversation_id)
+            await _logged(answering, request.conversation_id)
         finally:
             if flight.task is None and self._in_flight.get(key) is flight:
                 del self._in_flight[key]  # nothing left in flight: no model's answer follows
@@ -161,7 +175,7 @@ class AnswerService:
         superseded: str | None,
         flight: _InFlight,
     ) -> None:
-        """Withdraw the superseded answer, send the extractive one, start the model's."""
+        """Withdraw the superseded answer, send the extractive one, then the model's."""
         tenant_id, conversation_id = request.tenant_id, request.conversation_id
         key = (tenant_id, conversation_id)
         if superseded is not None:
@@ -177,25 +191,18 @@ class AnswerService:
         await self._broadcaster.answer(tenant_id, conversation_id, extractive)
         if endpoint is None or self._in_flight.get(key) is not flight:
             return
-        flight.task = asyncio.create_task(
-            self._generated(request, number_passages(items), extractive, endpoint),
-            name=f"answer-{conversation_id}",
-        )
-        flight.task.add_done_callback(lambda done: self._forget(key, done))
+        generating = self._generate(request, number_passages(items), extractive, endpoint)
+        if flight.task is None:
+            self._background(key, flight, generating)
+        else:
+            await generating  # already in the background
 
-    async def _generated(
-        self,
-        request: AssistRequest,
-        passages: list[Passage],
-        extractive: ExtractiveAnswer,
-        endpoint: LlmEndpoint,
+    def _background(
+        self, key: ConversationKey, flight: _InFlight, work: Coroutine[Any, Any, None]
     ) -> None:
-        """The model's answer, in the background."""
-        try:
-            await self._generate(request, passages, extractive, endpoint)
-        except Exception:
-            # A failed answer must not take anything else down; the extractive answer stands.
-            log.exception("answer failed for conversation %s", request.conversation_id)
+        """Run the rest of the conversation's answer in a task of its own."""
+        flight.task = asyncio.create_task(_logged(work, key[1]), name=f"answer-{key[1]}")
+        flight.task.add_done_callback(lambda done: self._forget(key, done))
 
     async def _endpoint(self, request: AssistRequest) -> LlmEndpoint | None:
         integration_id = request.route.llm_integration_id

@@ -23,7 +23,9 @@ class LlmIntegrationSource(Protocol):
         if endpoint is None:
             ...  # no LLM: the extractive answer is the answer
 
-    ``integration_id`` None asks for the tenant's default integration, if it has one.
+    ``integration_id`` None asks for the tenant's default integration, if it has one; that
+    look-up is awaited while the event is processed, so it must not wait on I/O (the stored
+    integrations have no default). A named integration is looked up in the background.
     """
 
     async def get(self, tenant_id: str, integration_id: str | None) -> LlmEndpoint | None:

@@ -262,3 +262,24 @@ async def test_a_failed_answer_does_not_fail_the_turn(caplog: pytest.LogCaptureF
 
     assert "answer failed for conversation conv-1" in caplog.text
     assert not answers._in_flight
+
+
+async def test_a_routed_integration_is_read_without_holding_the_turn(
+    emitter: RecordingEmitter,
+) -> None:
+    source = GatedSource()
+    async with aiohttp.ClientSession() as session:
+        answers = AnswerService(
+            source=source, client=ChatClient(session), broadcaster=Broadcaster(emitter)
+        )
+        routed = request(route=Route(llm_integration_id="int-7"))
+
+        # The store read may take a while: the turn goes on, the answer follows the read.
+        await asyncio.wait_for(answers.start(routed, ITEMS), 1)
+        assert emitter.names() == []
+        source.opened.set()
+        await settle(answers)
+        await answers.aclose()
+
+    assert source.asked == [("acme", "int-7")]
+    assert emitter.names() == ["answer"]
