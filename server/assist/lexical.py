@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import bm25s
@@ -35,9 +36,11 @@ class LexicalLeg:
         if any(passages):
             retriever = bm25s.BM25(method=method)
             retriever.index([list(terms) for terms in passages], show_progress=False)
-            self._vocabulary = dict(retriever.vocab_dict)
             # Where each term's postings start, as Python ints: slicing by them is cheaper.
             self._starts = retriever.scores["indptr"].tolist()
+            # bm25s numbers an empty token past its last posting list; no query term is empty.
+            known = len(self._starts) - 1
+            self._vocabulary = {t: n for t, n in retriever.vocab_dict.items() if n < known}
             self._rows = retriever.scores["indices"]
             self._values = retriever.scores["data"]
             self._absent = retriever.nonoccurrence_array
@@ -57,7 +60,10 @@ class LexicalLeg:
         vocabulary = dict(self._vocabulary)
         for term in other._vocabulary:
             vocabulary.setdefault(term, len(vocabulary))
-        theirs = np.array([vocabulary[t] for t in other._vocabulary], dtype=np.intp)
+        # Their term number -> the merged one.
+        theirs = np.zeros(len(other._vocabulary), dtype=np.intp)
+        for term, number in other._vocabulary.items():
+            theirs[number] = vocabulary[term]
         terms = np.concatenate([self._posting_terms(), theirs[other._posting_terms()]])
         rows = np.concatenate([self._rows, other._rows]).astype(np.intp)
         values = np.concatenate(
@@ -69,9 +75,8 @@ class LexicalLeg:
         merged = LexicalLeg([])
         merged._size, merged._vocabulary = self._size, vocabulary
         merged._rows = rows[first].astype(np.int32)
-        merged._values = np.add.reduceat(values, first).astype(np.float32) if len(first) else (
-            np.zeros(0, dtype=np.float32)
-        )
+        summed = np.add.reduceat(values, first) if len(first) else values
+        merged._values = summed.astype(np.float32)
         bounds = np.searchsorted(terms[first], np.arange(len(vocabulary) + 1))
         merged._starts = bounds.tolist()
         merged._absent = _plus_absent(self, other, theirs, weight, len(vocabulary))
@@ -79,7 +84,7 @@ class LexicalLeg:
 
     def _posting_terms(self) -> npt.NDArray[np.intp]:
         """The term number of each posting, in storage order."""
-        lengths = np.diff(np.asarray(self._starts, dtype=np.intp))
+        lengths = [b - a for a, b in itertools.pairwise(self._starts)]
         return np.repeat(np.arange(len(lengths), dtype=np.intp), lengths)
 
     def scores(self, groups: TermGroups) -> Scores:
