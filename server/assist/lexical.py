@@ -71,7 +71,9 @@ class LexicalLeg:
         )
         order = np.lexsort((rows, terms))
         terms, rows, values = terms[order], rows[order], values[order]
-        first = np.flatnonzero(np.r_[True, (terms[1:] != terms[:-1]) | (rows[1:] != rows[:-1])])
+        starts = np.ones(len(terms), dtype=bool)  # where a (term, passage) pair starts
+        starts[1:] = (terms[1:] != terms[:-1]) | (rows[1:] != rows[:-1])
+        first = np.flatnonzero(starts)
         merged = LexicalLeg([])
         merged._size, merged._vocabulary = self._size, vocabulary
         merged._rows = rows[first].astype(np.int32)

@@ -91,3 +91,14 @@ def test_a_query_word_in_the_title_lifts_an_article_and_title_edits_are_followed
     ]
     assert ranked(index.updated(renamed, [], SeededEncoder())) == ["setup", "router"]
     assert ranked(index.updated([], ["router"], SeededEncoder())) == ["setup"]
+
+
+def test_an_empty_knowledge_base_indexes_and_finds_nothing() -> None:
+    index = KnowledgeIndex.build([], SeededEncoder())
+
+    assert len(index) == 0
+    assert index.search(typed_query("router"), 3, SeededEncoder()) == []
+    grown = index.updated([document("a", "Router", "Restart the router.")], [], SeededEncoder())
+    assert [hit.document.external_id for hit in grown.search(typed_query("router"), 3, None)] == [
+        "a"
+    ]

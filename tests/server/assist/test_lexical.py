@@ -63,3 +63,12 @@ def test_folding_in_a_field_of_other_passages_is_refused() -> None:
     with pytest.raises(ValueError, match="same passages"):
         body.plus(LexicalLeg([terms("router")]), 0.5)
     assert len(body.plus(LexicalLeg([[] for _ in PASSAGES]), 0.5)) == len(PASSAGES)
+
+
+def test_legs_without_terms_fold_into_one_that_matches_nothing() -> None:
+    empty = LexicalLeg([]).plus(LexicalLeg([]), 0.5)
+    blank = LexicalLeg([[], []]).plus(LexicalLeg([[], []]), 0.5)
+
+    assert len(empty) == 0
+    assert empty.search([(1.0, ["router"])], 5) == []
+    assert blank.scores([(1.0, ["router"])]).tolist() == [0.0, 0.0]
