@@ -54,7 +54,7 @@ FREEZE_EVERY = 100
 STAGES = (
     ("search (all of it)", index.KnowledgeIndex, "search"),
     ("  dense leg", dense.DenseLeg, "search"),
-    ("  lexical legs (body, titles)", lexical.LexicalLeg, "scores"),
+    ("  lexical leg (body and titles)", lexical.LexicalLeg, "scores"),
     ("  lexical top_k", index, "top_k"),
     ("  fusion", index.KnowledgeIndex, "_fuse"),
     ("  sibling rerank", index.KnowledgeIndex, "_reranked"),
@@ -84,8 +84,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def documents(kb_passages: int) -> list[Document]:
-    """The load benchmark's knowledge base as stored documents."""
+def documents(kb_passages: int, corpus_seed: int = CORPUS_SEED) -> list[Document]:
+    """The load benchmark's knowledge base as stored documents (another corpus with another
+    ``corpus_seed``)."""
     demo = [
         Document(
             id=f"demo-{n}",
@@ -99,7 +100,7 @@ def documents(kb_passages: int) -> list[Document]:
         )
         for n, item in enumerate(load_folder(DEMO_KB))
     ]
-    return demo + Corpus(CORPUS_SEED).documents(kb_passages)
+    return demo + Corpus(corpus_seed).documents(kb_passages)
 
 
 def requests(args: argparse.Namespace) -> list[AssistRequest]:

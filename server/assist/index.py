@@ -81,10 +81,12 @@ class KnowledgeIndex:
             [numbers[c.document_id] for c in self._chunks], dtype=np.intp
         ).reshape(-1)
         self._passage_terms = [frozenset(t) for entry in entries for t in entry.terms]
-        self._lexical = LexicalLeg([t for entry in entries for t in entry.terms])
-        # Titles and headings name what a passage is about; they get a leg of their own whose
-        # scores add to the passage's (a field weight, as BM25F does).
-        self._titles = LexicalLeg(terms_many([f"{c.title}\n{c.heading}" for c in self._chunks]))
+        # Titles and headings name what a passage is about; they are scored as a field of
+        # their own (its own BM25 statistics) whose scores add to the passage's, at a weight
+        # (as BM25F does), folded into the body's postings so that a search reads one list.
+        body = LexicalLeg([t for entry in entries for t in entry.terms])
+        titles = LexicalLeg(terms_many([f"{c.title}\n{c.heading}" for c in self._chunks]))
+        self._lexical = body.plus(titles, TITLE_WEIGHT)
         matrix = (
             np.vstack([e.vectors for e in entries]) if entries else np.zeros((0, 0), np.float32)
         )
@@ -188,8 +190,7 @@ class KnowledgeIndex:
         if not query or not self._chunks:
             return []
         groups = query.term_groups()
-        scores = self._lexical.scores(groups) + TITLE_WEIGHT * self._titles.scores(groups)
-        lexical = top_k(scores, CANDIDATES, floor=0.0)
+        lexical = top_k(self._lexical.scores(groups), CANDIDATES, floor=0.0)
         rankings = [[i for i, _ in lexical]]
         dense: list[tuple[int, float]] = []
         if encoder is not None and len(self._dense):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import bm25s
@@ -17,32 +18,85 @@ TermGroups = Sequence[tuple[float, Sequence[str]]]
 
 
 class LexicalLeg:
-    """A bm25s index over analysed passages (see ``analysis.terms_many``)."""
+    """A bm25s index over analysed passages (see ``analysis.terms_many``).
 
-    def __init__(self, passages: Sequence[Sequence[str]]) -> None:
+    Scores are read from bm25s' precomputed index: per term, the passages that use it and the
+    term's BM25 score in each (its ``scores`` arrays, one compressed sparse row per term).
+    """
+
+    def __init__(self, passages: Sequence[Sequence[str]], method: str = "lucene") -> None:
         self._size = len(passages)
-        self._retriever: bm25s.BM25 | None = None
-        self._starts: list[int] = []
+        self._vocabulary: dict[str, int] = {}
+        self._starts: list[int] = [0]
+        self._rows = np.zeros(0, dtype=np.int32)
+        self._values = np.zeros(0, dtype=np.float32)
+        # BM25L and BM25+ score a passage for a term it lacks; Lucene's BM25 (the default) not.
+        self._absent: npt.NDArray[np.float32] | None = None
         # bm25s cannot index a corpus without a single term, and such a corpus matches nothing.
         if any(passages):
-            self._retriever = bm25s.BM25()
-            self._retriever.index([list(terms) for terms in passages], show_progress=False)
+            retriever = bm25s.BM25(method=method)
+            retriever.index([list(terms) for terms in passages], show_progress=False)
             # Where each term's postings start, as Python ints: slicing by them is cheaper.
-            self._starts = self._retriever.scores["indptr"].tolist()
+            self._starts = retriever.scores["indptr"].tolist()
+            # bm25s numbers an empty token past its last posting list; no query term is empty.
+            known = len(self._starts) - 1
+            self._vocabulary = {t: n for t, n in retriever.vocab_dict.items() if n < known}
+            self._rows = retriever.scores["indices"]
+            self._values = retriever.scores["data"]
+            self._absent = retriever.nonoccurrence_array
 
     def __len__(self) -> int:
         return self._size
 
+    def plus(self, other: LexicalLeg, weight: float) -> LexicalLeg:
+        """One leg scoring this leg's score plus ``weight`` times ``other``'s, passage by passage.
+
+        BM25 is a sum over the query's terms, so a field scored by its own leg (titles and
+        headings, as BM25F weighs fields) folds into this leg's postings: a query then reads
+        one posting list per term instead of two, and adds no second array of scores.
+        """
+        if len(other) != self._size:
+            raise ValueError("both legs must score the same passages")
+        vocabulary = dict(self._vocabulary)
+        for term in other._vocabulary:
+            vocabulary.setdefault(term, len(vocabulary))
+        # Their term number -> the merged one.
+        theirs = np.zeros(len(other._vocabulary), dtype=np.intp)
+        for term, number in other._vocabulary.items():
+            theirs[number] = vocabulary[term]
+        terms = np.concatenate([self._posting_terms(), theirs[other._posting_terms()]])
+        rows = np.concatenate([self._rows, other._rows]).astype(np.intp)
+        values = np.concatenate(
+            [self._values.astype(np.float64), weight * other._values.astype(np.float64)]
+        )
+        order = np.lexsort((rows, terms))
+        terms, rows, values = terms[order], rows[order], values[order]
+        starts = np.ones(len(terms), dtype=bool)  # where a (term, passage) pair starts
+        starts[1:] = (terms[1:] != terms[:-1]) | (rows[1:] != rows[:-1])
+        first = np.flatnonzero(starts)
+        merged = LexicalLeg([])
+        merged._size, merged._vocabulary = self._size, vocabulary
+        merged._rows = rows[first].astype(np.int32)
+        summed = np.add.reduceat(values, first) if len(first) else values
+        merged._values = summed.astype(np.float32)
+        bounds = np.searchsorted(terms[first], np.arange(len(vocabulary) + 1))
+        merged._starts = bounds.tolist()
+        merged._absent = _plus_absent(self, other, theirs, weight, len(vocabulary))
+        return merged
+
+    def _posting_terms(self) -> npt.NDArray[np.intp]:
+        """The term number of each posting, in storage order."""
+        lengths = [b - a for a, b in itertools.pairwise(self._starts)]
+        return np.repeat(np.arange(len(lengths), dtype=np.intp), lengths)
+
     def scores(self, groups: TermGroups) -> Scores:
         """Each passage's weighted BM25 score; zero where no query term occurs.
 
-        Summed in one ``np.bincount`` over the terms' posting lists in bm25s' precomputed
-        index (its ``scores`` arrays): bm25s' own ``get_scores`` adds each term's list with
-        ``np.add.at``, which took ~3 ms a query at 10,000 passages (docs/benchmarks.md).
+        Summed in one ``np.bincount`` over the terms' posting lists: bm25s' own ``get_scores``
+        adds each term's list with ``np.add.at``, which took ~3 ms a query at 10,000 passages
+        (docs/benchmarks.md).
         """
-        if self._retriever is None:
-            return np.zeros(self._size, dtype=np.float32)
-        vocabulary = self._retriever.vocab_dict
+        vocabulary = self._vocabulary
         weighted = [
             (vocabulary[term], weight)
             for weight, terms in groups
@@ -52,11 +106,9 @@ class LexicalLeg:
         return self._weighted_sum(weighted)
 
     def _weighted_sum(self, weighted: list[tuple[int, float]]) -> Scores:
-        assert self._retriever is not None
         if not weighted:
             return np.zeros(self._size, dtype=np.float32)
-        starts, index = self._starts, self._retriever.scores
-        indices, data = index["indices"], index["data"]
+        starts, indices, data = self._starts, self._rows, self._values
         spans = [(starts[t], starts[t + 1]) for t, _ in weighted]
         rows = np.concatenate([indices[a:b] for a, b in spans])
         # One multiplication for all the postings, in their own precision as per term before.
@@ -66,14 +118,27 @@ class LexicalLeg:
         )
         summed = np.bincount(rows, weights=values, minlength=self._size)
         total = summed.astype(np.float64, copy=False)  # already float64: typing only
-        absent = self._retriever.nonoccurrence_array  # BM25L/BM25+ only; None for Lucene's
-        if absent is not None:
-            total += sum(w * float(absent[t]) for t, w in weighted)
+        if self._absent is not None:
+            total += sum(w * float(self._absent[t]) for t, w in weighted)
         return total.astype(np.float32)
 
     def search(self, groups: TermGroups, k: int) -> list[tuple[int, float]]:
         """The ``k`` best passages with a positive score, best first."""
         return top_k(self.scores(groups), k, floor=0.0)
+
+
+def _plus_absent(
+    leg: LexicalLeg, other: LexicalLeg, theirs: npt.NDArray[np.intp], weight: float, terms: int
+) -> npt.NDArray[np.float32] | None:
+    """The merged legs' per-term score for a passage without the term (BM25L/BM25+ only)."""
+    if leg._absent is None and other._absent is None:
+        return None
+    absent = np.zeros(terms, dtype=np.float64)
+    if leg._absent is not None:
+        absent[: len(leg._absent)] += leg._absent
+    if other._absent is not None:
+        np.add.at(absent, theirs, weight * np.asarray(other._absent, dtype=np.float64))
+    return absent.astype(np.float32)
 
 
 def top_k(scores: Scores, k: int, *, floor: float) -> list[tuple[int, float]]:

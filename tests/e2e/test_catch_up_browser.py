@@ -87,27 +87,39 @@ async def expect_transcript(page: Page, texts: list[str]) -> None:
         await expect(lines.nth(index)).to_contain_text(text)
 
 
-async def drop_one_lost_line(ws: WebSocketRoute) -> None:
-    """Pass the widget's WebSocket through, except the first transcript event with LOST."""
-    server = ws.connect_to_server()
-    dropped = []
+class LostLineRoute:
+    """Passes the widget's WebSocket through, except the first live transcript event with LOST;
+    ``joined`` is set once the join's snapshot has passed."""
 
-    def from_server(message: str | bytes) -> None:
-        if isinstance(message, str) and LOST in message and not dropped:
-            dropped.append(message)
-            return
+    def __init__(self) -> None:
+        self.joined = asyncio.Event()
+        self._dropped = False
+
+    async def handle(self, ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        server.on_message(lambda message: self._from_server(ws, message))
+        ws.on_message(lambda message: server.send(message))
+
+    def _from_server(self, ws: WebSocketRoute, message: str | bytes) -> None:
+        if isinstance(message, str):
+            if '"snapshot"' in message:
+                self.joined.set()
+            elif '"transcript"' in message and LOST in message and not self._dropped:
+                self._dropped = True
+                return
         ws.send(message)
-
-    server.on_message(from_server)
-    ws.on_message(lambda message: server.send(message))
 
 
 async def test_a_line_that_never_arrived_is_fetched_before_the_next_is_shown(
     server: tuple[NodeProcess, str], page: Page
 ) -> None:
     node, key = server
-    await page.route_web_socket(re.compile(r".*/socket\.io/.*"), drop_one_lost_line)
+    route = LostLineRoute()
+    await page.route_web_socket(re.compile(r".*/socket\.io/.*"), route.handle)
     await open_widget(page, node, key)
+    # "Connected" shows when the socket opens, before the join's snapshot: lines said before the
+    # snapshot would arrive inside it, and the dropped frame would be the snapshot instead.
+    await asyncio.wait_for(route.joined.wait(), timeout=15)
 
     await say(node, key, "m1", "first line")
     await say(node, key, "m2", LOST)

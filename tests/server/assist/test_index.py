@@ -10,6 +10,7 @@ import numpy as np
 from server.assist.dense import DIMENSIONS, Vectors
 from server.assist.fusion import first_seen, reciprocal_rank_fusion
 from server.assist.index import Hit, KnowledgeIndex
+from server.assist.query import typed_query
 from tests.server.assist.conftest import document
 
 
@@ -65,3 +66,39 @@ def test_fused_documents_and_passages_follow_the_full_ranking() -> None:
         assert shown(index._fuse(rankings, lexical, keep)) == reference(
             index, rankings, lexical, keep
         )
+
+
+def test_a_query_word_in_the_title_lifts_an_article_and_title_edits_are_followed() -> None:
+    body = "Plug the router in, then wait two minutes until the lights settle."
+    docs = [
+        document("setup", "Broadband setup", body),
+        document("router", "Router setup", body),
+        *(
+            document(f"o{n}", f"Other guide {n}", f"Paying bill number {n} online.")
+            for n in range(8)
+        ),
+    ]
+    index = KnowledgeIndex.build(docs, SeededEncoder())
+
+    def ranked(current: KnowledgeIndex) -> list[str]:
+        hits = current.search(typed_query("router"), 2, None)  # BM25 alone
+        return [hit.document.external_id for hit in hits]
+
+    assert ranked(index) == ["router", "setup"]  # the same body; only one title says router
+    renamed = [
+        document("setup", "Router lights", body),
+        document("router", "Broadband lights", body),
+    ]
+    assert ranked(index.updated(renamed, [], SeededEncoder())) == ["setup", "router"]
+    assert ranked(index.updated([], ["router"], SeededEncoder())) == ["setup"]
+
+
+def test_an_empty_knowledge_base_indexes_and_finds_nothing() -> None:
+    index = KnowledgeIndex.build([], SeededEncoder())
+
+    assert len(index) == 0
+    assert index.search(typed_query("router"), 3, SeededEncoder()) == []
+    grown = index.updated([document("a", "Router", "Restart the router.")], [], SeededEncoder())
+    assert [hit.document.external_id for hit in grown.search(typed_query("router"), 3, None)] == [
+        "a"
+    ]

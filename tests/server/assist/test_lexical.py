@@ -21,10 +21,9 @@ PASSAGES = [
 @pytest.mark.parametrize("method", ["lucene", "bm25+"])
 def test_weighted_groups_score_as_bm25s_does(method: str) -> None:
     passages = [terms(text) for text in PASSAGES]
-    leg = LexicalLeg(passages)
+    leg = LexicalLeg(passages, method=method)
     reference = bm25s.BM25(method=method)
     reference.index(passages, show_progress=False)
-    leg._retriever = reference  # the same index, scored both ways
     groups = [(1.0, terms("router light orange")), (0.3, terms("check the cable password"))]
 
     expected = sum(
@@ -36,3 +35,40 @@ def test_weighted_groups_score_as_bm25s_does(method: str) -> None:
     np.testing.assert_allclose(
         leg.scores([(1.0, ["unknownword"])]), reference.get_scores(["unknownword"]), rtol=1e-6
     )
+
+
+TITLES = ["Router lights", "Refunds", "Router: orange light", "Roaming abroad", "Admin page"]
+
+
+@pytest.mark.parametrize("method", ["lucene", "bm25+"])
+def test_a_field_folded_in_scores_as_its_own_leg_added_at_its_weight(method: str) -> None:
+    body = LexicalLeg([terms(text) for text in PASSAGES], method=method)
+    titles = LexicalLeg([terms(text) for text in TITLES], method=method)
+    merged = body.plus(titles, 0.5)
+    # Terms in both fields, only in the body ("cable"), only in titles ("abroad"), in neither.
+    groups = [(1.0, terms("router orange abroad")), (0.3, terms("cable refunds nowhere"))]
+
+    expected = body.scores(groups) + np.float32(0.5) * titles.scores(groups)
+
+    np.testing.assert_allclose(merged.scores(groups), expected, rtol=1e-6)
+    assert merged.search(groups, 1)[0][0] == 2  # "orange" in both its title and its body
+    abroad = [(1.0, terms("abroad"))]  # only in a title
+    best = body.scores(abroad)[3] + 0.5 * titles.scores(abroad)[3]
+    assert merged.search(abroad, 1) == [(3, pytest.approx(best))]
+
+
+def test_folding_in_a_field_of_other_passages_is_refused() -> None:
+    body = LexicalLeg([terms(text) for text in PASSAGES])
+
+    with pytest.raises(ValueError, match="same passages"):
+        body.plus(LexicalLeg([terms("router")]), 0.5)
+    assert len(body.plus(LexicalLeg([[] for _ in PASSAGES]), 0.5)) == len(PASSAGES)
+
+
+def test_legs_without_terms_fold_into_one_that_matches_nothing() -> None:
+    empty = LexicalLeg([]).plus(LexicalLeg([]), 0.5)
+    blank = LexicalLeg([[], []]).plus(LexicalLeg([[], []]), 0.5)
+
+    assert len(empty) == 0
+    assert empty.search([(1.0, ["router"])], 5) == []
+    assert blank.scores([(1.0, ["router"])]).tolist() == [0.0, 0.0]
