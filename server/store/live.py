@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 
 from server.deadlines import Deadlines
 from server.store.engine import Database, sqlite_file_engine
-from server.store.live_counters import STAMP_EVERY, ConversationKey, Counters
+from server.store.live_counters import STAMP_EVERY, ConversationKey
 from server.store.live_reads import (
     POSITION,
     RecordRead,
@@ -35,6 +35,7 @@ from server.store.live_reads import (
     assigned_read,
     snapshot_read,
 )
+from server.store.live_writes import EntryWriter
 from server.store.models import LiveEntry, LiveEntryIn, LiveEntryKind, WrittenEntry
 from server.store.prepared import Prepared
 from server.store.reader import Reader
@@ -55,18 +56,9 @@ class LiveRecordRepository:
         self._writing = db.held()
         # Widgets read on every join: a read of several statements is one hop (reader.py).
         self._reader = Reader(db)
-        # Built once: constructing them again per transaction cost as much as running them.
-        dialect = db.engine.dialect
-        self._counters = Counters(db)
-        self._insert = Prepared(
-            db.insert(live_entries)
-            .on_conflict_do_nothing()
-            .returning(_le.tenant_id, _le.conversation_id, _le.position),
-            dialect,
-        )
-        if self._insert.names != ENTRY_COLUMNS:  # the order ``_positioned`` builds rows in
-            raise RuntimeError(f"unexpected parameters {self._insert.names}")
-        self._position = Prepared(POSITION, dialect)
+        self._entries_writer = EntryWriter(db)
+        # Built once: building it again per join cost as much as running it.
+        self._position = Prepared(POSITION, db.engine.dialect)
 
     async def write(self, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
         """Store ``items`` in one transaction, in order; one result per item, in order.
@@ -87,7 +79,7 @@ class LiveRecordRepository:
         engine = sqlite_file_engine(self._db)
         if engine is None:
             return None
-        return ThreadedGroupCommit(self._db, engine, self.write_rows, deadlines)
+        return ThreadedGroupCommit(self._db, engine, self._entries_writer.committed, deadlines)
 
     def _write_batch(
         self, items: Sequence[LiveEntryIn]
@@ -96,9 +88,7 @@ class LiveRecordRepository:
 
     def write_rows(self, conn: Connection, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
         """Store ``items`` on ``conn`` in the caller's write transaction (see :meth:`write`)."""
-        rows = _positioned(conn, self._counters, items)
-        stored = _insert_new(conn, self._insert, rows)
-        return _written(conn, rows, stored)
+        return self._entries_writer.rows(conn, items)
 
     async def aclose(self) -> None:
         """Close the writing and reading connections."""
@@ -180,89 +170,3 @@ def _as_entries(rows: Sequence[Any]) -> list[LiveEntry]:
 
 def _conversation(tenant_id: str, conversation_id: str) -> tuple[ColumnElement[bool], ...]:
     return (_le.tenant_id == tenant_id, _le.conversation_id == conversation_id)
-
-
-# An entry as the insert takes it: (tenant_id, conversation_id, position, kind, provider,
-# event_id, agent_id, body), the table's column order.
-Row = tuple[Any, ...]
-Place = tuple[str, str, int]
-DedupKey = tuple[str, str, str, str]
-ENTRY_COLUMNS = tuple(column.name for column in live_entries.columns)
-
-
-def _dedup_key(row: Row) -> DedupKey:
-    return (row[0], row[4], row[5], row[3])
-
-
-def _positioned(conn: Connection, counters: Counters, items: Sequence[LiveEntryIn]) -> list[Row]:
-    """The items as rows in the insert's column order, positioned from their conversations'
-    counters, in item order."""
-    # A plain count: a ``Counter`` over a generator cost several times as much per batch.
-    counts: dict[ConversationKey, int] = {}
-    for item in items:
-        key = (item.tenant_id, item.conversation_id)
-        counts[key] = counts.get(key, 0) + 1
-    following = counters.advance(conn, counts)
-    rows = []
-    for item in items:
-        key = (item.tenant_id, item.conversation_id)
-        position = following[key] = following[key] + 1
-        rows.append(
-            (
-                item.tenant_id,
-                item.conversation_id,
-                position,
-                item.kind,
-                item.provider,
-                item.event_id,
-                item.agent_id,
-                item.body,
-            )
-        )
-    return rows
-
-
-def _insert_new(conn: Connection, insert: Prepared, rows: Sequence[Row]) -> set[Place]:
-    """Insert the rows whose event has none of their kind yet; the places of those stored."""
-    return {(row[0], row[1], int(row[2])) for row in insert.value_rows(conn, rows)}
-
-
-def _written(conn: Connection, rows: Sequence[Row], stored: set[Place]) -> list[WrittenEntry]:
-    """One result per row: the row as stored, or the entry its event had stored before."""
-    if len(stored) == len(rows):
-        return [WrittenEntry(entry=_as_entry(row), fresh=True) for row in rows]
-    earlier = _stored_before([row for row in rows if row[:3] not in stored], conn)
-    # Validated construction: pydantic's is in Rust, ``model_construct`` in Python and slower.
-    return [
-        WrittenEntry(entry=_as_entry(row), fresh=True)
-        if row[:3] in stored
-        else WrittenEntry(entry=earlier[_dedup_key(row)], fresh=False)
-        for row in rows
-    ]
-
-
-def _as_entry(row: Row) -> LiveEntry:
-    tenant_id, conversation_id, position, kind, provider, event_id, agent_id, body = row
-    return LiveEntry(
-        tenant_id=tenant_id,
-        conversation_id=conversation_id,
-        position=position,
-        kind=kind,
-        provider=provider,
-        event_id=event_id,
-        agent_id=agent_id,
-        body=body,
-    )
-
-
-def _stored_before(rows: Sequence[Row], conn: Connection) -> dict[DedupKey, LiveEntry]:
-    """The entries stored earlier for the events of ``rows`` (duplicates), by key."""
-    if not rows:
-        return {}
-    keys = [_dedup_key(row) for row in rows]
-    statement = select(live_entries).where(
-        tuple_(_le.tenant_id, _le.provider, _le.event_id, _le.kind).in_(keys)
-    )
-    found = conn.execute(statement).all()
-    stored = [LiveEntry.model_validate(row._mapping) for row in found]
-    return {(e.tenant_id, e.provider, e.event_id, e.kind): e for e in stored}

@@ -16,7 +16,7 @@ when the caller hears of it, and survives the process being killed (``synchronou
 
 Example::
 
-    commit = ThreadedGroupCommit(db, engine, write_rows)
+    commit = ThreadedGroupCommit(db, engine, transactional(write_rows))
     written = await commit.submit(entry)   # durable once this returns
     await commit.aclose()
 """
@@ -62,11 +62,13 @@ Waiting = tuple[ItemT, "asyncio.Future[ResultT]"]
 class ThreadedGroupCommit(Generic[ItemT, ResultT]):
     """Batches concurrent submissions into calls of ``write`` on the writer's thread.
 
-    ``write(connection, items)`` runs inside one write transaction and returns one result per
-    item, in order. A failed write fails every caller of that batch with the same error (as
-    ours: ``Database.translate``), and the connection is opened again for the next batch. A
-    submission still waiting when its deadline (``deadlines``) passes fails with the
-    deadlines' error, and is not written if its batch has not started.
+    ``write(connection, items)`` writes the items and commits them (``transactional`` runs a
+    function in one write transaction; the journal commits a lone entry as one statement,
+    server/store/live_writes.py), and returns one result per item, in order. A failed write
+    fails every caller of that batch with the same error (as ours: ``Database.translate``),
+    and the connection is opened again for the next batch. A submission still waiting when
+    its deadline (``deadlines``) passes fails with the deadlines' error, and is not written if
+    its batch has not started.
     """
 
     def __init__(
@@ -150,9 +152,7 @@ class ThreadedGroupCommit(Generic[ItemT, ResultT]):
             if self._conn is None or self._conn.closed:
                 self._conn = writing_connection(self._engine)
                 _no_checkpoints(self._conn)
-            results = run_in_driver_transaction(
-                self._conn, lambda conn: self._write(conn, [item for item, _ in live])
-            )
+            results = self._write(self._conn, [item for item, _ in live])
         except Exception as err:
             self._drop()
             self._answer(self._fail, futures, err)
@@ -181,6 +181,13 @@ class ThreadedGroupCommit(Generic[ItemT, ResultT]):
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
         close_quietly(conn, "the writer's connection")
+
+
+def transactional(
+    write: Callable[[Connection, Sequence[ItemT]], Sequence[ResultT]],
+) -> Callable[[Connection, Sequence[ItemT]], Sequence[ResultT]]:
+    """``write`` run in one write transaction, committed when it returns."""
+    return lambda conn, items: run_in_driver_transaction(conn, lambda conn: write(conn, items))
 
 
 class _Checkpoints:
