@@ -179,6 +179,9 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
             with measured(args.turns):
                 await turns(journal, args.warm_up, args.turns, args)
                 await asyncio.sleep(1.1)  # the checkpoint after the last write
+            keys = [(TENANT, f"conv-{n}") for n in range(args.conversations)]
+            stored = sum((await journal.positions(keys)).values())
+            print(f"entries stored      {stored} (newest positions, summed)")
         finally:
             await journal.aclose()
 
