@@ -3,10 +3,10 @@
 Callers on the event loop hand one item each to :meth:`ThreadedGroupCommit.submit`; the thread
 takes every item waiting when it is free, writes them in one transaction on its own plain
 sqlite3 connection (the journal's lone entry is a single statement, its own transaction:
-server/store/live_writes.py), and answers the whole batch with one call back into the loop. Compared
-with a group-commit task on the loop handing each batch to an executor, this saves a task
-wake-up, an executor work item and a pair of chained futures per batch: at 100 events a second
-every event is a batch of its own, and that hand-off cost more CPU than the SQL
+server/store/live_writes.py), and answers the whole batch with one call back into the loop.
+Compared with a group-commit task on the loop handing each batch to an executor, this saves a
+task wake-up, an executor work item and a pair of chained futures per batch: at 100 events a
+second every event is a batch of its own, and that hand-off cost more CPU than the SQL
 (docs/benchmarks.md, "Relay CPU with the journal").
 
 The writer's connection never checkpoints the write-ahead log itself: a checkpoint copies the
