@@ -66,8 +66,7 @@ class EntryWriter:
     def rows(self, conn: Connection, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
         """Store ``items`` in the caller's write transaction; one result per item, in order."""
         if self._one_statement:
-            driver = _driver(conn)
-            return _written(conn, [_insert_next(driver, item) for item in items])
+            return _written(conn, [_insert_next(conn, item) for item in items])
         rows = _positioned(conn, self._counters, items)
         stored = {(row[0], row[1], int(row[2])) for row in self._insert.value_rows(conn, rows)}
         return _written(conn, [(row, row[:3] in stored) for row in rows])
@@ -76,19 +75,13 @@ class EntryWriter:
         """Store ``items`` in a transaction of their own on a SQLite writer's connection."""
         if len(items) != 1 or not self._one_statement:
             return run_in_driver_transaction(conn, lambda conn: self.rows(conn, items))
-        row, fresh = _insert_next(_driver(conn), items[0])  # the statement is the transaction
+        row, fresh = _insert_next(conn, items[0])  # the statement is its own transaction
         if fresh:
             return [WrittenEntry(entry=_as_entry(row), fresh=True)]
         return run_in_driver_transaction(conn, lambda conn: _written(conn, [(row, False)]))
 
 
-def _driver(conn: Connection) -> sqlite3.Connection:
-    driver = conn.connection.driver_connection
-    assert isinstance(driver, sqlite3.Connection)
-    return driver
-
-
-def _insert_next(driver: sqlite3.Connection, item: LiveEntryIn) -> tuple[Row, bool]:
+def _insert_next(conn: Connection, item: LiveEntryIn) -> tuple[Row, bool]:
     """Insert ``item`` at its conversation's next position unless its event has an entry of
     its kind; the row, and whether it was stored."""
     values = (
@@ -100,7 +93,11 @@ def _insert_next(driver: sqlite3.Connection, item: LiveEntryIn) -> tuple[Row, bo
         item.agent_id,
         item.body,
     )
-    found = driver.execute(_INSERT_NEXT, values).fetchall()
+    driver = conn.connection.driver_connection
+    if isinstance(driver, sqlite3.Connection):  # a file's: on the driver, without SQLAlchemy
+        found = driver.execute(_INSERT_NEXT, values).fetchall()
+    else:  # an in-memory database's (aiosqlite)
+        found = list(conn.exec_driver_sql(_INSERT_NEXT, values).all())
     position = found[0][0] if found else 0
     row = (*values[:2], position, *values[2:])
     return row, bool(found)

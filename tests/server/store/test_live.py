@@ -192,3 +192,17 @@ async def test_a_stale_stamp_is_renewed_by_the_next_write(store: Store) -> None:
     assert await store.live.purge(written) == 1
     assert [e.event_id for e in await after(store, "acme", 0)] == ["e1", "e2"]
     assert await store.live.last_positions([("acme", "c2")]) == {}
+
+
+async def test_an_in_memory_database_positions_and_deduplicates_entries() -> None:
+    store = await Store.connect("sqlite://")
+    try:
+        await store.migrate()
+        first = await store.live.write([entry("e1"), entry("e2")])
+        again, third = await store.live.write([entry("e1"), entry("e3")])
+    finally:
+        await store.aclose()
+
+    assert [w.entry.position for w in first] == [1, 2]
+    assert (again.fresh, again.entry) == (False, first[0].entry)
+    assert (third.fresh, third.entry.position) == (True, 3)
