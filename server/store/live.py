@@ -3,10 +3,9 @@
 Every widget event of a conversation (a line, a suggestion set, a status change) is stored at
 its position. Positions come from the conversation's counter row, advanced in the transaction
 that stores the entries (by the writer, or on SQLite by a trigger: live_writes.py), so they
-never repeat and commit in order. An entry whose event was
-stored before (same tenant, provider, event id and kind) is not stored again: the write
-returns the stored one, which is how a delivery processed again after Redis forgot its claim
-is recognised.
+never repeat and commit in order. An entry whose event was stored before (same tenant,
+provider, event id and kind) is not stored again: the write returns the stored one, which is
+how a delivery processed again after Redis forgot its claim is recognised.
 
 Example::
 
