@@ -22,7 +22,8 @@ from server.errors import CuecardError, Unavailable
 from server.journal.entries import SuggestionSet, as_line, as_suggestions, folded
 from server.journal.writer import Committer, GroupCommit
 from server.state.models import ConversationMeta, Snapshot
-from server.store.live import ConversationKey, LiveRecordRepository
+from server.store.live import LiveRecordRepository
+from server.store.live_counters import ConversationKey
 from server.store.models import LiveEntry, LiveEntryIn, LiveEntryKind, WrittenEntry
 from server.store.schema import utcnow
 

@@ -2,10 +2,10 @@
 
 Every widget event of a conversation (a line, a suggestion set, a status change) is stored at
 its position. Positions come from the conversation's counter row, advanced in the transaction
-that stores the entries, so they never repeat and commit in order. An entry whose event was
-stored before (same tenant, provider, event id and kind) is not stored again: the write
-returns the stored one, which is how a delivery processed again after Redis forgot its claim
-is recognised.
+that stores the entries (by the writer, or on SQLite by a trigger: live_writes.py), so they
+never repeat and commit in order. An entry whose event was stored before (same tenant,
+provider, event id and kind) is not stored again: the write returns the stored one, which is
+how a delivery processed again after Redis forgot its claim is recognised.
 
 Example::
 
@@ -18,17 +18,16 @@ Example::
 from __future__ import annotations
 
 import builtins
-import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, select, tuple_
-from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.engine import Connection
 
 from server.deadlines import Deadlines
 from server.store.engine import Database, sqlite_file_engine
+from server.store.live_counters import STAMP_EVERY, ConversationKey
 from server.store.live_reads import (
     POSITION,
     RecordRead,
@@ -36,12 +35,13 @@ from server.store.live_reads import (
     assigned_read,
     snapshot_read,
 )
+from server.store.live_writes import EntryWriter
 from server.store.models import LiveEntry, LiveEntryIn, LiveEntryKind, WrittenEntry
+from server.store.prepared import Prepared
 from server.store.reader import Reader
-from server.store.schema import live_conversations, live_entries, utcnow
+from server.store.schema import live_conversations, live_entries
 from server.store.sqlite_writer import ThreadedGroupCommit
 
-ConversationKey = tuple[str, str]
 _lc = live_conversations.c
 _le = live_entries.c
 
@@ -56,16 +56,9 @@ class LiveRecordRepository:
         self._writing = db.held()
         # Widgets read on every join: a read of several statements is one hop (reader.py).
         self._reader = Reader(db)
-        # Built once: constructing them again per transaction cost as much as running them.
-        dialect = db.engine.dialect
-        self._advance = Prepared(_advance_statement(db), dialect)
-        self._insert = Prepared(
-            db.insert(live_entries)
-            .on_conflict_do_nothing()
-            .returning(_le.tenant_id, _le.conversation_id, _le.position),
-            dialect,
-        )
-        self._position = Prepared(POSITION, dialect)
+        self._entries_writer = EntryWriter(db)
+        # Built once: building it again per join cost as much as running it.
+        self._position = Prepared(POSITION, db.engine.dialect)
 
     async def write(self, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
         """Store ``items`` in one transaction, in order; one result per item, in order.
@@ -86,7 +79,7 @@ class LiveRecordRepository:
         engine = sqlite_file_engine(self._db)
         if engine is None:
             return None
-        return ThreadedGroupCommit(self._db, engine, self.write_rows, deadlines)
+        return ThreadedGroupCommit(self._db, engine, self._entries_writer.committed, deadlines)
 
     def _write_batch(
         self, items: Sequence[LiveEntryIn]
@@ -95,9 +88,7 @@ class LiveRecordRepository:
 
     def write_rows(self, conn: Connection, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
         """Store ``items`` on ``conn`` in the caller's write transaction (see :meth:`write`)."""
-        rows = _positioned(conn, self._advance, items)
-        stored = _insert_new(conn, self._insert, rows)
-        return _written(conn, rows, stored)
+        return self._entries_writer.rows(conn, items)
 
     async def aclose(self) -> None:
         """Close the writing and reading connections."""
@@ -153,13 +144,19 @@ class LiveRecordRepository:
         return found
 
     async def purge(self, before: datetime) -> int:
-        """Forget conversations without entries since ``before``; how many were forgotten."""
-        idle = select(_lc.tenant_id, _lc.conversation_id).where(_lc.updated_at < before)
+        """Forget conversations without entries since ``before``; how many were forgotten.
+
+        A counter's ``updated_at`` trails its last write by less than ``STAMP_EVERY``
+        (live_counters.py), so one last written in the ``STAMP_EVERY`` before ``before`` may
+        be kept until a later purge; none written since ``before`` is forgotten.
+        """
+        cutoff = before - STAMP_EVERY
+        idle = select(_lc.tenant_id, _lc.conversation_id).where(_lc.updated_at < cutoff)
         async with self._db.transaction() as conn:
             await conn.execute(
                 delete(live_entries).where(tuple_(_le.tenant_id, _le.conversation_id).in_(idle))
             )
-            result = await conn.execute(delete(live_conversations).where(_lc.updated_at < before))
+            result = await conn.execute(delete(live_conversations).where(_lc.updated_at < cutoff))
         return int(result.rowcount or 0)
 
     async def _entries(self, statement: Select[Any]) -> builtins.list[LiveEntry]:
@@ -173,143 +170,3 @@ def _as_entries(rows: Sequence[Any]) -> list[LiveEntry]:
 
 def _conversation(tenant_id: str, conversation_id: str) -> tuple[ColumnElement[bool], ...]:
     return (_le.tenant_id == tenant_id, _le.conversation_id == conversation_id)
-
-
-Row = dict[str, Any]
-
-
-def _place(row: Row) -> tuple[str, str, int]:
-    return (row["tenant_id"], row["conversation_id"], row["position"])
-
-
-def _dedup_key(row: Row | LiveEntry) -> tuple[str, str, str, str]:
-    if isinstance(row, LiveEntry):
-        return (row.tenant_id, row.provider, row.event_id, row.kind)
-    return (row["tenant_id"], row["provider"], row["event_id"], row["kind"])
-
-
-def _advance_statement(db: Database) -> ReturningInsert[str, str, int]:
-    """Add each row's ``last_position`` to its conversation's counter; the new values."""
-    upsert = db.insert(live_conversations)
-    return upsert.on_conflict_do_update(
-        index_elements=[_lc.tenant_id, _lc.conversation_id],
-        set_={
-            "last_position": _lc.last_position + upsert.excluded.last_position,
-            "updated_at": upsert.excluded.updated_at,
-        },
-    ).returning(_lc.tenant_id, _lc.conversation_id, _lc.last_position)
-
-
-class Prepared:
-    """A statement built once, returning rows.
-
-    On a SQLite file (the sqlite3 driver, on the writer's or the reader's own thread) it runs
-    on the driver's cursor with its SQL compiled once: there SQLAlchemy's work per execution
-    cost several times the statement itself, and the journal writes on every event (and reads
-    a position on every join). Values still pass through the columns' bind processors.
-    Elsewhere (PostgreSQL) SQLAlchemy runs it.
-    """
-
-    def __init__(
-        self, statement: ReturningInsert[str, str, int] | Select[Any], dialect: Dialect
-    ) -> None:
-        self.statement = statement
-        compiled = statement.compile(dialect=dialect)
-        self._sql = str(compiled)
-        self._binds = [
-            (name, compiled.binds[name].type.bind_processor(dialect))
-            for name in compiled.positiontup or []
-        ]
-
-    def rows(self, conn: Connection, params: Sequence[Row]) -> list[tuple[Any, ...]]:
-        """Run the statement once per item of ``params``; every row it returned, in order."""
-        driver = conn.connection.driver_connection
-        if not isinstance(driver, sqlite3.Connection) or not self._binds:
-            return [tuple(row) for row in conn.execute(self.statement, list(params)).all()]
-        cursor = driver.cursor()
-        try:
-            found: list[tuple[Any, ...]] = []
-            for item in params:
-                values = [
-                    process(item[name]) if process else item[name] for name, process in self._binds
-                ]
-                found += cursor.execute(self._sql, values).fetchall()
-            return found
-        finally:
-            cursor.close()
-
-
-def _positioned(
-    conn: Connection,
-    advance: Prepared,
-    items: Sequence[LiveEntryIn],
-) -> list[Row]:
-    """The items as rows, positioned from their conversations' counters, in item order."""
-    # A plain count: a ``Counter`` over a generator cost several times as much per batch.
-    counts: dict[ConversationKey, int] = {}
-    for item in items:
-        key = (item.tenant_id, item.conversation_id)
-        counts[key] = counts.get(key, 0) + 1
-    now = utcnow()
-    # Counters advance in key order, so two nodes' batches lock the rows in the same order.
-    counters = [
-        {"tenant_id": t, "conversation_id": c, "last_position": n, "updated_at": now}
-        for (t, c), n in sorted(counts.items())
-    ]
-    following = {
-        (row[0], row[1]): int(row[2]) - counts[(row[0], row[1])]
-        for row in advance.rows(conn, counters)
-    }
-    rows = []
-    for item in items:
-        key = (item.tenant_id, item.conversation_id)
-        following[key] += 1
-        rows.append(
-            {
-                "tenant_id": item.tenant_id,
-                "conversation_id": item.conversation_id,
-                "position": following[key],
-                "kind": item.kind,
-                "provider": item.provider,
-                "event_id": item.event_id,
-                "agent_id": item.agent_id,
-                "body": item.body,
-            }
-        )
-    return rows
-
-
-def _insert_new(
-    conn: Connection, insert: Prepared, rows: Sequence[Row]
-) -> set[tuple[str, str, int]]:
-    """Insert the rows whose event has none of their kind yet; the places of those stored."""
-    return {(row[0], row[1], int(row[2])) for row in insert.rows(conn, rows)}
-
-
-def _written(
-    conn: Connection, rows: Sequence[Row], stored: set[tuple[str, str, int]]
-) -> list[WrittenEntry]:
-    """One result per row: the row as stored, or the entry its event had stored before."""
-    earlier = _stored_before([row for row in rows if _place(row) not in stored], conn)
-    # Validated construction: pydantic's is in Rust, ``model_construct`` in Python and slower.
-    return [
-        WrittenEntry(entry=LiveEntry(**row), fresh=True)
-        if _place(row) in stored
-        else WrittenEntry(entry=earlier[_dedup_key(row)], fresh=False)
-        for row in rows
-    ]
-
-
-def _stored_before(
-    rows: Sequence[Row], conn: Connection
-) -> dict[tuple[str, str, str, str], LiveEntry]:
-    """The entries stored earlier for the events of ``rows`` (duplicates), by key."""
-    if not rows:
-        return {}
-    keys = [_dedup_key(row) for row in rows]
-    statement = select(live_entries).where(
-        tuple_(_le.tenant_id, _le.provider, _le.event_id, _le.kind).in_(keys)
-    )
-    found = conn.execute(statement).all()
-    stored = [LiveEntry.model_validate(row._mapping) for row in found]
-    return {_dedup_key(entry): entry for entry in stored}

@@ -28,7 +28,7 @@ _UPTO = (*_THIS, _le.position <= bindparam("position"))
 
 
 class Prepared(Protocol):
-    """A statement built once (``live.Prepared``: on the sqlite3 driver itself on a SQLite file)."""
+    """A statement built once (``prepared.Prepared``: on the sqlite3 driver on a SQLite file)."""
 
     def rows(self, conn: Connection, params: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
         """Run it once per item of ``params``; every row it returned, in order."""
@@ -56,7 +56,7 @@ def _newest(kind: str, limit: str) -> Select[Any]:
 
 
 # Every read starts with it, and it is all an empty conversation's join reads: the repository
-# runs it as a ``Prepared`` statement (``live.py``), on the driver itself on a SQLite file.
+# runs it as a ``Prepared`` statement (``prepared.py``), on the driver itself on a SQLite file.
 POSITION = select(_lc.last_position).where(
     _lc.tenant_id == bindparam("tenant_id"), _lc.conversation_id == bindparam("conversation_id")
 )

@@ -2,10 +2,11 @@
 
 Callers on the event loop hand one item each to :meth:`ThreadedGroupCommit.submit`; the thread
 takes every item waiting when it is free, writes them in one transaction on its own plain
-sqlite3 connection, and answers the whole batch with one call back into the loop. Compared
-with a group-commit task on the loop handing each batch to an executor, this saves a task
-wake-up, an executor work item and a pair of chained futures per batch: at 100 events a second
-every event is a batch of its own, and that hand-off cost more CPU than the SQL
+sqlite3 connection (the journal's lone entry is a single statement, its own transaction:
+server/store/live_writes.py), and answers the whole batch with one call back into the loop.
+Compared with a group-commit task on the loop handing each batch to an executor, this saves a
+task wake-up, an executor work item and a pair of chained futures per batch: at 100 events a
+second every event is a batch of its own, and that hand-off cost more CPU than the SQL
 (docs/benchmarks.md, "Relay CPU with the journal").
 
 The writer's connection never checkpoints the write-ahead log itself: a checkpoint copies the
@@ -16,7 +17,7 @@ when the caller hears of it, and survives the process being killed (``synchronou
 
 Example::
 
-    commit = ThreadedGroupCommit(db, engine, write_rows)
+    commit = ThreadedGroupCommit(db, engine, transactional(write_rows))
     written = await commit.submit(entry)   # durable once this returns
     await commit.aclose()
 """
@@ -62,11 +63,13 @@ Waiting = tuple[ItemT, "asyncio.Future[ResultT]"]
 class ThreadedGroupCommit(Generic[ItemT, ResultT]):
     """Batches concurrent submissions into calls of ``write`` on the writer's thread.
 
-    ``write(connection, items)`` runs inside one write transaction and returns one result per
-    item, in order. A failed write fails every caller of that batch with the same error (as
-    ours: ``Database.translate``), and the connection is opened again for the next batch. A
-    submission still waiting when its deadline (``deadlines``) passes fails with the
-    deadlines' error, and is not written if its batch has not started.
+    ``write(connection, items)`` writes the items and commits them (``transactional`` runs a
+    function in one write transaction; the journal commits a lone entry as one statement,
+    server/store/live_writes.py), and returns one result per item, in order. A failed write
+    fails every caller of that batch with the same error (as ours: ``Database.translate``),
+    and the connection is opened again for the next batch. A submission still waiting when
+    its deadline (``deadlines``) passes fails with the deadlines' error, and is not written if
+    its batch has not started.
     """
 
     def __init__(
@@ -150,9 +153,7 @@ class ThreadedGroupCommit(Generic[ItemT, ResultT]):
             if self._conn is None or self._conn.closed:
                 self._conn = writing_connection(self._engine)
                 _no_checkpoints(self._conn)
-            results = run_in_driver_transaction(
-                self._conn, lambda conn: self._write(conn, [item for item, _ in live])
-            )
+            results = self._write(self._conn, [item for item, _ in live])
         except Exception as err:
             self._drop()
             self._answer(self._fail, futures, err)
@@ -181,6 +182,13 @@ class ThreadedGroupCommit(Generic[ItemT, ResultT]):
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
         close_quietly(conn, "the writer's connection")
+
+
+def transactional(
+    write: Callable[[Connection, Sequence[ItemT]], Sequence[ResultT]],
+) -> Callable[[Connection, Sequence[ItemT]], Sequence[ResultT]]:
+    """``write`` run in one write transaction, committed when it returns."""
+    return lambda conn, items: run_in_driver_transaction(conn, lambda conn: write(conn, items))
 
 
 class _Checkpoints:

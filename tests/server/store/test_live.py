@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
 
 from server.store import Store
+from server.store.live_counters import STAMP_EVERY
 from server.store.models import LiveEntry, LiveEntryIn, LiveEntryKind
-from server.store.schema import utcnow
+from server.store.schema import live_conversations, utcnow
 
 
 def entry(
@@ -137,9 +140,69 @@ async def test_last_positions_of_many_conversations(store: Store) -> None:
 async def test_idle_conversations_are_purged(store: Store) -> None:
     await store.live.write([entry("e1"), entry("x1", "c2")])
 
-    forgotten = await store.live.purge(utcnow() + timedelta(seconds=1))
+    forgotten = await store.live.purge(utcnow() + STAMP_EVERY + timedelta(seconds=1))
 
     assert forgotten == 2
     assert await after(store, "acme", 0) == []
     assert await store.live.last_positions([("acme", "c1")]) == {}
     assert await store.live.purge(utcnow() - timedelta(hours=1)) == 0
+
+
+async def stamped_at(store: Store, conversation_id: str = "c1") -> datetime:
+    async with store._db.reading() as conn:
+        found = await conn.scalar(
+            select(live_conversations.c.updated_at).where(
+                live_conversations.c.conversation_id == conversation_id
+            )
+        )
+    assert isinstance(found, datetime)
+    return found
+
+
+async def backdate(store: Store, by: timedelta) -> datetime:
+    """As if the conversation's counter had last been stamped ``by`` ago."""
+    earlier = utcnow() - by
+    async with store._db.transaction() as conn:
+        await conn.execute(update(live_conversations).values(updated_at=earlier))
+    return earlier
+
+
+async def test_a_written_conversation_is_never_purged_while_its_stamp_trails(store: Store) -> None:
+    await store.live.write([entry("e1")])
+    stamp = await backdate(store, STAMP_EVERY - timedelta(minutes=1))
+    written = utcnow()
+    await store.live.write([entry("e2")])
+
+    # Written within STAMP_EVERY of its stamp: the counter's stamp is left as it was...
+    assert await stamped_at(store) == stamp
+    # ...and a purge of what was idle before that write forgets nothing.
+    assert await store.live.purge(written) == 0
+    assert [e.event_id for e in await after(store, "acme", 0)] == ["e1", "e2"]
+
+
+async def test_a_stale_stamp_is_renewed_by_the_next_write(store: Store) -> None:
+    await store.live.write([entry("e1"), entry("x1", "c2")])
+    await backdate(store, STAMP_EVERY + timedelta(minutes=1))
+    written = utcnow()
+    await store.live.write([entry("e2")])
+
+    # (SQLite's trigger stamps in milliseconds.)
+    assert await stamped_at(store) >= written - timedelta(milliseconds=1)
+    # c2 was not written since: idle since its stamp, it is forgotten; c1 is kept.
+    assert await store.live.purge(written) == 1
+    assert [e.event_id for e in await after(store, "acme", 0)] == ["e1", "e2"]
+    assert await store.live.last_positions([("acme", "c2")]) == {}
+
+
+async def test_an_in_memory_database_positions_and_deduplicates_entries() -> None:
+    store = await Store.connect("sqlite://")
+    try:
+        await store.migrate()
+        first = await store.live.write([entry("e1"), entry("e2")])
+        again, third = await store.live.write([entry("e1"), entry("e3")])
+    finally:
+        await store.aclose()
+
+    assert [w.entry.position for w in first] == [1, 2]
+    assert (again.fresh, again.entry) == (False, first[0].entry)
+    assert (third.fresh, third.entry.position) == (True, 3)

@@ -17,7 +17,7 @@ from server.errors import Unavailable
 from server.store import Store
 from server.store.engine import Database, build_engine, sqlite_file_engine
 from server.store.models import LiveEntryIn, WrittenEntry
-from server.store.sqlite_writer import ThreadedGroupCommit
+from server.store.sqlite_writer import ThreadedGroupCommit, transactional
 
 WAIT_SECONDS = 10.0
 
@@ -69,7 +69,7 @@ async def test_entries_submitted_while_a_transaction_runs_share_the_next_one(
     db = database(path)
     engine = sqlite_file_engine(db)
     assert engine is not None
-    commit = ThreadedGroupCommit(db, engine, write)
+    commit = ThreadedGroupCommit(db, engine, transactional(write))
     first = asyncio.create_task(commit.submit(line("e1")))
     assert await asyncio.to_thread(writing.wait, WAIT_SECONDS)
     waiting = [asyncio.create_task(commit.submit(line(f"e{i}"))) for i in range(2, 7)]
@@ -108,7 +108,7 @@ async def test_a_failed_write_fails_its_callers_as_unavailable_and_the_next_one_
     db = database(path)
     engine = sqlite_file_engine(db)
     assert engine is not None
-    commit: ThreadedGroupCommit[str, str] = ThreadedGroupCommit(db, engine, write)
+    commit: ThreadedGroupCommit[str, str] = ThreadedGroupCommit(db, engine, transactional(write))
 
     with pytest.raises(Unavailable):
         await commit.submit("a")
@@ -163,7 +163,7 @@ async def test_an_entry_not_confirmed_by_its_deadline_fails_and_is_never_written
     engine = sqlite_file_engine(db)
     assert engine is not None
     deadlines = Deadlines(0.2, lambda: Unavailable("not confirmed in time"))
-    commit = ThreadedGroupCommit(db, engine, write, deadlines)
+    commit = ThreadedGroupCommit(db, engine, transactional(write), deadlines)
     first = asyncio.create_task(commit.submit(line("e1")))
     assert await asyncio.to_thread(writing.wait, WAIT_SECONDS)
     late = asyncio.create_task(commit.submit(line("e2")))
@@ -178,3 +178,27 @@ async def test_an_entry_not_confirmed_by_its_deadline_fails_and_is_never_written
     assert not (await commit.submit(line("e1"))).fresh
     await commit.aclose()
     deadlines.close()
+
+
+async def test_two_writers_on_one_file_never_hand_out_a_position_twice(path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{path}"
+    async with open_store(url) as first, open_store(url) as second:
+        commits = [first.live.group_commit(), second.live.group_commit()]
+
+        async def one_at_a_time(n: int) -> list[WrittenEntry]:
+            # Each entry alone in its transaction (one statement), racing the other writer's.
+            commit = commits[n]
+            assert commit is not None
+            return [await commit.submit(line(f"{n}-{i}")) for i in range(30)]
+
+        try:
+            written = [w for ws in await asyncio.gather(*map(one_at_a_time, (0, 1))) for w in ws]
+        finally:
+            for commit in commits:
+                if commit is not None:
+                    await commit.aclose()
+        replay = await first.live.after("acme", "c1", 0, limit=100, statuses=0)
+
+    assert sorted(w.entry.position for w in written) == list(range(1, 61))
+    by_position = sorted(written, key=lambda w: w.entry.position)
+    assert [e.event_id for e in replay.entries] == [w.entry.event_id for w in by_position]
