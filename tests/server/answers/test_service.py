@@ -222,20 +222,26 @@ class GatedSource(InTestSource):
         await self.opened.wait()
 
 
-async def test_a_newer_turn_during_the_lookup_supersedes_the_older_answer(
-    emitter: RecordingEmitter,
-) -> None:
+@pytest.fixture
+async def gated(emitter: RecordingEmitter) -> AsyncIterator[tuple[AnswerService, GatedSource]]:
     source = GatedSource()
     async with aiohttp.ClientSession() as session:
         answers = AnswerService(
             source=source, client=ChatClient(session), broadcaster=Broadcaster(emitter)
         )
-        older = asyncio.ensure_future(answers.start(request("e1"), ITEMS))
-        newer = asyncio.ensure_future(answers.start(request("e2"), ITEMS))
-        await asyncio.sleep(0)
-        source.opened.set()
-        await asyncio.gather(older, newer)
+        yield answers, source
         await answers.aclose()
+
+
+async def test_a_newer_turn_during_the_lookup_supersedes_the_older_answer(
+    gated: tuple[AnswerService, GatedSource], emitter: RecordingEmitter
+) -> None:
+    answers, source = gated
+    older = asyncio.ensure_future(answers.start(request("e1"), ITEMS))
+    newer = asyncio.ensure_future(answers.start(request("e2"), ITEMS))
+    await asyncio.sleep(0)
+    source.opened.set()
+    await asyncio.gather(older, newer)
 
     # The older turn's answer, never sent, is withdrawn; only the newer turn's is shown.
     assert emitter.names() == ["answer.dropped", "answer"]
@@ -265,21 +271,16 @@ async def test_a_failed_answer_does_not_fail_the_turn(caplog: pytest.LogCaptureF
 
 
 async def test_a_routed_integration_is_read_without_holding_the_turn(
-    emitter: RecordingEmitter,
+    gated: tuple[AnswerService, GatedSource], emitter: RecordingEmitter
 ) -> None:
-    source = GatedSource()
-    async with aiohttp.ClientSession() as session:
-        answers = AnswerService(
-            source=source, client=ChatClient(session), broadcaster=Broadcaster(emitter)
-        )
-        routed = request(route=Route(llm_integration_id="int-7"))
+    answers, source = gated
+    routed = request(route=Route(llm_integration_id="int-7"))
 
-        # The store read may take a while: the turn goes on, the answer follows the read.
-        await asyncio.wait_for(answers.start(routed, ITEMS), 1)
-        assert emitter.names() == []
-        source.opened.set()
-        await settle(answers)
-        await answers.aclose()
+    # The store read may take a while: the turn goes on, the answer follows the read.
+    await asyncio.wait_for(answers.start(routed, ITEMS), 1)
+    assert emitter.names() == []
+    source.opened.set()
+    await settle(answers)
 
     assert source.asked == [("acme", "int-7")]
     assert emitter.names() == ["answer"]
