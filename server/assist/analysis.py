@@ -72,6 +72,11 @@ def words(text: str) -> list[Word]:
 
 def stemmed_spans(text: str) -> tuple[list[tuple[int, int]], list[str]]:
     """``words`` as two lists, the spans and their stems (no tuple built per word)."""
-    found = [(m.span(), m.group().lower()) for m in _WORD.finditer(text)]
+    if text.isascii():
+        # Lower-casing ASCII keeps every offset: the words are found lower-cased, in one call
+        # rather than one per word (most passages are ASCII).
+        found = [(m.span(), m.group()) for m in _WORD.finditer(text.lower())]
+    else:
+        found = [(m.span(), m.group().lower()) for m in _WORD.finditer(text)]
     kept = [(span, word) for span, word in found if word not in STOPWORDS]
     return [span for span, _ in kept], stem(word for _, word in kept)

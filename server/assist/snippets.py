@@ -93,6 +93,8 @@ def _best_start(text: str, starts: tuple[int, ...], positions: list[int]) -> int
     """The sentence start whose window holds the most matches (``positions``, ascending)."""
     if len(text) <= SNIPPET_CHARS:
         return 0
+    if len(starts) == 1:
+        return starts[0]  # one sentence: no window to choose
 
     def merit(start: int) -> tuple[int, int]:
         first = bisect_left(positions, start)
