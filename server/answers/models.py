@@ -55,9 +55,13 @@ class Citation(BaseModel):
     @classmethod
     def of(cls, passage: Passage) -> Citation:
         """The citation of one passage."""
-        suggestion = passage.suggestion
+        return cls.numbered(passage.ref, passage.suggestion)
+
+    @classmethod
+    def numbered(cls, ref: str, suggestion: Suggestion) -> Citation:
+        """The citation of a suggestion numbered ``ref`` (``P1``…), as its passage's."""
         return cls(
-            ref=passage.ref,
+            ref=ref,
             suggestion_id=suggestion.id,
             document_id=suggestion.source.document_id,
             title=suggestion.title,

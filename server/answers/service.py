@@ -52,12 +52,13 @@ def extractive_answer(
     request: AssistRequest, items: list[Suggestion], pending: bool, answer_id: str | None = None
 ) -> ExtractiveAnswer:
     """The sentences of the top suggestion's passage that answer the turn, cited as P1."""
-    top = Passage(ref="P1", suggestion=items[0])  # as ``number_passages`` numbers the first
+    top = items[0]
     return ExtractiveAnswer(
         answer_id=answer_id or answer_id_for(request.conversation_id, request.trigger_event_id),
         trigger_event_id=request.trigger_event_id,
-        text=focused(top.suggestion),
-        citations=[Citation.of(top)],
+        text=focused(top),
+        # Numbered as ``number_passages`` numbers the first, without building the passage.
+        citations=[Citation.numbered("P1", top)],
         pending=pending,
     )
 

@@ -10,7 +10,9 @@ from typing import NamedTuple
 import Stemmer
 
 # Two or more word characters, as bm25s tokenizes by default, so "wi-fi" gives "wi" and "fi".
-_WORD = re.compile(r"(?u)\b\w\w+\b")
+# (bm25s writes it ``\b\w\w+\b``: a scan that takes whole runs of word characters finds the
+# same words without the boundary tests, which cost a sixth of the time.)
+_WORD = re.compile(r"\w\w+")
 _STEMMER = Stemmer.Stemmer("english")
 
 # Function words that carry no topic. Negations stay out of the list on purpose: "no refund"
@@ -72,6 +74,11 @@ def words(text: str) -> list[Word]:
 
 def stemmed_spans(text: str) -> tuple[list[tuple[int, int]], list[str]]:
     """``words`` as two lists, the spans and their stems (no tuple built per word)."""
-    found = [(m.span(), m.group().lower()) for m in _WORD.finditer(text)]
+    if text.isascii():
+        # Lower-casing ASCII keeps every offset: the words are found lower-cased, in one call
+        # rather than one per word (most passages are ASCII).
+        found = [(m.span(), m.group()) for m in _WORD.finditer(text.lower())]
+    else:
+        found = [(m.span(), m.group().lower()) for m in _WORD.finditer(text)]
     kept = [(span, word) for span, word in found if word not in STOPWORDS]
     return [span for span, _ in kept], stem(word for _, word in kept)

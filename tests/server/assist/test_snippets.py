@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.assist.analysis import terms
+from server.assist.analysis import terms, words
 from server.assist.snippets import ELLIPSIS, SNIPPET_CHARS, highlights, plain_text, quote
 
 
@@ -35,6 +35,38 @@ def test_a_long_passage_is_quoted_where_it_matches() -> None:
     assert quoted.text.startswith(ELLIPSIS + "Refunds reach your card")
     assert len(quoted.text) <= SNIPPET_CHARS + 2
     assert marked(quoted.text, quoted.highlights) == ["Refunds", "card"]
+
+
+@pytest.mark.parametrize("mark", [".", "!", "?", "!!", "?!", "..."])
+def test_a_sentence_after_any_closing_mark_can_open_the_quote(mark: str) -> None:
+    filler = f"Nothing relevant is said in this sentence at all{mark} " * 10
+    passage = filler + "Refunds reach your card in five days. " + filler
+
+    quoted = quote(passage, set(terms("refund card")))
+
+    assert quoted.text.startswith(ELLIPSIS + "Refunds reach your card")
+
+
+def test_a_passage_of_one_long_sentence_is_quoted_from_its_start() -> None:
+    passage = "One long sentence about " + "plain words and other things, " * 12 + "refunds"
+
+    quoted = quote(passage, set(terms("refund")))
+
+    assert quoted.text.startswith("One long sentence about")
+    assert quoted.text.endswith(ELLIPSIS)
+    assert quoted.highlights == ()  # the matching word is past the window
+
+
+def test_words_are_runs_of_two_or_more_word_characters() -> None:
+    text = "Wi-Fi on my iPhone_12, a é9 x Café"
+
+    assert [(text[w.start : w.end], w.stem) for w in words(text)] == [
+        ("Wi", "wi"),
+        ("Fi", "fi"),
+        ("iPhone_12", "iphone_12"),
+        ("é9", "é9"),
+        ("Café", "café"),
+    ]
 
 
 def test_no_matching_words_means_no_highlights() -> None:
