@@ -66,8 +66,9 @@ def numpy_kernel(rows: Matrix, k: int) -> Kernel:
 
 
 def rescored(rows: Matrix, shortlist: Ranking, query: Matrix, k: int) -> Ranking:
-    """The shortlist ranked by exact float32 scores: the best ``k``."""
-    return shortlist[best(rows[shortlist] @ query, k)]
+    """The shortlist ranked by exact float32 scores: the best ``k`` (ties by position)."""
+    ordered = np.sort(shortlist)
+    return ordered[best(rows[ordered] @ query, k)]
 
 
 def faiss_kernels(rows: Matrix, k: int) -> dict[str, Kernel]:
