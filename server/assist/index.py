@@ -74,12 +74,11 @@ class KnowledgeIndex:
         entries = list(entries)
         self._chunks = [chunk for entry in entries for chunk in entry.chunks]
         # Passage -> its document's number (``_documents``): fusion groups ranked passages by
-        # these small ints, read from one array, rather than by id strings spread over memory.
+        # these small ints rather than by id strings.
         numbers = {e.document.external_id: n for n, e in enumerate(entries)}
         self._documents = [e.document for e in entries]
-        self._document_number = np.array(
-            [numbers[c.document_id] for c in self._chunks], dtype=np.intp
-        ).reshape(-1)
+        # A Python list: a search reads it for two hundred ranked passages, item by item.
+        self._document_number = [numbers[c.document_id] for c in self._chunks]
         self._passage_terms = [frozenset(t) for entry in entries for t in entry.terms]
         # Titles and headings name what a passage is about; they are scored as a field of
         # their own (its own BM25 statistics) whose scores add to the passage's, at a weight
@@ -197,12 +196,11 @@ class KnowledgeIndex:
             dense = self._dense.search(self.vector(query, encoder), CANDIDATES)
             rankings.append([i for i, _ in dense])
         keep = max(limit, RERANKED)
-        hits = self._fuse(rankings, {i: s for i, s in lexical}, keep)
+        hits = self._fuse(rankings, dict(lexical), keep)
         unknown = idf(0.0)
+        known = self._idf
         weights = {
-            term: weight * self._idf.get(term, unknown)
-            for weight, group in groups
-            for term in group
+            term: weight * known.get(term, unknown) for weight, group in groups for term in group
         }
         hits = self._reranked(hits, weights)[:limit]
         # Only the top card's evidence decides whether a set is shown (confidence.py).
@@ -216,16 +214,9 @@ class KnowledgeIndex:
         found = self._passage_terms[hit.passage]
         total = sum(weights.values())
         coverage = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
-        number = self._document_number[hit.passage]
-        owners = self._document_number[np.fromiter((i for i, _ in dense), np.intp, len(dense))]
-        cosine = max(
-            (
-                score
-                for (_, score), owner in zip(dense, (owners == number).tolist(), strict=True)
-                if owner
-            ),
-            default=0.0,
-        )
+        numbers = self._document_number
+        number = numbers[hit.passage]
+        cosine = max((score for i, score in dense if numbers[i] == number), default=0.0)
         return Hit(hit.document, hit.chunk, hit.score, hit.passage, coverage, cosine)
 
     def _reranked(self, hits: list[Hit], weights: dict[str, float]) -> list[Hit]:
@@ -252,7 +243,7 @@ class KnowledgeIndex:
 
     def _fuse(self, rankings: list[list[int]], lexical: dict[int, float], keep: int) -> list[Hit]:
         numbers = self._document_number
-        documents_of = [numbers[np.asarray(r, dtype=np.intp)].tolist() for r in rankings]
+        documents_of = [[numbers[i] for i in ranking] for ranking in rankings]
         fused = fuse_documents(rankings, documents_of, lexical, keep)
         return [
             Hit(self._documents[d], self._chunks[best], score, best) for d, best, score in fused
