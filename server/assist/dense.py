@@ -144,5 +144,6 @@ class DenseLeg:
 def query_vector(vectors: Vectors, weights: list[float]) -> Vectors:
     """The weighted mean of turn vectors, renormalised: one direction for the conversation."""
     mixed = np.asarray(weights, dtype=np.float32) @ vectors
-    norm = float(np.linalg.norm(mixed))
+    # ``np.linalg.norm`` of a vector, without its dispatch: the root of its dot with itself.
+    norm = float(np.sqrt(mixed.dot(mixed)))
     return mixed / norm if norm > 0 else mixed

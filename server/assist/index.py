@@ -226,8 +226,10 @@ class KnowledgeIndex:
         order = rerank(
             [(hit.document.external_id, hit.score) for hit in hits], self._relations, weights
         )
+        # Most candidates keep their fused score (no siblings): their hit stands as it is.
         return [
-            Hit(by_id[d].document, by_id[d].chunk, score, by_id[d].passage) for d, score in order
+            hit if score == hit.score else Hit(hit.document, hit.chunk, score, hit.passage)
+            for hit, score in ((by_id[d], score) for d, score in order)
         ]
 
     def _sentences(self, external_id: str) -> Sentences:
