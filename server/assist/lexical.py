@@ -160,8 +160,8 @@ def top_k(scores: Scores, k: int, *, floor: float) -> list[tuple[int, float]]:
         best = negated.argpartition(k - 1)[:k]
         best = best[negated[best].argsort(kind="stable")]
     top = scores[best]
-    above = top > floor
-    if not above.all():
+    if not top[-1] > floor:  # best first: only then may some fall under the floor
+        above = top > floor
         best, top = best[above], top[above]
     # One conversion of the k winners to Python numbers, not one numpy scalar at a time.
     return list(zip(best.tolist(), top.tolist(), strict=True))
