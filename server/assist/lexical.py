@@ -107,18 +107,18 @@ class LexicalLeg:
         if not weighted:
             return np.zeros(self._size, dtype=np.float32)
         starts, indices, data = self._starts, self._rows, self._values
-        spans = [[(starts[t], starts[t + 1]) for t in numbers] for _, numbers in weighted]
-        rows = np.concatenate([indices[a:b] for group in spans for a, b in group])
-        # Each posting times its group's weight in the postings' own precision (one product a
-        # group), written straight into the float64 array that bincount sums.
-        values = np.empty(len(rows), dtype=np.float64)
+        spans = [(starts[t], starts[t + 1]) for _, numbers in weighted for t in numbers]
+        rows = np.concatenate([indices[a:b] for a, b in spans])
+        values = np.concatenate([data[a:b] for a, b in spans])
+        # Each group's postings times its weight, in place and in their own precision (a weight
+        # of 1 changes nothing); then widened once to the float64 that bincount sums in.
         at = 0
-        for (weight, _), group in zip(weighted, spans, strict=True):
-            postings = np.concatenate([data[a:b] for a, b in group])
-            end = at + len(postings)
-            np.multiply(postings, data.dtype.type(weight), out=values[at:end], dtype=data.dtype)
+        for weight, numbers in weighted:
+            end = at + sum(starts[t + 1] - starts[t] for t in numbers)
+            if weight != 1.0:
+                values[at:end] *= data.dtype.type(weight)
             at = end
-        summed = np.bincount(rows, weights=values, minlength=self._size)
+        summed = np.bincount(rows, weights=values.astype(np.float64), minlength=self._size)
         total = summed.astype(np.float64, copy=False)  # already float64: typing only
         if self._absent is not None:
             absent = self._absent
