@@ -200,6 +200,7 @@ class KnowledgeIndex:
         if encoder is not None and len(self._dense):
             dense = self._dense.search(self.vector(query, encoder), CANDIDATES)
             rankings.append([i for i, _ in dense])
+        dense_passages = rankings[1] if dense else []
         keep = max(limit, RERANKED)
         fused = self._fuse(rankings, dict(lexical), keep)
         unknown = idf(0.0)
@@ -212,7 +213,7 @@ class KnowledgeIndex:
             return []
         # Only the top card's evidence decides whether a set is shown (confidence.py).
         return [
-            self._assessed(*ranked[0], weights, dense),
+            self._assessed(*ranked[0], weights, dense, dense_passages),
             *(self._hit(number, passage, score) for number, passage, score in ranked[1:]),
         ]
 
@@ -228,15 +229,16 @@ class KnowledgeIndex:
         score: float,
         weights: dict[str, float],
         dense: list[tuple[int, float]],
+        dense_passages: list[int],
     ) -> Hit:
         """Document ``number``'s hit with its evidence: query coverage by its ``passage``, and
         the best cosine of its passages. ``weights`` are the query terms' weights times their
-        IDF.
+        IDF; ``dense_passages`` are the passages of ``dense``, in order.
         """
         found = self._passage_terms[passage]
         total = sum(weights.values())
         coverage = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
-        owners = self._document_number[np.array([i for i, _ in dense], dtype=np.intp)]
+        owners = self._document_number[np.array(dense_passages, dtype=np.intp)]
         mine = np.flatnonzero(owners == number).tolist()
         cosine = max((dense[j][1] for j in mine), default=0.0)
         return self._hit(number, passage, score, coverage, cosine)
