@@ -35,6 +35,8 @@ CLASSIFIED_LINES = 50_000
 # How much a query term found in a passage's title or heading adds, relative to its body.
 TITLE_WEIGHT = 0.5
 _WORDS = re.compile(r"[a-z]+")
+# Fused documents, best first: (document number, its best passage, score).
+Fused = list[tuple[int, int, float]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,8 @@ class KnowledgeIndex:
         self._chunks = [chunk for entry in entries for chunk in entry.chunks]
         # Passage -> its document's number (``_documents``): fusion groups ranked passages by
         # these small ints, read from one array, rather than by id strings spread over memory.
+        # (An array, not a list: a search runs after the dense product has swept the CPU cache,
+        # and two hundred int objects read from all over the heap cost more than the round trip.)
         numbers = {e.document.external_id: n for n, e in enumerate(entries)}
         self._documents = [e.document for e in entries]
         self._document_number = np.array(
@@ -196,48 +200,60 @@ class KnowledgeIndex:
         if encoder is not None and len(self._dense):
             dense = self._dense.search(self.vector(query, encoder), CANDIDATES)
             rankings.append([i for i, _ in dense])
+        dense_passages = rankings[1] if dense else []
         keep = max(limit, RERANKED)
-        hits = self._fuse(rankings, {i: s for i, s in lexical}, keep)
+        fused = self._fuse(rankings, dict(lexical), keep)
         unknown = idf(0.0)
+        known = self._idf
         weights = {
-            term: weight * self._idf.get(term, unknown)
-            for weight, group in groups
-            for term in group
+            term: weight * known.get(term, unknown) for weight, group in groups for term in group
         }
-        hits = self._reranked(hits, weights)[:limit]
+        ranked = self._reranked(fused, weights)[:limit]
+        if not ranked:
+            return []
         # Only the top card's evidence decides whether a set is shown (confidence.py).
-        return [self._assessed(hits[0], weights, dense), *hits[1:]] if hits else []
+        return [
+            self._assessed(*ranked[0], weights, dense, dense_passages),
+            *(self._hit(number, passage, score) for number, passage, score in ranked[1:]),
+        ]
 
-    def _assessed(self, hit: Hit, weights: dict[str, float], dense: list[tuple[int, float]]) -> Hit:
-        """The hit with its evidence: query coverage by its passage, best passage cosine.
+    def _hit(
+        self, number: int, passage: int, score: float, coverage: float = 0.0, cosine: float = 0.0
+    ) -> Hit:
+        return Hit(self._documents[number], self._chunks[passage], score, passage, coverage, cosine)
 
-        ``weights`` are the query terms' weights times their IDF.
+    def _assessed(
+        self,
+        number: int,
+        passage: int,
+        score: float,
+        weights: dict[str, float],
+        dense: list[tuple[int, float]],
+        dense_passages: list[int],
+    ) -> Hit:
+        """Document ``number``'s hit with its evidence: query coverage by its ``passage``, and
+        the best cosine of its passages. ``weights`` are the query terms' weights times their
+        IDF; ``dense_passages`` are the passages of ``dense``, in order.
         """
-        found = self._passage_terms[hit.passage]
+        found = self._passage_terms[passage]
         total = sum(weights.values())
         coverage = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
-        number = self._document_number[hit.passage]
-        owners = self._document_number[np.fromiter((i for i, _ in dense), np.intp, len(dense))]
-        cosine = max(
-            (
-                score
-                for (_, score), owner in zip(dense, (owners == number).tolist(), strict=True)
-                if owner
-            ),
-            default=0.0,
-        )
-        return Hit(hit.document, hit.chunk, hit.score, hit.passage, coverage, cosine)
+        owners = self._document_number[np.array(dense_passages, dtype=np.intp)]
+        mine = np.flatnonzero(owners == number).tolist()
+        cosine = max((dense[j][1] for j in mine), default=0.0)
+        return self._hit(number, passage, score, coverage, cosine)
 
-    def _reranked(self, hits: list[Hit], weights: dict[str, float]) -> list[Hit]:
+    def _reranked(self, fused: Fused, weights: dict[str, float]) -> Fused:
         """Near-duplicate candidates reordered by what only each says (rerank.py); ``weights``
         are the query terms' weights times their IDF."""
-        by_id = {hit.document.external_id: hit for hit in hits}
+        ids = [self._documents[number].external_id for number, _, _ in fused]
+        by_id = dict(zip(ids, fused, strict=True))
         order = rerank(
-            [(hit.document.external_id, hit.score) for hit in hits], self._relations, weights
+            [(d, score) for d, (_, _, score) in zip(ids, fused, strict=True)],
+            self._relations,
+            weights,
         )
-        return [
-            Hit(by_id[d].document, by_id[d].chunk, score, by_id[d].passage) for d, score in order
-        ]
+        return [(by_id[d][0], by_id[d][1], score) for d, score in order]
 
     def _sentences(self, external_id: str) -> Sentences:
         entry = self._entries[external_id]
@@ -250,13 +266,12 @@ class KnowledgeIndex:
         vectors = encoder.embed([turn.text for turn in query.turns])
         return query_vector(vectors, [turn.weight for turn in query.turns])
 
-    def _fuse(self, rankings: list[list[int]], lexical: dict[int, float], keep: int) -> list[Hit]:
+    def _fuse(self, rankings: list[list[int]], lexical: dict[int, float], keep: int) -> Fused:
+        """The ``keep`` best documents (``fuse_documents``), by number; hits are made only
+        for those shown."""
         numbers = self._document_number
-        documents_of = [numbers[np.asarray(r, dtype=np.intp)].tolist() for r in rankings]
-        fused = fuse_documents(rankings, documents_of, lexical, keep)
-        return [
-            Hit(self._documents[d], self._chunks[best], score, best) for d, best, score in fused
-        ]
+        documents_of = [numbers[np.array(r, dtype=np.intp)].tolist() for r in rankings]
+        return fuse_documents(rankings, documents_of, lexical, keep)
 
     def _unchanged(self, document: Document) -> bool:
         entry = self._entries.get(document.external_id)

@@ -97,29 +97,32 @@ class LexicalLeg:
         (docs/benchmarks.md).
         """
         vocabulary = self._vocabulary
-        weighted = [
-            (vocabulary[term], weight)
+        found = [
+            (weight, [vocabulary[term] for term in terms if term in vocabulary])
             for weight, terms in groups
-            for term in terms
-            if term in vocabulary
         ]
-        return self._weighted_sum(weighted)
+        return self._weighted_sum([(weight, numbers) for weight, numbers in found if numbers])
 
-    def _weighted_sum(self, weighted: list[tuple[int, float]]) -> Scores:
+    def _weighted_sum(self, weighted: list[tuple[float, list[int]]]) -> Scores:
         if not weighted:
             return np.zeros(self._size, dtype=np.float32)
         starts, indices, data = self._starts, self._rows, self._values
-        spans = [(starts[t], starts[t + 1]) for t, _ in weighted]
+        spans = [(starts[t], starts[t + 1]) for _, numbers in weighted for t in numbers]
         rows = np.concatenate([indices[a:b] for a, b in spans])
-        # One multiplication for all the postings, in their own precision as per term before.
-        weights = np.array([w for _, w in weighted], dtype=data.dtype)
-        values = np.concatenate([data[a:b] for a, b in spans]) * np.repeat(
-            weights, [b - a for a, b in spans]
-        )
-        summed = np.bincount(rows, weights=values, minlength=self._size)
+        values = np.concatenate([data[a:b] for a, b in spans])
+        # Each group's postings times its weight, in place and in their own precision (a weight
+        # of 1 changes nothing); then widened once to the float64 that bincount sums in.
+        at = 0
+        for weight, numbers in weighted:
+            end = at + sum(starts[t + 1] - starts[t] for t in numbers)
+            if weight != 1.0:
+                values[at:end] *= data.dtype.type(weight)
+            at = end
+        summed = np.bincount(rows, weights=values.astype(np.float64), minlength=self._size)
         total = summed.astype(np.float64, copy=False)  # already float64: typing only
         if self._absent is not None:
-            total += sum(w * float(self._absent[t]) for t, w in weighted)
+            absent = self._absent
+            total += sum(w * float(absent[t]) for w, numbers in weighted for t in numbers)
         return total.astype(np.float32)
 
     def search(self, groups: TermGroups, k: int) -> list[tuple[int, float]]:
@@ -148,11 +151,17 @@ def top_k(scores: Scores, k: int, *, floor: float) -> list[tuple[int, float]]:
     """
     if k <= 0 or not len(scores):
         return []
+    # Array methods rather than numpy's functions, which only look them up (a few microseconds
+    # a call, twice a search); the same calls, so ties come out as they always have.
+    negated = -scores
     if k >= len(scores):
-        best = np.argsort(-scores, kind="stable")
+        best = negated.argsort(kind="stable")
     else:
-        best = np.argpartition(-scores, k - 1)[:k]
-        best = best[np.argsort(-scores[best], kind="stable")]
-    best = best[scores[best] > floor]
+        best = negated.argpartition(k - 1)[:k]
+        best = best[negated[best].argsort(kind="stable")]
+    top = scores[best]
+    if not top[-1] > floor:  # best first: only then may some fall under the floor
+        above = top > floor
+        best, top = best[above], top[above]
     # One conversion of the k winners to Python numbers, not one numpy scalar at a time.
-    return list(zip(best.tolist(), scores[best].tolist(), strict=True))
+    return list(zip(best.tolist(), top.tolist(), strict=True))

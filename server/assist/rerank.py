@@ -32,7 +32,12 @@ CANDIDATES = 5
 # distinguishing terms of a document against a group (a set of up to a few hundred terms).
 SIBLING_PAIRS = 50_000
 GROUPS = 2_048
+# Candidate lists whose sibling groups are remembered whole: a conversation's searches bring up
+# the same few articles turn after turn, and each list is otherwise twenty pair look-ups.
+HEADS = 2_048
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# Per candidate with siblings: its sibling group and the terms that set it apart from them.
+Groups = dict[str, tuple[tuple[str, ...], frozenset[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +90,7 @@ class Relations:
 
     Whether two documents are siblings, and which terms set a document apart from a group of
     siblings, depend on the documents alone; the same articles come up together turn after
-    turn, so each is worked out once (up to SIBLING_PAIRS and GROUPS answers are kept; a
+    turn, so each is worked out once (up to SIBLING_PAIRS, GROUPS and HEADS answers are kept; a
     table that fills up is emptied).
     """
 
@@ -93,6 +98,21 @@ class Relations:
         self._sentences = sentences
         self._pairs: dict[tuple[str, str], bool] = {}
         self._apart: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
+        self._heads: dict[tuple[str, ...], Groups] = {}
+
+    def groups(self, docs: tuple[str, ...]) -> Groups:
+        """Each of ``docs`` that has siblings among the others: its sibling group (in their
+        order) and its ``distinguishing`` terms against that group; in the order of ``docs``.
+        The answer is shared between calls: read it, never change it."""
+        found = self._heads.get(docs)
+        if found is None:
+            found = {}
+            for doc in docs:
+                group = self.siblings(doc, [other for other in docs if other != doc])
+                if group:
+                    found[doc] = (tuple(group), self.distinguishing(doc, group))
+            _remember(self._heads, HEADS, docs, found)
+        return found
 
     def siblings(self, doc: str, others: Sequence[str]) -> list[str]:
         """The ``others`` that are siblings of ``doc``, in their order."""
@@ -141,20 +161,15 @@ def rerank(
     total = sum(weight.values())
     if total <= 0:
         return list(scored)
-    docs = [doc for doc, _ in head]
-    coverage: dict[str, float] = {}
-    groups: dict[str, list[str]] = {}
-    for doc in docs:
-        group = relations.siblings(doc, [other for other in docs if other != doc])
-        if not group:
-            continue
-        groups[doc] = group
-        own = relations.distinguishing(doc, group)
-        coverage[doc] = sum(w for t, w in weight.items() if t in own) / total
+    groups = relations.groups(tuple(doc for doc, _ in head))
+    coverage = {
+        doc: sum(w for t, w in weight.items() if t in own) / total
+        for doc, (_, own) in groups.items()
+    }
     rescored = []
     for doc, score in head:
         if doc in coverage:
-            best = max(coverage.get(o, 0.0) for o in [doc, *groups[doc]])
+            best = max(coverage.get(o, 0.0) for o in [doc, *groups[doc][0]])
             if best > 0:
                 score *= 1 - BOOST * (best - coverage[doc]) / best
         rescored.append((doc, score))

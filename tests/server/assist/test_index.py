@@ -9,7 +9,7 @@ import numpy as np
 
 from server.assist.dense import DIMENSIONS, Vectors
 from server.assist.fusion import first_seen, reciprocal_rank_fusion
-from server.assist.index import Hit, KnowledgeIndex
+from server.assist.index import KnowledgeIndex
 from server.assist.query import typed_query
 from tests.server.assist.conftest import document
 
@@ -47,8 +47,12 @@ def reference(
     return [(d, best[d], documents[d]) for d in order[:keep]]
 
 
-def shown(hits: list[Hit]) -> list[tuple[str, int, float]]:
-    return [(hit.document.external_id, hit.passage, hit.score) for hit in hits]
+def shown(
+    index: KnowledgeIndex, fused: list[tuple[int, int, float]]
+) -> list[tuple[str, int, float]]:
+    return [
+        (index.documents[number].external_id, passage, score) for number, passage, score in fused
+    ]
 
 
 def test_fused_documents_and_passages_follow_the_full_ranking() -> None:
@@ -63,7 +67,7 @@ def test_fused_documents_and_passages_follow_the_full_ranking() -> None:
         lexical = {i: float(rng.randint(0, 2)) for i in rankings[0]}
         keep = rng.randint(1, 10)
 
-        assert shown(index._fuse(rankings, lexical, keep)) == reference(
+        assert shown(index, index._fuse(rankings, lexical, keep)) == reference(
             index, rankings, lexical, keep
         )
 

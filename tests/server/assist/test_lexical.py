@@ -72,3 +72,23 @@ def test_legs_without_terms_fold_into_one_that_matches_nothing() -> None:
     assert len(empty) == 0
     assert empty.search([(1.0, ["router"])], 5) == []
     assert blank.scores([(1.0, ["router"])]).tolist() == [0.0, 0.0]
+
+
+def test_a_weighted_query_leaves_the_index_as_it_found_it() -> None:
+    # Weights are applied to the postings a query reads; the index's own must stay as built.
+    leg = LexicalLeg([terms(text) for text in PASSAGES])
+    plain = [(1.0, terms("router light"))]
+    before = leg.scores(plain)
+
+    for weight in (0.3, 0.7, 0.3):
+        weighted = leg.scores([(weight, terms("router")), (1.0, terms("light"))])
+        assert (
+            weighted.tolist()
+            == leg.scores([(weight, terms("router")), (1.0, terms("light"))]).tolist()
+        )
+
+    assert leg.scores(plain).tolist() == before.tolist()
+    assert (
+        leg.scores([(0.3, terms("router"))]).tolist()
+        == (np.float32(0.3) * leg.scores([(1.0, terms("router"))])).tolist()
+    )
