@@ -4,8 +4,9 @@ Builds the real app (``create_app``: SQLite journal on its writer thread, in-mem
 the knowledge engine over the load benchmark's knowledge base, answers, follow-up), and hands
 the load benchmark's customer lines straight to ``Pipeline.process``, one after another, round
 robin over ``--conversations`` conversations (the lines ``suggest_cpu.py`` replays). No widget
-is connected, so emits stop at encoding: the figure is what a turn costs besides the HTTP
-request and the socket writes (the relay benchmark's part). It prints the process's CPU time per
+is connected, so an emit finds no socket and is not even encoded: the figure is what a turn
+costs besides the HTTP request, encoding its events and the socket writes (the relay
+benchmark's part). It prints the process's CPU time per
 turn (the journal's writer thread included) and, with ``--stages``, the event loop's CPU time
 in each step of a turn.
 
