@@ -51,7 +51,30 @@ class EntryWriter:
     """Stores entries on a connection, by the backend's way (see the module's docstring)."""
 
     def __init__(self, db: Database) -> None:
-        self._one_statement = db.backend == "sqlite"
+        # SQLite needs no statements of its own beyond ``_INSERT_NEXT``: only PostgreSQL's
+        # batches advance counters and insert through SQLAlchemy.
+        self._batches = None if db.backend == "sqlite" else _BatchInsert(db)
+
+    def rows(self, conn: Connection, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
+        """Store ``items`` in the caller's write transaction; one result per item, in order."""
+        if self._batches is None:
+            return _written(conn, [_insert_next(conn, item) for item in items])
+        return _written(conn, self._batches.rows(conn, items))
+
+    def committed(self, conn: Connection, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
+        """Store ``items`` in a transaction of their own on a SQLite writer's connection."""
+        if len(items) != 1 or self._batches is not None:
+            return run_in_driver_transaction(conn, lambda conn: self.rows(conn, items))
+        row, fresh = _insert_next(conn, items[0])  # the statement is its own transaction
+        if fresh:
+            return [WrittenEntry(entry=_as_entry(row), fresh=True)]
+        return run_in_driver_transaction(conn, lambda conn: _written(conn, [(row, False)]))
+
+
+class _BatchInsert:
+    """PostgreSQL's way: advance the batch's counters, then insert its entries."""
+
+    def __init__(self, db: Database) -> None:
         # Built once: constructing them again per transaction cost as much as running them.
         self._counters = Counters(db)
         self._insert = Prepared(
@@ -63,22 +86,11 @@ class EntryWriter:
         if self._insert.names != ENTRY_COLUMNS:  # the order ``_positioned`` builds rows in
             raise RuntimeError(f"unexpected parameters {self._insert.names}")
 
-    def rows(self, conn: Connection, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
-        """Store ``items`` in the caller's write transaction; one result per item, in order."""
-        if self._one_statement:
-            return _written(conn, [_insert_next(conn, item) for item in items])
+    def rows(self, conn: Connection, items: Sequence[LiveEntryIn]) -> list[tuple[Row, bool]]:
+        """The items as positioned rows, each with whether it was stored (not a duplicate)."""
         rows = _positioned(conn, self._counters, items)
         stored = {(row[0], row[1], int(row[2])) for row in self._insert.value_rows(conn, rows)}
-        return _written(conn, [(row, row[:3] in stored) for row in rows])
-
-    def committed(self, conn: Connection, items: Sequence[LiveEntryIn]) -> list[WrittenEntry]:
-        """Store ``items`` in a transaction of their own on a SQLite writer's connection."""
-        if len(items) != 1 or not self._one_statement:
-            return run_in_driver_transaction(conn, lambda conn: self.rows(conn, items))
-        row, fresh = _insert_next(conn, items[0])  # the statement is its own transaction
-        if fresh:
-            return [WrittenEntry(entry=_as_entry(row), fresh=True)]
-        return run_in_driver_transaction(conn, lambda conn: _written(conn, [(row, False)]))
+        return [(row, row[:3] in stored) for row in rows]
 
 
 def _insert_next(conn: Connection, item: LiveEntryIn) -> tuple[Row, bool]:
