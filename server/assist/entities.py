@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
-from server.assist.entity_patterns import BUILT_IN, HINT, Recogniser
+from server.assist.entity_patterns import BUILT_IN, HINT, HINT_WORDS, Recogniser
 
 __all__ = ["BUILT_IN", "DEFAULT_THRESHOLD", "Entity", "Recogniser", "extract", "shown"]
 
@@ -87,16 +87,8 @@ def extract(
     return sorted(found, key=lambda entity: entity.start)
 
 
-# HINT's words and characters, for ASCII text: one look-up per word rather than HINT's
-# alternatives tried at every character (a sixth of a turn's extraction).
-_HINT_WORDS = frozenset(
-    {
-        *("jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun"),
-        *("june", "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october"),
-        *("nov", "november", "dec", "december"),
-        *("pound", "pounds", "quid", "dollar", "dollars", "euro", "euros", "dot"),
-    }
-)
+# HINT's characters, for ASCII text: with ``HINT_WORDS`` looked up one word at a time rather
+# than HINT's alternatives tried at every character (a sixth of a turn's extraction).
 _HINT_CHARS = re.compile(r"[0-9@$]")
 
 
@@ -106,7 +98,7 @@ def _hinted(text: str) -> bool:
         return HINT.search(text) is not None
     if _HINT_CHARS.search(text) is not None:
         return True
-    return not _HINT_WORDS.isdisjoint(_WORD_RUN.findall(text.lower()))
+    return not HINT_WORDS.isdisjoint(_WORD_RUN.findall(text.lower()))
 
 
 def _confidence(recogniser: Recogniser, text: str, start: int, end: int, context: str) -> float:
