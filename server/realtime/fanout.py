@@ -16,7 +16,8 @@ import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
-from server.realtime.roomindex import IndexedRooms
+from server.realtime.roomindex import CONNECTED, IndexedRooms
+from server.state.redis import redis_client
 
 
 class DirectSendManager(IndexedRooms, socketio.AsyncManager):  # type: ignore[misc]
@@ -64,3 +65,46 @@ class DirectSendRedisManager(socketio.AsyncRedisManager, DirectSendManager):  # 
     ``emit`` for its local sockets: placed after the pub/sub classes, :class:`DirectSendManager`
     is that base.
     """
+
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str | None = None,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        room, namespace = to or room, namespace or "/"
+        if self._is_local_socket(room, namespace):
+            # A socket lives on one node. The pub/sub manager published every emit, one meant
+            # for a single socket too (a connect's and a join's replies): every node decoded it
+            # and each took one of the pool's connections, which a reconnecting fleet ran out of.
+            kwargs["ignore_queue"] = True
+        await super().emit(
+            event,
+            data,
+            namespace=namespace,
+            room=room,
+            skip_sid=skip_sid,
+            callback=callback,
+            **kwargs,
+        )
+
+    def _is_local_socket(self, room: Any, namespace: str) -> bool:
+        """True when ``room`` is the sid of a socket connected to this node."""
+        return isinstance(room, str) and room in self.rooms.get(namespace, {}).get(CONNECTED, {})
+
+    def _redis_connect(self) -> None:
+        """The library's connection, on a pool whose callers wait for a free connection.
+
+        redis-py's default pool fails a call once 100 are in flight ("Too many connections");
+        the manager then logs an error, drops its client and retries once, so a burst of emits
+        (a fleet reconnecting to two nodes) could lose one. cuecard's URLs are plain
+        ``redis://`` ones (no Sentinel, which the library's method also handles).
+        """
+        self.redis = redis_client(self.redis_url, **self.redis_options)
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        self.connected = True
