@@ -13,7 +13,7 @@ from aiohttp import WSCloseCode, web
 from engineio.async_drivers.aiohttp import WebSocket as EngineioWebSocket
 
 from server.config import Settings
-from server.realtime.codec import WidgetPacket
+from server.realtime.codec import OrjsonCodec, WidgetPacket
 from server.realtime.fanout import DirectSendManager
 from server.realtime.frames import frames
 from server.realtime.lean import LeanSocketServer, serve_websocket
@@ -172,12 +172,13 @@ def _shared(key: str, value: Any) -> Any:
 def create_socket_server(settings: Settings) -> socketio.AsyncServer:
     """An AsyncServer for aiohttp; its manager fans emits out through Redis if configured.
 
-    Packets are serialised by orjson (``codec``), emits queued without a task per recipient
+    Packets, and with Redis the emits nodes publish to each other, are serialised by orjson
+    (``codec``), emits queued without a task per recipient
     (``fanout``; with Redis, ``listener`` notices when its subscription was away), and sockets
     hold less memory (``lean``, ``UncompressedWebSocket``).
     """
     manager: DirectSendManager = (
-        ResyncingRedisManager(settings.redis_url, channel=REDIS_CHANNEL)
+        ResyncingRedisManager(settings.redis_url, channel=REDIS_CHANNEL, json=OrjsonCodec)
         if settings.redis_url
         else DirectSendManager()
     )
