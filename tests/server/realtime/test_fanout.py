@@ -8,30 +8,15 @@ from typing import Any
 
 import pytest
 import socketio
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from server.realtime.codec import WidgetPacket
 from server.realtime.fanout import DirectSendManager
-
-NS = "/room"
+from tests.fixtures.rooms import NS, room_server
 
 
 @pytest.fixture
 async def sio(aiohttp_server: Callable[..., Awaitable[TestServer]]) -> Any:
-    server = socketio.AsyncServer(
-        async_mode="aiohttp", client_manager=DirectSendManager(), serializer=WidgetPacket
-    )
-    app = web.Application()
-    server.attach(app)
-
-    @server.on("join", namespace=NS)  # type: ignore[misc]
-    async def join(sid: str, room: str) -> bool:
-        await server.enter_room(sid, room, namespace=NS)
-        return True
-
-    test_server = await aiohttp_server(app)
-    return server, test_server
+    return await room_server(aiohttp_server, DirectSendManager())
 
 
 async def client(

@@ -12,16 +12,14 @@ from typing import Any
 import orjson
 import pytest
 import socketio
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
-from server.realtime.codec import WidgetPacket
 from server.realtime.listener import ResyncingRedisManager
 from server.realtime.server import close_fanout
 from server.state.redis import POOL_SIZE
+from tests.fixtures.rooms import NS, room_server
 
-NS = "/room"
 CHANNEL = "cuecard-test-fanout"
 Node = tuple[socketio.AsyncServer, TestServer]
 
@@ -49,20 +47,9 @@ async def node(
     aiohttp_server: Callable[..., Awaitable[TestServer]], redis_url: str
 ) -> AsyncIterator[Node]:
     """One server node on the shared channel, as cuecard builds them (``ResyncingRedisManager``)."""
-    sio = socketio.AsyncServer(
-        async_mode="aiohttp",
-        client_manager=ResyncingRedisManager(redis_url, channel=CHANNEL),
-        serializer=WidgetPacket,
+    sio, server = await room_server(
+        aiohttp_server, ResyncingRedisManager(redis_url, channel=CHANNEL)
     )
-    app = web.Application()
-    sio.attach(app)
-
-    @sio.on("join", namespace=NS)  # type: ignore[misc]
-    async def join(sid: str, room: str) -> bool:
-        await sio.enter_room(sid, room, namespace=NS)
-        return True
-
-    server = await aiohttp_server(app)
     try:
         yield sio, server
     finally:
