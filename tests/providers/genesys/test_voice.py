@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 
+import pytest
 from aiohttp.test_utils import TestServer
 
 from providers.genesys import GenesysAdapter
@@ -107,3 +108,38 @@ async def test_a_messaging_conversation_subscribes_no_speech(
 def running_adapter(double: TestServer) -> AbstractAsyncContextManager[Running]:
     """The adapter listening to the double in the background."""
     return running(GenesysAdapter(settings_for(double), timings=FAST))
+
+
+async def test_a_call_spilling_onto_a_second_channel_leaves_it_empty_when_it_ends(
+    world: GenesysWorld, double: TestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two topics per channel: the queue's two fill the first, the call's speech opens another.
+    monkeypatch.setattr("providers.genesys._channels.TOPICS_PER_CHANNEL", 2)
+    async with running_adapter(double) as run:
+        call = VoiceCall(world, "call-1", queue_id=QUEUE)
+        call.arrive()
+        await run.next()
+
+        async def spilled() -> bool:
+            return any(set(c.topics) == {SPEECH} for c in world.channels.live())
+
+        await eventually(spilled, what="the call's speech on a channel of its own")
+        call.customer_says("my router keeps dropping")
+        line = await run.next()
+        call.end()
+        await run.next()
+        topics = sorted(sorted(c.topics) for c in world.channels.live())
+
+    assert isinstance(line, Transcript)
+    assert line.text == "my router keeps dropping"
+    assert topics == [
+        [],
+        [
+            f"v2.routing.queues.{QUEUE}.conversations",
+            f"v2.routing.queues.{QUEUE}.conversations.messages",
+        ],
+    ]
+    assert (
+        "DELETE",
+        f"/api/v2/notifications/channels/{world.channels.created[-1]}/subscriptions",
+    ) in world.requests
