@@ -20,7 +20,7 @@ Example::
 
 from __future__ import annotations
 
-import itertools
+import uuid
 from typing import Any
 
 from tests.doubles.genesys.messaging import timestamp
@@ -68,7 +68,6 @@ ALTERNATIVE_FIELDS = frozenset(
     }
 )
 CHANNELS = frozenset({"INTERNAL", "EXTERNAL", "BOTH", "UNKNOWN"})
-_utterances = itertools.count(1)
 
 
 class NotTranscribed(Exception):
@@ -152,7 +151,7 @@ class VoiceCall:
 
     def customer_says(self, text: str) -> dict[str, Any]:
         """A final utterance heard on the customer's side; the body published."""
-        return self.hear([utterance(f"u-{next(_utterances)}", "EXTERNAL", text)])
+        return self.hear([utterance(str(uuid.uuid4()), "EXTERNAL", text)])
 
     def hear(self, transcripts: list[dict[str, Any]]) -> dict[str, Any]:
         """Publish one transcription notification carrying ``transcripts``; return its body."""

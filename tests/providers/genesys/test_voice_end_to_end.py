@@ -34,14 +34,14 @@ async def test_a_customers_spoken_line_reaches_the_widget_once_with_suggestions(
     call.arrive()
     call.assign("user-1")
     assert await widget.next("assigned") == {"conversation_id": "conv-1", "queue": QUEUE}
-    call.hear([utterance("u-1", "EXTERNAL", "my router keeps", final=False)])
+    call.hear([utterance("customer-u-1", "EXTERNAL", "my router keeps", final=False)])
     partial = await widget.next("transcript.partial")
     spoken = call.customer_says(ROUTER)
     shown = await widget.next("transcript")
     suggestions = await widget.next("suggestions")
     # Genesys delivers the same notification again: the agent must not see the line twice.
     assert call.publish_speech(spoken) == 1
-    call.hear([utterance("u-3", "INTERNAL", REPLY)])
+    call.hear([utterance("agent-u-1", "INTERNAL", REPLY)])
     replied = await widget.next("transcript")
     call.end()
     while (await widget.next("status"))["status"] != "ended":
