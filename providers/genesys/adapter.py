@@ -204,7 +204,7 @@ class GenesysAdapter:
         if view is None:
             logger.info("Genesys no longer has conversation %s", conversation_id)
             self._memory.pop(conversation_id, None)
-            await self._unfollow_speech(conversation_id)
+            await self._follow_speech(conversation_id, follow=False)
             return []
         if view.media is MediaType.MESSAGE:
             body = await self._client.message_conversation(conversation_id)
@@ -238,18 +238,27 @@ class GenesysAdapter:
         now = datetime.now(UTC)
         return [*transcript_events(body, conversation_id, self._tenant, memory.queue_id, now)]
 
-    async def _follow_speech(self, conversation_id: str) -> None:
-        """Subscribe a voice call's transcription topic (once)."""
-        if conversation_id in self._transcribed or not GENESYS_ID.match(conversation_id):
+    async def _follow_speech(self, conversation_id: str, *, follow: bool = True) -> None:
+        """Subscribe a voice call's transcription topic once; unsubscribe it when it ends."""
+        if (conversation_id in self._transcribed) == follow or not GENESYS_ID.match(
+            conversation_id
+        ):
             return
-        self._transcribed.add(conversation_id)
+        topics = [transcription_topic(conversation_id)]
         try:
-            await self._stream.add_topics([transcription_topic(conversation_id)])
+            if follow:
+                self._transcribed.add(conversation_id)
+                await self._stream.add_topics(topics)
+            else:
+                # Unsubscribed so ended calls do not fill channels up to their topic limit.
+                self._transcribed.discard(conversation_id)
+                await self._stream.remove_topics(topics)
         except ProviderAuthFailed:
             raise
         except ProviderError as err:
-            # The topic stays on its channel's list: the next (re)subscription carries it.
-            logger.warning("Could not follow speech of %s yet: %s", conversation_id, err)
+            # A failed subscribe leaves the topic on its channel's list: the next one carries it.
+            action = "follow" if follow else "unfollow"
+            logger.warning("Could not %s speech of %s: %s", action, conversation_id, err)
 
     async def _messages(
         self, view: ConversationView, memory: Memory, now: datetime
@@ -278,21 +287,9 @@ class GenesysAdapter:
                 events.append(event)
         return events, handled
 
-    async def _unfollow_speech(self, conversation_id: str) -> None:
-        """Unsubscribe an ended call's transcription topic, keeping channels within limits."""
-        if conversation_id not in self._transcribed:
-            return
-        self._transcribed.discard(conversation_id)
-        try:
-            await self._stream.remove_topics([transcription_topic(conversation_id)])
-        except ProviderAuthFailed:
-            raise
-        except ProviderError as err:
-            logger.warning("Could not unfollow speech of %s: %s", conversation_id, err)
-
     async def _finish(self, conversation_id: str) -> None:
         self._memory.pop(conversation_id, None)
-        await self._unfollow_speech(conversation_id)
+        await self._follow_speech(conversation_id, follow=False)
         self._finished[conversation_id] = None
         while len(self._finished) > FINISHED_KEPT:
             self._finished.popitem(last=False)
