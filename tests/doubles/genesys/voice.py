@@ -1,7 +1,7 @@
 """Script a voice call in the double, and what Genesys' own transcription hears on it.
 
-Call changes are published on the topics Genesys would (protocols.md 1.6): the queue's
-``conversations`` topic and each agent's ``conversations`` and ``conversations.calls``.
+Call changes are published on the queue's and each agent's ``conversations`` topic
+(protocols.md 1.6).
 Speech is published on ``v2.conversations.{id}.transcription`` with the body of
 ``TranscriptionTopicTranscriptionMessage`` (protocols.md 1.7, "Transcription topic"), and
 only while the call is connected: Genesys transcribes calls, not messaging, and nothing
@@ -176,9 +176,10 @@ class VoiceCall:
 
     def topics(self) -> list[str]:
         """Every topic a change of this call is published on."""
+        # Not ``.conversations.calls``: its body is another class (protocols.md 1.6), unused here.
         users = [p["userId"] for p in self.body["participants"] if p.get("userId")]
         return [f"v2.routing.queues.{self.queue_id}.conversations"] + [
-            f"v2.users.{user}.conversations{suffix}" for user in users for suffix in ("", ".calls")
+            f"v2.users.{user}.conversations" for user in users
         ]
 
     def publish(self) -> int:
