@@ -77,6 +77,13 @@ class NotificationStream:
         for slot in dict.fromkeys(touched):
             await slot.sync_current()
 
+    async def remove_topics(self, topics: Iterable[str]) -> None:
+        """Stop following topics: each channel holding one is left with the others only."""
+        gone = set(topics)
+        for slot in [s for s in self._slots if s.topics & gone]:
+            slot.topics -= gone
+            await slot.sync_current(replace=True)
+
     def start(self) -> None:
         """Open every channel in the background."""
         self._running = True
@@ -167,10 +174,11 @@ class _Slot:
                 await asyncio.sleep(backoff(attempt, self._timings))
                 attempt += 1
 
-    async def sync_current(self) -> None:
-        """Subscribe topics added since the current channel was opened."""
+    async def sync_current(self, *, replace: bool = False) -> None:
+        """Subscribe topics added since the current channel was opened (or, with
+        ``replace``, make its subscriptions exactly the slot's topics)."""
         if self.current is not None:
-            await self._sync(self.current, replace=False)
+            await self._sync(self.current, replace=replace)
 
     async def drop_current(self) -> None:
         """Close the current socket (at shutdown)."""
@@ -236,10 +244,20 @@ class _Slot:
 
     async def _sync(self, socket: _Socket, *, replace: bool) -> None:
         async with self._lock:
-            wanted = sorted(self.topics if replace else self.topics - socket.topics)
+            client = self._stream.client
+            if not replace:
+                wanted = sorted(self.topics - socket.topics)
+                if wanted:
+                    await client.subscribe(socket.channel.id, wanted, replace=False)
+                socket.topics.update(wanted)
+                return
+            wanted = sorted(self.topics)
             if wanted:
-                await self._stream.client.subscribe(socket.channel.id, wanted, replace=replace)
-            socket.topics.update(wanted)
+                await client.subscribe(socket.channel.id, wanted, replace=True)
+            elif socket.topics:
+                # PUT replaces the list; with nothing left, DELETE says so (protocols.md 1.2).
+                await client.unsubscribe_all(socket.channel.id)
+            socket.topics = set(wanted)
 
     async def _drop(self, socket: _Socket, *, unsubscribe: bool) -> None:
         if socket.reader is not None:

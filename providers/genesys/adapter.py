@@ -8,7 +8,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from providers.base import ConnectionState, ConnectionStatus, StatusListener
 from providers.errors import ProviderAuthFailed, ProviderConfigError, ProviderError
@@ -31,6 +31,9 @@ from providers.genesys.mapping import (
     pending_messages,
     remember,
     status_events,
+    transcript_events,
+    transcription_target,
+    transcription_topic,
 )
 from providers.models import Event, MediaType
 
@@ -63,8 +66,9 @@ class GenesysAdapter:
     Subscribes ``settings.queue_ids`` and the admin-mapped ``queues`` on the Notification
     API with a client-credentials
     token, keeps the channels alive (heartbeats, ``socket_closing``, expiry, reconnects),
-    fetches web-messaging text by id, and after a lost socket re-reads every conversation it
-    knows to be active, so nothing is missed and nothing is emitted twice.
+    fetches web-messaging text by id, follows each active voice call's transcription topic,
+    and after a lost socket re-reads every conversation it knows to be active, so nothing is
+    missed and nothing is emitted twice.
 
     Example::
 
@@ -93,6 +97,8 @@ class GenesysAdapter:
         self._status: ConnectionStatus | None = None
         self._memory: dict[str, Memory] = {}
         self._finished: OrderedDict[str, None] = OrderedDict()
+        # Voice conversations whose transcription topic is subscribed.
+        self._transcribed: set[str] = set()
 
     async def listen(self) -> AsyncIterator[Event]:
         """Yield events until closed; raise ``ProviderAuthFailed``/``ProviderConfigError``."""
@@ -171,6 +177,8 @@ class GenesysAdapter:
             return []
 
     async def _on_notification(self, notification: Notification) -> list[Event]:
+        if (conversation_id := transcription_target(notification.topic)) is not None:
+            return self._transcripts(conversation_id, notification.body)
         view = notification_view(notification.topic, notification.body)
         if view is None:
             logger.debug("Ignoring Genesys notification on %s", notification.topic)
@@ -196,6 +204,7 @@ class GenesysAdapter:
         if view is None:
             logger.info("Genesys no longer has conversation %s", conversation_id)
             self._memory.pop(conversation_id, None)
+            await self._follow_speech(conversation_id, follow=False)
             return []
         if view.media is MediaType.MESSAGE:
             body = await self._client.message_conversation(conversation_id)
@@ -214,9 +223,42 @@ class GenesysAdapter:
         memory = remember(changes.memory, handled)
         if changes.ended is None:
             self._memory[view.id] = memory
+            if view.media is MediaType.VOICE:
+                await self._follow_speech(view.id)
             return [*changes.events, *messages]
-        self._finish(view.id)
+        await self._finish(view.id)
         return [*changes.events, *messages, changes.ended]
+
+    def _transcripts(self, conversation_id: str, body: dict[str, Any]) -> list[Event]:
+        """What was said on a followed call; nothing for calls already over."""
+        memory = self._memory.get(conversation_id)
+        if conversation_id not in self._transcribed or memory is None:
+            logger.debug("Ignoring transcription of unfollowed call %s", conversation_id)
+            return []
+        now = datetime.now(UTC)
+        return [*transcript_events(body, conversation_id, self._tenant, memory.queue_id, now)]
+
+    async def _follow_speech(self, conversation_id: str, *, follow: bool = True) -> None:
+        """Subscribe a voice call's transcription topic once; unsubscribe it when it ends."""
+        if (conversation_id in self._transcribed) == follow or not GENESYS_ID.match(
+            conversation_id
+        ):
+            return
+        topics = [transcription_topic(conversation_id)]
+        try:
+            if follow:
+                self._transcribed.add(conversation_id)
+                await self._stream.add_topics(topics)
+            else:
+                # Unsubscribed so ended calls do not fill channels up to their topic limit.
+                self._transcribed.discard(conversation_id)
+                await self._stream.remove_topics(topics)
+        except ProviderAuthFailed:
+            raise
+        except ProviderError as err:
+            # A failed subscribe leaves the topic on its channel's list: the next one carries it.
+            action = "follow" if follow else "unfollow"
+            logger.warning("Could not %s speech of %s: %s", action, conversation_id, err)
 
     async def _messages(
         self, view: ConversationView, memory: Memory, now: datetime
@@ -245,8 +287,9 @@ class GenesysAdapter:
                 events.append(event)
         return events, handled
 
-    def _finish(self, conversation_id: str) -> None:
+    async def _finish(self, conversation_id: str) -> None:
         self._memory.pop(conversation_id, None)
+        await self._follow_speech(conversation_id, follow=False)
         self._finished[conversation_id] = None
         while len(self._finished) > FINISHED_KEPT:
             self._finished.popitem(last=False)

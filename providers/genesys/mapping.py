@@ -17,7 +17,9 @@ Example ``v2.routing.queues.{id}.conversations`` notification body (protocols.md
 
 :func:`conversation_view` reads this shape and the flattened ``.messages`` / REST shapes
 (see :mod:`providers.genesys._bodies`). Message bodies carry ids only; the adapter fetches
-each ``MessageData`` and :func:`message_event` maps it.
+each ``MessageData`` and :func:`message_event` maps it. A voice call's speech arrives on its
+own ``.transcription`` topic; :func:`transcript_events` maps it (see
+:mod:`providers.genesys._transcription`).
 
 Event ids are derived from Genesys ids (conversation, participant, hold start, message), so
 a notification seen twice, replayed after a reconnect or seen by two servers maps to the
@@ -42,6 +44,12 @@ from providers.genesys._bodies import (
     notification_view,
     parse_time,
     topic_target,
+)
+from providers.genesys._transcription import (
+    transcript_event_id,
+    transcript_events,
+    transcription_target,
+    transcription_topic,
 )
 from providers.genesys.const import PROVIDER
 from providers.models import (
@@ -68,6 +76,10 @@ __all__ = [
     "remember",
     "status_events",
     "topic_target",
+    "transcript_event_id",
+    "transcript_events",
+    "transcription_target",
+    "transcription_topic",
 ]
 
 MAX_TEXT = 20_000

@@ -1,4 +1,5 @@
-"""The double's Notification and conversation APIs answer as protocols.md 1.2-1.8 says."""
+"""The double's Notification and conversation APIs answer as protocols.md 1.2-1.8 says,
+voice transcription included: it reaches only the channels subscribed to a call's topic."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from aiohttp.test_utils import TestClient
 
 from tests.doubles.genesys.app import create_double
 from tests.doubles.genesys.messaging import WebMessaging
+from tests.doubles.genesys.voice import NotTranscribed, VoiceCall, utterance
 from tests.doubles.genesys.world import GenesysWorld, OAuthClient
+from tests.fixtures.waiting import eventually
 from tests.providers.genesys.conftest import fixture
 
 CHANNELS = "/api/v2/notifications/channels"
+SPEECH = "v2.conversations.c-1.transcription"
 Client = TestClient[Any, Any]
 
 
@@ -153,3 +157,82 @@ async def test_dropped_socket_ends_without_a_close_frame(world: GenesysWorld, ap
         world.channels.drop(channel["id"])
         message = await asyncio.wait_for(ws.receive(), 2)
     assert message.type in {aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR}
+
+
+async def channel_with(api: Client, world: GenesysWorld, topics: list[str]) -> dict[str, Any]:
+    """A channel subscribed to ``topics``, with the headers and path to change them."""
+    headers = auth(world)
+    channel: dict[str, Any] = await (await api.post(CHANNELS, headers=headers)).json()
+    body = [{"id": topic} for topic in topics]
+    path = f"{CHANNELS}/{channel['id']}/subscriptions"
+    assert (await api.put(path, json=body, headers=headers)).status == 200
+    return {**channel, "headers": headers, "path": path}
+
+
+async def test_speech_reaches_the_channel_subscribed_to_the_call_only(
+    world: GenesysWorld, api: Client
+) -> None:
+    listening = await channel_with(api, world, [SPEECH])
+    other = await channel_with(api, world, ["v2.routing.queues.q1.conversations"])
+    call = VoiceCall(world, "c-1", queue_id="q1")
+    async with (
+        api.ws_connect(f"/channels/{listening['id']}") as ws,
+        api.ws_connect(f"/channels/{other['id']}") as other_ws,
+    ):
+        await _wait_attached(world, 2)
+        call.arrive()
+        queue_frame = await _notification(other_ws)
+        sent = call.customer_says("my router keeps dropping")
+        frame = await _notification(ws)
+        # The queue channel got the call, never its speech: the next frame it gets is ours.
+        world.channels.publish("v2.routing.queues.q1.conversations", {"id": "marker"})
+        marker = await _notification(other_ws)
+    assert queue_frame["eventBody"]["id"] == "c-1"
+    assert frame["topicName"] == SPEECH
+    assert frame["eventBody"] == sent
+    assert marker["eventBody"] == {"id": "marker"}
+
+
+async def test_unsubscribed_speech_is_not_delivered(world: GenesysWorld, api: Client) -> None:
+    channel = await channel_with(api, world, [SPEECH, "v2.routing.queues.q1.conversations"])
+    call = VoiceCall(world, "c-1", queue_id="q1")
+    async with api.ws_connect(f"/channels/{channel['id']}"):
+        await _wait_attached(world, 1)
+        call.arrive()
+        body = call.customer_says("first")
+        assert call.publish_speech(body) == 1
+        keep = [{"id": "v2.routing.queues.q1.conversations"}]
+        await api.put(channel["path"], json=keep, headers=channel["headers"])
+        assert call.publish_speech(body) == 0
+    assert world.channels.undelivered == []
+
+
+async def test_speech_of_an_ended_call_or_an_unlisted_field_is_refused(
+    world: GenesysWorld,
+) -> None:
+    call = VoiceCall(world, "c-1", queue_id="q1")
+    with pytest.raises(NotTranscribed):
+        call.customer_says("before the call exists")
+    call.arrive()
+    with pytest.raises(ValueError, match="fields Genesys does not send"):
+        call.hear([{**utterance("u-1", "EXTERNAL", "hi"), "speaker": "customer"}])
+    with pytest.raises(ValueError, match="not one Genesys sends"):
+        call.hear([utterance("u-1", "CUSTOMER", "hi")])
+    call.end()
+    with pytest.raises(NotTranscribed):
+        call.customer_says("after hanging up")
+
+
+async def _wait_attached(world: GenesysWorld, count: int) -> None:
+    async def attached() -> bool:
+        return len(world.channels.live()) >= count
+
+    await eventually(attached, what=f"{count} sockets attached")
+
+
+async def _notification(ws: aiohttp.ClientWebSocketResponse) -> Any:
+    """The next frame that is not a heartbeat."""
+    while True:
+        frame = json.loads(await ws.receive_str(timeout=2))
+        if frame["topicName"] != "channel.metadata":
+            return frame
