@@ -211,7 +211,11 @@ async def serve_websocket(socket: AsyncSocket, ws: Any) -> None:
         if len(data) > server.max_http_buffer_size:
             break
         try:
-            await socket.receive(eio_packet.Packet(encoded_packet=data))
+            packet = eio_packet.Packet(encoded_packet=data)
+        except ValueError:  # not an Engine.IO packet (empty, or no packet type): not a client
+            break
+        try:
+            await socket.receive(packet)
         except engineio.exceptions.UnknownPacketError:
             pass
         except engineio.exceptions.SocketIsClosedError:
