@@ -55,4 +55,8 @@ class WidgetSocketServer(LeanSocketServer):
             await super()._handle_eio_message(eio_sid, data)
             return
         log.debug("connection %s closed: the client sent %s", eio_sid, reason)
-        await self.eio.disconnect(eio_sid)
+        socket = self.eio.sockets.get(eio_sid)
+        if socket is not None:
+            # Without waiting for the client to take the CLOSE packet: a long-polling client
+            # takes it with its next poll, which must not hold up the request that sent this.
+            await socket.close(wait=False, reason=self.eio.reason.SERVER_DISCONNECT)
