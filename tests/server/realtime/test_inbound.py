@@ -74,8 +74,8 @@ async def test_a_binary_packet_closes_the_connection_before_any_attachment(
     "packet",
     [
         b"\x00\x01",
-        '42/agent,[123]',
-        '42/agent,[]',
+        "42/agent,[123]",
+        "42/agent,[]",
         '42/agent,{"event":"join"}',
         '42/agent,[["join"]]',
         '42/agent,["search",{"query":1e400}]',
