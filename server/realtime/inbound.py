@@ -15,7 +15,7 @@ from typing import Any
 
 from socketio import packet as sio_packet
 
-from server.realtime.lean import LeanSocketServer
+from server.realtime.backlog import BoundedBacklogServer
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _names_an_event(data: Any) -> bool:
     return isinstance(data, list) and bool(data) and isinstance(data[0], str)
 
 
-class WidgetSocketServer(LeanSocketServer):
+class WidgetSocketServer(BoundedBacklogServer):
     """The widget endpoint's server: closes the connection of a client breaking the protocol."""
 
     async def _handle_eio_message(self, eio_sid: str, data: str | bytes) -> None:
