@@ -19,10 +19,12 @@ Example::
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     AwareDatetime,
     BaseModel,
@@ -59,6 +61,20 @@ Fact = Annotated[
 ]
 
 
+def _has_a_utc_date(value: datetime) -> datetime:
+    """``value``, refused when converting it to UTC leaves the years 1-9999 Python can hold."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError as err:
+        raise ValueError("must fall within the years 1 to 9999 in UTC") from err
+    return value
+
+
+# An aware time that is still a date in UTC, where it is stored and compared:
+# "9999-12-31T23:59:59-14:00" is a valid ISO 8601 time whose UTC date is in the year 10000.
+Timestamp = Annotated[AwareDatetime, AfterValidator(_has_a_utc_date)]
+
+
 class Speaker(StrEnum):
     """Who said a line of the conversation."""
 
@@ -86,7 +102,7 @@ class EventBase(BaseModel):
     provider: Identifier
     provider_event_id: Identifier
     conversation_id: Identifier
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
     queue: Identifier | None = None
 
 

@@ -101,7 +101,8 @@ def check_signin_token(request: web.Request, supplied: str) -> None:
 
 
 def _safe_next(request: web.Request, next_path: str) -> str:
-    # Only our own pages: an attacker's link must not bounce a fresh session elsewhere.
-    if next_path.startswith("/admin/") and not next_path.startswith("//"):
+    # Only our own pages: an attacker's link must not bounce a fresh session elsewhere, nor
+    # hold a line break, which no Location header may carry (the answer would never be sent).
+    if next_path.startswith("/admin/") and next_path.isprintable():
         return next_path
     return url(request, "tenants")

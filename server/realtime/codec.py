@@ -11,7 +11,9 @@ replace engineio's module for every server in the process.
 from __future__ import annotations
 
 import json as stdlib_json
-from typing import Any
+import math
+import re
+from typing import Any, NoReturn
 
 import orjson
 from socketio import packet as sio_packet
@@ -36,7 +38,43 @@ class OrjsonCodec:
         An integer of any length parses in linear time (orjson makes huge ones floats), so the
         standard library's quadratic big-integer parsing cannot be triggered by a client.
         """
-        return orjson.loads(text)
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            as_text = text if isinstance(text, str) else text.decode(errors="replace")
+            if not _ESCAPED_SURROGATE.search(as_text):
+                raise
+        return _loads_with_surrogates(text)
+
+
+# A \uD800-\uDFFF escape: JSON allows one unpaired (JSON.stringify writes it for a string cut
+# inside a surrogate pair, e.g. a desktop's message truncated mid-emoji); orjson refuses it.
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _loads_with_surrogates(text: str | bytes) -> Any:
+    """JSON text with an unpaired surrogate escape, parsed as the standard library reads it.
+
+    The payload then reaches its model, which refuses the string with a reason the client is
+    told (``invalid_input`` naming the field), instead of the packet being dropped unanswered.
+    Only what orjson would also accept is: no NaN or Infinity, no number beyond a double, no
+    integer past Python's digit limit, no nesting past the recursion limit.
+    """
+    try:
+        return stdlib_json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
+    except RecursionError as err:
+        raise ValueError("JSON nests too deeply") from err
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} does not fit a double")
+    return value
 
 
 class WidgetPacket(sio_packet.Packet):  # type: ignore[misc]

@@ -38,7 +38,7 @@ class SocketQueue:
     awaitable), ``get_nowait``, ``task_done``, ``join``, ``qsize`` and ``empty``.
     """
 
-    __slots__ = ("_drained", "_getter", "_items", "_unfinished")
+    __slots__ = ("_drained", "_getter", "_items", "_size", "_unfinished")
 
     def __init__(self) -> None:
         # The deque exists only while items wait: an idle socket holds none.
@@ -46,6 +46,7 @@ class SocketQueue:
         self._getter: asyncio.Future[Any] | None = None
         self._unfinished = 0
         self._drained: asyncio.Future[None] | None = None
+        self._size = 0
 
     def qsize(self) -> int:
         """Items waiting."""
@@ -54,6 +55,16 @@ class SocketQueue:
     def empty(self) -> bool:
         """True when no item waits."""
         return not self._items
+
+    def size(self) -> int:
+        """Characters (or bytes) of the packets waiting."""
+        return self._size
+
+    def discard(self) -> None:
+        """Drop every item waiting, as if each had been taken and dealt with."""
+        while self._items:
+            self._take()
+            self.task_done()
 
     def put_nowait(self, item: Any) -> None:
         """Hand ``item`` to the waiting reader, or keep it for the next ``get``."""
@@ -65,6 +76,7 @@ class SocketQueue:
         if self._items is None:
             self._items = deque()
         self._items.append(item)
+        self._size += _weight(item)
 
     async def put(self, item: Any) -> None:
         """``put_nowait``; the queue is unbounded, so this never waits."""
@@ -105,9 +117,16 @@ class SocketQueue:
     def _take(self) -> Any:
         assert self._items is not None
         item = self._items.popleft()
+        self._size -= _weight(item)
         if not self._items:
             self._items = None
         return item
+
+
+def _weight(item: Any) -> int:
+    """The length of a queued Engine.IO packet's payload (0 for the writer's ``None``)."""
+    data = getattr(item, "data", None)
+    return len(data) if isinstance(data, str | bytes) else 0
 
 
 class LeanEngineIO(engineio.AsyncServer):  # type: ignore[misc]
@@ -211,7 +230,11 @@ async def serve_websocket(socket: AsyncSocket, ws: Any) -> None:
         if len(data) > server.max_http_buffer_size:
             break
         try:
-            await socket.receive(eio_packet.Packet(encoded_packet=data))
+            packet = eio_packet.Packet(encoded_packet=data)
+        except ValueError:  # not an Engine.IO packet (empty, or no packet type): not a client
+            break
+        try:
+            await socket.receive(packet)
         except engineio.exceptions.UnknownPacketError:
             pass
         except engineio.exceptions.SocketIsClosedError:

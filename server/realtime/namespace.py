@@ -137,11 +137,14 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 await self.emit("integration.status", payload, to=sid)
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
-        if event in LIFECYCLE_EVENTS and self._sent_by_client(args):
-            log.debug("client-sent %r event ignored", event)
-            return None
-        # Dotted event names (``reply.send``) dispatch to ``on_reply_send``.
-        return await super().trigger_event(event.replace(".", "_") if event else event, *args)
+        if event in LIFECYCLE_EVENTS:
+            if self._sent_by_client(args):
+                log.debug("client-sent %r event ignored", event)
+                return None
+            return await super().trigger_event(event, *args)
+        # Dotted event names (``reply.send``) dispatch to ``on_reply_send``. Every handler
+        # takes one payload: arguments a client adds after it are not passed on.
+        return await super().trigger_event(event.replace(".", "_"), *args[:2])
 
     def _sent_by_client(self, args: tuple[Any, ...]) -> bool:
         """A lifecycle event named by a connected client, not raised by the server itself.

@@ -16,8 +16,10 @@ from server.config import Settings
 from server.realtime.codec import OrjsonCodec, WidgetPacket
 from server.realtime.fanout import DirectSendManager
 from server.realtime.frames import frames
-from server.realtime.lean import LeanSocketServer, serve_websocket
+from server.realtime.inbound import WidgetSocketServer
+from server.realtime.lean import serve_websocket
 from server.realtime.listener import ResyncingRedisManager
+from server.realtime.rooms import NAMESPACE
 
 # Widget messages are small JSON; a cap keeps one client from buffering megabytes.
 MAX_MESSAGE_BYTES = 64 * 1024
@@ -175,16 +177,20 @@ def create_socket_server(settings: Settings) -> socketio.AsyncServer:
     Packets, and with Redis the emits nodes publish to each other, are serialised by orjson
     (``codec``), emits queued without a task per recipient
     (``fanout``; with Redis, ``listener`` notices when its subscription was away), and sockets
-    hold less memory (``lean``, ``UncompressedWebSocket``).
+    hold less memory (``lean``, ``UncompressedWebSocket``); a client that does not speak the
+    widget's protocol is cut off (``inbound``).
     """
     manager: DirectSendManager = (
         ResyncingRedisManager(settings.redis_url, channel=REDIS_CHANNEL, json=OrjsonCodec)
         if settings.redis_url
         else DirectSendManager()
     )
-    sio = LeanSocketServer(
+    sio = WidgetSocketServer(
         async_mode="aiohttp",
         client_manager=manager,
+        # Only the widget's namespace: python-socketio would otherwise accept any client on
+        # "/", which has no handler and so no authentication.
+        namespaces=[NAMESPACE],
         serializer=WidgetPacket,
         max_http_buffer_size=MAX_MESSAGE_BYTES,
         logger=False,

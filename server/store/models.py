@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from providers.base import HoldSpan, WrapUp
-from providers.models import MediaType, TenantId
+from providers.models import MediaType, TenantId, Timestamp
 
 ConversationStatus = Literal["open", "held", "ended"]
 FeedbackAction = Literal["used", "dismissed"]
@@ -61,7 +61,7 @@ class DocumentIn(BaseModel):
     body: Annotated[str, StringConstraints(min_length=1, max_length=2_000_000)]
     url: AnyHttpUrl | None = None
     tags: tuple[str, ...] = ()
-    updated_at: AwareDatetime | None = None
+    updated_at: Timestamp | None = None
 
 
 class Document(Record):

@@ -14,7 +14,7 @@ import pytest
 
 from server.admin.middlewares import PUBLIC_ROUTES
 from server.keys import STORE
-from tests.server.admin.conftest import ACME_ADMIN, PLATFORM
+from tests.server.admin.conftest import ACME_ADMIN, PASSWORD, PLATFORM
 
 PAGE_PARAMS = {
     "tenant_id": "globex",
@@ -203,3 +203,31 @@ async def test_an_api_call_by_session_without_the_csrf_header_changes_nothing(
     assert accepted.status == 201
     names = [kb.name for kb in await browser.client.server.app[STORE].knowledge_bases.list("acme")]
     assert names == ["fine", "main"]
+
+
+@pytest.mark.parametrize(
+    ("next_path", "location"),
+    [
+        ("/admin/knowledge-bases", "/admin/knowledge-bases"),
+        ("//evil.example/admin/", "/admin/tenants"),
+        ("https://evil.example/admin/", "/admin/tenants"),
+        ("/admin/\r\nSet-Cookie: planted=1", "/admin/tenants"),
+    ],
+    ids=["own-page", "protocol-relative", "absolute", "line-break"],
+)
+async def test_sign_in_goes_on_only_to_an_admin_page(
+    open_browser: Any, next_path: str, location: str
+) -> None:
+    browser = await open_browser()
+    form = await (await browser.client.get("/admin/sign-in")).text()
+    token = re.search(r'name="signin_token" value="([^"]+)"', form)
+    assert token is not None
+
+    response = await browser.client.post(
+        "/admin/sign-in",
+        data={"email": PLATFORM, "password": PASSWORD, "signin_token": token[1], "next": next_path},
+        allow_redirects=False,
+    )
+
+    assert response.status == 303
+    assert response.headers["Location"] == location

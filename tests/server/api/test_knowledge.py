@@ -114,3 +114,20 @@ async def test_bad_input_names_the_field(
 
     assert ((await mismatch.json())["field"], mismatch.status) == ("external_id", 422)
     assert (await unknown.json())["field"] == "colour"
+
+
+async def test_an_updated_at_without_a_utc_date_is_a_422_not_a_500(
+    client: TestClient[Any, Any], api_keys: dict[str, str]
+) -> None:
+    key = api_keys["acme"]
+    kb_id = await new_kb(client, key)
+    url = f"{KBS}/{kb_id}/documents/far-future"
+
+    response = await client.put(
+        url, json={**DOC, "updated_at": "9999-12-31T23:59:59-14:00"}, headers=auth(key)
+    )
+    missing = await client.get(url, headers=auth(key))
+
+    assert response.status == 422
+    assert (await response.json())["field"] == "updated_at"
+    assert missing.status == 404

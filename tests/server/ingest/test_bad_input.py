@@ -212,3 +212,25 @@ async def test_a_lone_event_is_refused_as_the_same_event_in_a_batch_is(
     assert f"events[0].{lone_error['field']}" == batch_error["field"]
     assert lone_error["message"] == batch_error["message"]
     await assert_nothing_stored(client)
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"],
+    ids=["utc-year-10000", "utc-year-0"],
+)
+@pytest.mark.parametrize("kind", ["conversation.started", "conversation.ended"])
+async def test_a_time_without_a_utc_date_is_a_422_not_a_500(
+    client: TestClient[Any, Any], api_keys: dict[str, str], kind: str, occurred_at: str
+) -> None:
+    # Valid ISO 8601 with an offset, but out of Python's years once converted to UTC.
+    batch = {"events": [customer_says("e1", "router broken"), event(kind, "e2")]}
+    batch["events"][1]["occurred_at"] = occurred_at
+
+    response = await client.post("/api/v1/events", json=batch, headers=auth(api_keys["acme"]))
+
+    assert response.status == 422
+    error = await response.json()
+    assert error["code"] == "invalid_input"
+    assert error["field"] == "events[1].occurred_at"
+    await assert_nothing_stored(client)

@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 import socketio
 from aiohttp.test_utils import TestClient, TestServer
+from engineio import packet as eio_packet
 
 from server.app import create_app
 from server.auth.tokens import TokenService
@@ -276,3 +277,20 @@ async def _pinging_server(
     eio = server.app[SOCKETS].eio
     eio.ping_interval, eio.ping_timeout = interval, ping_timeout
     return server, eio
+
+
+async def test_the_queue_knows_its_size_and_can_drop_what_waits() -> None:
+    queue = SocketQueue()
+    queue.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, "x" * 10))
+    queue.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, "y" * 5))
+    joined = asyncio.ensure_future(queue.join())
+
+    assert queue.size() == 15
+    queue.get_nowait()
+    queue.task_done()
+    assert queue.size() == 5
+    queue.discard()
+
+    assert queue.empty()
+    assert queue.size() == 0
+    await asyncio.wait_for(joined, 1)

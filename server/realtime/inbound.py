@@ -1,0 +1,62 @@
+"""What the widget endpoint accepts from clients: JSON Socket.IO packets, well formed.
+
+socket.io-client sends the widget's events as text packets whose payload is a list led by the
+event's name, and never a binary attachment (no widget event carries bytes). Anything else is
+not a widget: python-socketio would buffer the attachments a binary packet announces without a
+bound (ten digits' worth of them, each up to the message size limit), and raise on a malformed
+packet, logging a traceback per message. The connection of a client that sends one is closed
+instead, as socket.io's own server closes a client whose packet it cannot parse.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from socketio import packet as sio_packet
+
+from server.realtime.backlog import BoundedBacklogServer
+
+log = logging.getLogger(__name__)
+
+# Packet types a client may send; CONNECT_ERROR is the server's, and binary packets are refused.
+ACCEPTED_TYPES = frozenset(
+    {sio_packet.CONNECT, sio_packet.DISCONNECT, sio_packet.EVENT, sio_packet.ACK}
+)
+
+
+def refusal(data: str | bytes, packet_class: type[sio_packet.Packet]) -> str | None:
+    """Why ``data`` (one Engine.IO message) is not a packet the endpoint accepts; None if it is."""
+    if not isinstance(data, str):
+        return "a binary message"
+    try:
+        packet = packet_class(encoded_packet=data)
+    except ValueError:  # python-socketio's decoding errors, malformed JSON included
+        return "a malformed packet"
+    if packet.packet_type not in ACCEPTED_TYPES or packet.attachment_count:
+        return f"a packet of type {packet.packet_type!r}"
+    if packet.packet_type == sio_packet.EVENT and not _names_an_event(packet.data):
+        return "an event without a name"
+    if packet.packet_type == sio_packet.ACK and not isinstance(packet.data, list):
+        return "an acknowledgement without arguments"
+    return None
+
+
+def _names_an_event(data: Any) -> bool:
+    return isinstance(data, list) and bool(data) and isinstance(data[0], str)
+
+
+class WidgetSocketServer(BoundedBacklogServer):
+    """The widget endpoint's server: closes the connection of a client breaking the protocol."""
+
+    async def _handle_eio_message(self, eio_sid: str, data: str | bytes) -> None:
+        reason = refusal(data, self.packet_class)
+        if reason is None:
+            await super()._handle_eio_message(eio_sid, data)
+            return
+        log.debug("connection %s closed: the client sent %s", eio_sid, reason)
+        socket = self.eio.sockets.get(eio_sid)
+        if socket is not None:
+            # Without waiting for the client to take the CLOSE packet: a long-polling client
+            # takes it with its next poll, which must not hold up the request that sent this.
+            await socket.close(wait=False, reason=self.eio.reason.SERVER_DISCONNECT)
