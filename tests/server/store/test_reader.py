@@ -67,15 +67,21 @@ async def test_snapshots_taken_while_lines_are_written_match_their_position(
         for batch in range(40):
             await store.live.write([line(f"e{batch}-{i}") for i in range(batch % 4 + 1)])
 
-    async def read() -> list[tuple[int, list[int]]]:
+    async def read_while(writing: asyncio.Future[None]) -> list[tuple[int, list[int]]]:
+        # Until the writes are over, and once after: however slow either side is on a busy
+        # machine, the reads span the writes (a fixed count could all land before the first).
         seen = []
-        for _ in range(60):
+        while True:
+            over = writing.done()
             snapshot = await store.live.snapshot("acme", "c1", lines=5, statuses=10)
             seen.append((snapshot.position, [e.position for e in snapshot.entries]))
+            if over:
+                return seen
             await asyncio.sleep(0)
-        return seen
 
-    _, seen = await asyncio.gather(write(), read())
+    writing = asyncio.ensure_future(write())
+    seen = await read_while(writing)
+    await writing
 
     # Nothing newer than the position read, nothing missing below it.
     for position, positions in seen:
