@@ -8,7 +8,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    NonNegativeInt,
+    Strict,
     StringConstraints,
     ValidationError,
 )
@@ -16,6 +16,9 @@ from pydantic import (
 from providers.models import Identifier
 from server.errors import invalid_input
 from server.store.models import FeedbackAction
+
+# The largest position a conversation's record can reach (a signed 64-bit column).
+MAX_POSITION = 2**63 - 1
 
 
 class ClientPayload(BaseModel):
@@ -28,8 +31,9 @@ class JoinPayload(ClientPayload):
     """Start (or resume) showing a conversation."""
 
     conversation_id: Identifier
-    # The newest position the widget holds: it then gets a replay of what came after.
-    after: NonNegativeInt | None = None
+    # The newest position the widget holds: it then gets a replay of what came after. Strict:
+    # "5", true or 5.0 are not positions (docs/socketio.md); positions are 64-bit in the store.
+    after: Annotated[int, Strict(), Field(ge=0, le=MAX_POSITION)] | None = None
 
 
 class LeavePayload(ClientPayload):

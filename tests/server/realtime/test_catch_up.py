@@ -110,10 +110,13 @@ async def test_a_widget_ahead_of_the_record_gets_a_snapshot(
     assert [line["event_id"] for line in snapshot["transcript"]] == ["c1"]
 
 
-async def test_a_bad_position_is_refused_naming_the_field(connect_widget: Any) -> None:
+@pytest.mark.parametrize("after", [-1, "5", True, 5.0, 2**63])
+async def test_a_bad_position_is_refused_naming_the_field(
+    connect_widget: Any, after: object
+) -> None:
     widget = await connect_widget(supervisor=True)
 
-    ack = await widget.call("join", {"conversation_id": "conv-1", "after": -1})
+    ack = await widget.call("join", {"conversation_id": "conv-1", "after": after})
 
     assert ack["ok"] is False
     assert ack["error"]["field"] == "after"
