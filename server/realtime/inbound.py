@@ -10,12 +10,14 @@ instead, as socket.io's own server closes a client whose packet it cannot parse.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from socketio import packet as sio_packet
 
 from server.realtime.backlog import BoundedBacklogServer
+from server.realtime.rooms import NAMESPACE
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,38 @@ def _names_an_event(data: Any) -> bool:
 
 
 class WidgetSocketServer(BoundedBacklogServer):
-    """The widget endpoint's server: closes the connection of a client breaking the protocol."""
+    """The widget endpoint's server: closes the connection of a client breaking the protocol,
+    or of one that has not connected to the widget's namespace ``namespace_connect_seconds``
+    after opening it.
+
+    python-socketio keeps an Engine.IO connection that never names a namespace for as long as
+    it answers pings; that needs no token, so each would hold a connection's memory for free.
+    socket.io-client connects its namespace at once; socket.io's own server waits 45 s too.
+    """
+
+    namespace_connect_seconds = 45.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._closing: set[asyncio.Future[Any]] = set()
+
+    async def _handle_eio_connect(self, eio_sid: str, environ: Any) -> None:
+        await super()._handle_eio_connect(eio_sid, environ)
+        asyncio.get_running_loop().call_later(
+            self.namespace_connect_seconds, self._close_if_not_connected, eio_sid
+        )
+
+    def _close_if_not_connected(self, eio_sid: str) -> None:
+        socket = self.eio.sockets.get(eio_sid)
+        if socket is None or socket.closed:
+            return
+        if self.manager.sid_from_eio_sid(eio_sid, NAMESPACE) is not None:
+            return
+        log.debug("connection %s closed: no namespace connected in time", eio_sid)
+        task = asyncio.ensure_future(self._close_idle(socket))
+        # Kept until done: the loop holds only weak references to tasks.
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     async def _handle_eio_message(self, eio_sid: str, data: str | bytes) -> None:
         reason = refusal(data, self.packet_class)
@@ -60,3 +93,10 @@ class WidgetSocketServer(BoundedBacklogServer):
             # Without waiting for the client to take the CLOSE packet: a long-polling client
             # takes it with its next poll, which must not hold up the request that sent this.
             await socket.close(wait=False, reason=self.eio.reason.SERVER_DISCONNECT)
+
+    async def _close_idle(self, socket: Any) -> None:
+        await socket.close(wait=False, reason=self.eio.reason.SERVER_DISCONNECT)
+        if socket.upgraded:
+            # A WebSocket's reader waits for a client that sends nothing: the writer's cue to
+            # finish sends what is queued (the CLOSE packet) and closes the connection.
+            socket.queue.put_nowait(None)

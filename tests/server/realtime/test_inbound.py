@@ -12,6 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server.auth.tokens import TokenService
+from server.keys import SOCKETS
 from tests.fixtures.app import Widget
 
 WEBSOCKET = "/socket.io/?EIO=4&transport=websocket"
@@ -161,3 +162,35 @@ async def test_arguments_after_the_payload_are_ignored(connect_widget: Any) -> N
 
     assert ack == {"ok": True}
     assert (await widget.next("snapshot"))["conversation_id"] == "conv-1"
+
+
+async def test_a_connection_that_connects_no_namespace_in_time_is_closed(
+    client: TestClient[Any, Any], tokens: TokenService
+) -> None:
+    client.app[SOCKETS].namespace_connect_seconds = 0.3
+    idle = await open_engine(client)
+    refused = await open_engine(client)
+    await refused.send_str("40")  # "/" is refused; nothing else is tried
+    assert await refused.receive_str(timeout=5) == '44"Unable to connect"'
+    widget = await open_agent(client, tokens.mint("acme", "agent-1"))
+
+    assert await closed_by_server(idle)
+    assert await closed_by_server(refused)
+    # The widget that connected /agent in time is still served after the deadline.
+    await widget.send_str('42/agent,7["search",{"query":"router"}]')
+    answer = await widget.receive_str(timeout=5)
+    assert answer.startswith('43/agent,7[{"ok":true')
+    await widget.close()
+
+
+async def test_a_long_polling_session_that_connects_no_namespace_in_time_ends(
+    client: TestClient[Any, Any],
+) -> None:
+    client.app[SOCKETS].namespace_connect_seconds = 0.3
+    opened = await (await client.get(POLLING)).text()
+    session = f"{POLLING}&sid={json.loads(opened[1:])['sid']}"
+
+    # The poll under way is answered with Engine.IO's CLOSE; the session is then gone.
+    closing = await asyncio.wait_for(client.get(session), 5)
+    assert await closing.text() == "1"
+    assert (await client.get(session)).status == 400
