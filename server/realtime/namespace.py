@@ -52,6 +52,9 @@ LIFECYCLE_EVENTS = frozenset({"connect", "disconnect"})
 # Per agent (all of its sockets on this node): searches cost engine time, verdicts a row each.
 SEARCH_LIMIT = RateLimit("searches", limit=20, seconds=10, field="search")
 FEEDBACK_LIMIT = RateLimit("feedback verdicts", limit=30, seconds=60, field="feedback")
+# Each join is answered from the record (a snapshot or a replay): a widget joins once per
+# connection or conversation switch, so this bounds a client asking for them in a loop.
+JOIN_LIMIT = RateLimit("joins", limit=30, seconds=10, field="join")
 
 
 class FeedbackLog(Protocol):
@@ -106,6 +109,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._expiry = ExpiryTimers(self._cut_off)
         self._searches = RateLimiter(SEARCH_LIMIT)
         self._verdicts = RateLimiter(FEEDBACK_LIMIT)
+        self._joins = RateLimiter(JOIN_LIMIT)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -210,6 +214,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def _join(self, sid: str, identity: AgentIdentity, data: Any) -> Ack:
         payload = parse_payload(JoinPayload, data)
+        self._joins.spend(_agent_key(identity))
         await self._require_visible(identity, payload.conversation_id)
         tenant_id, conversation_id = identity.tenant_id, payload.conversation_id
         # Enter the room before reading the record: an entry written in between then comes

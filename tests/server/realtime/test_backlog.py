@@ -11,7 +11,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server.auth.tokens import TokenService
+from server.keys import SOCKETS
+from server.ratelimit import RateLimit, RateLimiter
 from server.realtime import backlog
+from server.realtime.rooms import NAMESPACE
 from tests.fixtures.app import Widget, customer_says
 
 WEBSOCKET = "/socket.io/?EIO=4&transport=websocket"
@@ -34,6 +37,10 @@ async def test_a_client_that_stops_reading_is_cut_off(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(backlog, "MAX_BACKLOG", 1024 * 1024)
+    # Joins are rate limited too (test_rate_limits.py); this client stays under a looser one,
+    # so what stops it here is the backlog alone.
+    agent_namespace = client.app[SOCKETS].namespace_handlers[NAMESPACE]
+    monkeypatch.setattr(agent_namespace, "_joins", RateLimiter(RateLimit("joins", 10_000, 10)))
     await long_conversation(client, api_keys["acme"])
     bystander: Widget = await connect_widget(agent="agent-2")
     ws = await client.ws_connect(WEBSOCKET)

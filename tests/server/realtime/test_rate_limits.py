@@ -1,4 +1,4 @@
-"""A widget cannot flood search or feedback, and repeating a verdict stores it once."""
+"""A widget cannot flood search, feedback or joins, and repeating a verdict stores it once."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from server.keys import STORE
-from server.realtime.namespace import FEEDBACK_LIMIT, SEARCH_LIMIT
+from server.realtime.namespace import FEEDBACK_LIMIT, JOIN_LIMIT, SEARCH_LIMIT
 
 
 def feedback(suggestion_id: str, action: str = "used") -> dict[str, str]:
@@ -73,3 +73,20 @@ async def test_the_same_verdict_is_stored_once(
     assert all(ack == {"ok": True} for ack in [*repeats, changed_mind])
     stored = await client.app[STORE].feedback.list("acme", "conv-1")
     assert [(f.suggestion_id, f.action) for f in stored] == [("s-1", "used"), ("s-1", "dismissed")]
+
+
+async def test_joins_beyond_the_limit_are_refused_and_answered_with_nothing(
+    connect_widget: Any,
+) -> None:
+    widget = await connect_widget(supervisor=True)
+    join = {"conversation_id": "conv-1"}
+
+    for _ in range(JOIN_LIMIT.limit):
+        assert (await widget.call("join", join))["ok"]
+        await widget.next("snapshot")
+    refused = await widget.call("join", join)
+    error = await widget.next("error")
+
+    assert refused["ok"] is False
+    assert (error["code"], error["field"]) == ("rate_limited", "join")
+    assert widget.pending("snapshot") == 0
