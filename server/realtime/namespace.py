@@ -249,7 +249,11 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         payload = parse_payload(SearchPayload, data)
         self._searches.spend(_agent_key(identity))
         provider, queue = None, None
-        if payload.conversation_id is not None:
+        if payload.conversation_id is not None and await self._visible(
+            identity, payload.conversation_id
+        ):
+            # Only a conversation the agent may see chooses the knowledge base: naming another
+            # queue's conversation must not open that queue's knowledge base to this agent.
             meta = await self._state.meta(identity.tenant_id, payload.conversation_id)
             provider, queue = meta.provider, meta.queue
         route = (
@@ -347,6 +351,14 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def aclose(self) -> None:
         """Stop every expiry timer (at shutdown)."""
         await self._expiry.aclose()
+
+    async def _visible(self, identity: AgentIdentity, conversation_id: str) -> bool:
+        """Whether the agent may see the conversation (see ``_require_visible``)."""
+        try:
+            await self._require_visible(identity, conversation_id)
+        except NotAssigned:
+            return False
+        return True
 
     async def _require_visible(self, identity: AgentIdentity, conversation_id: str) -> None:
         """An agent sees the conversations assigned to them (or reported by their own

@@ -8,6 +8,8 @@ from aiohttp.test_utils import TestClient
 
 from tests.fixtures.app import event
 
+QUERY = "card payment surcharge"
+
 
 async def call(client: TestClient[Any, Any], key: str, method: str, path: str, body: Any) -> Any:
     response = await client.request(
@@ -17,10 +19,8 @@ async def call(client: TestClient[Any, Any], key: str, method: str, path: str, b
     return await response.json()
 
 
-async def test_search_in_a_conversation_follows_its_queue_mapping(
-    client: TestClient[Any, Any], api_keys: dict[str, str], connect_widget: Any
-) -> None:
-    key = api_keys["acme"]
+async def billing_conversation(client: TestClient[Any, Any], key: str) -> None:
+    """conv-9 in queue billing, whose knowledge base alone has the surcharge article."""
     kb = await call(client, key, "POST", "/api/v1/knowledge-bases", {"name": "billing"})
     await call(
         client,
@@ -40,11 +40,39 @@ async def test_search_in_a_conversation_follows_its_queue_mapping(
         "/api/v1/events",
         event("conversation.started", "s1", conversation_id="conv-9", queue="billing"),
     )
+
+
+def titles(ack: dict[str, Any]) -> list[str]:
+    return [result["title"] for result in ack["results"]]
+
+
+async def test_search_in_a_conversation_follows_its_queue_mapping(
+    client: TestClient[Any, Any], api_keys: dict[str, str], connect_widget: Any
+) -> None:
+    await billing_conversation(client, api_keys["acme"])
+    assigned = event(
+        "agent.assigned", "a1", conversation_id="conv-9", agent_id="agent-1", queue="billing"
+    )
+    await call(client, api_keys["acme"], "POST", "/api/v1/events", assigned)
     widget = await connect_widget()
-    query = "card payment surcharge"
 
-    in_conversation = await widget.call("search", {"query": query, "conversation_id": "conv-9"})
-    outside = await widget.call("search", {"query": query})
+    in_conversation = await widget.call("search", {"query": QUERY, "conversation_id": "conv-9"})
+    outside = await widget.call("search", {"query": QUERY})
 
-    assert [r["title"] for r in in_conversation["results"]] == ["Card payment surcharge"]
-    assert "Card payment surcharge" not in [r["title"] for r in outside["results"]]
+    assert titles(in_conversation) == ["Card payment surcharge"]
+    assert "Card payment surcharge" not in titles(outside)
+
+
+async def test_naming_a_conversation_not_assigned_to_the_agent_opens_no_other_queues_kb(
+    client: TestClient[Any, Any], api_keys: dict[str, str], connect_widget: Any
+) -> None:
+    await billing_conversation(client, api_keys["acme"])
+    agent = await connect_widget(agent="agent-2")
+    supervisor = await connect_widget(agent="lead", supervisor=True)
+
+    named = await agent.call("search", {"query": QUERY, "conversation_id": "conv-9"})
+    by_supervisor = await supervisor.call("search", {"query": QUERY, "conversation_id": "conv-9"})
+
+    assert named["ok"] is True
+    assert "Card payment surcharge" not in titles(named)
+    assert titles(by_supervisor) == ["Card payment surcharge"]
