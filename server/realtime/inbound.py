@@ -44,6 +44,36 @@ def refusal(data: str | bytes, packet_class: type[sio_packet.Packet]) -> str | N
     return None
 
 
+class MalformedPollingBodies(logging.Filter):
+    """Keeps engineio from logging a long-polling body it cannot decode as a server error.
+
+    engineio (4.15) answers such a POST and logs ``post request handler error`` at ERROR with a
+    traceback: one per request, from any client that opened a session (no token needed), so a
+    loop of them would fill the log. It is the client's mistake: here it is a DEBUG line.
+    Errors raised anywhere but engineio's decoding still reach the log as they were.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != "post request handler error" or not _decoding_failed(record):
+            return True
+        log.debug("a long-polling request carried a body that is not Engine.IO")
+        return False
+
+
+def _decoding_failed(record: logging.LogRecord) -> bool:
+    """Whether the record's exception was raised decoding an Engine.IO packet or payload."""
+    error = record.exc_info[1] if record.exc_info else None
+    trace = error.__traceback__ if isinstance(error, ValueError) else None
+    if trace is None:
+        return False
+    while trace.tb_next is not None:
+        trace = trace.tb_next
+    return trace.tb_frame.f_code.co_filename.endswith(_ENGINEIO_DECODERS)
+
+
+_ENGINEIO_DECODERS = ("engineio/packet.py", "engineio/payload.py")
+
+
 def _names_an_event(data: Any) -> bool:
     return isinstance(data, list) and bool(data) and isinstance(data[0], str)
 

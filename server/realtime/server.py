@@ -16,11 +16,12 @@ from server.config import Settings
 from server.realtime.codec import OrjsonCodec, WidgetPacket
 from server.realtime.fanout import DirectSendManager
 from server.realtime.frames import frames
-from server.realtime.inbound import WidgetSocketServer
+from server.realtime.inbound import MalformedPollingBodies, WidgetSocketServer
 from server.realtime.lean import serve_websocket
 from server.realtime.listener import ResyncingRedisManager
 from server.realtime.rooms import NAMESPACE
 
+POLLING_BODIES = MalformedPollingBodies()
 # Widget messages are small JSON; a cap keeps one client from buffering megabytes.
 MAX_MESSAGE_BYTES = 64 * 1024
 REDIS_CHANNEL = "cuecard-socketio"
@@ -196,6 +197,7 @@ def create_socket_server(settings: Settings) -> socketio.AsyncServer:
         logger=False,
         engineio_logger=False,
     )
+    sio.eio.logger.addFilter(POLLING_BODIES)  # once: the logger is engineio's, per process
     # engineio looks its WebSocket class up in the driver table of each server; a copy keeps
     # the change to this server rather than every aiohttp engineio server in the process.
     sio.eio._async = {**sio.eio._async, "websocket": UncompressedWebSocket}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from typing import Any
 
 import aiohttp
@@ -13,6 +14,7 @@ from aiohttp.test_utils import TestClient
 
 from server.auth.tokens import TokenService
 from server.keys import SOCKETS
+from server.realtime.inbound import MalformedPollingBodies
 from tests.fixtures.app import Widget
 
 WEBSOCKET = "/socket.io/?EIO=4&transport=websocket"
@@ -194,3 +196,29 @@ async def test_a_long_polling_session_that_connects_no_namespace_in_time_ends(
     closing = await asyncio.wait_for(client.get(session), 5)
     assert await closing.text() == "1"
     assert (await client.get(session)).status == 400
+
+
+async def test_a_long_polling_body_that_is_not_engine_io_logs_no_error(
+    client: TestClient[Any, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    opened = await (await client.get(POLLING)).text()
+    session = f"{POLLING}&sid={json.loads(opened[1:])['sid']}"
+
+    with caplog.at_level(logging.DEBUG):
+        answered = await client.post(session, data="\x1e\x1e")
+
+    assert answered.status == 200  # engineio's answer, unchanged
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert "not Engine.IO" in caplog.text
+
+
+def test_errors_raised_outside_engine_io_decoding_are_still_logged() -> None:
+    try:
+        int("raised by our own code")
+    except ValueError:
+        record = logging.LogRecord(
+            "engineio.server", logging.ERROR, __file__, 1, "post request handler error", (), None
+        )
+        record.exc_info = sys.exc_info()
+
+    assert MalformedPollingBodies().filter(record) is True
