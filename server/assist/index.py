@@ -197,10 +197,11 @@ class KnowledgeIndex:
         lexical = top_k(self._lexical.scores(groups), CANDIDATES, floor=0.0)
         rankings = [[i for i, _ in lexical]]
         dense: list[tuple[int, float]] = []
+        dense_passages: list[int] = []
         if encoder is not None and len(self._dense):
             dense = self._dense.search(self.vector(query, encoder), CANDIDATES)
-            rankings.append([i for i, _ in dense])
-        dense_passages = rankings[1] if dense else []
+            dense_passages = [i for i, _ in dense]
+            rankings.append(dense_passages)
         keep = max(limit, RERANKED)
         fused = self._fuse(rankings, dict(lexical), keep)
         unknown = idf(0.0)
