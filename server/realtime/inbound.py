@@ -107,7 +107,7 @@ class WidgetSocketServer(BoundedBacklogServer):
         if self.manager.sid_from_eio_sid(eio_sid, NAMESPACE) is not None:
             return
         log.debug("connection %s closed: no namespace connected in time", eio_sid)
-        task = asyncio.ensure_future(self._close_idle(socket))
+        task = asyncio.ensure_future(self._close_client(socket))
         # Kept until done: the loop holds only weak references to tasks.
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
@@ -120,13 +120,14 @@ class WidgetSocketServer(BoundedBacklogServer):
         log.debug("connection %s closed: the client sent %s", eio_sid, reason)
         socket = self.eio.sockets.get(eio_sid)
         if socket is not None:
-            # Without waiting for the client to take the CLOSE packet: a long-polling client
-            # takes it with its next poll, which must not hold up the request that sent this.
-            await socket.close(wait=False, reason=self.eio.reason.SERVER_DISCONNECT)
+            await self._close_client(socket)
 
-    async def _close_idle(self, socket: Any) -> None:
+    async def _close_client(self, socket: Any) -> None:
+        """Close ``socket`` from the server's side, whatever its client is doing."""
+        # Without waiting for the client to take the CLOSE packet: a long-polling client takes
+        # it with its next poll, which must not hold up the request that sent a refused packet.
         await socket.close(wait=False, reason=self.eio.reason.SERVER_DISCONNECT)
         if socket.upgraded:
-            # A WebSocket's reader waits for a client that sends nothing: the writer's cue to
-            # finish sends what is queued (the CLOSE packet) and closes the connection.
+            # A WebSocket's reader may be waiting for a client that sends nothing: the writer's
+            # cue to finish sends what is queued (the CLOSE packet) and closes the connection.
             socket.queue.put_nowait(None)
