@@ -49,6 +49,22 @@ async def joined_widget(client: TestClient[Any, Any], tokens: TokenService) -> W
     return widget
 
 
+async def widget_fed_by_adapter(
+    world: GenesysWorld,
+    double: TestServer,
+    aiohttp_client: MakeClient,
+    settings: Settings,
+    tokens: TokenService,
+) -> Widget:
+    """A server whose listener is an adapter on the double, and a widget joined to conv-1,
+    once the adapter's channel is subscribed."""
+    adapter = GenesysAdapter(settings_for(double), timings=FAST)
+    client = await aiohttp_client(create_app(settings, listeners=[adapter]))
+    widget = await joined_widget(client, tokens)
+    await subscribed(world)
+    return widget
+
+
 async def play_with_faults(world: GenesysWorld, widget: Widget) -> list[Any]:
     """A conversation with a dropped socket and a socket_closing in it; what the widget got."""
     chat = WebMessaging(world, "conv-1", queue_id=QUEUE)
@@ -114,10 +130,7 @@ async def test_adapter_passed_as_listener_feeds_the_widget_once_despite_faults(
     api_keys: dict[str, str],
     tokens: TokenService,
 ) -> None:
-    adapter = GenesysAdapter(settings_for(double), timings=FAST)
-    client = await aiohttp_client(create_app(settings, listeners=[adapter]))
-    widget = await joined_widget(client, tokens)
-    await subscribed(world)
+    widget = await widget_fed_by_adapter(world, double, aiohttp_client, settings, tokens)
 
     got = await play_with_faults(world, widget)
     await widget.client.disconnect()
@@ -200,10 +213,7 @@ async def test_a_customers_spoken_line_reaches_the_widget_once_with_suggestions(
     api_keys: dict[str, str],
     tokens: TokenService,
 ) -> None:
-    adapter = GenesysAdapter(settings_for(double), timings=FAST)
-    client = await aiohttp_client(create_app(settings, listeners=[adapter]))
-    widget = await joined_widget(client, tokens)
-    await subscribed(world)
+    widget = await widget_fed_by_adapter(world, double, aiohttp_client, settings, tokens)
 
     call = VoiceCall(world, "conv-1", queue_id=QUEUE)
     call.arrive()
