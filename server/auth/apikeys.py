@@ -33,6 +33,9 @@ class ApiKeyAuthenticator:
 
     async def tenant_for(self, plaintext: str) -> str | None:
         """The tenant the key belongs to, or None if it is unknown or revoked."""
+        if not plaintext.isascii():
+            # Keys are ASCII; header bytes that are not UTF-8 reach us as lone surrogates.
+            return None
         digest = hashlib.sha256(plaintext.encode()).hexdigest()
         cached = self._verified.get(digest)
         if cached is not None and cached[1] > time.monotonic():
