@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
+import time
 from collections.abc import Sequence
 
 from server.assist.base import Assistant, Route, SearchRequest
@@ -20,6 +22,9 @@ from server.store.database import Store
 from server.store.models import Document, DocumentIn, KnowledgeBase
 
 MAX_UPLOAD_FILES = 200
+# Reading an upload's files may take this long in all: a few kilobytes of PDF can hold pages
+# that take seconds each to read, so size alone does not bound the work.
+UPLOAD_READ_SECONDS = 30.0
 
 
 class KnowledgeService:
@@ -122,7 +127,8 @@ class KnowledgeService:
             raise InvalidInput("choose at least one file", field="files")
         if len(files) > MAX_UPLOAD_FILES:
             raise InvalidInput(f"at most {MAX_UPLOAD_FILES} files at once", field="files")
-        documents = [read_upload(name, data) for name, data in files]
+        # Parsing is CPU work: off the event loop, so widgets and ingest are served meanwhile.
+        documents = await asyncio.to_thread(_read_uploads, files, UPLOAD_READ_SECONDS)
         await self.put_documents(kb, documents)
         return [doc.external_id for doc in documents]
 
@@ -151,3 +157,8 @@ class KnowledgeService:
             )
             for hit in await self._assistant.search(request)
         ]
+
+
+def _read_uploads(files: Sequence[tuple[str, bytes]], seconds: float) -> list[DocumentIn]:
+    deadline = time.monotonic() + seconds
+    return [read_upload(name, data, deadline=deadline) for name, data in files]
