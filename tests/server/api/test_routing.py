@@ -45,6 +45,25 @@ async def test_mapping_crud_and_resolve(
     assert (await client.get(f"{MAPPINGS}/genesys/billing", headers=auth(key))).status == 404
 
 
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("genesys/bill%00ing", "queue"), ("gen%0Aesys/billing", "provider"), ("g/%7F", "queue")],
+)
+async def test_a_name_with_a_control_character_is_a_422_and_stores_nothing(
+    client: TestClient[Any, Any], api_keys: dict[str, str], path: str, field: str
+) -> None:
+    # Event queues and providers never hold one, so such a mapping could never match; NUL
+    # cannot even be stored in PostgreSQL.
+    key = api_keys["acme"]
+
+    response = await client.put(f"{MAPPINGS}/{path}", json={}, headers=auth(key))
+    listed = await (await client.get(MAPPINGS, headers=auth(key))).json()
+
+    assert response.status == 422
+    assert (await response.json())["field"] == field
+    assert listed["items"] == []
+
+
 async def test_a_mapping_changes_the_route_used_for_the_next_turn(
     client: TestClient[Any, Any], api_keys: dict[str, str]
 ) -> None:
