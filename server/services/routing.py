@@ -21,7 +21,7 @@ from server.store.database import Store
 from server.store.models import LlmIntegration, QueueMapping
 
 # The ids events carry never hold one (providers.models.Identifier): such a name never matches.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class MappingService:
