@@ -17,6 +17,7 @@ from multidict import MultiDictProxy
 
 from server.admin.flash import FlashKind, clear_flash, read_flash, set_flash
 from server.admin.nav import tenant_nav
+from server.api.bodies import read_post
 from server.auth.access import Permission, Principal, authorize
 from server.auth.admin_sessions import SignedIn
 from server.errors import CuecardError, NotFound, Unauthenticated
@@ -108,8 +109,8 @@ def json_redirect(request: web.Request, location: str, flash: str) -> web.Respon
 
 
 async def read_form(request: web.Request) -> FormData:
-    """The posted form fields."""
-    return await request.post()
+    """The posted form fields; :class:`MalformedBody` if the form does not parse."""
+    return await read_post(request)
 
 
 def text(form: FormData, name: str) -> str:

@@ -103,3 +103,38 @@ async def test_a_pdf_that_takes_too_long_to_read_is_a_422_and_read_off_the_event
     # Widgets and ingest share the event loop's thread; reading never ran on it.
     assert readers
     assert threading.main_thread() not in readers
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"whatever", "multipart/form-data"),  # no boundary
+        (b"not a multipart body", "multipart/form-data; boundary=B"),
+        (b"--B\r\nno colon here\r\n\r\nx\r\n--B--\r\n", "multipart/form-data; boundary=B"),
+        (
+            b'--B\r\nContent-Disposition: form-data; name="files"; filename="a\x00.md"\r\n\r\n'
+            b"# T\r\n--B--\r\n",
+            "multipart/form-data; boundary=B",
+        ),
+        (
+            b'--B\r\nContent-Disposition: form-data; name="x"\r\n'
+            b"Content-Type: text/plain; charset=no-such-charset\r\n\r\nvalue\r\n--B--\r\n",
+            "multipart/form-data; boundary=B",
+        ),
+    ],
+    ids=["no-boundary", "no-parts", "part-header", "nul-in-filename", "unknown-charset"],
+)
+async def test_a_form_that_does_not_parse_is_a_400_not_a_500(
+    client: TestClient[Any, Any], api_keys: dict[str, str], body: bytes, content_type: str
+) -> None:
+    kb = await client.post(KBS, json={"name": "uploads"}, headers=auth(api_keys["acme"]))
+    url = f"{KBS}/{(await kb.json())['id']}/documents:upload"
+
+    response = await client.post(
+        url, data=body, headers={**auth(api_keys["acme"]), "Content-Type": content_type}
+    )
+
+    assert response.status == 400, await response.text()
+    assert (await response.json())["code"] == "malformed_body"
+    assert (await response.json())["field"] == "files"
+    assert await documents(client, api_keys["acme"]) == []
