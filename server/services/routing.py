@@ -109,7 +109,17 @@ class LlmIntegrationService:
     async def update(
         self, tenant_id: str, integration_id: str, patch: LlmIntegrationPatch
     ) -> LlmIntegration:
-        """Change the given fields; an explicit ``api_key: null`` removes the key."""
+        """Change the given fields; an explicit ``api_key: null`` removes the key.
+
+        A new ``base_url`` needs the key (or ``null``) again: the stored key is write-only,
+        and sent on to an address of the caller's choosing it would be read there.
+        """
+        if patch.base_url is not None and "api_key" not in patch.model_fields_set:
+            current = await self.get(tenant_id, integration_id)
+            if current.has_api_key and str(patch.base_url) != current.base_url:
+                raise InvalidInput(
+                    "send the API key again (or null) with a new base_url", field="api_key"
+                )
         changes: dict[str, Any] = {}
         for name in ("name", "model", "base_url"):
             value = getattr(patch, name)

@@ -115,6 +115,34 @@ async def test_the_api_key_is_write_only(
     assert (await cleared.json())["api_key_set"] is False
 
 
+async def test_a_new_base_url_needs_the_api_key_again(
+    client: TestClient[Any, Any], api_keys: dict[str, str]
+) -> None:
+    # The key is write-only; sent on to a base_url of the caller's choosing it would be read.
+    key = api_keys["acme"]
+    body = {"name": "openai", "base_url": "https://llm.example/v1", "model": "m"}
+    created = await client.post(LLMS, json={**body, "api_key": API_KEY}, headers=auth(key))
+    url = f"{LLMS}/{(await created.json())['id']}"
+
+    moved = await client.patch(url, json={"base_url": "https://evil.example/v1"}, headers=auth(key))
+    same = await client.patch(url, json={"base_url": body["base_url"]}, headers=auth(key))
+    shown = await (await client.get(url, headers=auth(key))).json()
+    rekeyed = await client.patch(
+        url, json={"base_url": "https://llm2.example/v1", "api_key": API_KEY}, headers=auth(key)
+    )
+    keyless = await client.patch(
+        url, json={"base_url": "https://llm3.example/v1", "api_key": None}, headers=auth(key)
+    )
+
+    assert moved.status == 422
+    assert (await moved.json())["field"] == "api_key"
+    assert same.status == 200
+    assert (shown["base_url"], shown["api_key_set"]) == ("https://llm.example/v1", True)
+    assert rekeyed.status == 200
+    assert keyless.status == 200
+    assert (await keyless.json())["api_key_set"] is False
+
+
 async def test_the_key_is_sealed_at_rest(
     client: TestClient[Any, Any], api_keys: dict[str, str]
 ) -> None:
