@@ -182,3 +182,16 @@ async def test_tenant_settings(client: TestClient[Any, Any], api_keys: dict[str,
         False,
         ["https://desk.example"],
     )
+
+
+@pytest.mark.parametrize("origin", ["https://desk.example:99999", "https://desk.example:0"])
+async def test_an_origin_with_a_port_no_browser_has_is_a_422(
+    client: TestClient[Any, Any], api_keys: dict[str, str], origin: str
+) -> None:
+    # frame-ancestors would carry it, and browsers drop it: the desktop could not frame us.
+    response = await client.patch(
+        "/api/v1/tenant", json={"allowed_origins": [origin]}, headers=auth(api_keys["acme"])
+    )
+
+    assert response.status == 422
+    assert (await response.json())["field"] == "allowed_origins[0]"
