@@ -48,7 +48,8 @@ async def test_every_admin_cookie_is_secure_behind_https(open_browser: Any) -> N
     form = await client.get("/admin/sign-in")
     signin = set_cookie(form, "cuecard_signin")
     token = _SIGNIN_TOKEN.search(await form.text())
-    assert token is not None and token[1] == signin.value
+    assert token is not None
+    assert token[1] == signin.value
 
     signed_in = await client.post(
         "/admin/sign-in",
@@ -60,7 +61,8 @@ async def test_every_admin_cookie_is_secure_behind_https(open_browser: Any) -> N
     session = set_cookie(signed_in, "cuecard_admin")
     cookies = {"Cookie": f"cuecard_admin={session.value}"}
     csrf = _META_CSRF.search(await (await client.get("/admin/tenants", headers=cookies)).text())
-    assert csrf is not None and csrf[1]
+    assert csrf is not None
+    assert csrf[1]
     signed_out = await client.post(
         "/admin/sign-out", data={"csrf_token": csrf[1]}, headers=cookies, allow_redirects=False
     )
