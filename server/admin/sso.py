@@ -33,7 +33,7 @@ async def start_sso(request: web.Request) -> web.StreamResponse:
     try:
         check_signin_token(request, text(form, "signin_token"))
         authorize_url, start = await sso.begin(
-            next_path=next_path, redirect_uri=_callback_url(request)
+            next_path=next_path, redirect_uri=_callback_url(request), client=request.remote or "?"
         )
     except CuecardError as err:
         errors = {"form": f"Single sign-on: {err.message}"}
