@@ -3,8 +3,8 @@
 A knowledge-base article, a customer's line and a bot's handoff context all carry HTML and
 script (``<img onerror>``, ``<script>``, a Markdown ``javascript:`` link). Through the real
 ``cuecard serve`` and the real widget they reach the suggestion card, the search results, the
-step card, the transcript, the latest line and the context card as the literal characters
-typed; no element, handler or link is ever made from them, and nothing runs.
+step card, the transcript, the latest line, the details panel and the context card as the
+literal characters typed; no element, handler or link is ever made from them, and nothing runs.
 """
 
 from __future__ import annotations
@@ -68,6 +68,8 @@ async def server(tmp_path: Path) -> AsyncIterator[tuple[Node, str]]:
     try:
         [kb] = await store.knowledge_bases.list("acme")
         await store.documents.upsert_many(kb, [ARTICLE])
+        # A tenant's own entity type that picks the markup itself out of the customer's line.
+        await store.entity_types.create("acme", name="tag", pattern=r"<img[^>]*>", confidence=1)
     finally:
         await store.aclose()
     env = {
@@ -137,6 +139,7 @@ async def test_markup_from_articles_customers_and_platforms_is_shown_as_text(
     await expect(page.get_by_test_id("handoff-items")).to_contain_text(ITEM["label"])
     await expect(page.get_by_test_id("handoff-items")).to_contain_text(ITEM["value"])
     await expect(page.get_by_test_id("transcript")).to_contain_text(LINE)
+    await expect(page.get_by_test_id("details")).to_contain_text(IMG.format("line"))
     await expect(page.get_by_test_id("latest-line")).to_contain_text(LINE)
     card = page.locator("#suggestions").get_by_test_id("suggestion-card").first
     await expect(card).to_contain_text(TITLE)
