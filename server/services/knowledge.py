@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 from collections.abc import Sequence
 
@@ -122,7 +123,8 @@ class KnowledgeService:
             raise InvalidInput("choose at least one file", field="files")
         if len(files) > MAX_UPLOAD_FILES:
             raise InvalidInput(f"at most {MAX_UPLOAD_FILES} files at once", field="files")
-        documents = [read_upload(name, data) for name, data in files]
+        # Parsing is CPU work (a PDF's pages take seconds): keep it off the event loop.
+        documents = await asyncio.to_thread(_read_uploads, files)
         await self.put_documents(kb, documents)
         return [doc.external_id for doc in documents]
 
@@ -151,3 +153,7 @@ class KnowledgeService:
             )
             for hit in await self._assistant.search(request)
         ]
+
+
+def _read_uploads(files: Sequence[tuple[str, bytes]]) -> builtins.list[DocumentIn]:
+    return [read_upload(name, data) for name, data in files]
