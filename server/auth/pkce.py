@@ -35,8 +35,10 @@ from server.state.base import StateStore
 FLOW_SECONDS = 600
 # Anyone may start a sign-in, and each start keeps a flow for FLOW_SECONDS in the state store
 # every tenant shares (a full in-memory store drops its oldest keys, sessions' included).
-# One address gets enough for a contact center's agents behind one NAT, not a flood.
-STARTS_PER_ADDRESS = RateLimit("sign-ins started from one address", limit=120, seconds=60)
+# Behind a reverse proxy every agent has the proxy's address, so one address must carry a
+# large contact center's shift start (hundreds of sign-ins within minutes); a flood that
+# fills the store in one flow's lifetime needs about 170 a second.
+STARTS_PER_ADDRESS = RateLimit("sign-ins started from one address", limit=600, seconds=60)
 STATE = re.compile(r"[A-Za-z0-9_-]{20,128}")
 ContextT = TypeVar("ContextT", bound=BaseModel)
 
