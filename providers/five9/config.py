@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AnyHttpUrl, Field, StringConstraints, field_validator
 
 from providers.base import ProviderSettings
-from providers.five9.const import DEFAULT_SDK_URL, REGION_ORIGINS
+from providers.five9.const import DEFAULT_SDK_URL, REGION_ORIGINS, SDK_DOMAINS
 from providers.handoff import HandoffNames
 
 Five9Id = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,20}$")]
@@ -53,8 +53,13 @@ class Five9Settings(ProviderSettings):
 
     @field_validator("sdk_url")
     @classmethod
-    def _secure_sdk(cls, value: AnyHttpUrl) -> AnyHttpUrl:
-        return _secure(value)
+    def _five9s_own_sdk(cls, value: AnyHttpUrl) -> AnyHttpUrl:
+        # The widget page shares cuecard's origin with the admin pages: a script it loads
+        # acts there with a signed-in admin's rights, so only Five9's own is taken.
+        value = _secure(value)
+        if value.host not in LOOPBACK and not _under(value.host or "", SDK_DOMAINS):
+            raise ValueError(f"must be on Five9's own hosts ({', '.join(SDK_DOMAINS)})")
+        return value
 
     @field_validator("desktop_origins")
     @classmethod
@@ -77,6 +82,11 @@ class Five9Settings(ProviderSettings):
     def handoff_names(self) -> HandoffNames:
         """Which call variables make the handoff context."""
         return HandoffNames(self.handoff_intent, self.handoff_summary, self.handoff_items)
+
+
+def _under(host: str, domains: tuple[str, ...]) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == domain or host.endswith(f".{domain}") for domain in domains)
 
 
 def _secure(url: AnyHttpUrl) -> AnyHttpUrl:

@@ -12,6 +12,8 @@ DISPLAY_NAME: Final = "Five9"
 # Where Five9's CRM SDK is loaded from unless the integration says otherwise (protocols.md
 # 4.1). The widget loads it from Five9 at run time; cuecard never bundles or copies it.
 DEFAULT_SDK_URL: Final = "https://app.five9.com/dev/sdk/crm/latest/five9.crm.sdk.js"
+# Five9's own domains (its app hosts and its CDN): the only places the SDK may come from.
+SDK_DOMAINS: Final = ("five9.com", "five9.eu", "five9.net")
 
 # Agent Desktop Plus origin by Five9 region (the regional app hosts, protocols.md 4.2).
 REGION_ORIGINS: Final[dict[str, str]] = {

@@ -26,12 +26,19 @@ def _sign(secret: SecretStr, payload: bytes) -> str:
 
 
 def set_flash(
-    response: web.StreamResponse, secret: SecretStr, text: str, kind: FlashKind = "success"
+    response: web.StreamResponse,
+    secret: SecretStr,
+    text: str,
+    kind: FlashKind = "success",
+    *,
+    secure: bool,
 ) -> None:
-    """Show ``text`` on the next page rendered for this browser."""
+    """Show ``text`` on the next page rendered for this browser (``secure`` behind https)."""
     payload = base64.urlsafe_b64encode(json.dumps({"text": text, "kind": kind}).encode())
     value = f"{payload.decode()}.{_sign(secret, payload)}"
-    response.set_cookie(FLASH_COOKIE, value, httponly=True, samesite="Lax", path="/admin/")
+    response.set_cookie(
+        FLASH_COOKIE, value, httponly=True, samesite="Lax", secure=secure, path="/admin/"
+    )
 
 
 def read_flash(request: web.Request, secret: SecretStr) -> dict[str, str] | None:

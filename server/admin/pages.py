@@ -87,25 +87,33 @@ def layout_context(request: web.Request) -> dict[str, Any]:
     }
 
 
+def behind_tls(request: web.Request) -> bool:
+    """Whether browsers reach the server over https, so its cookies must be ``Secure``."""
+    base_url: str = request.config_dict[SETTINGS].base_url
+    return base_url.startswith("https://")
+
+
 def redirect(
     request: web.Request, location: str, flash: str | None = None, kind: FlashKind = "success"
 ) -> web.Response:
     """303 See Other to ``location`` (after a form post), with an optional flash message."""
     response = web.Response(status=303, headers={"Location": location})
     if flash is not None:
-        secret = request.config_dict[SETTINGS].secret_key
-        assert secret is not None
-        set_flash(response, secret, flash, kind)
+        _flash(request, response, flash, kind)
     return response
 
 
 def json_redirect(request: web.Request, location: str, flash: str) -> web.Response:
     """For a page script: ``{"location": ...}`` to go to, with the flash message it shows."""
     response = web.json_response({"location": location})
+    _flash(request, response, flash, "success")
+    return response
+
+
+def _flash(request: web.Request, response: web.Response, text: str, kind: FlashKind) -> None:
     secret = request.config_dict[SETTINGS].secret_key
     assert secret is not None
-    set_flash(response, secret, flash)
-    return response
+    set_flash(response, secret, text, kind, secure=behind_tls(request))
 
 
 async def read_form(request: web.Request) -> FormData:

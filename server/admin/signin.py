@@ -7,7 +7,15 @@ import secrets
 
 from aiohttp import web
 
-from server.admin.pages import read_form, redirect, render, require_admin, text, url
+from server.admin.pages import (
+    behind_tls,
+    read_form,
+    redirect,
+    render,
+    require_admin,
+    text,
+    url,
+)
 from server.auth.admin_sessions import SignedIn, clear_session_cookie, set_session_cookie
 from server.errors import CsrfRejected, TooManyAttempts, Unauthenticated
 from server.keys import ADMINS, SESSIONS, SETTINGS, SIGNED_IN
@@ -51,8 +59,7 @@ async def start_session(request: web.Request, *, admin_id: str, next_path: str) 
     admin = await request.config_dict[ADMINS].get(admin_id)
     token = await request.config_dict[SESSIONS].start(admin)
     response = redirect(request, _safe_next(request, next_path))
-    secure = request.config_dict[SETTINGS].base_url.startswith("https://")
-    set_session_cookie(response, token, secure=secure)
+    set_session_cookie(response, token, secure=behind_tls(request))
     response.del_cookie(SIGNIN_COOKIE, path="/admin/")
     return response
 
@@ -89,7 +96,14 @@ def sign_in_page(
         },
         status=status,
     )
-    response.set_cookie(SIGNIN_COOKIE, token, httponly=True, samesite="Lax", path="/admin/")
+    response.set_cookie(
+        SIGNIN_COOKIE,
+        token,
+        httponly=True,
+        samesite="Lax",
+        secure=behind_tls(request),
+        path="/admin/",
+    )
     return response
 
 

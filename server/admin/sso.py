@@ -6,7 +6,7 @@ import re
 
 from aiohttp import web
 
-from server.admin.pages import read_form, redirect, render, text, url
+from server.admin.pages import behind_tls, read_form, redirect, render, text, url
 from server.admin.signin import check_signin_token, sign_in_page, start_session
 from server.auth.admin_sso import SSO_COOKIE, AdminSso, PendingSso
 from server.auth.errors import SsoCancelled, SsoNotConfigured
@@ -30,17 +30,16 @@ async def start_sso(request: web.Request) -> web.StreamResponse:
     sso = _sso(request)
     form = await read_form(request)
     next_path = text(form, "next")
-    secure = request.config_dict[SETTINGS].base_url.startswith("https://")
     try:
         check_signin_token(request, text(form, "signin_token"))
         authorize_url, start = await sso.begin(
-            next_path=next_path, redirect_uri=_callback_url(request)
+            next_path=next_path, redirect_uri=_callback_url(request), client=request.remote or "?"
         )
     except CuecardError as err:
         errors = {"form": f"Single sign-on: {err.message}"}
         return sign_in_page(request, "", errors, next_path=next_path, status=err.status)
     response = redirect(request, authorize_url)
-    SSO_COOKIE.set(response, start, secure=secure)
+    SSO_COOKIE.set(response, start, secure=behind_tls(request))
     return response
 
 

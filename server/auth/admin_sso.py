@@ -12,7 +12,7 @@
 
 Example::
 
-    start = await sso.begin(next_path="/admin/tenants", redirect_uri=callback_url)
+    start = await sso.begin(next_path="/admin/tenants", redirect_uri=callback_url, client=ip)
     # ... the provider redirects back with ?code=...&state=...
     admin = await sso.finish(await sso.claim(state, cookie), code)  # cookie: SSO_COOKIE
 """
@@ -75,10 +75,14 @@ class AdminSso:
         )
         self._admins = admins
 
-    async def begin(self, *, next_path: str, redirect_uri: str) -> tuple[str, FlowStart]:
-        """Start a sign-in: where to send the browser, and the flow its cookie binds."""
+    async def begin(
+        self, *, next_path: str, redirect_uri: str, client: str
+    ) -> tuple[str, FlowStart]:
+        """Start a sign-in from the ``client`` address: where to send the browser, and the
+        flow its cookie binds."""
         await self._client.metadata()  # an unreachable provider is reported before any state
-        start = await self._flows.begin(SsoContext(redirect_uri=redirect_uri, next_path=next_path))
+        context = SsoContext(redirect_uri=redirect_uri, next_path=next_path)
+        start = await self._flows.begin(context, client=client)
         url = await self._client.authorize_url(start, redirect_uri=redirect_uri, scope=SCOPE)
         return url, start
 

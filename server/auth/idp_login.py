@@ -13,7 +13,7 @@ PKCE (S256) and a nonce, for platforms whose agents have no OAuth of their own.
 
 Example::
 
-    start = await idp.begin("acme", nonce)              # 302 to start.authorize_url
+    start = await idp.begin("acme", nonce, client=request.remote or "?")
     session = await idp.finish(await idp.claim(state, cookie), code)
 """
 
@@ -75,16 +75,17 @@ class TenantIdpSignIn:
         row, _ = await self._idps.client(tenant_id)
         return row.display_name
 
-    async def begin(self, tenant_id: str, nonce: str) -> LoginStart:
-        """Start a sign-in for ``tenant_id``; ``nonce`` comes back to the widget at the end."""
-        row, client = await self._idps.client(tenant_id)
-        await client.metadata()  # an unreachable provider is reported before any state
+    async def begin(self, tenant_id: str, nonce: str, *, client: str) -> LoginStart:
+        """Start a sign-in for ``tenant_id`` from the ``client`` address; ``nonce`` comes back
+        to the widget at the end."""
+        row, oidc = await self._idps.client(tenant_id)
+        await oidc.metadata()  # an unreachable provider is reported before any state
         pending = PendingIdpLogin(
             tenant_id=tenant_id, nonce=nonce, issuer=row.issuer, client_id=row.client_id
         )
-        start = await self._flows.begin(pending)
+        start = await self._flows.begin(pending, client=client)
         redirect_uri = self._idps.redirect_uri
-        url = await client.authorize_url(start, redirect_uri=redirect_uri, scope=SCOPE)
+        url = await oidc.authorize_url(start, redirect_uri=redirect_uri, scope=SCOPE)
         return LoginStart(url, start)
 
     async def claim(self, state: str, browser_secret: str | None) -> Claimed[PendingIdpLogin]:

@@ -10,7 +10,7 @@ Example::
 
     flows = PendingFlows(state, namespace="login", model=PendingLogin, refused=StateInvalid,
                          expired="start again", other_browser="started elsewhere")
-    start = await flows.begin(PendingLogin(tenant_id="acme"))
+    start = await flows.begin(PendingLogin(tenant_id="acme"), client="198.51.100.7")
     cookie.set(response, start, secure=True)          # then redirect to the provider
     claimed = await flows.claim(state, cookie.secret(request, state))
 """
@@ -29,9 +29,16 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from pydantic import BaseModel, ConfigDict
 
 from server.errors import CuecardError
+from server.ratelimit import RateLimit, RateLimiter
 from server.state.base import StateStore
 
 FLOW_SECONDS = 600
+# Anyone may start a sign-in, and each start keeps a flow for FLOW_SECONDS in the state store
+# every tenant shares (a full in-memory store drops its oldest keys, sessions' included).
+# Behind a reverse proxy every agent has the proxy's address, so one address must carry a
+# large contact center's shift start (hundreds of sign-ins within minutes); a flood that
+# fills the store in one flow's lifetime needs about 170 a second.
+STARTS_PER_ADDRESS = RateLimit("sign-ins started from one address", limit=600, seconds=60)
 STATE = re.compile(r"[A-Za-z0-9_-]{20,128}")
 ContextT = TypeVar("ContextT", bound=BaseModel)
 
@@ -82,9 +89,14 @@ class PendingFlows(Generic[ContextT]):
         self._model = model
         self._refused = refused
         self._messages = (expired, other_browser)
+        self._starts = RateLimiter(STARTS_PER_ADDRESS)
 
-    async def begin(self, context: ContextT) -> FlowStart:
-        """Keep ``context`` under a new state; what the authorization request needs."""
+    async def begin(self, context: ContextT, *, client: str) -> FlowStart:
+        """Keep ``context`` under a new state; what the authorization request needs.
+
+        :class:`RateLimited` once the ``client`` address started too many flows lately.
+        """
+        self._starts.spend(client)
         state, nonce, verifier, browser_secret = (generate_token(n) for n in (32, 32, 64, 32))
         pending = _Pending(
             context=context.model_dump_json(),

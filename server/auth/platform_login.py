@@ -12,7 +12,7 @@ One service for every platform whose manifest says ``SignInFlow.PLATFORM_OAUTH``
 
 Example::
 
-    start = await sign_in.begin("acmedesk", "acme", nonce)      # 302 to start.authorize_url
+    start = await sign_in.begin("acmedesk", "acme", nonce, client=request.remote or "?")
     pending = await sign_in.claim("acmedesk", state, cookie)
     session = await sign_in.finish(pending, code)
 """
@@ -132,11 +132,12 @@ class PlatformSignIn:
         """The absolute callback URL registered at the platform."""
         return self._base_url + callback_path(platform)
 
-    async def begin(self, platform: str, tenant_id: str, nonce: str) -> LoginStart:
-        """Start a sign-in for ``tenant_id``; ``nonce`` comes back to the widget at the end."""
+    async def begin(self, platform: str, tenant_id: str, nonce: str, *, client: str) -> LoginStart:
+        """Start a sign-in for ``tenant_id`` from the ``client`` address; ``nonce`` comes back
+        to the widget at the end."""
         settings = await self._tenant_settings(platform, tenant_id)
         start = await self._flows.begin(
-            PendingLogin(platform=platform, tenant_id=tenant_id, nonce=nonce)
+            PendingLogin(platform=platform, tenant_id=tenant_id, nonce=nonce), client=client
         )
         try:
             url = self._oauth(platform).authorize_url(

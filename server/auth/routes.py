@@ -79,7 +79,8 @@ async def idp_login(request: web.Request) -> web.StreamResponse:
     except InvalidInput as error:
         return failed_page(base_url, None, error, _DESKTOP)
     try:
-        start = await request.app[IDP_SIGN_IN].begin(_tenant(request), nonce)
+        idp = request.app[IDP_SIGN_IN]
+        start = await idp.begin(_tenant(request), nonce, client=_client(request))
     except CuecardError as err:
         return failed_page(base_url, nonce, err, _DESKTOP)
     response = web.Response(status=302, headers={"Location": start.authorize_url})
@@ -118,7 +119,7 @@ async def platform_login(request: web.Request) -> web.StreamResponse:
     except InvalidInput as error:
         return failed_page(base_url, None, error, name)
     try:
-        start = await sign_in.begin(platform, _tenant(request), nonce)
+        start = await sign_in.begin(platform, _tenant(request), nonce, client=_client(request))
     except CuecardError as err:
         return failed_page(base_url, nonce, err, name)
     response = web.Response(status=302, headers={"Location": start.authorize_url})
@@ -179,6 +180,10 @@ def _tenant(request: web.Request) -> str:
     if tenant_id is None:
         raise InvalidInput("tenant must be a tenant id", field="tenant")
     return tenant_id
+
+
+def _client(request: web.Request) -> str:
+    return request.remote or "?"
 
 
 def _sign_in(request: web.Request, platform: str) -> PlatformSignIn:

@@ -258,6 +258,12 @@ PARSERS: dict[str, TextParser] = {
 }
 
 
+# Text extraction walks every drawing operator on a page. A few kilobytes of PDF can stand for
+# far more of them (a 1000:1 deflated stream, one stream shared by every page), which would
+# keep a worker busy for minutes; a long manual's pages hold a small part of this.
+MAX_PDF_CONTENT_BYTES = 8 * 1024 * 1024
+
+
 class UnreadablePdf(ValueError):
     """A PDF whose text cannot be extracted: encrypted, damaged, or images only."""
 
@@ -273,7 +279,7 @@ def parse_pdf(data: bytes, *, deadline: float = math.inf) -> ParsedText:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise UnreadablePdf("is encrypted; export an unprotected copy")
-        pages = [_page_text(page, deadline) for page in reader.pages]
+        pages = _page_texts(reader, deadline)
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
     except (UnreadablePdf, TooSlowToRead):
         raise
@@ -290,6 +296,18 @@ def parse_pdf(data: bytes, *, deadline: float = math.inf) -> ParsedText:
         return ParsedText(title=title, body=body)
     text = parse_plain_text(body)
     return ParsedText(title=text.title, body=text.body or body)
+
+
+def _page_texts(reader: PdfReader, deadline: float) -> list[str]:
+    """Every page's text; refused up front when the pages' content outgrows the budget."""
+    left = MAX_PDF_CONTENT_BYTES
+    for page in reader.pages:
+        contents = page.get_contents()
+        left -= 0 if contents is None else len(contents.get_data())
+        if left < 0:
+            budget = MAX_PDF_CONTENT_BYTES // (1024 * 1024)
+            raise UnreadablePdf(f"has more page content than cuecard reads ({budget} MiB)")
+    return [_page_text(page, deadline) for page in reader.pages]
 
 
 def _page_text(page: PageObject, deadline: float) -> str:

@@ -127,7 +127,7 @@ class KnowledgeService:
             raise InvalidInput("choose at least one file", field="files")
         if len(files) > MAX_UPLOAD_FILES:
             raise InvalidInput(f"at most {MAX_UPLOAD_FILES} files at once", field="files")
-        # Parsing is CPU work: off the event loop, so widgets and ingest are served meanwhile.
+        # Parsing is CPU work (a PDF's pages take seconds): keep it off the event loop.
         documents = await asyncio.to_thread(_read_uploads, files, UPLOAD_READ_SECONDS)
         await self.put_documents(kb, documents)
         return [doc.external_id for doc in documents]
@@ -159,6 +159,6 @@ class KnowledgeService:
         ]
 
 
-def _read_uploads(files: Sequence[tuple[str, bytes]], seconds: float) -> list[DocumentIn]:
+def _read_uploads(files: Sequence[tuple[str, bytes]], seconds: float) -> builtins.list[DocumentIn]:
     deadline = time.monotonic() + seconds
     return [read_upload(name, data, deadline=deadline) for name, data in files]

@@ -119,3 +119,37 @@ async def test_the_8x8_page_is_framed_by_8x8_and_loads_nothing_from_elsewhere(
     assert directive(page, "frame-ancestors") == "frame-ancestors https://*.8x8.com"
     assert directive(page, "script-src") == "script-src 'self'"
     assert await embedding.json() == {"frame_origins": ["https://*.8x8.com"], "scripts": []}
+
+
+@pytest.mark.parametrize(
+    "sdk_url",
+    [
+        "https://sdk.attacker.example/five9.crm.sdk.js",
+        "https://app.five9.com.attacker.example/five9.crm.sdk.js",
+        "https://notfive9.com/five9.crm.sdk.js",
+    ],
+)
+async def test_an_sdk_off_five9s_hosts_is_refused_and_never_loaded(
+    client: TestClient[Any, Any], api_keys: dict[str, str], sdk_url: str
+) -> None:
+    """The Five9 page is on cuecard's origin, beside the admin pages: whatever script it loads
+    acts with a signed-in admin's rights there. A tenant may not choose that script."""
+    headers = {"Authorization": f"Bearer {api_keys['acme']}"}
+    [five9] = [
+        i
+        for i in (await (await client.get("/api/v1/integrations", headers=headers)).json())["items"]
+        if i["provider"] == "five9"
+    ]
+
+    changed = await client.patch(
+        f"/api/v1/integrations/{five9['id']}",
+        json={"settings": {"sdk_url": sdk_url, "five9_tenant_id": "131"}},
+        headers=headers,
+    )
+    page = await client.get("/widget/five9", params={"tenant": "acme"})
+    embedding = await client.get("/widget/five9/embedding", params={"tenant": "acme"})
+
+    assert changed.status == 422
+    assert (await changed.json())["field"] == "settings.sdk_url"
+    assert directive(page, "script-src") == "script-src 'self' https://cdn.prod.us.five9.net"
+    assert (await embedding.json())["scripts"] == [SDK]

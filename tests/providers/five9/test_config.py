@@ -1,4 +1,5 @@
-"""Five9 settings: the SDK only over https, the desktops allowed to frame the widget."""
+"""Five9 settings: the SDK only from Five9's own hosts over https, the desktops allowed to frame
+the widget."""
 
 from __future__ import annotations
 
@@ -36,6 +37,33 @@ def test_plain_http_is_refused_except_on_this_machine(field: str) -> None:
         {"tenant_id": "acme", field: value("http://127.0.0.1:8123/x")}
     )
     assert local is not None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://app.eu.five9.eu/dev/sdk/crm/latest/five9.crm.sdk.js",
+        "https://cdn.prod.us.five9.net/stable/crm-sdk-lib/five9.crm.sdk.js",
+        "https://APP.FIVE9.COM/dev/sdk/crm/latest/five9.crm.sdk.js",
+    ],
+)
+def test_the_sdk_may_come_from_any_of_five9s_own_hosts(url: str) -> None:
+    settings = Five9Settings.model_validate({"tenant_id": "acme", "sdk_url": url})
+
+    assert settings.sdk_origin.endswith((".five9.com", ".five9.eu", ".five9.net"))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://cdn.example/five9.crm.sdk.js",
+        "https://app.five9.com.attacker.example/five9.crm.sdk.js",
+        "https://notfive9.com/five9.crm.sdk.js",
+    ],
+)
+def test_an_sdk_anywhere_else_is_refused(url: str) -> None:
+    with pytest.raises(ValidationError, match="must be on Five9's own hosts"):
+        Five9Settings.model_validate({"tenant_id": "acme", "sdk_url": url})
 
 
 def test_the_sdk_origin_keeps_a_non_default_port() -> None:

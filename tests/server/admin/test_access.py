@@ -234,6 +234,56 @@ async def test_sign_in_goes_on_only_to_an_admin_page(
     assert response.headers["Location"] == location
 
 
+async def _globex_objects(app: Any) -> dict[str, str]:
+    """A knowledge base with an article, an integration, an API key and an entity type."""
+    store = app[STORE]
+    [kb] = await store.knowledge_bases.list("globex")
+    [document] = await store.documents.list("globex", kb.id)
+    key, _ = await store.api_keys.create("globex")
+    kind = await store.entity_types.create("globex", name="badge", pattern=r"B-\d{4}", confidence=1)
+    return {"kb": kb.id, "doc": document.external_id, "key": key.id, "type": kind.id}
+
+
+async def _globex_state(store: Any, kb_id: str) -> tuple[Any, ...]:
+    return (
+        await _snapshot(store),
+        await store.documents.list("globex", kb_id),
+        await store.entity_types.list("globex"),
+    )
+
+
+async def test_a_tenant_admin_cannot_reach_another_tenants_objects_through_their_own_pages(
+    open_browser: Any,
+) -> None:
+    """Globex's ids under acme's own addresses: nothing is shown, nothing changes."""
+    browser = await open_browser(ACME_ADMIN)
+    store = browser.client.server.app[STORE]
+    globex = await _globex_objects(browser.client.server.app)
+    before = await _globex_state(store, globex["kb"])
+    kb = f"/admin/tenants/acme/knowledge-bases/{globex['kb']}"
+    requests = [
+        ("GET", kb, None),
+        ("GET", f"{kb}?q=refund", None),
+        ("POST", f"{kb}/reindex", None),
+        ("POST", f"{kb}/documents/delete", {"external_id": globex["doc"]}),
+        ("POST", f"{kb}/delete", None),
+        ("POST", f"/admin/tenants/acme/api-keys/{globex['key']}/revoke", None),
+        ("POST", f"/admin/tenants/acme/entity-types/{globex['type']}/delete", None),
+    ]
+
+    for method, path, form in requests:
+        if method == "GET":
+            response = await browser.get(path)
+        else:
+            response = await browser.post(path, form)
+        shown = await response.text()
+        assert response.status in (303, 404), (method, path, response.status)
+        assert globex["doc"] not in shown, path
+    assert await _globex_state(store, globex["kb"]) == before
+    flash = await (await browser.get("/admin/tenants/acme/knowledge-bases")).text()
+    assert "deleted" not in flash.lower()
+
+
 async def test_a_csrf_header_that_is_not_utf8_is_refused_not_a_500(open_browser: Any) -> None:
     browser = await open_browser(ACME_ADMIN)
     cookie = next(c for c in browser.client.session.cookie_jar if c.key == "cuecard_admin")

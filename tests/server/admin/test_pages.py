@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import FormData
 
 from providers.registry import PLATFORMS
 from server.admin.embedding import widget_urls
+from server.kb.formats import BINARY_PARSERS, ParsedText
 from server.keys import STORE
 from tests.server.admin.conftest import ACME_ADMIN, PASSWORD, PLATFORM
+from tests.server.kb.test_pdf import make_pdf
 
 KBS = "/admin/tenants/acme/knowledge-bases"
 
@@ -106,6 +110,31 @@ async def test_an_upload_of_an_unsupported_file_explains_itself(open_browser: An
     body = await response.json()
     assert body["field"] == "files"
     assert "sheet.xlsx: not a supported type" in body["message"]
+
+
+async def test_uploaded_files_are_read_off_the_event_loop(
+    open_browser: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PDF's pages take seconds to read: meanwhile the server answers everyone else."""
+    read_on: list[int] = []
+    parse_pdf = BINARY_PARSERS[".pdf"]
+
+    def recording(data: bytes) -> ParsedText:
+        read_on.append(threading.get_ident())
+        return parse_pdf(data)
+
+    monkeypatch.setitem(BINARY_PARSERS, ".pdf", recording)
+    browser = await open_browser(ACME_ADMIN)
+    kb_page = (await browser.post(KBS, {"name": "manuals"})).headers["Location"]
+    form = FormData()
+    form.add_field("csrf_token", browser.csrf)
+    form.add_field("files", make_pdf([["Router reset", "Hold the button."]]), filename="r.pdf")
+
+    uploaded = await browser.client.post(f"{kb_page}/upload", data=form, allow_redirects=False)
+
+    assert uploaded.status == 303
+    assert read_on
+    assert threading.get_ident() not in read_on
 
 
 async def test_a_queue_is_mapped_to_a_knowledge_base_and_an_llm(open_browser: Any) -> None:

@@ -82,7 +82,7 @@ async def test_a_pdf_that_takes_too_long_to_read_is_a_422_and_read_off_the_event
     client: TestClient[Any, Any], api_keys: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Each page is 50,000 text operators (a second of pypdf's time here) drawn from one
-    # 1 KB stream: 200 pages in 3 KB would have held the event loop for minutes.
+    # 1 KB stream: 20 pages are 7 MB of content, inside the content budget, and 20 s of work.
     monkeypatch.setattr(knowledge, "UPLOAD_READ_SECONDS", 0.5)
     readers: list[threading.Thread] = []
 
@@ -91,7 +91,7 @@ async def test_a_pdf_that_takes_too_long_to_read_is_a_422_and_read_off_the_event
         return read_upload(*args, **kwargs)
 
     monkeypatch.setattr(knowledge, "read_upload", watched_read_upload)
-    slow = pdf_of_pages(b"BT /F1 12 Tf 0 0 Td " + b"(a) Tj " * 50_000 + b"ET", pages=200)
+    slow = pdf_of_pages(b"BT /F1 12 Tf 0 0 Td " + b"(a) Tj " * 50_000 + b"ET", pages=20)
 
     response = await upload(client, api_keys["acme"], "slow.pdf", slow)
 

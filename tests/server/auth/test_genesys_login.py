@@ -11,6 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server.app import create_app
+from server.auth.pkce import STARTS_PER_ADDRESS
 from server.auth.tokens import TokenService
 from server.keys import SUPERVISOR
 from tests.doubles.genesys.world import GenesysWorld
@@ -159,6 +160,21 @@ async def test_a_malformed_login_request_is_refused(
 ) -> None:
     response = await client.get("/auth/genesys/login", params=query, allow_redirects=False)
     assert response.status == 422
+
+
+async def test_one_address_starts_only_so_many_sign_ins(client: TestClient[Any, Any]) -> None:
+    """Anyone may start a sign-in and each start is kept for ten minutes in the state store
+    every tenant shares: a flood from one address is refused before anything is kept."""
+    for _ in range(STARTS_PER_ADDRESS.limit):
+        await start_login(client)
+
+    refused = await client.get(
+        "/auth/genesys/login", params={"tenant": "acme", "nonce": NONCE}, allow_redirects=False
+    )
+
+    assert refused.status == 429
+    assert "sign-ins started from one address" in await refused.text()
+    assert "Set-Cookie" not in refused.headers
 
 
 async def test_the_genesys_token_never_reaches_logs_pages_or_urls(

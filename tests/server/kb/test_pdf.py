@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zlib
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from pypdf import PdfReader, PdfWriter
 
 from server.errors import InvalidInput
 from server.kb import load_folder
+from server.kb.formats import MAX_PDF_CONTENT_BYTES
 
 
 def _escape(text: str) -> str:
@@ -49,6 +51,34 @@ def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
     if info is not None:
         trailer += b" /Info %d 0 R" % info
     out.write(b"trailer\n<< %s >>\nstartxref\n%d\n%%%%EOF\n" % (trailer, xref))
+    return out.getvalue()
+
+
+def shared_stream_pdf(content: bytes, pages: int) -> bytes:
+    """A PDF whose ``pages`` pages all draw one deflated content stream."""
+    stream = zlib.compress(content, 9)
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>"
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>"
+        % (b" ".join(b"4 0 R" for _ in range(pages)), pages),
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream),
+        page,
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1))
+    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
     return out.getvalue()
 
 
@@ -97,3 +127,21 @@ def test_empty_or_broken_pdfs_are_refused_by_name(
     with pytest.raises(InvalidInput, match=problem) as caught:
         load_folder(tmp_path)
     assert caught.value.field == "scan.pdf"
+
+
+def test_a_small_pdf_that_expands_past_the_content_budget_is_refused_by_name(
+    tmp_path: Path,
+) -> None:
+    # A line of text, then a megabyte of line drawing, deflated 1000:1 and drawn on 9 pages:
+    # reading it walks 9 MiB of operators. The budget holds whatever the page count: the same
+    # few kilobytes on a thousand pages would be minutes of CPU.
+    drawing = b"0 0 m 1 1 l S\n" * (1024 * 1024 // 14)
+    pdf = shared_stream_pdf(b"BT /F1 12 Tf 72 720 Td (Plans) Tj ET\n" + drawing, pages=9)
+    assert len(pdf) < 8 * 1024
+    assert 9 * len(drawing) > MAX_PDF_CONTENT_BYTES
+    (tmp_path / "plans.pdf").write_bytes(pdf)
+
+    with pytest.raises(InvalidInput) as caught:
+        load_folder(tmp_path)
+    assert caught.value.field == "plans.pdf"
+    assert caught.value.message == "plans.pdf has more page content than cuecard reads (8 MiB)"

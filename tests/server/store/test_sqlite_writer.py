@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Sequence
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -124,7 +125,8 @@ async def test_the_log_is_checkpointed_into_the_database_off_the_writer(
 
     def in_database_file() -> int:
         # ``immutable`` reads the database file alone, without the write-ahead log.
-        with sqlite3.connect(f"file:{path}?immutable=1", uri=True) as conn:
+        # closing(): a connection's own ``with`` ends a transaction but leaves it open.
+        with closing(sqlite3.connect(f"file:{path}?immutable=1", uri=True)) as conn:
             try:
                 return int(conn.execute("SELECT count(*) FROM live_entries").fetchone()[0])
             except sqlite3.OperationalError:  # not even the schema is in the file yet
