@@ -54,6 +54,12 @@ class InboundRequest(BaseModel):
     body: bytes
 
 
+# Marks a setting that says where secret settings are sent (a base URL, a login host):
+# ``Field(json_schema_extra=SECRET_DESTINATION)``. Changing it needs the secrets again, so a
+# stored secret never goes to an address it was not given for.
+SECRET_DESTINATION: dict[str, Any] = {"secretDestination": True}
+
+
 class ProviderSettings(BaseModel):
     """Base of every adapter's settings model (credentials, hosts, options)."""
 

@@ -120,6 +120,16 @@ def secret_fields(manifest: Manifest) -> frozenset[str]:
     )
 
 
+def secret_destinations(manifest: Manifest) -> frozenset[str]:
+    """Settings fields marked ``SECRET_DESTINATION``: where the secret settings are sent."""
+    return frozenset(
+        name
+        for name, field in manifest.settings.model_fields.items()
+        if isinstance(field.json_schema_extra, dict)
+        and field.json_schema_extra.get("secretDestination") is True
+    )
+
+
 def settings_schema(manifest: Manifest) -> dict[str, Any]:
     """The JSON schema of the settings an admin enters (the tenant is implied)."""
     schema = manifest.settings.model_json_schema()

@@ -58,8 +58,9 @@ def check_metrics_access(request: web.Request, token: SecretStr | None) -> None:
     headers proxies add tell it apart, so it needs the token too.
     """
     if token is not None:
-        given = request_api_key(request) or ""
-        if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
+        # surrogateescape: header bytes that are not UTF-8 are compared as sent, not a crash.
+        given = (request_api_key(request) or "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, token.get_secret_value().encode()):
             raise Unauthenticated("/metrics needs the metrics token (Authorization: Bearer ...)")
         return
     if not _loopback(request.remote) or any(name in request.headers for name in PROXY_HEADERS):

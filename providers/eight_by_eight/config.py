@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AnyUrl, Field, SecretStr, StringConstraints, field_validator
 
-from providers.base import ProviderSettings
+from providers.base import SECRET_DESTINATION, ProviderSettings
 from providers.eight_by_eight.const import (
     AGENT_NAMESPACE,
     ALL_EVENTS_TOPIC,
@@ -85,6 +85,7 @@ class EightByEightSettings(ProviderSettings):
         "by default, as 8x8 documents).",
     )
     stream_base_url: AnyUrl | None = Field(
+        json_schema_extra=SECRET_DESTINATION,
         default=None,
         description="Overrides the region's wss://HOST, for private environments and tests.",
     )

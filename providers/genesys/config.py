@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AnyHttpUrl, Field, SecretStr, StringConstraints, field_validator
 
-from providers.base import ProviderSettings
+from providers.base import SECRET_DESTINATION, ProviderSettings
 from providers.genesys.const import ENVIRONMENTS
 
 GenesysId = Annotated[
@@ -39,10 +39,14 @@ class GenesysSettings(ProviderSettings):
         default=(), description="Queues to watch; every queue mapped for genesys is added."
     )
     api_base_url: AnyHttpUrl | None = Field(
-        default=None, description="Override of https://api.<environment> (private clouds, tests)."
+        json_schema_extra=SECRET_DESTINATION,
+        default=None,
+        description="Override of https://api.<environment> (private clouds, tests).",
     )
     login_base_url: AnyHttpUrl | None = Field(
-        default=None, description="Override of https://login.<environment>."
+        json_schema_extra=SECRET_DESTINATION,
+        default=None,
+        description="Override of https://login.<environment>.",
     )
     desktop_origin: AnyHttpUrl | None = Field(
         default=None,

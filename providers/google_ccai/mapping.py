@@ -132,6 +132,11 @@ def _decode(raw: bytes) -> dict[str, Any]:
         raise PayloadInvalid("data: not UTF-8 (choose message format JSON)") from err
     except json.JSONDecodeError as err:
         raise PayloadInvalid(f"data: not JSON ({err.msg} at column {err.colno})") from err
+    except (RecursionError, ValueError) as err:
+        # Nesting past the recursion limit, an integer past 4,300 digits: never a retry's luck.
+        raise PayloadInvalid(
+            "data: not JSON we can read (nested too deep or a number too long)"
+        ) from err
     if not isinstance(data, dict):
         raise PayloadInvalid("data: not a JSON object")
     return data

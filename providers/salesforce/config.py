@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from providers.base import ProviderSettings
+from providers.base import SECRET_DESTINATION, ProviderSettings
 from providers.salesforce.const import (
     API_VERSION,
     DEFAULT_BUDGET,
@@ -49,7 +49,8 @@ class SalesforceSettings(ProviderSettings):
     """
 
     my_domain_url: AnyHttpUrl = Field(
-        description="The org's My Domain URL, e.g. https://acme.my.salesforce.com."
+        json_schema_extra=SECRET_DESTINATION,
+        description="The org's My Domain URL, e.g. https://acme.my.salesforce.com.",
     )
     organization_id: str = Field(
         description="The org id (00D..., 15 or 18 characters); agents of any other org are refused."
@@ -75,6 +76,7 @@ class SalesforceSettings(ProviderSettings):
         description="PEM RSA private key whose certificate is uploaded to the app (RS256)."
     )
     login_url: AnyHttpUrl = Field(
+        json_schema_extra=SECRET_DESTINATION,
         default=AnyHttpUrl("https://login.salesforce.com"),
         description="Audience of the JWT bearer assertion: https://test.salesforce.com for a "
         "sandbox.",

@@ -9,6 +9,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from server.admin.pages import render
+from server.api.bodies import read_post
 from server.auth.admin_sessions import COOKIE, CSRF_FIELD, CSRF_HEADER, SignedIn
 from server.errors import BodyTooLarge, CuecardError, NotFound, Unauthenticated
 from server.keys import SESSIONS, SIGNED_IN
@@ -85,7 +86,7 @@ async def _check_csrf(request: web.Request, signed_in: SignedIn) -> None:
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
-        value = (await request.post()).get(CSRF_FIELD)
+        value = (await read_post(request)).get(CSRF_FIELD)
         supplied = value if isinstance(value, str) else None
     signed_in.check_csrf(supplied)
 

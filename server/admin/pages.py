@@ -17,6 +17,7 @@ from multidict import MultiDictProxy
 
 from server.admin.flash import FlashKind, clear_flash, read_flash, set_flash
 from server.admin.nav import tenant_nav
+from server.api.bodies import read_post
 from server.auth.access import Permission, Principal, authorize
 from server.auth.admin_sessions import SignedIn
 from server.errors import CuecardError, NotFound, Unauthenticated
@@ -116,8 +117,8 @@ def _flash(request: web.Request, response: web.Response, text: str, kind: FlashK
 
 
 async def read_form(request: web.Request) -> FormData:
-    """The posted form fields."""
-    return await request.post()
+    """The posted form fields; :class:`MalformedBody` if the form does not parse."""
+    return await read_post(request)
 
 
 def text(form: FormData, name: str) -> str:

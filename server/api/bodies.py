@@ -7,6 +7,8 @@ from collections import deque
 from typing import Any, TypeVar
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from multidict import MultiDictProxy
 from pydantic import BaseModel, ValidationError
 
 from server.errors import InvalidInput, MalformedBody, NotFound, invalid_input
@@ -97,11 +99,23 @@ async def read_model(request: web.Request, model: type[ModelT]) -> ModelT:
     return validate(model, await read_json(request))
 
 
+async def read_post(
+    request: web.Request, *, field: str = "body"
+) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
+    """The posted form (urlencoded or multipart); :class:`MalformedBody` if it does not parse."""
+    try:
+        return await request.post()
+    except (ValueError, LookupError, HttpProcessingError) as err:
+        # aiohttp's multipart reader raises these for a missing or overlong boundary, a part
+        # header that is not a header, an unknown charset, bad base64, a body cut short.
+        raise MalformedBody(f"the form cannot be read ({type(err).__name__})", field=field) from err
+
+
 async def read_files(request: web.Request, field: str) -> list[tuple[str, bytes]]:
     """The ``(filename, content)`` of every file posted as ``field`` in a multipart form."""
     if request.content_type != "multipart/form-data":
         raise InvalidInput("expected a multipart/form-data upload", field=field)
-    form = await request.post()
+    form = await read_post(request, field=field)
     files = []
     for value in form.getall(field, []):
         if isinstance(value, web.FileField):

@@ -49,7 +49,8 @@ class SignedIn:
     def check_csrf(self, supplied: str | None) -> None:
         """:class:`CsrfRejected` unless ``supplied`` is this session's CSRF token."""
         expected = self.session.csrf_token
-        if not supplied or not hmac.compare_digest(supplied.encode(), expected.encode()):
+        given = (supplied or "").encode("utf-8", "surrogateescape")  # the bytes as sent
+        if not supplied or not hmac.compare_digest(given, expected.encode()):
             raise CsrfRejected("the CSRF token is missing or wrong; reload the page and retry")
 
 
@@ -74,7 +75,8 @@ class SessionService:
 
     async def resolve(self, token: str | None) -> SignedIn | None:
         """The live session for a cookie value; ``None`` if absent, unknown or expired."""
-        if not token or len(token) > 100:
+        # Session ids are ASCII; header bytes that are not UTF-8 reach us as lone surrogates.
+        if not token or len(token) > 100 or not token.isascii():
             return None
         hashed = token_hash(token)
         session = await self._store.admin_sessions.get(hashed)

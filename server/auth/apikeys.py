@@ -31,10 +31,17 @@ class ApiKeyAuthenticator:
         self._verified: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self._lookups: SingleFlight[str | None] = SingleFlight()
 
-    async def tenant_for(self, plaintext: str) -> str | None:
-        """The tenant the key belongs to, or None if it is unknown or revoked."""
+    async def tenant_for(self, plaintext: str, *, remembered: bool = True) -> str | None:
+        """The tenant the key belongs to, or None if it is unknown or revoked.
+
+        ``remembered=False`` asks the database even for a key verified moments ago, so a key
+        revoked since is refused at once.
+        """
+        if not plaintext.isascii():
+            # Keys are ASCII; header bytes that are not UTF-8 reach us as lone surrogates.
+            return None
         digest = hashlib.sha256(plaintext.encode()).hexdigest()
-        cached = self._verified.get(digest)
+        cached = self._verified.get(digest) if remembered else None
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
         tenant_id = await self._lookups.load(digest, lambda: self._lookup.authenticate(plaintext))

@@ -65,9 +65,16 @@ class AgentIdps:
         """Create or replace the tenant's identity provider; without a secret, keep the stored
         one (there must be one)."""
         secret = body.client_secret
-        if secret is None and await self.find(tenant_id) is None:
+        current = await self.find(tenant_id) if secret is None else None
+        if secret is None and current is None:
             raise InvalidInput(
                 "required the first time (write-only: never shown again)", field="client_secret"
+            )
+        if current is not None and current.issuer != body.issuer:
+            # The stored secret is write-only; sent to an issuer of the caller's choosing it
+            # would be read there.
+            raise InvalidInput(
+                "send the client secret again with a new issuer", field="client_secret"
             )
         settings = AgentIdpRow(
             display_name=body.display_name,

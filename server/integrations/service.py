@@ -24,7 +24,13 @@ from pydantic import SecretStr, ValidationError
 
 from providers.base import Checkable, Manifest, ProviderSettings
 from providers.errors import ProviderConfigError, ProviderError
-from providers.registry import build_adapter, parse_settings, secret_fields, source_kind
+from providers.registry import (
+    build_adapter,
+    parse_settings,
+    secret_destinations,
+    secret_fields,
+    source_kind,
+)
 from server.errors import InvalidInput, NotFound, invalid_input
 from server.integrations.desktop import desktop_only
 from server.integrations.models import (
@@ -106,10 +112,13 @@ class IntegrationService:
         changes: dict[str, Any] = patch.model_dump(include={"name", "enabled"}, exclude_none=True)
         if patch.settings is not None:
             manifest = self._manifest(row.provider)
-            current = {**row.settings, **await self._secrets(row)}
-            merged = {**current, **_without_masked(patch.settings)}
+            stored, given = await self._secrets(row), _without_masked(patch.settings)
+            merged = {**row.settings, **stored, **given}
             changes["settings"], changes["sealed"] = self._split(
                 manifest, self._validate(manifest, tenant_id, merged)
+            )
+            _check_secrets_follow(
+                manifest, row.settings, changes["settings"], set(stored) - set(given)
             )
         updated = await self._store.integrations.update(tenant_id, integration_id, **changes)
         await self._changed(tenant_id, integration_id)
@@ -221,6 +230,21 @@ class IntegrationService:
 
 class _NoCheck(Exception):
     """The platform's event source cannot test its settings."""
+
+
+def _check_secrets_follow(
+    manifest: Manifest, before: Mapping[str, Any], after: Mapping[str, Any], kept: set[str]
+) -> None:
+    """:class:`InvalidInput` if a setting saying where secrets go changes while a stored
+    secret is kept: it was given for the old address, and would be read at the new one."""
+    moved = sorted(
+        name for name in secret_destinations(manifest) if before.get(name) != after.get(name)
+    )
+    if moved and kept:
+        raise InvalidInput(
+            f"send it again with a new {moved[0]}: a stored secret goes only where it was given",
+            field=f"settings.{min(kept)}",
+        )
 
 
 def _without_masked(settings: Mapping[str, Any]) -> dict[str, Any]:

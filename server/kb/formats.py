@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import math
 import re
-from collections.abc import Callable
+import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Protocol
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf import PageObject, PdfReader
+from pypdf.errors import PyPdfError
 
 _ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
@@ -32,6 +34,8 @@ _LIST_TAGS = frozenset({"ol", "ul"})
 _EMPTY_ITEM = re.compile(r"^\s*(?:-|\d+\.)$")
 # Marks a nested list level while the page is read; never in a body.
 _INDENT = "\ue000"
+# HTML is fed to the parser in pieces this long, so a deadline is noticed while it reads.
+_HTML_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,16 @@ class ParsedText:
 
     title: str
     body: str
+
+
+class TooSlowToRead(ValueError):
+    """Reading a file went on past its deadline (a few kilobytes of PDF can take minutes)."""
+
+
+def check_deadline(deadline: float) -> None:
+    """:class:`TooSlowToRead` once ``time.monotonic()`` has passed ``deadline``."""
+    if time.monotonic() > deadline:
+        raise TooSlowToRead("takes too long to read; upload it alone, or split it")
 
 
 def first_line(text: str) -> str:
@@ -53,8 +67,21 @@ def tidy_lines(lines: list[str]) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def parse_markdown(text: str) -> ParsedText:
+class TextParser(Protocol):
+    """Reads a text file; :class:`TooSlowToRead` once ``time.monotonic()`` passes ``deadline``."""
+
+    def __call__(self, text: str, /, *, deadline: float = ...) -> ParsedText: ...
+
+
+class BinaryParser(Protocol):
+    """Reads a binary file; :class:`TooSlowToRead` once ``time.monotonic()`` passes ``deadline``."""
+
+    def __call__(self, data: bytes, /, *, deadline: float = ...) -> ParsedText: ...
+
+
+def parse_markdown(text: str, *, deadline: float = math.inf) -> ParsedText:
     """Title from the first ``# `` heading (else the first line); body without heading markers."""
+    check_deadline(deadline)
     lines = text.splitlines()
     title_index = _first_h1(lines)
     if title_index is None:
@@ -90,8 +117,9 @@ def _drop_heading_marker(line: str) -> str:
     return match[2].strip() if match else line
 
 
-def parse_plain_text(text: str) -> ParsedText:
+def parse_plain_text(text: str, *, deadline: float = math.inf) -> ParsedText:
     """Title from the first non-blank line; the body is everything after it."""
+    check_deadline(deadline)
     lines = text.splitlines()
     for index, line in enumerate(lines):
         if line.strip():
@@ -99,10 +127,15 @@ def parse_plain_text(text: str) -> ParsedText:
     return ParsedText(title="", body="")
 
 
-def parse_html(text: str) -> ParsedText:
-    """Title from ``<title>`` (else the first ``<h1>``); body is the visible text only."""
+def parse_html(text: str, *, deadline: float = math.inf) -> ParsedText:
+    """Title from ``<title>`` (else the first ``<h1>``); body is the visible text only.
+
+    Raises :class:`TooSlowToRead` once ``time.monotonic()`` passes ``deadline``.
+    """
     extractor = _VisibleText()
-    extractor.feed(text)
+    for start in range(0, len(text), _HTML_CHUNK):
+        check_deadline(deadline)
+        extractor.feed(text[start : start + _HTML_CHUNK])
     extractor.close()
     body = extractor.body()
     title = extractor.title or extractor.h1 or first_line(body)
@@ -216,7 +249,7 @@ def _int_attr(attrs: list[tuple[str, str | None]], name: str, default: int) -> i
     return int(value) if value.strip().lstrip("-").isdigit() else default
 
 
-PARSERS: dict[str, Callable[[str], ParsedText]] = {
+PARSERS: dict[str, TextParser] = {
     ".md": parse_markdown,
     ".markdown": parse_markdown,
     ".txt": parse_plain_text,
@@ -235,21 +268,23 @@ class UnreadablePdf(ValueError):
     """A PDF whose text cannot be extracted: encrypted, damaged, or images only."""
 
 
-def parse_pdf(data: bytes) -> ParsedText:
+def parse_pdf(data: bytes, *, deadline: float = math.inf) -> ParsedText:
     """Title from the document's metadata (else the first line); the text of every page.
 
     Raises :class:`UnreadablePdf` for encrypted or damaged files and for files without text
-    (scanned pages need OCR first).
+    (scanned pages need OCR first), :class:`TooSlowToRead` once ``time.monotonic()`` passes
+    ``deadline`` (checked between pages).
     """
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise UnreadablePdf("is encrypted; export an unprotected copy")
-        pages = _page_texts(reader)
+        pages = _page_texts(reader, deadline)
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
-    except UnreadablePdf:
+    except (UnreadablePdf, TooSlowToRead):
         raise
-    except (PdfReadError, KeyError, TypeError, ValueError) as err:
+    # PyPdfError: pypdf's own root, including the limits it puts on decompressing and parsing.
+    except (PyPdfError, KeyError, TypeError, ValueError) as err:
         # pypdf reports some malformed structures with builtin errors rather than its own.
         raise UnreadablePdf(f"is not a readable PDF ({type(err).__name__})") from err
     lines = [line.rstrip() for page in pages for line in (*page.splitlines(), "")]
@@ -263,7 +298,7 @@ def parse_pdf(data: bytes) -> ParsedText:
     return ParsedText(title=text.title, body=text.body or body)
 
 
-def _page_texts(reader: PdfReader) -> list[str]:
+def _page_texts(reader: PdfReader, deadline: float) -> list[str]:
     """Every page's text; refused up front when the pages' content outgrows the budget."""
     left = MAX_PDF_CONTENT_BYTES
     for page in reader.pages:
@@ -272,7 +307,12 @@ def _page_texts(reader: PdfReader) -> list[str]:
         if left < 0:
             budget = MAX_PDF_CONTENT_BYTES // (1024 * 1024)
             raise UnreadablePdf(f"has more page content than cuecard reads ({budget} MiB)")
-    return [page.extract_text() or "" for page in reader.pages]
+    return [_page_text(page, deadline) for page in reader.pages]
 
 
-BINARY_PARSERS: dict[str, Callable[[bytes], ParsedText]] = {".pdf": parse_pdf}
+def _page_text(page: PageObject, deadline: float) -> str:
+    check_deadline(deadline)
+    return page.extract_text() or ""
+
+
+BINARY_PARSERS: dict[str, BinaryParser] = {".pdf": parse_pdf}

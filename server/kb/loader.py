@@ -19,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -29,7 +30,7 @@ from pydantic import AnyHttpUrl, TypeAdapter, ValidationError
 from tqdm import tqdm
 
 from server.errors import InvalidInput
-from server.kb.formats import BINARY_PARSERS, PARSERS, ParsedText, UnreadablePdf
+from server.kb.formats import BINARY_PARSERS, PARSERS, ParsedText, TooSlowToRead, UnreadablePdf
 from server.store.models import DocumentIn
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (*PARSERS, *BINARY_PARSERS)
@@ -86,10 +87,11 @@ def read_document(folder: Path, path: Path, *, base_url: str | None = None) -> D
         raise InvalidInput(f"{relative}: {problem}", field=relative) from err
 
 
-def read_upload(filename: str, data: bytes) -> DocumentIn:
+def read_upload(filename: str, data: bytes, *, deadline: float = math.inf) -> DocumentIn:
     """One uploaded file as a document whose external id is the file name without extension.
 
-    :class:`InvalidInput` naming the file if its type is not supported or it has no text.
+    :class:`InvalidInput` naming the file if its type is not supported, it has no text, or
+    reading it goes on past ``deadline`` (a ``time.monotonic()`` value).
     """
     name = Path(filename).name
     suffix = Path(name).suffix.lower()
@@ -99,7 +101,7 @@ def read_upload(filename: str, data: bytes) -> DocumentIn:
             field="files",
         )
     try:
-        parsed = _parse_bytes(suffix, data, name)
+        parsed = _parse_bytes(suffix, data, name, deadline)
         _require_content(parsed, name)
         return DocumentIn(external_id=Path(name).stem, title=parsed.title, body=parsed.body)
     except InvalidInput as err:
@@ -109,16 +111,15 @@ def read_upload(filename: str, data: bytes) -> DocumentIn:
         raise InvalidInput(f"{name}: {problem}", field="files") from err
 
 
-def _parse_bytes(suffix: str, data: bytes, name: str) -> ParsedText:
-    if suffix in BINARY_PARSERS:
-        try:
-            return BINARY_PARSERS[suffix](data)
-        except UnreadablePdf as err:
-            raise InvalidInput(f"{name} {err}") from err
+def _parse_bytes(suffix: str, data: bytes, name: str, deadline: float) -> ParsedText:
     try:
-        return PARSERS[suffix](data.decode("utf-8-sig"))
+        if suffix in BINARY_PARSERS:
+            return BINARY_PARSERS[suffix](data, deadline=deadline)
+        return PARSERS[suffix](data.decode("utf-8-sig"), deadline=deadline)
     except UnicodeDecodeError as err:
         raise InvalidInput(f"{name} is not UTF-8 text") from err
+    except (UnreadablePdf, TooSlowToRead) as err:
+        raise InvalidInput(f"{name} {err}") from err
 
 
 def external_id_for(folder: Path, path: Path) -> str:

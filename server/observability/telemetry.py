@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import time
 from collections import deque
@@ -29,6 +30,8 @@ LINGER_SECONDS = 0.05
 MAX_PENDING = 10_000
 IDENTIFYING_FIELDS = ("kind", "conversation_id", "provider", "provider_event_id")
 MAX_CLAIMED_LENGTH = 200
+# A refused body's "\udfff" escape parses to a lone surrogate, which no UTF-8 store can hold.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Seen:
@@ -220,8 +223,8 @@ def _rejected_record(tenant_id: str, item: Any, error: CuecardError, at: float) 
         received_at=datetime.fromtimestamp(at, UTC),
         outcome=EventOutcome.REJECTED,
         reason=error.code,
-        message=error.message,
-        field=error.field,
+        message=_storable(error.message),
+        field=None if error.field is None else _storable(error.field),
         **_claimed_identity(item),
     )
 
@@ -232,10 +235,15 @@ def _claimed_identity(item: Any) -> dict[str, str]:
         return {}
     claimed = {name: item.get(name) for name in IDENTIFYING_FIELDS}
     return {
-        name: value
+        name: _storable(value)
         for name, value in claimed.items()
         if isinstance(value, str) and 0 < len(value) <= MAX_CLAIMED_LENGTH
     }
+
+
+def _storable(text: str) -> str:
+    """``text`` as the refused body gave it, with lone surrogates shown as U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def _error_code(error: BaseException) -> str:

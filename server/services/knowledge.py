@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import time
 from collections.abc import Sequence
 
 from server.assist.base import Assistant, Route, SearchRequest
@@ -21,6 +22,9 @@ from server.store.database import Store
 from server.store.models import Document, DocumentIn, KnowledgeBase
 
 MAX_UPLOAD_FILES = 200
+# Reading an upload's files may take this long in all: a few kilobytes of PDF can hold pages
+# that take seconds each to read, so size alone does not bound the work.
+UPLOAD_READ_SECONDS = 30.0
 
 
 class KnowledgeService:
@@ -124,7 +128,7 @@ class KnowledgeService:
         if len(files) > MAX_UPLOAD_FILES:
             raise InvalidInput(f"at most {MAX_UPLOAD_FILES} files at once", field="files")
         # Parsing is CPU work (a PDF's pages take seconds): keep it off the event loop.
-        documents = await asyncio.to_thread(_read_uploads, files)
+        documents = await asyncio.to_thread(_read_uploads, files, UPLOAD_READ_SECONDS)
         await self.put_documents(kb, documents)
         return [doc.external_id for doc in documents]
 
@@ -155,5 +159,6 @@ class KnowledgeService:
         ]
 
 
-def _read_uploads(files: Sequence[tuple[str, bytes]]) -> builtins.list[DocumentIn]:
-    return [read_upload(name, data) for name, data in files]
+def _read_uploads(files: Sequence[tuple[str, bytes]], seconds: float) -> builtins.list[DocumentIn]:
+    deadline = time.monotonic() + seconds
+    return [read_upload(name, data, deadline=deadline) for name, data in files]

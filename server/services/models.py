@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
@@ -33,8 +35,18 @@ ApiKeyText = Annotated[
     SecretStr, Field(min_length=8, max_length=1000, description="Write-only; never returned.")
 ]
 
+
+def _port_in_range(origin: str) -> str:
+    """``origin``, refused when its port is not 1 to 65535 (the pattern allows five digits)."""
+    if urlsplit(origin).port == 0:  # .port itself refuses one above 65535
+        raise ValueError("the port must be 1 to 65535")
+    return origin
+
+
 Origin = Annotated[
-    str, StringConstraints(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$", max_length=300)
+    str,
+    StringConstraints(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$", max_length=300),
+    AfterValidator(_port_in_range),
 ]
 
 

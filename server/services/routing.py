@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import builtins
+import re
 from typing import Any
 
 from server.cluster.sync import ConfigSync
-from server.errors import NotFound
+from server.errors import InvalidInput, NotFound
 from server.queues.resolver import RouteResolver
 from server.secret_box import SecretBox
 from server.services.models import (
@@ -18,6 +19,9 @@ from server.services.models import (
 )
 from server.store.database import Store
 from server.store.models import LlmIntegration, QueueMapping
+
+# The ids events carry never hold one (providers.models.Identifier): such a name never matches.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class MappingService:
@@ -43,6 +47,9 @@ class MappingService:
         self, tenant_id: str, provider: str, queue: str, body: QueueMappingIn
     ) -> tuple[QueueMapping, bool]:
         """Create or replace a mapping; ``True`` if it is new. Routing changes at once."""
+        for field, name in (("provider", provider), ("queue", queue)):
+            if _CONTROL.search(name):
+                raise InvalidInput("must not contain control characters", field=field)
         mapping, created = await self._store.queue_mappings.put(
             tenant_id, provider, queue, **body.model_dump()
         )
@@ -102,7 +109,17 @@ class LlmIntegrationService:
     async def update(
         self, tenant_id: str, integration_id: str, patch: LlmIntegrationPatch
     ) -> LlmIntegration:
-        """Change the given fields; an explicit ``api_key: null`` removes the key."""
+        """Change the given fields; an explicit ``api_key: null`` removes the key.
+
+        A new ``base_url`` needs the key (or ``null``) again: the stored key is write-only,
+        and sent on to an address of the caller's choosing it would be read there.
+        """
+        if patch.base_url is not None and "api_key" not in patch.model_fields_set:
+            current = await self.get(tenant_id, integration_id)
+            if current.has_api_key and str(patch.base_url) != current.base_url:
+                raise InvalidInput(
+                    "send the API key again (or null) with a new base_url", field="api_key"
+                )
         changes: dict[str, Any] = {}
         for name in ("name", "model", "base_url"):
             value = getattr(patch, name)

@@ -251,6 +251,8 @@ def test_conversation_ids_without_the_prefix_are_kept_whole() -> None:
             "newMessagePayload.name: Field required",
         ),
         (b" " * 1_000_001, "data: 1000001 bytes"),
+        (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, "data: not JSON"),
+        (b'{"conversation": ' + b"9" * 5_000 + b"}", "data: not JSON"),
     ],
     ids=[
         "binary",
@@ -261,6 +263,8 @@ def test_conversation_ids_without_the_prefix_are_kept_whole() -> None:
         "conversation-not-text",
         "message-without-name",
         "too-big",
+        "nested-too-deep",
+        "integer-too-long",
     ],
 )
 def test_poison_is_refused_naming_the_field(data: bytes, field: str) -> None:

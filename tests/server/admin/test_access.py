@@ -15,6 +15,7 @@ import pytest
 from server.admin.middlewares import PUBLIC_ROUTES
 from server.keys import STORE
 from tests.server.admin.conftest import ACME_ADMIN, PASSWORD, PLATFORM
+from tests.server.auth.test_credential_bytes import raw_request
 
 PAGE_PARAMS = {
     "tenant_id": "globex",
@@ -281,3 +282,14 @@ async def test_a_tenant_admin_cannot_reach_another_tenants_objects_through_their
     assert await _globex_state(store, globex["kb"]) == before
     flash = await (await browser.get("/admin/tenants/acme/knowledge-bases")).text()
     assert "deleted" not in flash.lower()
+
+
+async def test_a_csrf_header_that_is_not_utf8_is_refused_not_a_500(open_browser: Any) -> None:
+    browser = await open_browser(ACME_ADMIN)
+    cookie = next(c for c in browser.client.session.cookie_jar if c.key == "cuecard_admin")
+    header = f"Cookie: cuecard_admin={cookie.value}\r\nX-CSRF-Token: ".encode() + b"\xff\xfe"
+
+    answer = await raw_request(browser.client, "POST", "/api/v1/knowledge-bases", header)
+
+    assert answer.startswith(b"HTTP/1.1 403 "), answer
+    assert b'"code": "csrf_rejected"' in answer

@@ -89,7 +89,8 @@ async def test_test_shows_success_or_the_providers_real_error(
     browser = await open_browser(ACME_ADMIN)
     await browser.post(PAGE, form(issuer))
     passed = check_result(await (await browser.post(PAGE + "/test")).text())
-    await browser.post(PAGE, form("http://127.0.0.1:9", client_secret=""))
+    # A new issuer needs the secret again (it is never sent to an address it was not given for).
+    await browser.post(PAGE, form("http://127.0.0.1:9"))
 
     failed = check_result(await (await browser.post(PAGE + "/test")).text())
 

@@ -33,3 +33,17 @@ async def test_signed_in_admins_may_still_upload_larger_files(open_browser: Any)
 
     assert len(body) > 256 * 1024
     assert uploaded.status == 303
+
+
+async def test_an_anonymous_form_that_does_not_parse_is_a_400_page(open_browser: Any) -> None:
+    browser = await open_browser()
+
+    response = await browser.client.post(
+        "/admin/sign-in",
+        data=b"not a multipart body",
+        headers={"Content-Type": "multipart/form-data; boundary=B"},
+        allow_redirects=False,
+    )
+
+    assert response.status == 400
+    assert "cannot be read" in await response.text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from pathlib import Path
@@ -119,9 +120,9 @@ async def test_uploaded_files_are_read_off_the_event_loop(
     read_on: list[int] = []
     parse_pdf = BINARY_PARSERS[".pdf"]
 
-    def recording(data: bytes) -> ParsedText:
+    def recording(data: bytes, *, deadline: float = math.inf) -> ParsedText:
         read_on.append(threading.get_ident())
-        return parse_pdf(data)
+        return parse_pdf(data, deadline=deadline)
 
     monkeypatch.setitem(BINARY_PARSERS, ".pdf", recording)
     browser = await open_browser(ACME_ADMIN)

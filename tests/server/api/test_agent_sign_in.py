@@ -69,6 +69,21 @@ async def test_the_secret_is_stored_sealed_and_kept_when_left_out(
     assert str(stored).startswith("gAAAA")  # a Fernet token
 
 
+async def test_a_new_issuer_needs_the_client_secret_again(
+    client: TestClient[Any, Any], api_keys: dict[str, str], issuer: str
+) -> None:
+    # The secret is write-only; sent on to an issuer of the caller's choosing it would be read.
+    await put(client, auth(api_keys), agent_idp_body(issuer))
+    without_secret = {k: v for k, v in agent_idp_body(issuer).items() if k != "client_secret"}
+
+    moved = await put(client, auth(api_keys), {**without_secret, "issuer": "https://evil.example"})
+    shown = await (await client.get(PATH, headers=auth(api_keys))).json()
+
+    assert moved.status == 422
+    assert (await moved.json())["field"] == "client_secret"
+    assert shown["issuer"] == issuer
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

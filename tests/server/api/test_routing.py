@@ -45,6 +45,25 @@ async def test_mapping_crud_and_resolve(
     assert (await client.get(f"{MAPPINGS}/genesys/billing", headers=auth(key))).status == 404
 
 
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("genesys/bill%00ing", "queue"), ("gen%0Aesys/billing", "provider"), ("g/%7F", "queue")],
+)
+async def test_a_name_with_a_control_character_is_a_422_and_stores_nothing(
+    client: TestClient[Any, Any], api_keys: dict[str, str], path: str, field: str
+) -> None:
+    # Event queues and providers never hold one, so such a mapping could never match; NUL
+    # cannot even be stored in PostgreSQL.
+    key = api_keys["acme"]
+
+    response = await client.put(f"{MAPPINGS}/{path}", json={}, headers=auth(key))
+    listed = await (await client.get(MAPPINGS, headers=auth(key))).json()
+
+    assert response.status == 422
+    assert (await response.json())["field"] == field
+    assert listed["items"] == []
+
+
 async def test_a_mapping_changes_the_route_used_for_the_next_turn(
     client: TestClient[Any, Any], api_keys: dict[str, str]
 ) -> None:
@@ -96,6 +115,34 @@ async def test_the_api_key_is_write_only(
     assert (await cleared.json())["api_key_set"] is False
 
 
+async def test_a_new_base_url_needs_the_api_key_again(
+    client: TestClient[Any, Any], api_keys: dict[str, str]
+) -> None:
+    # The key is write-only; sent on to a base_url of the caller's choosing it would be read.
+    key = api_keys["acme"]
+    body = {"name": "openai", "base_url": "https://llm.example/v1", "model": "m"}
+    created = await client.post(LLMS, json={**body, "api_key": API_KEY}, headers=auth(key))
+    url = f"{LLMS}/{(await created.json())['id']}"
+
+    moved = await client.patch(url, json={"base_url": "https://evil.example/v1"}, headers=auth(key))
+    same = await client.patch(url, json={"base_url": body["base_url"]}, headers=auth(key))
+    shown = await (await client.get(url, headers=auth(key))).json()
+    rekeyed = await client.patch(
+        url, json={"base_url": "https://llm2.example/v1", "api_key": API_KEY}, headers=auth(key)
+    )
+    keyless = await client.patch(
+        url, json={"base_url": "https://llm3.example/v1", "api_key": None}, headers=auth(key)
+    )
+
+    assert moved.status == 422
+    assert (await moved.json())["field"] == "api_key"
+    assert same.status == 200
+    assert (shown["base_url"], shown["api_key_set"]) == ("https://llm.example/v1", True)
+    assert rekeyed.status == 200
+    assert keyless.status == 200
+    assert (await keyless.json())["api_key_set"] is False
+
+
 async def test_the_key_is_sealed_at_rest(
     client: TestClient[Any, Any], api_keys: dict[str, str]
 ) -> None:
@@ -135,3 +182,16 @@ async def test_tenant_settings(client: TestClient[Any, Any], api_keys: dict[str,
         False,
         ["https://desk.example"],
     )
+
+
+@pytest.mark.parametrize("origin", ["https://desk.example:99999", "https://desk.example:0"])
+async def test_an_origin_with_a_port_no_browser_has_is_a_422(
+    client: TestClient[Any, Any], api_keys: dict[str, str], origin: str
+) -> None:
+    # frame-ancestors would carry it, and browsers drop it: the desktop could not frame us.
+    response = await client.patch(
+        "/api/v1/tenant", json={"allowed_origins": [origin]}, headers=auth(api_keys["acme"])
+    )
+
+    assert response.status == 422
+    assert (await response.json())["field"] == "allowed_origins[0]"

@@ -48,3 +48,13 @@ async def test_a_revoked_key_stops_working_after_the_ttl(monkeypatch: pytest.Mon
     monkeypatch.setattr(time, "monotonic", lambda: now + 31)
 
     assert await auth.tenant_for("cc_good") is None
+
+
+async def test_a_key_asked_about_afresh_is_refused_as_soon_as_it_is_revoked() -> None:
+    keys = CountingKeys()
+    auth = ApiKeyAuthenticator(keys, ttl_seconds=30)
+    assert await auth.tenant_for("cc_good") == "acme"
+    del keys.valid["cc_good"]
+
+    assert await auth.tenant_for("cc_good", remembered=False) is None
+    assert await auth.tenant_for("cc_good") is None  # and forgotten by the cache too

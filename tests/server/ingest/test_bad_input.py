@@ -156,6 +156,11 @@ async def test_a_body_that_is_not_the_gzip_it_claims_is_a_400(
         ({"queue": "billing\x00"}, "events[1].queue"),
         ({"provider_event_id": "\x00e2"}, "events[1].provider_event_id"),
         ({"text": "my card \x00 ends"}, "events[1].text"),
+        # C1 controls and Unicode line separators break log lines as \n does.
+        ({"conversation_id": "conv-1\x85forged log line"}, "events[1].conversation_id"),
+        ({"provider_event_id": "e2\x9b[31m"}, "events[1].provider_event_id"),
+        ({"queue": "billing\u2028forged"}, "events[1].queue"),
+        ({"provider": "te\u2029st"}, "events[1].provider"),
     ],
 )
 async def test_nul_characters_are_refused_at_the_door(

@@ -55,6 +55,36 @@ async def test_patch_without_or_with_masked_secret_keeps_it(
     assert opened.token.get_secret_value() == RELAY_TOKEN  # type: ignore[attr-defined]
 
 
+async def test_a_new_destination_for_the_secrets_needs_them_again(
+    client: TestClient[Any, Any], api_keys: dict[str, str]
+) -> None:
+    # The token is write-only; sent on to a url of the caller's choosing it would be read.
+    key = api_keys["acme"]
+    created = await create(client, key, url="http://127.0.0.1:9/", token=RELAY_TOKEN)
+    item = f"{COLLECTION}/{created['id']}"
+
+    moved = await client.patch(
+        item, json={"settings": {"url": "https://evil.example/"}}, headers=auth(key)
+    )
+    masked = await client.patch(
+        item,
+        json={"settings": {**created["settings"], "url": "https://evil.example/"}},
+        headers=auth(key),
+    )
+    opened = await client.app[INTEGRATIONS].settings("acme", created["id"])
+    rekeyed = await client.patch(
+        item,
+        json={"settings": {"url": "http://127.0.0.1:10/", "token": RELAY_TOKEN}},
+        headers=auth(key),
+    )
+
+    for refused in (moved, masked):
+        assert refused.status == 422
+        assert (await refused.json())["field"] == "settings.token"
+    assert str(opened.url) == "http://127.0.0.1:9/"  # type: ignore[attr-defined]
+    assert rekeyed.status == 200
+
+
 async def test_bad_settings_name_the_field_and_store_nothing(
     client: TestClient[Any, Any], api_keys: dict[str, str]
 ) -> None:

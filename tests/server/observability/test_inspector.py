@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,28 @@ async def test_a_record_keeps_its_id_from_one_read_to_the_next(
     assert [record["id"] for record in second][1:] == [record["id"] for record in first]
     assert revealed.status == 200, await revealed.text()
     assert (await revealed.json())["text"] == "my card ends 4242"
+
+
+@pytest.mark.redis
+async def test_a_refused_body_that_is_not_text_leaves_every_tenants_records_readable(
+    aiohttp_client: Any, tmp_path: Path, redis_url: str
+) -> None:
+    # \udfff parses (json allows the escape) but no UTF-8 record can hold it: written as it
+    # was, it failed the whole batch of records, every tenant's, and the reading request.
+    settings = make_settings(tmp_path, redis_url=redis_url)
+    keys = await seed_tenants(settings.database_url)
+    client = await aiohttp_client(create_app(settings))
+    theirs = customer_says("g-1", "hello", tenant_id="globex")
+    assert await post(client, keys["globex"], theirs) == 200
+    refused = {**customer_says("m-1", "x"), "conversation_id": "c\udfff", "kind": "k\udfff"}
+    response = await client.post(
+        "/api/v1/events", data=json.dumps([refused]).encode(), headers=auth(keys["acme"])
+    )
+    assert response.status == 422
+
+    (record,) = await recent(client, keys["acme"])
+    (delivered,) = await recent(client, keys["globex"])
+
+    assert (record["outcome"], record["provider_event_id"]) == ("rejected", "m-1")
+    assert record["conversation_id"] == "c\ufffd"
+    assert (delivered["outcome"], delivered["provider_event_id"]) == ("delivered", "g-1")
