@@ -15,8 +15,8 @@ from providers.registry import PLATFORMS
 from server.admin.embedding import widget_urls
 from server.kb.formats import BINARY_PARSERS, ParsedText
 from server.keys import STORE
+from tests.fixtures.pdfs import make_pdf
 from tests.server.admin.conftest import ACME_ADMIN, PASSWORD, PLATFORM
-from tests.server.kb.test_pdf import make_pdf
 
 KBS = "/admin/tenants/acme/knowledge-bases"
 

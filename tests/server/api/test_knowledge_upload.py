@@ -3,9 +3,7 @@ up on, are a 422 naming the file; nothing is written, and reading never holds th
 
 from __future__ import annotations
 
-import io
 import threading
-import zlib
 from typing import Any
 
 import aiohttp
@@ -14,37 +12,13 @@ from aiohttp.test_utils import TestClient
 
 from server.kb.loader import read_upload
 from server.services import knowledge
+from tests.fixtures.pdfs import shared_stream_pdf
 
 KBS = "/api/v1/knowledge-bases"
 
 
 def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
-
-
-def pdf_of_pages(content: bytes, pages: int) -> bytes:
-    """A PDF of ``pages`` pages that all draw one compressed content stream ``content``."""
-    stream = zlib.compress(content, 9)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [%s] /Count %d >>"
-        % (b" ".join(b"%d 0 R" % (5 + n) for n in range(pages)), pages),
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
-    objects += [page + b"/Resources << /Font << /F1 4 0 R >> >> >>"] * pages
-    out = io.BytesIO(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1))
-    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
-    return out.getvalue()
 
 
 async def upload(client: TestClient[Any, Any], key: str, name: str, content: bytes) -> Any:
@@ -67,7 +41,7 @@ async def test_a_pdf_pypdf_refuses_to_inflate_is_a_422_naming_the_file(
     client: TestClient[Any, Any], api_keys: dict[str, str]
 ) -> None:
     # 100 MB of spaces compress to 100 KB; pypdf stops inflating at 75 MB (LimitReachedError).
-    bomb = pdf_of_pages(b" " * 100_000_000, pages=1)
+    bomb = shared_stream_pdf(b" " * 100_000_000, pages=1)
 
     response = await upload(client, api_keys["acme"], "bomb.pdf", bomb)
 
@@ -91,7 +65,7 @@ async def test_a_pdf_that_takes_too_long_to_read_is_a_422_and_read_off_the_event
         return read_upload(*args, **kwargs)
 
     monkeypatch.setattr(knowledge, "read_upload", watched_read_upload)
-    slow = pdf_of_pages(b"BT /F1 12 Tf 0 0 Td " + b"(a) Tj " * 50_000 + b"ET", pages=20)
+    slow = shared_stream_pdf(b"BT /F1 12 Tf 0 0 Td " + b"(a) Tj " * 50_000 + b"ET", pages=20)
 
     response = await upload(client, api_keys["acme"], "slow.pdf", slow)
 
