@@ -34,7 +34,7 @@ from server.state.base import StateStore
 
 FLOW_SECONDS = 600
 # Anyone may start a sign-in, and each start keeps a flow for FLOW_SECONDS in the state store
-# every tenant shares (a full in-memory store drops its oldest keys, sessions' included).
+# every tenant shares (a full in-memory store drops the oldest of that kind of flow).
 # Behind a reverse proxy every agent has the proxy's address, so one address must carry a
 # large contact center's shift start (hundreds of sign-ins within minutes); a flood that
 # fills the store in one flow's lifetime needs about 170 a second.

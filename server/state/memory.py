@@ -11,6 +11,7 @@ from server.state.base import CLAIM_SECONDS, REPORTER_SECONDS, Claim
 from server.state.models import Assignment, ConversationMeta, MetaChanges
 
 MAX_CONVERSATIONS = 50_000
+# Short-lived values kept per kind (the key's prefix before its first ':').
 MAX_EPHEMERAL = 100_000
 
 
@@ -36,7 +37,9 @@ class MemoryState:
         self._events: OrderedDict[str, tuple[bool, float]] = OrderedDict()
         self._conversations: OrderedDict[tuple[str, str], _Conversation] = OrderedDict()
         self._assignments: dict[tuple[str, str], Assignment] = {}
-        self._ephemeral: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        # One shelf per kind of value, each bounded on its own: anyone may start a sign-in, and
+        # a flood of those must push out only older sign-ins, never sessions or tokens.
+        self._ephemeral: dict[str, OrderedDict[str, tuple[str, float]]] = {}
         self._reporters: OrderedDict[tuple[str, str], tuple[str, float]] = OrderedDict()
 
     async def claim_event(self, key: str) -> Claim:
@@ -151,20 +154,24 @@ class MemoryState:
         return held[0]
 
     async def put_ephemeral(self, key: str, value: str, ttl_seconds: int) -> None:
-        self._ephemeral.pop(key, None)
-        self._ephemeral[key] = (value, time.monotonic() + ttl_seconds)
-        while len(self._ephemeral) > MAX_EPHEMERAL:
-            self._ephemeral.popitem(last=False)
+        shelf = self._ephemeral.setdefault(_kind(key), OrderedDict())
+        shelf.pop(key, None)
+        shelf[key] = (value, time.monotonic() + ttl_seconds)
+        while len(shelf) > MAX_EPHEMERAL:
+            shelf.popitem(last=False)
 
     async def get_ephemeral(self, key: str) -> str | None:
-        held = self._ephemeral.get(key)
+        shelf = self._ephemeral.get(_kind(key))
+        held = shelf.get(key) if shelf is not None else None
         if held is None or held[1] <= time.monotonic():
             return None
         return held[0]
 
     async def take_ephemeral(self, key: str) -> str | None:
         value = await self.get_ephemeral(key)
-        self._ephemeral.pop(key, None)
+        shelf = self._ephemeral.get(_kind(key))
+        if shelf is not None:
+            shelf.pop(key, None)
         return value
 
     async def ping(self) -> None:
@@ -199,3 +206,8 @@ class MemoryState:
             if expires > now:
                 break
             self._events.popitem(last=False)
+
+
+def _kind(key: str) -> str:
+    """What kind of short-lived value ``key`` names: its prefix (``login`` of ``login:…``)."""
+    return key.partition(":")[0]

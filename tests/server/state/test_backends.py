@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from providers.models import MediaType, Speaker
 from server.conversation import Line
 from server.errors import Unavailable
+from server.state import memory
 from server.state.base import REPORTER_SECONDS, Claim, StateStore
 from server.state.memory import MemoryState
 from server.state.models import Assignment, ConversationMeta, MetaChanges
@@ -227,6 +228,23 @@ async def test_an_ephemeral_value_expires(state: StateStore) -> None:
     await state.put_ephemeral("login:s2", "payload", ttl_seconds=1)
     await asyncio.sleep(1.2)
     assert await state.get_ephemeral("login:s2") is None
+
+
+async def test_a_flood_of_one_kind_of_value_pushes_out_only_its_own_kind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Anyone may start sign-ins; their flood must not push agents' sessions out of memory."""
+    monkeypatch.setattr(memory, "MAX_EPHEMERAL", 50)
+    state = MemoryState(**OPTIONS)
+    await state.put_ephemeral("session-refresh:agent", "session", ttl_seconds=60)
+
+    for n in range(200):
+        await state.put_ephemeral(f"login:flood-{n}", "pending", ttl_seconds=60)
+
+    assert await state.get_ephemeral("session-refresh:agent") == "session"
+    assert await state.get_ephemeral("login:flood-149") is None  # the oldest of the flood
+    assert await state.get_ephemeral("login:flood-150") == "pending"
+    await state.aclose()
 
 
 async def test_only_the_claiming_node_renews_or_releases_its_claim(redis_url: str) -> None:
