@@ -38,13 +38,11 @@ from pydantic import (
 # Ids never hold control characters (C0, DEL, C1) nor Unicode line separators: they reach
 # logs, room names and SQL text columns, and PostgreSQL cannot store NUL at all. Text may hold
 # line breaks and tabs, never NUL.
+ID_CONTROLS = r"\x00-\x1f\x7f-\x9f\u2028\u2029"  # a regular-expression character range
 Identifier = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True,
-        min_length=1,
-        max_length=200,
-        pattern=r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]+$",
+        strip_whitespace=True, min_length=1, max_length=200, pattern=f"^[^{ID_CONTROLS}]+$"
     ),
 ]
 # The one tenant-id type: a lowercase slug, the same in events, settings, storage, API and URLs.

@@ -6,6 +6,7 @@ import builtins
 import re
 from typing import Any
 
+from providers.models import ID_CONTROLS
 from server.cluster.sync import ConfigSync
 from server.errors import InvalidInput, NotFound
 from server.queues.resolver import RouteResolver
@@ -21,7 +22,7 @@ from server.store.database import Store
 from server.store.models import LlmIntegration, QueueMapping
 
 # The ids events carry never hold one (providers.models.Identifier): such a name never matches.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile(f"[{ID_CONTROLS}]")
 
 
 class MappingService:
