@@ -51,6 +51,7 @@ from server.keys import (
 )
 from server.middlewares import (
     errors_middleware,
+    no_sniffing,
     principal_middleware,
     refused_body_middleware,
 )
@@ -102,6 +103,7 @@ def create_app(
         client_max_size=settings.max_body_bytes,
         middlewares=[refused_body_middleware, errors_middleware, principal_middleware],
     )
+    app.on_response_prepare.append(no_sniffing)
     app[SETTINGS] = settings
     app[PLATFORMS] = REGISTERED if platforms is None else platforms
     app[LISTENERS] = tuple(listeners)

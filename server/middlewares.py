@@ -96,6 +96,12 @@ async def _shape_errors(request: web.Request, handler: Handler) -> web.StreamRes
         )
 
 
+async def no_sniffing(request: web.Request, response: web.StreamResponse) -> None:
+    """Every response declares its type final (the pages set it already; the JSON API and the
+    Socket.IO polling answers did not), so no browser renders an echoed field as HTML."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+
+
 @web.middleware
 def refused_body_middleware(
     request: web.Request, handler: Handler
