@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
+from typing import Annotated
 
 from argon2.profiles import RFC_9106_LOW_MEMORY
 from authlib.common.security import is_secure_transport
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
 # A random 32-character hex key estimates at 95 bits or more (see estimated_bits).
@@ -72,6 +74,11 @@ class Settings(BaseSettings):
         default=None,
         description="Bearer token that /metrics requires; unset, only this host may read it.",
     )
+    trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list,
+        description="Reverse proxies (addresses or networks, comma-separated) whose "
+        "X-Forwarded-For names the client; unset, the peer's address is the client's.",
+    )
     admin_idle_seconds: int = Field(
         default=30 * 60, ge=60, description="An admin session ends after this long unused."
     )
@@ -104,6 +111,13 @@ class Settings(BaseSettings):
         # OpenID Connect Discovery: https, no query or fragment (loopback http for tests).
         if value is not None and (not is_secure_transport(value) or "?" in value or "#" in value):
             raise ValueError("must be an https URL without query or fragment")
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("public_url", mode="before")

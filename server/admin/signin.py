@@ -17,6 +17,7 @@ from server.admin.pages import (
     url,
 )
 from server.auth.admin_sessions import SignedIn, clear_session_cookie, set_session_cookie
+from server.clients import request_client
 from server.errors import CsrfRejected, TooManyAttempts, Unauthenticated
 from server.keys import ADMINS, SESSIONS, SETTINGS, SIGNED_IN
 
@@ -43,7 +44,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
         check_signin_token(request, text(form, "signin_token"))
         password = form.get("password", "")
         admin = await request.config_dict[ADMINS].sign_in(
-            email, password if isinstance(password, str) else "", client=request.remote or "?"
+            email, password if isinstance(password, str) else "", client=request_client(request)
         )
     except (Unauthenticated, TooManyAttempts, CsrfRejected) as err:
         errors = {"form": err.message}

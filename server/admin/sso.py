@@ -10,6 +10,7 @@ from server.admin.pages import behind_tls, read_form, redirect, render, text, ur
 from server.admin.signin import check_signin_token, sign_in_page, start_session
 from server.auth.admin_sso import SSO_COOKIE, AdminSso, PendingSso
 from server.auth.errors import SsoCancelled, SsoNotConfigured
+from server.clients import request_client
 from server.errors import CuecardError, InvalidInput
 from server.keys import ADMIN_SSO, SESSIONS, SETTINGS, SIGNED_IN
 
@@ -33,7 +34,7 @@ async def start_sso(request: web.Request) -> web.StreamResponse:
     try:
         check_signin_token(request, text(form, "signin_token"))
         authorize_url, start = await sso.begin(
-            next_path=next_path, redirect_uri=_callback_url(request), client=request.remote or "?"
+            next_path=next_path, redirect_uri=_callback_url(request), client=request_client(request)
         )
     except CuecardError as err:
         errors = {"form": f"Single sign-on: {err.message}"}

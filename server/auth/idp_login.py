@@ -13,7 +13,7 @@ PKCE (S256) and a nonce, for platforms whose agents have no OAuth of their own.
 
 Example::
 
-    start = await idp.begin("acme", nonce, client=request.remote or "?")
+    start = await idp.begin("acme", nonce, client=request_client(request))
     session = await idp.finish(await idp.claim(state, cookie), code)
 """
 

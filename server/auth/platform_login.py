@@ -12,7 +12,7 @@ One service for every platform whose manifest says ``SignInFlow.PLATFORM_OAUTH``
 
 Example::
 
-    start = await sign_in.begin("acmedesk", "acme", nonce, client=request.remote or "?")
+    start = await sign_in.begin("acmedesk", "acme", nonce, client=request_client(request))
     pending = await sign_in.claim("acmedesk", state, cookie)
     session = await sign_in.finish(pending, code)
 """

@@ -27,6 +27,7 @@ from server.auth.pages import failed_page, signed_in_page
 from server.auth.pkce import Claimed
 from server.auth.platform_login import PendingLogin, PlatformSignIn, login_cookie, login_path
 from server.auth.sessions import AgentSession, SignedInWith
+from server.clients import request_client
 from server.errors import CuecardError, InvalidInput, NotFound
 from server.keys import AGENT_SESSIONS, IDP_SIGN_IN, PLATFORM_SIGN_IN, PLATFORMS, SETTINGS
 from widget.csp import valid_tenant_id
@@ -80,7 +81,7 @@ async def idp_login(request: web.Request) -> web.StreamResponse:
         return failed_page(base_url, None, error, _DESKTOP)
     try:
         idp = request.app[IDP_SIGN_IN]
-        start = await idp.begin(_tenant(request), nonce, client=_client(request))
+        start = await idp.begin(_tenant(request), nonce, client=request_client(request))
     except CuecardError as err:
         return failed_page(base_url, nonce, err, _DESKTOP)
     response = web.Response(status=302, headers={"Location": start.authorize_url})
@@ -119,7 +120,8 @@ async def platform_login(request: web.Request) -> web.StreamResponse:
     except InvalidInput as error:
         return failed_page(base_url, None, error, name)
     try:
-        start = await sign_in.begin(platform, _tenant(request), nonce, client=_client(request))
+        client = request_client(request)
+        start = await sign_in.begin(platform, _tenant(request), nonce, client=client)
     except CuecardError as err:
         return failed_page(base_url, nonce, err, name)
     response = web.Response(status=302, headers={"Location": start.authorize_url})
@@ -180,10 +182,6 @@ def _tenant(request: web.Request) -> str:
     if tenant_id is None:
         raise InvalidInput("tenant must be a tenant id", field="tenant")
     return tenant_id
-
-
-def _client(request: web.Request) -> str:
-    return request.remote or "?"
 
 
 def _sign_in(request: web.Request, platform: str) -> PlatformSignIn:
