@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from contextlib import aclosing
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from providers.base import ConnectionState, MemoryPositions
 from providers.eight_by_eight import EightByEightAdapter
+from providers.eight_by_eight.adapter import MAX_ATTEMPTS
 from providers.eight_by_eight.const import Timings
 from providers.errors import ProviderAuthFailed
 from providers.models import ConversationEnded, Event
@@ -231,3 +233,36 @@ async def test_an_idle_close_is_resumed_without_a_gap(
         events = await run.take(2)
 
     assert kinds(events) == ["context.handoff", "agent.assigned"]
+
+
+async def test_a_message_given_back_is_read_again_and_one_never_accepted_is_given_up(
+    world: PulsarWorld, tenant: EightByEightTenant, double: TestServer
+) -> None:
+    positions = MemoryPositions()
+    adapter = EightByEightAdapter(settings_for(double, tenant), positions=positions, timings=FAST)
+    started = tenant.emit(CALL[0])
+    poison = tenant.emit(CALL[1])
+    tenant.emit(CALL[3])
+    seen: list[tuple[str, str | None, list[str]]] = []
+    async with aclosing(adapter.deliveries()) as deliveries:
+        async for delivery in deliveries:
+            rejected = str(delivery.rejected) if delivery.rejected else None
+            seen.append((delivery.message_id, rejected, kinds(list(delivery.events))))
+            if delivery.message_id == poison and rejected is None:
+                await delivery.nack()  # the pipeline fails on it, every time
+                continue
+            await delivery.ack()
+            if delivery.events and delivery.events[-1].kind == "agent.assigned":
+                break
+        await adapter.aclose()
+
+    # The start is read once; the poison is read again after each failure, then given up as
+    # rejected (the consumer records it), and the stream goes on behind it.
+    assert seen[0] == (started, None, ["conversation.started"])
+    retries = [entry for entry in seen if entry[0] == poison]
+    assert len(retries) == MAX_ATTEMPTS + 1
+    assert all(entry[1] is None for entry in retries[:-1])
+    assert retries[-1][1] == f"not accepted by the pipeline in {MAX_ATTEMPTS} attempts"
+    assert seen[-1][2][-1] == "agent.assigned"
+    assert acked(world) == [started, poison, seen[-1][0]]
+    assert await positions.get(ALL) == seen[-1][0]
