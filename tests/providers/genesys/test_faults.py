@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import aclosing
 
 from aiohttp.test_utils import TestServer
 
 from providers.base import ConnectionState
 from providers.genesys import GenesysAdapter
+from providers.genesys._deliveries import MAX_ATTEMPTS
 from providers.genesys.const import Timings
 from providers.models import ConversationStarted, Message
 from tests.doubles.genesys.messaging import WebMessaging
 from tests.doubles.genesys.world import GenesysWorld
 from tests.fixtures.adapters import running
+from tests.fixtures.waiting import eventually
 
 from .conftest import FAST, QUEUE, Running, settings_for
 
@@ -227,3 +230,50 @@ async def test_unreachable_api_reports_reconnecting_and_keeps_trying(
         assert not run.task.done()
     assert status.last_error is not None
     assert status.last_error.startswith("cannot reach the Genesys API")
+
+
+async def test_events_given_back_are_offered_again_and_ones_never_accepted_are_given_up(
+    world: GenesysWorld, double: TestServer
+) -> None:
+    adapter = GenesysAdapter(settings_for(double), timings=FAST)
+    chat = WebMessaging(world, "conv-1", queue_id=QUEUE)
+    seen: list[tuple[tuple[str, ...], str | None]] = []
+
+    async def consume() -> None:
+        async with aclosing(adapter.deliveries()) as deliveries:
+            async for delivery in deliveries:
+                rejected = str(delivery.rejected) if delivery.rejected else None
+                seen.append((tuple(texts(list(delivery.events))), rejected))
+                if "poison" in seen[-1][0]:
+                    await delivery.nack()  # the pipeline fails on it, every time
+                    continue
+                await delivery.ack()
+                if len(seen) == 1:
+                    chat.customer_says("poison")
+                elif rejected is not None:
+                    chat.customer_says("after the poison")
+                elif "after the poison" in seen[-1][0]:
+                    return
+
+    consumer = asyncio.create_task(consume())
+    await new_channel(world, 0)
+
+    async def subscribed() -> bool:
+        return bool(world.channels.only_live().topics)
+
+    await eventually(subscribed, what="the queue's topics subscribed")
+    chat.arrive()
+    try:
+        await asyncio.wait_for(consumer, 10)
+    finally:
+        await adapter.aclose()
+
+    # The same line is offered until given up (recorded as rejected by the consumer); then
+    # the conversation goes on, and the given-up line is not offered again.
+    assert seen[0] == ((), None)  # the start
+    assert seen[1 : MAX_ATTEMPTS + 1] == [(("poison",), None)] * MAX_ATTEMPTS
+    assert seen[MAX_ATTEMPTS + 1] == (
+        (),
+        f"not accepted by the pipeline in {MAX_ATTEMPTS} attempts",
+    )
+    assert seen[MAX_ATTEMPTS + 2 :] == [(("after the poison",), None)]
