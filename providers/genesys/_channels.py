@@ -280,3 +280,8 @@ class _Slot:
                     self._stream.items.put_nowait(frame)
         except SocketLost as err:
             self._signals.put_nowait(("dead", socket, str(err)))
+        except Exception as err:
+            # Whatever broke reading must not leave the channel silently dead while it still
+            # reports connected: it is replaced (and what it missed re-read) like a lost one.
+            logger.warning("Genesys socket reader failed (%s)", type(err).__name__)
+            self._signals.put_nowait(("dead", socket, f"reader failed ({type(err).__name__})"))

@@ -155,6 +155,17 @@ class ChannelHub:
             delivered += 1
         return delivered
 
+    def send_raw(self, topic: str, frame: str) -> int:
+        """Send one text frame as it is to every socket subscribed to ``topic`` (a broken or
+        hostile platform: frames no JSON encoder here would write); return how many."""
+        delivered = 0
+        for channel in self.channels.values():
+            connection = channel.connection
+            if channel.topics.get(topic, {}).get("state") == "Permitted" and connection:
+                connection.outbox.put_nowait(frame)
+                delivered += 1
+        return delivered
+
     def live(self) -> list[Channel]:
         """Channels with a socket connected right now."""
         return [c for c in self.channels.values() if c.connection is not None]

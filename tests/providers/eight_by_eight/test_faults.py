@@ -266,3 +266,25 @@ async def test_a_message_given_back_is_read_again_and_one_never_accepted_is_give
     assert seen[-1][2][-1] == "agent.assigned"
     assert acked(world) == [started, poison, seen[-1][0]]
     assert await positions.get(ALL) == seen[-1][0]
+
+
+async def test_a_frame_nested_too_deep_to_read_is_skipped_without_dropping_the_stream(
+    world: PulsarWorld, tenant: EightByEightTenant, double: TestServer
+) -> None:
+    adapter = EightByEightAdapter(settings_for(double, tenant), timings=FAST)
+    async with running(adapter) as run:
+        tenant.emit(CALL[0])
+        await run.next()
+        handshakes = len(world.handshakes)
+        depth = 100_000
+        [session] = world.live(ALL)
+        # A broken proxy's frame, nested deeper than any JSON decoder goes.
+        await session.ws.send_str(
+            '{"messageId": "x", "properties": ' + "[" * depth + "]" * depth + "}"
+        )
+        tenant.emit(CALL[2])
+        events = await run.take(2)
+
+    assert kinds(events) == ["context.handoff", "agent.assigned"]
+    assert len(world.handshakes) == handshakes, "the stream was not reopened"
+    assert all(status.state is not ConnectionState.RECONNECTING for status in run.statuses)

@@ -277,3 +277,21 @@ async def test_events_given_back_are_offered_again_and_ones_never_accepted_are_g
         f"not accepted by the pipeline in {MAX_ATTEMPTS} attempts",
     )
     assert seen[MAX_ATTEMPTS + 2 :] == [(("after the poison",), None)]
+
+
+async def test_a_frame_nested_too_deep_to_read_is_skipped_and_the_stream_goes_on(
+    world: GenesysWorld, double: TestServer
+) -> None:
+    async with running(GenesysAdapter(settings_for(double), timings=FAST)) as run:
+        chat = await started_chat(world, run, "conv-1")
+        topic = f"v2.routing.queues.{QUEUE}.conversations"
+        depth = 100_000
+        body = '{"id": "conv-1", "participants": ' + "[" * depth + "]" * depth + "}"
+        frame = '{"topicName": "' + topic + '", "eventBody": ' + body + "}"
+        assert world.channels.send_raw(topic, frame) == 1
+        chat.customer_says("after the deep frame")
+
+        line = await run.next()
+        assert isinstance(line, Message)
+        assert line.text == "after the deep frame"
+        assert run.statuses[-1].state is ConnectionState.CONNECTED
