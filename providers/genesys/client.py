@@ -169,8 +169,17 @@ class GenesysClient:
     async def create_channel(self) -> Channel:
         """Open a notification channel."""
         body = await self.request("POST", "/api/v2/notifications/channels")
-        expires = datetime.fromisoformat(body["expires"])
-        return Channel(id=body["id"], connect_uri=body["connectUri"], expires=expires)
+        fields = body if isinstance(body, dict) else {}
+        channel_id, uri, expires = (fields.get(key) for key in ("id", "connectUri", "expires"))
+        try:
+            if isinstance(channel_id, str) and isinstance(uri, str) and isinstance(expires, str):
+                return Channel(channel_id, uri, datetime.fromisoformat(expires))
+        except ValueError:
+            pass
+        # A half-made answer is a passing failure: retried with back-off, never fatal.
+        raise ProviderNotReady(
+            "Genesys answered the channel request without an id, connectUri and expires"
+        )
 
     async def subscribe(self, channel_id: str, topics: list[str], *, replace: bool) -> list[str]:
         """Subscribe ``topics`` (replacing the list or adding to it); return rejected ones."""

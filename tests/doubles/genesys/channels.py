@@ -95,6 +95,9 @@ class ChannelHub:
     # Ids of every channel ever created, in order, and notifications no socket received.
     created: list[str] = field(default_factory=list)
     undelivered: list[tuple[str, str]] = field(default_factory=list)
+    # Channel requests answered 200 with a body missing ``connectUri`` and ``expires`` (a
+    # platform having a bad day), counted down.
+    broken_answers: int = 0
 
     def create(self, client_id: str, token: str, ws_base: str) -> Channel:
         """A new channel; past the limit the oldest idle channel of the client goes first."""

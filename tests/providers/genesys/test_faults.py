@@ -295,3 +295,18 @@ async def test_a_frame_nested_too_deep_to_read_is_skipped_and_the_stream_goes_on
         assert isinstance(line, Message)
         assert line.text == "after the deep frame"
         assert run.statuses[-1].state is ConnectionState.CONNECTED
+
+
+async def test_a_malformed_channel_answer_is_retried_and_reported_not_fatal(
+    world: GenesysWorld, double: TestServer
+) -> None:
+    world.channels.broken_answers = 2
+    async with running(GenesysAdapter(settings_for(double), timings=FAST)) as run:
+        chat = await started_chat(world, run, "conv-1")
+
+    reconnecting = [s for s in run.statuses if s.state is ConnectionState.RECONNECTING]
+    assert reconnecting
+    assert reconnecting[0].last_error is not None
+    assert "channel" in reconnecting[0].last_error
+    assert chat.id == "conv-1"
+    assert world.channels.broken_answers == 0
