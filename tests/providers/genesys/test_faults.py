@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from contextlib import aclosing
 
 from aiohttp.test_utils import TestServer
@@ -310,3 +311,24 @@ async def test_a_malformed_channel_answer_is_retried_and_reported_not_fatal(
     assert "channel" in reconnecting[0].last_error
     assert chat.id == "conv-1"
     assert world.channels.broken_answers == 0
+
+
+async def test_ids_in_a_notification_cannot_steer_the_adapters_api_calls(
+    world: GenesysWorld, double: TestServer
+) -> None:
+    async with running(GenesysAdapter(settings_for(double), timings=FAST)) as run:
+        chat = await started_chat(world, run, "conv-1")
+        body = copy.deepcopy(chat.body)
+        detail = {"messageId": "../../../../../api/v2/users/me", "messageStatus": "received"}
+        body["participants"][0]["messages"][0]["messages"] = [detail]
+        before = len(world.requests)
+        world.channels.publish(f"v2.routing.queues.{QUEUE}.conversations", body)
+        message_id = chat.customer_says("after the odd id")
+        line = await run.next()
+
+    assert isinstance(line, Message)
+    assert line.text == "after the odd id"
+    # The id stays one path segment under the conversation's messages, whatever it says.
+    paths = [path for _method, path in world.requests[before:]]
+    read = [path for path in paths if not path.startswith("/api/v2/notifications/")]
+    assert read == [f"/api/v2/conversations/messages/conv-1/messages/{message_id}"]
