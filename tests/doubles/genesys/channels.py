@@ -98,6 +98,8 @@ class ChannelHub:
     # Channel requests answered 200 with a body missing ``connectUri`` and ``expires`` (a
     # platform having a bad day), counted down.
     broken_answers: int = 0
+    # Subscription requests answered 200 with a JSON array instead of the listing, counted down.
+    broken_listings: int = 0
 
     def create(self, client_id: str, token: str, ws_base: str) -> Channel:
         """A new channel; past the limit the oldest idle channel of the client goes first."""

@@ -49,6 +49,9 @@ def install(app: web.Application, world: GenesysWorld) -> None:
             channel.topics = {}
             return web.Response(status=200)
         if request.method in {"PUT", "POST"}:
+            if hub.broken_listings:
+                hub.broken_listings -= 1
+                return web.json_response(["not", "a", "listing"])
             topics = await _topic_ids(request)
             try:
                 denied = hub.subscribe(channel, topics, replace=request.method == "PUT")

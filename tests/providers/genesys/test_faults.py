@@ -332,3 +332,19 @@ async def test_ids_in_a_notification_cannot_steer_the_adapters_api_calls(
     paths = [path for _method, path in world.requests[before:]]
     read = [path for path in paths if not path.startswith("/api/v2/notifications/")]
     assert read == [f"/api/v2/conversations/messages/conv-1/messages/{message_id}"]
+
+
+async def test_an_answer_nobody_foresaw_reopens_the_channel_instead_of_leaving_it_dead(
+    world: GenesysWorld, double: TestServer
+) -> None:
+    world.channels.broken_listings = 1
+    async with running(GenesysAdapter(settings_for(double), timings=FAST)) as run:
+        chat = await started_chat(world, run, "conv-1")
+        chat.customer_says("the channel works")
+        line = await run.next()
+
+    assert isinstance(line, Message)
+    assert line.text == "the channel works"
+    reconnecting = [s for s in run.statuses if s.state is ConnectionState.RECONNECTING]
+    assert [s.last_error for s in reconnecting] == ["channel failed (AttributeError)"]
+    assert world.channels.broken_listings == 0
