@@ -158,7 +158,13 @@ class EightByEightAdapter:
         """Read ``topic`` for as long as the adapter runs, reconnecting after failures."""
         attempt = 0
         while True:
-            processed, error = await self._read_once(topic)
+            try:
+                processed, error = await self._read_once(topic)
+            except Exception as err:
+                # E.g. the position store (the database) away at reconnect: this topic is
+                # tried again after back-off, never left unread while the adapter runs on.
+                processed = 0
+                error = ProviderNotReady(f"8x8 topic not readable ({type(err).__name__})")
             if isinstance(error, ProviderAuthFailed | ProviderConfigError):
                 await self._queue.put(_Failed(error))
                 return

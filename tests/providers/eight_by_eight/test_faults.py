@@ -288,3 +288,40 @@ async def test_a_frame_nested_too_deep_to_read_is_skipped_without_dropping_the_s
     assert kinds(events) == ["context.handoff", "agent.assigned"]
     assert len(world.handshakes) == handshakes, "the stream was not reopened"
     assert all(status.state is not ConnectionState.RECONNECTING for status in run.statuses)
+
+
+class StoreAway(Exception):
+    """What the server's position store raises while its database is unreachable."""
+
+
+class FlakyPositions(MemoryPositions):
+    """Stored positions whose store (the database) is away for the next ``failures`` reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 0
+
+    async def get(self, topic: str) -> str | None:
+        if self.failures:
+            self.failures -= 1
+            raise StoreAway("the database is unreachable")
+        return await super().get(topic)
+
+
+async def test_a_position_store_away_at_reconnect_delays_the_topic_not_ends_it(
+    world: PulsarWorld, tenant: EightByEightTenant, double: TestServer
+) -> None:
+    positions = FlakyPositions()
+    adapter = EightByEightAdapter(settings_for(double, tenant), positions=positions, timings=FAST)
+    async with running(adapter) as run:
+        first = tenant.emit(CALL[0])
+        await run.next()
+        await world.wait_for(lambda: first in acked(world))
+        positions.failures = 2
+        world.drop(ALL)
+        tenant.emit(CALL[2])
+        events = await run.take(2)
+
+    assert kinds(events) == ["context.handoff", "agent.assigned"]
+    assert positions.failures == 0
+    assert world.handshakes[-1].query["messageId"] == first
