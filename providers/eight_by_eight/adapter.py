@@ -6,8 +6,9 @@ import asyncio
 import logging
 import secrets
 from collections import OrderedDict
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -18,11 +19,13 @@ from providers.base import (
     PositionStore,
     StatusListener,
 )
-from providers.eight_by_eight.client import PulsarMessage, StreamClient, TopicReader
+from providers.eight_by_eight._deliveries import Held, StreamDelivery
+from providers.eight_by_eight.client import PulsarMessage, StreamClient
 from providers.eight_by_eight.config import EightByEightSettings
 from providers.eight_by_eight.const import DEFAULT_TIMINGS, PROVIDER, Timings
 from providers.eight_by_eight.mapping import decode_payload, interaction_view, to_events
 from providers.errors import (
+    PayloadInvalid,
     ProviderAuthFailed,
     ProviderConfigError,
     ProviderError,
@@ -36,16 +39,12 @@ FAILED_STATES = frozenset({ConnectionState.AUTH_FAILED, ConnectionState.CONFIG_E
 # Event ids already emitted and interactions already ended, remembered so the same fact seen
 # on several lifecycle events (or a late event after the end) is not handed on again.
 REMEMBERED = 20_000
+# A message the consumer gave back this many times is given up on (handed over as rejected,
+# so the admin sees it in the event inspector): one message the pipeline can never take must
+# not hold up the tenant's whole stream behind it. With the back-off between attempts this
+# outlasts a store outage of about a minute.
+MAX_ATTEMPTS = 6
 _random = secrets.SystemRandom()
-
-
-@dataclass(slots=True)
-class _Delivery:
-    """A message read from a topic, waiting to be processed before the next is read."""
-
-    reader: TopicReader
-    message: PulsarMessage
-    done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +58,22 @@ class EightByEightAdapter:
     """Follows a tenant's 8x8 interactions through Event Streaming (Pulsar readers).
 
     One reader per topic (the tenant's ``event-v1/all``, or each agent's topic). Each topic
-    has at most one message in flight: it is mapped, its events handed on, its id stored in
-    ``positions`` and acknowledged, and only then is the next one read. A lost connection is
-    reopened after capped back-off just after the stored id, so nothing is skipped or repeated,
-    across restarts too when ``positions`` is durable. A refused key stops the adapter.
+    has at most one message in flight: it is mapped and handed to the consumer as a
+    delivery; once the consumer acknowledges it, its id is stored in ``positions`` and
+    acknowledged to Pulsar, and only then is the next one read. A delivery given back
+    (``nack``: the pipeline failed) is read again after a pause, so a failure on our side
+    skips nothing. A lost connection is reopened after capped back-off just after the stored
+    id, so nothing is skipped or repeated, across restarts too when ``positions`` is durable.
+    A refused key stops the adapter.
 
     Example::
 
         adapter = EightByEightAdapter(settings, positions=store)
         adapter.watch_status(print)
-        async for event in adapter.listen():
-            await pipeline.process(event)
+        async for delivery in adapter.deliveries():
+            for event in delivery.events:
+                await pipeline.process(event)
+            await delivery.ack()
     """
 
     name: ClassVar[str] = PROVIDER
@@ -85,16 +89,20 @@ class EightByEightAdapter:
         self._timings = timings
         self._positions = positions if positions is not None else MemoryPositions()
         self._client = StreamClient(settings, timings)
-        self._queue: asyncio.Queue[_Delivery | _Failed | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[Held | _Failed | None] = asyncio.Queue()
         self._readers: list[asyncio.Task[None]] = []
         self._connected: set[str] = set()
         self._listeners: list[StatusListener] = []
         self._status: ConnectionStatus | None = None
         self._emitted: OrderedDict[str, None] = OrderedDict()
         self._finished: OrderedDict[str, None] = OrderedDict()
+        # Times each message (by topic and id) was given back by the consumer.
+        self._attempts: dict[str, int] = {}
 
-    async def listen(self) -> AsyncIterator[Event]:
-        """Yield events until closed; raise ``ProviderAuthFailed``/``ProviderConfigError``."""
+    async def deliveries(self) -> AsyncGenerator[StreamDelivery, None]:
+        """Yield each message's events until closed, one per topic in flight; raise
+        ``ProviderAuthFailed``/``ProviderConfigError``. Messages that map to nothing are
+        acknowledged here and never yielded."""
         self._report(ConnectionState.CONNECTING, None)
         self._readers = [asyncio.create_task(self._read(t)) for t in self._settings.topics]
         try:
@@ -102,11 +110,22 @@ class EightByEightAdapter:
                 if isinstance(item, _Failed):
                     self._report(_failed_state(item.error), str(item.error))
                     raise item.error
-                for event in self._events_for(item.message):
-                    yield event
-                await self._processed(item)
+                delivery = self._delivery(item)
+                if delivery.events or delivery.rejected is not None:
+                    yield delivery
+                else:
+                    await delivery.ack()
         finally:
             await self._stop_readers()
+
+    async def listen(self) -> AsyncIterator[Event]:
+        """The events of ``deliveries()``, each message acknowledged when the consumer asks
+        for more; a consumer that needs "accepted" uses ``deliveries``."""
+        async with aclosing(self.deliveries()) as deliveries:
+            async for delivery in deliveries:
+                for event in delivery.events:
+                    yield event
+                await delivery.ack()
 
     def watch_status(self, listener: StatusListener) -> None:
         """Call ``listener`` with the current status and on every change."""
@@ -139,16 +158,24 @@ class EightByEightAdapter:
         """Read ``topic`` for as long as the adapter runs, reconnecting after failures."""
         attempt = 0
         while True:
-            processed, error = await self._read_once(topic)
+            try:
+                processed, error = await self._read_once(topic)
+            except Exception as err:
+                # E.g. the position store (the database) away at reconnect: this topic is
+                # tried again after back-off, never left unread while the adapter runs on.
+                processed = 0
+                error = ProviderNotReady(f"8x8 topic not readable ({type(err).__name__})")
             if isinstance(error, ProviderAuthFailed | ProviderConfigError):
                 await self._queue.put(_Failed(error))
                 return
-            self._lost(topic, str(error))
+            if error is not None:
+                self._lost(topic, str(error))
             attempt = 0 if processed else attempt + 1
             await asyncio.sleep(self._backoff(attempt))
 
-    async def _read_once(self, topic: str) -> tuple[int, ProviderError]:
-        """Read from just after the stored position until the connection fails."""
+    async def _read_once(self, topic: str) -> tuple[int, ProviderError | None]:
+        """Read from just after the stored position until the connection fails (its error)
+        or the consumer gives a message back (None: read again from the stored position)."""
         start = await self._positions.get(self._key(topic))
         try:
             reader = await self._client.open_reader(topic, start or self._settings.start_at)
@@ -163,9 +190,11 @@ class EightByEightAdapter:
                     # A proxy that starts at, not after, the given id: already processed.
                     await reader.ack(message.message_id)
                     continue
-                delivery = _Delivery(reader, message)
-                await self._queue.put(delivery)
-                await delivery.done.wait()
+                held = Held(reader, message)
+                await self._queue.put(held)
+                await held.done.wait()
+                if held.given_back:
+                    return processed, None
                 processed += 1
         except ProviderError as err:
             return processed, err
@@ -174,20 +203,19 @@ class EightByEightAdapter:
         finally:
             await reader.close()
 
-    async def _processed(self, item: _Delivery) -> None:
-        """Store the message as the topic's position, acknowledge it, read the next one."""
-        message_id = item.message.message_id
-        await self._positions.put(self._key(item.reader.topic), message_id)
-        await item.reader.ack(message_id)
-        item.done.set()
-
-    def _events_for(self, message: PulsarMessage) -> list[Event]:
+    def _delivery(self, held: Held) -> StreamDelivery:
+        """The message's fresh events; rejected once the consumer gave it up too often."""
+        message = held.message
+        attempts = self._attempts.get(held.key, 0)
+        if attempts >= MAX_ATTEMPTS:
+            rejected = PayloadInvalid(f"not accepted by the pipeline in {attempts} attempts")
+            return StreamDelivery(held, None, (), rejected, self._settle)
         try:
             payload = decode_payload(message.payload)
             view = interaction_view(payload, _published(message))
             if view is None:
                 logger.debug("Ignoring 8x8 message %s: no interaction", message.message_id)
-                return []
+                return StreamDelivery(held, None, (), None, self._settle)
             events = to_events(
                 view,
                 tenant_id=self._settings.tenant_id,
@@ -198,21 +226,37 @@ class EightByEightAdapter:
             # One bad message must not stop the stream. Only the error's type: validation
             # errors quote the payload, which may hold customer details.
             logger.warning("8x8 message %s not mapped (%s)", message.message_id, type(err).__name__)
-            return []
+            rejected = PayloadInvalid(f"the 8x8 message cannot be mapped ({type(err).__name__})")
+            return StreamDelivery(held, None, (), rejected, self._settle)
         if not events:
             logger.debug("Ignoring 8x8 %s event %s", view.event, message.message_id)
-        return self._fresh(view.guid, events)
+        return StreamDelivery(held, view.guid, self._fresh(view.guid, events), None, self._settle)
 
-    def _fresh(self, guid: str, events: list[Event]) -> list[Event]:
+    def _fresh(self, guid: str, events: list[Event]) -> tuple[Event, ...]:
         """The events not handed on before, none once the interaction has ended."""
         if guid in self._finished:
-            return []
-        fresh = [event for event in events if event.provider_event_id not in self._emitted]
-        for event in fresh:
+            return ()
+        return tuple(event for event in events if event.provider_event_id not in self._emitted)
+
+    async def _settle(self, delivery: StreamDelivery, accepted: bool) -> None:
+        """Accepted: remember its events, store the position, acknowledge it, read the next
+        message. Given back: count the attempt and read it again."""
+        held = delivery.held
+        if not accepted:
+            self._attempts[held.key] = self._attempts.get(held.key, 0) + 1
+            logger.info("8x8 message %s given back; reading it again", delivery.message_id)
+            held.given_back = True
+            held.done.set()
+            return
+        self._attempts.pop(held.key, None)
+        for event in delivery.events:
             _remember(self._emitted, event.provider_event_id)
-            if isinstance(event, ConversationEnded):
-                _remember(self._finished, guid)
-        return fresh
+            if isinstance(event, ConversationEnded) and delivery.guid is not None:
+                _remember(self._finished, delivery.guid)
+        message_id = held.message.message_id
+        await self._positions.put(self._key(held.reader.topic), message_id)
+        await held.reader.ack(message_id)
+        held.done.set()
 
     def _up(self, topic: str) -> None:
         self._connected.add(topic)

@@ -167,8 +167,10 @@ class TopicReader:
 def _parse(data: str | bytes) -> PulsarMessage | None:
     try:
         return PulsarMessage.model_validate(json.loads(data))
-    except (ValueError, ValidationError):
+    except (ValueError, RecursionError, ValidationError):
         # Not a message (the proxy sends nothing else on a reader); never log its content.
+        # RecursionError: nested deeper than the decoder goes. Raised on, it would reopen the
+        # stream, and a proxy that sends the same frame again would stall the topic for good.
         logger.warning("Ignoring an 8x8 stream frame that is not a Pulsar message")
         return None
 

@@ -16,6 +16,7 @@ MANIFEST = Manifest(
     capabilities=frozenset(
         {
             Capability.EVENTS_PULL,
+            Capability.EVENTS_ACKNOWLEDGED,
             Capability.STREAM_POSITIONS,
             Capability.CONNECTION_CHECK,
             Capability.EMBEDDING,

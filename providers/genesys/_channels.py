@@ -124,14 +124,29 @@ class NotificationStream:
         self._tasks.append(asyncio.create_task(self._guard(slot), name="genesys-channel"))
 
     async def _guard(self, slot: _Slot) -> None:
-        try:
-            await slot.run()
-        except ProviderError as err:
-            auth = isinstance(err, ProviderAuthFailed)
-            slot.state = ConnectionState.AUTH_FAILED if auth else ConnectionState.CONFIG_ERROR
-            slot.error = str(err)
-            self.changed()
-            await self.items.put(Failed(err))
+        attempt, lost = 0, False
+        while True:
+            try:
+                await slot.run(lost=lost)
+            except ProviderError as err:
+                auth = isinstance(err, ProviderAuthFailed)
+                slot.state = ConnectionState.AUTH_FAILED if auth else ConnectionState.CONFIG_ERROR
+                slot.error = str(err)
+                self.changed()
+                await self.items.put(Failed(err))
+                return
+            except Exception as err:
+                # An answer nobody foresaw must not leave the channel dead while it looks
+                # alive: it is reopened like a lost one (and what it missed re-read).
+                logger.warning("Genesys channel failed (%s); reopening it", type(err).__name__)
+                slot.state, slot.error = (
+                    ConnectionState.RECONNECTING,
+                    f"channel failed ({type(err).__name__})",
+                )
+                self.changed()
+                await slot.drop_current()
+                await asyncio.sleep(backoff(attempt, self.timings))
+                attempt, lost = attempt + 1, True
 
 
 class _Slot:
@@ -148,10 +163,11 @@ class _Slot:
         self._lock = asyncio.Lock()
         self._renew_retry_at = 0.0
 
-    async def run(self) -> None:
-        """Keep a channel open until cancelled; fatal provider errors propagate."""
+    async def run(self, *, lost: bool = False) -> None:
+        """Keep a channel open until cancelled; fatal provider errors propagate. ``lost``: a
+        channel was lost before this run, so the first one opened is followed by a resync."""
         loop = asyncio.get_running_loop()
-        attempt, lost = 0, False
+        attempt = 0
         while True:
             try:
                 self.current = await self._open()
@@ -280,3 +296,8 @@ class _Slot:
                     self._stream.items.put_nowait(frame)
         except SocketLost as err:
             self._signals.put_nowait(("dead", socket, str(err)))
+        except Exception as err:
+            # Whatever broke reading must not leave the channel silently dead while it still
+            # reports connected: it is replaced (and what it missed re-read) like a lost one.
+            logger.warning("Genesys socket reader failed (%s)", type(err).__name__)
+            self._signals.put_nowait(("dead", socket, f"reader failed ({type(err).__name__})"))

@@ -56,8 +56,10 @@ def parse_frame(text: str) -> Notification | Literal["closing"] | None:
     """A socket frame as a notification, the closing warning, or None (heartbeats, noise)."""
     try:
         data = json.loads(text)
-    except ValueError:
-        logger.debug("Ignoring a non-JSON notification frame")
+    except (ValueError, RecursionError):
+        # RecursionError: nested deeper than the decoder goes. Either way it is not a frame
+        # this adapter can read, and it must not end the socket's reader.
+        logger.debug("Ignoring a notification frame that is not readable JSON")
         return None
     topic = data.get("topicName") if isinstance(data, dict) else None
     if topic == CLOSING_TOPIC:

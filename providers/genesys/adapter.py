@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
+from contextlib import aclosing
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from providers.base import ConnectionState, ConnectionStatus, StatusListener
 from providers.errors import ProviderAuthFailed, ProviderConfigError, ProviderError
+from providers.genesys._deliveries import MAX_ATTEMPTS, NotificationDelivery, offer
+from providers.genesys._socket import backoff
 from providers.genesys.client import (
     Failed,
     GenesysClient,
@@ -68,15 +72,18 @@ class GenesysAdapter:
     token, keeps the channels alive (heartbeats, ``socket_closing``, expiry, reconnects),
     fetches web-messaging text by id, follows each active voice call's transcription topic,
     and after a lost socket re-reads every conversation it knows to be active, so nothing is
-    missed and nothing is emitted twice.
+    missed and nothing is emitted twice. A notification's events count as emitted only once
+    the consumer acknowledges them; given back (the pipeline failed), they are offered again.
 
     Example::
 
         adapter = GenesysAdapter(settings, queues=("billing-queue-id",))
         adapter.watch_status(print)
         await adapter.watch_user("8b1f-user")
-        async for event in adapter.listen():
-            await pipeline.process(event)
+        async for delivery in adapter.deliveries():
+            for event in delivery.events:
+                await pipeline.process(event)
+            await delivery.ack()
     """
 
     name: ClassVar[str] = PROVIDER
@@ -99,9 +106,14 @@ class GenesysAdapter:
         self._finished: OrderedDict[str, None] = OrderedDict()
         # Voice conversations whose transcription topic is subscribed.
         self._transcribed: set[str] = set()
+        # What the delivery in hand would change in ``_memory`` (None: the conversation
+        # ended), applied once the consumer accepted its events.
+        self._uncommitted: dict[str, Memory | None] = {}
 
-    async def listen(self) -> AsyncIterator[Event]:
-        """Yield events until closed; raise ``ProviderAuthFailed``/``ProviderConfigError``."""
+    async def deliveries(self) -> AsyncGenerator[NotificationDelivery, None]:
+        """Yield each notification's new events until closed; raise
+        ``ProviderAuthFailed``/``ProviderConfigError``. One given back is offered again after
+        a pause, then given up as rejected; notifications with nothing new are not yielded."""
         self._report(ConnectionState.CONNECTING, None)
         await self._stream.add_topics(queue_topics(self._queues))
         self._stream.start()
@@ -109,10 +121,29 @@ class GenesysAdapter:
             while (item := await self._stream.items.get()) is not None:
                 if isinstance(item, Failed):
                     raise item.error
-                for event in await self._events_for(item):
-                    yield event
+                events = tuple(await self._events_for(item))
+                label = item.topic if isinstance(item, Notification) else "resync"
+                for attempt in range(MAX_ATTEMPTS + 1):
+                    if not events:
+                        break
+                    delivery = offer(label, events, attempt)
+                    yield delivery
+                    if not delivery.given_back:
+                        break
+                    logger.info("Genesys events of %s given back; offering them again", label)
+                    await asyncio.sleep(backoff(attempt, self._timings))
+                await self._commit()
         finally:
             await self._stream.aclose()
+
+    async def listen(self) -> AsyncIterator[Event]:
+        """The events of ``deliveries()``, each delivery acknowledged when the consumer asks
+        for more; a consumer that needs "accepted" uses ``deliveries``."""
+        async with aclosing(self.deliveries()) as deliveries:
+            async for delivery in deliveries:
+                for event in delivery.events:
+                    yield event
+                await delivery.ack()
 
     def watch_status(self, listener: StatusListener) -> None:
         """Call ``listener`` with the current status and on every change."""
@@ -174,6 +205,9 @@ class GenesysAdapter:
             # the error's type at warning level: validation errors quote the payload.
             logger.warning("Genesys notification could not be mapped (%s)", type(err).__name__)
             logger.debug("Mapping failure", exc_info=True)
+            # Its events are dropped, so nothing it taught is remembered: the next
+            # notification of those conversations emits them.
+            self._uncommitted.clear()
             return []
 
     async def _on_notification(self, notification: Notification) -> list[Event]:
@@ -222,12 +256,21 @@ class GenesysAdapter:
         messages, handled = await self._messages(view, changes.memory, now)
         memory = remember(changes.memory, handled)
         if changes.ended is None:
-            self._memory[view.id] = memory
+            self._uncommitted[view.id] = memory
             if view.media is MediaType.VOICE:
                 await self._follow_speech(view.id)
             return [*changes.events, *messages]
-        await self._finish(view.id)
+        self._uncommitted[view.id] = None
         return [*changes.events, *messages, changes.ended]
+
+    async def _commit(self) -> None:
+        """The delivery in hand was settled: remember what its events taught."""
+        changes, self._uncommitted = self._uncommitted, {}
+        for conversation_id, memory in changes.items():
+            if memory is None:
+                await self._finish(conversation_id)
+            else:
+                self._memory[conversation_id] = memory
 
     def _transcripts(self, conversation_id: str, body: dict[str, Any]) -> list[Event]:
         """What was said on a followed call; nothing for calls already over."""

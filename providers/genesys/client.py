@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, NamedTuple
@@ -41,6 +42,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 FORM = "application/x-www-form-urlencoded"
+# What a Genesys id in a request path may be (UUIDs, hex message ids). Ids come from
+# notification bodies: one with a "/" or ".." would steer the call elsewhere in the API.
+PATH_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError)
 
 
@@ -169,8 +173,17 @@ class GenesysClient:
     async def create_channel(self) -> Channel:
         """Open a notification channel."""
         body = await self.request("POST", "/api/v2/notifications/channels")
-        expires = datetime.fromisoformat(body["expires"])
-        return Channel(id=body["id"], connect_uri=body["connectUri"], expires=expires)
+        fields = body if isinstance(body, dict) else {}
+        channel_id, uri, expires = (fields.get(key) for key in ("id", "connectUri", "expires"))
+        try:
+            if isinstance(channel_id, str) and isinstance(uri, str) and isinstance(expires, str):
+                return Channel(channel_id, uri, datetime.fromisoformat(expires))
+        except ValueError:
+            pass
+        # A half-made answer is a passing failure: retried with back-off, never fatal.
+        raise ProviderNotReady(
+            "Genesys answered the channel request without an id, connectUri and expires"
+        )
 
     async def subscribe(self, channel_id: str, topics: list[str], *, replace: bool) -> list[str]:
         """Subscribe ``topics`` (replacing the list or adding to it); return rejected ones."""
@@ -201,18 +214,26 @@ class GenesysClient:
 
     async def conversation(self, conversation_id: str) -> dict[str, Any] | None:
         """The conversation with every participant and communication; None if unknown."""
+        if not PATH_ID.match(conversation_id):
+            return None
         path = f"/api/v2/conversations/{conversation_id}"
         body: dict[str, Any] | None = await self.request("GET", path, missing_ok=True)
         return body
 
     async def message_conversation(self, conversation_id: str) -> dict[str, Any] | None:
         """The messaging view of a conversation (message ids per participant)."""
+        if not PATH_ID.match(conversation_id):
+            return None
         path = f"/api/v2/conversations/messages/{conversation_id}"
         body: dict[str, Any] | None = await self.request("GET", path, missing_ok=True)
         return body
 
     async def messages(self, conversation_id: str, ids: list[str]) -> dict[str, dict[str, Any]]:
-        """MessageData by id: one GET for a single id, bulk reads of up to 1000 otherwise."""
+        """MessageData by id: one GET for a single id, bulk reads of up to 1000 otherwise; ids
+        no Genesys id looks like are never asked for (and so never found)."""
+        ids = [message_id for message_id in ids if PATH_ID.match(message_id)]
+        if not ids or not PATH_ID.match(conversation_id):
+            return {}
         base = f"/api/v2/conversations/messages/{conversation_id}/messages"
         if len(ids) == 1:
             data = await self.request("GET", f"{base}/{ids[0]}", missing_ok=True)

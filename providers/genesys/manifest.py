@@ -17,6 +17,7 @@ MANIFEST = Manifest(
     capabilities=frozenset(
         {
             Capability.EVENTS_PULL,
+            Capability.EVENTS_ACKNOWLEDGED,
             Capability.QUEUE_WATCHING,
             Capability.USER_WATCHING,
             Capability.CONNECTION_CHECK,

@@ -105,7 +105,9 @@ def pushed_message(payload: Any) -> PubsubMessage:
     if isinstance(payload, bytes | str):
         try:
             payload = json.loads(payload)
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        except (ValueError, RecursionError) as err:
+            # Besides malformed text and bad UTF-8 (both ValueErrors): nesting past the
+            # recursion limit and integers past 4,300 digits, which were a 500 and a retry.
             raise PayloadInvalid("body: not JSON") from err
     try:
         return PushEnvelope.model_validate(payload).pubsub_message()

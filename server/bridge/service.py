@@ -21,7 +21,7 @@ from server.auth.tokens import AgentIdentity
 from server.bridge.limits import SocketRateLimit
 from server.bridge.platforms import EnabledPlatforms
 from server.errors import Forbidden, InvalidInput, invalid_input
-from server.ingest.pipeline import Outcome
+from server.ingest.pipeline import Outcome, in_progress
 from server.realtime.payloads import BridgeEventPayload, parse_payload
 from server.state.base import StateStore
 
@@ -66,9 +66,13 @@ class DesktopBridges:
         field = _conversation_field(payload.message)
         for conversation_id in dict.fromkeys(event.conversation_id for event in events):
             await self._claim(identity, payload.platform, conversation_id, field)
-        results = []
+        results: list[dict[str, str]] = []
         for event in events:
             outcome = await self._pipeline.process(event)
+            if outcome is Outcome.IN_PROGRESS:
+                # Not done: another delivery (the agent's other tab) holds it and may yet fail.
+                # Refused, so the widget sends it again, as a platform retries a webhook.
+                raise in_progress(event, results, "message")
             results.append({"provider_event_id": event.provider_event_id, "status": outcome.value})
         accepted = sum(1 for result in results if result["status"] == Outcome.PROCESSED)
         return {"accepted": accepted, "duplicates": len(results) - accepted, "results": results}

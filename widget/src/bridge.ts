@@ -1,10 +1,11 @@
 // Forwards the desktop's messages to the server as `bridge.event`, one at a time and in order.
 //
 // The next message goes only once the previous one is acknowledged, so the server sees the
-// conversation in the desktop's order. A message whose acknowledgement is lost, or that was
-// refused for coming too fast, is sent again: the server recognises a repeat by the platform's
-// own ids, so it is processed once. A message the server refuses for what it says is dropped
-// (the server's `error` event already told the agent).
+// conversation in the desktop's order. A message whose acknowledgement is lost, or that the
+// server could not take yet (too fast, being processed by another tab, its store away for a
+// moment), is sent again: the server recognises a repeat by the platform's own ids, so it is
+// processed once. A message the server refuses for what it says is dropped (the server's
+// `error` event already told the agent).
 
 import type { Ack, BridgeResult } from "./protocol";
 
@@ -13,6 +14,9 @@ export type Wait = (ms: number) => Promise<void>;
 
 /** Waits before each retry: long enough to outlast a rate-limit window in total. */
 export const RETRY_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000];
+
+/** Refusals that say "not now" rather than "never" (docs/socketio.md, desktop bridge). */
+export const RETRIED_CODES: ReadonlySet<string> = new Set(["rate_limited", "in_progress", "unavailable"]);
 
 export type Delivery = "delivered" | "refused" | "undelivered";
 
@@ -45,7 +49,7 @@ export class BridgeForwarder {
       if (reply !== null && reply.ok) {
         return "delivered";
       }
-      if (reply !== null && reply.error.code !== "rate_limited") {
+      if (reply !== null && !RETRIED_CODES.has(reply.error.code)) {
         return "refused";
       }
       const delay = RETRY_DELAYS_MS[attempt];

@@ -82,3 +82,18 @@ test("a message that never gets through is given up after the last retry", async
   assert.equal(await forwarder.forward({ id: "e1" }), "undelivered");
   assert.equal(attempts, RETRY_DELAYS_MS.length + 1);
 });
+
+test("a message the server could not take yet (busy elsewhere, store away) is sent again", async () => {
+  const replies = [refused("in_progress"), refused("unavailable"), OK];
+  const sent: unknown[] = [];
+  const forwarder = new BridgeForwarder(
+    "simulator",
+    async (_platform, message) => {
+      sent.push(message);
+      return replies.shift() ?? OK;
+    },
+    noWait,
+  );
+  assert.equal(await forwarder.forward({ id: "e1" }), "delivered");
+  assert.deepEqual(sent, [{ id: "e1" }, { id: "e1" }, { id: "e1" }]);
+});

@@ -126,6 +126,25 @@ test("a desktop the server refuses says why and forwards nothing more", async ()
   assert.equal(sent.length, 1);
 });
 
+test("a check the server could not take yet is asked again, not taken as a refusal", async () => {
+  const sdk = new FakeSdk(Promise.resolve({ agentId: 138, tenantId: 131 }));
+  const replies: Ack<BridgeResult>[] = [{ ok: false, error: { code: "unavailable", message: "Redis is away" } }];
+  const sent: unknown[] = [];
+  const desktop = new Five9Desktop(
+    sdk,
+    async (_platform, message) => {
+      sent.push(message);
+      return replies.shift() ?? OK;
+    },
+    { refused: () => assert.fail("not refused") },
+    1_000,
+    async () => undefined,
+  );
+
+  assert.equal(await desktop.start(), true);
+  assert.equal(sent.length, 2);
+});
+
 test("a desktop that never answers is reported, not waited for forever", async () => {
   const sdk = new FakeSdk(new Promise(() => undefined));
   const refusals: string[] = [];

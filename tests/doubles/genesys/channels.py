@@ -95,6 +95,11 @@ class ChannelHub:
     # Ids of every channel ever created, in order, and notifications no socket received.
     created: list[str] = field(default_factory=list)
     undelivered: list[tuple[str, str]] = field(default_factory=list)
+    # Channel requests answered 200 with a body missing ``connectUri`` and ``expires`` (a
+    # platform having a bad day), counted down.
+    broken_answers: int = 0
+    # Subscription requests answered 200 with a JSON array instead of the listing, counted down.
+    broken_listings: int = 0
 
     def create(self, client_id: str, token: str, ws_base: str) -> Channel:
         """A new channel; past the limit the oldest idle channel of the client goes first."""
@@ -153,6 +158,17 @@ class ChannelHub:
                 continue
             channel.connection.send(message)
             delivered += 1
+        return delivered
+
+    def send_raw(self, topic: str, frame: str) -> int:
+        """Send one text frame as it is to every socket subscribed to ``topic`` (a broken or
+        hostile platform: frames no JSON encoder here would write); return how many."""
+        delivered = 0
+        for channel in self.channels.values():
+            connection = channel.connection
+            if channel.topics.get(topic, {}).get("state") == "Permitted" and connection:
+                connection.outbox.put_nowait(frame)
+                delivered += 1
         return delivered
 
     def live(self) -> list[Channel]:

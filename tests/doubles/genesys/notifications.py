@@ -21,6 +21,9 @@ def install(app: web.Application, world: GenesysWorld) -> None:
 
     async def create(request: web.Request) -> web.Response:
         token = world.bearer(request)
+        if hub.broken_answers:
+            hub.broken_answers -= 1
+            return web.json_response({"id": "half-made-channel"})
         scheme = "wss" if request.secure else "ws"
         channel = hub.create(token.client_id, token.value, f"{scheme}://{request.host}")
         return web.json_response(channel.resource())
@@ -46,6 +49,9 @@ def install(app: web.Application, world: GenesysWorld) -> None:
             channel.topics = {}
             return web.Response(status=200)
         if request.method in {"PUT", "POST"}:
+            if hub.broken_listings:
+                hub.broken_listings -= 1
+                return web.json_response(["not", "a", "listing"])
             topics = await _topic_ids(request)
             try:
                 denied = hub.subscribe(channel, topics, replace=request.method == "PUT")

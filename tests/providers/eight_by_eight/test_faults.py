@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from contextlib import aclosing
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from providers.base import ConnectionState, MemoryPositions
 from providers.eight_by_eight import EightByEightAdapter
+from providers.eight_by_eight.adapter import MAX_ATTEMPTS
 from providers.eight_by_eight.const import Timings
 from providers.errors import ProviderAuthFailed
 from providers.models import ConversationEnded, Event
@@ -231,3 +233,95 @@ async def test_an_idle_close_is_resumed_without_a_gap(
         events = await run.take(2)
 
     assert kinds(events) == ["context.handoff", "agent.assigned"]
+
+
+async def test_a_message_given_back_is_read_again_and_one_never_accepted_is_given_up(
+    world: PulsarWorld, tenant: EightByEightTenant, double: TestServer
+) -> None:
+    positions = MemoryPositions()
+    adapter = EightByEightAdapter(settings_for(double, tenant), positions=positions, timings=FAST)
+    started = tenant.emit(CALL[0])
+    poison = tenant.emit(CALL[1])
+    tenant.emit(CALL[3])
+    seen: list[tuple[str, str | None, list[str]]] = []
+    async with aclosing(adapter.deliveries()) as deliveries:
+        async for delivery in deliveries:
+            rejected = str(delivery.rejected) if delivery.rejected else None
+            seen.append((delivery.message_id, rejected, kinds(list(delivery.events))))
+            if delivery.message_id == poison and rejected is None:
+                await delivery.nack()  # the pipeline fails on it, every time
+                continue
+            await delivery.ack()
+            if delivery.events and delivery.events[-1].kind == "agent.assigned":
+                break
+        await adapter.aclose()
+
+    # The start is read once; the poison is read again after each failure, then given up as
+    # rejected (the consumer records it), and the stream goes on behind it.
+    assert seen[0] == (started, None, ["conversation.started"])
+    retries = [entry for entry in seen if entry[0] == poison]
+    assert len(retries) == MAX_ATTEMPTS + 1
+    assert all(entry[1] is None for entry in retries[:-1])
+    assert retries[-1][1] == f"not accepted by the pipeline in {MAX_ATTEMPTS} attempts"
+    assert seen[-1][2][-1] == "agent.assigned"
+    assert acked(world) == [started, poison, seen[-1][0]]
+    assert await positions.get(ALL) == seen[-1][0]
+
+
+async def test_a_frame_nested_too_deep_to_read_is_skipped_without_dropping_the_stream(
+    world: PulsarWorld, tenant: EightByEightTenant, double: TestServer
+) -> None:
+    adapter = EightByEightAdapter(settings_for(double, tenant), timings=FAST)
+    async with running(adapter) as run:
+        tenant.emit(CALL[0])
+        await run.next()
+        handshakes = len(world.handshakes)
+        depth = 100_000
+        [session] = world.live(ALL)
+        # A broken proxy's frame, nested deeper than any JSON decoder goes.
+        await session.ws.send_str(
+            '{"messageId": "x", "properties": ' + "[" * depth + "]" * depth + "}"
+        )
+        tenant.emit(CALL[2])
+        events = await run.take(2)
+
+    assert kinds(events) == ["context.handoff", "agent.assigned"]
+    assert len(world.handshakes) == handshakes, "the stream was not reopened"
+    assert all(status.state is not ConnectionState.RECONNECTING for status in run.statuses)
+
+
+class StoreAway(Exception):
+    """What the server's position store raises while its database is unreachable."""
+
+
+class FlakyPositions(MemoryPositions):
+    """Stored positions whose store (the database) is away for the next ``failures`` reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 0
+
+    async def get(self, topic: str) -> str | None:
+        if self.failures:
+            self.failures -= 1
+            raise StoreAway("the database is unreachable")
+        return await super().get(topic)
+
+
+async def test_a_position_store_away_at_reconnect_delays_the_topic_not_ends_it(
+    world: PulsarWorld, tenant: EightByEightTenant, double: TestServer
+) -> None:
+    positions = FlakyPositions()
+    adapter = EightByEightAdapter(settings_for(double, tenant), positions=positions, timings=FAST)
+    async with running(adapter) as run:
+        first = tenant.emit(CALL[0])
+        await run.next()
+        await world.wait_for(lambda: first in acked(world))
+        positions.failures = 2
+        world.drop(ALL)
+        tenant.emit(CALL[2])
+        events = await run.take(2)
+
+    assert kinds(events) == ["context.handoff", "agent.assigned"]
+    assert positions.failures == 0
+    assert world.handshakes[-1].query["messageId"] == first

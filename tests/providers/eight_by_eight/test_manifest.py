@@ -27,6 +27,7 @@ async def test_8x8_is_a_checkable_pull_source_read_by_position_with_tenant_idp_s
     assert (MANIFEST.name, MANIFEST.display_name) == ("eight_by_eight", "8x8")
     assert MANIFEST.capabilities == {
         Capability.EVENTS_PULL,
+        Capability.EVENTS_ACKNOWLEDGED,
         Capability.STREAM_POSITIONS,
         Capability.CONNECTION_CHECK,
         Capability.EMBEDDING,

@@ -13,11 +13,13 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from server.app import create_app
 from server.config import Settings
-from server.keys import STORE
+from server.errors import Unavailable
+from server.keys import STATE, STORE
 from tests.doubles.pulsar.eight_by_eight import EightByEightTenant, interaction
 from tests.doubles.pulsar.world import PulsarWorld
 from tests.fixtures.app import Widget
@@ -134,6 +136,48 @@ async def test_a_stream_dropped_mid_conversation_loses_nothing_and_repeats_nothi
     assert set(acked.values()) == {1}
     assert world.handshakes[-1].query["messageId"] == world.sessions[0].acked[-1]
     assert (await health_row(client, api_keys["acme"]))["state"] == "connected"
+
+
+async def test_a_failure_on_our_side_is_retried_not_skipped(
+    world: PulsarWorld,
+    tenant: EightByEightTenant,
+    double: TestServer,
+    client: TestClient[Any, Any],
+    api_keys: dict[str, str],
+    connect_widget: Connect,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    widget = await joined(connect_widget, GUID)
+    await add_integration(client, api_keys["acme"], double, tenant)
+    for payload in CALL[:4]:  # offered and accepted
+        tenant.emit(payload)
+    await world.wait_for(lambda: sum(len(s.acked) for s in world.sessions) == 4, within=10)
+    state = client.app[STATE]
+    real_update = state.update_meta
+    failures = [Unavailable("Redis is unreachable")]
+
+    async def flaky_update(*args: Any) -> Any:
+        # Redis is away for the hold: the pipeline fails that one event once.
+        if failures:
+            raise failures.pop()
+        return await real_update(*args)
+
+    monkeypatch.setattr(state, "update_meta", flaky_update)
+    for payload in CALL[4:]:  # held, resumed, wrap-up, deleted
+        tenant.emit(payload)
+
+    statuses = [(await widget.next("status", within=15))["status"]]
+    while statuses[-1] != "ended":
+        statuses.append((await widget.next("status", within=15))["status"])
+    # The hold was given back and read again: the agent sees it, and everything once.
+    assert statuses == ["open", "open", "held", "open", "ended"]
+    assert not failures
+    await world.wait_for(
+        lambda: len({m for s in world.sessions for m in s.acked}) == len(CALL), within=10
+    )
+    record = await client.app[STORE].conversations.get("acme", GUID)
+    assert record is not None
+    assert record.status == "ended"
 
 
 async def test_a_key_rotated_at_8x8_stops_the_stream_and_shows_on_health(

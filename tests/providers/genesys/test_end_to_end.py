@@ -7,13 +7,15 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from providers.genesys import GenesysAdapter
 from server.app import create_app
 from server.auth.tokens import TokenService
 from server.config import Settings
-from server.keys import SUPERVISOR
+from server.errors import Unavailable
+from server.keys import JOURNAL, STATE, SUPERVISOR
 from tests.doubles.genesys.messaging import WebMessaging
 from tests.doubles.genesys.voice import VoiceCall, utterance
 from tests.doubles.genesys.world import ORG_ID, GenesysWorld
@@ -244,3 +246,41 @@ async def test_a_customers_spoken_line_reaches_the_widget_once_with_suggestions(
     assert [suggestions["position"], replied["position"]] == [first + 1, first + 2]
     assert widget.pending("transcript") == 0
     assert widget.pending("suggestions") == 0
+
+
+async def test_a_failure_on_our_side_is_retried_not_lost(
+    world: GenesysWorld,
+    double: TestServer,
+    aiohttp_client: MakeClient,
+    settings: Settings,
+    tokens: TokenService,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    adapter = GenesysAdapter(settings_for(double), timings=FAST)
+    client = await aiohttp_client(create_app(settings, listeners=[adapter]))
+    widget = await joined_widget(client, tokens)
+    await subscribed(world)
+    chat = WebMessaging(world, "conv-1", queue_id=QUEUE)
+    chat.arrive()
+    chat.assign("user-1")
+    assert await widget.next("assigned") == {"conversation_id": "conv-1", "queue": QUEUE}
+    state = client.app[STATE]
+    real_append = state.append_line
+    failures = [Unavailable("Redis is unreachable")]
+
+    async def flaky_append(*args: Any) -> Any:
+        # Redis is away for the customer's first line: the pipeline fails on it once.
+        if failures:
+            raise failures.pop()
+        return await real_append(*args)
+
+    monkeypatch.setattr(state, "append_line", flaky_append)
+    chat.customer_says(ROUTER)
+
+    line = (await widget.next("transcript", within=10))["line"]
+    assert (line["speaker"], line["text"]) == ("customer", ROUTER)
+    assert not failures
+    chat.customer_says(REFUND)  # and the stream goes on behind it, in order
+    assert (await widget.next("transcript", within=10))["line"]["text"] == REFUND
+    snapshot = await client.app[JOURNAL].snapshot("acme", "conv-1")
+    assert [entry.text for entry in snapshot.transcript] == [ROUTER, REFUND]

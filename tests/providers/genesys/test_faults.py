@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+from contextlib import aclosing
 
 from aiohttp.test_utils import TestServer
 
 from providers.base import ConnectionState
 from providers.genesys import GenesysAdapter
+from providers.genesys._deliveries import MAX_ATTEMPTS
 from providers.genesys.const import Timings
 from providers.models import ConversationStarted, Message
 from tests.doubles.genesys.messaging import WebMessaging
 from tests.doubles.genesys.world import GenesysWorld
 from tests.fixtures.adapters import running
+from tests.fixtures.waiting import eventually
 
 from .conftest import FAST, QUEUE, Running, settings_for
 
@@ -227,3 +231,120 @@ async def test_unreachable_api_reports_reconnecting_and_keeps_trying(
         assert not run.task.done()
     assert status.last_error is not None
     assert status.last_error.startswith("cannot reach the Genesys API")
+
+
+async def test_events_given_back_are_offered_again_and_ones_never_accepted_are_given_up(
+    world: GenesysWorld, double: TestServer
+) -> None:
+    adapter = GenesysAdapter(settings_for(double), timings=FAST)
+    chat = WebMessaging(world, "conv-1", queue_id=QUEUE)
+    seen: list[tuple[tuple[str, ...], str | None]] = []
+
+    async def consume() -> None:
+        async with aclosing(adapter.deliveries()) as deliveries:
+            async for delivery in deliveries:
+                rejected = str(delivery.rejected) if delivery.rejected else None
+                seen.append((tuple(texts(list(delivery.events))), rejected))
+                if "poison" in seen[-1][0]:
+                    await delivery.nack()  # the pipeline fails on it, every time
+                    continue
+                await delivery.ack()
+                if len(seen) == 1:
+                    chat.customer_says("poison")
+                elif rejected is not None:
+                    chat.customer_says("after the poison")
+                elif "after the poison" in seen[-1][0]:
+                    return
+
+    consumer = asyncio.create_task(consume())
+    await new_channel(world, 0)
+
+    async def subscribed() -> bool:
+        return bool(world.channels.only_live().topics)
+
+    await eventually(subscribed, what="the queue's topics subscribed")
+    chat.arrive()
+    try:
+        await asyncio.wait_for(consumer, 10)
+    finally:
+        await adapter.aclose()
+
+    # The same line is offered until given up (recorded as rejected by the consumer); then
+    # the conversation goes on, and the given-up line is not offered again.
+    assert seen[0] == ((), None)  # the start
+    assert seen[1 : MAX_ATTEMPTS + 1] == [(("poison",), None)] * MAX_ATTEMPTS
+    assert seen[MAX_ATTEMPTS + 1] == (
+        (),
+        f"not accepted by the pipeline in {MAX_ATTEMPTS} attempts",
+    )
+    assert seen[MAX_ATTEMPTS + 2 :] == [(("after the poison",), None)]
+
+
+async def test_a_frame_nested_too_deep_to_read_is_skipped_and_the_stream_goes_on(
+    world: GenesysWorld, double: TestServer
+) -> None:
+    async with running(GenesysAdapter(settings_for(double), timings=FAST)) as run:
+        chat = await started_chat(world, run, "conv-1")
+        topic = f"v2.routing.queues.{QUEUE}.conversations"
+        depth = 100_000
+        body = '{"id": "conv-1", "participants": ' + "[" * depth + "]" * depth + "}"
+        frame = '{"topicName": "' + topic + '", "eventBody": ' + body + "}"
+        assert world.channels.send_raw(topic, frame) == 1
+        chat.customer_says("after the deep frame")
+
+        line = await run.next()
+        assert isinstance(line, Message)
+        assert line.text == "after the deep frame"
+        assert run.statuses[-1].state is ConnectionState.CONNECTED
+
+
+async def test_a_malformed_channel_answer_is_retried_and_reported_not_fatal(
+    world: GenesysWorld, double: TestServer
+) -> None:
+    world.channels.broken_answers = 2
+    async with running(GenesysAdapter(settings_for(double), timings=FAST)) as run:
+        chat = await started_chat(world, run, "conv-1")
+
+    reconnecting = [s for s in run.statuses if s.state is ConnectionState.RECONNECTING]
+    assert reconnecting
+    assert reconnecting[0].last_error is not None
+    assert "channel" in reconnecting[0].last_error
+    assert chat.id == "conv-1"
+    assert world.channels.broken_answers == 0
+
+
+async def test_ids_in_a_notification_cannot_steer_the_adapters_api_calls(
+    world: GenesysWorld, double: TestServer
+) -> None:
+    async with running(GenesysAdapter(settings_for(double), timings=FAST)) as run:
+        chat = await started_chat(world, run, "conv-1")
+        body = copy.deepcopy(chat.body)
+        detail = {"messageId": "../../../../../api/v2/users/me", "messageStatus": "received"}
+        body["participants"][0]["messages"][0]["messages"] = [detail]
+        before = len(world.requests)
+        world.channels.publish(f"v2.routing.queues.{QUEUE}.conversations", body)
+        message_id = chat.customer_says("after the odd id")
+        line = await run.next()
+
+    assert isinstance(line, Message)
+    assert line.text == "after the odd id"
+    # The id stays one path segment under the conversation's messages, whatever it says.
+    paths = [path for _method, path in world.requests[before:]]
+    read = [path for path in paths if not path.startswith("/api/v2/notifications/")]
+    assert read == [f"/api/v2/conversations/messages/conv-1/messages/{message_id}"]
+
+
+async def test_an_answer_nobody_foresaw_reopens_the_channel_instead_of_leaving_it_dead(
+    world: GenesysWorld, double: TestServer
+) -> None:
+    world.channels.broken_listings = 1
+    async with running(GenesysAdapter(settings_for(double), timings=FAST)) as run:
+        chat = await started_chat(world, run, "conv-1")
+        chat.customer_says("the channel works")
+        line = await run.next()
+
+    assert isinstance(line, Message)
+    assert line.text == "the channel works"
+    reconnecting = [s for s in run.statuses if s.state is ConnectionState.RECONNECTING]
+    assert [s.last_error for s in reconnecting] == ["channel failed (AttributeError)"]
+    assert world.channels.broken_listings == 0

@@ -52,6 +52,12 @@ async def test_a_call_is_transcribed_while_it_lasts_and_then_unfollowed(
         partial, customer, agent = await run.take(3)
         call.end()
         ended = await run.next()
+
+        # Unfollowed once the consumer took the end (and asked for more).
+        async def unfollowed() -> bool:
+            return SPEECH not in subscribed(world)
+
+        await eventually(unfollowed, what="the speech topic unsubscribed")
         after = subscribed(world)
 
     assert isinstance(started, ConversationStarted)
@@ -128,6 +134,11 @@ async def test_a_call_spilling_onto_a_second_channel_leaves_it_empty_when_it_end
         line = await run.next()
         call.end()
         await run.next()
+
+        async def emptied() -> bool:
+            return not any(SPEECH in c.topics for c in world.channels.live())
+
+        await eventually(emptied, what="the speech topic unsubscribed")
         topics = sorted(sorted(c.topics) for c in world.channels.live())
 
     assert isinstance(line, Transcript)

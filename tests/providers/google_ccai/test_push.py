@@ -289,6 +289,8 @@ def test_an_unwrapped_push_maps_to_its_events(adapter: GoogleCcaiAdapter) -> Non
     ("body", "field"),
     [
         (b"not json", "body: not JSON"),
+        (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, "body: not JSON"),
+        (b'{"subscription": ' + b"9" * 5_000 + b"}", "body: not JSON"),
         (b'{"subscription": "projects/p/subscriptions/s"}', "message: Field required"),
         (
             json.dumps(
@@ -317,7 +319,7 @@ def test_an_unwrapped_push_maps_to_its_events(adapter: GoogleCcaiAdapter) -> Non
             "data: not JSON",
         ),
     ],
-    ids=["not-json", "no-message", "data-not-base64", "data-not-json"],
+    ids=["not-json", "too-deep", "huge-integer", "no-message", "data-not-base64", "data-not-json"],
 )
 def test_a_push_that_can_never_map_is_poison(
     adapter: GoogleCcaiAdapter, body: bytes, field: str

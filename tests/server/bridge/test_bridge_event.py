@@ -9,6 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server.keys import JOURNAL, STATE
+from server.state.base import Claim, event_key
 from tests.fixtures.app import Widget, event
 from tests.fixtures.bridge import bridged, host, opening
 
@@ -226,3 +227,31 @@ async def test_a_flooding_connection_is_refused_with_the_limit_named(
     other_tab = await connect_widget()
     [ack] = await report(other_tab, lines[100])
     assert ack["accepted"] == 1
+
+
+async def test_a_message_another_delivery_is_processing_is_not_acknowledged_as_done(
+    client: TestClient[Any, Any], connect_widget: Any
+) -> None:
+    widget = await connect_widget()
+    await report(widget, *opening())
+    await widget.call("join", {"conversation_id": "desk-1"})
+    await widget.next("snapshot")
+    line = host("line", speaker="customer", text=ROUTER, id="m-busy")
+    state = client.app[STATE]
+    # Another tab of the agent forwarded the same message and is processing it right now.
+    key = event_key("acme", "simulator", "desktop:desk-1:m-busy")
+    assert await state.claim_event(key) is Claim.TAKEN
+
+    [busy] = await report(widget, line)
+    assert busy["ok"] is False
+    assert busy["error"]["code"] == "in_progress"
+    assert busy["error"]["field"] == "message"
+    # That delivery failed and gave the event back: the widget's retry now processes it.
+    await state.release_event(key)
+    [retried] = await report(widget, line)
+
+    assert retried["results"] == [
+        {"provider_event_id": "desktop:desk-1:m-busy", "status": "processed"}
+    ]
+    assert (await widget.next("transcript"))["line"]["text"] == ROUTER
+    assert await transcript(client, "desk-1") == [ROUTER]

@@ -5,7 +5,7 @@
 // another Five9 domain than the integration's (providers/five9/bridge.py); the widget then
 // shows why and forwards nothing.
 
-import { BridgeForwarder, RETRY_DELAYS_MS, type Wait } from "../../bridge";
+import { BridgeForwarder, RETRIED_CODES, RETRY_DELAYS_MS, type Wait } from "../../bridge";
 import type { Ack, BridgeResult } from "../../protocol";
 import { interactionMessage, interactionOf, LIFECYCLE, metadataMessage, OFFERED } from "./messages";
 import type { Five9Metadata, InteractionApi } from "./sdk";
@@ -75,7 +75,7 @@ export class Five9Desktop {
       await this.pause(delay);
       try {
         const reply = await this.send(PLATFORM, metadataMessage(metadata));
-        if (reply.ok || reply.error.code !== "rate_limited") {
+        if (reply.ok || !RETRIED_CODES.has(reply.error.code)) {
           return reply;
         }
       } catch {
