@@ -230,7 +230,9 @@ def test_used_is_accepted(page: Page) -> None:
     expect_connected(page)
     cards = page.locator("#suggestions").get_by_test_id("suggestion-card")
     expect(cards.first).to_be_visible(timeout=CONVERSATION_SECONDS * 1000)
-    used = cards.first.get_by_role("button", name=re.compile(r"^Mark as used"))
+    # By id: the conversation goes on, and the next card set may put another card first.
+    card = page.locator(f'[data-suggestion-id="{cards.first.get_attribute("data-suggestion-id")}"]')
+    used = card.get_by_role("button", name=re.compile(r"^Mark as used"))
     used.click()
     expect(used).to_have_attribute("aria-pressed", "true")
     expect_no_refusal(page)

@@ -380,7 +380,11 @@ export class AgentConnection {
     this.socket.timeout(ACK_TIMEOUT_MS).emit("join", payload, (err, reply) => {
       this.awaitingAssignment = !err && !reply.ok && reply.error.code === "not_assigned";
       if (err) {
-        this.listener.notice("Joining the conversation timed out");
+        // A join cut short by a lost connection did not time out: it is sent again on
+        // reconnect, and the notice already says why the link went (e.g. a shutdown).
+        if (this.socket.connected) {
+          this.listener.notice("Joining the conversation timed out");
+        }
       } else if (this.awaitingAssignment) {
         this.listener.notice("Waiting for this conversation to be assigned to you");
       } else if (!reply.ok) {
