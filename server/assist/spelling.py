@@ -34,6 +34,10 @@ class Speller:
         for text in texts:
             counts.update(_WORD.findall(text.lower()))
         self._counts = counts
+        # A word two letters longer than every known word is no edit away from any of them;
+        # its deletions (a copy of the word per letter) would cost quadratic time and memory,
+        # hundreds of megabytes for one 20,000 letter "word".
+        self._longest = max(map(len, counts), default=0)
         self._index: dict[str, list[str]] = {}
         for word in counts:
             if len(word) >= MIN_LENGTH:
@@ -47,7 +51,9 @@ class Speller:
     def repair(self, word: str) -> str:
         """The word the customer most likely meant, or ``word`` itself."""
         word = word.lower()
-        if len(word) < MIN_LENGTH or word in self._counts or not word.isalpha():
+        if not MIN_LENGTH <= len(word) <= self._longest + 1:
+            return word
+        if word in self._counts or not word.isalpha():
             return word
         if word in STOPWORDS or word in PHATIC:
             return word  # "there" is not a typo of "three"
