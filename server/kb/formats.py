@@ -243,10 +243,16 @@ def _list_start(attrs: list[tuple[str, str | None]]) -> int:
     return _int_attr(attrs, "start", 1)
 
 
+# An HTML list number: ASCII digits, as a browser reads them, and few enough to show.
+# (``str.isdigit`` also takes "²", and 5,000 digits are past what ``int`` converts: both
+# raised ValueError out of the import, a 500 for the admin who uploaded the page.)
+_LIST_NUMBER = re.compile(r"\s*(-?[0-9]{1,9})\s*")
+
+
 def _int_attr(attrs: list[tuple[str, str | None]], name: str, default: int) -> int:
     """An integer attribute (``<ol start="3">``, ``<li value="5">``), else ``default``."""
-    value = dict(attrs).get(name) or ""
-    return int(value) if value.strip().lstrip("-").isdigit() else default
+    match = _LIST_NUMBER.fullmatch(dict(attrs).get(name) or "")
+    return int(match[1]) if match else default
 
 
 PARSERS: dict[str, TextParser] = {

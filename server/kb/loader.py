@@ -168,6 +168,10 @@ def _read_text(path: Path, relative: str) -> str:
 
 
 def _require_content(parsed: ParsedText, relative: str) -> None:
+    # PostgreSQL cannot store NUL in text: say which file holds one, not that the database
+    # refused a value (the REST API refuses it in JSON bodies the same way).
+    if "\x00" in parsed.title or "\x00" in parsed.body:
+        raise InvalidInput(f"{relative}: must not contain NUL characters", field=relative)
     if not parsed.title:
         raise InvalidInput(f"{relative} is empty", field=relative)
     if not parsed.body:
