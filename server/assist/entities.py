@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,8 +23,11 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict
 
 from server.assist.entity_patterns import BUILT_IN, HINT, HINT_WORDS, Recogniser
+from server.assist.time_limit import TimeLimitExceeded, time_limit
 
 __all__ = ["BUILT_IN", "DEFAULT_THRESHOLD", "Entity", "Recogniser", "extract", "shown"]
+
+log = logging.getLogger(__name__)
 
 # Confidence an entity needs to be shown, unless the tenant sets its own threshold.
 DEFAULT_THRESHOLD = 0.8
@@ -38,6 +42,9 @@ CONTEXT_CHARS = 40
 # thousands of number-like tokens ("12.60 12.60 ...") cost tens of microseconds a match, a
 # tenth of a second of the event loop every agent shares, for details no agent reads.
 MAX_MATCHES = 32
+# How long a tenant's own patterns may take on one line, together (see ``time_limit``).
+TENANT_PATTERN_SECONDS = 0.05
+_LIMIT_MS = TENANT_PATTERN_SECONDS * 1000
 
 
 class Entity(BaseModel):
@@ -66,8 +73,8 @@ def extract(
     """
     # Every built-in detail has a digit, an "@", a spoken "dot", a currency or a month in it;
     # most turns have none, and are spared a dozen patterns.
-    if not _hinted(text):
-        recognisers = [r for r in recognisers if id(r) not in _BUILT_IN_IDS]
+    hinted = _hinted(text)
+    own = _tenant_matches([r for r in recognisers if id(r) not in _BUILT_IN_IDS], text)
     candidates = [
         Entity(
             type=recogniser.type,
@@ -77,8 +84,13 @@ def extract(
             end=match.end(),
         )
         for recogniser in recognisers
-        if recogniser.gate is None or recogniser.gate.search(text)
-        for match in _matches(recogniser, text)
+        for match in (
+            own.get(id(recogniser), ())
+            if id(recogniser) not in _BUILT_IN_IDS
+            else _matches(recogniser, text)
+            if hinted
+            else ()
+        )
     ]
     # Where two recognisers claim the same characters, the more confident one keeps them
     # ("40021873" after "what's your account number?" is an account, not an order).
@@ -117,8 +129,25 @@ class Claimed:
         return True
 
 
+def _tenant_matches(recognisers: Sequence[Recogniser], text: str) -> dict[int, list[re.Match[str]]]:
+    """The matches of a tenant's own recognisers (by ``id``), or none if together they take
+    longer than ``TENANT_PATTERN_SECONDS``."""
+    if not recognisers:
+        return {}
+    try:
+        with time_limit(TENANT_PATTERN_SECONDS):
+            return {id(r): list(_matches(r, text)) for r in recognisers}
+    except TimeLimitExceeded:
+        # The types' names are the tenant's configuration, not customer data.
+        names = ", ".join(sorted({r.type for r in recognisers}))
+        log.warning("entity types %s ran past %.0f ms on a line; skipped", names, _LIMIT_MS)
+        return {}
+
+
 def _matches(recogniser: Recogniser, text: str) -> Iterator[re.Match[str]]:
     """The recogniser's first ``MAX_MATCHES`` valid, non-empty matches in ``text``."""
+    if recogniser.gate is not None and not recogniser.gate.search(text):
+        return iter(())
     valid = (
         match
         for match in recogniser.pattern.finditer(text)

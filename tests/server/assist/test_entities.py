@@ -253,3 +253,18 @@ def test_an_email_address_is_read_up_to_64_characters_before_the_at() -> None:
     assert found("mail jo.smith+kb@example.co.uk now") == [("email", "jo.smith+kb@example.co.uk")]
     local = "a" * 64
     assert found(f"it is {local}@example.com") == [("email", f"{local}@example.com")]
+
+
+def test_a_tenant_pattern_that_backtracks_forever_is_stopped() -> None:
+    # Stored before its check refused such patterns, or one the check does not recognise:
+    # it held the event loop, every tenant's, 2.4 s on this line (doubling with each "a").
+    hanging = Recogniser("ticket", re.compile(r"(a|a)*b", re.IGNORECASE), 0.9)
+    line = "my order is CC-51907 " + "a" * 24
+    started = time.perf_counter()
+    assert found(line, recognisers=(*BUILT_IN, hanging)) == [("order_id", "CC-51907")]
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_quick_tenant_pattern_still_finds_its_type() -> None:
+    own = Recogniser("ticket", re.compile(r"\btk-\d{4}\b", re.IGNORECASE), 0.9)
+    assert found("ticket TK-4410 please", recognisers=(*BUILT_IN, own)) == [("ticket", "TK-4410")]
