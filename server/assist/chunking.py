@@ -21,7 +21,9 @@ MIN_WORDS = 25
 # seconds.
 MAX_CHARS = 2_000
 
-_ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+# The text ends with a character that is not a space or tab, or is empty: this is linear
+# where a plain ``(.*?)`` was quadratic in a long run of white space (server/kb/formats.py).
+_ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+((?:.*?[^ \t])??)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _LIST_ITEM = re.compile(r"^\s*([-*+•]|\d+[.)])\s")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

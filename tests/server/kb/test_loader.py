@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from server.assist.chunking import chunk_document
 from server.assist.steps import procedures
 from server.errors import InvalidInput
 from server.kb import iter_documents, load_folder
+from server.kb.formats import parse_markdown
 from server.kb.loader import read_upload
+from tests.server.assist.conftest import document
 
 HTML_PAGE = """<!DOCTYPE html>
 <html><head>
@@ -227,3 +230,30 @@ def test_a_broken_declaration_is_refused_naming_the_file() -> None:
     with pytest.raises(InvalidInput, match=r"^odd\.html is not readable HTML") as raised:
         read_upload("odd.html", b"<title>Odd</title><p>text</p><![<![ x>")
     assert raised.value.field == "files"
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("# Refunds", "Refunds"),
+        ("# Refunds ##", "Refunds"),
+        ("#  Refunds #  \t", "Refunds"),
+        ("# Refunds#", "Refunds#"),
+        ("# #", "#"),
+        ("# C# tips  #", "C# tips"),
+    ],
+)
+def test_markdown_heading_text_without_its_closing_hashes(line: str, title: str) -> None:
+    assert parse_markdown(f"{line}\n\nBody text.").title == title
+    assert chunk_document(document("page", "Page", f"{line}\n\nBody text."))[0].heading == title
+
+
+def test_a_heading_with_a_long_run_of_white_space_is_read_in_linear_time() -> None:
+    # One regular expression call, holding the GIL (so the event loop too): 8 s for this line.
+    line = "# a" + " \t" * 16_000 + "x"
+    started = time.perf_counter()
+    parsed = parse_markdown(f"{line}\n\nBody text.")
+    chunks = chunk_document(document("page", "Page", f"Intro.\n\n{line}\n\nBody text."))
+    assert time.perf_counter() - started < 1.0
+    assert parsed.title[0] + parsed.title[-1] == "ax"
+    assert chunks[-1].heading == parsed.title
