@@ -41,3 +41,18 @@ def test_a_word_longer_than_any_known_is_left_alone_without_its_deletions() -> N
         tracemalloc.stop()
     assert peak < 10 * len(word) * 4
     assert SPELLER.repair("dispatchedd") == "dispatched"  # one letter longer still repairs
+
+
+def test_a_huge_word_in_the_articles_is_not_indexed_for_repair() -> None:
+    # Every deletion of a word is kept in the index: this one article took 400 MB.
+    blob = "abcdefghijklmnopqrstuvwxyz" * 769
+    tracemalloc.start()
+    try:
+        speller = Speller([f"Change the delivery address. {blob}"])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * len(blob) * 4
+    assert speller.known(blob)
+    assert speller.repair("adress") == "address"
+    assert speller.repair(blob[:-1]) == blob[:-1]
