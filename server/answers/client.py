@@ -18,7 +18,7 @@ import aiohttp
 
 from server.answers.errors import LlmBadResponse, LlmError, LlmRejected, LlmUnavailable
 from server.answers.models import LlmEndpoint
-from server.answers.sse import SseDecoder
+from server.answers.sse import SseDecoder, SseTooLarge
 
 ChatMessage = dict[str, str]
 DONE = "[DONE]"
@@ -87,7 +87,11 @@ async def _chunks(response: aiohttp.ClientResponse) -> AsyncIterator[str]:
 
 async def _events(response: aiohttp.ClientResponse, decoder: SseDecoder) -> AsyncIterator[str]:
     async for chunk in response.content.iter_any():
-        for data in decoder.feed(chunk):
+        try:
+            events = decoder.feed(chunk)
+        except SseTooLarge as err:
+            raise LlmBadResponse(str(err)) from err
+        for data in events:
             yield data
 
 

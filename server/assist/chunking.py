@@ -15,8 +15,15 @@ from server.store.models import Document
 
 MAX_WORDS = 120
 MIN_WORDS = 25
+# A passage is also at most this many characters (120 words of ordinary text are under 1,000).
+# A card quotes its passage on the event loop every agent shares: a passage of one
+# megabyte-long "word", or of thousands of one-word paragraphs packed together, held it for
+# seconds.
+MAX_CHARS = 2_000
 
-_ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+# The text ends with a character that is not a space or tab, or is empty: this is linear
+# where a plain ``(.*?)`` was quadratic in a long run of white space (server/kb/formats.py).
+_ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+((?:.*?[^ \t])??)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _LIST_ITEM = re.compile(r"^\s*([-*+•]|\d+[.)])\s")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -52,7 +59,8 @@ def chunk_document(document: Document) -> list[Chunk]:
     chunks = [
         Chunk(document.external_id, document.title, section.heading, body)
         for section in _sections(document.body)
-        for body in _pack(_pieces(section.paragraphs))
+        for packed in _pack(_pieces(section.paragraphs))
+        for body in _bounded(packed)
     ]
     return chunks or [Chunk(document.external_id, document.title, "", "")]
 
@@ -61,11 +69,14 @@ def _sections(body: str) -> list[_Section]:
     sections = [_Section("")]
     paragraph: list[str] = []
     lines = body.splitlines()
+    # Whether a line has content after it, known for every line from where the last one is
+    # (looking ahead from each line was quadratic in a body of many short lines).
+    last = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
     in_fence = previous_was_heading = False
     for index, line in enumerate(lines):
         if _FENCE.match(line):
             in_fence = not in_fence
-        heading = None if in_fence else _heading(lines, index, previous_was_heading)
+        heading = None if in_fence else _heading(lines, index, previous_was_heading, last)
         previous_was_heading = heading is not None
         if heading is not None or not line.strip():
             _close(sections[-1], paragraph)
@@ -83,8 +94,9 @@ def _close(section: _Section, paragraph: list[str]) -> None:
         section.paragraphs.append("\n".join(paragraph))
 
 
-def _heading(lines: list[str], index: int, previous_was_heading: bool) -> str | None:
-    """The heading text if ``lines[index]`` is a heading, else None."""
+def _heading(lines: list[str], index: int, previous_was_heading: bool, last: int) -> str | None:
+    """The heading text if ``lines[index]`` is a heading, else None (``last``: the index of
+    the last line with content)."""
     line = lines[index].strip()
     if match := _ATX_HEADING.match(lines[index]):
         return match[1].strip()
@@ -98,8 +110,7 @@ def _heading(lines: list[str], index: int, previous_was_heading: bool) -> str | 
         not before or previous_was_heading or before[-1] in ".!?:" or bool(_LIST_ITEM.match(before))
     )
     # A heading introduces something; a short last line of a document introduces nothing.
-    has_content = any(later.strip() for later in lines[index + 1 :])
-    return line if starts_block and has_content else None
+    return line if starts_block and index < last else None
 
 
 def _pieces(paragraphs: list[str]) -> Iterator[str]:
@@ -130,17 +141,38 @@ def _greedy(units: list[str], limit: int, joiner: str) -> list[str]:
 
 def _pack(pieces: Iterator[str]) -> list[str]:
     """Pieces of one section packed into passages; a tiny piece always joins its neighbour."""
-    packed: list[str] = []
+    # Pieces are joined once at the end: adding to a growing string copied it per piece.
+    packed: list[list[str]] = []
     size = 0
     for piece in pieces:
         words = _count(piece)
         if packed and (size < MIN_WORDS or words < MIN_WORDS or size + words <= MAX_WORDS):
-            packed[-1] += "\n\n" + piece
+            packed[-1].append(piece)
             size += words
         else:
-            packed.append(piece)
+            packed.append([piece])
             size = words
-    return packed
+    return ["\n\n".join(passage) for passage in packed]
+
+
+def _bounded(passage: str) -> list[str]:
+    """``passage`` cut into parts of at most ``MAX_CHARS`` characters, at white space where
+    there is some (a longer word is cut where the limit falls); most passages are one part."""
+    if len(passage) <= MAX_CHARS:
+        return [passage]
+    parts: list[str] = []
+    start = 0
+    while len(passage) - start > MAX_CHARS:
+        end = start + MAX_CHARS
+        space = max(passage.rfind(" ", start, end + 1), passage.rfind("\n", start, end + 1))
+        if space > start:
+            parts.append(passage[start:space].strip())
+            start = space + 1
+        else:
+            parts.append(passage[start:end])
+            start = end
+    parts.append(passage[start:].strip())
+    return [part for part in parts if part]
 
 
 def _count(text: str) -> int:

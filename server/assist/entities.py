@@ -13,15 +13,21 @@ Example::
 
 from __future__ import annotations
 
+import itertools
+import logging
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
 from server.assist.entity_patterns import BUILT_IN, HINT, HINT_WORDS, Recogniser
+from server.assist.time_limit import TimeLimitExceeded, time_limit
 
 __all__ = ["BUILT_IN", "DEFAULT_THRESHOLD", "Entity", "Recogniser", "extract", "shown"]
+
+log = logging.getLogger(__name__)
 
 # Confidence an entity needs to be shown, unless the tenant sets its own threshold.
 DEFAULT_THRESHOLD = 0.8
@@ -32,6 +38,13 @@ _BUILT_IN_IDS = frozenset(id(recogniser) for recogniser in BUILT_IN)
 # Context is looked for this many characters either side of a match: the agent's question
 # ("what's the order number?") counts as context for the customer's bare answer.
 CONTEXT_CHARS = 40
+# Matches one recogniser takes from one line. A customer gives a few details a line; a line of
+# thousands of number-like tokens ("12.60 12.60 ...") cost tens of microseconds a match, a
+# tenth of a second of the event loop every agent shares, for details no agent reads.
+MAX_MATCHES = 32
+# How long a tenant's own patterns may take on one line, together (see ``time_limit``).
+TENANT_PATTERN_SECONDS = 0.05
+_LIMIT_MS = TENANT_PATTERN_SECONDS * 1000
 
 
 class Entity(BaseModel):
@@ -60,8 +73,8 @@ def extract(
     """
     # Every built-in detail has a digit, an "@", a spoken "dot", a currency or a month in it;
     # most turns have none, and are spared a dozen patterns.
-    if not _hinted(text):
-        recognisers = [r for r in recognisers if id(r) not in _BUILT_IN_IDS]
+    hinted = _hinted(text)
+    own = _tenant_matches([r for r in recognisers if id(r) not in _BUILT_IN_IDS], text)
     candidates = [
         Entity(
             type=recogniser.type,
@@ -71,20 +84,76 @@ def extract(
             end=match.end(),
         )
         for recogniser in recognisers
-        if recogniser.gate is None or recogniser.gate.search(text)
-        for match in recogniser.pattern.finditer(text)
-        if match.end() > match.start() and (recogniser.valid is None or recogniser.valid(match))
+        for match in (
+            own.get(id(recogniser), ())
+            if id(recogniser) not in _BUILT_IN_IDS
+            else _matches(recogniser, text)
+            if hinted
+            else ()
+        )
     ]
     # Where two recognisers claim the same characters, the more confident one keeps them
     # ("40021873" after "what's your account number?" is an account, not an order).
-    taken: list[tuple[int, int]] = []
+    taken = Claimed()
     found: list[Entity] = []
     for entity in sorted(candidates, key=lambda e: -e.confidence):
-        if not any(entity.start < b and a < entity.end for a, b in taken):
-            taken.append((entity.start, entity.end))
+        if taken.claim(entity.start, entity.end):
             found.append(entity)
     found.extend(_products(text, products, taken))
     return sorted(found, key=lambda entity: entity.start)
+
+
+class Claimed:
+    """Character spans already taken by an entity: none overlap, kept sorted by start.
+
+    A line of thousands of number-like tokens has thousands of candidates; testing each
+    against every span taken so far was quadratic (seconds of event loop for one 20,000
+    character line), a look-up by bisection is logarithmic.
+    """
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def claim(self, start: int, end: int) -> bool:
+        """Take the non-empty ``[start, end)`` if it overlaps no span taken; whether it did."""
+        at = bisect_right(self._starts, start)
+        # Spans are disjoint, so their ends are sorted too: only the span starting at or just
+        # before ``start`` and the one just after it can overlap.
+        if at and self._ends[at - 1] > start:
+            return False
+        if at < len(self._starts) and self._starts[at] < end:
+            return False
+        self._starts.insert(at, start)
+        self._ends.insert(at, end)
+        return True
+
+
+def _tenant_matches(recognisers: Sequence[Recogniser], text: str) -> dict[int, list[re.Match[str]]]:
+    """The matches of a tenant's own recognisers (by ``id``), or none if together they take
+    longer than ``TENANT_PATTERN_SECONDS``."""
+    if not recognisers:
+        return {}
+    try:
+        with time_limit(TENANT_PATTERN_SECONDS):
+            return {id(r): list(_matches(r, text)) for r in recognisers}
+    except TimeLimitExceeded:
+        # The types' names are the tenant's configuration, not customer data.
+        names = ", ".join(sorted({r.type for r in recognisers}))
+        log.warning("entity types %s ran past %.0f ms on a line; skipped", names, _LIMIT_MS)
+        return {}
+
+
+def _matches(recogniser: Recogniser, text: str) -> Iterator[re.Match[str]]:
+    """The recogniser's first ``MAX_MATCHES`` valid, non-empty matches in ``text``."""
+    if recogniser.gate is not None and not recogniser.gate.search(text):
+        return iter(())
+    valid = (
+        match
+        for match in recogniser.pattern.finditer(text)
+        if match.end() > match.start() and (recogniser.valid is None or recogniser.valid(match))
+    )
+    return itertools.islice(valid, MAX_MATCHES)
 
 
 # HINT's characters, for ASCII text: with ``HINT_WORDS`` looked up one word at a time rather
@@ -133,16 +202,15 @@ _ASCII_WORD = re.compile(r"[a-z0-9_]+")
 _WORD_RUN = re.compile(r"\w+")
 
 
-def _products(text: str, products: Iterable[str], taken: list[tuple[int, int]]) -> list[Entity]:
+def _products(text: str, products: Iterable[str], taken: Claimed) -> list[Entity]:
     names = tuple(products)
     if not names:
         return []
     found = []
     for match in _product_matches(text, names):
         start, end = match.span()
-        if any(start < b and a < end for a, b in taken):
+        if not taken.claim(start, end):
             continue
-        taken.append((start, end))
         name = match.group(1)
         # Typed as the articles write it, or with a model number, it is surely the product;
         # lower-cased it may be an ordinary word ("direct debit", "unlimited").

@@ -99,6 +99,8 @@ _MAY_AS_VERB = _ci(
     r"\s+(?:be|have|not|need|arrive|come|take|get|also|still|cost|help|work|fit|want|only|"
     r"just|well|already|look|go|show|take|been|i|we|you|it|they)\b"
 )
+# The first character after a match that is not white space, if any.
+_NEXT_CHAR = re.compile(r"\s*(\S)")
 _ORDINAL_SUFFIX = _ci(r"\d(?:st|nd|rd|th)\b|\b(?:first|second|third|[a-z]+th|of)\b")
 _A_YEAR = _ci(r"\b(?:19|20)\d\d\b")
 _TIME_BEFORE = _ci(r"\b(?:at|by|until|till|from|around|about|after|before)\s*$")
@@ -119,10 +121,12 @@ def _real_spoken_date(match: re.Match[str]) -> bool:
         return False
     if not re.search(r"\bmay\b", text, re.IGNORECASE):
         return True
-    after = match.string[match.end() :]
-    if _MAY_AS_VERB.match(after):
+    # Read in place: a copy of the rest of the line per match was quadratic in a line of
+    # many dates.
+    if _MAY_AS_VERB.match(match.string, match.end()):
         return False
-    ends = not after.strip() or after.lstrip()[0] in ".,;!?"
+    next_char = _NEXT_CHAR.match(match.string, match.end())
+    ends = next_char is None or next_char.group(1) in ".,;!?"
     return bool(_ORDINAL_SUFFIX.search(text) or _A_YEAR.search(text)) or ends
 
 
@@ -148,7 +152,9 @@ def _grouped_order(match: re.Match[str]) -> bool:
 
 
 _SPOKEN_LOCAL = r"[a-z0-9]+"
-_SPOKEN_AT = _ci(r" at .* dot ")
+# " at ", then " dot " later on the line. Only the line's first " at " is tried: it leaves the
+# most room, and trying every one scanned the rest of the line from each (quadratic).
+_SPOKEN_AT = re.compile(r"^(?:(?! at ).)* at .* dot ", re.IGNORECASE | re.MULTILINE)
 _SPOKEN_DOMAIN = r"[a-z0-9]+(?: dot [a-z]{2,})+\b"
 _ORDER_WORDS = _ci(
     r"\border\b|\bpurchase\b|(?<!complaint )(?<!ticket )(?<!case )(?<!tracking )(?<!courier )"
@@ -163,13 +169,17 @@ def _grouped_phone(pattern: str) -> Recogniser:
 
 
 BUILT_IN: tuple[Recogniser, ...] = (
-    Recogniser("email", _ci(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), 0.99, gate=_ci("@")),
+    # At most 64 characters before the "@" (RFC 5321's limit): an unbounded run was read to
+    # its end from every word boundary in it, quadratic in a line like "@ a.a.a.a...".
+    Recogniser("email", _ci(r"\b[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+\b"), 0.99, gate=_ci("@")),
     # Said aloud: "k dot morris at gmail dot com". A website said aloud has no dotted name
     # before "at" ("i saw it at argos dot co dot uk"), so a one-word name needs the word
     # "email", or a mail provider, near it.
     Recogniser(
         "email",
-        _ci(rf"\b{_SPOKEN_LOCAL}(?: (?:dot|underscore) [a-z0-9]+)+ at {_SPOKEN_DOMAIN}"),
+        # Up to eight parts before "at": no address has more, and an unbounded chain was
+        # read again from each of its words ("dot dot dot ...", quadratic).
+        _ci(rf"\b{_SPOKEN_LOCAL}(?: (?:dot|underscore) [a-z0-9]+){{1,8}} at {_SPOKEN_DOMAIN}"),
         0.9,
         gate=_SPOKEN_AT,
     ),

@@ -13,6 +13,8 @@ import logging
 import re
 import time
 from collections.abc import Sequence
+from re import _constants, _parser  # type: ignore[attr-defined]
+from typing import Any
 
 from server.assist.entities import BUILT_IN, DEFAULT_THRESHOLD, Recogniser
 from server.errors import InvalidInput
@@ -29,6 +31,7 @@ MAX_PATTERN = 300
 # A quantified group that is itself quantified ("(a+)+") can take exponential time on a
 # near-miss; such patterns are refused.
 _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
+_REPEATS = frozenset({_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT})
 
 
 def check_entity_type(name: str, pattern: str, confidence: float) -> re.Pattern[str]:
@@ -45,11 +48,59 @@ def check_entity_type(name: str, pattern: str, confidence: float) -> re.Pattern[
         compiled = re.compile(pattern, re.IGNORECASE)
     except re.error as err:
         raise InvalidInput(f"not a regular expression: {err}", field="pattern") from err
+    if _repeats_a_choice(_parser.parse(pattern, re.IGNORECASE)):
+        raise InvalidInput(
+            "nested repetition like (a+)+ or (a|ab)* can hang; simplify it", field="pattern"
+        )
     if compiled.search(""):
         raise InvalidInput("the pattern matches empty text", field="pattern")
     if not 0.0 < confidence <= 1.0:
         raise InvalidInput("confidence is above 0 and at most 1", field="confidence")
     return compiled
+
+
+def _repeats_a_choice(items: Any) -> bool:
+    """Whether part of a parsed pattern repeated more than once can match its text in more than
+    one way: an alternation, or a repetition of varying length, inside it. Such a part tries
+    every way on a near miss, exponential in the text (``(a|a)*b`` on forty "a"s runs for
+    years); the text check above misses most of them. Everything inside a pattern is read:
+    groups, alternatives and look-arounds.
+    """
+    for op, value in items:
+        if op in _REPEATS:
+            _low, high, body = value
+            if (high > 1 and _varies(body)) or _repeats_a_choice(body):
+                return True
+        elif any(_repeats_a_choice(inner) for inner in _inner(op, value)):
+            return True
+    return False
+
+
+def _varies(items: Any) -> bool:
+    """Whether a parsed part holds an alternation or a repetition of varying length."""
+    for op, value in items:
+        if op is _constants.BRANCH or (op in _REPEATS and value[0] != value[1]):
+            return True
+        if any(_varies(inner) for inner in _inner(op, value)):
+            return True
+    return False
+
+
+def _inner(op: Any, value: Any) -> list[Any]:
+    """The parsed parts directly inside a group, alternation or look-around."""
+    if op is _constants.BRANCH:
+        return list(value[1])
+    if op is _constants.SUBPATTERN:
+        return [value[-1]]
+    if op in (_constants.ASSERT, _constants.ASSERT_NOT):
+        return [value[1]]
+    if op is _constants.ATOMIC_GROUP:
+        return [value]
+    if op is _constants.GROUPREF_EXISTS:
+        return [part for part in value[1:] if part is not None]
+    if op in _REPEATS:
+        return [value[2]]
+    return []
 
 
 def check_threshold(threshold: float) -> float:

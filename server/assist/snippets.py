@@ -17,7 +17,10 @@ ELLIPSIS = "…"
 _MARKDOWN = (
     (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
     (re.compile(r"(\*\*|__|\*|`)"), ""),
-    (re.compile(r"^\s*(#+|[-*+•]|\d+[.)])\s+", re.MULTILINE), ""),
+    # White space up to the marker on its own line only: ``^\s*`` read a run of blank lines
+    # again from each of them (quadratic). What it also took, line breaks before the marker,
+    # ``plain_text`` folds into one space anyway.
+    (re.compile(r"^[^\S\n]*(#+|[-*+•]|\d+[.)])\s+", re.MULTILINE), ""),
 )
 # Where a sentence starts after the first: past the spaces that follow its full stop. Looking
 # for the punctuation first is several times faster than a look-behind tried at every character.

@@ -19,6 +19,10 @@ from server.assist.query import PHATIC
 
 # Shorter words have too many neighbours one edit away to repair safely.
 MIN_LENGTH = 4
+# Longer "words" (a pasted blob, a hostile article) are neither repaired nor repair targets:
+# a word's deletions are a copy of it per letter, kept in the index, so an article holding one
+# 100,000 letter word took 10 GB (a 2 MB one, all the memory there is). Real words are shorter.
+MAX_LENGTH = 40
 _WORD = re.compile(r"[a-z]+")
 
 
@@ -34,9 +38,13 @@ class Speller:
         for text in texts:
             counts.update(_WORD.findall(text.lower()))
         self._counts = counts
+        # A word two letters longer than every indexed word is no edit away from any of them;
+        # its deletions would cost quadratic time and memory, hundreds of megabytes for one
+        # 20,000 letter "word" in a customer's line.
+        self._longest = min(max(map(len, counts), default=0), MAX_LENGTH)
         self._index: dict[str, list[str]] = {}
         for word in counts:
-            if len(word) >= MIN_LENGTH:
+            if MIN_LENGTH <= len(word) <= MAX_LENGTH:
                 for key in _deletions(word):
                     self._index.setdefault(key, []).append(word)
 
@@ -47,7 +55,9 @@ class Speller:
     def repair(self, word: str) -> str:
         """The word the customer most likely meant, or ``word`` itself."""
         word = word.lower()
-        if len(word) < MIN_LENGTH or word in self._counts or not word.isalpha():
+        if not MIN_LENGTH <= len(word) <= self._longest + 1:
+            return word
+        if word in self._counts or not word.isalpha():
             return word
         if word in STOPWORDS or word in PHATIC:
             return word  # "there" is not a typo of "three"

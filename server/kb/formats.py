@@ -13,7 +13,11 @@ from typing import Protocol
 from pypdf import PageObject, PdfReader
 from pypdf.errors import PyPdfError
 
-_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+# The heading's text ends with a character that is not a space or tab (or is empty): tried at
+# every character, the closing "#"s and trailing space were looked for along the whole run of
+# white space after each, quadratic in a line like "# a \t \t \t ...x" (a 16 KB line held
+# the GIL, and with it the event loop, for 2 s; a 2 MB one for hours). Same matches.
+_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+((?:.*?[^ \t])??)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _SPACES = re.compile(r"[ \t\f\v\r\xa0]+")
 
@@ -36,6 +40,8 @@ _EMPTY_ITEM = re.compile(r"^\s*(?:-|\d+\.)$")
 _INDENT = "\ue000"
 # HTML is fed to the parser in pieces this long, so a deadline is noticed while it reads.
 _HTML_CHUNK = 64 * 1024
+# Nested list levels a body shows by indentation; deeper ones sit at this level.
+MAX_LIST_INDENT = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,13 +139,34 @@ def parse_html(text: str, *, deadline: float = math.inf) -> ParsedText:
     Raises :class:`TooSlowToRead` once ``time.monotonic()`` passes ``deadline``.
     """
     extractor = _VisibleText()
-    for start in range(0, len(text), _HTML_CHUNK):
-        check_deadline(deadline)
-        extractor.feed(text[start : start + _HTML_CHUNK])
-    extractor.close()
+    text = _closed_markup(text)
+    try:
+        for start in range(0, len(text), _HTML_CHUNK):
+            check_deadline(deadline)
+            extractor.feed(text[start : start + _HTML_CHUNK])
+        extractor.close()
+    except AssertionError as err:
+        # html.parser asserts on some broken declarations ("<![" not followed by a name).
+        raise UnreadableHtml("is not readable HTML (a broken <! declaration)") from err
     body = extractor.body()
     title = extractor.title or extractor.h1 or first_line(body)
     return ParsedText(title=title, body=body)
+
+
+class UnreadableHtml(ValueError):
+    """An HTML file the parser cannot read (a declaration it does not understand)."""
+
+
+def _closed_markup(text: str) -> str:
+    """``text`` with each "<" after its last ">" written as ``&lt;``, which reads the same.
+
+    Such a "<" starts a tag that never ends: html.parser reads it as text only when the file
+    is closed, and looks for the tag's end again from each one, to the end of the file. That
+    was quadratic: 150 KB of "<a " took four minutes of a worker, with the upload's deadline
+    checked only between pieces of the file.
+    """
+    last = text.rfind(">")
+    return text[: last + 1] + text[last + 1 :].replace("<", "&lt;")
 
 
 class _VisibleText(HTMLParser):
@@ -210,7 +237,9 @@ class _VisibleText(HTMLParser):
         procedure), else a dash."""
         number = self._lists[-1] if self._lists else None
         self._item_open = True
-        indent = _INDENT * (len(self._lists) - 1)
+        # Deeper lists are not indented further: each item's indent grew with the depth, so
+        # 72 KB of "<ol><li>" made a 64 MB body (quadratic) before its size was checked.
+        indent = _INDENT * min(len(self._lists) - 1, MAX_LIST_INDENT)
         if number is None:
             return f"\n{indent}- "
         number = _int_attr(attrs, "value", number)
@@ -243,10 +272,16 @@ def _list_start(attrs: list[tuple[str, str | None]]) -> int:
     return _int_attr(attrs, "start", 1)
 
 
+# An HTML list number: ASCII digits, as a browser reads them, and few enough to show.
+# (``str.isdigit`` also takes "²", and 5,000 digits are past what ``int`` converts: both
+# raised ValueError out of the import, a 500 for the admin who uploaded the page.)
+_LIST_NUMBER = re.compile(r"\s*(-?[0-9]{1,9})\s*")
+
+
 def _int_attr(attrs: list[tuple[str, str | None]], name: str, default: int) -> int:
     """An integer attribute (``<ol start="3">``, ``<li value="5">``), else ``default``."""
-    value = dict(attrs).get(name) or ""
-    return int(value) if value.strip().lstrip("-").isdigit() else default
+    match = _LIST_NUMBER.fullmatch(dict(attrs).get(name) or "")
+    return int(match[1]) if match else default
 
 
 PARSERS: dict[str, TextParser] = {

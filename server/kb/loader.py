@@ -30,7 +30,14 @@ from pydantic import AnyHttpUrl, TypeAdapter, ValidationError
 from tqdm import tqdm
 
 from server.errors import InvalidInput
-from server.kb.formats import BINARY_PARSERS, PARSERS, ParsedText, TooSlowToRead, UnreadablePdf
+from server.kb.formats import (
+    BINARY_PARSERS,
+    PARSERS,
+    ParsedText,
+    TooSlowToRead,
+    UnreadableHtml,
+    UnreadablePdf,
+)
 from server.store.models import DocumentIn
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (*PARSERS, *BINARY_PARSERS)
@@ -118,7 +125,7 @@ def _parse_bytes(suffix: str, data: bytes, name: str, deadline: float) -> Parsed
         return PARSERS[suffix](data.decode("utf-8-sig"), deadline=deadline)
     except UnicodeDecodeError as err:
         raise InvalidInput(f"{name} is not UTF-8 text") from err
-    except (UnreadablePdf, TooSlowToRead) as err:
+    except (UnreadablePdf, UnreadableHtml, TooSlowToRead) as err:
         raise InvalidInput(f"{name} {err}") from err
 
 
@@ -146,7 +153,10 @@ def _documents(folder: Path, paths: Iterable[Path], base_url: str | None) -> Ite
 def _parse(path: Path, relative: str) -> ParsedText:
     suffix = path.suffix.lower()
     if suffix not in BINARY_PARSERS:
-        return PARSERS[suffix](_read_text(path, relative))
+        try:
+            return PARSERS[suffix](_read_text(path, relative))
+        except UnreadableHtml as err:
+            raise InvalidInput(f"{relative} {err}", field=relative) from err
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -168,6 +178,10 @@ def _read_text(path: Path, relative: str) -> str:
 
 
 def _require_content(parsed: ParsedText, relative: str) -> None:
+    # PostgreSQL cannot store NUL in text: say which file holds one, not that the database
+    # refused a value (the REST API refuses it in JSON bodies the same way).
+    if "\x00" in parsed.title or "\x00" in parsed.body:
+        raise InvalidInput(f"{relative}: must not contain NUL characters", field=relative)
     if not parsed.title:
         raise InvalidInput(f"{relative} is empty", field=relative)
     if not parsed.body:

@@ -351,3 +351,36 @@ async def test_admin_responses_cannot_be_framed_and_run_only_their_own_scripts(
         assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert [r.status for r in responses] == [200, 303, 200, 200, 404]
     assert "style=" not in await responses[3].text()  # inline styles would be blocked
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        # str.isdigit() takes a superscript two, int() does not; nor does int() take 5,000 digits.
+        (b'<title>Pay</title><ol start="\xc2\xb2"><li>Open billing</li></ol>', None),
+        (b"<title>Pay</title><ol><li value=" + b"9" * 5000 + b">Open billing</li></ol>", None),
+        # PostgreSQL cannot store NUL: the file is refused by name, not by the database.
+        (b"# Pay\n\nOpen\x00 billing", "pay.html: must not contain NUL characters"),
+    ],
+)
+async def test_an_upload_with_hostile_html_is_read_or_refused_by_name(
+    open_browser: Any, content: bytes, problem: str | None
+) -> None:
+    browser = await open_browser(ACME_ADMIN)
+    kb_page = (await browser.post(KBS, {"name": "hostile"})).headers["Location"]
+    form = FormData()
+    form.add_field("csrf_token", browser.csrf)
+    form.add_field("files", content, filename="pay.html")
+
+    response = await browser.client.post(
+        f"{kb_page}/upload", data=form, headers={"Accept": "application/json"}
+    )
+
+    if problem is None:
+        assert response.status < 400
+        results = await (await browser.get(kb_page, params={"q": "open billing"})).text()
+        assert "<strong>Pay</strong>" in results
+    else:
+        assert response.status == 422
+        body = await response.json()
+        assert (body["field"], body["message"]) == ("files", problem)

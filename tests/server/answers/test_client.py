@@ -103,3 +103,12 @@ async def test_the_double_refuses_a_malformed_body(fake_llm: FakeLlm, body: Any)
         assert reply.status == 400
         assert "message" in (await reply.json())["error"]
     assert fake_llm.requests == []
+
+
+async def test_an_event_past_the_size_limit_is_a_bad_response(
+    chat: ChatClient, fake_llm: FakeLlm
+) -> None:
+    # No chat completion chunk is this long; such a stream was buffered without end.
+    fake_llm.script = Script(chunks=["x" * 300_000])
+    with pytest.raises(LlmBadResponse, match="over 262144 characters"):
+        await collect(chat, fake_llm)

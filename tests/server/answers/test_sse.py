@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from server.answers.sse import SseDecoder
+import time
+
+import pytest
+
+from server.answers.sse import MAX_EVENT_CHARS, SseDecoder, SseTooLarge
 
 STREAM = (
     b": keep-alive\n\n"
@@ -46,3 +50,32 @@ def test_an_event_is_only_complete_at_its_blank_line() -> None:
 
 def test_comments_and_empty_events_produce_nothing() -> None:
     assert SseDecoder().feed(b": one\n\n:two\n\n\n\n") == []
+
+
+def test_one_read_of_many_short_lines_is_linear() -> None:
+    # Each line was cut off the front of the buffer, copying the rest: 8.7 s of the event
+    # loop for this one megabyte (an endpoint's keep-alive comments, say).
+    started = time.perf_counter()
+    assert SseDecoder().feed(b":\n" * 250_000 + b"data: x\n\n") == ["x"]
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    "reads",
+    [
+        [b"x" * 65_536] * 5,  # a line that never ends
+        [b"data: " + b"y" * 100_000 + b"\n"] * 3,  # an event whose data never ends
+    ],
+)
+def test_a_line_or_event_past_the_limit_is_refused(reads: list[bytes]) -> None:
+    decoder = SseDecoder()
+    for read in reads[:-1]:
+        decoder.feed(read)
+    with pytest.raises(SseTooLarge):
+        decoder.feed(reads[-1])
+
+
+def test_events_just_under_the_limit_pass() -> None:
+    data = "z" * (MAX_EVENT_CHARS - 10)
+    decoder = SseDecoder()
+    assert decoder.feed(f"data: {data}\n\n".encode() * 2) == [data, data]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from server.assist.chunking import MAX_WORDS, MIN_WORDS, chunk_document
+import time
+
+from server.assist.chunking import MAX_CHARS, MAX_WORDS, MIN_WORDS, chunk_document
 from tests.server.assist.conftest import document
 
 SENTENCE = "The hub restarts on its own when the line drops for a while. "
@@ -73,3 +75,29 @@ def test_a_document_with_no_text_still_has_its_title() -> None:
     chunks = chunk_document(document("d", "Only a title", "   \n\n  "))
 
     assert [(c.title, c.body) for c in chunks] == [("Only a title", "")]
+
+
+def test_passages_stay_short_however_the_body_is_written() -> None:
+    # A card quotes its passage on the event loop every agent shares; these made passages of
+    # 100,000 characters (one "word") and of 30,000 one-word paragraphs packed together.
+    for body in ("[" * 100_000, "x\n\n" * 30_000, ("word " * 60 + "a" * 5_000 + " ") * 20):
+        chunks = chunk_document(document("hostile", "Hostile", body))
+        assert max(len(chunk.body) for chunk in chunks) <= MAX_CHARS
+        assert sum(len(chunk.body) for chunk in chunks) >= len(body.split()) // 2
+
+
+def test_a_long_passage_is_cut_at_white_space() -> None:
+    body = " ".join(f"word{i:04d}" for i in range(110)) + " " + "z" * 2_500
+    bodies = [chunk.body for chunk in chunk_document(document("long", "Long", body))]
+    assert bodies[0].split()[-1] == "word0109"  # cut before the long word, not inside a word
+    assert [len(b) for b in bodies[1:]] == [MAX_CHARS, 500]
+
+
+def test_many_short_capitalised_lines_are_read_in_linear_time() -> None:
+    # Each line looked like a heading, and each looked at every line after it (quadratic: a
+    # 2 MB body of such lines kept an import's worker busy for hours).
+    body = "".join(f"Step{i}\n" for i in range(60_000)) + "The end."
+    started = time.perf_counter()
+    chunks = chunk_document(document("steps", "Steps", body))
+    assert time.perf_counter() - started < 1.0
+    assert chunks[-1].body.endswith("The end.")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 import re
+import time
 
 from server.assist.entities import (
     BUILT_IN,
     DEFAULT_THRESHOLD,
+    MAX_MATCHES,
     Recogniser,
     _hinted,
     extract,
@@ -218,3 +220,51 @@ def test_a_product_typed_as_the_articles_write_it_is_surer() -> None:
     # A name written as the articles write it inside the match counts too.
     assert confidence("is the home Hub in stock") == [("home Hub", 0.9)]
     assert confidence("is the HOME HUB in stock") == [("HOME HUB", 0.75)]
+
+
+# One customer line may be as long as the ingest accepts (20,000 characters); the event loop
+# that extracts its details serves every agent. Each of these lines took seconds before.
+HOSTILE_LINES = {
+    "thousands of amounts": "12.60 " * 3334,
+    "thousands of sums in pounds": "£1" * 10_000,
+    "an @ and a run of dotted words": "@ " + "a." * 24_999,
+    "an @ and a run of dashed digits": "@ " + "1-" * 24_999,
+    "a spoken address that never ends": "x " + "dot " * 12_499 + "at",
+    "many dates before a may": "jan 1 " * 3333 + "may",
+}
+
+
+def test_hostile_lines_are_read_in_bounded_time() -> None:
+    for name, line in HOSTILE_LINES.items():
+        started = time.perf_counter()
+        entities = extract(line, context="what's your order number?")
+        # A generous bound: a linear read takes milliseconds, the quadratic ones took seconds.
+        assert time.perf_counter() - started < 1.0, name
+        assert len(entities) <= MAX_MATCHES * len(BUILT_IN), name
+
+
+def test_a_line_of_many_details_keeps_its_first_ones() -> None:
+    entities = extract("paid £1.50 " * 1000)
+    assert len(entities) == MAX_MATCHES
+    assert [(e.value, e.start) for e in entities[:2]] == [("£1.50", 5), ("£1.50", 16)]
+
+
+def test_an_email_address_is_read_up_to_64_characters_before_the_at() -> None:
+    assert found("mail jo.smith+kb@example.co.uk now") == [("email", "jo.smith+kb@example.co.uk")]
+    local = "a" * 64
+    assert found(f"it is {local}@example.com") == [("email", f"{local}@example.com")]
+
+
+def test_a_tenant_pattern_that_backtracks_forever_is_stopped() -> None:
+    # Stored before its check refused such patterns, or one the check does not recognise:
+    # it held the event loop, every tenant's, 2.4 s on this line (doubling with each "a").
+    hanging = Recogniser("ticket", re.compile(r"(a|a)*b", re.IGNORECASE), 0.9)
+    line = "my order is CC-51907 " + "a" * 24
+    started = time.perf_counter()
+    assert found(line, recognisers=(*BUILT_IN, hanging)) == [("order_id", "CC-51907")]
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_quick_tenant_pattern_still_finds_its_type() -> None:
+    own = Recogniser("ticket", re.compile(r"\btk-\d{4}\b", re.IGNORECASE), 0.9)
+    assert found("ticket TK-4410 please", recognisers=(*BUILT_IN, own)) == [("ticket", "TK-4410")]

@@ -71,3 +71,26 @@ def test_bad_types_name_the_field(name: str, pattern: str, confidence: float, fi
     with pytest.raises(InvalidInput) as raised:
         check_entity_type(name, pattern, confidence)
     assert raised.value.field == field
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"(a|a)*b",  # a repeated choice: years on forty "a"s, past the (a+)+ text check
+        r"((a)+)+b",  # a repetition inside a group that is repeated
+        r"(?:x|xy){2,}z",
+        r"(?=(?:ab|a)+c)\w",  # inside a look-ahead too
+    ],
+)
+def test_a_pattern_that_repeats_a_choice_is_refused(pattern: str) -> None:
+    with pytest.raises(InvalidInput, match="can hang") as raised:
+        check_entity_type("ticket", pattern, 0.9)
+    assert raised.value.field == "pattern"
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"LY-\d{6}", r"\b[A-Z]{2}\d{6,8}\b", r"(?:-|\s)?\d+", r"(\d|[a-f])+h", r"TK(?:-\d)?"],
+)
+def test_ordinary_patterns_are_accepted(pattern: str) -> None:
+    assert check_entity_type("ticket", pattern, 0.9).pattern == pattern

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from server.assist.analysis import terms, words
@@ -116,3 +118,11 @@ def test_grammar_words_of_the_request_are_not_marked() -> None:
 
     marked = {passage[a:b].lower() for a, b in quoted.highlights}
     assert marked == {"router", "working"}
+
+
+def test_blank_lines_before_a_list_marker_are_read_once() -> None:
+    # ``^\s*`` read the run of blank lines again from each of them: seconds for 20,000.
+    started = time.perf_counter()
+    assert plain_text("Intro" + "\n" * 20_000 + "then\n  \n- step two") == ("Intro then step two")
+    assert time.perf_counter() - started < 1.0
+    assert plain_text("a\n\n  1. first\n\t# Heading\n\n* b") == "a first Heading b"

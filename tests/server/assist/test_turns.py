@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from server.assist.spelling import Speller
 from server.assist.turns import TurnKind, asks_for_details, classify
 
 # A small knowledge base's vocabulary: the share of documents using each term.
@@ -90,3 +93,33 @@ def test_agent_questions_for_details_are_recognised() -> None:
     assert asks_for_details("Can I take your order number please?")
     assert asks_for_details("And the date of birth?")
     assert not asks_for_details("Let's restart the hub first.")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1" * 20_000,  # digits no letter follows: each was a new start of a word
+        "07" * 10_000,
+        "ref 40021873 " * 1538,  # many identifiers, each cut from the line
+        "abcdefghijklmnopqrstuvwxyz" * 769,  # one word longer than any the articles use
+    ],
+)
+def test_a_hostile_line_is_classified_in_bounded_time(line: str) -> None:
+    # The longest line the ingest accepts; it is classified on the event loop every agent
+    # shares, and these took from half a second to ten seconds.
+    speller = Speller(["router wifi dropping reset password"])
+    started = time.perf_counter()
+    classify(
+        line,
+        asked_for_details=True,
+        vocabulary=lambda t: SHARES.get(t, 0.0),
+        repair=speller.repair_text,
+    )
+    assert time.perf_counter() - started < 1.0
+
+
+def test_words_that_start_with_digits_are_still_read() -> None:
+    turn = classify(
+        "my 4g router on the 2nd floor", asked_for_details=False, vocabulary=lambda t: 0.1
+    )
+    assert turn.query_text == "my 4g router on the 2nd floor"

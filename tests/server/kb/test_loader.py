@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from server.assist.chunking import chunk_document
 from server.assist.steps import procedures
 from server.errors import InvalidInput
 from server.kb import iter_documents, load_folder
+from server.kb.formats import parse_markdown
+from server.kb.loader import read_upload
+from tests.server.assist.conftest import document
 
 HTML_PAGE = """<!DOCTYPE html>
 <html><head>
@@ -196,3 +201,59 @@ def test_progress_bar_goes_to_stderr(kb: Path, capsys: pytest.CaptureFixture[str
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "3/3" in captured.err
+
+
+def test_tags_that_never_end_are_read_in_linear_time() -> None:
+    # html.parser looked for the end of each unfinished tag again from every "<" (quadratic):
+    # 24 KB of "<a " took seven seconds of an import worker, 150 KB four minutes.
+    for tail in ("<a " * 8000, '<a b="' * 4000, "<a/" * 8000, "</" * 40_000):
+        started = time.perf_counter()
+        document = read_upload("page.html", f"<title>Page</title><p>Body</p>{tail}".encode())
+        assert time.perf_counter() - started < 1.0
+        assert document.body.startswith("Page\nBody\n")
+
+
+def test_an_unfinished_tag_at_the_end_still_reads_as_text() -> None:
+    document = read_upload("page.html", b"<title>Page</title><p>Use a < b</p>then <b")
+    assert document.body == "Page\nUse a < b\nthen <b"
+
+
+def test_deeply_nested_lists_make_a_body_as_long_as_the_page() -> None:
+    # Each item was indented by its depth: 72 KB of "<ol><li>x" made a 64 MB body.
+    page = "<title>Deep</title>" + "<ol><li>x" * 8000
+    body = read_upload("deep.html", page.encode()).body
+    assert len(body) < 3 * len(page)
+    assert body.splitlines()[1:4] == ["1. x", "  1. x", "    1. x"]
+
+
+def test_a_broken_declaration_is_refused_naming_the_file() -> None:
+    with pytest.raises(InvalidInput, match=r"^odd\.html is not readable HTML") as raised:
+        read_upload("odd.html", b"<title>Odd</title><p>text</p><![<![ x>")
+    assert raised.value.field == "files"
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("# Refunds", "Refunds"),
+        ("# Refunds ##", "Refunds"),
+        ("#  Refunds #  \t", "Refunds"),
+        ("# Refunds#", "Refunds#"),
+        ("# #", "#"),
+        ("# C# tips  #", "C# tips"),
+    ],
+)
+def test_markdown_heading_text_without_its_closing_hashes(line: str, title: str) -> None:
+    assert parse_markdown(f"{line}\n\nBody text.").title == title
+    assert chunk_document(document("page", "Page", f"{line}\n\nBody text."))[0].heading == title
+
+
+def test_a_heading_with_a_long_run_of_white_space_is_read_in_linear_time() -> None:
+    # One regular expression call, holding the GIL (so the event loop too): 8 s for this line.
+    line = "# a" + " \t" * 16_000 + "x"
+    started = time.perf_counter()
+    parsed = parse_markdown(f"{line}\n\nBody text.")
+    chunks = chunk_document(document("page", "Page", f"Intro.\n\n{line}\n\nBody text."))
+    assert time.perf_counter() - started < 1.0
+    assert parsed.title[0] + parsed.title[-1] == "ax"
+    assert chunks[-1].heading == parsed.title
