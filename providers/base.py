@@ -31,6 +31,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -161,6 +162,19 @@ class AcknowledgedSource(Protocol):
 
     def deliveries(self) -> AsyncGenerator[Delivery, None]:
         """Yield deliveries until the adapter is closed."""
+
+
+async def events_of(deliveries: AsyncGenerator[Delivery, None]) -> AsyncGenerator[Event, None]:
+    """An acknowledged source's ``listen()``: the events of its deliveries, each delivery
+    acknowledged when the consumer asks for more (a consumer that needs "accepted" reads the
+    deliveries instead). The deliveries are closed as soon as the consumer stops, not when
+    the generator is collected, so what was not taken is given back at once."""
+    async with aclosing(deliveries):
+        async for delivery in deliveries:
+            if delivery.rejected is None:
+                for event in delivery.events:
+                    yield event
+            await delivery.ack()
 
 
 class ConnectionState(StrEnum):

@@ -18,6 +18,7 @@ from providers.base import (
     MemoryPositions,
     PositionStore,
     StatusListener,
+    events_of,
 )
 from providers.eight_by_eight._deliveries import Held, StreamDelivery
 from providers.eight_by_eight.client import PulsarMessage, StreamClient
@@ -119,13 +120,10 @@ class EightByEightAdapter:
             await self._stop_readers()
 
     async def listen(self) -> AsyncIterator[Event]:
-        """The events of ``deliveries()``, each message acknowledged when the consumer asks
-        for more; a consumer that needs "accepted" uses ``deliveries``."""
-        async with aclosing(self.deliveries()) as deliveries:
-            async for delivery in deliveries:
-                for event in delivery.events:
-                    yield event
-                await delivery.ack()
+        """The events of ``deliveries()`` (:func:`providers.base.events_of`)."""
+        async with aclosing(events_of(self.deliveries())) as events:
+            async for event in events:
+                yield event
 
     def watch_status(self, listener: StatusListener) -> None:
         """Call ``listener`` with the current status and on every change."""

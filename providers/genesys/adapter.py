@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from providers.base import ConnectionState, ConnectionStatus, StatusListener
+from providers.base import ConnectionState, ConnectionStatus, StatusListener, events_of
 from providers.errors import ProviderAuthFailed, ProviderConfigError, ProviderError
 from providers.genesys._deliveries import MAX_ATTEMPTS, NotificationDelivery, offer
 from providers.genesys._socket import backoff
@@ -137,13 +137,10 @@ class GenesysAdapter:
             await self._stream.aclose()
 
     async def listen(self) -> AsyncIterator[Event]:
-        """The events of ``deliveries()``, each delivery acknowledged when the consumer asks
-        for more; a consumer that needs "accepted" uses ``deliveries``."""
-        async with aclosing(self.deliveries()) as deliveries:
-            async for delivery in deliveries:
-                for event in delivery.events:
-                    yield event
-                await delivery.ack()
+        """The events of ``deliveries()`` (:func:`providers.base.events_of`)."""
+        async with aclosing(events_of(self.deliveries())) as events:
+            async for event in events:
+                yield event
 
     def watch_status(self, listener: StatusListener) -> None:
         """Call ``listener`` with the current status and on every change."""

@@ -17,6 +17,7 @@ from providers.base import (
     InboundRequest,
     SourceLoad,
     StatusListener,
+    events_of,
 )
 from providers.errors import PayloadInvalid, SignatureInvalid
 from providers.google_ccai._counts import Counts, SourceCounts
@@ -112,16 +113,10 @@ class GoogleCcaiAdapter:
             await stream.aclose()
 
     async def listen(self) -> AsyncIterator[Event]:
-        """The events of ``deliveries()``; a message is acknowledged when the consumer asks
-        for the next one, so a consumer that needs "accepted" uses ``deliveries``. One whose
-        events were not all taken when the consumer stops is given back."""
-        # aclosing: a consumer stopping here must close the stream now, not at collection.
-        async with aclosing(self.deliveries()) as deliveries:
-            async for delivery in deliveries:
-                if delivery.rejected is None:
-                    for event in delivery.events:
-                        yield event
-                await delivery.ack()
+        """The events of ``deliveries()`` (:func:`providers.base.events_of`)."""
+        async with aclosing(events_of(self.deliveries())) as events:
+            async for event in events:
+                yield event
 
     # -- push ----------------------------------------------------------------------------
 
