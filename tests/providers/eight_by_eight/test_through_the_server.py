@@ -18,11 +18,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from server.app import create_app
 from server.config import Settings
-from server.errors import Unavailable
 from server.keys import STATE, STORE
 from tests.doubles.pulsar.eight_by_eight import EightByEightTenant, interaction
 from tests.doubles.pulsar.world import PulsarWorld
-from tests.fixtures.app import Widget
+from tests.fixtures.app import Widget, fail_once
 
 from .conftest import AGENT, fixture
 
@@ -152,17 +151,8 @@ async def test_a_failure_on_our_side_is_retried_not_skipped(
     for payload in CALL[:4]:  # offered and accepted
         tenant.emit(payload)
     await world.wait_for(lambda: sum(len(s.acked) for s in world.sessions) == 4, within=10)
-    state = client.app[STATE]
-    real_update = state.update_meta
-    failures = [Unavailable("Redis is unreachable")]
-
-    async def flaky_update(*args: Any) -> Any:
-        # Redis is away for the hold: the pipeline fails that one event once.
-        if failures:
-            raise failures.pop()
-        return await real_update(*args)
-
-    monkeypatch.setattr(state, "update_meta", flaky_update)
+    # Redis is away for the hold: the pipeline fails that one event once.
+    failures = fail_once(monkeypatch, client.app[STATE], "update_meta")
     for payload in CALL[4:]:  # held, resumed, wrap-up, deleted
         tenant.emit(payload)
 

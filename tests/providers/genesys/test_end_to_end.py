@@ -14,12 +14,11 @@ from providers.genesys import GenesysAdapter
 from server.app import create_app
 from server.auth.tokens import TokenService
 from server.config import Settings
-from server.errors import Unavailable
 from server.keys import JOURNAL, STATE, SUPERVISOR
 from tests.doubles.genesys.messaging import WebMessaging
 from tests.doubles.genesys.voice import VoiceCall, utterance
 from tests.doubles.genesys.world import ORG_ID, GenesysWorld
-from tests.fixtures.app import Widget, open_widget
+from tests.fixtures.app import Widget, fail_once, open_widget
 from tests.server.integrations.test_supervisor import state_of
 
 from .conftest import FAST, QUEUE, settings_for
@@ -264,17 +263,8 @@ async def test_a_failure_on_our_side_is_retried_not_lost(
     chat.arrive()
     chat.assign("user-1")
     assert await widget.next("assigned") == {"conversation_id": "conv-1", "queue": QUEUE}
-    state = client.app[STATE]
-    real_append = state.append_line
-    failures = [Unavailable("Redis is unreachable")]
-
-    async def flaky_append(*args: Any) -> Any:
-        # Redis is away for the customer's first line: the pipeline fails on it once.
-        if failures:
-            raise failures.pop()
-        return await real_append(*args)
-
-    monkeypatch.setattr(state, "append_line", flaky_append)
+    # Redis is away for the customer's first line: the pipeline fails on it once.
+    failures = fail_once(monkeypatch, client.app[STATE], "append_line")
     chat.customer_says(ROUTER)
 
     line = (await widget.next("transcript", within=10))["line"]

@@ -17,10 +17,9 @@ from aiohttp.test_utils import TestClient
 
 from server.app import create_app
 from server.config import Settings
-from server.errors import Unavailable
 from server.keys import JOURNAL, STATE
 from server.state.base import Claim, event_key
-from tests.fixtures.app import Widget
+from tests.fixtures.app import Widget, fail_once
 from tests.fixtures.hookdesk.adapter import signature
 from tests.fixtures.hookdesk.manifest import MANIFEST as HOOKDESK
 from tests.server.integrations.test_supervisor import state_of
@@ -160,16 +159,7 @@ async def test_the_platform_gets_no_2xx_until_the_pipeline_accepted_and_its_retr
 ) -> None:
     widget = await connect_widget()
     await widget.call("join", {"conversation_id": "hd-conv-1"})
-    state = client.app[STATE]
-    real_append = state.append_line
-    failures = [Unavailable("Redis is unreachable")]
-
-    async def flaky_append(*args: Any) -> Any:
-        if failures:
-            raise failures.pop()
-        return await real_append(*args)
-
-    monkeypatch.setattr(state, "append_line", flaky_append)
+    fail_once(monkeypatch, client.app[STATE], "append_line")
     body = DELIVERY.read_bytes()
     failed = await deliver(client, integration, body)
     assert failed.status == 503

@@ -10,9 +10,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server.app import create_app
-from server.errors import Unavailable
 from server.keys import STATE
-from tests.fixtures.app import customer_says, event, make_settings, seed_tenants
+from tests.fixtures.app import customer_says, event, fail_once, make_settings, seed_tenants
 
 RECENT = "/api/v1/events/recent"
 
@@ -113,16 +112,7 @@ async def test_unparseable_body_is_rejected_without_identity(
 async def test_failed_processing_is_recorded_and_the_retry_delivered(
     client: TestClient[Any, Any], api_keys: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    state = client.app[STATE]
-    real_append = state.append_line
-    failures = [Unavailable("Redis is unreachable")]
-
-    async def flaky_append(*args: Any) -> Any:
-        if failures:
-            raise failures.pop()
-        return await real_append(*args)
-
-    monkeypatch.setattr(state, "append_line", flaky_append)
+    fail_once(monkeypatch, client.app[STATE], "append_line")
     message = customer_says("m-3", "hello?")
 
     assert await post(client, api_keys["acme"], message) == 503
