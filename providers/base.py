@@ -164,6 +164,13 @@ class AcknowledgedSource(Protocol):
         """Yield deliveries until the adapter is closed."""
 
 
+# A message an acknowledged source's consumer gave back this many times is given up on (handed
+# over as rejected, so the admin sees it in the event inspector): one message the pipeline can
+# never take must not hold up the tenant's whole stream behind it. With the sources' back-off
+# between attempts this outlasts a store outage of about a minute.
+MAX_DELIVERY_ATTEMPTS = 6
+
+
 async def events_of(deliveries: AsyncGenerator[Delivery, None]) -> AsyncGenerator[Event, None]:
     """An acknowledged source's ``listen()``: the events of its deliveries, each delivery
     acknowledged when the consumer asks for more (a consumer that needs "accepted" reads the

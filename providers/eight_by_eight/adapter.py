@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from providers.base import (
+    MAX_DELIVERY_ATTEMPTS,
     ConnectionState,
     ConnectionStatus,
     MemoryPositions,
@@ -40,11 +41,6 @@ FAILED_STATES = frozenset({ConnectionState.AUTH_FAILED, ConnectionState.CONFIG_E
 # Event ids already emitted and interactions already ended, remembered so the same fact seen
 # on several lifecycle events (or a late event after the end) is not handed on again.
 REMEMBERED = 20_000
-# A message the consumer gave back this many times is given up on (handed over as rejected,
-# so the admin sees it in the event inspector): one message the pipeline can never take must
-# not hold up the tenant's whole stream behind it. With the back-off between attempts this
-# outlasts a store outage of about a minute.
-MAX_ATTEMPTS = 6
 _random = secrets.SystemRandom()
 
 
@@ -205,7 +201,7 @@ class EightByEightAdapter:
         """The message's fresh events; rejected once the consumer gave it up too often."""
         message = held.message
         attempts = self._attempts.get(held.key, 0)
-        if attempts >= MAX_ATTEMPTS:
+        if attempts >= MAX_DELIVERY_ATTEMPTS:
             rejected = PayloadInvalid(f"not accepted by the pipeline in {attempts} attempts")
             return StreamDelivery(held, None, (), rejected, self._settle)
         try:

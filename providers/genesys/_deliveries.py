@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from providers.base import MAX_DELIVERY_ATTEMPTS
 from providers.errors import PayloadInvalid
 from providers.models import Event
-
-# A notification whose events the consumer gave back this many times is given up on (handed
-# over as rejected, for the event inspector), so one the pipeline can never take does not
-# hold up the organization's stream behind it.
-MAX_ATTEMPTS = 6
 
 
 @dataclass(slots=True)
@@ -42,7 +38,7 @@ class NotificationDelivery:
 
 def offer(label: str, events: tuple[Event, ...], attempt: int) -> NotificationDelivery:
     """The events to hand the consumer, or the rejection once they were given back too often."""
-    if attempt < MAX_ATTEMPTS:
+    if attempt < MAX_DELIVERY_ATTEMPTS:
         return NotificationDelivery(label, events)
     rejected = PayloadInvalid(f"not accepted by the pipeline in {attempt} attempts")
     return NotificationDelivery(label, (), rejected)

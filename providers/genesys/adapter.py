@@ -12,9 +12,15 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from providers.base import ConnectionState, ConnectionStatus, StatusListener, events_of
+from providers.base import (
+    MAX_DELIVERY_ATTEMPTS,
+    ConnectionState,
+    ConnectionStatus,
+    StatusListener,
+    events_of,
+)
 from providers.errors import ProviderAuthFailed, ProviderConfigError, ProviderError
-from providers.genesys._deliveries import MAX_ATTEMPTS, NotificationDelivery, offer
+from providers.genesys._deliveries import NotificationDelivery, offer
 from providers.genesys._socket import backoff
 from providers.genesys.client import (
     Failed,
@@ -123,7 +129,7 @@ class GenesysAdapter:
                     raise item.error
                 events = tuple(await self._events_for(item))
                 label = item.topic if isinstance(item, Notification) else "resync"
-                for attempt in range(MAX_ATTEMPTS + 1):
+                for attempt in range(MAX_DELIVERY_ATTEMPTS + 1):
                     if not events:
                         break
                     delivery = offer(label, events, attempt)

@@ -10,9 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from aiohttp.test_utils import TestServer
 
-from providers.base import ConnectionState, MemoryPositions
+from providers.base import MAX_DELIVERY_ATTEMPTS, ConnectionState, MemoryPositions
 from providers.eight_by_eight import EightByEightAdapter
-from providers.eight_by_eight.adapter import MAX_ATTEMPTS
 from providers.eight_by_eight.const import Timings
 from providers.errors import ProviderAuthFailed
 from providers.models import ConversationEnded, Event
@@ -260,9 +259,9 @@ async def test_a_message_given_back_is_read_again_and_one_never_accepted_is_give
     # rejected (the consumer records it), and the stream goes on behind it.
     assert seen[0] == (started, None, ["conversation.started"])
     retries = [entry for entry in seen if entry[0] == poison]
-    assert len(retries) == MAX_ATTEMPTS + 1
+    assert len(retries) == MAX_DELIVERY_ATTEMPTS + 1
     assert all(entry[1] is None for entry in retries[:-1])
-    assert retries[-1][1] == f"not accepted by the pipeline in {MAX_ATTEMPTS} attempts"
+    assert retries[-1][1] == f"not accepted by the pipeline in {MAX_DELIVERY_ATTEMPTS} attempts"
     assert seen[-1][2][-1] == "agent.assigned"
     assert acked(world) == [started, poison, seen[-1][0]]
     assert await positions.get(ALL) == seen[-1][0]

@@ -8,9 +8,8 @@ from contextlib import aclosing
 
 from aiohttp.test_utils import TestServer
 
-from providers.base import ConnectionState
+from providers.base import MAX_DELIVERY_ATTEMPTS, ConnectionState
 from providers.genesys import GenesysAdapter
-from providers.genesys._deliveries import MAX_ATTEMPTS
 from providers.genesys.const import Timings
 from providers.models import ConversationStarted, Message
 from tests.doubles.genesys.messaging import WebMessaging
@@ -272,12 +271,12 @@ async def test_events_given_back_are_offered_again_and_ones_never_accepted_are_g
     # The same line is offered until given up (recorded as rejected by the consumer); then
     # the conversation goes on, and the given-up line is not offered again.
     assert seen[0] == ((), None)  # the start
-    assert seen[1 : MAX_ATTEMPTS + 1] == [(("poison",), None)] * MAX_ATTEMPTS
-    assert seen[MAX_ATTEMPTS + 1] == (
+    assert seen[1 : MAX_DELIVERY_ATTEMPTS + 1] == [(("poison",), None)] * MAX_DELIVERY_ATTEMPTS
+    assert seen[MAX_DELIVERY_ATTEMPTS + 1] == (
         (),
-        f"not accepted by the pipeline in {MAX_ATTEMPTS} attempts",
+        f"not accepted by the pipeline in {MAX_DELIVERY_ATTEMPTS} attempts",
     )
-    assert seen[MAX_ATTEMPTS + 2 :] == [(("after the poison",), None)]
+    assert seen[MAX_DELIVERY_ATTEMPTS + 2 :] == [(("after the poison",), None)]
 
 
 async def test_a_frame_nested_too_deep_to_read_is_skipped_and_the_stream_goes_on(
